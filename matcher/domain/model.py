@@ -1,0 +1,298 @@
+"""The domain model: crops, places, participants, certificates, supply and forward orders.
+
+Plain frozen dataclasses. Each checks its own values on construction and raises
+:class:`~matcher.domain.errors.InvalidValue` naming the field and the reason.
+Money is held as whole satang (1 THB = 100 satang); quantities as whole units of the crop's unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from matcher.domain.errors import InvalidValue, require
+from matcher.domain.standards import Scheme, Tier
+from matcher.domain.weeks import iso_week, parse_week
+
+Satang = int
+
+
+class Unit(StrEnum):
+    KG = "kg"
+    PIECE = "piece"
+
+
+class BuyerKind(StrEnum):
+    """The "6 ร." institutions and the rest."""
+
+    HOSPITAL = "hospital"
+    SCHOOL = "school"
+    PRISON = "prison"
+    FACTORY = "factory"
+    HOTEL = "hotel"
+    RESTAURANT = "restaurant"
+    OTHER = "other"
+
+
+class GroupKind(StrEnum):
+    COOPERATIVE = "cooperative"
+    COMMUNITY_ENTERPRISE = "community_enterprise"
+    FARMER_GROUP = "farmer_group"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def satang(value: object, field: str) -> Satang:
+    """Read a price in THB (number or decimal string, at most 2 decimals) as whole satang."""
+    if isinstance(value, bool):
+        raise InvalidValue(field, "must be a price in THB, not a boolean")
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidValue(field, f"{value!r} is not a price in THB") from None
+    if not amount.is_finite():
+        raise InvalidValue(field, "must be a finite price")
+    require(amount >= 0, field, "must not be negative")
+    cents = amount * 100
+    require(cents == cents.to_integral_value(), field, "has more than 2 decimals (satang)")
+    return int(cents)
+
+
+def thb(amount: Satang) -> str:
+    """Whole satang as a THB decimal string (``1234`` -> ``"12.34"``)."""
+    sign = "-" if amount < 0 else ""
+    whole, cents = divmod(abs(amount), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def _text(value: str, field: str) -> None:
+    require(isinstance(value, str) and value.strip() != "", field, "must not be empty")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    lat: float
+    lon: float
+
+    def __post_init__(self) -> None:
+        require(-90.0 <= self.lat <= 90.0, "lat", f"{self.lat} is outside -90..90")
+        require(-180.0 <= self.lon <= 180.0, "lon", f"{self.lon} is outside -180..180")
+
+
+@dataclass(frozen=True, slots=True)
+class Crop:
+    id: str
+    name_th: str
+    name_en: str
+    unit: Unit
+    group: str = "other"
+    processed: bool = False
+    reference_price: Satang | None = None
+
+    def __post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.name_th, "name_th")
+        _text(self.name_en, "name_en")
+        require(isinstance(self.unit, Unit), "unit", "must be kg or piece")
+        if self.reference_price is not None:
+            require(self.reference_price >= 0, "reference_price", "must not be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """A certificate held by a group: scheme, validity dates and crop scope.
+
+    ``crops`` and ``crop_groups`` give the scope; both empty means the whole farm (every crop).
+    ``scopes`` lists extra recognitions, such as ``EU`` or ``COR`` for an ACT/IFOAM certificate.
+    """
+
+    id: str
+    group_id: str
+    scheme: Scheme
+    valid_from: date
+    valid_until: date
+    crops: frozenset[str] = frozenset()
+    crop_groups: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+    certifier: str = ""
+    revoked_on: date | None = None
+
+    def __post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.group_id, "group_id")
+        require(self.scheme is not Scheme.NONE, "scheme", "NONE is not a certificate scheme")
+        require(
+            self.valid_until >= self.valid_from,
+            "valid_until",
+            f"{self.valid_until} is before valid_from {self.valid_from}",
+        )
+
+    def valid_on(self, day: date) -> bool:
+        if self.revoked_on is not None and day >= self.revoked_on:
+            return False
+        return self.valid_from <= day <= self.valid_until
+
+    def covers(self, crop: Crop) -> bool:
+        if not self.crops and not self.crop_groups:
+            return True
+        return crop.id in self.crops or crop.group in self.crop_groups
+
+
+@dataclass(frozen=True, slots=True)
+class FarmerGroup:
+    id: str
+    name_th: str
+    name_en: str
+    location: Location
+    members: int
+    kind: GroupKind = GroupKind.COMMUNITY_ENTERPRISE
+    district: str = ""
+
+    def __post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.name_th, "name_th")
+        _text(self.name_en, "name_en")
+        require(self.members >= 1, "members", "a group has at least one member")
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    id: str
+    name_th: str
+    name_en: str
+    kind: BuyerKind
+    location: Location
+    district: str = ""
+
+    def __post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.name_th, "name_th")
+        _text(self.name_en, "name_en")
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyAnnouncement:
+    """A group's offer of one crop under one scheme: a quantity per ISO week."""
+
+    id: str
+    group_id: str
+    crop_id: str
+    scheme: Scheme
+    quantities: Mapping[str, int]
+    asking_price: Satang | None = None
+
+    def __post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.group_id, "group_id")
+        _text(self.crop_id, "crop_id")
+        require(len(self.quantities) > 0, "quantities", "announce at least one week")
+        normalised: dict[str, int] = {}
+        for week, qty in self.quantities.items():
+            key = parse_week(week, f"quantities.{week}")
+            require(
+                isinstance(qty, int) and not isinstance(qty, bool) and qty > 0,
+                f"quantities.{week}",
+                f"{qty!r} must be a whole number above 0",
+            )
+            normalised[key] = qty
+        object.__setattr__(self, "quantities", normalised)
+        if self.asking_price is not None:
+            require(self.asking_price >= 0, "asking_price", "must not be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySchedule:
+    """Deliveries on the given weekdays of every week from ``start`` to ``end`` inclusive."""
+
+    start: date
+    end: date
+    weekdays: tuple[str, ...] = ("mon",)
+
+    def __post_init__(self) -> None:
+        require(self.end >= self.start, "schedule.end", f"{self.end} is before {self.start}")
+        require(len(self.weekdays) > 0, "schedule.weekdays", "name at least one weekday")
+        for day in self.weekdays:
+            require(day in WEEKDAYS, "schedule.weekdays", f"{day!r} is not one of {WEEKDAYS}")
+        require(
+            (self.end - self.start).days <= 366 * 2,
+            "schedule.end",
+            "a season lasts at most two years",
+        )
+
+    def dates(self) -> tuple[date, ...]:
+        wanted = {WEEKDAYS.index(d) for d in self.weekdays}
+        out: list[date] = []
+        day = self.start
+        while day <= self.end:
+            if day.weekday() in wanted:
+                out.append(day)
+            day += timedelta(days=1)
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardOrder:
+    """A kitchen's forward order: the same quantity on each delivery date."""
+
+    id: str
+    buyer_id: str
+    crop_id: str
+    quantity: int
+    deliveries: tuple[date, ...]
+    min_tier: Tier = Tier.SAFE
+    max_price: Satang | None = None
+    max_distance_km: float | None = None
+    schedule: WeeklySchedule | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        _text(self.id, "id")
+        _text(self.buyer_id, "buyer_id")
+        _text(self.crop_id, "crop_id")
+        require(
+            isinstance(self.quantity, int) and not isinstance(self.quantity, bool),
+            "quantity",
+            "must be a whole number",
+        )
+        require(self.quantity > 0, "quantity", f"{self.quantity} must be above 0")
+        deliveries = tuple(sorted(set(self.deliveries)))
+        require(len(deliveries) > 0, "deliveries", "give delivery dates or a schedule")
+        object.__setattr__(self, "deliveries", deliveries)
+        if self.max_price is not None:
+            require(self.max_price >= 0, "max_price", "must not be negative")
+        if self.max_distance_km is not None:
+            require(self.max_distance_km > 0, "max_distance_km", "must be above 0 km")
+
+    @classmethod
+    def on_schedule(
+        cls,
+        *,
+        id: str,
+        buyer_id: str,
+        crop_id: str,
+        quantity: int,
+        schedule: WeeklySchedule,
+        min_tier: Tier = Tier.SAFE,
+        max_price: Satang | None = None,
+        max_distance_km: float | None = None,
+    ) -> ForwardOrder:
+        dates = schedule.dates()
+        if not dates:
+            raise InvalidValue("schedule", "the schedule has no delivery day between its dates")
+        return cls(
+            id=id,
+            buyer_id=buyer_id,
+            crop_id=crop_id,
+            quantity=quantity,
+            deliveries=dates,
+            min_tier=min_tier,
+            max_price=max_price,
+            max_distance_km=max_distance_km,
+            schedule=schedule,
+        )
+
+    def weeks(self) -> list[str]:
+        return sorted({iso_week(d) for d in self.deliveries})

@@ -1,0 +1,103 @@
+"""Distances between groups and buyers, and a grid index for candidate search.
+
+Distance is the great-circle distance times a road factor, unless the instance gives a road
+distance for the pair (around Songkhla Lake the road can be far longer than the straight line).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from matcher.domain.errors import require
+from matcher.domain.model import Location
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE_LAT = math.pi * EARTH_RADIUS_KM / 180.0
+
+T = TypeVar("T")
+
+
+def great_circle_km(a: Location, b: Location) -> float:
+    """Haversine distance in km."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass(frozen=True, slots=True)
+class DistanceModel:
+    """Road distance between a group and a buyer, in km, rounded to 10 m."""
+
+    road_factor: float = 1.3
+    road_table: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require(self.road_factor >= 1.0, "road_factor", "must be at least 1.0")
+        for (group_id, buyer_id), km in self.road_table.items():
+            require(km >= 0, f"road_distances[{group_id},{buyer_id}].km", "must not be negative")
+
+    def km(self, group_id: str, group_at: Location, buyer_id: str, buyer_at: Location) -> float:
+        known = self.road_table.get((group_id, buyer_id))
+        if known is not None:
+            return round(known, 2)
+        return round(great_circle_km(group_at, buyer_at) * self.road_factor, 2)
+
+    def lower_bound_km(self, group_id: str, buyer_id: str, straight_km: float) -> float:
+        """The least the distance can be given the straight line (for pruning a search)."""
+        known = self.road_table.get((group_id, buyer_id))
+        return known if known is not None else straight_km * self.road_factor
+
+
+class GridIndex(Generic[T]):
+    """Points bucketed in cells of ``cell_deg`` degrees, queried by radius.
+
+    A query visits only the cells that can hold points within the radius, so matching large
+    instances does not compare every group with every order.
+    """
+
+    def __init__(self, items: Iterable[tuple[Location, T]], cell_deg: float = 0.1) -> None:
+        self.cell_deg = cell_deg
+        self._cells: dict[tuple[int, int], list[tuple[Location, T]]] = defaultdict(list)
+        self._all: list[tuple[Location, T]] = []
+        for location, item in items:
+            self._cells[self._cell(location)].append((location, item))
+            self._all.append((location, item))
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def _cell(self, at: Location) -> tuple[int, int]:
+        return (math.floor(at.lat / self.cell_deg), math.floor(at.lon / self.cell_deg))
+
+    def all(self) -> Iterator[tuple[Location, T]]:
+        return iter(self._all)
+
+    def within(self, centre: Location, radius_km: float | None) -> Iterator[tuple[Location, T]]:
+        """Items whose great-circle distance from ``centre`` may be at most ``radius_km``.
+
+        ``None`` means no limit. Items in visited cells are yielded without an exact check;
+        the caller measures the real (road) distance.
+        """
+        if radius_km is None:
+            yield from self._all
+            return
+        dlat = radius_km / KM_PER_DEGREE_LAT
+        cos_lat = max(math.cos(math.radians(min(89.0, abs(centre.lat) + dlat))), 1e-6)
+        dlon = dlat / cos_lat
+        lat_lo = math.floor((centre.lat - dlat) / self.cell_deg)
+        lat_hi = math.floor((centre.lat + dlat) / self.cell_deg)
+        lon_lo = math.floor((centre.lon - dlon) / self.cell_deg)
+        lon_hi = math.floor((centre.lon + dlon) / self.cell_deg)
+        if (lat_hi - lat_lo + 1) * (lon_hi - lon_lo + 1) > len(self._cells):
+            yield from self._all
+            return
+        for i in range(lat_lo, lat_hi + 1):
+            for j in range(lon_lo, lon_hi + 1):
+                yield from self._cells.get((i, j), ())

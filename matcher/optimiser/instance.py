@@ -1,0 +1,177 @@
+"""A matching instance: everything one clearing needs, as domain values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from matcher.domain.errors import InvalidValue, UnknownReference, require
+from matcher.domain.model import (
+    Buyer,
+    BuyerKind,
+    Certificate,
+    Crop,
+    FarmerGroup,
+    ForwardOrder,
+    SupplyAnnouncement,
+    Unit,
+)
+from matcher.domain.standards import StandardsRelation
+from matcher.domain.weeks import iso_week
+from matcher.geo import DistanceModel
+
+DEFAULT_PRIORITY_WEIGHTS: Mapping[BuyerKind, int] = {
+    BuyerKind.HOSPITAL: 10,
+    BuyerKind.SCHOOL: 8,
+    BuyerKind.PRISON: 6,
+    BuyerKind.FACTORY: 3,
+    BuyerKind.HOTEL: 2,
+    BuyerKind.RESTAURANT: 2,
+    BuyerKind.OTHER: 1,
+}
+
+DEFAULT_TRANSPORT_COST: Mapping[Unit, float] = {Unit.KG: 0.02, Unit.PIECE: 0.001}
+
+# Costs inside the solver are whole units of 0.0001 THB (1/100 satang).
+COST_UNITS_PER_SATANG = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Parameters:
+    """Knobs of one clearing.
+
+    ``transport_cost_per_unit_km`` is in THB per unit of the crop per km of road.
+    ``priority_weights`` weigh filled quantity by the buyer's kind (whole numbers >= 1).
+    """
+
+    road_factor: float = 1.3
+    transport_cost_per_unit_km: Mapping[Unit, float] = field(
+        default_factory=lambda: dict(DEFAULT_TRANSPORT_COST)
+    )
+    priority_weights: Mapping[BuyerKind, int] = field(
+        default_factory=lambda: dict(DEFAULT_PRIORITY_WEIGHTS)
+    )
+    default_max_distance_km: float | None = None
+
+    def __post_init__(self) -> None:
+        for unit, rate in self.transport_cost_per_unit_km.items():
+            require(rate >= 0, f"transport_cost_per_unit_km.{unit}", "must not be negative")
+        for kind, weight in self.priority_weights.items():
+            require(
+                isinstance(weight, int) and 1 <= weight <= 1000,
+                f"priority_weights.{kind}",
+                "must be a whole number from 1 to 1000",
+            )
+        if self.default_max_distance_km is not None:
+            require(self.default_max_distance_km > 0, "default_max_distance_km", "must be > 0")
+
+    def weight(self, kind: BuyerKind) -> int:
+        return self.priority_weights.get(kind, 1)
+
+    def transport_rate(self, unit: Unit) -> float:
+        return self.transport_cost_per_unit_km.get(unit, 0.0)
+
+
+def unit_cost(*, price: int, distance_km: float, rate_thb_per_unit_km: float) -> int:
+    """Delivered cost of one unit in solver cost units (0.0001 THB): price plus transport."""
+    transport = round(rate_thb_per_unit_km * distance_km * 100 * COST_UNITS_PER_SATANG)
+    return price * COST_UNITS_PER_SATANG + transport
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingInstance:
+    """Groups, buyers, certificates, supply and orders to clear together, checked for references."""
+
+    name: str
+    crops: Mapping[str, Crop]
+    standards: StandardsRelation
+    groups: Mapping[str, FarmerGroup]
+    buyers: Mapping[str, Buyer]
+    certificates: tuple[Certificate, ...]
+    supply: tuple[SupplyAnnouncement, ...]
+    orders: tuple[ForwardOrder, ...]
+    parameters: Parameters = field(default_factory=Parameters)
+    road_distances: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._check_references()
+
+    def _check_references(self) -> None:
+        def known(table: Mapping[str, object], key: str, where: str, what: str) -> None:
+            if key not in table:
+                raise UnknownReference(where, f"no {what} with id {key!r}")
+
+        seen: set[str] = set()
+        for i, cert in enumerate(self.certificates):
+            known(self.groups, cert.group_id, f"certificates[{i}].group_id", "group")
+            _unique(seen, cert.id, f"certificates[{i}].id")
+        seen.clear()
+        for i, sup in enumerate(self.supply):
+            known(self.groups, sup.group_id, f"supply[{i}].group_id", "group")
+            known(self.crops, sup.crop_id, f"supply[{i}].crop_id", "crop")
+            _unique(seen, sup.id, f"supply[{i}].id")
+            if sup.scheme not in self.standards.rules:
+                raise InvalidValue(f"supply[{i}].scheme", f"{sup.scheme} is not in the relation")
+        seen.clear()
+        for i, order in enumerate(self.orders):
+            known(self.buyers, order.buyer_id, f"orders[{i}].buyer_id", "buyer")
+            known(self.crops, order.crop_id, f"orders[{i}].crop_id", "crop")
+            _unique(seen, order.id, f"orders[{i}].id")
+        for group_id, buyer_id in self.road_distances:
+            known(self.groups, group_id, "road_distances.group_id", "group")
+            known(self.buyers, buyer_id, "road_distances.buyer_id", "buyer")
+
+    def distance_model(self) -> DistanceModel:
+        return DistanceModel(self.parameters.road_factor, self.road_distances)
+
+    def certificates_by_group(self) -> dict[str, list[Certificate]]:
+        out: dict[str, list[Certificate]] = {g: [] for g in self.groups}
+        for cert in self.certificates:
+            out[cert.group_id].append(cert)
+        return out
+
+    def max_distance(self, order: ForwardOrder) -> float | None:
+        if order.max_distance_km is not None:
+            return order.max_distance_km
+        return self.parameters.default_max_distance_km
+
+
+def _unique(seen: set[str], key: str, where: str) -> None:
+    if key in seen:
+        raise InvalidValue(where, f"id {key!r} appears twice")
+    seen.add(key)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class DemandNode:
+    """One delivery of one order: the unit the optimiser fills ("order-week")."""
+
+    order_id: str
+    day: date
+    quantity: int
+
+    @property
+    def week(self) -> str:
+        return iso_week(self.day)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SupplyNode:
+    """One week of one supply announcement."""
+
+    supply_id: str
+    week: str
+    quantity: int
+
+
+def demand_nodes(instance: MatchingInstance) -> list[DemandNode]:
+    return [DemandNode(o.id, d, o.quantity) for o in instance.orders for d in o.deliveries]
+
+
+def supply_nodes(instance: MatchingInstance) -> list[SupplyNode]:
+    return [
+        SupplyNode(s.id, week, qty)
+        for s in instance.supply
+        for week, qty in sorted(s.quantities.items())
+    ]

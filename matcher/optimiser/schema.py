@@ -1,0 +1,361 @@
+"""The matching-instance file format (``foodmatch-instance/1``) and its parser.
+
+Structure and types are checked by pydantic models (which also give ``foodmatch schema`` its JSON
+Schema); values are checked by the domain. Every problem is reported with its place in the file,
+for example ``orders[3].quantity: 0 must be above 0``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticError
+
+from matcher.domain.errors import DomainError, InvalidValue
+from matcher.domain.model import (
+    Buyer,
+    BuyerKind,
+    Certificate,
+    Crop,
+    FarmerGroup,
+    ForwardOrder,
+    GroupKind,
+    Location,
+    SupplyAnnouncement,
+    Unit,
+    WeeklySchedule,
+    satang,
+)
+from matcher.domain.standards import Scheme, StandardsRelation, Tier, parse_enum
+from matcher.optimiser.instance import MatchingInstance, Parameters
+
+FORMAT = "foodmatch-instance/1"
+Price = str | float | int
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParametersIn(_Strict):
+    road_factor: float = Field(1.3, description="Road km per straight-line km (>= 1).")
+    transport_cost_per_unit_km: dict[str, float] = Field(
+        default_factory=lambda: {"kg": 0.02, "piece": 0.001},
+        description="THB per unit of the crop per km of road, by unit (kg, piece).",
+    )
+    priority_weights: dict[str, int] = Field(
+        default_factory=dict,
+        description="Weight of filled quantity by buyer kind (missing kinds keep the default).",
+    )
+    default_max_distance_km: float | None = Field(
+        None, description="Radius for orders that set no max_distance_km (null: no limit)."
+    )
+
+
+class CropIn(_Strict):
+    id: str
+    name_th: str
+    name_en: str
+    unit: str = Field(description="kg or piece")
+    group: str = "other"
+    processed: bool = Field(False, description="Needs a food-safety (GMP) credential too.")
+    reference_price: Price | None = Field(None, description="THB per unit, used without ask.")
+
+
+class GroupIn(_Strict):
+    id: str
+    name_th: str
+    name_en: str
+    lat: float
+    lon: float
+    members: int
+    kind: str = "community_enterprise"
+    district: str = ""
+
+
+class CertificateIn(_Strict):
+    id: str
+    group_id: str
+    scheme: str
+    valid_from: date
+    valid_until: date
+    crops: list[str] = Field(default_factory=list)
+    crop_groups: list[str] = Field(default_factory=list)
+    scopes: list[str] = Field(default_factory=list, description="Extra recognitions: EU, COR.")
+    certifier: str = ""
+    revoked_on: date | None = None
+
+
+class BuyerIn(_Strict):
+    id: str
+    name_th: str
+    name_en: str
+    kind: str
+    lat: float
+    lon: float
+    district: str = ""
+
+
+class SupplyIn(_Strict):
+    id: str
+    group_id: str
+    crop_id: str
+    scheme: str = Field(description="Certificate scheme the produce is grown under, or NONE.")
+    weeks: dict[str, int] = Field(description="Quantity per ISO week, e.g. {'2026-W50': 120}.")
+    asking_price: Price | None = Field(None, description="THB per unit.")
+
+
+class ScheduleIn(_Strict):
+    start: date
+    end: date
+    weekdays: list[str] = Field(default_factory=lambda: ["mon"])
+
+
+class OrderIn(_Strict):
+    id: str
+    buyer_id: str
+    crop_id: str
+    quantity: int = Field(description="Units per delivery.")
+    deliveries: list[date] | None = None
+    schedule: ScheduleIn | None = None
+    min_tier: str = "SAFE"
+    max_price: Price | None = Field(None, description="THB per unit, delivered price cap.")
+    max_distance_km: float | None = None
+
+
+class RoadDistanceIn(_Strict):
+    group_id: str
+    buyer_id: str
+    km: float
+
+
+class InstanceIn(_Strict):
+    """A matching instance: what one clearing needs."""
+
+    format: Literal["foodmatch-instance/1"] = "foodmatch-instance/1"
+    name: str = "instance"
+    parameters: ParametersIn = Field(default_factory=ParametersIn)  # type: ignore[arg-type]
+    crops: list[CropIn] | None = Field(None, description="Omit to use the reference catalogue.")
+    standards: dict[str, Any] | None = Field(
+        None, description="Omit to use the reference relation (data/standards.json)."
+    )
+    groups: list[GroupIn] = Field(default_factory=list)
+    certificates: list[CertificateIn] = Field(default_factory=list)
+    buyers: list[BuyerIn] = Field(default_factory=list)
+    supply: list[SupplyIn] = Field(default_factory=list)
+    orders: list[OrderIn] = Field(default_factory=list)
+    road_distances: list[RoadDistanceIn] = Field(default_factory=list)
+
+
+class InstanceError(DomainError):
+    """An instance file is not valid; ``problems`` lists each place and reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"invalid instance ({len(problems)} problem(s)):\n{shown}{more}")
+
+
+def instance_json_schema() -> dict[str, Any]:
+    return InstanceIn.model_json_schema()
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+R = TypeVar("R")
+S = TypeVar("S")
+
+
+def _each(items: list[S], where: str, build: Callable[[S], R], problems: list[str]) -> list[R]:
+    out: list[R] = []
+    for i, item in enumerate(items):
+        try:
+            out.append(build(item))
+        except InvalidValue as err:
+            problems.append(str(err.within(f"{where}[{i}]")))
+    return out
+
+
+def _price(value: Price | None, field: str) -> int | None:
+    return None if value is None else satang(value, field)
+
+
+def _crop(c: CropIn) -> Crop:
+    return Crop(
+        id=c.id,
+        name_th=c.name_th,
+        name_en=c.name_en,
+        unit=_unit(c.unit),
+        group=c.group,
+        processed=c.processed,
+        reference_price=_price(c.reference_price, "reference_price"),
+    )
+
+
+def _unit(text: str) -> Unit:
+    try:
+        return Unit(text.strip().lower())
+    except ValueError:
+        raise InvalidValue("unit", f"{text!r} is not one of kg, piece") from None
+
+
+def _lower_enum(kind: type[BuyerKind] | type[GroupKind], text: str, field: str) -> Any:
+    try:
+        return kind(text.strip().lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise InvalidValue(field, f"{text!r} is not one of {allowed}") from None
+
+
+def _group(g: GroupIn) -> FarmerGroup:
+    return FarmerGroup(
+        id=g.id,
+        name_th=g.name_th,
+        name_en=g.name_en,
+        location=Location(g.lat, g.lon),
+        members=g.members,
+        kind=_lower_enum(GroupKind, g.kind, "kind"),
+        district=g.district,
+    )
+
+
+def _buyer(b: BuyerIn) -> Buyer:
+    return Buyer(
+        id=b.id,
+        name_th=b.name_th,
+        name_en=b.name_en,
+        kind=_lower_enum(BuyerKind, b.kind, "kind"),
+        location=Location(b.lat, b.lon),
+        district=b.district,
+    )
+
+
+def _certificate(c: CertificateIn) -> Certificate:
+    return Certificate(
+        id=c.id,
+        group_id=c.group_id,
+        scheme=parse_enum(Scheme, c.scheme, "scheme"),
+        valid_from=c.valid_from,
+        valid_until=c.valid_until,
+        crops=frozenset(c.crops),
+        crop_groups=frozenset(c.crop_groups),
+        scopes=frozenset(s.upper() for s in c.scopes),
+        certifier=c.certifier,
+        revoked_on=c.revoked_on,
+    )
+
+
+def _supply(s: SupplyIn) -> SupplyAnnouncement:
+    return SupplyAnnouncement(
+        id=s.id,
+        group_id=s.group_id,
+        crop_id=s.crop_id,
+        scheme=parse_enum(Scheme, s.scheme, "scheme"),
+        quantities=dict(s.weeks),
+        asking_price=_price(s.asking_price, "asking_price"),
+    )
+
+
+def _order(o: OrderIn) -> ForwardOrder:
+    common: dict[str, Any] = {
+        "id": o.id,
+        "buyer_id": o.buyer_id,
+        "crop_id": o.crop_id,
+        "quantity": o.quantity,
+        "min_tier": parse_enum(Tier, o.min_tier, "min_tier"),
+        "max_price": _price(o.max_price, "max_price"),
+        "max_distance_km": o.max_distance_km,
+    }
+    if (o.schedule is None) == (o.deliveries is None):
+        raise InvalidValue("deliveries", "give either deliveries or schedule (exactly one)")
+    if o.schedule is not None:
+        schedule = WeeklySchedule(
+            start=o.schedule.start,
+            end=o.schedule.end,
+            weekdays=tuple(d.strip().lower() for d in o.schedule.weekdays),
+        )
+        return ForwardOrder.on_schedule(schedule=schedule, **common)
+    return ForwardOrder(deliveries=tuple(o.deliveries or ()), **common)
+
+
+def _parameters(p: ParametersIn) -> Parameters:
+    weights = dict(Parameters().priority_weights)
+    for kind, weight in p.priority_weights.items():
+        weights[_lower_enum(BuyerKind, kind, f"priority_weights.{kind}")] = weight
+    rates = {_unit(u): r for u, r in p.transport_cost_per_unit_km.items()}
+    return Parameters(
+        road_factor=p.road_factor,
+        transport_cost_per_unit_km=rates,
+        priority_weights=weights,
+        default_max_distance_km=p.default_max_distance_km,
+    )
+
+
+def parse_instance(raw: Mapping[str, Any]) -> MatchingInstance:
+    """Check a decoded instance file and build the domain instance.
+
+    Raises :class:`InstanceError` listing every problem with its place in the file.
+    """
+    try:
+        doc = InstanceIn.model_validate(raw)
+    except PydanticError as err:
+        raise InstanceError(
+            [f"{_loc(tuple(e['loc']))}: {e['msg']}" for e in err.errors()]
+        ) from None
+    problems: list[str] = []
+    try:
+        parameters = _parameters(doc.parameters)
+    except InvalidValue as err:
+        problems.append(str(err.within("parameters")))
+        parameters = Parameters()
+    if doc.crops is None:
+        from matcher.reference import load_crops
+
+        crops = load_crops()
+    else:
+        crops = {c.id: c for c in _each(doc.crops, "crops", _crop, problems)}
+    try:
+        if doc.standards is None:
+            from matcher.reference import load_standards
+
+            standards = load_standards()
+        else:
+            standards = StandardsRelation.from_mapping(doc.standards)
+    except InvalidValue as err:
+        problems.append(str(err))
+        standards = StandardsRelation(rules={})
+    groups = _each(doc.groups, "groups", _group, problems)
+    buyers = _each(doc.buyers, "buyers", _buyer, problems)
+    certificates = _each(doc.certificates, "certificates", _certificate, problems)
+    supply = _each(doc.supply, "supply", _supply, problems)
+    orders = _each(doc.orders, "orders", _order, problems)
+    for where, items in (("groups", groups), ("buyers", buyers)):
+        counts = Counter(item.id for item in items)
+        problems += [f"{where}: id {i!r} appears twice" for i, n in sorted(counts.items()) if n > 1]
+    if problems:
+        raise InstanceError(problems)
+    try:
+        return MatchingInstance(
+            name=doc.name,
+            crops=crops,
+            standards=standards,
+            groups={g.id: g for g in groups},
+            buyers={b.id: b for b in buyers},
+            certificates=tuple(certificates),
+            supply=tuple(supply),
+            orders=tuple(orders),
+            parameters=parameters,
+            road_distances={(r.group_id, r.buyer_id): r.km for r in doc.road_distances},
+        )
+    except InvalidValue as err:
+        raise InstanceError([str(err)]) from None

@@ -1,0 +1,171 @@
+"""An independent validator: checks any solution against every rule and recomputes its objective.
+
+It shares no code with eligibility or the model: certificate, distance and price rules are
+re-stated here from the domain values, so a bug in one shows up as a disagreement with the other.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from matcher.domain.model import Certificate, Crop, ForwardOrder, SupplyAnnouncement
+from matcher.domain.standards import Scheme
+from matcher.domain.weeks import iso_week
+from matcher.geo import great_circle_km
+from matcher.optimiser.instance import COST_UNITS_PER_SATANG, MatchingInstance
+from matcher.optimiser.solution import Allocation, Solution
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    """The documented objective: weighted filled first (maximised), then cost (minimised)."""
+
+    weighted_filled: int
+    filled: int
+    delivered_cost: int
+
+    def key(self) -> tuple[int, int]:
+        """Sort key: smaller is better."""
+        return (-self.weighted_filled, self.delivered_cost)
+
+
+@dataclass
+class ValidationReport:
+    objective: Objective
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def validate(instance: MatchingInstance, solution: Solution) -> ValidationReport:
+    """Check every allocation and total of ``solution`` against ``instance``."""
+    problems: list[str] = []
+    orders = {o.id: o for o in instance.orders}
+    supplies = {s.id: s for s in instance.supply}
+    certs_by_group: dict[str, list[Certificate]] = defaultdict(list)
+    for cert in instance.certificates:
+        certs_by_group[cert.group_id].append(cert)
+    used: dict[tuple[str, str], int] = defaultdict(int)
+    delivered: dict[tuple[str, object], int] = defaultdict(int)
+    weighted = filled = cost = 0
+    for i, a in enumerate(solution.allocations):
+        where = f"allocation {i} ({a.supply_id}->{a.order_id} {a.day})"
+        order, supply = orders.get(a.order_id), supplies.get(a.supply_id)
+        if order is None or supply is None:
+            problems.append(f"{where}: unknown order or supply")
+            continue
+        certs = certs_by_group.get(supply.group_id, [])
+        problems += [f"{where}: {p}" for p in _rule_breaks(instance, a, order, supply, certs)]
+        used[(supply.id, a.week)] += a.quantity
+        delivered[(order.id, a.day)] += a.quantity
+        weight = instance.parameters.weight(instance.buyers[order.buyer_id].kind)
+        weighted += weight * a.quantity
+        filled += a.quantity
+        cost += a.unit_cost * a.quantity
+    for (supply_id, week), qty in used.items():
+        offered = supplies[supply_id].quantities.get(week, 0)
+        if qty > offered:
+            problems.append(f"supply {supply_id} week {week}: {qty} allocated > {offered} offered")
+    unfilled: dict[tuple[str, object], int] = defaultdict(int)
+    for u in solution.unfilled:
+        unfilled[(u.order_id, u.day)] += u.quantity
+    for order in instance.orders:
+        for day in order.deliveries:
+            got = delivered.get((order.id, day), 0)
+            if got > order.quantity:
+                problems.append(f"order {order.id} {day}: {got} delivered > {order.quantity}")
+            if got + unfilled.get((order.id, day), 0) != order.quantity:
+                problems.append(
+                    f"order {order.id} {day}: delivered {got} + unfilled "
+                    f"{unfilled.get((order.id, day), 0)} != ordered {order.quantity}"
+                )
+    s = solution.summary
+    if (s.filled, s.weighted_filled, s.delivered_cost) != (filled, weighted, cost):
+        problems.append(
+            f"summary says filled={s.filled} weighted={s.weighted_filled} cost={s.delivered_cost}"
+            f", recomputed {filled} / {weighted} / {cost}"
+        )
+    return ValidationReport(Objective(weighted, filled, cost), problems)
+
+
+def _rule_breaks(
+    instance: MatchingInstance,
+    a: Allocation,
+    order: ForwardOrder,
+    supply: SupplyAnnouncement,
+    certs: list[Certificate],
+) -> list[str]:
+    out: list[str] = []
+    crop = instance.crops[order.crop_id]
+    if a.quantity <= 0:
+        out.append("quantity must be above 0")
+    if supply.crop_id != order.crop_id:
+        out.append(f"crop {supply.crop_id} supplied for an order of {order.crop_id}")
+    if a.day not in order.deliveries:
+        out.append("not a delivery date of the order")
+    if iso_week(a.day) != a.week or a.week not in supply.quantities:
+        out.append(f"week {a.week} does not match the delivery or the supply")
+    rule = instance.standards.rules.get(supply.scheme)
+    if rule is None:
+        out.append(f"scheme {supply.scheme} unknown")
+    elif supply.scheme is Scheme.NONE or not rule.needs_certificate:
+        if order.min_tier not in rule.satisfies:
+            out.append(f"{supply.scheme} does not satisfy {order.min_tier}")
+    else:
+        tier = order.min_tier
+        good = [
+            c
+            for c in certs
+            if c.scheme == supply.scheme
+            and (tier in rule.satisfies or rule.satisfies_with_scope.get(tier) in c.scopes)
+            and _in_force(c, a.day)
+            and _covers(c, crop)
+        ]
+        if not good:
+            out.append(f"no {supply.scheme} certificate meets {tier} for {crop.id} on {a.day}")
+    if crop.processed:
+        rules = instance.standards.rules
+        safe = [
+            c
+            for c in certs
+            if c.scheme in rules and rules[c.scheme].food_safety
+            if _in_force(c, a.day) and _covers(c, crop)
+        ]
+        if not safe:
+            out.append(f"{crop.id} is processed and no food-safety credential is valid")
+    group, buyer = instance.groups[supply.group_id], instance.buyers[order.buyer_id]
+    km = instance.road_distances.get((group.id, buyer.id))
+    if km is None:
+        km = great_circle_km(group.location, buyer.location) * instance.parameters.road_factor
+    km = round(km, 2)
+    if abs(km - a.distance_km) > 1e-6:
+        out.append(f"distance {a.distance_km} km, recomputed {km} km")
+    limit = order.max_distance_km or instance.parameters.default_max_distance_km
+    if limit is not None and km > limit:
+        out.append(f"{km} km is beyond the limit of {limit} km")
+    price = supply.asking_price
+    if price is None:
+        price = crop.reference_price if crop.reference_price is not None else order.max_price or 0
+    if a.unit_price != price:
+        out.append(f"unit price {a.unit_price} satang, offered {price}")
+    if order.max_price is not None and price > order.max_price:
+        out.append(f"price {price} satang above the max {order.max_price}")
+    rate = instance.parameters.transport_cost_per_unit_km.get(crop.unit, 0.0)
+    expected = price * COST_UNITS_PER_SATANG + round(rate * km * 100 * COST_UNITS_PER_SATANG)
+    if a.unit_cost != expected:
+        out.append(f"unit cost {a.unit_cost}, recomputed {expected}")
+    return out
+
+
+def _in_force(cert: Certificate, day: date) -> bool:
+    revoked = cert.revoked_on is not None and day >= cert.revoked_on
+    return cert.valid_from <= day <= cert.valid_until and not revoked
+
+
+def _covers(cert: Certificate, crop: Crop) -> bool:
+    whole_farm = not cert.crops and not cert.crop_groups
+    return whole_farm or crop.id in cert.crops or crop.group in cert.crop_groups
