@@ -91,6 +91,10 @@ class GridIndex(Generic[T]):
         dlat = radius_km / KM_PER_DEGREE_LAT
         cos_lat = max(math.cos(math.radians(min(89.0, abs(centre.lat) + dlat))), 1e-6)
         dlon = dlat / cos_lat
+        if abs(centre.lat) + dlat >= 89.0 or abs(centre.lon) + dlon > 180.0:
+            # Near a pole or across the antimeridian the box does not bound the circle.
+            yield from self._all
+            return
         lat_lo = math.floor((centre.lat - dlat) / self.cell_deg)
         lat_hi = math.floor((centre.lat + dlat) / self.cell_deg)
         lon_lo = math.floor((centre.lon - dlon) / self.cell_deg)

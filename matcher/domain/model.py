@@ -45,6 +45,11 @@ class GroupKind(StrEnum):
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+MAX_QUANTITY = 1_000_000_000
+"""The most units one delivery or one week of supply may hold (far above any real kitchen)."""
+MAX_PRICE = 1_000_000_000
+"""The highest unit price accepted, in satang (10,000,000 THB)."""
+
 
 def satang(value: object, field: str) -> Satang:
     """Read a price in THB (number or decimal string, at most 2 decimals) as whole satang."""
@@ -57,6 +62,7 @@ def satang(value: object, field: str) -> Satang:
     if not amount.is_finite():
         raise InvalidValue(field, "must be a finite price")
     require(amount >= 0, field, "must not be negative")
+    require(amount * 100 <= MAX_PRICE, field, f"is above the limit of {MAX_PRICE // 100:,} THB")
     cents = amount * 100
     require(cents == cents.to_integral_value(), field, "has more than 2 decimals (satang)")
     return int(cents)
@@ -194,9 +200,9 @@ class SupplyAnnouncement:
         for week, qty in self.quantities.items():
             key = parse_week(week, f"quantities.{week}")
             require(
-                isinstance(qty, int) and not isinstance(qty, bool) and qty > 0,
+                isinstance(qty, int) and not isinstance(qty, bool) and 0 < qty <= MAX_QUANTITY,
                 f"quantities.{week}",
-                f"{qty!r} must be a whole number above 0",
+                f"{qty!r} must be a whole number from 1 to {MAX_QUANTITY:,}",
             )
             normalised[key] = qty
         object.__setattr__(self, "quantities", normalised)
@@ -258,6 +264,11 @@ class ForwardOrder:
             "must be a whole number",
         )
         require(self.quantity > 0, "quantity", f"{self.quantity} must be above 0")
+        require(
+            self.quantity <= MAX_QUANTITY,
+            "quantity",
+            f"{self.quantity} is above the limit of {MAX_QUANTITY:,}",
+        )
         deliveries = tuple(sorted(set(self.deliveries)))
         require(len(deliveries) > 0, "deliveries", "give delivery dates or a schedule")
         object.__setattr__(self, "deliveries", deliveries)

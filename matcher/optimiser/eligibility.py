@@ -197,6 +197,15 @@ def build_graph(instance: MatchingInstance, context: Context | None = None) -> E
     snodes = supply_nodes(instance)
     dnodes = demand_nodes(instance)
     index = supply_index(instance, snodes)
+    # A road-table distance may be shorter than the straight line, so the straight-line search
+    # could miss its pair: those pairs are always checked.
+    tabled: dict[str, set[str]] = defaultdict(set)
+    for group_id, buyer_id in instance.road_distances:
+        tabled[buyer_id].add(group_id)
+    by_group: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for i, snode in enumerate(snodes):
+        sup = ctx.supplies[snode.supply_id]
+        by_group[(sup.crop_id, snode.week, sup.group_id)].append(i)
     arcs: list[Arc] = []
     weights: list[int] = []
     for d, node in enumerate(dnodes):
@@ -206,7 +215,18 @@ def build_graph(instance: MatchingInstance, context: Context | None = None) -> E
         if grid is None:
             continue
         buyer_at = instance.buyers[order.buyer_id].location
-        for _, s in grid.within(buyer_at, instance.max_distance(order)):
+        limit = instance.max_distance(order)
+        # Road km are rounded to 10 m: widen the search by that rounding.
+        found = [s for _, s in grid.within(buyer_at, None if limit is None else limit + 0.01)]
+        if limit is not None and order.buyer_id in tabled:
+            seen = set(found)
+            for group_id in sorted(tabled[order.buyer_id]):
+                found += [
+                    s
+                    for s in by_group.get((order.crop_id, node.week, group_id), [])
+                    if s not in seen
+                ]
+        for s in found:
             supply = ctx.supplies[snodes[s].supply_id]
             if ctx.pair_reason(supply, node) is None:
                 price, km, cost = ctx.unit_cost(supply, order)

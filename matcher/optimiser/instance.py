@@ -55,6 +55,7 @@ class Parameters:
     default_max_distance_km: float | None = None
 
     def __post_init__(self) -> None:
+        require(self.road_factor >= 1.0, "road_factor", "must be at least 1.0")
         for unit, rate in self.transport_cost_per_unit_km.items():
             require(rate >= 0, f"transport_cost_per_unit_km.{unit}", "must not be negative")
         for kind, weight in self.priority_weights.items():
@@ -93,6 +94,10 @@ class MatchingInstance:
     orders: tuple[ForwardOrder, ...]
     parameters: Parameters = field(default_factory=Parameters)
     road_distances: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    open_demand: Mapping[tuple[str, date], int] | None = None
+    """Incremental rounds: quantity still open per (order, delivery date); ``None``: all open."""
+    open_supply: Mapping[tuple[str, str], int] | None = None
+    """Incremental rounds: quantity still free per (supply, week); ``None``: all free."""
 
     def __post_init__(self) -> None:
         self._check_references()
@@ -166,12 +171,24 @@ class SupplyNode:
 
 
 def demand_nodes(instance: MatchingInstance) -> list[DemandNode]:
-    return [DemandNode(o.id, d, o.quantity) for o in instance.orders for d in o.deliveries]
+    """Deliveries with a quantity still open (all of them unless ``open_demand`` says less)."""
+    nodes = [DemandNode(o.id, d, o.quantity) for o in instance.orders for d in o.deliveries]
+    if instance.open_demand is None:
+        return nodes
+    left = instance.open_demand
+    opened = (DemandNode(n.order_id, n.day, left.get((n.order_id, n.day), 0)) for n in nodes)
+    return [n for n in opened if n.quantity > 0]
 
 
 def supply_nodes(instance: MatchingInstance) -> list[SupplyNode]:
-    return [
+    """Supply weeks with a quantity still free (all of them unless ``open_supply`` says less)."""
+    nodes = [
         SupplyNode(s.id, week, qty)
         for s in instance.supply
         for week, qty in sorted(s.quantities.items())
     ]
+    if instance.open_supply is None:
+        return nodes
+    free = instance.open_supply
+    opened = (SupplyNode(n.supply_id, n.week, free.get((n.supply_id, n.week), 0)) for n in nodes)
+    return [n for n in opened if n.quantity > 0]

@@ -61,7 +61,11 @@ def buckets(graph: EligibilityGraph) -> dict[int, list[int]]:
 
 
 def big_m(graph: EligibilityGraph, arc_ids: list[int], scale: int = 1) -> tuple[int, int]:
-    """(M, a bound on the objective's magnitude) for one bucket, costs divided by ``scale``."""
+    """(M, a bound on the objective's magnitude) for one bucket, costs divided by ``scale``.
+
+    The bound also covers OR-Tools' own check that an arc's cost times twice the number of
+    nodes fits in 64 bits (it reports BAD_COST_RANGE otherwise).
+    """
     arcs = [graph.arcs[k] for k in arc_ids]
     n_supply = len({a.supply_index for a in arcs})
     n_demand = len({a.demand_index for a in arcs})
@@ -69,7 +73,7 @@ def big_m(graph: EligibilityGraph, arc_ids: list[int], scale: int = 1) -> tuple[
     m = (2 * min(n_supply, n_demand) + 2) * max_cost + 1
     w_max = max((graph.weights[a.demand_index] for a in arcs), default=1)
     total_supply = sum(graph.supply[s].quantity for s in {a.supply_index for a in arcs})
-    return m, (m * w_max + max_cost) * max(total_supply, 1)
+    return m, (m * w_max + max_cost) * max(total_supply, n_supply + n_demand + 5)
 
 
 def solve_bucket(

@@ -44,8 +44,9 @@ class _Strict(BaseModel):
 class ParametersIn(_Strict):
     road_factor: float = Field(1.3, description="Road km per straight-line km (>= 1).")
     transport_cost_per_unit_km: dict[str, float] = Field(
-        default_factory=lambda: {"kg": 0.02, "piece": 0.001},
-        description="THB per unit of the crop per km of road, by unit (kg, piece).",
+        default_factory=dict,
+        description="THB per unit of the crop per km of road, by unit (kg, piece); "
+        "units not given keep the defaults (kg 0.02, piece 0.001).",
     )
     priority_weights: dict[str, int] = Field(
         default_factory=dict,
@@ -138,7 +139,7 @@ class InstanceIn(_Strict):
 
     format: Literal["foodmatch-instance/1"] = "foodmatch-instance/1"
     name: str = "instance"
-    parameters: ParametersIn = Field(default_factory=ParametersIn)  # type: ignore[arg-type]
+    parameters: ParametersIn = Field(default_factory=ParametersIn)
     crops: list[CropIn] | None = Field(None, description="Omit to use the reference catalogue.")
     standards: dict[str, Any] | None = Field(
         None, description="Omit to use the reference relation (data/standards.json)."
@@ -217,7 +218,7 @@ def _lower_enum(kind: type[BuyerKind] | type[GroupKind], text: str, field: str) 
         raise InvalidValue(field, f"{text!r} is not one of {allowed}") from None
 
 
-def _group(g: GroupIn) -> FarmerGroup:
+def group_from(g: GroupIn) -> FarmerGroup:
     return FarmerGroup(
         id=g.id,
         name_th=g.name_th,
@@ -229,7 +230,7 @@ def _group(g: GroupIn) -> FarmerGroup:
     )
 
 
-def _buyer(b: BuyerIn) -> Buyer:
+def buyer_from(b: BuyerIn) -> Buyer:
     return Buyer(
         id=b.id,
         name_th=b.name_th,
@@ -240,7 +241,7 @@ def _buyer(b: BuyerIn) -> Buyer:
     )
 
 
-def _certificate(c: CertificateIn) -> Certificate:
+def certificate_from(c: CertificateIn) -> Certificate:
     return Certificate(
         id=c.id,
         group_id=c.group_id,
@@ -255,18 +256,24 @@ def _certificate(c: CertificateIn) -> Certificate:
     )
 
 
-def _supply(s: SupplyIn) -> SupplyAnnouncement:
-    return SupplyAnnouncement(
-        id=s.id,
-        group_id=s.group_id,
-        crop_id=s.crop_id,
-        scheme=parse_enum(Scheme, s.scheme, "scheme"),
-        quantities=dict(s.weeks),
-        asking_price=_price(s.asking_price, "asking_price"),
-    )
+def supply_from(s: SupplyIn) -> SupplyAnnouncement:
+    try:
+        return SupplyAnnouncement(
+            id=s.id,
+            group_id=s.group_id,
+            crop_id=s.crop_id,
+            scheme=parse_enum(Scheme, s.scheme, "scheme"),
+            quantities=dict(s.weeks),
+            asking_price=_price(s.asking_price, "asking_price"),
+        )
+    except InvalidValue as err:
+        if err.field.startswith("quantities"):
+            # The file calls the quantities "weeks".
+            raise InvalidValue("weeks" + err.field[len("quantities") :], err.reason) from None
+        raise
 
 
-def _order(o: OrderIn) -> ForwardOrder:
+def order_from(o: OrderIn) -> ForwardOrder:
     common: dict[str, Any] = {
         "id": o.id,
         "buyer_id": o.buyer_id,
@@ -292,13 +299,33 @@ def _parameters(p: ParametersIn) -> Parameters:
     weights = dict(Parameters().priority_weights)
     for kind, weight in p.priority_weights.items():
         weights[_lower_enum(BuyerKind, kind, f"priority_weights.{kind}")] = weight
-    rates = {_unit(u): r for u, r in p.transport_cost_per_unit_km.items()}
+    rates = dict(Parameters().transport_cost_per_unit_km)
+    rates.update({_unit(u): r for u, r in p.transport_cost_per_unit_km.items()})
     return Parameters(
         road_factor=p.road_factor,
         transport_cost_per_unit_km=rates,
         priority_weights=weights,
         default_max_distance_km=p.default_max_distance_km,
     )
+
+
+def _road_problems(
+    rows: list[RoadDistanceIn], group_ids: set[str], buyer_ids: set[str]
+) -> list[str]:
+    problems: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for i, r in enumerate(rows):
+        where = f"road_distances[{i}]"
+        if not r.km >= 0:
+            problems.append(f"{where}.km: {r.km} must not be negative")
+        if r.group_id not in group_ids:
+            problems.append(f"{where}.group_id: no group with id {r.group_id!r}")
+        if r.buyer_id not in buyer_ids:
+            problems.append(f"{where}.buyer_id: no buyer with id {r.buyer_id!r}")
+        if (r.group_id, r.buyer_id) in seen:
+            problems.append(f"{where}: the pair {r.group_id}/{r.buyer_id} appears twice")
+        seen.add((r.group_id, r.buyer_id))
+    return problems
 
 
 def parse_instance(raw: Mapping[str, Any]) -> MatchingInstance:
@@ -334,14 +361,15 @@ def parse_instance(raw: Mapping[str, Any]) -> MatchingInstance:
     except InvalidValue as err:
         problems.append(str(err))
         standards = StandardsRelation(rules={})
-    groups = _each(doc.groups, "groups", _group, problems)
-    buyers = _each(doc.buyers, "buyers", _buyer, problems)
-    certificates = _each(doc.certificates, "certificates", _certificate, problems)
-    supply = _each(doc.supply, "supply", _supply, problems)
-    orders = _each(doc.orders, "orders", _order, problems)
+    groups = _each(doc.groups, "groups", group_from, problems)
+    buyers = _each(doc.buyers, "buyers", buyer_from, problems)
+    certificates = _each(doc.certificates, "certificates", certificate_from, problems)
+    supply = _each(doc.supply, "supply", supply_from, problems)
+    orders = _each(doc.orders, "orders", order_from, problems)
     for where, items in (("groups", groups), ("buyers", buyers)):
         counts = Counter(item.id for item in items)
         problems += [f"{where}: id {i!r} appears twice" for i, n in sorted(counts.items()) if n > 1]
+    problems += _road_problems(doc.road_distances, {g.id for g in groups}, {b.id for b in buyers})
     if problems:
         raise InstanceError(problems)
     try:

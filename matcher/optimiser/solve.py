@@ -28,14 +28,14 @@ class SolverName(StrEnum):
 def solve(instance: MatchingInstance, *, solver: SolverName | str = SolverName.FLOW) -> Solution:
     """Clear ``instance``. Errors come back as a solution with status ``error``."""
     started = time.perf_counter()
-    name = SolverName(solver)
     try:
+        name = SolverName(solver)
         ctx = Context(instance)
         graph = build_graph(instance, ctx)
         result = _run(name, graph)
         return extract(ctx, graph, result, name.value, started)
     except Exception as err:
-        return _failed(instance, name.value, err, started)
+        return _failed(instance, str(solver), err, started)
 
 
 def _run(name: SolverName, graph: EligibilityGraph) -> FlowResult:

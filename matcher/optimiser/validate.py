@@ -68,6 +68,8 @@ def validate(instance: MatchingInstance, solution: Solution) -> ValidationReport
         cost += a.unit_cost * a.quantity
     for (supply_id, week), qty in used.items():
         offered = supplies[supply_id].quantities.get(week, 0)
+        if instance.open_supply is not None:
+            offered = instance.open_supply.get((supply_id, week), 0)
         if qty > offered:
             problems.append(f"supply {supply_id} week {week}: {qty} allocated > {offered} offered")
     unfilled: dict[tuple[str, object], int] = defaultdict(int)
@@ -75,13 +77,16 @@ def validate(instance: MatchingInstance, solution: Solution) -> ValidationReport
         unfilled[(u.order_id, u.day)] += u.quantity
     for order in instance.orders:
         for day in order.deliveries:
+            wanted = order.quantity
+            if instance.open_demand is not None:
+                wanted = instance.open_demand.get((order.id, day), 0)
             got = delivered.get((order.id, day), 0)
-            if got > order.quantity:
-                problems.append(f"order {order.id} {day}: {got} delivered > {order.quantity}")
-            if got + unfilled.get((order.id, day), 0) != order.quantity:
+            if got > wanted:
+                problems.append(f"order {order.id} {day}: {got} delivered > {wanted} open")
+            if got + unfilled.get((order.id, day), 0) != wanted:
                 problems.append(
                     f"order {order.id} {day}: delivered {got} + unfilled "
-                    f"{unfilled.get((order.id, day), 0)} != ordered {order.quantity}"
+                    f"{unfilled.get((order.id, day), 0)} != open {wanted}"
                 )
     s = solution.summary
     if (s.filled, s.weighted_filled, s.delivered_cost) != (filled, weighted, cost):
