@@ -47,6 +47,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 MAX_QUANTITY = 1_000_000_000
 """The most units one delivery or one week of supply may hold (far above any real kitchen)."""
+MAX_MEMBERS = 1_000_000
+MAX_DISTANCE_KM = 20_000
+"""Half the Earth's circumference: a larger radius means nothing (and infinity is refused)."""
 MAX_PRICE = 1_000_000_000
 """The highest unit price accepted, in satang (10,000,000 THB)."""
 
@@ -85,7 +88,7 @@ class Location:
     lon: float
 
     def __post_init__(self) -> None:
-        require(-90.0 <= self.lat <= 90.0, "lat", f"{self.lat} is outside -90..90")
+        require(-90.0 <= self.lat <= 90.0, "lat", f"{self.lat} is outside -90..90")  # also NaN
         require(-180.0 <= self.lon <= 180.0, "lon", f"{self.lon} is outside -180..180")
 
 
@@ -163,6 +166,7 @@ class FarmerGroup:
         _text(self.name_th, "name_th")
         _text(self.name_en, "name_en")
         require(self.members >= 1, "members", "a group has at least one member")
+        require(self.members <= MAX_MEMBERS, "members", f"is above the limit of {MAX_MEMBERS:,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +280,11 @@ class ForwardOrder:
             require(self.max_price >= 0, "max_price", "must not be negative")
         if self.max_distance_km is not None:
             require(self.max_distance_km > 0, "max_distance_km", "must be above 0 km")
+            require(
+                self.max_distance_km <= MAX_DISTANCE_KM,
+                "max_distance_km",
+                f"must be at most {MAX_DISTANCE_KM:,} km",
+            )
 
     @classmethod
     def on_schedule(

@@ -27,15 +27,21 @@ def explain(
     if candidates is None or len(candidates) == 0:
         return ReasonCode.NO_SUPPLY, f"no supply of {label} in week {node.week}"
     failures: dict[ReasonCode, list[SupplyNode]] = {}
-    eligible = 0
+    eligible_lines = eligible = 0
     for _, s in candidates.all():
         supply = ctx.supplies[supply_nodes[s].supply_id]
         reason = ctx.pair_reason(supply, node)
         if reason is None:
+            eligible_lines += 1
             eligible += supply_nodes[s].quantity
         else:
             failures.setdefault(reason, []).append(supply_nodes[s])
     unit = crop.unit.value
+    if eligible_lines and eligible == 0:
+        return (
+            ReasonCode.CAPACITY_TAKEN,
+            f"all eligible {label} in week {node.week} is already under contract",
+        )
     if 0 < eligible < node.quantity:
         return (
             ReasonCode.INSUFFICIENT_SUPPLY,

@@ -180,8 +180,11 @@ def demand_nodes(instance: MatchingInstance) -> list[DemandNode]:
     return [n for n in opened if n.quantity > 0]
 
 
-def supply_nodes(instance: MatchingInstance) -> list[SupplyNode]:
-    """Supply weeks with a quantity still free (all of them unless ``open_supply`` says less)."""
+def supply_nodes(instance: MatchingInstance, *, keep_empty: bool = False) -> list[SupplyNode]:
+    """Supply weeks with a quantity still free (all of them unless ``open_supply`` says less).
+
+    ``keep_empty`` keeps weeks with nothing free (quantity 0), for explanations.
+    """
     nodes = [
         SupplyNode(s.id, week, qty)
         for s in instance.supply
@@ -191,4 +194,4 @@ def supply_nodes(instance: MatchingInstance) -> list[SupplyNode]:
         return nodes
     free = instance.open_supply
     opened = (SupplyNode(n.supply_id, n.week, free.get((n.supply_id, n.week), 0)) for n in nodes)
-    return [n for n in opened if n.quantity > 0]
+    return [n for n in opened if n.quantity > 0 or keep_empty]

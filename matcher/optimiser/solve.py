@@ -15,7 +15,7 @@ from matcher.optimiser.eligibility import (
     supply_index,
 )
 from matcher.optimiser.explain import explain
-from matcher.optimiser.instance import MatchingInstance
+from matcher.optimiser.instance import MatchingInstance, supply_nodes
 from matcher.optimiser.model import FlowResult, solve_flow
 from matcher.optimiser.solution import Allocation, Solution, SolveStatus, Summary, Unfilled
 
@@ -80,14 +80,16 @@ def extract(
                 unit_cost=arc.cost,
             )
         )
-    index = supply_index(instance, graph.supply)
+    # Explanations look at every supply week, also those already under contract.
+    every_week = supply_nodes(instance, keep_empty=True)
+    index = supply_index(instance, every_week)
     unfilled: list[Unfilled] = []
     for d, node in enumerate(graph.demand):
         missing = node.quantity - filled[d]
         if missing <= 0:
             continue
         order = ctx.orders[node.order_id]
-        reason, detail = explain(ctx, node, index.get((order.crop_id, node.week)), graph.supply)
+        reason, detail = explain(ctx, node, index.get((order.crop_id, node.week)), every_week)
         unfilled.append(
             Unfilled(
                 order_id=order.id,

@@ -1,0 +1,145 @@
+"""Certificates of the synthetic farmer groups: validity periods and crop scopes.
+
+GAP certificates run three years and organic ones one year (both (?) in the facts file). A few
+expire or start inside the season and a few scopes miss a crop the group announces, so that the
+matcher meets "certificate_invalid" and "crop_not_covered".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from random import Random
+
+from matcher.domain.standards import Scheme
+from matcher.scenario_parts import Ctx
+from matcher.scenario_supply import GroupRec
+
+CERTIFIER = {
+    Scheme.THAI_GAP: "Department of Agriculture",
+    Scheme.ORGANIC_CONVERSION: "SDGsPGS",
+    Scheme.ORGANIC_THAILAND: "Department of Agriculture",
+    Scheme.ACT_IFOAM: "ACT",
+    Scheme.EU_ORGANIC: "EU-recognised control body",
+    Scheme.USDA_NOP: "USDA-accredited certifier",
+    Scheme.COR: "CFIA-accredited certifier",
+    Scheme.GMP: "Thai FDA",
+}
+
+
+@dataclass(slots=True)
+class CertRec:
+    id: str
+    group_id: str
+    scheme: Scheme
+    valid_from: date
+    valid_until: date
+    crops: list[str]
+    crop_groups: list[str]
+    scopes: list[str]
+    certifier: str
+
+
+def _years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _validity(rng: Random, ctx: Ctx, years: int, flag: str) -> tuple[date, date]:
+    start, days = ctx.season.start, ctx.season.days
+    span = (_years(start, years) - start).days
+    inside = timedelta(days=rng.randint(days // 4, days * 3 // 4))  # well inside the season
+    if flag == "expires":
+        until = start + inside
+        return _years(until, -years) + timedelta(days=1), until
+    if flag == "starts":
+        begin = start + inside
+    else:
+        begin = start - timedelta(days=rng.randint(7, max(7, span - days - 7)))
+    return begin, _years(begin, years) - timedelta(days=1)
+
+
+def _scope(ctx: Ctx, group: GroupRec, drop: str | None) -> tuple[list[str], list[str]]:
+    """Crop scope of the production certificate: (crops, crop_groups); ``drop`` is left out."""
+    rng = ctx.rng
+    kind = {c: ctx.crops[c].group for c in group.crops}
+    if drop is None:
+        if group.scheme is Scheme.THAI_GAP:
+            return sorted(group.crops), []
+        if group.scheme in (Scheme.PGS, Scheme.ORGANIC_CONVERSION) and rng.random() < 0.6:
+            return [], []
+        return [], sorted(set(kind.values()))
+    others = [c for c in group.crops if c != drop]
+    if not others:
+        return [], ["herb" if kind[drop] == "leafy" else "leafy"]
+    if group.scheme is Scheme.THAI_GAP or any(kind[c] == kind[drop] for c in others):
+        return sorted(others), []
+    return [], sorted({kind[c] for c in others})
+
+
+def make_certificates(
+    ctx: Ctx,
+    groups: list[GroupRec],
+    expires: Iterable[str] = (),
+    uncovered: dict[str, str] | None = None,
+) -> list[CertRec]:
+    """Production certificates (plus GMP for most rice groups). A few certificates expire or
+    start inside the season, and a few scopes miss a crop the group announces; ``expires`` and
+    ``uncovered`` (group id -> crop id) force these for chosen groups."""
+    rng = ctx.rng
+    certified = [g for g in groups if g.scheme is not Scheme.NONE]
+    flags: dict[str, str] = {g: "expires" for g in expires}
+    drops: dict[str, str] = dict(uncovered or {})
+    pool = [g for g in certified if g.id not in flags and g.id not in drops]
+    rng.shuffle(pool)
+    m = len(certified)
+    n_expire = max(0, max(2, round(0.04 * m)) - len(flags)) if m >= 10 else 0
+    n_start = max(1, round(0.03 * m)) if m >= 10 else 0
+    n_drop = max(0, max(2, round(0.05 * m)) - len(drops)) if m >= 10 else 0
+    for group in pool[:n_expire]:
+        flags[group.id] = "expires"
+    for group in pool[n_expire : n_expire + n_start]:
+        flags[group.id] = "starts"
+    for group in pool[n_expire + n_start :]:
+        if n_drop == 0:
+            break
+        if len(group.crops) >= 2:
+            drops[group.id] = group.crops[-1]
+            n_drop -= 1
+    rice = [g for g in groups if any(ctx.crops[c].group == "staple" for c in g.crops)]
+    with_gmp = {g.id for g in rice} - {g.id for g in rng.sample(rice, len(rice) // 5)}
+    out: list[CertRec] = []
+
+    def add(
+        group: GroupRec, scheme: Scheme, span: tuple[date, date], scope: tuple[list[str], list[str]]
+    ) -> None:
+        certifier = CERTIFIER.get(scheme, "")
+        if scheme is Scheme.PGS:
+            certifier = rng.choice(("SDGsPGS", "SGS-PGS"))
+        elif scheme is Scheme.THAI_GAP and group.crops == ["eggs"]:
+            certifier = "Department of Livestock Development"
+        out.append(
+            CertRec(
+                id=f"cert-{len(out) + 1:04d}",
+                group_id=group.id,
+                scheme=scheme,
+                valid_from=span[0],
+                valid_until=span[1],
+                crops=scope[0],
+                crop_groups=scope[1],
+                scopes=list(group.scopes) if scheme is group.scheme else [],
+                certifier=certifier,
+            )
+        )
+
+    for group in groups:
+        if group.scheme is not Scheme.NONE:
+            years = 3 if group.scheme is Scheme.THAI_GAP else 1
+            span = _validity(rng, ctx, years, flags.get(group.id, ""))
+            add(group, group.scheme, span, _scope(ctx, group, drops.get(group.id)))
+        if group.id in with_gmp:
+            add(group, Scheme.GMP, _validity(rng, ctx, 3, ""), ([], ["staple"]))
+    return out

@@ -1,0 +1,306 @@
+"""Supply side of the synthetic scenarios: farmer groups, their certificates and announcements.
+
+Quantities follow the facts file (50–400 kg of vegetables a week per group, eggs by the thousand,
+rice by the hundred kg) and are then scaled per crop so that supply meets a chosen share of demand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from random import Random
+
+from matcher.domain.model import GroupKind
+from matcher.domain.standards import Scheme
+from matcher.reference import GroupName
+from matcher.scenario_parts import Ctx, jitter, round_price, round_quantity
+
+# Per supply line, units per week: (low, high, mode) by crop group.
+RAW_RANGE: dict[str, tuple[float, float, float]] = {
+    "leafy": (50, 400, 150),
+    "fruit_veg": (50, 400, 150),
+    "herb": (10, 100, 30),
+    "mushroom": (20, 150, 50),
+    "fruit": (50, 400, 150),
+    "staple": (100, 600, 250),
+    "egg": (500, 5000, 1500),
+}
+ORGANIC_SIZE = 0.6  # organic plots yield less (?)
+SLOT_WEIGHTS = (0.2, 0.35, 0.3, 0.15)  # 1-4 crops per group
+MEAN_SLOTS = sum((i + 1) * w for i, w in enumerate(SLOT_WEIGHTS))
+ORGANIC_SCHEMES = frozenset(
+    {Scheme.PGS, Scheme.ORGANIC_THAILAND, Scheme.ACT_IFOAM, Scheme.EU_ORGANIC}
+    | {Scheme.USDA_NOP, Scheme.COR}
+)
+THIRD_PARTY: tuple[tuple[Scheme, tuple[str, ...]], ...] = (
+    (Scheme.ACT_IFOAM, ("EU",)),
+    (Scheme.ORGANIC_THAILAND, ()),
+    (Scheme.EU_ORGANIC, ()),
+    (Scheme.ORGANIC_THAILAND, ()),
+    (Scheme.ACT_IFOAM, ()),
+    (Scheme.ORGANIC_THAILAND, ()),
+    (Scheme.ACT_IFOAM, ("COR",)),
+    (Scheme.ORGANIC_THAILAND, ()),
+    (Scheme.USDA_NOP, ()),
+    (Scheme.ORGANIC_THAILAND, ()),
+)
+AFFINITY: dict[str, dict[str, float]] = {
+    "vegetable": {"leafy": 1.0, "fruit_veg": 1.0, "herb": 0.6, "mushroom": 0.2, "fruit": 0.2},
+    "organic": {"leafy": 1.2, "fruit_veg": 0.6, "herb": 0.8, "staple": 0.3, "fruit": 0.3},
+    "rice": {"staple": 3.0, "leafy": 0.2},
+    "egg": {"egg": 3.0},
+    "fruit": {"fruit": 3.0, "fruit_veg": 0.3},
+    "mushroom": {"mushroom": 3.0, "leafy": 0.3},
+    "mixed": {},
+}
+
+
+def affinity(focus: str, crop_group: str) -> float:
+    default = 0.5 if focus == "mixed" else 0.05
+    return AFFINITY.get(focus, {}).get(crop_group, default)
+
+
+@dataclass(slots=True)
+class GroupRec:
+    id: str
+    name_th: str
+    name_en: str
+    kind: GroupKind
+    district: str
+    lat: float
+    lon: float
+    members: int
+    focus: str
+    known_scheme: Scheme | None = None
+    scheme: Scheme = Scheme.NONE
+    scopes: tuple[str, ...] = ()
+    crops: list[str] = field(default_factory=list)
+    slots: int = 1
+
+
+@dataclass(slots=True)
+class SupplyRec:
+    group: GroupRec
+    crop_id: str
+    scheme: Scheme
+    weeks: dict[str, int]
+    asking_price: int
+
+
+def make_groups(ctx: Ctx, names: list[GroupName], count: int) -> list[GroupRec]:
+    """``count`` groups: the real names first, then name stems (numbered when reused)."""
+    rng = ctx.rng
+    real = [n for n in names if n.real]
+    stems = [n for n in names if not n.real] or real
+    if count <= len(names):
+        picked = [(n, 1) for n in real[:count]]
+        picked += [(n, 1) for n in rng.sample(stems, max(0, count - len(real)))]
+    else:
+        picked = [(n, 1) for n in real] + [(n, 1) for n in stems if not n.real]
+        extra = count - len(picked)
+        picked += [(stems[i % len(stems)], 2 + i // len(stems)) for i in range(extra)]
+    width = max(3, len(str(count)))
+    out: list[GroupRec] = []
+    for i, (name, copy) in enumerate(picked, start=1):
+        district = ctx.districts[name.district_code]
+        seat, centre = district.seat, district.centroid
+        t = rng.random()
+        lat = centre.lat + t * (seat.lat - centre.lat) + jitter(rng, 0.025, 0.05)
+        lon = centre.lon + t * (seat.lon - centre.lon) + jitter(rng, 0.025, 0.05)
+        suffix = f" {copy}" if copy > 1 else ""
+        out.append(
+            GroupRec(
+                id=f"grp-{i:0{width}d}",
+                name_th=name.name_th + suffix,
+                name_en=name.name_en + suffix,
+                kind=name.kind,
+                district=district.code,
+                lat=round(max(centre.lat - 0.08, min(centre.lat + 0.08, lat)), 4),
+                lon=round(max(centre.lon - 0.08, min(centre.lon + 0.08, lon)), 4),
+                members=max(7, min(40, round(rng.lognormvariate(math.log(15), 0.45)))),
+                focus=name.focus,
+                known_scheme=name.scheme if copy == 1 else None,
+            )
+        )
+    return out
+
+
+def assign_schemes(rng: Random, groups: list[GroupRec]) -> None:
+    """Give each group its production scheme by quota: about 50 % GAP, 38 % PGS, 10 %
+    third-party organic, a few in conversion and a few without any certificate."""
+    n = len(groups)
+    uncertified = max(1, round(0.06 * n)) if n >= 10 else 0
+    m = n - uncertified
+    third = max(1, round(0.10 * m)) if m >= 5 else 0
+    pgs = round(0.38 * m)
+    conversion = round(0.03 * m)
+    quota: list[tuple[Scheme, tuple[str, ...]]] = [
+        THIRD_PARTY[i % len(THIRD_PARTY)] for i in range(third)
+    ]
+    quota += [(Scheme.PGS, ())] * pgs + [(Scheme.ORGANIC_CONVERSION, ())] * conversion
+    quota += [(Scheme.THAI_GAP, ())] * (m - third - pgs - conversion)
+    quota += [(Scheme.NONE, ())] * uncertified
+    free: list[GroupRec] = []
+    for group in groups:
+        known = next((q for q in quota if q[0] is group.known_scheme), None)
+        if known is not None:
+            quota.remove(known)
+            group.scheme, group.scopes = known
+        else:
+            free.append(group)
+    rng.shuffle(free)
+    free.sort(key=lambda g: g.focus != "organic")
+    for group, (scheme, scopes) in zip(free, quota, strict=True):
+        group.scheme, group.scopes = scheme, scopes
+
+
+def _largest_remainder(weights: dict[str, float], total: int) -> dict[str, int]:
+    whole = sum(weights.values())
+    if whole <= 0 or total <= 0:
+        return {c: 0 for c in weights}
+    shares = {c: total * w / whole for c, w in weights.items()}
+    out = {c: int(s) for c, s in shares.items()}
+    rest = sorted(weights, key=lambda c: out[c] - shares[c])
+    for c in rest[: total - sum(out.values())]:
+        out[c] += 1
+    return out
+
+
+def allocate_crops(
+    ctx: Ctx,
+    groups: list[GroupRec],
+    lines: dict[str, float],
+    pinned: dict[str, int],
+    gap_only: Iterable[str] = (),
+) -> None:
+    """Choose 1-4 crops per group so that each crop gets about its share ``lines`` of the supply
+    lines. ``pinned`` crops get exactly that many lines (certified groups only); ``gap_only``
+    crops go only to THAI_GAP groups."""
+    rng = ctx.rng
+    for group in groups:
+        group.slots = rng.choices((1, 2, 3, 4), weights=SLOT_WEIGHTS)[0]
+    active = {c: w for c, w in lines.items() if w > 0}
+    gap_set = set(gap_only)
+    constrained = [c for c in active if c in pinned or c in gap_set]
+    budget = sum(g.slots for g in groups) - sum(pinned.get(c, 0) for c in constrained)
+    tokens = _largest_remainder({c: active[c] for c in active if c not in pinned}, budget)
+    for crop_id in active:
+        if crop_id not in pinned and tokens[crop_id] == 0:
+            tokens[crop_id] = 1
+    tokens.update({c: n for c, n in pinned.items() if c in active})
+    order = list(groups)
+    rng.shuffle(order)
+    group_of = {c: ctx.crops[c].group for c in active}
+    for crop_id in constrained:
+        need = tokens[crop_id]
+        gap = crop_id not in pinned
+        ranked = sorted(order, key=lambda g: -affinity(g.focus, group_of[crop_id]))
+        for group in ranked:
+            if need == 0:
+                break
+            ok = group.scheme is Scheme.THAI_GAP if gap else group.scheme is not Scheme.NONE
+            if ok and len(group.crops) < group.slots and crop_id not in group.crops:
+                group.crops.append(crop_id)
+                need -= 1
+    free = [c for c in active if c not in constrained]
+    for group in order:
+        while len(group.crops) < group.slots:
+            candidates = [c for c in free if c not in group.crops]
+            if not candidates:
+                break
+            fit = [affinity(group.focus, group_of[c]) for c in candidates]
+            weights = [tokens[c] * f for c, f in zip(candidates, fit, strict=True)]
+            if sum(weights) <= 0:
+                weights = [active[c] * f for c, f in zip(candidates, fit, strict=True)]
+            crop_id = rng.choices(candidates, weights=weights)[0]
+            group.crops.append(crop_id)
+            tokens[crop_id] = max(0, tokens[crop_id] - 1)
+    grown = {c for g in groups for c in g.crops}
+    for crop_id in free:
+        if crop_id not in grown and groups:
+            for _ in range(len(groups)):
+                group = order[rng.randrange(len(order))]
+                if crop_id not in group.crops:
+                    group.crops.append(crop_id)
+                    break
+
+
+def _weeks(rng: Random, week_ids: list[str]) -> list[str]:
+    """Most lines cover the whole season; some start late, end early or skip weeks."""
+    n = len(week_ids)
+    draw = rng.random()
+    if n < 4 or draw < 0.55:
+        return list(week_ids)
+    if draw < 0.75:
+        return week_ids[rng.randint(1, min(3, n - 1)) :]
+    if draw < 0.9:
+        return week_ids[: n - rng.randint(1, min(3, n - 1))]
+    kept = [w for w in week_ids if rng.random() < 0.8]
+    return kept or [week_ids[0]]
+
+
+def make_supply(
+    ctx: Ctx,
+    groups: list[GroupRec],
+    demand: dict[str, tuple[float, float]],
+    ratio: dict[str, float],
+    organic_ratio: dict[str, float],
+    realistic: bool,
+    steady: Iterable[str] = (),
+) -> list[SupplyRec]:
+    """One announcement per group and crop. Per crop, supply over the season is scaled to
+    ``ratio`` x demand; for crops in ``organic_ratio``, organic lines hold at most that share of
+    the demand of orders that need organic produce.
+    ``realistic`` keeps each line within a plausible size (then the ratios are approximate);
+    lines of ``steady`` crops are offered in every week of the season."""
+    rng = ctx.rng
+    week_ids = ctx.season.week_ids()
+    whole_season = set(steady)
+    drafts: list[tuple[SupplyRec, float, dict[str, float]]] = []
+    raw: dict[tuple[str, bool], float] = {}
+    for group in groups:
+        organic = group.scheme in ORGANIC_SCHEMES
+        for crop_id in group.crops:
+            crop = ctx.crops[crop_id]
+            low, high, mode = RAW_RANGE.get(crop.group, RAW_RANGE["leafy"])
+            base = rng.triangular(low, high, mode) * (ORGANIC_SIZE if organic else 1.0)
+            weeks = week_ids if crop_id in whole_season else _weeks(rng, week_ids)
+            mult = {w: rng.uniform(0.85, 1.15) for w in weeks}
+            reference = crop.reference_price or 2000
+            premium = 1.0
+            if organic:
+                premium = rng.uniform(1.2, 1.6)
+            elif group.scheme is Scheme.ORGANIC_CONVERSION:
+                premium = rng.uniform(1.0, 1.15)
+            elif group.scheme is Scheme.NONE:
+                premium = rng.uniform(0.85, 1.0)
+            price = round_price(reference * rng.uniform(0.75, 1.25) * premium)
+            drafts.append((SupplyRec(group, crop_id, group.scheme, {}, price), base, mult))
+            key = (crop_id, organic)
+            raw[key] = raw.get(key, 0.0) + base * sum(mult.values())
+    factor: dict[tuple[str, bool], float] = {}
+    for crop_id, (total, organic_total) in demand.items():
+        target = ratio.get(crop_id, 1.0) * total
+        raw_org, raw_conv = raw.get((crop_id, True), 0.0), raw.get((crop_id, False), 0.0)
+        share = organic_ratio.get(crop_id)
+        natural = target * raw_org / (raw_org + raw_conv) if raw_org + raw_conv > 0 else 0.0
+        if share is not None and organic_total > 0 and raw_org > 0:
+            wanted_org = min(natural, share * organic_total)
+            factor[(crop_id, True)] = wanted_org / raw_org
+            factor[(crop_id, False)] = (target - wanted_org) / raw_conv if raw_conv else 0.0
+        elif raw_org + raw_conv > 0:
+            factor[(crop_id, True)] = factor[(crop_id, False)] = target / (raw_org + raw_conv)
+    out: list[SupplyRec] = []
+    for record, base, mult in drafts:
+        crop = ctx.crops[record.crop_id]
+        organic = record.scheme in ORGANIC_SCHEMES
+        size = base * factor.get((record.crop_id, organic), 1.0)
+        if realistic:
+            low, high, _ = RAW_RANGE.get(crop.group, RAW_RANGE["leafy"])
+            size = max(low * (ORGANIC_SIZE if organic else 1.0) / 2, min(high * 1.5, size))
+            record.weeks = {w: round_quantity(size * m, crop.unit.value) for w, m in mult.items()}
+        else:
+            record.weeks = {w: max(1, round(size * m)) for w, m in mult.items()}
+        out.append(record)
+    return out
