@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench bench-large install clean
+.PHONY: demo test lint bench bench-large install clean compare
 
 install: $(STAMP)
 
@@ -33,3 +33,6 @@ bench-large: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+
+compare: $(STAMP)
+	$(BIN)/foodmatch compare

@@ -1,0 +1,1 @@
+"""The HTTP API: ``create_app()`` in :mod:`api.app` builds the FastAPI application."""

@@ -102,11 +102,11 @@ def scenario_songkhla(
 
 
 @app.command()
-def demo(
+def compare(
     weeks: Annotated[int, typer.Option(min=1, max=52)] = 12,
     seed: Annotated[int, typer.Option()] = 1,
 ) -> None:
-    """Generate the Songkhla scenario, solve it and print a report against the greedy baseline."""
+    """Solve the Songkhla scenario offline and print a report against the greedy baseline."""
     from rich.console import Console
 
     from matcher.optimiser.schema import parse_instance
@@ -146,7 +146,11 @@ def bench(
 
 
 def main() -> None:
-    app()
+    # The service commands register themselves on ``matcher.cli.app`` (also when this module
+    # runs as ``__main__``, which is a different module object).
+    from matcher import cli_service
+
+    cli_service.app()
 
 
 if __name__ == "__main__":

@@ -32,3 +32,16 @@ def require(condition: bool, field: str, reason: str) -> None:
     """Raise :class:`InvalidValue` for ``field`` unless ``condition`` holds."""
     if not condition:
         raise InvalidValue(field, reason)
+
+
+class NotFound(DomainError):
+    """An id that the request names does not exist."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} with id {key!r}")
+
+
+class Conflict(DomainError):
+    """The request contradicts the current state (an id taken, an order already cancelled...)."""

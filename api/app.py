@@ -1,0 +1,78 @@
+"""The application factory. Nothing is built at import time.
+
+Run it with ``uvicorn --factory api.app:create_app``; settings come from the environment
+(``FOODMATCH_*``) unless given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from api.routes import api_router, ops
+from matcher.bootstrap import Service, bootstrap
+from matcher.config import Settings, load_settings
+
+DESCRIPTION = """
+A forward market for safe and organic food in Songkhla, Thailand.
+
+Institutional kitchens (hospitals, schools, prisons) submit **forward orders**; certified farmer
+groups announce **supply**. Matching **rounds** clear the open book (debounced after changes, on a
+schedule, or on request) and propose **forward contracts** that respect food-safety standards,
+certificate validity, distance, price and capacity. Every unfilled quantity carries a reason.
+
+Commands accept an `Idempotency-Key` header: a repeat has no further effect and is answered with
+`200` and `Idempotent-Replay: true`. Invalid fields answer `422` with `loc` naming the field;
+unknown ids `404`; contradictions of the stored state `409`.
+"""
+
+TAGS = [
+    {"name": "groups", "description": "Farmer groups, cooperatives and community enterprises."},
+    {"name": "buyers", "description": "Institutional kitchens."},
+    {"name": "certificates", "description": "Certificates held by groups."},
+    {"name": "supply", "description": "Supply announcements: quantity per ISO week."},
+    {"name": "orders", "description": "Forward orders: quantity per delivery date."},
+    {"name": "contracts", "description": "Forward contracts proposed by rounds."},
+    {"name": "rounds", "description": "Matching rounds and their unfilled quantities."},
+    {"name": "market", "description": "Crop catalogue, open books and the overview."},
+    {"name": "operations", "description": "Health and Prometheus metrics."},
+]
+
+
+def create_app(settings: Settings | None = None, *, service: Service | None = None) -> FastAPI:
+    """Build the API. The lifespan bootstraps a service from ``settings`` (or the environment)
+    unless ``service`` is given, starts its engine, and on shutdown stops the engine and closes
+    the service it built (a given service is closed by whoever built it)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = service is None
+        running = service
+        if running is None:
+            running = await asyncio.to_thread(bootstrap, settings or load_settings())
+        app.state.service = running
+        try:
+            await running.engine.start()
+            yield
+        finally:
+            await running.engine.stop()
+            if owned:
+                running.close()
+
+    app = FastAPI(
+        title="foodmatch",
+        description=DESCRIPTION,
+        version="0.1.0",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(api_router())
+    app.include_router(ops.router)
+    app.mount("/static", StaticFiles(directory=ops.STATIC), name="static")
+    return app

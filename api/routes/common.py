@@ -1,0 +1,53 @@
+"""What every command route does: hand the command to the engine, then answer with the view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from api.deps import read
+from matcher.bootstrap import Service
+from matcher.domain.errors import Conflict, NotFound
+from matcher.service.commands import Command
+from matcher.service.ports import UnitOfWork
+
+Json = dict[str, Any]
+View = Callable[[UnitOfWork], Json]
+
+REPLAY_HEADER = "Idempotent-Replay"
+ACTOR = "api"
+"""The actor recorded on commands that come through the API (participants' roles come later)."""
+
+COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A repeat of an earlier request with the same Idempotency-Key: the "
+        "stored object, with the header Idempotent-Replay: true.",
+    },
+    404: {"description": "An id in the path does not exist."},
+    409: {"description": "The request contradicts the stored state."},
+    422: {"description": "A field is invalid; `loc` names it."},
+}
+
+
+async def run_command(
+    service: Service, command: Command, view: View, *, status: int
+) -> JSONResponse:
+    """Execute ``command`` and answer with ``view`` of the stored result.
+
+    A repeat (``Outcome.duplicate``) answers 200 with ``Idempotent-Replay: true``. A repeated key
+    whose object cannot be found was used for a different request: 409.
+    """
+    outcome = await service.engine.execute(command)
+    try:
+        body = await read(service, view)
+    except NotFound:
+        if outcome.duplicate:
+            raise Conflict(
+                f"the Idempotency-Key {command.message_id!r} was already used for another request"
+            ) from None
+        raise
+    if outcome.duplicate:
+        return JSONResponse(body, status_code=200, headers={REPLAY_HEADER: "true"})
+    return JSONResponse(body, status_code=status)

@@ -1,0 +1,52 @@
+"""The market at a glance: the crop catalogue, one market's open book, the overview."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import ReadUow, ServiceDep
+from api.routes.common import Json
+from matcher.domain.errors import NotFound
+from matcher.service import views
+
+router = APIRouter(tags=["market"])
+
+
+@router.get("/crops", summary="The crop catalogue")
+def list_crops(service: ServiceDep) -> list[Json]:
+    return [
+        {
+            "id": crop.id,
+            "name_th": crop.name_th,
+            "name_en": crop.name_en,
+            "unit": crop.unit.value,
+            "group": crop.group,
+        }
+        for crop in service.context.crops.values()
+    ]
+
+
+@router.get(
+    "/markets/{crop_id}/book",
+    summary="The open book of one market",
+    description="Open demand and free supply per ISO week, and the order and supply lines.",
+)
+def market_book(
+    crop_id: str,
+    uow: ReadUow,
+    service: ServiceDep,
+    since: Annotated[
+        date | None, Query(description="Leave out deliveries before this date.")
+    ] = None,
+) -> Json:
+    if crop_id not in service.context.crops:
+        raise NotFound("crop", crop_id)
+    return views.open_book(uow, crop_id, since=since)
+
+
+@router.get("/overview", summary="Counts, fill rate, the last round and the engine's state")
+def overview(uow: ReadUow, service: ServiceDep) -> Json:
+    return views.overview(uow) | {"engine": service.engine.status()}

@@ -1,0 +1,1 @@
+"""Adapters: persistence, wire formats and metrics behind the service's ports."""

@@ -1,0 +1,296 @@
+"""Translation between rows of :mod:`matcher.adapters.db.tables` and the domain dataclasses."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from matcher.adapters.db.tables import (
+    BuyerRow,
+    CertificateRow,
+    ContractDeliveryRow,
+    ContractRow,
+    GroupRow,
+    OrderDeliveryRow,
+    OrderRow,
+    RoundRow,
+    RoundUnfilledRow,
+    SupplyRow,
+    SupplyWeekRow,
+)
+from matcher.domain.contracts import (
+    BookState,
+    Contract,
+    ContractDelivery,
+    ContractState,
+    MatchingRound,
+    OrderRecord,
+    RoundStatus,
+    SupplyRecord,
+    UnfilledLine,
+)
+from matcher.domain.model import (
+    Buyer,
+    BuyerKind,
+    Certificate,
+    FarmerGroup,
+    ForwardOrder,
+    GroupKind,
+    Location,
+    SupplyAnnouncement,
+    WeeklySchedule,
+)
+from matcher.domain.standards import Scheme, Tier
+
+
+def group_row(g: FarmerGroup) -> GroupRow:
+    return GroupRow(
+        id=g.id,
+        name_th=g.name_th,
+        name_en=g.name_en,
+        kind=g.kind.value,
+        district=g.district,
+        lat=g.location.lat,
+        lon=g.location.lon,
+        members=g.members,
+    )
+
+
+def group_of(row: GroupRow) -> FarmerGroup:
+    return FarmerGroup(
+        id=row.id,
+        name_th=row.name_th,
+        name_en=row.name_en,
+        location=Location(row.lat, row.lon),
+        members=row.members,
+        kind=GroupKind(row.kind),
+        district=row.district,
+    )
+
+
+def buyer_row(b: Buyer) -> BuyerRow:
+    return BuyerRow(
+        id=b.id,
+        name_th=b.name_th,
+        name_en=b.name_en,
+        kind=b.kind.value,
+        district=b.district,
+        lat=b.location.lat,
+        lon=b.location.lon,
+    )
+
+
+def buyer_of(row: BuyerRow) -> Buyer:
+    return Buyer(
+        id=row.id,
+        name_th=row.name_th,
+        name_en=row.name_en,
+        kind=BuyerKind(row.kind),
+        location=Location(row.lat, row.lon),
+        district=row.district,
+    )
+
+
+def certificate_row(c: Certificate) -> CertificateRow:
+    return CertificateRow(
+        id=c.id,
+        group_id=c.group_id,
+        scheme=c.scheme.value,
+        valid_from=c.valid_from,
+        valid_until=c.valid_until,
+        crops=sorted(c.crops),
+        crop_groups=sorted(c.crop_groups),
+        scopes=sorted(c.scopes),
+        certifier=c.certifier,
+        revoked_on=c.revoked_on,
+    )
+
+
+def certificate_of(row: CertificateRow) -> Certificate:
+    return Certificate(
+        id=row.id,
+        group_id=row.group_id,
+        scheme=Scheme(row.scheme),
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        crops=frozenset(row.crops),
+        crop_groups=frozenset(row.crop_groups),
+        scopes=frozenset(row.scopes),
+        certifier=row.certifier,
+        revoked_on=row.revoked_on,
+    )
+
+
+def supply_row(record: SupplyRecord) -> SupplyRow:
+    s = record.supply
+    return SupplyRow(
+        id=s.id,
+        group_id=s.group_id,
+        crop_id=s.crop_id,
+        scheme=s.scheme.value,
+        asking_price=s.asking_price,
+        state=record.state.value,
+        created_at=record.created_at,
+        weeks=[SupplyWeekRow(week=w, quantity=q) for w, q in sorted(s.quantities.items())],
+    )
+
+
+def supply_of(row: SupplyRow) -> SupplyRecord:
+    supply = SupplyAnnouncement(
+        id=row.id,
+        group_id=row.group_id,
+        crop_id=row.crop_id,
+        scheme=Scheme(row.scheme),
+        quantities={w.week: w.quantity for w in row.weeks},
+        asking_price=row.asking_price,
+    )
+    return SupplyRecord(supply, BookState(row.state), row.created_at)
+
+
+def _schedule_json(schedule: WeeklySchedule | None) -> dict[str, Any] | None:
+    if schedule is None:
+        return None
+    return {
+        "start": schedule.start.isoformat(),
+        "end": schedule.end.isoformat(),
+        "weekdays": list(schedule.weekdays),
+    }
+
+
+def _schedule_of(raw: dict[str, Any] | None) -> WeeklySchedule | None:
+    if raw is None:
+        return None
+    return WeeklySchedule(
+        start=date.fromisoformat(raw["start"]),
+        end=date.fromisoformat(raw["end"]),
+        weekdays=tuple(raw["weekdays"]),
+    )
+
+
+def order_row(record: OrderRecord) -> OrderRow:
+    o = record.order
+    return OrderRow(
+        id=o.id,
+        buyer_id=o.buyer_id,
+        crop_id=o.crop_id,
+        quantity=o.quantity,
+        min_tier=o.min_tier.value,
+        max_price=o.max_price,
+        max_distance_km=o.max_distance_km,
+        schedule=_schedule_json(o.schedule),
+        state=record.state.value,
+        created_at=record.created_at,
+        deliveries=[OrderDeliveryRow(day=d, quantity=o.quantity) for d in o.deliveries],
+    )
+
+
+def order_of(row: OrderRow) -> OrderRecord:
+    order = ForwardOrder(
+        id=row.id,
+        buyer_id=row.buyer_id,
+        crop_id=row.crop_id,
+        quantity=row.quantity,
+        deliveries=tuple(d.day for d in row.deliveries),
+        min_tier=Tier(row.min_tier),
+        max_price=row.max_price,
+        max_distance_km=row.max_distance_km,
+        schedule=_schedule_of(row.schedule),
+    )
+    return OrderRecord(order, BookState(row.state), row.created_at)
+
+
+def contract_row(c: Contract) -> ContractRow:
+    return ContractRow(
+        id=c.id,
+        round_id=c.round_id,
+        order_id=c.order_id,
+        buyer_id=c.buyer_id,
+        group_id=c.group_id,
+        supply_id=c.supply_id,
+        crop_id=c.crop_id,
+        scheme=c.scheme.value,
+        min_tier=c.min_tier.value,
+        unit_price=c.unit_price,
+        state=c.state.value,
+        pricing_policy=c.pricing_policy,
+        reason=c.reason,
+        created_at=c.created_at,
+        deliveries=[
+            ContractDeliveryRow(
+                day=d.day, week=d.week, quantity=d.quantity, distance_km=d.distance_km
+            )
+            for d in c.deliveries
+        ],
+    )
+
+
+def contract_of(row: ContractRow) -> Contract:
+    return Contract(
+        id=row.id,
+        round_id=row.round_id,
+        order_id=row.order_id,
+        buyer_id=row.buyer_id,
+        group_id=row.group_id,
+        supply_id=row.supply_id,
+        crop_id=row.crop_id,
+        scheme=Scheme(row.scheme),
+        min_tier=Tier(row.min_tier),
+        unit_price=row.unit_price,
+        deliveries=tuple(
+            ContractDelivery(d.day, d.week, d.quantity, d.distance_km) for d in row.deliveries
+        ),
+        state=ContractState(row.state),
+        pricing_policy=row.pricing_policy,
+        reason=row.reason,
+        created_at=row.created_at,
+    )
+
+
+def round_row(r: MatchingRound) -> RoundRow:
+    return RoundRow(
+        id=r.id,
+        trigger=r.trigger,
+        started_at=r.started_at,
+        finished_at=r.finished_at,
+        status=r.status.value,
+        solver=r.solver,
+        solver_status=r.solver_status,
+        summary=r.summary,
+        notes=list(r.notes),
+        contract_ids=list(r.contract_ids),
+        unfilled=[
+            RoundUnfilledRow(
+                line=n,
+                order_id=u.order_id,
+                buyer_id=u.buyer_id,
+                crop_id=u.crop_id,
+                day=u.day,
+                week=u.week,
+                quantity=u.quantity,
+                reason=u.reason,
+                detail=u.detail,
+            )
+            for n, u in enumerate(r.unfilled)
+        ],
+    )
+
+
+def round_of(row: RoundRow) -> MatchingRound:
+    return MatchingRound(
+        id=row.id,
+        trigger=row.trigger,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        status=RoundStatus(row.status),
+        solver=row.solver,
+        solver_status=row.solver_status,
+        summary=dict(row.summary),
+        contract_ids=tuple(row.contract_ids),
+        unfilled=tuple(
+            UnfilledLine(
+                u.order_id, u.buyer_id, u.crop_id, u.day, u.week, u.quantity, u.reason, u.detail
+            )
+            for u in row.unfilled
+        ),
+        notes=tuple(row.notes),
+    )

@@ -1,0 +1,375 @@
+"""SQL implementations of the repository ports in :mod:`matcher.service.ports`.
+
+Each repository works inside the session of its unit of work and never commits. Rows are
+translated to domain values on the way out (see :mod:`matcher.adapters.db.mapping`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import cast
+
+from sqlalchemy import Select, Table, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from matcher.adapters.db import mapping
+from matcher.adapters.db.tables import (
+    BuyerRow,
+    CertificateRow,
+    ContractDeliveryRow,
+    ContractRow,
+    GroupRow,
+    InboxRow,
+    MarketVersionRow,
+    OrderRow,
+    OutboxRow,
+    RoundRow,
+    SupplyRow,
+)
+from matcher.domain.contracts import (
+    RELEASED_STATES,
+    BookState,
+    Contract,
+    MatchingRound,
+    OrderRecord,
+    SupplyRecord,
+)
+from matcher.domain.errors import NotFound
+from matcher.domain.model import Buyer, Certificate, FarmerGroup
+from matcher.service.events import Event
+from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry
+
+_RELEASED = sorted(state.value for state in RELEASED_STATES)
+
+
+class SqlGroupRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, group: FarmerGroup) -> None:
+        self.session.add(mapping.group_row(group))
+
+    def get(self, group_id: str) -> FarmerGroup | None:
+        row = self.session.get(GroupRow, group_id)
+        return mapping.group_of(row) if row is not None else None
+
+    def list(self) -> Sequence[FarmerGroup]:
+        rows = self.session.scalars(select(GroupRow).order_by(GroupRow.id))
+        return [mapping.group_of(row) for row in rows]
+
+
+class SqlBuyerRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, buyer: Buyer) -> None:
+        self.session.add(mapping.buyer_row(buyer))
+
+    def get(self, buyer_id: str) -> Buyer | None:
+        row = self.session.get(BuyerRow, buyer_id)
+        return mapping.buyer_of(row) if row is not None else None
+
+    def list(self) -> Sequence[Buyer]:
+        rows = self.session.scalars(select(BuyerRow).order_by(BuyerRow.id))
+        return [mapping.buyer_of(row) for row in rows]
+
+
+class SqlCertificateRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, certificate: Certificate) -> None:
+        self.session.add(mapping.certificate_row(certificate))
+
+    def get(self, certificate_id: str) -> Certificate | None:
+        row = self.session.get(CertificateRow, certificate_id)
+        return mapping.certificate_of(row) if row is not None else None
+
+    def list(self, group_id: str | None = None) -> Sequence[Certificate]:
+        query = select(CertificateRow).order_by(CertificateRow.id)
+        if group_id is not None:
+            query = query.where(CertificateRow.group_id == group_id)
+        return [mapping.certificate_of(row) for row in self.session.scalars(query)]
+
+
+class SqlSupplyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, record: SupplyRecord) -> None:
+        self.session.add(mapping.supply_row(record))
+
+    def get(self, supply_id: str) -> SupplyRecord | None:
+        row = self.session.get(SupplyRow, supply_id)
+        return mapping.supply_of(row) if row is not None else None
+
+    def set_state(self, supply_id: str, state: BookState) -> None:
+        row = self.session.get(SupplyRow, supply_id)
+        if row is None:
+            raise NotFound("supply", supply_id)
+        row.state = state.value
+
+    def list(
+        self,
+        *,
+        state: BookState | None = None,
+        group_id: str | None = None,
+        crop_id: str | None = None,
+    ) -> Sequence[SupplyRecord]:
+        query = select(SupplyRow).order_by(SupplyRow.created_at.asc().nulls_first(), SupplyRow.id)
+        if state is not None:
+            query = query.where(SupplyRow.state == state.value)
+        if group_id is not None:
+            query = query.where(SupplyRow.group_id == group_id)
+        if crop_id is not None:
+            query = query.where(SupplyRow.crop_id == crop_id)
+        return [mapping.supply_of(row) for row in self.session.scalars(query)]
+
+
+class SqlOrderRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, record: OrderRecord) -> None:
+        self.session.add(mapping.order_row(record))
+
+    def get(self, order_id: str) -> OrderRecord | None:
+        row = self.session.get(OrderRow, order_id)
+        return mapping.order_of(row) if row is not None else None
+
+    def set_state(self, order_id: str, state: BookState) -> None:
+        row = self.session.get(OrderRow, order_id)
+        if row is None:
+            raise NotFound("order", order_id)
+        row.state = state.value
+
+    def list(
+        self,
+        *,
+        state: BookState | None = None,
+        buyer_id: str | None = None,
+        crop_id: str | None = None,
+    ) -> Sequence[OrderRecord]:
+        query = select(OrderRow).order_by(OrderRow.created_at.asc().nulls_first(), OrderRow.id)
+        if state is not None:
+            query = query.where(OrderRow.state == state.value)
+        if buyer_id is not None:
+            query = query.where(OrderRow.buyer_id == buyer_id)
+        if crop_id is not None:
+            query = query.where(OrderRow.crop_id == crop_id)
+        return [mapping.order_of(row) for row in self.session.scalars(query)]
+
+
+class SqlContractRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, contract: Contract) -> None:
+        self.session.add(mapping.contract_row(contract))
+
+    def get(self, contract_id: str) -> Contract | None:
+        row = self.session.get(ContractRow, contract_id)
+        return mapping.contract_of(row) if row is not None else None
+
+    def list(self, where: ContractFilter) -> Sequence[Contract]:
+        query = _filtered(where)
+        query = query.order_by(ContractRow.created_at.asc().nulls_first(), ContractRow.id)
+        query = query.limit(where.limit).offset(where.offset)
+        return [mapping.contract_of(row) for row in self.session.scalars(query)]
+
+    def count(self, where: ContractFilter) -> int:
+        query = select(func.count()).select_from(_filtered(where).subquery())
+        return int(self.session.scalar(query) or 0)
+
+    def bound_demand(self) -> dict[tuple[str, date], int]:
+        query = (
+            select(
+                ContractRow.order_id,
+                ContractDeliveryRow.day,
+                func.sum(ContractDeliveryRow.quantity),
+            )
+            .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
+            .where(ContractRow.state.not_in(_RELEASED))
+            .group_by(ContractRow.order_id, ContractDeliveryRow.day)
+        )
+        return {(order, day): int(total) for order, day, total in self.session.execute(query)}
+
+    def bound_supply(self) -> dict[tuple[str, str], int]:
+        query = (
+            select(
+                ContractRow.supply_id,
+                ContractDeliveryRow.week,
+                func.sum(ContractDeliveryRow.quantity),
+            )
+            .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
+            .where(ContractRow.state.not_in(_RELEASED))
+            .group_by(ContractRow.supply_id, ContractDeliveryRow.week)
+        )
+        return {(supply, week): int(total) for supply, week, total in self.session.execute(query)}
+
+
+def _filtered(where: ContractFilter) -> Select[ContractRow]:
+    query = select(ContractRow)
+    for column, value in (
+        (ContractRow.buyer_id, where.buyer_id),
+        (ContractRow.group_id, where.group_id),
+        (ContractRow.crop_id, where.crop_id),
+        (ContractRow.order_id, where.order_id),
+        (ContractRow.round_id, where.round_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if where.state is not None:
+        query = query.where(ContractRow.state == where.state.value)
+    if where.week is not None:
+        query = query.where(
+            exists().where(
+                ContractDeliveryRow.contract_id == ContractRow.id,
+                ContractDeliveryRow.week == where.week,
+            )
+        )
+    return query
+
+
+class SqlRoundRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, record: MatchingRound) -> None:
+        self.session.add(mapping.round_row(record))
+
+    def get(self, round_id: str) -> MatchingRound | None:
+        row = self.session.get(RoundRow, round_id)
+        return mapping.round_of(row) if row is not None else None
+
+    def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[MatchingRound]:
+        query = (
+            select(RoundRow)
+            .order_by(RoundRow.started_at.desc(), RoundRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [mapping.round_of(row) for row in self.session.scalars(query)]
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(RoundRow)) or 0)
+
+
+class SqlMarketVersions:
+    """Version counters per market (crop), bumped atomically with an upsert."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, crop_id: str) -> int:
+        query = select(MarketVersionRow.version).where(MarketVersionRow.crop_id == crop_id)
+        version = self.session.scalar(query)
+        return int(version) if version is not None else 0
+
+    def all(self) -> dict[str, int]:
+        query = select(MarketVersionRow.crop_id, MarketVersionRow.version)
+        return {crop: int(version) for crop, version in self.session.execute(query)}
+
+    def bump(self, crop_id: str) -> int:
+        table = cast(Table, MarketVersionRow.__table__)
+        dialect = self.session.get_bind().dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = (
+                insert(table)
+                .values(crop_id=crop_id, version=1)
+                .on_conflict_do_update(
+                    index_elements=[table.c.crop_id],
+                    set_={"version": table.c.version + 1},
+                )
+                .returning(table.c.version)
+            )
+            return int(self.session.execute(statement).scalar_one())
+        changed = self.session.execute(
+            update(table)
+            .where(table.c.crop_id == crop_id)
+            .values(version=table.c.version + 1)
+            .returning(table.c.version)
+        ).scalar_one_or_none()
+        if changed is not None:
+            return int(changed)
+        self.session.add(MarketVersionRow(crop_id=crop_id, version=1))
+        self.session.flush()
+        return 1
+
+    def lock(self, crop_ids: Sequence[str]) -> dict[str, int]:
+        """Versions of ``crop_ids``, rows locked (FOR UPDATE on PostgreSQL) in crop order.
+
+        Missing rows are created at version 0 first so that every market can be locked; on
+        SQLite the unit of work already holds the database's write lock.
+        """
+        wanted = sorted(set(crop_ids))
+        if not wanted:
+            return {}
+        present = set(
+            self.session.scalars(
+                select(MarketVersionRow.crop_id).where(MarketVersionRow.crop_id.in_(wanted))
+            )
+        )
+        for crop_id in wanted:
+            if crop_id not in present:
+                self.session.add(MarketVersionRow(crop_id=crop_id, version=0))
+        self.session.flush()
+        query = (
+            select(MarketVersionRow.crop_id, MarketVersionRow.version)
+            .where(MarketVersionRow.crop_id.in_(wanted))
+            .order_by(MarketVersionRow.crop_id)
+            .with_for_update()
+        )
+        return {crop: int(version) for crop, version in self.session.execute(query)}
+
+
+class SqlInbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def seen(self, message_id: str) -> bool:
+        query = select(exists().where(InboxRow.message_id == message_id))
+        return bool(self.session.scalar(query))
+
+    def record(self, message_id: str, kind: str, at: datetime) -> None:
+        """Record a handled message; a duplicate id raises ``DuplicateMessage`` right here."""
+        self.session.add(InboxRow(message_id=message_id, kind=kind, handled_at=at))
+        try:
+            self.session.flush()
+        except IntegrityError as err:
+            raise DuplicateMessage(message_id) from err
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: Event, at: datetime) -> None:
+        self.session.add(
+            OutboxRow(event=event.name, key=event.key, payload=dict(event.payload), created_at=at)
+        )
+
+    def pending(self, limit: int = 500) -> Sequence[OutboxEntry]:
+        query = (
+            select(OutboxRow)
+            .where(OutboxRow.published_at.is_(None))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        return [
+            OutboxEntry(row.id, row.event, row.key, dict(row.payload), row.created_at)
+            for row in self.session.scalars(query)
+        ]
+
+    def mark_published(self, ids: Sequence[int], at: datetime) -> None:
+        if not ids:
+            return
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(list(ids)), OutboxRow.published_at.is_(None))
+            .values(published_at=at)
+        )

@@ -1,0 +1,302 @@
+"""The relational schema: SQLAlchemy 2 row classes, separate from the domain dataclasses.
+
+Money is whole satang (``BigInteger``), timestamps are timezone-aware and read back in UTC,
+enumerations are stored as their string values. Constraint and index names follow
+:data:`NAMING_CONVENTION` so that migrations can name them deterministically.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ENUM_LENGTH = 32
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp, stored in UTC and always read back as aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} has no timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# A JSON document; Python ``None`` is stored as SQL NULL, not as the JSON ``null``.
+Json = JSON(none_as_null=True)
+# 64-bit keys that still auto-increment on SQLite (only INTEGER PRIMARY KEY aliases the rowid).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _parent() -> Any:
+    """A many-to-one link that is never loaded: it only tells the ORM to insert parents first.
+
+    Rows are written by setting their foreign-key columns; the link orders the INSERTs of one
+    flush so that, say, a group and its certificate can be added in the same transaction.
+    """
+    return relationship(lazy="raise", viewonly=False)
+
+
+class GroupRow(Base):
+    __tablename__ = "groups"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name_th: Mapped[str] = mapped_column(String)
+    name_en: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    district: Mapped[str] = mapped_column(String, default="")
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+    members: Mapped[int] = mapped_column(Integer)
+
+
+class BuyerRow(Base):
+    __tablename__ = "buyers"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name_th: Mapped[str] = mapped_column(String)
+    name_en: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    district: Mapped[str] = mapped_column(String, default="")
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+
+
+class CertificateRow(Base):
+    __tablename__ = "certificates"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id"), index=True)
+    scheme: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    crops: Mapped[list[str]] = mapped_column(Json)
+    crop_groups: Mapped[list[str]] = mapped_column(Json)
+    scopes: Mapped[list[str]] = mapped_column(Json)
+    certifier: Mapped[str] = mapped_column(String, default="")
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+
+    group: Mapped[GroupRow] = _parent()
+
+
+class SupplyRow(Base):
+    __tablename__ = "supply"
+    __table_args__ = (Index("ix_supply_state_crop_id", "state", "crop_id"),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id"), index=True)
+    crop_id: Mapped[str] = mapped_column(String)
+    scheme: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    asking_price: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    group: Mapped[GroupRow] = _parent()
+
+    weeks: Mapped[list[SupplyWeekRow]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="SupplyWeekRow.week",
+    )
+
+
+class SupplyWeekRow(Base):
+    __tablename__ = "supply_weeks"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    supply_id: Mapped[str] = mapped_column(
+        ForeignKey("supply.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[str] = mapped_column(String(ENUM_LENGTH), primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_state_crop_id", "state", "crop_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"), index=True)
+    crop_id: Mapped[str] = mapped_column(String)
+    quantity: Mapped[int] = mapped_column(Integer)
+    min_tier: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    max_price: Mapped[int | None] = mapped_column(BigInteger)
+    max_distance_km: Mapped[float | None] = mapped_column(Double)
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    state: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    buyer: Mapped[BuyerRow] = _parent()
+
+    deliveries: Mapped[list[OrderDeliveryRow]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="OrderDeliveryRow.day",
+    )
+
+
+class OrderDeliveryRow(Base):
+    __tablename__ = "order_deliveries"
+
+    order_id: Mapped[str] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class ContractRow(Base):
+    __tablename__ = "contracts"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    round_id: Mapped[str] = mapped_column(String, index=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id"), index=True)
+    supply_id: Mapped[str] = mapped_column(ForeignKey("supply.id"), index=True)
+    crop_id: Mapped[str] = mapped_column(String, index=True)
+    scheme: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    min_tier: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(ENUM_LENGTH), index=True)
+    pricing_policy: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+    order: Mapped[OrderRow] = _parent()
+    buyer: Mapped[BuyerRow] = _parent()
+    group: Mapped[GroupRow] = _parent()
+    supply: Mapped[SupplyRow] = _parent()
+
+    deliveries: Mapped[list[ContractDeliveryRow]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="ContractDeliveryRow.day",
+    )
+
+
+class ContractDeliveryRow(Base):
+    __tablename__ = "contract_deliveries"
+
+    contract_id: Mapped[str] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    week: Mapped[str] = mapped_column(String(ENUM_LENGTH), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    distance_km: Mapped[float] = mapped_column(Double)
+
+
+class RoundRow(Base):
+    __tablename__ = "rounds"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    trigger: Mapped[str] = mapped_column(String)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    solver: Mapped[str] = mapped_column(String)
+    solver_status: Mapped[str] = mapped_column(String)
+    summary: Mapped[dict[str, Any]] = mapped_column(Json)
+    notes: Mapped[list[str]] = mapped_column(Json)
+    contract_ids: Mapped[list[str]] = mapped_column(Json)
+
+    unfilled: Mapped[list[RoundUnfilledRow]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="RoundUnfilledRow.line",
+    )
+
+
+class RoundUnfilledRow(Base):
+    __tablename__ = "round_unfilled"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    line: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    order_id: Mapped[str] = mapped_column(String, index=True)
+    buyer_id: Mapped[str] = mapped_column(String)
+    crop_id: Mapped[str] = mapped_column(String)
+    day: Mapped[date] = mapped_column(Date)
+    week: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    quantity: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String)
+    detail: Mapped[str] = mapped_column(String)
+
+
+class MarketVersionRow(Base):
+    __tablename__ = "market_versions"
+
+    crop_id: Mapped[str] = mapped_column(String, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class InboxRow(Base):
+    __tablename__ = "inbox"
+
+    message_id: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)
+    handled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event: Mapped[str] = mapped_column(String)
+    key: Mapped[str] = mapped_column(String)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+metadata = Base.metadata

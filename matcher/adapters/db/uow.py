@@ -1,0 +1,117 @@
+"""The SQL unit of work: one session, one transaction at a time, every repository on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.adapters.db.repositories import (
+    SqlBuyerRepository,
+    SqlCertificateRepository,
+    SqlContractRepository,
+    SqlGroupRepository,
+    SqlInbox,
+    SqlMarketVersions,
+    SqlOrderRepository,
+    SqlOutbox,
+    SqlRoundRepository,
+    SqlSupplyRepository,
+)
+from matcher.adapters.db.session import SQLITE_BEGIN_OPTION
+from matcher.service.ports import (
+    BuyerRepository,
+    CertificateRepository,
+    ContractRepository,
+    GroupRepository,
+    Inbox,
+    MarketVersions,
+    OrderRepository,
+    Outbox,
+    RoundRepository,
+    SupplyRepository,
+    UnitOfWork,
+)
+
+
+class ReadOnlyError(RuntimeError):
+    """``commit()`` was called on a read-only unit of work."""
+
+
+class SqlUnitOfWork:
+    """``with SqlUnitOfWork(sessions) as uow: ...; uow.commit()``.
+
+    Leaving the block rolls back whatever was not committed and closes the session. After
+    ``commit()`` or ``rollback()`` the unit of work stays usable: the next query opens a new
+    transaction. ``read_only=True`` refuses ``commit()`` and, on SQLite, starts plain read
+    transactions that never wait for the write lock.
+    """
+
+    groups: GroupRepository
+    buyers: BuyerRepository
+    certificates: CertificateRepository
+    supply: SupplyRepository
+    orders: OrderRepository
+    contracts: ContractRepository
+    rounds: RoundRepository
+    markets: MarketVersions
+    inbox: Inbox
+    outbox: Outbox
+
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
+        self.session_factory = session_factory
+        self.read_only = read_only
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use it in a with block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("the unit of work is already open")
+        session = self.session_factory()
+        if self.read_only and isinstance(session.bind, Engine):
+            session.bind = session.bind.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        self._session = session
+        self.groups = SqlGroupRepository(session)
+        self.buyers = SqlBuyerRepository(session)
+        self.certificates = SqlCertificateRepository(session)
+        self.supply = SqlSupplyRepository(session)
+        self.orders = SqlOrderRepository(session)
+        self.contracts = SqlContractRepository(session)
+        self.rounds = SqlRoundRepository(session)
+        self.markets = SqlMarketVersions(session)
+        self.inbox = SqlInbox(session)
+        self.outbox = SqlOutbox(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            session.rollback()
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError("a read-only unit of work cannot commit")
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+if TYPE_CHECKING:
+
+    def _implements_port(session_factory: sessionmaker[Session]) -> UnitOfWork:
+        return SqlUnitOfWork(session_factory)

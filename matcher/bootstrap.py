@@ -1,0 +1,82 @@
+"""``bootstrap()``: builds the collaborators from settings and wires them together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from matcher.adapters.metrics import Metrics
+from matcher.config import Settings
+from matcher.engine.inprocess import Timing
+from matcher.engine.registry import engine_class
+from matcher.optimiser.instance import Parameters
+from matcher.service.context import ServiceContext, SystemClock
+from matcher.service.messagebus import MessageBus
+from matcher.service.ports import UnitOfWork
+
+
+@dataclass
+class Service:
+    """Everything a transport (API, worker, command line) needs."""
+
+    settings: Settings
+    context: ServiceContext
+    bus: MessageBus
+    uow_factory: Callable[[], UnitOfWork]
+    read_uow_factory: Callable[[], UnitOfWork]
+    """Units of work for reading only: on SQLite they never wait for the writer's lock."""
+    metrics: Metrics
+    engine: Any
+    db_engine: Any = None
+
+    def close(self) -> None:
+        if self.db_engine is not None:
+            self.db_engine.dispose()
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: SystemClock | None = None,
+    migrate: bool = True,
+    uow_factory: Callable[[], UnitOfWork] | None = None,
+) -> Service:
+    from matcher.reference import load_crops, load_standards
+
+    db_engine = None
+    read_factory = uow_factory
+    if uow_factory is None:
+        from matcher.adapters.db.migrate import upgrade
+        from matcher.adapters.db.session import make_engine, make_session_factory
+        from matcher.adapters.db.uow import SqlUnitOfWork
+
+        db_engine = make_engine(settings.database_url)
+        if migrate:
+            upgrade(db_engine)
+        sessions = make_session_factory(db_engine)
+
+        def uow_factory() -> UnitOfWork:
+            return SqlUnitOfWork(sessions)
+
+        def read_factory() -> UnitOfWork:
+            return SqlUnitOfWork(sessions, read_only=True)
+
+    context = ServiceContext(
+        crops=load_crops(),
+        standards=load_standards(),
+        parameters=Parameters(road_factor=settings.road_factor),
+        clock=clock or SystemClock(),
+        solver=settings.solver,
+        lead_days=settings.lead_days,
+    )
+    metrics = Metrics()
+    bus = MessageBus(uow_factory, context, subscribers=[metrics.on_event])
+    timing = Timing(
+        debounce_seconds=settings.debounce_seconds,
+        max_debounce_seconds=settings.max_debounce_seconds,
+        round_interval_seconds=settings.round_interval_seconds,
+    )
+    engine = engine_class(settings.engine)(bus, timing, on_outcome=metrics.command)
+    assert read_factory is not None
+    return Service(settings, context, bus, uow_factory, read_factory, metrics, engine, db_engine)

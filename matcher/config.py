@@ -1,0 +1,54 @@
+"""Settings: one prefix, ``FOODMATCH_``, nested with ``__`` (``FOODMATCH_KAFKA__PARTITIONS``).
+
+Built by :func:`load_settings`, never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = "foodmatch"
+    partitions: int = Field(6, ge=1)
+    replication_factor: int = Field(1, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FOODMATCH_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    engine: Literal["inprocess", "faust"] = Field(
+        "inprocess", description="inprocess (one process, SQLite) or faust (Kafka, PostgreSQL)."
+    )
+    database_url: str = Field(
+        "sqlite:///./foodmatch.db", description="SQLAlchemy URL; sqlite:///path or postgresql://."
+    )
+    data_dir: Path | None = Field(None, description="Reference data folder (default: data/).")
+    debounce_seconds: float = Field(
+        2.0, ge=0, description="A round runs this long after the last change to the book."
+    )
+    max_debounce_seconds: float = Field(
+        10.0, ge=0, description="…but at the latest this long after the first unmatched change."
+    )
+    round_interval_seconds: float = Field(
+        300.0, ge=0, description="Scheduled rounds every this many seconds (0: off)."
+    )
+    solver: Literal["flow", "greedy"] = "flow"
+    road_factor: float = Field(1.3, ge=1.0)
+    lead_days: int = Field(0, ge=0, description="Deliveries sooner than this are not matched.")
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    log_level: str = "INFO"
+    kafka: KafkaSettings = Field(default_factory=lambda: KafkaSettings())
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,186 @@
+"""The live demo: the embedded service on a port, the Songkhla scenario streamed in over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    weeks: int = 12
+    seed: int = 1
+    database_url: str = "sqlite:///.foodmatch/demo.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    rate: float = 25.0
+    live: bool = True
+    exit_when_done: bool = False
+
+
+@dataclass
+class StreamState:
+    total: int = 0
+    sent: int = 0
+    rejected: list[str] = field(default_factory=list)
+    done: bool = False
+
+
+def season_start(today: date) -> date:
+    """The Monday after next: forward orders start a little ahead."""
+    return today + timedelta(days=7 - today.weekday() + 7)
+
+
+def summary_table(overview: dict[str, Any] | None, base: str) -> Table:
+    table = Table(title=f"Songkhla market — API at {base}  (Ctrl-C stops)", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    if overview is None:
+        table.add_row("service", "starting…")
+        return table
+    last = overview.get("last_round") or {}
+    rows = (
+        ("kitchens / groups", f"{overview['buyers']} / {overview['groups']}"),
+        ("open orders", str(overview["orders_open"])),
+        ("supply announcements", str(overview["supply_open"])),
+        ("rounds", str(overview["rounds"])),
+        ("contracts", str(overview["contracts"])),
+        ("ordered / contracted", f"{overview['ordered']:,} / {overview['contracted']:,}"),
+        ("fill rate", f"{100 * overview['fill_rate']:.1f} %"),
+        ("last round", f"{last.get('id', '-')} ({last.get('trigger', '-')})"),
+    )
+    for label, value in rows:
+        table.add_row(label, value)
+    return table
+
+
+async def stream(client: httpx.AsyncClient, options: DemoOptions, state: StreamState) -> None:
+    """Send the scenario's messages at ``options.rate`` per second; duplicates are harmless."""
+    from matcher.scenario import songkhla_instance
+    from producers.messages import PATHS, scenario_messages
+
+    instance = songkhla_instance(
+        weeks=options.weeks, seed=options.seed, start=season_start(date.today())
+    )
+    messages = list(scenario_messages(instance, f"demo-{options.seed}", options.seed))
+    state.total = len(messages)
+    pause = 1.0 / options.rate if options.rate > 0 else 0.0
+    for message in messages:
+        began = time.monotonic()
+        response = await _post(client, PATHS[message.kind], message.body, message.message_id)
+        if response.status_code >= 400 and response.status_code != 409:
+            state.rejected.append(f"{message.kind} {message.body.get('id')}: {response.text}")
+        state.sent += 1
+        await asyncio.sleep(max(0.0, pause - (time.monotonic() - began)))
+    await _post(client, "/api/v1/rounds", {}, None)
+    state.done = True
+
+
+async def _post(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], key: str | None
+) -> httpx.Response:
+    headers = {"Idempotency-Key": key} if key else {}
+    for attempt in range(20):
+        try:
+            return await client.post(path, json=body, headers=headers, timeout=60)
+        except httpx.TransportError:
+            await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
+    return await client.post(path, json=body, headers=headers, timeout=60)
+
+
+async def run_demo(options: DemoOptions) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from matcher.config import load_settings
+
+    settings = load_settings(
+        database_url=options.database_url,
+        debounce_seconds=1.0,
+        max_debounce_seconds=5.0,
+        round_interval_seconds=60.0,
+        api_host=options.host,
+        api_port=options.port,
+    )
+    console = Console()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), host=options.host, port=options.port, log_level="warning"
+        )
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            console.print(f"[red]the API could not start on {options.host}:{options.port}[/red]")
+            return 1
+        await asyncio.sleep(0.05)
+    base = f"http://{options.host}:{options.port}"
+    state = StreamState()
+    async with httpx.AsyncClient(base_url=base) as client:
+        streaming = asyncio.create_task(stream(client, options, state))
+        show = _show_live if options.live else _show_log
+        watching = asyncio.create_task(show(client, state, base, console))
+        while not serving.done():
+            if streaming.done() and options.exit_when_done:
+                server.should_exit = True
+            await asyncio.sleep(0.2)
+        for task in (streaming, watching):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+    for line in state.rejected[:20]:
+        console.print(f"[red]rejected:[/red] {line}")
+    return 0
+
+
+async def _overview(client: httpx.AsyncClient) -> dict[str, Any] | None:
+    try:
+        response = await client.get("/api/v1/overview", timeout=10)
+        return response.json() if response.status_code == 200 else None
+    except httpx.HTTPError:
+        return None
+
+
+async def _show_live(
+    client: httpx.AsyncClient, state: StreamState, base: str, console: Console
+) -> None:
+    progress = Progress(
+        TextColumn("streaming the Songkhla scenario"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    task = progress.add_task("stream", total=None)
+    with Live(console=console, refresh_per_second=4) as live:
+        while True:
+            progress.update(task, total=state.total or None, completed=state.sent)
+            overview = await _overview(client)
+            live.update(Group(progress, summary_table(overview, base)))
+            await asyncio.sleep(1.0)
+
+
+async def _show_log(
+    client: httpx.AsyncClient, state: StreamState, base: str, console: Console
+) -> None:
+    console.print(f"API at {base}")
+    while True:
+        overview = await _overview(client) or {}
+        console.print(
+            f"streamed {state.sent}/{state.total} · orders {overview.get('orders_open', '-')} · "
+            f"supply {overview.get('supply_open', '-')} · rounds {overview.get('rounds', '-')} · "
+            f"contracts {overview.get('contracts', '-')} · "
+            f"fill {100 * float(overview.get('fill_rate', 0.0)):.1f} %"
+            + (" · streaming done" if state.done else ""),
+            highlight=False,
+        )
+        await asyncio.sleep(2.0)

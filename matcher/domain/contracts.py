@@ -1,0 +1,130 @@
+"""Forward contracts and matching rounds, and the lifecycle states of supply and orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from matcher.domain.model import ForwardOrder, SupplyAnnouncement
+from matcher.domain.standards import Scheme, Tier
+
+
+class BookState(StrEnum):
+    """State of an order or a supply announcement in the book."""
+
+    OPEN = "open"
+    CANCELLED = "cancelled"
+    WITHDRAWN = "withdrawn"
+
+
+class ContractState(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    IN_DELIVERY = "in_delivery"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+# States whose quantities no longer bind supply or demand (they go back to the book).
+RELEASED_STATES = frozenset(
+    {ContractState.REJECTED, ContractState.EXPIRED, ContractState.CANCELLED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    order: ForwardOrder
+    state: BookState = BookState.OPEN
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyRecord:
+    supply: SupplyAnnouncement
+    state: BookState = BookState.OPEN
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContractDelivery:
+    day: date
+    week: str
+    quantity: int
+    distance_km: float
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """A forward contract between one buyer and one group for one order: a delivery schedule."""
+
+    id: str
+    round_id: str
+    order_id: str
+    buyer_id: str
+    group_id: str
+    supply_id: str
+    crop_id: str
+    scheme: Scheme
+    min_tier: Tier
+    unit_price: int
+    """Satang per unit."""
+    deliveries: tuple[ContractDelivery, ...]
+    state: ContractState = ContractState.PROPOSED
+    pricing_policy: str = "ask"
+    reason: str = "matched in a clearing round"
+    created_at: datetime | None = None
+
+    @property
+    def quantity(self) -> int:
+        return sum(d.quantity for d in self.deliveries)
+
+    @property
+    def value(self) -> int:
+        """Satang."""
+        return self.quantity * self.unit_price
+
+    @property
+    def first_day(self) -> date:
+        return min(d.day for d in self.deliveries)
+
+    @property
+    def last_day(self) -> date:
+        return max(d.day for d in self.deliveries)
+
+
+class RoundStatus(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class UnfilledLine:
+    order_id: str
+    buyer_id: str
+    crop_id: str
+    day: date
+    week: str
+    quantity: int
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingRound:
+    """The record of one clearing round."""
+
+    id: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime
+    status: RoundStatus
+    solver: str
+    solver_status: str
+    summary: dict[str, Any]
+    contract_ids: tuple[str, ...] = ()
+    unfilled: tuple[UnfilledLine, ...] = ()
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,192 @@
+"""JSON forms of domain values: the shapes of the instance format, used by events and the API.
+
+``dump_*`` render a domain value; ``load_*`` parse one, reporting problems with their field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+
+from matcher.domain.contracts import Contract, MatchingRound
+from matcher.domain.errors import InvalidValue
+from matcher.domain.model import (
+    Buyer,
+    Certificate,
+    FarmerGroup,
+    ForwardOrder,
+    SupplyAnnouncement,
+    thb,
+)
+from matcher.optimiser import schema
+
+Json = dict[str, Any]
+
+
+def dump_group(g: FarmerGroup) -> Json:
+    return {
+        "id": g.id,
+        "name_th": g.name_th,
+        "name_en": g.name_en,
+        "kind": g.kind.value,
+        "district": g.district,
+        "lat": g.location.lat,
+        "lon": g.location.lon,
+        "members": g.members,
+    }
+
+
+def dump_buyer(b: Buyer) -> Json:
+    return {
+        "id": b.id,
+        "name_th": b.name_th,
+        "name_en": b.name_en,
+        "kind": b.kind.value,
+        "district": b.district,
+        "lat": b.location.lat,
+        "lon": b.location.lon,
+    }
+
+
+def dump_certificate(c: Certificate) -> Json:
+    return {
+        "id": c.id,
+        "group_id": c.group_id,
+        "scheme": c.scheme.value,
+        "valid_from": c.valid_from.isoformat(),
+        "valid_until": c.valid_until.isoformat(),
+        "crops": sorted(c.crops),
+        "crop_groups": sorted(c.crop_groups),
+        "scopes": sorted(c.scopes),
+        "certifier": c.certifier,
+        "revoked_on": c.revoked_on.isoformat() if c.revoked_on else None,
+    }
+
+
+def dump_supply(s: SupplyAnnouncement) -> Json:
+    return {
+        "id": s.id,
+        "group_id": s.group_id,
+        "crop_id": s.crop_id,
+        "scheme": s.scheme.value,
+        "weeks": dict(sorted(s.quantities.items())),
+        "asking_price": thb(s.asking_price) if s.asking_price is not None else None,
+    }
+
+
+def dump_order(o: ForwardOrder) -> Json:
+    body: Json = {
+        "id": o.id,
+        "buyer_id": o.buyer_id,
+        "crop_id": o.crop_id,
+        "quantity": o.quantity,
+        "min_tier": o.min_tier.value,
+        "max_price": thb(o.max_price) if o.max_price is not None else None,
+        "max_distance_km": o.max_distance_km,
+    }
+    if o.schedule is not None:
+        body["schedule"] = {
+            "start": o.schedule.start.isoformat(),
+            "end": o.schedule.end.isoformat(),
+            "weekdays": list(o.schedule.weekdays),
+        }
+    else:
+        body["deliveries"] = [d.isoformat() for d in o.deliveries]
+    return body
+
+
+def dump_contract(c: Contract) -> Json:
+    return {
+        "id": c.id,
+        "round_id": c.round_id,
+        "order_id": c.order_id,
+        "buyer_id": c.buyer_id,
+        "group_id": c.group_id,
+        "supply_id": c.supply_id,
+        "crop_id": c.crop_id,
+        "scheme": c.scheme.value,
+        "min_tier": c.min_tier.value,
+        "unit_price": thb(c.unit_price),
+        "pricing_policy": c.pricing_policy,
+        "quantity": c.quantity,
+        "value": thb(c.value),
+        "state": c.state.value,
+        "reason": c.reason,
+        "created_at": c.created_at.isoformat() if c.created_at else None,
+        "deliveries": [
+            {
+                "date": d.day.isoformat(),
+                "week": d.week,
+                "quantity": d.quantity,
+                "distance_km": d.distance_km,
+            }
+            for d in c.deliveries
+        ],
+    }
+
+
+def dump_round(r: MatchingRound, *, with_unfilled: bool = True) -> Json:
+    body: Json = {
+        "id": r.id,
+        "trigger": r.trigger,
+        "status": r.status.value,
+        "solver": r.solver,
+        "solver_status": r.solver_status,
+        "started_at": r.started_at.isoformat(),
+        "finished_at": r.finished_at.isoformat(),
+        "summary": r.summary,
+        "contract_ids": list(r.contract_ids),
+        "notes": list(r.notes),
+    }
+    if with_unfilled:
+        body["unfilled"] = [
+            {
+                "order_id": u.order_id,
+                "buyer_id": u.buyer_id,
+                "crop_id": u.crop_id,
+                "date": u.day.isoformat(),
+                "week": u.week,
+                "quantity": u.quantity,
+                "reason": u.reason,
+                "detail": u.detail,
+            }
+            for u in r.unfilled
+        ]
+    return body
+
+
+M = TypeVar("M", bound=BaseModel)
+D = TypeVar("D")
+
+
+def _load(model: type[M], build: Callable[[M], D], raw: Any) -> D:
+    try:
+        parsed = model.model_validate(raw)
+    except PydanticError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(body)"
+        raise InvalidValue(field, first["msg"]) from None
+    return build(parsed)
+
+
+def load_group(raw: Any) -> FarmerGroup:
+    return _load(schema.GroupIn, schema.group_from, raw)
+
+
+def load_buyer(raw: Any) -> Buyer:
+    return _load(schema.BuyerIn, schema.buyer_from, raw)
+
+
+def load_certificate(raw: Any) -> Certificate:
+    return _load(schema.CertificateIn, schema.certificate_from, raw)
+
+
+def load_supply(raw: Any) -> SupplyAnnouncement:
+    return _load(schema.SupplyIn, schema.supply_from, raw)
+
+
+def load_order(raw: Any) -> ForwardOrder:
+    return _load(schema.OrderIn, schema.order_from, raw)

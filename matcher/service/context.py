@@ -1,0 +1,28 @@
+"""The collaborators handlers need besides the unit of work, built once by bootstrap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from matcher.domain.model import Crop
+from matcher.domain.standards import StandardsRelation
+from matcher.optimiser.instance import Parameters
+from matcher.service.ports import Clock
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceContext:
+    crops: Mapping[str, Crop]
+    standards: StandardsRelation
+    parameters: Parameters = field(default_factory=Parameters)
+    clock: Clock = field(default_factory=SystemClock)
+    solver: str = "flow"
+    lead_days: int = 0
+    """Deliveries sooner than this many days from now are not opened in a round."""

@@ -1,0 +1,139 @@
+"""Command handlers: plain functions of a command, a unit of work and the service context.
+
+Each returns the events it caused and a value for the caller; the bus records the command in the
+inbox and the events in the outbox in the same transaction, then commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from matcher.domain.contracts import BookState, OrderRecord, SupplyRecord
+from matcher.domain.errors import Conflict, NotFound, UnknownReference
+from matcher.service import codec, commands, events
+from matcher.service.context import ServiceContext
+from matcher.service.ports import UnitOfWork
+
+
+@dataclass
+class Result:
+    events: list[events.Event] = field(default_factory=list)
+    value: Any = None
+    rerun: bool = False
+    """The book changed under a round: another round should follow."""
+
+
+def _same_or_conflict(existing: object, new: object, kind: str, key: str) -> bool:
+    """True when ``existing`` is the same as ``new`` (a repeat); Conflict when it differs."""
+    if existing is None:
+        return False
+    if existing == new:
+        return True
+    raise Conflict(f"{kind} {key!r} already exists with other values")
+
+
+def register_group(cmd: commands.RegisterGroup, uow: UnitOfWork, ctx: ServiceContext) -> Result:
+    g = cmd.group
+    if _same_or_conflict(uow.groups.get(g.id), g, "group", g.id):
+        return Result(value=g)
+    uow.groups.add(g)
+    return Result([events.GroupRegistered(key=g.id, payload=codec.dump_group(g))], g)
+
+
+def register_buyer(cmd: commands.RegisterBuyer, uow: UnitOfWork, ctx: ServiceContext) -> Result:
+    b = cmd.buyer
+    if _same_or_conflict(uow.buyers.get(b.id), b, "buyer", b.id):
+        return Result(value=b)
+    uow.buyers.add(b)
+    return Result([events.BuyerRegistered(key=b.id, payload=codec.dump_buyer(b))], b)
+
+
+def register_certificate(
+    cmd: commands.RegisterCertificate, uow: UnitOfWork, ctx: ServiceContext
+) -> Result:
+    c = cmd.certificate
+    if uow.groups.get(c.group_id) is None:
+        raise UnknownReference("group_id", f"no group with id {c.group_id!r}")
+    if c.scheme not in ctx.standards.rules:
+        raise UnknownReference("scheme", f"{c.scheme} is not in the standards relation")
+    if _same_or_conflict(uow.certificates.get(c.id), c, "certificate", c.id):
+        return Result(value=c)
+    uow.certificates.add(c)
+    for record in uow.supply.list(state=BookState.OPEN, group_id=c.group_id):
+        uow.markets.bump(record.supply.crop_id)
+    payload = codec.dump_certificate(c)
+    return Result([events.CertificateRegistered(key=c.group_id, payload=payload)], c)
+
+
+def announce_supply(cmd: commands.AnnounceSupply, uow: UnitOfWork, ctx: ServiceContext) -> Result:
+    s = cmd.supply
+    if uow.groups.get(s.group_id) is None:
+        raise UnknownReference("group_id", f"no group with id {s.group_id!r}")
+    if s.crop_id not in ctx.crops:
+        raise UnknownReference("crop_id", f"no crop with id {s.crop_id!r}")
+    if s.scheme not in ctx.standards.rules:
+        raise UnknownReference("scheme", f"{s.scheme} is not in the standards relation")
+    existing = uow.supply.get(s.id)
+    if _same_or_conflict(existing.supply if existing else None, s, "supply", s.id):
+        return Result(value=s)
+    uow.supply.add(SupplyRecord(s, BookState.OPEN, ctx.clock.now()))
+    uow.markets.bump(s.crop_id)
+    return Result([events.SupplyAnnounced(key=s.crop_id, payload=codec.dump_supply(s))], s)
+
+
+def withdraw_supply(cmd: commands.WithdrawSupply, uow: UnitOfWork, ctx: ServiceContext) -> Result:
+    record = uow.supply.get(cmd.supply_id)
+    if record is None:
+        raise NotFound("supply", cmd.supply_id)
+    if record.state is not BookState.OPEN:
+        raise Conflict(f"supply {cmd.supply_id!r} is already {record.state.value}")
+    uow.supply.set_state(cmd.supply_id, BookState.WITHDRAWN)
+    uow.markets.bump(record.supply.crop_id)
+    payload = {"id": cmd.supply_id, "reason": cmd.reason, "actor": cmd.actor}
+    return Result([events.SupplyWithdrawn(key=record.supply.crop_id, payload=payload)])
+
+
+def submit_order(cmd: commands.SubmitOrder, uow: UnitOfWork, ctx: ServiceContext) -> Result:
+    o = cmd.order
+    if uow.buyers.get(o.buyer_id) is None:
+        raise UnknownReference("buyer_id", f"no buyer with id {o.buyer_id!r}")
+    if o.crop_id not in ctx.crops:
+        raise UnknownReference("crop_id", f"no crop with id {o.crop_id!r}")
+    existing = uow.orders.get(o.id)
+    if _same_or_conflict(existing.order if existing else None, o, "order", o.id):
+        return Result(value=o)
+    uow.orders.add(OrderRecord(o, BookState.OPEN, ctx.clock.now()))
+    uow.markets.bump(o.crop_id)
+    return Result([events.OrderSubmitted(key=o.crop_id, payload=codec.dump_order(o))], o)
+
+
+def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork, ctx: ServiceContext) -> Result:
+    record = uow.orders.get(cmd.order_id)
+    if record is None:
+        raise NotFound("order", cmd.order_id)
+    if record.state is not BookState.OPEN:
+        raise Conflict(f"order {cmd.order_id!r} is already {record.state.value}")
+    uow.orders.set_state(cmd.order_id, BookState.CANCELLED)
+    uow.markets.bump(record.order.crop_id)
+    payload = {"id": cmd.order_id, "reason": cmd.reason, "actor": cmd.actor}
+    return Result([events.OrderCancelled(key=record.order.crop_id, payload=payload)])
+
+
+Handler = Callable[[Any, UnitOfWork, ServiceContext], Result]
+
+
+def command_handlers() -> dict[type[commands.Command], Handler]:
+    from matcher.service.rounds import run_round
+
+    return {
+        commands.RegisterGroup: register_group,
+        commands.RegisterBuyer: register_buyer,
+        commands.RegisterCertificate: register_certificate,
+        commands.AnnounceSupply: announce_supply,
+        commands.WithdrawSupply: withdraw_supply,
+        commands.SubmitOrder: submit_order,
+        commands.CancelOrder: cancel_order,
+        commands.RunMatchingRound: run_round,
+    }

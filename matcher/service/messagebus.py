@@ -1,0 +1,68 @@
+"""The message bus: runs a command's handler in one transaction with the inbox and outbox.
+
+A command whose ``message_id`` is in the inbox has no effect and reports ``duplicate``. After a
+commit, the events go to in-process subscribers (metrics, the round trigger). Errors raised by a
+handler roll the transaction back and reach the caller unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from matcher.service import commands, events
+from matcher.service.context import ServiceContext
+from matcher.service.handlers import Handler, Result, command_handlers
+from matcher.service.ports import DuplicateMessage, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[events.Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    command: commands.Command
+    value: Any = None
+    events: tuple[events.Event, ...] = ()
+    duplicate: bool = False
+    rerun: bool = False
+
+
+@dataclass
+class MessageBus:
+    uow_factory: Callable[[], UnitOfWork]
+    context: ServiceContext
+    subscribers: list[Subscriber] = field(default_factory=list)
+    handlers: dict[type[commands.Command], Handler] = field(default_factory=command_handlers)
+
+    def handle(self, command: commands.Command) -> Outcome:
+        handler = self.handlers.get(type(command))
+        if handler is None:
+            raise TypeError(f"no handler for {type(command).__name__}")
+        with self.uow_factory() as uow:
+            if uow.inbox.seen(command.message_id):
+                log.info("duplicate message %s ignored", command.message_id)
+                return Outcome(command, duplicate=True)
+            result: Result = handler(command, uow, self.context)
+            now = self.context.clock.now()
+            try:
+                uow.inbox.record(command.message_id, type(command).__name__, now)
+            except DuplicateMessage:  # a concurrent copy committed first
+                uow.rollback()
+                return Outcome(command, duplicate=True)
+            for event in result.events:
+                uow.outbox.add(event, now)
+            uow.commit()
+        self.publish(result.events)
+        return Outcome(command, result.value, tuple(result.events), rerun=result.rerun)
+
+    def publish(self, happened: Sequence[events.Event]) -> None:
+        for event in happened:
+            for subscriber in self.subscribers:
+                try:
+                    subscriber(event)
+                except Exception:  # a subscriber must not undo a committed command
+                    log.exception("subscriber failed on %s", event.name)

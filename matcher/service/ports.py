@@ -1,0 +1,162 @@
+"""Ports: what handlers need from persistence and the outside world (implemented by adapters)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from matcher.domain.contracts import (
+    BookState,
+    Contract,
+    ContractState,
+    MatchingRound,
+    OrderRecord,
+    SupplyRecord,
+)
+from matcher.domain.model import Buyer, Certificate, FarmerGroup
+from matcher.service.events import Event
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class DuplicateMessage(Exception):
+    """The inbox already holds this message id (a concurrent copy got there first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContractFilter:
+    buyer_id: str | None = None
+    group_id: str | None = None
+    crop_id: str | None = None
+    week: str | None = None
+    state: ContractState | None = None
+    order_id: str | None = None
+    round_id: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class GroupRepository(Protocol):
+    def add(self, group: FarmerGroup) -> None: ...
+    def get(self, group_id: str) -> FarmerGroup | None: ...
+    def list(self) -> Sequence[FarmerGroup]: ...
+
+
+class BuyerRepository(Protocol):
+    def add(self, buyer: Buyer) -> None: ...
+    def get(self, buyer_id: str) -> Buyer | None: ...
+    def list(self) -> Sequence[Buyer]: ...
+
+
+class CertificateRepository(Protocol):
+    def add(self, certificate: Certificate) -> None: ...
+    def get(self, certificate_id: str) -> Certificate | None: ...
+    def list(self, group_id: str | None = None) -> Sequence[Certificate]: ...
+
+
+class SupplyRepository(Protocol):
+    def add(self, record: SupplyRecord) -> None: ...
+    def get(self, supply_id: str) -> SupplyRecord | None: ...
+    def set_state(self, supply_id: str, state: BookState) -> None: ...
+    def list(
+        self,
+        *,
+        state: BookState | None = None,
+        group_id: str | None = None,
+        crop_id: str | None = None,
+    ) -> Sequence[SupplyRecord]: ...
+
+
+class OrderRepository(Protocol):
+    def add(self, record: OrderRecord) -> None: ...
+    def get(self, order_id: str) -> OrderRecord | None: ...
+    def set_state(self, order_id: str, state: BookState) -> None: ...
+    def list(
+        self,
+        *,
+        state: BookState | None = None,
+        buyer_id: str | None = None,
+        crop_id: str | None = None,
+    ) -> Sequence[OrderRecord]: ...
+
+
+class ContractRepository(Protocol):
+    def add(self, contract: Contract) -> None: ...
+    def get(self, contract_id: str) -> Contract | None: ...
+    def list(self, where: ContractFilter) -> Sequence[Contract]: ...
+    def count(self, where: ContractFilter) -> int: ...
+    def bound_demand(self) -> dict[tuple[str, date], int]:
+        """Quantity under live contracts per (order, delivery date)."""
+        ...
+
+    def bound_supply(self) -> dict[tuple[str, str], int]:
+        """Quantity under live contracts per (supply, week)."""
+        ...
+
+
+class RoundRepository(Protocol):
+    def add(self, record: MatchingRound) -> None: ...
+    def get(self, round_id: str) -> MatchingRound | None: ...
+    def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[MatchingRound]: ...
+    def count(self) -> int: ...
+
+
+class MarketVersions(Protocol):
+    def get(self, crop_id: str) -> int: ...
+    def all(self) -> dict[str, int]: ...
+    def bump(self, crop_id: str) -> int: ...
+    def lock(self, crop_ids: Sequence[str]) -> dict[str, int]:
+        """Versions of these markets, locked until the transaction ends (in crop order)."""
+        ...
+
+
+class Inbox(Protocol):
+    def seen(self, message_id: str) -> bool: ...
+    def record(self, message_id: str, kind: str, at: datetime) -> None:
+        """Raises :class:`DuplicateMessage` when the id is already there."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    event: str
+    key: str
+    payload: dict[str, object]
+    created_at: datetime
+
+
+class Outbox(Protocol):
+    def add(self, event: Event, at: datetime) -> None: ...
+    def pending(self, limit: int = 500) -> Sequence[OutboxEntry]: ...
+    def mark_published(self, ids: Sequence[int], at: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository. Leaving without ``commit()`` rolls back."""
+
+    groups: GroupRepository
+    buyers: BuyerRepository
+    certificates: CertificateRepository
+    supply: SupplyRepository
+    orders: OrderRepository
+    contracts: ContractRepository
+    rounds: RoundRepository
+    markets: MarketVersions
+    inbox: Inbox
+    outbox: Outbox
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

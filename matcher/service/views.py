@@ -1,0 +1,179 @@
+"""The read side: what the API shows, as JSON-ready dicts, read through a unit of work."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from matcher.domain.contracts import BookState, ContractState
+from matcher.domain.errors import NotFound
+from matcher.domain.weeks import iso_week
+from matcher.service import codec
+from matcher.service.ports import ContractFilter, UnitOfWork
+
+Json = dict[str, Any]
+
+
+def _found(value: Any, kind: str, key: str) -> Any:
+    if value is None:
+        raise NotFound(kind, key)
+    return value
+
+
+def group(uow: UnitOfWork, group_id: str) -> Json:
+    g = _found(uow.groups.get(group_id), "group", group_id)
+    body = codec.dump_group(g)
+    body["certificates"] = [codec.dump_certificate(c) for c in uow.certificates.list(group_id)]
+    return body
+
+
+def groups(uow: UnitOfWork) -> list[Json]:
+    return [codec.dump_group(g) for g in uow.groups.list()]
+
+
+def buyer(uow: UnitOfWork, buyer_id: str) -> Json:
+    return codec.dump_buyer(_found(uow.buyers.get(buyer_id), "buyer", buyer_id))
+
+
+def buyers(uow: UnitOfWork) -> list[Json]:
+    return [codec.dump_buyer(b) for b in uow.buyers.list()]
+
+
+def certificates(uow: UnitOfWork, group_id: str | None = None) -> list[Json]:
+    return [codec.dump_certificate(c) for c in uow.certificates.list(group_id)]
+
+
+def supply(uow: UnitOfWork, supply_id: str) -> Json:
+    record = _found(uow.supply.get(supply_id), "supply", supply_id)
+    bound = uow.contracts.bound_supply()
+    body = codec.dump_supply(record.supply) | {"state": record.state.value}
+    body["contracted"] = {w: bound.get((supply_id, w), 0) for w in sorted(record.supply.quantities)}
+    return body
+
+
+def supplies(
+    uow: UnitOfWork,
+    *,
+    group_id: str | None = None,
+    crop_id: str | None = None,
+    state: BookState | None = None,
+) -> list[Json]:
+    records = uow.supply.list(state=state, group_id=group_id, crop_id=crop_id)
+    return [codec.dump_supply(r.supply) | {"state": r.state.value} for r in records]
+
+
+def order(uow: UnitOfWork, order_id: str) -> Json:
+    record = _found(uow.orders.get(order_id), "order", order_id)
+    bound = uow.contracts.bound_demand()
+    body = codec.dump_order(record.order) | {"state": record.state.value}
+    body["delivery_status"] = [
+        {
+            "date": d.isoformat(),
+            "week": iso_week(d),
+            "ordered": record.order.quantity,
+            "contracted": bound.get((order_id, d), 0),
+            "open": record.order.quantity - bound.get((order_id, d), 0),
+        }
+        for d in record.order.deliveries
+    ]
+    return body
+
+
+def orders(
+    uow: UnitOfWork,
+    *,
+    buyer_id: str | None = None,
+    crop_id: str | None = None,
+    state: BookState | None = None,
+) -> list[Json]:
+    records = uow.orders.list(state=state, buyer_id=buyer_id, crop_id=crop_id)
+    return [codec.dump_order(r.order) | {"state": r.state.value} for r in records]
+
+
+def contract(uow: UnitOfWork, contract_id: str) -> Json:
+    return codec.dump_contract(_found(uow.contracts.get(contract_id), "contract", contract_id))
+
+
+def contracts(uow: UnitOfWork, where: ContractFilter) -> list[Json]:
+    return [codec.dump_contract(c) for c in uow.contracts.list(where)]
+
+
+def matching_round(uow: UnitOfWork, round_id: str) -> Json:
+    return codec.dump_round(_found(uow.rounds.get(round_id), "round", round_id))
+
+
+def rounds(uow: UnitOfWork, *, limit: int = 50, offset: int = 0) -> list[Json]:
+    return [
+        codec.dump_round(r, with_unfilled=False)
+        for r in uow.rounds.list(limit=limit, offset=offset)
+    ]
+
+
+def open_book(uow: UnitOfWork, crop_id: str, *, since: date | None = None) -> Json:
+    """The open book of one market: open demand and free supply per week, and their lines."""
+    bound_demand = uow.contracts.bound_demand()
+    bound_supply = uow.contracts.bound_supply()
+    weeks: dict[str, dict[str, int]] = defaultdict(lambda: {"demand_open": 0, "supply_free": 0})
+    order_lines: list[Json] = []
+    for r in uow.orders.list(state=BookState.OPEN, crop_id=crop_id):
+        for d in r.order.deliveries:
+            if since is not None and d < since:
+                continue
+            left = r.order.quantity - bound_demand.get((r.order.id, d), 0)
+            if left > 0:
+                weeks[iso_week(d)]["demand_open"] += left
+                order_lines.append(
+                    {
+                        "order_id": r.order.id,
+                        "buyer_id": r.order.buyer_id,
+                        "date": d.isoformat(),
+                        "open": left,
+                        "min_tier": r.order.min_tier.value,
+                    }
+                )
+    supply_lines: list[Json] = []
+    for s in uow.supply.list(state=BookState.OPEN, crop_id=crop_id):
+        for w, q in sorted(s.supply.quantities.items()):
+            free = q - bound_supply.get((s.supply.id, w), 0)
+            if free > 0:
+                weeks[w]["supply_free"] += free
+                supply_lines.append(
+                    {
+                        "supply_id": s.supply.id,
+                        "group_id": s.supply.group_id,
+                        "week": w,
+                        "free": free,
+                        "scheme": s.supply.scheme.value,
+                    }
+                )
+    return {
+        "crop_id": crop_id,
+        "weeks": {w: weeks[w] for w in sorted(weeks)},
+        "orders": order_lines,
+        "supply": supply_lines,
+    }
+
+
+def overview(uow: UnitOfWork) -> Json:
+    """Counts for the live summary: participants, book, rounds, contracts, fill rate."""
+    open_orders = uow.orders.list(state=BookState.OPEN)
+    ordered = sum(r.order.quantity * len(r.order.deliveries) for r in open_orders)
+    bound = uow.contracts.bound_demand()
+    open_ids = {r.order.id for r in open_orders}
+    contracted = sum(q for (order_id, _), q in bound.items() if order_id in open_ids)
+    latest = uow.rounds.list(limit=1)
+    counts = {s.value: uow.contracts.count(ContractFilter(state=s)) for s in ContractState}
+    return {
+        "groups": len(uow.groups.list()),
+        "buyers": len(uow.buyers.list()),
+        "orders_open": len(open_orders),
+        "supply_open": len(uow.supply.list(state=BookState.OPEN)),
+        "rounds": uow.rounds.count(),
+        "contracts": sum(counts.values()),
+        "contracts_by_state": {k: v for k, v in counts.items() if v},
+        "ordered": ordered,
+        "contracted": contracted,
+        "fill_rate": round(contracted / ordered, 4) if ordered else 0.0,
+        "last_round": codec.dump_round(latest[0], with_unfilled=False) if latest else None,
+    }

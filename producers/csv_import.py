@@ -1,0 +1,113 @@
+"""CSV files of participants, certificates, supply and orders, read line by line.
+
+Each good line becomes a message; each bad line is reported with its number and reason. The
+column sets are documented in the README (section "CSV formats").
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from matcher.domain.errors import InvalidValue
+
+LIST_SEPARATOR = ";"
+
+COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # kind: (required columns, optional columns)
+    "groups": (("id", "name_th", "name_en", "lat", "lon", "members"), ("kind", "district")),
+    "buyers": (("id", "name_th", "name_en", "kind", "lat", "lon"), ("district",)),
+    "certificates": (
+        ("id", "group_id", "scheme", "valid_from", "valid_until"),
+        ("crops", "crop_groups", "scopes", "certifier", "revoked_on"),
+    ),
+    "supply": (("id", "group_id", "crop_id", "scheme", "weeks"), ("asking_price",)),
+    "orders": (
+        ("id", "buyer_id", "crop_id", "quantity"),
+        ("deliveries", "start", "end", "weekdays", "min_tier", "max_price", "max_distance_km"),
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    number: int
+    body: dict[str, Any] | None
+    error: str | None = None
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+
+
+def _number(text: str, field: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        return kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise InvalidValue(field, f"{text!r} is not {what}") from None
+
+
+def _weeks(text: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in _split(text):
+        week, sep, qty = part.partition(":")
+        if not sep:
+            raise InvalidValue("weeks", f"{part!r} is not WEEK:QUANTITY (e.g. 2026-W50:120)")
+        out[week.strip()] = int(_number(qty.strip(), f"weeks.{week.strip()}", int))
+    return out
+
+
+def row_to_body(kind: str, row: dict[str, str]) -> dict[str, Any]:
+    """One CSV row as the JSON body of its kind (the instance-format shape)."""
+    required, optional = COLUMNS[kind]
+    cells = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+    for column in required:
+        if not cells.get(column):
+            raise InvalidValue(column, "is required")
+    body: dict[str, Any] = {c: cells[c] for c in required}
+    for column in optional:
+        if cells.get(column):
+            body[column] = cells[column]
+    for column in ("lat", "lon", "max_distance_km"):
+        if column in body:
+            body[column] = _number(body[column], column, float)
+    for column in ("members", "quantity"):
+        if column in body:
+            body[column] = _number(body[column], column, int)
+    for column in ("crops", "crop_groups", "scopes", "deliveries"):
+        if column in body:
+            body[column] = _split(body[column])
+    if kind == "supply":
+        body["weeks"] = _weeks(body["weeks"])
+    if kind == "orders" and "deliveries" not in body:
+        schedule = {k: body.pop(k) for k in ("start", "end", "weekdays") if k in body}
+        if "weekdays" in schedule:
+            schedule["weekdays"] = _split(schedule["weekdays"])
+        body["schedule"] = schedule
+    return body
+
+
+def read_csv(kind: str, path: Path) -> Iterator[Line]:
+    """Lines of a CSV file (line numbers count the header as line 1)."""
+    if kind not in COLUMNS:
+        raise ValueError(f"unknown kind {kind!r}; known: {', '.join(COLUMNS)}")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in COLUMNS[kind][0] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidValue("header", f"missing column(s): {', '.join(missing)}")
+        for row in reader:
+            number = reader.line_num
+            try:
+                yield Line(number, row_to_body(kind, row))
+            except InvalidValue as err:
+                yield Line(number, None, str(err))
+
+
+def count_lines(path: Path) -> int:
+    with path.open(encoding="utf-8-sig") as handle:
+        return max(0, sum(1 for _ in handle) - 1)

@@ -1,0 +1,70 @@
+"""Participant messages as (kind, JSON body) pairs: the common currency of imports and streams.
+
+``to_command`` turns one into a bus command; ``message_id_for`` gives a stable id from the
+content, so that sending the same line or event again has no further effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from matcher.service import codec, commands
+
+KINDS = ("groups", "buyers", "certificates", "supply", "orders")
+
+# The API path of each kind, under /api/v1.
+PATHS = {
+    "groups": "/api/v1/groups",
+    "buyers": "/api/v1/buyers",
+    "certificates": "/api/v1/certificates",
+    "supply": "/api/v1/supply",
+    "orders": "/api/v1/orders",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    kind: str
+    body: dict[str, Any]
+    message_id: str
+
+
+def message_id_for(kind: str, body: dict[str, Any], namespace: str = "") -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(f"{namespace}|{kind}|{canonical}".encode()).hexdigest()
+    return f"{kind}-{digest[:32]}"
+
+
+def to_command(kind: str, body: dict[str, Any], message_id: str) -> commands.Command:
+    """Parse ``body`` into the command for ``kind`` (raises InvalidValue naming the field)."""
+    if kind == "groups":
+        return commands.RegisterGroup(message_id=message_id, group=codec.load_group(body))
+    if kind == "buyers":
+        return commands.RegisterBuyer(message_id=message_id, buyer=codec.load_buyer(body))
+    if kind == "certificates":
+        cert = codec.load_certificate(body)
+        return commands.RegisterCertificate(message_id=message_id, certificate=cert)
+    if kind == "supply":
+        return commands.AnnounceSupply(message_id=message_id, supply=codec.load_supply(body))
+    if kind == "orders":
+        return commands.SubmitOrder(message_id=message_id, order=codec.load_order(body))
+    raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
+
+
+def scenario_messages(instance: dict[str, Any], namespace: str, seed: int = 1) -> Iterator[Message]:
+    """A scenario as a stream: participants and certificates first, then supply and orders
+    interleaved in a seeded order, as they would arrive over a few weeks of planning."""
+    import random
+
+    for kind in ("buyers", "groups", "certificates"):
+        for body in instance.get(kind, []):
+            yield Message(kind, body, message_id_for(kind, body, namespace))
+    book = [("supply", b) for b in instance.get("supply", [])]
+    book += [("orders", b) for b in instance.get("orders", [])]
+    random.Random(seed).shuffle(book)
+    for kind, body in book:
+        yield Message(kind, body, message_id_for(kind, body, namespace))

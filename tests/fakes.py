@@ -1,0 +1,286 @@
+"""Hand-written fakes of the ports: an in-memory unit of work and a settable clock."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+
+from matcher.domain.contracts import (
+    RELEASED_STATES,
+    BookState,
+    Contract,
+    MatchingRound,
+    OrderRecord,
+    SupplyRecord,
+)
+from matcher.domain.model import Buyer, Certificate, FarmerGroup
+from matcher.domain.weeks import iso_week
+from matcher.service.events import Event
+from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry
+
+
+class FixedClock:
+    def __init__(self, at: datetime | None = None) -> None:
+        self.at = at or datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+@dataclass
+class Store:
+    """The committed state that fake units of work share."""
+
+    groups: dict[str, FarmerGroup] = field(default_factory=dict)
+    buyers: dict[str, Buyer] = field(default_factory=dict)
+    certificates: dict[str, Certificate] = field(default_factory=dict)
+    supply: dict[str, SupplyRecord] = field(default_factory=dict)
+    orders: dict[str, OrderRecord] = field(default_factory=dict)
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    rounds: dict[str, MatchingRound] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    inbox: dict[str, str] = field(default_factory=dict)
+    outbox: list[OutboxEntry] = field(default_factory=list)
+    published: set[int] = field(default_factory=set)
+
+
+class _Table:
+    def __init__(self, rows: dict[str, Any]) -> None:
+        self.rows = rows
+
+    def add(self, item: Any) -> None:
+        key = item.id if hasattr(item, "id") else _record_id(item)
+        self.rows[key] = item
+
+    def get(self, key: str) -> Any:
+        return self.rows.get(key)
+
+
+def _record_id(record: Any) -> str:
+    inner = getattr(record, "supply", None) or getattr(record, "order", None)
+    return str(inner.id)
+
+
+class FakeGroups(_Table):
+    def list(self) -> Sequence[FarmerGroup]:
+        return list(self.rows.values())
+
+
+class FakeBuyers(FakeGroups):
+    pass
+
+
+class FakeCertificates(_Table):
+    def list(self, group_id: str | None = None) -> Sequence[Certificate]:
+        return [c for c in self.rows.values() if group_id is None or c.group_id == group_id]
+
+
+class FakeSupply(_Table):
+    def set_state(self, key: str, state: BookState) -> None:
+        self.rows[key] = replace(self.rows[key], state=state)
+
+    def list(
+        self,
+        *,
+        state: BookState | None = None,
+        group_id: str | None = None,
+        crop_id: str | None = None,
+    ) -> Sequence[SupplyRecord]:
+        return [
+            r
+            for r in self.rows.values()
+            if (state is None or r.state is state)
+            and (group_id is None or r.supply.group_id == group_id)
+            and (crop_id is None or r.supply.crop_id == crop_id)
+        ]
+
+
+class FakeOrders(FakeSupply):
+    def list(  # type: ignore[override]
+        self,
+        *,
+        state: BookState | None = None,
+        buyer_id: str | None = None,
+        crop_id: str | None = None,
+    ) -> Sequence[OrderRecord]:
+        return [
+            r
+            for r in self.rows.values()
+            if (state is None or r.state is state)
+            and (buyer_id is None or r.order.buyer_id == buyer_id)
+            and (crop_id is None or r.order.crop_id == crop_id)
+        ]
+
+
+class FakeContracts(_Table):
+    def list(self, where: ContractFilter) -> Sequence[Contract]:
+        found = [
+            c
+            for c in self.rows.values()
+            if all(
+                wanted is None or getattr(c, name) == wanted
+                for name, wanted in (
+                    ("buyer_id", where.buyer_id),
+                    ("group_id", where.group_id),
+                    ("crop_id", where.crop_id),
+                    ("state", where.state),
+                    ("order_id", where.order_id),
+                    ("round_id", where.round_id),
+                )
+            )
+            and (where.week is None or any(d.week == where.week for d in c.deliveries))
+        ]
+        return found[where.offset : where.offset + where.limit]
+
+    def count(self, where: ContractFilter) -> int:
+        return len(self.list(replace(where, limit=10**9, offset=0)))
+
+    def bound_demand(self) -> dict[tuple[str, date], int]:
+        out: dict[tuple[str, date], int] = defaultdict(int)
+        for c in self.rows.values():
+            if c.state not in RELEASED_STATES:
+                for d in c.deliveries:
+                    out[(c.order_id, d.day)] += d.quantity
+        return dict(out)
+
+    def bound_supply(self) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = defaultdict(int)
+        for c in self.rows.values():
+            if c.state not in RELEASED_STATES:
+                for d in c.deliveries:
+                    out[(c.supply_id, iso_week(d.day))] += d.quantity
+        return dict(out)
+
+
+class FakeRounds(_Table):
+    def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[MatchingRound]:
+        newest = sorted(self.rows.values(), key=lambda r: r.finished_at, reverse=True)
+        return newest[offset : offset + limit]
+
+    def count(self) -> int:
+        return len(self.rows)
+
+
+class FakeVersions:
+    def __init__(self, rows: dict[str, int]) -> None:
+        self.rows = rows
+
+    def get(self, crop_id: str) -> int:
+        return self.rows.get(crop_id, 0)
+
+    def all(self) -> dict[str, int]:
+        return dict(self.rows)
+
+    def bump(self, crop_id: str) -> int:
+        self.rows[crop_id] = self.rows.get(crop_id, 0) + 1
+        return self.rows[crop_id]
+
+    def lock(self, crop_ids: Sequence[str]) -> dict[str, int]:
+        return {c: self.rows.get(c, 0) for c in sorted(set(crop_ids))}
+
+
+class FakeInbox:
+    def __init__(self, rows: dict[str, str]) -> None:
+        self.rows = rows
+
+    def seen(self, message_id: str) -> bool:
+        return message_id in self.rows
+
+    def record(self, message_id: str, kind: str, at: datetime) -> None:
+        if message_id in self.rows:
+            raise DuplicateMessage(message_id)
+        self.rows[message_id] = kind
+
+
+class FakeOutbox:
+    def __init__(self, rows: list[OutboxEntry], published: set[int]) -> None:
+        self.rows = rows
+        self.published = published
+
+    def add(self, event: Event, at: datetime) -> None:
+        entry = OutboxEntry(len(self.rows) + 1, event.name, event.key, dict(event.payload), at)
+        self.rows.append(entry)
+
+    def pending(self, limit: int = 500) -> Sequence[OutboxEntry]:
+        return [e for e in self.rows if e.id not in self.published][:limit]
+
+    def mark_published(self, ids: Sequence[int], at: datetime) -> None:
+        self.published.update(ids)
+
+
+REPOSITORIES = (
+    "groups",
+    "buyers",
+    "certificates",
+    "supply",
+    "orders",
+    "contracts",
+    "rounds",
+    "markets",
+    "inbox",
+    "outbox",
+)
+
+
+class FakeUnitOfWork:
+    """Works on a private copy of the store; ``commit()`` writes the copy back.
+
+    Like a database session, a new transaction (a fresh copy) starts at the first use of a
+    repository after ``commit()`` or ``rollback()``.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.commits = 0
+        self._repos: dict[str, Any] | None = None
+
+    def _open(self) -> dict[str, Any]:
+        self.work = copy.deepcopy(self.store)
+        return {
+            "groups": FakeGroups(self.work.groups),
+            "buyers": FakeBuyers(self.work.buyers),
+            "certificates": FakeCertificates(self.work.certificates),
+            "supply": FakeSupply(self.work.supply),
+            "orders": FakeOrders(self.work.orders),
+            "contracts": FakeContracts(self.work.contracts),
+            "rounds": FakeRounds(self.work.rounds),
+            "markets": FakeVersions(self.work.versions),
+            "inbox": FakeInbox(self.work.inbox),
+            "outbox": FakeOutbox(self.work.outbox, self.work.published),
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in REPOSITORIES:
+            raise AttributeError(name)
+        if self._repos is None:
+            self._repos = self._open()
+        return self._repos[name]
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        if self._repos is not None:
+            for name in vars(self.store):
+                setattr(self.store, name, getattr(self.work, name))
+            self.commits += 1
+        self._repos = None
+
+    def rollback(self) -> None:
+        self._repos = None

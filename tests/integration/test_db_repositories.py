@@ -1,0 +1,470 @@
+"""The SQL repositories and unit of work, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from matcher.adapters.db.uow import SqlUnitOfWork
+from matcher.domain.contracts import (
+    BookState,
+    Contract,
+    ContractDelivery,
+    ContractState,
+    MatchingRound,
+    OrderRecord,
+    RoundStatus,
+    SupplyRecord,
+    UnfilledLine,
+)
+from matcher.domain.errors import NotFound
+from matcher.domain.model import (
+    Buyer,
+    BuyerKind,
+    Certificate,
+    FarmerGroup,
+    ForwardOrder,
+    GroupKind,
+    Location,
+    SupplyAnnouncement,
+    WeeklySchedule,
+)
+from matcher.domain.standards import Scheme, Tier
+from matcher.service import events
+from matcher.service.ports import ContractFilter, DuplicateMessage
+
+UowFactory = Callable[[], SqlUnitOfWork]
+
+T0 = datetime(2026, 11, 2, 8, 30, 15, 123456, tzinfo=UTC)
+WEEK = "2026-W50"
+WED = date(2026, 12, 9)
+
+
+def group(group_id: str = "g1") -> FarmerGroup:
+    here = Location(7.0167, 100.4681)
+    name_th, name_en = f"กลุ่ม {group_id}", f"Group {group_id}"
+    return FarmerGroup(group_id, name_th, name_en, here, 12, GroupKind.COOPERATIVE, "Hat Yai")
+
+
+def buyer(buyer_id: str = "b1") -> Buyer:
+    here = Location(7.1422, 100.5664)
+    name_th, name_en = f"โรงพยาบาล {buyer_id}", f"Hospital {buyer_id}"
+    return Buyer(buyer_id, name_th, name_en, BuyerKind.HOSPITAL, here, "Mueang Songkhla")
+
+
+def supply(supply_id: str = "s1", group_id: str = "g1", crop_id: str = "kale") -> SupplyRecord:
+    weeks = {WEEK: 100, "2026-W51": 80}
+    announced = SupplyAnnouncement(supply_id, group_id, crop_id, Scheme.THAI_GAP, weeks, 3050)
+    return SupplyRecord(announced, BookState.OPEN, T0)
+
+
+def order(order_id: str = "o1", buyer_id: str = "b1", crop_id: str = "kale") -> OrderRecord:
+    days = (date(2026, 12, 16), WED)
+    forward = ForwardOrder(order_id, buyer_id, crop_id, 40, days, Tier.ORGANIC, 4000, 55.5)
+    return OrderRecord(forward, BookState.OPEN, T0)
+
+
+CONTRACT = Contract(
+    id="c1",
+    round_id="r1",
+    order_id="o1",
+    buyer_id="b1",
+    group_id="g1",
+    supply_id="s1",
+    crop_id="kale",
+    scheme=Scheme.THAI_GAP,
+    min_tier=Tier.SAFE,
+    unit_price=3050,
+    deliveries=(ContractDelivery(WED, WEEK, 40, 21.37),),
+    created_at=T0,
+)
+
+
+def contract(contract_id: str = "c1", **changes: Any) -> Contract:
+    return replace(CONTRACT, id=contract_id, **changes)
+
+
+def seed_book(uow: SqlUnitOfWork) -> None:
+    """A group, a buyer, one supply and one order: what contracts refer to."""
+    uow.groups.add(group())
+    uow.buyers.add(buyer())
+    uow.supply.add(supply())
+    uow.orders.add(order())
+
+
+def test_groups_and_buyers_round_trip(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.groups.add(group("g2"))
+        uow.groups.add(replace(group("g1"), kind=GroupKind.FARMER_GROUP, district=""))
+        uow.buyers.add(buyer())
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.groups.get("g1") == replace(
+            group("g1"), kind=GroupKind.FARMER_GROUP, district=""
+        )
+        assert [g.id for g in uow.groups.list()] == ["g1", "g2"]
+        assert uow.buyers.get("b1") == buyer()
+        assert uow.buyers.list() == [buyer()]
+        assert uow.groups.get("missing") is None
+        assert uow.buyers.get("missing") is None
+
+
+def test_certificates_round_trip_with_scope_sets_and_revocation(uow_factory: UowFactory) -> None:
+    scoped = Certificate(
+        id="cert-1",
+        group_id="g1",
+        scheme=Scheme.ACT_IFOAM,
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2027, 12, 31),
+        crops=frozenset({"kale", "morning_glory"}),
+        crop_groups=frozenset({"leafy"}),
+        scopes=frozenset({"EU", "COR"}),
+        certifier="ACT",
+        revoked_on=date(2026, 6, 30),
+    )
+    whole_farm = Certificate(
+        id="cert-2",
+        group_id="g2",
+        scheme=Scheme.THAI_GAP,
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2026, 12, 31),
+    )
+    with uow_factory() as uow:
+        uow.groups.add(group("g1"))
+        uow.groups.add(group("g2"))
+        uow.certificates.add(scoped)
+        uow.certificates.add(whole_farm)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.certificates.get("cert-1") == scoped
+        assert uow.certificates.get("cert-2") == whole_farm
+        assert uow.certificates.list(group_id="g2") == [whole_farm]
+        assert uow.certificates.list() == [scoped, whole_farm]
+
+
+def test_supply_round_trips_with_weekly_quantities_and_filters_by_state(
+    uow_factory: UowFactory,
+) -> None:
+    with uow_factory() as uow:
+        uow.groups.add(group("g1"))
+        uow.groups.add(group("g2"))
+        uow.supply.add(supply("s1", "g1", "kale"))
+        uow.supply.add(supply("s2", "g2", "kale"))
+        uow.supply.add(supply("s3", "g1", "eggs"))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.supply.set_state("s2", BookState.WITHDRAWN)
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.supply.get("s1")
+        assert got == supply("s1", "g1", "kale")
+        assert got is not None and got.created_at is not None
+        assert got.created_at.tzinfo is not None and got.created_at.utcoffset() == timedelta(0)
+        assert [r.supply.id for r in uow.supply.list(state=BookState.OPEN)] == ["s1", "s3"]
+        assert [r.supply.id for r in uow.supply.list(group_id="g1", crop_id="kale")] == ["s1"]
+        assert [r.supply.id for r in uow.supply.list(crop_id="kale")] == ["s1", "s2"]
+        withdrawn = uow.supply.list(state=BookState.WITHDRAWN)
+        assert [r.state for r in withdrawn] == [BookState.WITHDRAWN]
+
+
+def test_orders_round_trip_with_deliveries_and_schedule(uow_factory: UowFactory) -> None:
+    schedule = WeeklySchedule(date(2026, 12, 1), date(2026, 12, 31), ("mon", "thu"))
+    scheduled = ForwardOrder.on_schedule(
+        id="o2", buyer_id="b1", crop_id="eggs", quantity=300, schedule=schedule
+    )
+    with uow_factory() as uow:
+        uow.buyers.add(buyer())
+        uow.orders.add(order())
+        uow.orders.add(OrderRecord(scheduled, BookState.OPEN, None))
+        uow.commit()
+    with uow_factory() as uow:
+        plain, with_schedule = uow.orders.get("o1"), uow.orders.get("o2")
+        assert plain == order()
+        assert plain is not None and plain.order.schedule is None
+        assert with_schedule is not None
+        assert with_schedule.order == scheduled
+        assert with_schedule.order.schedule == schedule
+        assert with_schedule.order.deliveries == schedule.dates()
+        assert with_schedule.created_at is None
+
+
+def test_orders_list_filters_by_state_buyer_and_crop(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.buyers.add(buyer("b1"))
+        uow.buyers.add(buyer("b2"))
+        uow.orders.add(order("o1", "b1", "kale"))
+        uow.orders.add(order("o2", "b2", "kale"))
+        uow.orders.add(order("o3", "b1", "eggs"))
+        uow.orders.set_state("o3", BookState.CANCELLED)
+        uow.commit()
+    with uow_factory() as uow:
+        assert [r.order.id for r in uow.orders.list(state=BookState.OPEN)] == ["o1", "o2"]
+        assert [r.order.id for r in uow.orders.list(buyer_id="b1")] == ["o1", "o3"]
+        assert [r.order.id for r in uow.orders.list(crop_id="kale", buyer_id="b2")] == ["o2"]
+        cancelled = uow.orders.list(state=BookState.CANCELLED)
+        assert [(r.order.id, r.state) for r in cancelled] == [("o3", BookState.CANCELLED)]
+
+
+def test_changing_the_state_of_an_unknown_entry_is_not_found(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        with pytest.raises(NotFound):
+            uow.orders.set_state("nope", BookState.CANCELLED)
+        with pytest.raises(NotFound):
+            uow.supply.set_state("nope", BookState.WITHDRAWN)
+
+
+def test_contracts_round_trip(uow_factory: UowFactory) -> None:
+    stored = contract(
+        deliveries=(
+            ContractDelivery(WED, WEEK, 40, 21.37),
+            ContractDelivery(date(2026, 12, 16), "2026-W51", 25, 21.37),
+        ),
+        state=ContractState.ACCEPTED,
+    )
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.contracts.add(stored)
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.contracts.get("c1")
+        assert got == stored
+        assert got is not None and got.quantity == 65 and got.value == 65 * 3050
+        assert uow.contracts.get("missing") is None
+
+
+def test_contract_list_applies_every_filter(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.buyers.add(buyer("b2"))
+        uow.orders.add(order("o2", "b2", "kale"))
+        uow.contracts.add(contract("c1", round_id="r1"))
+        uow.contracts.add(
+            contract(
+                "c2",
+                round_id="r2",
+                order_id="o2",
+                buyer_id="b2",
+                state=ContractState.ACCEPTED,
+                deliveries=(ContractDelivery(date(2026, 12, 16), "2026-W51", 10, 5.0),),
+            )
+        )
+        uow.commit()
+    with uow_factory() as uow:
+
+        def ids(where: ContractFilter) -> list[str]:
+            return [c.id for c in uow.contracts.list(where)]
+
+        assert ids(ContractFilter()) == ["c1", "c2"]
+        assert ids(ContractFilter(buyer_id="b2")) == ["c2"]
+        assert ids(ContractFilter(group_id="g1")) == ["c1", "c2"]
+        assert ids(ContractFilter(group_id="g9")) == []
+        assert ids(ContractFilter(crop_id="kale")) == ["c1", "c2"]
+        assert ids(ContractFilter(crop_id="eggs")) == []
+        assert ids(ContractFilter(week=WEEK)) == ["c1"]
+        assert ids(ContractFilter(week="2026-W51")) == ["c2"]
+        assert ids(ContractFilter(state=ContractState.ACCEPTED)) == ["c2"]
+        assert ids(ContractFilter(order_id="o1")) == ["c1"]
+        assert ids(ContractFilter(round_id="r2")) == ["c2"]
+        assert ids(ContractFilter(round_id="r1", state=ContractState.ACCEPTED)) == []
+
+
+def test_contract_list_orders_by_creation_then_id_and_pages(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.contracts.add(contract("c-b", created_at=T0 + timedelta(minutes=1)))
+        uow.contracts.add(contract("c-c", created_at=T0))
+        uow.contracts.add(contract("c-a", created_at=T0 + timedelta(minutes=1)))
+        uow.contracts.add(contract("c-d", created_at=T0 + timedelta(hours=1)))
+        uow.commit()
+    with uow_factory() as uow:
+        everything = [c.id for c in uow.contracts.list(ContractFilter())]
+        assert everything == ["c-c", "c-a", "c-b", "c-d"]
+        page = [c.id for c in uow.contracts.list(ContractFilter(limit=2, offset=1))]
+        assert page == ["c-a", "c-b"]
+
+
+def test_bound_quantities_ignore_released_contracts(uow_factory: UowFactory) -> None:
+    week_51 = date(2026, 12, 16)
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.groups.add(group("g2"))
+        uow.supply.add(supply("s2", "g2"))
+        uow.contracts.add(contract("live", deliveries=(ContractDelivery(WED, WEEK, 15, 3.0),)))
+        uow.contracts.add(
+            contract(
+                "also-live",
+                state=ContractState.IN_DELIVERY,
+                supply_id="s2",
+                deliveries=(
+                    ContractDelivery(WED, WEEK, 5, 3.0),
+                    ContractDelivery(week_51, "2026-W51", 7, 3.0),
+                ),
+            )
+        )
+        for n, state in enumerate(
+            (ContractState.REJECTED, ContractState.EXPIRED, ContractState.CANCELLED)
+        ):
+            released = (ContractDelivery(WED, WEEK, 1000, 3.0),)
+            uow.contracts.add(contract(f"gone-{n}", state=state, deliveries=released))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.contracts.bound_demand() == {("o1", WED): 20, ("o1", week_51): 7}
+        assert uow.contracts.bound_supply() == {
+            ("s1", WEEK): 15,
+            ("s2", WEEK): 5,
+            ("s2", "2026-W51"): 7,
+        }
+
+
+def matching_round(round_id: str, started: datetime) -> MatchingRound:
+    return MatchingRound(
+        id=round_id,
+        trigger="debounce",
+        started_at=started,
+        finished_at=started + timedelta(seconds=2, microseconds=5),
+        status=RoundStatus.COMPLETED,
+        solver="flow",
+        solver_status="optimal",
+        summary={"demand": 80, "filled": 40, "fill_rate": 0.5, "goods_cost_thb": "1220.00"},
+        contract_ids=("c2", "c1"),
+        unfilled=(
+            UnfilledLine("o1", "b1", "kale", WED, WEEK, 30, "no_supply", "nothing near"),
+            UnfilledLine("o1", "b1", "kale", WED, WEEK, 10, "price", "too dear"),
+        ),
+        notes=("first note", "สอง"),
+    )
+
+
+def test_rounds_round_trip_and_list_newest_first(uow_factory: UowFactory) -> None:
+    first = matching_round("r-1", T0)
+    second = matching_round("r-2", T0 + timedelta(minutes=5))
+    third = matching_round("r-3", T0 + timedelta(minutes=10))
+    with uow_factory() as uow:
+        for record in (second, third, first):
+            uow.rounds.add(record)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.rounds.get("r-2") == second
+        assert uow.rounds.get("missing") is None
+        assert [r.id for r in uow.rounds.list()] == ["r-3", "r-2", "r-1"]
+        assert [r.id for r in uow.rounds.list(limit=1, offset=1)] == ["r-2"]
+
+
+def test_market_versions_start_at_zero_and_bump_by_one(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        assert uow.markets.get("kale") == 0
+        assert uow.markets.bump("kale") == 1
+        assert uow.markets.bump("kale") == 2
+        assert uow.markets.bump("eggs") == 1
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.markets.get("kale") == 2
+        assert uow.markets.all() == {"kale": 2, "eggs": 1}
+        assert uow.markets.bump("kale") == 3
+
+
+def test_inbox_remembers_messages_and_refuses_a_duplicate(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        assert not uow.inbox.seen("m-1")
+        uow.inbox.record("m-1", "SubmitOrder", T0)
+        assert uow.inbox.seen("m-1")
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.inbox.seen("m-1")
+        with pytest.raises(DuplicateMessage):
+            uow.inbox.record("m-1", "SubmitOrder", T0)
+
+
+def test_outbox_lists_pending_events_in_order_until_published(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.outbox.add(events.OrderSubmitted(key="kale", payload={"id": "o1", "n": 1}), T0)
+        uow.outbox.add(events.SupplyAnnounced(key="kale", payload={"id": "s1"}), T0)
+        uow.outbox.add(events.RoundCompleted(key="rounds", payload={"notes": ["a"]}), T0)
+        uow.commit()
+    with uow_factory() as uow:
+        pending = uow.outbox.pending()
+        assert [(e.event, e.key) for e in pending] == [
+            ("OrderSubmitted", "kale"),
+            ("SupplyAnnounced", "kale"),
+            ("RoundCompleted", "rounds"),
+        ]
+        assert pending[0].payload == {"id": "o1", "n": 1}
+        assert pending[0].created_at == T0
+        assert pending[0].id < pending[1].id < pending[2].id
+        assert [e.event for e in uow.outbox.pending(limit=1)] == ["OrderSubmitted"]
+        uow.outbox.mark_published([pending[0].id, pending[2].id], T0 + timedelta(seconds=1))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [e.event for e in uow.outbox.pending()] == ["SupplyAnnounced"]
+        uow.outbox.mark_published([], T0)
+
+
+def test_leaving_a_unit_of_work_without_commit_keeps_nothing(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.markets.bump("kale")
+        uow.inbox.record("m-1", "SubmitOrder", T0)
+        uow.outbox.add(events.OrderSubmitted(key="kale"), T0)
+    with uow_factory() as uow:
+        assert uow.groups.list() == []
+        assert uow.orders.list() == []
+        assert uow.markets.all() == {}
+        assert not uow.inbox.seen("m-1")
+        assert uow.outbox.pending() == []
+
+
+def test_an_error_inside_a_unit_of_work_rolls_it_back(uow_factory: UowFactory) -> None:
+    with pytest.raises(RuntimeError), uow_factory() as uow:
+        uow.groups.add(group())
+        uow.session.flush()
+        raise RuntimeError("boom")
+    with uow_factory() as uow:
+        assert uow.groups.list() == []
+
+
+def test_writes_after_a_mid_way_rollback_are_committed(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.groups.add(group("dropped"))
+        assert uow.markets.all() == {}
+        uow.rollback()
+        uow.groups.add(group("kept"))
+        uow.markets.bump("kale")
+        uow.commit()
+    with uow_factory() as uow:
+        assert [g.id for g in uow.groups.list()] == ["kept"]
+        assert uow.markets.get("kale") == 1
+
+
+def test_timestamps_come_back_as_the_same_instant_in_utc(uow_factory: UowFactory) -> None:
+    bangkok = timezone(timedelta(hours=7))
+    local = datetime(2026, 11, 2, 15, 30, tzinfo=bangkok)
+    with uow_factory() as uow:
+        uow.inbox.record("m-1", "RegisterGroup", local)
+        uow.outbox.add(events.GroupRegistered(key="g1"), local)
+        uow.commit()
+    with uow_factory() as uow:
+        (entry,) = uow.outbox.pending()
+        assert entry.created_at == local
+        assert entry.created_at.tzinfo is not None
+        assert entry.created_at.utcoffset() == timedelta(0)
+        assert entry.created_at.hour == 8
+
+
+def test_market_lock_reads_versions_and_creates_missing_markets(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.markets.bump("kale")
+        uow.markets.bump("kale")
+        assert uow.markets.lock(["kale", "eggs", "kale"]) == {"eggs": 0, "kale": 2}
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.markets.all() == {"eggs": 0, "kale": 2}
+
+
+def test_contracts_and_rounds_are_counted_without_loading_them(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        assert uow.contracts.count(ContractFilter()) == 0
+        assert uow.rounds.count() == 0

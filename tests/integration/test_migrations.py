@@ -1,0 +1,225 @@
+"""The packaged migrations, the engine settings and SQLite transactions, on both databases."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from matcher.adapters.db.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    migration_connection,
+    upgrade,
+    upgrade_sql,
+)
+from matcher.adapters.db.session import make_engine, make_session_factory, normalise_url
+from matcher.adapters.db.tables import metadata
+from matcher.adapters.db.uow import ReadOnlyError, SqlUnitOfWork
+
+APPLICATION_TABLES = {table.name for table in metadata.sorted_tables}
+AT = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
+
+
+def schema_differences(engine: Engine) -> list[object]:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+
+def test_upgrade_from_empty_reaches_head_and_matches_the_tables(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        assert current_revision(engine) is None
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert set(inspect(engine).get_table_names()) == APPLICATION_TABLES | {"alembic_version"}
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_second_upgrade_changes_nothing(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_removes_every_table_and_upgrade_restores_them(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        config = alembic_config()
+        with migration_connection(engine) as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        assert current_revision(engine) is None
+        upgrade(engine)
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_file_is_created_with_its_folder_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "folder" / "foodmatch.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+        assert path.exists()
+        with engine.connect() as connection:
+            pragma = connection.exec_driver_sql
+            assert pragma("PRAGMA journal_mode").scalar() == "wal"
+            assert pragma("PRAGMA foreign_keys").scalar() == 1
+            assert pragma("PRAGMA busy_timeout").scalar() == 30_000
+            assert pragma("PRAGMA synchronous").scalar() == 1  # NORMAL
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_enforces_foreign_keys_after_migrating(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        upgrade(engine)  # migrations run with foreign keys off, on a pooled connection
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO certificates (id, group_id, scheme, valid_from, valid_until,"
+                " crops, crop_groups, scopes, certifier)"
+                " VALUES ('c1', 'no-such-group', 'THAI_GAP', '2026-01-01', '2026-12-31',"
+                " '[]', '[]', '[]', '')"
+            )
+    finally:
+        engine.dispose()
+
+
+def test_in_memory_sqlite_is_one_shared_database() -> None:
+    engine = make_engine("sqlite://")
+    try:
+        assert isinstance(engine.pool, StaticPool)
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert set(inspect(engine).get_table_names()) >= APPLICATION_TABLES
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "postgresql://u:p@db.example:5432/foodmatch",
+        "postgres://u:p@db.example:5432/foodmatch",
+        "postgresql+psycopg://u:p@db.example:5432/foodmatch",
+    ],
+)
+def test_postgres_urls_are_spelled_for_psycopg_3(given: str) -> None:
+    url = normalise_url(given)
+    assert url.drivername == "postgresql+psycopg"
+    assert (url.host, url.port, url.database, url.password) == (
+        "db.example",
+        5432,
+        "foodmatch",
+        "p",
+    )
+    assert make_engine(given).dialect.driver == "psycopg"
+
+
+def test_offline_upgrade_renders_the_schema_as_sql() -> None:
+    for url in ("sqlite:///unused.db", "postgresql://u:p@localhost/unused"):
+        sql = upgrade_sql(url)
+        assert "CREATE TABLE contracts" in sql
+        assert "CREATE INDEX ix_contract_deliveries_week" in sql
+        assert "INSERT INTO alembic_version" in sql
+
+
+@pytest.mark.postgres
+def test_postgres_upgrade_matches_the_tables(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        columns = {c["name"]: c for c in inspect(engine).get_columns("outbox")}
+        assert str(columns["id"]["type"]) == "BIGINT"
+        assert columns["created_at"]["type"].timezone is True  # type: ignore[attr-defined]
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_read_only_unit_of_work_reads_but_cannot_commit(
+    uow_factory: Callable[[], SqlUnitOfWork], sessions: sessionmaker[Session]
+) -> None:
+    with uow_factory() as uow:
+        uow.markets.bump("kale")
+        uow.commit()
+    with SqlUnitOfWork(sessions, read_only=True) as reader:
+        assert reader.markets.all() == {"kale": 1}
+        reader.rollback()
+        assert reader.markets.get("kale") == 1
+        with pytest.raises(ReadOnlyError):
+            reader.commit()
+
+
+def test_a_reader_sees_committed_data_while_a_writer_is_still_open(
+    uow_factory: Callable[[], SqlUnitOfWork], sessions: sessionmaker[Session]
+) -> None:
+    with uow_factory() as uow:
+        uow.markets.bump("kale")
+        uow.commit()
+    with uow_factory() as writer:
+        writer.markets.bump("kale")
+        writer.markets.bump("eggs")
+        with SqlUnitOfWork(sessions, read_only=True) as reader:
+            assert reader.markets.all() == {"kale": 1}
+        writer.commit()
+    with SqlUnitOfWork(sessions, read_only=True) as reader:
+        assert reader.markets.all() == {"kale": 2, "eggs": 1}
+
+
+def test_sqlite_units_of_work_in_threads_never_interleave_a_read_and_its_write(
+    sqlite_url: str,
+) -> None:
+    """Each unit of work reads the version, then writes what depends on it: none may overlap."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(15):
+                with SqlUnitOfWork(sessions) as uow:
+                    version = uow.markets.get("kale")
+                    uow.inbox.record(f"after-{version}", "Check", AT)
+                    uow.markets.bump("kale")
+                    uow.commit()
+        except BaseException as error:  # reported below, in the test's thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert failures == []
+        with SqlUnitOfWork(sessions, read_only=True) as uow:
+            assert uow.markets.get("kale") == 60
+            assert all(uow.inbox.seen(f"after-{n}") for n in range(60))
+    finally:
+        engine.dispose()

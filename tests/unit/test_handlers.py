@@ -1,0 +1,264 @@
+"""Handlers and the message bus, on the in-memory fakes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from matcher.domain.contracts import BookState, ContractState
+from matcher.domain.errors import Conflict, InvalidValue, NotFound, UnknownReference
+from matcher.domain.model import (
+    Buyer,
+    BuyerKind,
+    Certificate,
+    FarmerGroup,
+    ForwardOrder,
+    Location,
+    SupplyAnnouncement,
+)
+from matcher.domain.standards import Scheme, Tier
+from matcher.domain.weeks import iso_week
+from matcher.optimiser.schema import parse_instance
+from matcher.service import commands, events
+from matcher.service.context import ServiceContext
+from matcher.service.messagebus import MessageBus
+from tests.builders import CROPS, STANDARDS
+from tests.fakes import FakeUnitOfWork, FixedClock, Store
+
+DAY = date(2026, 12, 9)
+WEEK = iso_week(DAY)
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def bus(store: Store, clock: FixedClock) -> MessageBus:
+    catalogue = parse_instance({"crops": CROPS, "standards": STANDARDS})
+    context = ServiceContext(crops=catalogue.crops, standards=catalogue.standards, clock=clock)
+    return MessageBus(lambda: FakeUnitOfWork(store), context)
+
+
+def group(gid: str = "g1", at: tuple[float, float] = (7.0, 100.45)) -> FarmerGroup:
+    return FarmerGroup(gid, "กลุ่ม", f"Group {gid}", Location(*at), members=12)
+
+
+def buyer(bid: str = "h1", kind: BuyerKind = BuyerKind.HOSPITAL) -> Buyer:
+    return Buyer(bid, "โรงพยาบาล", f"Hospital {bid}", kind, Location(7.01, 100.47))
+
+
+def certificate(gid: str = "g1", scheme: Scheme = Scheme.THAI_GAP) -> Certificate:
+    return Certificate(f"c-{gid}-{scheme}", gid, scheme, date(2026, 1, 1), date(2027, 12, 31))
+
+
+def supply(
+    sid: str = "s1", gid: str = "g1", qty: int = 100, price: int = 2000
+) -> SupplyAnnouncement:
+    return SupplyAnnouncement(sid, gid, "kale", Scheme.THAI_GAP, {WEEK: qty}, price)
+
+
+def order(oid: str = "o1", bid: str = "h1", qty: int = 60, tier: Tier = Tier.SAFE) -> ForwardOrder:
+    return ForwardOrder(oid, bid, "kale", qty, (DAY,), tier, max_price=3000)
+
+
+def register_market(bus: MessageBus) -> None:
+    bus.handle(commands.RegisterGroup(group=group()))
+    bus.handle(commands.RegisterBuyer(buyer=buyer()))
+    bus.handle(commands.RegisterCertificate(certificate=certificate()))
+
+
+def test_a_round_turns_matching_supply_and_order_into_a_proposed_contract(
+    bus: MessageBus, store: Store
+) -> None:
+    register_market(bus)
+    bus.handle(commands.AnnounceSupply(supply=supply()))
+    bus.handle(commands.SubmitOrder(order=order()))
+
+    outcome = bus.handle(commands.RunMatchingRound())
+
+    (contract,) = store.contracts.values()
+    assert (contract.group_id, contract.buyer_id, contract.quantity) == ("g1", "h1", 60)
+    assert contract.unit_price == 2000
+    assert contract.state is ContractState.PROPOSED
+    assert [d.day for d in contract.deliveries] == [DAY]
+    assert outcome.value.contract_ids == (contract.id,)
+    names = [e.name for e in outcome.events]
+    assert names == ["ContractProposed", "RoundCompleted"]
+
+
+def test_quantities_under_contract_stay_fixed_in_the_next_round(
+    bus: MessageBus, store: Store
+) -> None:
+    register_market(bus)
+    bus.handle(commands.AnnounceSupply(supply=supply(qty=100)))
+    bus.handle(commands.SubmitOrder(order=order(qty=60)))
+    bus.handle(commands.RunMatchingRound())
+
+    second = bus.handle(commands.RunMatchingRound())
+    bus.handle(commands.SubmitOrder(order=order("o2", qty=70)))
+    third = bus.handle(commands.RunMatchingRound())
+
+    assert second.value.contract_ids == ()
+    (new,) = [store.contracts[c] for c in third.value.contract_ids]
+    assert (new.order_id, new.quantity) == ("o2", 40)
+    (short,) = third.value.unfilled
+    assert (short.order_id, short.quantity, short.reason) == ("o2", 30, "insufficient_supply")
+
+
+def test_the_same_message_id_twice_has_one_effect(bus: MessageBus, store: Store) -> None:
+    register_market(bus)
+    first = bus.handle(commands.SubmitOrder(message_id="m-1", order=order()))
+    again = bus.handle(commands.SubmitOrder(message_id="m-1", order=order("other")))
+
+    assert not first.duplicate and again.duplicate
+    assert list(store.orders) == ["o1"]
+    assert sum(1 for e in store.outbox if e.event == "OrderSubmitted") == 1
+
+
+def test_repeating_a_registration_with_the_same_values_is_harmless(
+    bus: MessageBus, store: Store
+) -> None:
+    bus.handle(commands.RegisterGroup(group=group()))
+    repeat = bus.handle(commands.RegisterGroup(group=group()))
+
+    assert repeat.events == ()
+    assert list(store.groups) == ["g1"]
+
+
+def test_registering_an_id_again_with_other_values_is_a_conflict(bus: MessageBus) -> None:
+    bus.handle(commands.RegisterGroup(group=group()))
+    with pytest.raises(Conflict):
+        bus.handle(commands.RegisterGroup(group=group(at=(7.5, 100.3))))
+
+
+def test_an_order_of_an_unknown_buyer_is_refused_and_leaves_nothing(
+    bus: MessageBus, store: Store
+) -> None:
+    with pytest.raises(UnknownReference) as caught:
+        bus.handle(commands.SubmitOrder(message_id="m-x", order=order(bid="nobody")))
+
+    assert caught.value.field == "buyer_id"
+    assert store.orders == {} and store.inbox == {} and store.outbox == []
+
+
+def test_supply_of_an_unknown_crop_is_refused(bus: MessageBus) -> None:
+    bus.handle(commands.RegisterGroup(group=group()))
+    bad = SupplyAnnouncement("s9", "g1", "durian", Scheme.THAI_GAP, {WEEK: 5})
+    with pytest.raises(InvalidValue) as caught:
+        bus.handle(commands.AnnounceSupply(supply=bad))
+    assert caught.value.field == "crop_id"
+
+
+def test_cancelling_an_order_takes_it_out_of_the_book_and_twice_is_a_conflict(
+    bus: MessageBus, store: Store
+) -> None:
+    register_market(bus)
+    bus.handle(commands.AnnounceSupply(supply=supply()))
+    bus.handle(commands.SubmitOrder(order=order()))
+
+    bus.handle(commands.CancelOrder(order_id="o1", reason="menu changed"))
+    outcome = bus.handle(commands.RunMatchingRound())
+
+    assert store.orders["o1"].state is BookState.CANCELLED
+    assert outcome.value.contract_ids == ()
+    with pytest.raises(Conflict):
+        bus.handle(commands.CancelOrder(order_id="o1"))
+    with pytest.raises(NotFound):
+        bus.handle(commands.CancelOrder(order_id="nope"))
+
+
+def test_withdrawn_supply_is_not_matched(bus: MessageBus, store: Store) -> None:
+    register_market(bus)
+    bus.handle(commands.AnnounceSupply(supply=supply()))
+    bus.handle(commands.SubmitOrder(order=order()))
+    bus.handle(commands.WithdrawSupply(supply_id="s1", reason="flooded"))
+
+    outcome = bus.handle(commands.RunMatchingRound())
+
+    assert outcome.value.contract_ids == ()
+    assert [u.reason for u in outcome.value.unfilled] == ["no_supply"]
+    with pytest.raises(Conflict):
+        bus.handle(commands.WithdrawSupply(supply_id="s1"))
+
+
+def test_deliveries_already_past_are_not_matched(
+    bus: MessageBus, store: Store, clock: FixedClock
+) -> None:
+    register_market(bus)
+    bus.handle(commands.AnnounceSupply(supply=supply()))
+    bus.handle(commands.SubmitOrder(order=order()))
+    clock.advance(days=(DAY - clock.now().date()).days + 1)
+
+    outcome = bus.handle(commands.RunMatchingRound())
+
+    assert outcome.value.contract_ids == () and outcome.value.unfilled == ()
+
+
+def test_a_market_changed_while_solving_is_left_for_the_next_round(
+    bus: MessageBus, store: Store
+) -> None:
+    from matcher.service import rounds
+
+    register_market(bus)
+    bus.handle(commands.AnnounceSupply(supply=supply()))
+    bus.handle(commands.SubmitOrder(order=order()))
+    real_solve = rounds.solve
+
+    def solve_while_the_book_changes(*args: object, **kwargs: object) -> object:
+        result = real_solve(*args, **kwargs)  # type: ignore[arg-type]
+        with FakeUnitOfWork(store) as uow:
+            uow.markets.bump("kale")
+            uow.commit()
+        return result
+
+    rounds.solve = solve_while_the_book_changes  # type: ignore[assignment]
+    try:
+        outcome = bus.handle(commands.RunMatchingRound())
+    finally:
+        rounds.solve = real_solve
+
+    assert outcome.rerun and outcome.value.contract_ids == ()
+    assert any("kale" in note for note in outcome.value.notes)
+    assert bus.handle(commands.RunMatchingRound()).value.contract_ids != ()
+
+
+def test_book_events_are_marked_as_book_changes() -> None:
+    assert events.OrderSubmitted.book_change and events.SupplyAnnounced.book_change
+    assert not events.ContractProposed.book_change
+
+
+def test_subscribers_see_committed_events_and_their_failure_does_not_undo_them(
+    store: Store, clock: FixedClock
+) -> None:
+    catalogue = parse_instance({"crops": CROPS, "standards": STANDARDS})
+    context = ServiceContext(crops=catalogue.crops, standards=catalogue.standards, clock=clock)
+    seen: list[str] = []
+
+    def broken(event: events.Event) -> None:
+        raise RuntimeError("subscriber down")
+
+    bus = MessageBus(
+        lambda: FakeUnitOfWork(store), context, [broken, lambda e: seen.append(e.name)]
+    )
+    bus.handle(commands.RegisterGroup(group=group()))
+
+    assert seen == ["GroupRegistered"] and "g1" in store.groups
+
+
+def test_a_round_only_for_some_crops_leaves_the_others_open(bus: MessageBus, store: Store) -> None:
+    register_market(bus)
+    bus.handle(commands.AnnounceSupply(supply=supply()))
+    bus.handle(commands.SubmitOrder(order=order()))
+
+    outcome = bus.handle(commands.RunMatchingRound(crops=("eggs",)))
+
+    assert outcome.value.contract_ids == ()
+    assert bus.handle(commands.RunMatchingRound(crops=("kale",))).value.contract_ids != ()
