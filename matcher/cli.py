@@ -91,7 +91,7 @@ def schema() -> None:
 def scenario_songkhla(
     weeks: Annotated[int, typer.Option(min=1, max=104, help="Weeks in the season.")] = 12,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
-    scale: Annotated[float, typer.Option(min=0.1, max=200.0, help="Multiply groups/buyers.")] = 1.0,
+    scale: Annotated[float, typer.Option(min=1.0, max=200.0, help="Multiply groups/buyers.")] = 1.0,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
 ) -> None:
     """Write the Songkhla scenario as a matching instance."""
