@@ -11,7 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from matcher.domain.errors import Conflict, DomainError, InvalidValue, NotFound
+from matcher.domain.errors import Conflict, DomainError, InvalidValue, NotFound, Unavailable
 
 _PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 
@@ -52,6 +52,10 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=409)
 
 
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(validation_detail(["body"], str(exc)), status_code=422)
 
@@ -75,5 +79,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidValue, _invalid_value)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_invalid)

@@ -8,8 +8,7 @@ from typing import Any
 
 from matcher.adapters.metrics import Metrics
 from matcher.config import Settings
-from matcher.engine.inprocess import Timing
-from matcher.engine.registry import engine_class
+from matcher.engine.registry import engine_builder
 from matcher.optimiser.instance import Parameters
 from matcher.service.context import ServiceContext, SystemClock
 from matcher.service.messagebus import MessageBus
@@ -72,11 +71,7 @@ def bootstrap(
     )
     metrics = Metrics()
     bus = MessageBus(uow_factory, context, subscribers=[metrics.on_event])
-    timing = Timing(
-        debounce_seconds=settings.debounce_seconds,
-        max_debounce_seconds=settings.max_debounce_seconds,
-        round_interval_seconds=settings.round_interval_seconds,
-    )
-    engine = engine_class(settings.engine)(bus, timing, on_outcome=metrics.command)
     assert read_factory is not None
-    return Service(settings, context, bus, uow_factory, read_factory, metrics, engine, db_engine)
+    service = Service(settings, context, bus, uow_factory, read_factory, metrics, None, db_engine)
+    service.engine = engine_builder(settings.engine)(service)
+    return service

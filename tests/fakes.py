@@ -21,7 +21,7 @@ from matcher.domain.contracts import (
 from matcher.domain.model import Buyer, Certificate, FarmerGroup
 from matcher.domain.weeks import iso_week
 from matcher.service.events import Event
-from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry
+from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry, Rejection
 
 
 class FixedClock:
@@ -48,6 +48,7 @@ class Store:
     rounds: dict[str, MatchingRound] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
     inbox: dict[str, str] = field(default_factory=dict)
+    rejections: dict[str, Rejection] = field(default_factory=dict)
     outbox: list[OutboxEntry] = field(default_factory=list)
     published: set[int] = field(default_factory=set)
 
@@ -188,8 +189,15 @@ class FakeVersions:
 
 
 class FakeInbox:
-    def __init__(self, rows: dict[str, str]) -> None:
+    def __init__(self, rows: dict[str, str], rejected: dict[str, Rejection]) -> None:
         self.rows = rows
+        self.rejected = rejected
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected[rejection.message_id] = rejection
+
+    def rejection(self, message_id: str) -> Rejection | None:
+        return self.rejected.get(message_id)
 
     def seen(self, message_id: str) -> bool:
         return message_id in self.rows
@@ -253,7 +261,7 @@ class FakeUnitOfWork:
             "contracts": FakeContracts(self.work.contracts),
             "rounds": FakeRounds(self.work.rounds),
             "markets": FakeVersions(self.work.versions),
-            "inbox": FakeInbox(self.work.inbox),
+            "inbox": FakeInbox(self.work.inbox, self.work.rejections),
             "outbox": FakeOutbox(self.work.outbox, self.work.published),
         }
 

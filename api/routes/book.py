@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import MessageId, ReadUow, ServiceDep
+from api.deps import MessageId, ReadUow, ServiceDep, read
 from api.routes.bodies import OrderBody, ReasonBody, SupplyBody
 from api.routes.common import ACTOR, COMMAND_RESPONSES, Json, run_command
 from matcher.domain.contracts import BookState
@@ -70,8 +70,13 @@ async def withdraw_supply(
     supply_id: str, service: ServiceDep, key: MessageId, body: ReasonBody | None = None
 ) -> JSONResponse:
     reason = body.reason if body is not None else ""
+    stored = await read(service, lambda uow: views.supply(uow, supply_id))
     command = commands.WithdrawSupply(
-        supply_id=supply_id, reason=reason, message_id=key, actor=ACTOR
+        supply_id=supply_id,
+        reason=reason,
+        crop_id=str(stored["crop_id"]),
+        message_id=key,
+        actor=ACTOR,
     )
     return await run_command(service, command, lambda uow: views.supply(uow, supply_id), status=200)
 
@@ -118,5 +123,12 @@ async def cancel_order(
     order_id: str, service: ServiceDep, key: MessageId, body: ReasonBody | None = None
 ) -> JSONResponse:
     reason = body.reason if body is not None else ""
-    command = commands.CancelOrder(order_id=order_id, reason=reason, message_id=key, actor=ACTOR)
+    stored = await read(service, lambda uow: views.order(uow, order_id))
+    command = commands.CancelOrder(
+        order_id=order_id,
+        reason=reason,
+        crop_id=str(stored["crop_id"]),
+        message_id=key,
+        actor=ACTOR,
+    )
     return await run_command(service, command, lambda uow: views.order(uow, order_id), status=200)

@@ -43,5 +43,24 @@ class NotFound(DomainError):
         super().__init__(f"no {kind} with id {key!r}")
 
 
+class Unavailable(DomainError):
+    """The request is sound but cannot be completed now (retry with the same message id)."""
+
+
 class Conflict(DomainError):
     """The request contradicts the current state (an id taken, an order already cancelled...)."""
+
+
+def rebuild_error(name: str, field: str, reason: str) -> DomainError:
+    """A domain error from its recorded parts (a refusal reported by another process)."""
+    if name in ("InvalidValue", "UnknownReference", "DecodeError"):
+        return (
+            UnknownReference(field, reason)
+            if name == "UnknownReference"
+            else InvalidValue(field, reason)
+        )
+    if name == "NotFound":
+        return NotFound(field, reason)
+    if name == "Conflict":
+        return Conflict(reason)
+    return DomainError(reason)

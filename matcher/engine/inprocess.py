@@ -184,3 +184,14 @@ def _is_domain(err: BaseException) -> bool:
     from matcher.domain.errors import DomainError
 
     return isinstance(err, DomainError)
+
+
+def build_engine(service: Any) -> InProcessEngine:
+    """The in-process engine of a bootstrapped service (see ``matcher.engine.registry``)."""
+    settings = service.settings
+    timing = Timing(
+        debounce_seconds=settings.debounce_seconds,
+        max_debounce_seconds=settings.max_debounce_seconds,
+        round_interval_seconds=settings.round_interval_seconds,
+    )
+    return InProcessEngine(service.bus, timing, on_outcome=service.metrics.command)

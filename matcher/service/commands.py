@@ -45,6 +45,8 @@ class AnnounceSupply(Command):
 class WithdrawSupply(Command):
     supply_id: str
     reason: str = ""
+    crop_id: str = ""
+    """The market, when known: the partition key on Kafka (the handler reads the stored one)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +58,8 @@ class SubmitOrder(Command):
 class CancelOrder(Command):
     order_id: str
     reason: str = ""
+    crop_id: str = ""
+    """The market, when known: the partition key on Kafka (the handler reads the stored one)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from matcher.domain.errors import NotFound
 from matcher.service import commands, events
 from matcher.service.context import ServiceContext
 from matcher.service.handlers import Handler, Result, command_handlers
-from matcher.service.ports import DuplicateMessage, UnitOfWork
+from matcher.service.ports import DuplicateMessage, Rejection, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,25 @@ class MessageBus:
             uow.commit()
         self.publish(result.events)
         return Outcome(command, result.value, tuple(result.events), rerun=result.rerun)
+
+    def reject(self, command: commands.Command, error: Exception) -> None:
+        """Remember why ``command`` was refused, for a sender waiting on another process."""
+        if isinstance(error, NotFound):
+            field, reason = error.kind, error.key
+        else:
+            field = getattr(error, "field", "")
+            reason = getattr(error, "reason", str(error))
+        rejection = Rejection(
+            message_id=command.message_id,
+            kind=type(command).__name__,
+            error=type(error).__name__,
+            field=str(field),
+            reason=str(reason),
+            at=self.context.clock.now(),
+        )
+        with self.uow_factory() as uow:
+            uow.inbox.reject(rejection)
+            uow.commit()
 
     def publish(self, happened: Sequence[events.Event]) -> None:
         for event in happened:

@@ -115,8 +115,25 @@ class MarketVersions(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A message a handler refused: which error, on which field, and why."""
+
+    message_id: str
+    kind: str
+    error: str
+    field: str
+    reason: str
+    at: datetime
+
+
 class Inbox(Protocol):
     def seen(self, message_id: str) -> bool: ...
+    def reject(self, rejection: Rejection) -> None:
+        """Remember (or replace) why a message was refused; it stays unhandled."""
+        ...
+
+    def rejection(self, message_id: str) -> Rejection | None: ...
     def record(self, message_id: str, kind: str, at: datetime) -> None:
         """Raises :class:`DuplicateMessage` when the id is already there."""
         ...

@@ -35,11 +35,15 @@ def test_metrics_count_commands_and_rounds(market: Market, client: TestClient) -
 
 
 def test_refused_commands_are_counted_as_rejected(client: TestClient) -> None:
-    client.post(f"{API}/orders/ghost/cancel")
+    refused = client.post(f"{API}/certificates", json={
+        "id": "c-ghost", "group_id": "ghost", "scheme": "PGS",
+        "valid_from": "2026-01-01", "valid_until": "2027-01-01",
+    })  # fmt: skip
 
     text = client.get("/metrics").text
 
-    assert 'foodmatch_commands_total{command="CancelOrder",outcome="rejected"} 1.0' in text
+    assert refused.status_code == 422
+    assert 'foodmatch_commands_total{command="RegisterCertificate",outcome="rejected"} 1.0' in text
 
 
 def test_crop_catalogue_has_thai_and_english_names(client: TestClient) -> None:

@@ -26,6 +26,7 @@ from matcher.adapters.db.tables import (
     MarketVersionRow,
     OrderRow,
     OutboxRow,
+    RejectionRow,
     RoundRow,
     SupplyRow,
 )
@@ -40,7 +41,7 @@ from matcher.domain.contracts import (
 from matcher.domain.errors import NotFound
 from matcher.domain.model import Buyer, Certificate, FarmerGroup
 from matcher.service.events import Event
-from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry
+from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry, Rejection
 
 _RELEASED = sorted(state.value for state in RELEASED_STATES)
 
@@ -334,6 +335,26 @@ class SqlInbox:
     def seen(self, message_id: str) -> bool:
         query = select(exists().where(InboxRow.message_id == message_id))
         return bool(self.session.scalar(query))
+
+    def reject(self, rejection: Rejection) -> None:
+        row = self.session.get(RejectionRow, rejection.message_id)
+        if row is None:
+            row = RejectionRow(message_id=rejection.message_id)
+            self.session.add(row)
+        row.kind = rejection.kind
+        row.error = rejection.error[:64]
+        row.field = rejection.field
+        row.reason = rejection.reason
+        row.rejected_at = rejection.at
+        self.session.flush()
+
+    def rejection(self, message_id: str) -> Rejection | None:
+        row = self.session.get(RejectionRow, message_id)
+        if row is None:
+            return None
+        return Rejection(
+            row.message_id, row.kind, row.error, row.field, row.reason, row.rejected_at
+        )
 
     def record(self, message_id: str, kind: str, at: datetime) -> None:
         """Record a handled message; a duplicate id raises ``DuplicateMessage`` right here."""

@@ -288,6 +288,19 @@ class InboxRow(Base):
     handled_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class RejectionRow(Base):
+    """Messages refused by a handler (Kafka engine), so the sender can learn why."""
+
+    __tablename__ = "rejections"
+
+    message_id: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)
+    field: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(String)
+    error: Mapped[str] = mapped_column(String(64))
+    rejected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class OutboxRow(Base):
     __tablename__ = "outbox"
 

@@ -1,0 +1,322 @@
+"""Versioned JSON wire formats of the Kafka topics, and their decoding into commands.
+
+Every message is an envelope::
+
+    {"type": "order.submit", "version": 1, "message_id": "...", "sent_at": "...",
+     "actor": "...", "body": {...}}
+
+``message_id`` is the idempotency key: a message whose id was handled before has no effect.
+Bodies use the shapes of the matching-instance format (see ``matcher.optimiser.schema``).
+Pure: no Kafka library is imported here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticError
+
+from matcher.adapters.topics import Topic
+from matcher.domain.errors import DomainError, InvalidValue
+from matcher.optimiser import schema
+from matcher.service import codec, commands
+
+VERSION = 1
+MAX_MESSAGE_BYTES = 1_000_000
+"""Larger messages are refused (to the dead-letter topic) before they are parsed."""
+
+
+class DecodeError(InvalidValue):
+    """A message that cannot become a command: bad bytes, JSON, envelope or body."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Envelope(_Strict):
+    type: str = Field(description="Message type, e.g. order.submit.")
+    version: Literal[1] = Field(description="Version of the type's body schema.")
+    message_id: str = Field(min_length=1, max_length=200, description="Idempotency key.")
+    sent_at: datetime | None = None
+    actor: str = Field("kafka", max_length=200, description="Who sent it.")
+    body: dict[str, Any]
+
+
+class WithdrawSupplyBody(_Strict):
+    supply_id: str
+    crop_id: str = ""
+    reason: str = ""
+
+
+class CancelOrderBody(_Strict):
+    order_id: str
+    crop_id: str = ""
+    reason: str = ""
+
+
+class RoundRequestBody(_Strict):
+    crops: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageType:
+    """One inbound message type: its topic, body schema, key and command."""
+
+    name: str
+    topic: Topic
+    body: type[BaseModel]
+    key: Callable[[dict[str, Any]], str]
+    command: Callable[[dict[str, Any], str, str], commands.Command]
+
+
+def _field(name: str) -> Callable[[dict[str, Any]], str]:
+    return lambda body: str(body.get(name) or "")
+
+
+def _market_or(name: str) -> Callable[[dict[str, Any]], str]:
+    return lambda body: str(body.get("crop_id") or body.get(name) or "")
+
+
+def _withdraw(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
+    b = _model(WithdrawSupplyBody, body)
+    return commands.WithdrawSupply(
+        message_id=mid, actor=actor, supply_id=b.supply_id, reason=b.reason, crop_id=b.crop_id
+    )
+
+
+def _cancel(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
+    b = _model(CancelOrderBody, body)
+    return commands.CancelOrder(
+        message_id=mid, actor=actor, order_id=b.order_id, reason=b.reason, crop_id=b.crop_id
+    )
+
+
+def _round(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
+    b = _model(RoundRequestBody, body)
+    return commands.RunMatchingRound(
+        message_id=mid, actor=actor, trigger="request", crops=tuple(b.crops)
+    )
+
+
+INBOUND_TYPES: dict[str, MessageType] = {
+    t.name: t
+    for t in (
+        MessageType(
+            "group.register",
+            Topic.PARTICIPANTS,
+            schema.GroupIn,
+            _field("id"),
+            lambda b, m, a: commands.RegisterGroup(
+                message_id=m, actor=a, group=codec.load_group(b)
+            ),
+        ),
+        MessageType(
+            "buyer.register",
+            Topic.PARTICIPANTS,
+            schema.BuyerIn,
+            _field("id"),
+            lambda b, m, a: commands.RegisterBuyer(
+                message_id=m, actor=a, buyer=codec.load_buyer(b)
+            ),
+        ),
+        MessageType(
+            "certificate.register",
+            Topic.PARTICIPANTS,
+            schema.CertificateIn,
+            _field("group_id"),
+            lambda b, m, a: commands.RegisterCertificate(
+                message_id=m, actor=a, certificate=codec.load_certificate(b)
+            ),
+        ),
+        MessageType(
+            "supply.announce",
+            Topic.SUPPLY,
+            schema.SupplyIn,
+            _field("crop_id"),
+            lambda b, m, a: commands.AnnounceSupply(
+                message_id=m, actor=a, supply=codec.load_supply(b)
+            ),
+        ),
+        MessageType(
+            "supply.withdraw", Topic.SUPPLY, WithdrawSupplyBody, _market_or("supply_id"), _withdraw
+        ),
+        MessageType(
+            "order.submit",
+            Topic.ORDERS,
+            schema.OrderIn,
+            _field("crop_id"),
+            lambda b, m, a: commands.SubmitOrder(message_id=m, actor=a, order=codec.load_order(b)),
+        ),
+        MessageType("order.cancel", Topic.ORDERS, CancelOrderBody, _market_or("order_id"), _cancel),
+        MessageType(
+            "round.request", Topic.ROUND_REQUESTS, RoundRequestBody, lambda b: "rounds", _round
+        ),
+    )
+}
+
+# Outbound events: event name -> (wire type, topic).
+OUTBOUND_TYPES: dict[str, tuple[str, Topic]] = {
+    "ContractProposed": ("contract.proposed", Topic.CONTRACTS),
+    "RoundCompleted": ("round.completed", Topic.ROUNDS),
+    "GroupRegistered": ("group.registered", Topic.EVENTS),
+    "BuyerRegistered": ("buyer.registered", Topic.EVENTS),
+    "CertificateRegistered": ("certificate.registered", Topic.EVENTS),
+    "SupplyAnnounced": ("supply.announced", Topic.EVENTS),
+    "SupplyWithdrawn": ("supply.withdrawn", Topic.EVENTS),
+    "OrderSubmitted": ("order.submitted", Topic.EVENTS),
+    "OrderCancelled": ("order.cancelled", Topic.EVENTS),
+}
+
+
+def _model(model: type[Any], body: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(body)
+    except PydanticError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidValue(where, first["msg"]) from None
+
+
+@dataclass(frozen=True, slots=True)
+class WireMessage:
+    topic: Topic
+    key: str
+    value: bytes
+
+
+def _dumps(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def envelope(kind: str, body: dict[str, Any], message_id: str, actor: str) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "version": VERSION,
+        "message_id": message_id,
+        "sent_at": datetime.now(UTC).isoformat(),
+        "actor": actor,
+        "body": body,
+    }
+
+
+def encode_body(kind: str, body: dict[str, Any], message_id: str, actor: str) -> WireMessage:
+    """An inbound message of ``kind`` with ``body`` (a JSON object), ready to produce."""
+    try:
+        mtype = INBOUND_TYPES[kind]
+    except KeyError:
+        raise InvalidValue("type", f"unknown message type {kind!r}") from None
+    value = _dumps(envelope(kind, body, message_id, actor))
+    return WireMessage(mtype.topic, mtype.key(body), value)
+
+
+def encode_command(command: commands.Command) -> WireMessage:
+    """The wire form of a command (what the API publishes on the Kafka engine)."""
+    kind, body = command_body(command)
+    return encode_body(kind, body, command.message_id, command.actor)
+
+
+def command_body(command: commands.Command) -> tuple[str, dict[str, Any]]:
+    if isinstance(command, commands.RegisterGroup):
+        return "group.register", codec.dump_group(command.group)
+    if isinstance(command, commands.RegisterBuyer):
+        return "buyer.register", codec.dump_buyer(command.buyer)
+    if isinstance(command, commands.RegisterCertificate):
+        return "certificate.register", codec.dump_certificate(command.certificate)
+    if isinstance(command, commands.AnnounceSupply):
+        return "supply.announce", codec.dump_supply(command.supply)
+    if isinstance(command, commands.SubmitOrder):
+        return "order.submit", codec.dump_order(command.order)
+    if isinstance(command, commands.WithdrawSupply):
+        body = {"supply_id": command.supply_id, "crop_id": command.crop_id}
+        return "supply.withdraw", body | {"reason": command.reason}
+    if isinstance(command, commands.CancelOrder):
+        body = {"order_id": command.order_id, "crop_id": command.crop_id}
+        return "order.cancel", body | {"reason": command.reason}
+    if isinstance(command, commands.RunMatchingRound):
+        return "round.request", {"crops": list(command.crops)}
+    raise TypeError(f"{type(command).__name__} has no wire form")
+
+
+def decode_command(raw: bytes | None, topic: Topic | None = None) -> commands.Command:
+    """Bytes from an inbound topic into a command; :class:`DecodeError` names what is wrong."""
+    if raw is None:
+        raise DecodeError("value", "the message is empty (a tombstone)")
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise DecodeError(
+            "value", f"{len(raw):,} bytes is above the limit of {MAX_MESSAGE_BYTES:,}"
+        )
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise DecodeError("value", "not UTF-8 text") from None
+    except json.JSONDecodeError as err:
+        where = f"line {err.lineno} column {err.colno}"
+        raise DecodeError("value", f"not JSON: {err.msg} at {where}") from None
+    if not isinstance(data, dict):
+        raise DecodeError("value", "the message must be a JSON object (an envelope)")
+    try:
+        env = Envelope.model_validate(data)
+    except PydanticError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "envelope"
+        raise DecodeError(where, first["msg"]) from None
+    mtype = INBOUND_TYPES.get(env.type)
+    if mtype is None:
+        known = ", ".join(sorted(INBOUND_TYPES))
+        raise DecodeError("type", f"unknown message type {env.type!r}; known: {known}")
+    if topic is not None and mtype.topic is not topic:
+        raise DecodeError("type", f"{env.type} belongs on the {mtype.topic.value} topic")
+    try:
+        return mtype.command(env.body, env.message_id, env.actor)
+    except InvalidValue as err:
+        raise DecodeError(f"body.{err.field}", err.reason) from None
+    except DomainError as err:
+        raise DecodeError("body", str(err)) from None
+
+
+def encode_event(event_name: str, key: str, payload: dict[str, Any], event_id: str) -> WireMessage:
+    """An outbound event (from the outbox) in its envelope, on its topic."""
+    kind, topic = OUTBOUND_TYPES.get(event_name, (event_name, Topic.EVENTS))
+    return WireMessage(topic, key, _dumps(envelope(kind, payload, event_id, "foodmatch")))
+
+
+def dead_letter(
+    *,
+    raw: bytes | None,
+    reason: str,
+    field: str,
+    topic: str,
+    partition: int | None = None,
+    offset: int | None = None,
+    key: bytes | None = None,
+) -> bytes:
+    """The dead-letter record of a refused message: where it came from, why, and its bytes."""
+    return _dumps(
+        {
+            "type": "dead_letter",
+            "version": VERSION,
+            "failed_at": datetime.now(UTC).isoformat(),
+            "topic": topic,
+            "partition": partition,
+            "offset": offset,
+            "key": key.decode("utf-8", "replace") if key is not None else None,
+            "field": field,
+            "reason": reason,
+            "original_base64": base64.b64encode(raw or b"").decode("ascii"),
+        }
+    )
+
+
+def wire_schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schema of each inbound message type's body, and of the envelope."""
+    out: dict[str, dict[str, Any]] = {"envelope": Envelope.model_json_schema()}
+    for name, mtype in sorted(INBOUND_TYPES.items()):
+        out[name] = mtype.body.model_json_schema()
+    return out

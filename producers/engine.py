@@ -1,0 +1,118 @@
+"""The Kafka engine as the API sees it: commands go onto the topics, a worker handles them.
+
+``execute`` publishes the command (kafka-python, acknowledged by the broker) and then waits until
+a worker has handled it — its message id is in the inbox — or refused it (a rejection record),
+so the API answers as it does on the in-process engine: after the effect is committed, or with
+the handler's error. Rounds run on the workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from matcher.adapters.wire import encode_command
+from matcher.config import Settings
+from matcher.domain.errors import Unavailable, rebuild_error
+from matcher.service import commands
+from matcher.service.messagebus import Outcome
+from matcher.service.ports import Clock, UnitOfWork
+from producers.publisher import KafkaPublisher, create_topics
+
+
+class NotYetHandled(Unavailable):
+    """The command is on the topic but no worker has handled it within the wait."""
+
+
+class KafkaEngine:
+    name = "faust"
+
+    def __init__(
+        self,
+        settings: Settings,
+        read_uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        *,
+        wait_seconds: float = 30.0,
+        on_outcome: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.read_uow_factory = read_uow_factory
+        self.clock = clock
+        self.wait_seconds = wait_seconds
+        self._on_outcome = on_outcome
+        self._publisher: KafkaPublisher | None = None
+        self.sent = 0
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.start_sync)
+
+    def start_sync(self) -> None:
+        if self._publisher is None:
+            create_topics(self.settings.kafka)
+            self._publisher = KafkaPublisher(self.settings.kafka)
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.stop_sync)
+
+    def stop_sync(self) -> None:
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
+
+    async def execute(self, command: commands.Command) -> Outcome:
+        return await asyncio.to_thread(self.execute_sync, command)
+
+    def execute_sync(self, command: commands.Command, timeout: float | None = None) -> Outcome:
+        if self._publisher is None:
+            raise RuntimeError("the engine is not running")
+        with self.read_uow_factory() as uow:
+            if uow.inbox.seen(command.message_id):
+                self._report(command, "duplicate")
+                return Outcome(command, duplicate=True)
+        sent_at = self.clock.now() - timedelta(seconds=1)
+        self._publisher.send(encode_command(command))
+        self.sent += 1
+        deadline = time.monotonic() + (timeout or self.wait_seconds)
+        pause = 0.01
+        while time.monotonic() < deadline:
+            with self.read_uow_factory() as uow:
+                if uow.inbox.seen(command.message_id):
+                    self._report(command, "ok")
+                    return Outcome(command)
+                refused = uow.inbox.rejection(command.message_id)
+            if refused is not None and refused.at >= sent_at:
+                self._report(command, "rejected")
+                raise rebuild_error(refused.error, refused.field, refused.reason)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+        self._report(command, "pending")
+        raise NotYetHandled(
+            f"message {command.message_id} is queued but no worker handled it within "
+            f"{timeout or self.wait_seconds:g} s; send it again with the same Idempotency-Key"
+        )
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "engine": self.name,
+            "running": self._publisher is not None,
+            "bootstrap_servers": self.settings.kafka.bootstrap_servers,
+            "topic_prefix": self.settings.kafka.topic_prefix,
+            "sent": self.sent,
+        }
+
+    def _report(self, command: commands.Command, outcome: str) -> None:
+        if self._on_outcome is not None:
+            self._on_outcome(type(command).__name__, outcome)
+
+
+def build_engine(service: Any) -> KafkaEngine:
+    return KafkaEngine(
+        service.settings,
+        service.read_uow_factory,
+        service.context.clock,
+        on_outcome=service.metrics.command,
+    )
