@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench bench-large install clean compare
+.PHONY: demo test lint bench bench-large install clean compare kafka-up kafka-down
 
 install: $(STAMP)
 
@@ -36,3 +36,9 @@ clean:
 
 compare: $(STAMP)
 	$(BIN)/foodmatch compare
+
+kafka-up:
+	bash deploy/kafka/kafka-up.sh
+
+kafka-down:
+	bash deploy/kafka/kafka-down.sh
