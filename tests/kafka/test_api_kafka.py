@@ -1,0 +1,85 @@
+"""The HTTP API on the Kafka engine: commands go onto the topics, a worker process handles them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from matcher.config import Settings
+from tests.e2e.market import API, Market, order_body
+from tests.kafka.harness import MarketSpace, WorkerProcess
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+
+@dataclass(frozen=True)
+class RequestedRoundsOnly(MarketSpace):
+    def worker_env(self, **extra: str) -> dict[str, str]:
+        quiet = {"FOODMATCH_DEBOUNCE_SECONDS": "3600", "FOODMATCH_MAX_DEBOUNCE_SECONDS": "3600"}
+        return super().worker_env(**(quiet | extra))
+
+
+@pytest.fixture
+def kafka_client(space: MarketSpace, tmp_path: Path) -> Iterator[TestClient]:
+    quiet = RequestedRoundsOnly(space.bootstrap, space.prefix, space.database_url)
+    worker = WorkerProcess(quiet, "api-worker", tmp_path).start()
+    settings = Settings(
+        engine="faust", database_url=space.database_url, kafka=space.kafka.model_dump()
+    )
+    try:
+        worker.wait_assigned()
+        with TestClient(create_app(settings)) as client:
+            yield client
+    finally:
+        worker.stop()
+
+
+def test_an_order_matched_through_kafka_appears_for_kitchen_and_group(
+    kafka_client: TestClient,
+) -> None:
+    market = Market(kafka_client)
+    market.buyer("hosp-songkhla")
+    market.group_with_certificate("grp-hatyai")
+    market.supply("sup-kale-1", "grp-hatyai")
+    order = market.post("/orders", order_body("ord-kale-1", "hosp-songkhla"))
+
+    round_ = market.post("/rounds", {})
+    kitchen = market.get("/contracts", buyer_id="hosp-songkhla")
+    group = market.get("/contracts", group_id="grp-hatyai")
+
+    assert order["state"] == "open"
+    assert round_["status"] == "completed" and len(round_["contract_ids"]) == 1
+    assert kitchen == group and kitchen[0]["group_id"] == "grp-hatyai"
+    assert [d["date"] for d in kitchen[0]["deliveries"]] == order_body()["deliveries"]
+    assert kafka_client.get("/health").json()["engine"]["name"] == "faust"
+
+
+def test_refusals_made_by_the_worker_reach_the_api_caller(kafka_client: TestClient) -> None:
+    unknown_buyer = kafka_client.post(f"{API}/orders", json=order_body("ord-x", "nobody"))
+    bad_quantity = kafka_client.post(f"{API}/orders", json=order_body("ord-y", quantity=0))
+
+    assert unknown_buyer.status_code == 422
+    assert unknown_buyer.json()["detail"][0]["loc"][-1] == "buyer_id"
+    assert bad_quantity.status_code == 422
+    assert kafka_client.get(f"{API}/orders/ord-x").status_code == 404
+
+
+def test_a_repeated_request_has_one_effect_on_kafka(kafka_client: TestClient) -> None:
+    market = Market(kafka_client)
+    first = kafka_client.post(
+        f"{API}/buyers", json={"id": "b1", "name_th": "รพ", "name_en": "H", "kind": "hospital",
+                               "lat": 7.0, "lon": 100.5}, headers={"Idempotency-Key": "k-1"},
+    )  # fmt: skip
+    again = kafka_client.post(
+        f"{API}/buyers", json={"id": "b1", "name_th": "รพ", "name_en": "H", "kind": "hospital",
+                               "lat": 7.0, "lon": 100.5}, headers={"Idempotency-Key": "k-1"},
+    )  # fmt: skip
+
+    assert first.status_code == 201
+    assert again.status_code == 200 and again.headers["Idempotent-Replay"] == "true"
+    assert [b["id"] for b in market.get("/buyers")] == ["b1"]
