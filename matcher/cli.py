@@ -133,13 +133,23 @@ def compare(
         console.print(f"independent validator: {name} solution {verdict}")
 
 
-@app.command()
+bench_app = typer.Typer(
+    help="Benchmarks that print figures: the optimiser (default) and `stream` (Kafka).",
+    invoke_without_command=True,
+)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.callback()
 def bench(
+    ctx: typer.Context,
     quick: Annotated[bool, typer.Option(help="Small instances only.")] = False,
     large: Annotated[bool, typer.Option(help="Add 100,000 order-weeks × 5,000 groups.")] = False,
     lp: Annotated[bool, typer.Option(help="Also solve the independent LP (GLOP).")] = True,
 ) -> None:
     """Benchmark the optimiser against the greedy baseline and print the figures."""
+    if ctx.invoked_subcommand is not None:
+        return
     from bench.run import main as run_bench
 
     run_bench(quick=quick, large=large, lp=lp)
@@ -148,7 +158,9 @@ def bench(
 def main() -> None:
     # The service commands register themselves on ``matcher.cli.app`` (also when this module
     # runs as ``__main__``, which is a different module object).
+    from consumers import cli as consumers_cli  # noqa: F401  (worker)
     from matcher import cli_service
+    from producers import cli as producers_cli  # noqa: F401  (topics, publish, simulate, bench)
 
     cli_service.app()
 

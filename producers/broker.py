@@ -1,0 +1,161 @@
+"""Reaching the broker from the command line: a quick probe, topics, producers and tails.
+
+Everything here fails fast with :class:`BrokerUnreachable` instead of kafka-python's long
+bootstrap waits, so that a command can say "no broker at ..." within seconds.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaError
+
+from matcher.adapters.topics import Topic
+from matcher.config import KafkaSettings
+from producers.publisher import KafkaPublisher, create_topics, registry_of
+
+CONNECT_TIMEOUT = 3.0
+BOOTSTRAP_TIMEOUT_MS = 10_000
+START_HINT = (
+    "start one with `bash deploy/kafka/kafka-up.sh` or set FOODMATCH_KAFKA__BOOTSTRAP_SERVERS"
+)
+
+
+class BrokerUnreachable(Exception):
+    """No Kafka broker answers at the configured bootstrap address."""
+
+
+def addresses(bootstrap: str) -> list[tuple[str, int]]:
+    """``host:port`` pairs of a bootstrap string (``a:9092,b:9092``; the port defaults to 9092)."""
+    out: list[tuple[str, int]] = []
+    for part in bootstrap.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        host, sep, port = part.rpartition(":")
+        if not sep:
+            host, port = part, "9092"
+        try:
+            out.append((host.strip("[]") or "localhost", int(port)))
+        except ValueError:
+            raise BrokerUnreachable(f"{part!r} is not host:port") from None
+    if not out:
+        raise BrokerUnreachable("no bootstrap address is configured")
+    return out
+
+
+def probe(bootstrap: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Return once one bootstrap address accepts a TCP connection; else BrokerUnreachable."""
+    reasons: list[str] = []
+    for host, port in addresses(bootstrap):
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return
+        except OSError as err:
+            reasons.append(f"{host}:{port}: {err.strerror or err}")
+    raise BrokerUnreachable(f"no Kafka broker answers at {bootstrap} ({'; '.join(reasons)})")
+
+
+@contextmanager
+def _guarded(what: str, bootstrap: str) -> Iterator[None]:
+    """Kafka errors inside become BrokerUnreachable, naming ``what`` was being done."""
+    try:
+        yield
+    except KafkaError as err:
+        raise BrokerUnreachable(f"{what} at {bootstrap} failed: {err}") from None
+
+
+def open_publisher(settings: KafkaSettings, **overrides: Any) -> KafkaPublisher:
+    probe(settings.bootstrap_servers)
+    with _guarded("connecting a producer", settings.bootstrap_servers):
+        return KafkaPublisher(settings, bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS, **overrides)
+
+
+@contextmanager
+def admin(settings: KafkaSettings) -> Iterator[KafkaAdminClient]:
+    probe(settings.bootstrap_servers)
+    with _guarded("talking to the broker", settings.bootstrap_servers):
+        client = KafkaAdminClient(
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id="foodmatch-cli",
+            bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+        )
+        try:
+            yield client
+        finally:
+            client.close()
+
+
+@dataclass(frozen=True, slots=True)
+class TopicState:
+    topic: Topic
+    name: str
+    partitions: int
+    """Configured partitions."""
+    actual: int | None
+    """Partitions on the broker (None: the topic is missing)."""
+    created: bool
+
+
+def partition_counts(client: KafkaAdminClient, names: Iterable[str]) -> dict[str, int]:
+    """Partition counts of the named topics that exist."""
+    out: dict[str, int] = {}
+    for info in client.describe_topics(list(names)):
+        if info.get("error_code", 0) == 0 and info.get("partitions"):
+            out[str(info["name"])] = len(info["partitions"])
+    return out
+
+
+def ensure_topics(settings: KafkaSettings, wait_seconds: float = 10.0) -> list[TopicState]:
+    """Create the configured topics that are missing; the state of each topic afterwards."""
+    registry = registry_of(settings)
+    names = registry.all()
+    probe(settings.bootstrap_servers)
+    with _guarded("creating topics", settings.bootstrap_servers):
+        created = set(create_topics(settings))
+    with admin(settings) as client:
+        if created:
+            client.wait_for_topics(sorted(created), timeout_ms=int(wait_seconds * 1000))
+        actual = partition_counts(client, names.values())
+    return [
+        TopicState(
+            topic=topic,
+            name=name,
+            partitions=registry.partitions_of(topic),
+            actual=actual.get(name),
+            created=name in created,
+        )
+        for topic, name in names.items()
+    ]
+
+
+def tail(settings: KafkaSettings, topics: Iterable[Topic], **config: Any) -> KafkaConsumer:
+    """A consumer (no group) positioned at the current end of every partition of ``topics``."""
+    registry = registry_of(settings)
+    probe(settings.bootstrap_servers)
+    with _guarded("connecting a consumer", settings.bootstrap_servers):
+        consumer = KafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id="foodmatch-tail",
+            group_id=None,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=100,
+            bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+            **config,
+        )
+        partitions: list[TopicPartition] = []
+        for topic in topics:
+            name = registry.name(topic)
+            numbers = consumer.partitions_for_topic(name) or set()
+            partitions += [TopicPartition(name, p) for p in sorted(numbers)]
+        consumer.assign(partitions)
+        consumer.seek_to_end(*partitions)
+        for partition in partitions:  # resolve the positions now, before anything is sent
+            consumer.position(partition)
+    return consumer

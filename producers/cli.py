@@ -1,0 +1,533 @@
+"""Kafka commands of ``foodmatch``: ``topics``, ``publish``, ``simulate`` and ``bench stream``.
+
+They register themselves on :data:`matcher.cli.app` when this module is imported. The broker
+and topic names come from the ``FOODMATCH_KAFKA__*`` settings. Exit codes: 0 done, 1 some
+lines were bad (``publish``), 2 the file, the broker or the worker could not be used.
+Heavy imports happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from matcher.cli import app, bench_app
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from matcher.config import KafkaSettings
+    from producers.bench_stream import BenchOptions, BenchReport
+    from producers.stream import Scenario, StreamCounts
+    from producers.watch import Watcher
+
+__all__ = ["app", "bench_stream", "publish", "simulate", "topics_app"]
+
+topics_app = typer.Typer(help="Kafka topics of the configured prefix.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+
+TOPIC_KEYS: dict[str, str] = {
+    "participants": "participant id",
+    "supply": "crop_id",
+    "orders": "crop_id",
+    "round-requests": "rounds",
+    "contract-responses": "crop_id",
+    "contracts": "crop_id",
+    "rounds": "rounds",
+    "events": "crop_id / participant",
+    "dead-letters": "original key",
+}
+"""The message key of each topic (certificates are keyed by their group_id)."""
+BROKER_HINT = (
+    "start one with `bash deploy/kafka/kafka-up.sh`, or set FOODMATCH_KAFKA__BOOTSTRAP_SERVERS"
+)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _kafka() -> KafkaSettings:
+    from matcher.config import load_settings
+
+    return load_settings().kafka
+
+
+def _unreachable(err: Exception) -> typer.Exit:
+    return _fail(f"{err}; {BROKER_HINT}")
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+# -- topics -------------------------------------------------------------------------------
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """The configured topics: logical name, topic name, partitions and message key."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from matcher.adapters.topics import OUTBOUND
+    from producers.publisher import registry_of
+
+    registry = registry_of(_kafka())
+    table = Table(title=f"topics (prefix {registry.prefix!r}): inbound, then outbound")
+    table.add_column("logical name", no_wrap=True)
+    table.add_column("topic", no_wrap=True)
+    table.add_column("partitions", justify="right", min_width=10)
+    table.add_column("key")
+    for topic, name in registry.all().items():
+        if topic is OUTBOUND[0]:
+            table.add_section()
+        table.add_row(
+            topic.value, name, str(registry.partitions_of(topic)), TOPIC_KEYS[topic.value]
+        )
+    Console().print(table)
+
+
+@topics_app.command("schemas")
+def topics_schemas(
+    name: Annotated[
+        str | None, typer.Argument(help="One message type (e.g. order.submit), or all.")
+    ] = None,
+) -> None:
+    """Print the JSON Schemas of the envelope and of each inbound message type's body."""
+    from matcher.adapters.wire import wire_schemas
+
+    schemas = wire_schemas()
+    if name is not None:
+        if name not in schemas:
+            raise _fail(f"no schema {name!r}; known: {', '.join(schemas)}")
+        schemas = {name: schemas[name]}
+    sys.stdout.write(json.dumps(schemas, ensure_ascii=False, indent=2) + "\n")
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create the configured topics that do not exist yet (FOODMATCH_KAFKA__* settings)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from producers.broker import BrokerUnreachable, ensure_topics
+
+    settings = _kafka()
+    try:
+        states = ensure_topics(settings)
+    except BrokerUnreachable as err:
+        raise _unreachable(err) from None
+    table = Table(title=f"topics on {settings.bootstrap_servers}")
+    table.add_column("logical name", no_wrap=True)
+    table.add_column("topic", no_wrap=True)
+    table.add_column("partitions", justify="right")
+    table.add_column("status")
+    mismatched = 0
+    for state in states:
+        if state.created:
+            status = "[green]created[/green]"
+        elif state.actual is None:
+            status = "[red]missing[/red]"
+        elif state.actual != state.partitions:
+            mismatched += 1
+            status = f"[yellow]already there, with {state.actual} partitions[/yellow]"
+        else:
+            status = "already there"
+        table.add_row(state.topic.value, state.name, str(state.partitions), status)
+    Console().print(table)
+    created = sum(s.created for s in states)
+    typer.echo(f"{created} created, {len(states) - created} already there", err=True)
+    if mismatched:
+        typer.echo(
+            f"warning: {mismatched} existing topic(s) have another partition count than "
+            "configured (FOODMATCH_KAFKA__PARTITIONS); Kafka does not change it for you",
+            err=True,
+        )
+    if any(s.actual is None for s in states):
+        raise _fail("some topics are still missing on the broker")
+
+
+# -- publish ------------------------------------------------------------------------------
+
+
+@app.command()
+def publish(
+    file: Annotated[Path, typer.Argument(help="JSON lines (envelopes or kind lines), or CSV.")],
+    kind: Annotated[
+        str | None,
+        typer.Option(help="For CSV: orders, supply, groups, buyers or certificates."),
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option(min=0.001, help="Messages per second (default: at once).")
+    ] = None,
+    actor: Annotated[str, typer.Option(help="Sender named in the envelopes built.")] = "publish",
+) -> None:
+    """Publish a file onto the inbound topics: good lines are sent, bad lines are listed.
+
+    JSON lines: {"type", "version", "message_id", "body", ...} envelopes, checked as the
+    worker checks them, or {"kind": "orders", "body": {...}} lines. CSV needs --kind. Message
+    ids come from the envelope, else from the content, so publishing a file twice has one
+    effect.
+    """
+    import time
+
+    from kafka.errors import KafkaError
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from matcher.adapters.wire import WireMessage
+    from producers.broker import BrokerUnreachable, ensure_topics, open_publisher
+    from producers.csv_import import COLUMNS
+    from producers.feed import FeedError, count_lines, feed
+
+    if kind is not None and kind not in COLUMNS:
+        raise typer.BadParameter(f"must be one of {', '.join(COLUMNS)}", param_hint="--kind")
+    try:
+        lines = feed(file, kind, actor)
+    except FeedError as err:
+        raise _fail(str(err)) from None
+    settings = _kafka()
+    try:
+        ensure_topics(settings)
+        publisher = open_publisher(settings, client_id="foodmatch-publish")
+    except BrokerUnreachable as err:
+        raise _unreachable(err) from None
+    console = _console()
+    errors: list[str] = []
+    per_topic: dict[str, int] = {}
+    pending: list[WireMessage] = []
+    batch = 500 if rate is None else max(1, min(500, int(rate / 10)))
+    sent = 0
+    started = time.monotonic()
+
+    def flush() -> None:
+        nonlocal sent
+        if pending:
+            publisher.send_many(pending)
+            sent += len(pending)
+            for message in pending:
+                name = publisher.topics.name(message.topic)
+                per_topic[name] = per_topic.get(name, 0) + 1
+            pending.clear()
+
+    progress = Progress(
+        TextColumn(f"publishing {file.name}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[bad]} bad"),
+        console=console,
+        transient=True,
+    )
+    try:
+        with progress:
+            task = progress.add_task("publish", total=count_lines(file) or None, bad=0)
+            for line in lines:
+                progress.update(task, completed=line.number, bad=len(errors))
+                if line.message is None:
+                    errors.append(f"line {line.number}: {line.error}")
+                    continue
+                if rate is not None:
+                    wait = started + (sent + len(pending)) / rate - time.monotonic()
+                    if wait > 0:
+                        flush()
+                        time.sleep(wait)
+                pending.append(line.message)
+                if len(pending) >= batch:
+                    flush()
+            flush()
+    except FeedError as err:
+        flush()
+        _report_publish(console, sent, per_topic, errors)
+        raise _fail(str(err)) from None
+    except KafkaError as err:
+        raise _unreachable(
+            BrokerUnreachable(f"sending to {settings.bootstrap_servers}: {err}")
+        ) from None
+    finally:
+        publisher.close()
+    _report_publish(console, sent, per_topic, errors)
+    if errors:
+        raise typer.Exit(1)
+
+
+def _report_publish(
+    console: Console, sent: int, per_topic: dict[str, int], errors: list[str]
+) -> None:
+    where = ", ".join(f"{n} to {name}" for name, n in sorted(per_topic.items()))
+    console.print(
+        f"published {sent} message(s){f' ({where})' if where else ''}; {len(errors)} bad line(s)",
+        highlight=False,
+    )
+    for error in errors:
+        console.print(f"  [red]{error}[/red]", highlight=False)
+
+
+# -- simulate -----------------------------------------------------------------------------
+
+
+@app.command()
+def simulate(
+    rate: Annotated[float, typer.Option(min=0.01, help="Supply and orders per second.")] = 20.0,
+    duration: Annotated[float, typer.Option(min=0.0, help="Seconds of supply and orders.")] = 60.0,
+    seed: Annotated[int, typer.Option(help="Scenario seed.")] = 1,
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="Weeks in the season.")] = 12,
+    scale: Annotated[float, typer.Option(min=1.0, max=200.0, help="Multiply groups/buyers.")] = 1.0,
+    tag: Annotated[
+        str, typer.Option(help="Rename every id of this run (a fresh market each time).")
+    ] = "",
+    wait: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Wait for a running worker to register the participants until nothing "
+            "new arrives for this long (0: do not wait).",
+        ),
+    ] = 5.0,
+) -> None:
+    """Stream a synthetic Songkhla market onto the inbound topics.
+
+    First the buyers, groups and certificates (at full speed), then supply announcements and
+    orders at RATE per second for DURATION seconds; when the scenario runs out it starts over
+    with fresh ids (-r2, -r3, ...). Ids and message ids are the same for the same seed and day.
+    Participants and the book travel on different topics, so simulate waits (see --wait) for
+    the worker's registration events on <prefix>.events before supply and orders refer to them.
+    """
+    from datetime import date
+
+    from kafka.errors import KafkaError
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from matcher.scenario import songkhla_instance
+    from producers.broker import BrokerUnreachable, ensure_topics, open_publisher
+    from producers.observe import among
+    from producers.stream import (
+        Scenario,
+        StreamCounts,
+        season_start,
+        send_participants,
+        stream_book,
+    )
+    from producers.watch import Watcher
+
+    settings = _kafka()
+    console = _console()
+    try:
+        ensure_topics(settings)
+        publisher = open_publisher(settings, client_id="foodmatch-simulate")
+    except BrokerUnreachable as err:
+        raise _unreachable(err) from None
+    with console.status("generating the Songkhla scenario"):
+        instance = songkhla_instance(
+            weeks=weeks, seed=seed, scale=scale, start=season_start(date.today())
+        )
+        scenario = Scenario.of(instance, f"simulate-{seed}", seed, tag)
+    counts = StreamCounts()
+    watcher = None
+    if wait > 0:
+        try:
+            watcher = Watcher(settings, among(m.body["id"] for m in scenario.participants))
+        except BrokerUnreachable as err:
+            publisher.close()
+            raise _unreachable(err) from None
+        watcher.start()
+    progress = Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.fields[line]}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    try:
+        send_participants(scenario, publisher, "simulate", counts)
+        publisher.flush()
+        console.print(f"sent {counts.participants} participants and certificates")
+        if watcher is not None:
+            _await_registrations(watcher, scenario, wait, console)
+            watcher.stop()
+        with progress:
+            task = progress.add_task("simulate", total=duration or None, line="")
+
+            def show(c: StreamCounts) -> None:
+                line = _count_line(c)
+                progress.update(task, completed=min(c.elapsed, duration), line=line)
+
+            stream_book(
+                scenario,
+                publisher,
+                rate=rate,
+                duration=duration,
+                actor="simulate",
+                counts=counts,
+                on_tick=show,
+            )
+        publisher.flush()
+    except KafkaError as err:
+        raise _unreachable(
+            BrokerUnreachable(f"sending to {settings.bootstrap_servers}: {err}")
+        ) from None
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        publisher.close()
+    _print_totals(counts)
+
+
+def _await_registrations(
+    watcher: Watcher, scenario: Scenario, idle: float, console: Console
+) -> None:
+    from producers.stream import key_of
+    from producers.watch import wait_until
+
+    keys = [key_of(m) for m in scenario.participants]
+    with console.status("waiting for the worker to register them") as status:
+        wait_until(
+            watcher.handled(keys),
+            len(keys),
+            idle,
+            lambda n: status.update(f"registered by the worker: {n}/{len(keys)}"),
+        )
+    done, refused = watcher.observations.handled(keys)
+    if done + refused == 0:
+        console.print(
+            f"no registrations seen on the events topic for {idle:g} s: the worker is not "
+            "running, or registered these before; streaming on"
+        )
+    else:
+        console.print(f"the worker registered {done} of {len(keys)} ({refused} refused)")
+
+
+def _count_line(c: StreamCounts) -> str:
+    achieved = c.book / c.elapsed if c.elapsed > 0 else 0.0
+    return f"supply {c.supply:,} · orders {c.orders:,} · pass {c.cycles} · {achieved:,.1f}/s"
+
+
+def _print_totals(c: StreamCounts) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="simulate: totals", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for label, value in (
+        ("participants and certificates", f"{c.participants:,}"),
+        ("supply announcements", f"{c.supply:,}"),
+        ("orders", f"{c.orders:,}"),
+        ("messages", f"{c.total:,}"),
+        ("passes over the scenario", str(c.cycles)),
+        ("seconds", f"{c.elapsed:.1f}"),
+        ("supply and orders per second", f"{c.book / c.elapsed if c.elapsed else 0.0:,.1f}"),
+    ):
+        table.add_row(label, value)
+    Console().print(table)
+
+
+# -- bench stream -------------------------------------------------------------------------
+
+
+@bench_app.command("stream")
+def bench_stream(
+    rate: Annotated[float, typer.Option(min=0.01, help="Orders per second (latency).")] = 20.0,
+    duration: Annotated[float, typer.Option(min=1.0, help="Seconds measured per phase.")] = 30.0,
+    warmup: Annotated[float, typer.Option(min=0.0, help="Seconds before measuring.")] = 5.0,
+    settle: Annotated[
+        float, typer.Option(min=1.0, help="Stop waiting after this long without progress.")
+    ] = 30.0,
+    max_backlog: Annotated[
+        int, typer.Option(min=1, help="Ingest: most messages sent but not yet handled.")
+    ] = 2000,
+    ingest: Annotated[bool, typer.Option(help="Measure sustained ingest.")] = True,
+    latency: Annotated[bool, typer.Option(help="Measure order-to-contract latency.")] = True,
+    seed: Annotated[int, typer.Option(help="Scenario seed.")] = 1,
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="Weeks in the season.")] = 12,
+    scale: Annotated[float, typer.Option(min=1.0, max=200.0, help="Multiply groups/buyers.")] = 1.0,
+) -> None:
+    """Benchmark a running worker through Kafka: ingest rate and order-to-contract latency.
+
+    Needs the broker and `foodmatch worker` running with the same FOODMATCH_KAFKA__* settings;
+    starts neither. Progress is read from the worker's outbound topics (<prefix>.events,
+    .contracts, .dead-letters). Each run uses fresh ids and leaves its orders in the book: for
+    comparable figures, use an empty database and a fresh topic prefix.
+    """
+    from producers.bench_stream import BenchOptions, StreamBench, WorkerSilent
+    from producers.broker import BrokerUnreachable
+
+    if not (ingest or latency):
+        raise _fail("nothing to measure: drop --no-ingest or --no-latency")
+    options = BenchOptions(
+        rate=rate,
+        duration=duration,
+        warmup=warmup,
+        settle=settle,
+        max_backlog=max_backlog,
+        seed=seed,
+        weeks=weeks,
+        scale=scale,
+        ingest=ingest,
+        latency=latency,
+    )
+    settings = _kafka()
+    console = _console()
+    try:
+        with console.status("starting") as status:
+            bench = StreamBench(settings, options, lambda text: status.update(text))
+            report = bench.run()
+    except BrokerUnreachable as err:
+        raise _fail(f"{err}; {BROKER_HINT}; then start the worker: `foodmatch worker`") from None
+    except WorkerSilent as err:
+        raise _fail(str(err)) from None
+    _print_bench(report, options, settings.topic_prefix)
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.3f} s"
+
+
+def _print_bench(report: BenchReport, options: BenchOptions, prefix: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"bench stream on {prefix!r} (run {report.tag})", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("participants registered", f"{report.registered:,}")
+    if report.latency is not None:
+        lat = report.latency
+        table.add_section()
+        table.add_row("[u]order → first contract[/u]", f"at {options.rate:g} orders/s")
+        table.add_row("supply announced first", f"{report.supply_announced:,}")
+        table.add_row("orders measured (after warm-up)", f"{report.latency_sent:,}")
+        table.add_row("with a contract (count)", f"{lat.count:,}")
+        table.add_row("unmatched", f"{lat.unmatched:,}")
+        table.add_row("refused by the worker", f"{report.latency_refused:,}")
+        for label, value in (
+            ("p50", lat.p50),
+            ("p95", lat.p95),
+            ("p99", lat.p99),
+            ("max", lat.max),
+            ("mean", lat.mean),
+        ):
+            table.add_row(label, _seconds(value))
+    if report.ingest is not None:
+        ing = report.ingest
+        table.add_section()
+        table.add_row("[u]sustained ingest[/u]", f"backlog ≤ {options.max_backlog:,}")
+        table.add_row("supply and orders sent", f"{ing.sent:,}")
+        table.add_row("handled (event relayed)", f"{ing.handled:,}")
+        table.add_row("refused (dead letters)", f"{ing.refused:,}")
+        table.add_row("producer rate", f"{ing.produce_rate:,.1f} msg/s")
+        table.add_row(
+            f"worker rate ({ing.window_seconds:.0f} s window)", f"{ing.sustained_rate:,.1f} msg/s"
+        )
+        drained = "-" if ing.drain_seconds is None else f"{ing.drain_seconds:.1f} s"
+        table.add_row("drain after producing stopped", drained)
+    console.print(table)
+    for line in report.refusals:
+        console.print(f"  [red]refused:[/red] {line}", highlight=False)
