@@ -1,0 +1,99 @@
+"""The faust agents: one per inbound topic, each a thin loop around a :class:`MessageHandler`.
+
+No business rule lives here: an agent turns each faust event into a
+:class:`~consumers.handling.Delivery` (bytes, key, topic, partition, offset) and yields what the
+handler made of it. The ``contract-responses`` topic has no agent yet: no command answers a
+proposal so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from consumers.handling import ABANDONED, DeadLetterSink, Delivery, MessageHandler, Retry
+from matcher.adapters.metrics import Metrics
+from matcher.adapters.topics import Topic, TopicRegistry
+from matcher.service.messagebus import MessageBus
+
+AGENT_TOPICS: tuple[Topic, ...] = (
+    Topic.PARTICIPANTS,
+    Topic.SUPPLY,
+    Topic.ORDERS,
+    Topic.ROUND_REQUESTS,
+)
+"""Inbound topics with an agent (``contract-responses`` waits for its command)."""
+
+
+def agent_name(topic: Topic) -> str:
+    return f"foodmatch.{topic.value}"
+
+
+def _as_bytes(value: Any) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    return bytes(value)
+
+
+def delivery_of(event: Any) -> Delivery:
+    """The :class:`Delivery` of a faust event (its message carries the raw bytes)."""
+    message = event.message
+    return Delivery(
+        value=_as_bytes(message.value),
+        key=_as_bytes(message.key),
+        topic=str(message.topic),
+        partition=message.partition,
+        offset=message.offset,
+    )
+
+
+def leave_unacknowledged(event: Any) -> None:
+    """Let a stopping worker finish without committing ``event``'s offset.
+
+    faust commits the offsets of acknowledged messages, and acknowledges the current one when
+    the agent moves on; a message already marked ``acked`` is skipped by that acknowledgement,
+    so its offset is never committed and the message is delivered again after the restart.
+    """
+    event.message.acked = True
+
+
+def _agent_body(handler: MessageHandler, name: str) -> Callable[[Any], AsyncIterator[str]]:
+    async def process(stream: Any) -> AsyncIterator[str]:
+        async for event in stream.events():
+            outcome = await handler(delivery_of(event))
+            if outcome == ABANDONED:
+                leave_unacknowledged(event)
+            yield outcome
+
+    process.__qualname__ = process.__name__ = name  # how faust names the agent in its logs
+    return process
+
+
+def register_agents(
+    app: Any,
+    *,
+    topics: TopicRegistry,
+    bus: MessageBus,
+    metrics: Metrics,
+    dead_letters: DeadLetterSink,
+    retry: Retry | None = None,
+) -> dict[Topic, Any]:
+    """Add one agent per inbound topic to the faust ``app``; returns them by topic.
+
+    Each agent yields the outcome of every message (``ok``, ``duplicate``, ``rejected`` or,
+    when the worker stops during retries, ``abandoned``), so that
+    ``agent.test_context().put()`` returns once the message is handled.
+    """
+
+    def stopping() -> bool:
+        return bool(app.should_stop)
+
+    agents: dict[Topic, Any] = {}
+    for topic in AGENT_TOPICS:
+        channel = app.topic(topics.name(topic), key_serializer="raw", value_serializer="raw")
+        handler = MessageHandler(topic, bus, metrics, dead_letters, retry, stopping)
+        name = agent_name(topic)
+        agents[topic] = app.agent(channel, name=name)(_agent_body(handler, name))
+    return agents

@@ -1,0 +1,134 @@
+"""The faust app of the Kafka engine, built by :func:`create_worker_app` (none at import time).
+
+Every worker joins one consumer group (the app id ``<prefix>-worker``) and shares the inbound
+topics' partitions with the others. Messages are raw bytes (the wire format is decoded by the
+agents), processing is at-least-once (the bus's inbox makes repeats harmless), and the producer
+waits for all in-sync replicas. Rounds and the outbox relay run on the leader only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import faust
+
+from consumers.agents import register_agents
+from consumers.handling import DeadLetterSink, Retry
+from consumers.relay import PublisherFactory, WorkerRelay, register_relay
+from consumers.rounds import LeaderRounds, register_rounds
+from matcher.adapters.topics import Topic
+from matcher.bootstrap import Service
+from matcher.config import Settings
+from matcher.engine.inprocess import Timing
+from producers.publisher import registry_of
+
+log = logging.getLogger(__name__)
+
+SESSION_TIMEOUT_SECONDS = 10.0
+"""A worker that stops heart-beating (killed) leaves the group after this long."""
+HEARTBEAT_SECONDS = 3.0
+REBALANCE_TIMEOUT_SECONDS = 30.0
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def app_id(settings: Settings) -> str:
+    """The faust app id, which is also the consumer group of every worker."""
+    return f"{settings.kafka.topic_prefix}-worker"
+
+
+def create_worker_app(
+    settings: Settings,
+    service: Service,
+    *,
+    worker_id: str | None = None,
+    dead_letters: DeadLetterSink | None = None,
+    retry: Retry | None = None,
+    relay: bool = True,
+    publisher_factory: PublisherFactory | None = None,
+    datadir: Path | None = None,
+) -> faust.App:
+    """The worker's faust app: agents, the round timer and the outbox relay.
+
+    ``dead_letters`` replaces the producer of dead-letter records (tests capture them);
+    ``relay=False`` leaves the outbox alone (another process relays it).
+    """
+    worker = worker_id or default_worker_id()
+    topics = registry_of(settings.kafka)
+    app = faust.App(
+        app_id(settings),
+        broker=f"kafka://{settings.kafka.bootstrap_servers}",
+        broker_client_id=f"foodmatch-{worker}",
+        store="memory://",
+        # Tables live in memory: the data directory stays empty; one per group is enough.
+        datadir=datadir or Path(tempfile.gettempdir()) / f"foodmatch-faust-{app_id(settings)}",
+        autodiscover=False,
+        topic_partitions=settings.kafka.partitions,
+        topic_replication_factor=settings.kafka.replication_factor,
+        key_serializer="raw",
+        value_serializer="raw",
+        web_enabled=False,
+        processing_guarantee="at_least_once",
+        consumer_auto_offset_reset="earliest",
+        producer_acks="all",
+        broker_session_timeout=SESSION_TIMEOUT_SECONDS,
+        broker_heartbeat_interval=HEARTBEAT_SECONDS,
+        broker_rebalance_timeout=REBALANCE_TIMEOUT_SECONDS,
+        worker_redirect_stdouts=False,
+    )
+    sink = dead_letters or _dead_letter_producer(app, topics.name(Topic.DEAD_LETTERS))
+    register_agents(
+        app,
+        topics=topics,
+        bus=service.bus,
+        metrics=service.metrics,
+        dead_letters=sink,
+        retry=retry,
+    )
+    timing = Timing(
+        debounce_seconds=settings.debounce_seconds,
+        max_debounce_seconds=settings.max_debounce_seconds,
+        round_interval_seconds=settings.round_interval_seconds,
+    )
+    rounds = LeaderRounds(
+        service.bus, service.read_uow_factory, timing, on_outcome=service.metrics.command
+    )
+    register_rounds(app, rounds)
+    if relay:
+        outbox = WorkerRelay(
+            service.uow_factory,
+            settings.kafka,
+            service.context.clock,
+            client_id=f"foodmatch-relay-{worker}",
+            publisher_factory=publisher_factory,
+        )
+        register_relay(app, outbox)
+    _log_assignments(app, worker)
+    return app
+
+
+def _dead_letter_producer(app: faust.App, topic_name: str) -> DeadLetterSink:
+    topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw")
+
+    async def send(key: bytes | None, value: bytes) -> None:
+        delivered = await topic.send(key=key, value=value)
+        await delivered  # the broker has it before the refused message is acknowledged
+
+    return send
+
+
+def _log_assignments(app: faust.App, worker: str) -> None:
+    async def on_assigned(_sender: Any, /, *args: Any, signal: Any, **_: Any) -> None:
+        assigned: Any = args[0] if args else ()
+        names = sorted(f"{tp.topic}:{tp.partition}" for tp in assigned)
+        log.info("worker %s assigned partitions: %s", worker, json.dumps(names))
+
+    app.on_partitions_assigned.connect(on_assigned)

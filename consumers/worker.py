@@ -1,0 +1,102 @@
+"""Run one worker of the Kafka engine until SIGTERM or SIGINT: ``python -m consumers.worker``.
+
+The worker migrates the database, creates the configured topics that are missing, and runs the
+faust app (agents, leader rounds, outbox relay). Start as many as there are partitions to share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from collections.abc import Sequence
+
+from matcher.config import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+TOPICS_WAIT_SECONDS = 60.0
+QUIET_LOGGERS = {
+    "kafka": logging.WARNING,  # connection-level chatter of kafka-python
+    "alembic.runtime.plugins": logging.WARNING,
+    # "Timer ... is overlapping": a round or a relay batch took longer than the timer interval,
+    # which is expected (the timers run their work to the end before the next tick).
+    "mode.timers": logging.ERROR,
+}
+
+
+def create_topics_when_ready(settings: Settings, wait_seconds: float = TOPICS_WAIT_SECONDS) -> None:
+    """Create the missing topics, waiting for the broker to answer for up to ``wait_seconds``."""
+    from producers.publisher import create_topics
+
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.5
+    while True:
+        try:
+            created = create_topics(settings.kafka)
+        except Exception as err:
+            if time.monotonic() + delay > deadline:
+                raise
+            servers = settings.kafka.bootstrap_servers
+            log.warning("Kafka at %s not ready (%s); retrying", servers, err)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            continue
+        if created:
+            log.info("created topics: %s", ", ".join(created))
+        return
+
+
+def run_worker(settings: Settings, *, worker_id: str | None = None, loglevel: str = "info") -> None:
+    """Bootstrap the service, create the topics and run the faust worker until it is stopped."""
+    from consumers.app import create_worker_app, default_worker_id
+    from matcher.bootstrap import bootstrap
+
+    worker = worker_id or default_worker_id()
+    logging.basicConfig(
+        level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(level, logging.root.level))
+    # The service's own engine is never started here: the worker is the engine. Bootstrapping
+    # with the in-process engine class keeps the worker independent of the engine registry.
+    service = bootstrap(settings.model_copy(update={"engine": "inprocess"}))
+    try:
+        create_topics_when_ready(settings)
+        app = create_worker_app(settings, service, worker_id=worker)
+        log.info(
+            "worker %s starting: group %s, broker %s, topic prefix %s",
+            worker,
+            app.conf.id,
+            settings.kafka.bootstrap_servers,
+            settings.kafka.topic_prefix,
+        )
+        faust_worker = app.Worker(loglevel=loglevel, redirect_stdouts=False)
+        try:
+            faust_worker.execute_from_commandline()
+        except SystemExit as stop:
+            if stop.code not in (0, None):
+                raise
+    finally:
+        service.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m consumers.worker",
+        description="Run a worker of the Kafka engine (settings from FOODMATCH_* variables).",
+    )
+    parser.add_argument(
+        "--worker-id",
+        default=os.environ.get("FOODMATCH_WORKER_ID") or None,
+        help="Name in logs and client ids (FOODMATCH_WORKER_ID; default host-pid).",
+    )
+    parser.add_argument("--loglevel", default=None, help="Log level (FOODMATCH_LOG_LEVEL).")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    run_worker(settings, worker_id=args.worker_id, loglevel=args.loglevel or settings.log_level)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,520 @@
+"""The worker's agents, round timer and relay without a broker: faust ``test_context`` and fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import faust
+import pytest
+
+from consumers.agents import agent_name
+from consumers.app import create_worker_app
+from consumers.handling import Delivery, MessageHandler, Retry
+from consumers.relay import WorkerRelay
+from consumers.rounds import LeaderRounds
+from matcher.adapters.metrics import Metrics
+from matcher.adapters.topics import Topic
+from matcher.adapters.wire import WireMessage, encode_body, encode_command
+from matcher.bootstrap import Service
+from matcher.config import KafkaSettings, Settings
+from matcher.domain.model import (
+    Buyer,
+    BuyerKind,
+    Certificate,
+    FarmerGroup,
+    ForwardOrder,
+    Location,
+    SupplyAnnouncement,
+)
+from matcher.domain.standards import Scheme, Tier
+from matcher.domain.weeks import iso_week
+from matcher.engine.inprocess import Timing
+from matcher.optimiser.schema import parse_instance
+from matcher.service import codec, commands
+from matcher.service.context import ServiceContext
+from matcher.service.messagebus import MessageBus
+from matcher.service.ports import UnitOfWork
+from tests.builders import CROPS, STANDARDS
+from tests.fakes import FakeUnitOfWork, FixedClock, Store
+
+DAY = date(2026, 12, 9)
+PREFIX = "unit"
+
+
+@dataclass
+class Captured:
+    """Dead-letter records the agents sent, decoded."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[bytes | None] = field(default_factory=list)
+
+    async def __call__(self, key: bytes | None, value: bytes) -> None:
+        self.keys.append(key)
+        self.records.append(json.loads(value))
+
+
+@dataclass
+class Worker:
+    app: faust.App
+    store: Store
+    metrics: Metrics
+    dead: Captured
+    bus: MessageBus
+
+
+def make_service(
+    store: Store, uow_factory: Callable[[], UnitOfWork] | None = None
+) -> tuple[Service, Metrics]:
+    catalogue = parse_instance({"crops": CROPS, "standards": STANDARDS})
+    context = ServiceContext(
+        crops=catalogue.crops, standards=catalogue.standards, clock=FixedClock()
+    )
+    factory = uow_factory or (lambda: FakeUnitOfWork(store))
+    metrics = Metrics()
+    bus = MessageBus(factory, context, subscribers=[metrics.on_event])
+    settings = Settings(kafka=KafkaSettings(topic_prefix=PREFIX, partitions=2))
+    return Service(settings, context, bus, factory, factory, metrics, engine=None), metrics
+
+
+def make_worker(uow_factory: Callable[[], UnitOfWork] | None = None) -> Worker:
+    store = Store()
+    service, metrics = make_service(store, uow_factory)
+    dead = Captured()
+    app = create_worker_app(
+        service.settings,
+        service,
+        worker_id="unit",
+        dead_letters=dead,
+        retry=Retry(first_seconds=0.001, max_seconds=0.004),
+        relay=False,
+    )
+    return Worker(app, store, metrics, dead, service.bus)
+
+
+async def deliver(app: faust.App, topic: Topic, messages: list[tuple[bytes, bytes]]) -> list[str]:
+    """Put (key, value) pairs through the topic's agent; returns the outcome of each."""
+    agent = app.agents[agent_name(topic)]
+    async with agent.test_context() as ctx:
+        for key, value in messages:
+            await ctx.put(value, key=key)
+        return [ctx.results[n] for n in range(len(messages))]
+
+
+def wire(message: WireMessage) -> tuple[bytes, bytes]:
+    return message.key.encode(), message.value
+
+
+def group() -> FarmerGroup:
+    return FarmerGroup("g1", "กลุ่ม", "Group g1", Location(7.0, 100.45), members=12)
+
+
+def buyer() -> Buyer:
+    return Buyer("h1", "โรงพยาบาล", "Hospital h1", BuyerKind.HOSPITAL, Location(7.01, 100.47))
+
+
+def certificate() -> Certificate:
+    return Certificate("c-g1", "g1", Scheme.THAI_GAP, date(2026, 1, 1), date(2027, 12, 31))
+
+
+def supply(sid: str = "s1") -> SupplyAnnouncement:
+    return SupplyAnnouncement(sid, "g1", "kale", Scheme.THAI_GAP, {iso_week(DAY): 100}, 2000)
+
+
+def order(oid: str = "o1", buyer_id: str = "h1") -> ForwardOrder:
+    return ForwardOrder(oid, buyer_id, "kale", 60, (DAY,), Tier.SAFE, max_price=3000)
+
+
+def participants() -> list[tuple[bytes, bytes]]:
+    return [
+        wire(encode_command(commands.RegisterGroup(group=group()))),
+        wire(encode_command(commands.RegisterBuyer(buyer=buyer()))),
+        wire(encode_command(commands.RegisterCertificate(certificate=certificate()))),
+    ]
+
+
+def commands_counted(metrics: Metrics, command: str, outcome: str) -> float:
+    value = metrics.registry.get_sample_value(
+        "foodmatch_commands_total", {"command": command, "outcome": outcome}
+    )
+    return value or 0.0
+
+
+def test_a_valid_message_is_handed_to_the_bus() -> None:
+    worker = make_worker()
+
+    outcomes = asyncio.run(deliver(worker.app, Topic.PARTICIPANTS, participants()))
+
+    assert outcomes == ["ok", "ok", "ok"]
+    assert set(worker.store.groups) == {"g1"}
+    assert set(worker.store.buyers) == {"h1"}
+    assert set(worker.store.certificates) == {"c-g1"}
+    assert worker.dead.records == []
+    assert commands_counted(worker.metrics, "RegisterGroup", "ok") == 1
+
+
+def test_a_message_that_is_not_json_goes_to_the_dead_letters_with_its_bytes() -> None:
+    worker = make_worker()
+    raw = b"{this is not json"
+
+    outcomes = asyncio.run(deliver(worker.app, Topic.ORDERS, [(b"kale", raw)]))
+
+    assert outcomes == ["rejected"]
+    [record] = worker.dead.records
+    assert record["field"] == "value"
+    assert "not JSON" in record["reason"]
+    assert base64.b64decode(record["original_base64"]) == raw
+    assert record["topic"] == f"{PREFIX}.orders"
+    assert (record["partition"], record["offset"], record["key"]) == (0, 0, "kale")
+    assert worker.dead.keys == [b"kale"]
+    assert commands_counted(worker.metrics, "Undecodable", "rejected") == 1
+
+
+def test_an_order_failing_validation_is_dead_lettered_naming_the_field() -> None:
+    worker = make_worker()
+    body = codec.dump_order(order()) | {"quantity": 0}
+    bad = wire(encode_body("order.submit", body, "m-zero", "test"))
+
+    outcomes = asyncio.run(deliver(worker.app, Topic.ORDERS, [bad]))
+
+    assert outcomes == ["rejected"]
+    [record] = worker.dead.records
+    assert record["field"] == "body.quantity"
+    assert "above 0" in record["reason"]
+    assert worker.store.orders == {}
+
+
+def test_an_order_for_an_unknown_buyer_is_dead_lettered_and_its_refusal_recorded() -> None:
+    worker = make_worker()
+    stray = commands.SubmitOrder(message_id="m-stray", order=order(buyer_id="nobody"))
+
+    outcomes = asyncio.run(deliver(worker.app, Topic.ORDERS, [wire(encode_command(stray))]))
+
+    assert outcomes == ["rejected"]
+    [record] = worker.dead.records
+    assert record["field"] == "buyer_id"
+    assert "nobody" in record["reason"]
+    rejection = worker.store.rejections["m-stray"]
+    assert (rejection.kind, rejection.field) == ("SubmitOrder", "buyer_id")
+    assert commands_counted(worker.metrics, "SubmitOrder", "rejected") == 1
+
+
+def test_a_message_on_the_wrong_topic_is_dead_lettered() -> None:
+    worker = make_worker()
+    misplaced = wire(encode_command(commands.SubmitOrder(order=order())))
+
+    outcomes = asyncio.run(deliver(worker.app, Topic.SUPPLY, [misplaced]))
+
+    assert outcomes == ["rejected"]
+    assert worker.dead.records[0]["field"] == "type"
+
+
+def test_the_valid_messages_around_a_refused_one_are_handled() -> None:
+    worker = make_worker()
+    asyncio.run(deliver(worker.app, Topic.PARTICIPANTS, participants()))
+    batch = [
+        wire(encode_command(commands.SubmitOrder(order=order("o1")))),
+        (b"kale", b"\xff\xfe"),
+        wire(encode_command(commands.SubmitOrder(order=order("o2")))),
+    ]
+
+    outcomes = asyncio.run(deliver(worker.app, Topic.ORDERS, batch))
+
+    assert outcomes == ["ok", "rejected", "ok"]
+    assert set(worker.store.orders) == {"o1", "o2"}
+    assert worker.dead.records[0]["reason"] == "not UTF-8 text"
+
+
+def test_a_repeated_message_id_has_one_effect() -> None:
+    worker = make_worker()
+    asyncio.run(deliver(worker.app, Topic.PARTICIPANTS, participants()))
+    announce = wire(encode_command(commands.AnnounceSupply(message_id="m-s1", supply=supply())))
+
+    outcomes = asyncio.run(deliver(worker.app, Topic.SUPPLY, [announce, announce]))
+
+    assert outcomes == ["ok", "duplicate"]
+    assert set(worker.store.supply) == {"s1"}
+    assert worker.store.versions == {"kale": 1}
+    announced = [e for e in worker.store.outbox if e.event == "SupplyAnnounced"]
+    assert len(announced) == 1
+
+
+def test_a_round_requested_on_its_topic_is_run_by_the_bus() -> None:
+    worker = make_worker()
+    asyncio.run(deliver(worker.app, Topic.PARTICIPANTS, participants()))
+    announce = wire(encode_command(commands.AnnounceSupply(supply=supply())))
+    submit = wire(encode_command(commands.SubmitOrder(order=order())))
+    asyncio.run(deliver(worker.app, Topic.SUPPLY, [announce]))
+    asyncio.run(deliver(worker.app, Topic.ORDERS, [submit]))
+    request = wire(encode_command(commands.RunMatchingRound(message_id="m-round")))
+
+    outcomes = asyncio.run(deliver(worker.app, Topic.ROUND_REQUESTS, [request]))
+
+    assert outcomes == ["ok"]
+    [contract] = worker.store.contracts.values()
+    assert (contract.order_id, contract.supply_id) == ("o1", "s1")
+
+
+class Flaky:
+    """A unit-of-work factory that fails ``failures`` times (the database is down) first."""
+
+    def __init__(self, store: Store, failures: int) -> None:
+        self.store = store
+        self.failures = failures
+
+    def __call__(self) -> UnitOfWork:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("database unavailable")
+        return FakeUnitOfWork(self.store)
+
+
+def test_a_message_that_meets_a_database_failure_is_retried_until_it_is_handled() -> None:
+    store = Store()
+    flaky = Flaky(store, failures=3)
+    service, metrics = make_service(store, flaky)
+    app = create_worker_app(
+        service.settings,
+        service,
+        worker_id="unit",
+        dead_letters=Captured(),
+        retry=Retry(first_seconds=0.001, max_seconds=0.004),
+        relay=False,
+    )
+    message = wire(encode_command(commands.RegisterGroup(group=group())))
+
+    outcomes = asyncio.run(deliver(app, Topic.PARTICIPANTS, [message]))
+
+    assert outcomes == ["ok"]
+    assert set(store.groups) == {"g1"}
+    assert commands_counted(metrics, "participants", "error") == 3
+
+
+def test_the_retry_back_off_doubles_up_to_its_cap() -> None:
+    async def first_delays() -> list[float]:
+        delays = Retry(first_seconds=0.5, max_seconds=3.0).delays()
+        return [await anext(delays) for _ in range(5)]
+
+    assert asyncio.run(first_delays()) == [0.5, 1.0, 2.0, 3.0, 3.0]
+
+
+# Rounds on the leader ---------------------------------------------------------------------
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def market_bus() -> tuple[MessageBus, Store, Callable[[], UnitOfWork]]:
+    store = Store()
+    service, _ = make_service(store)
+    for command in (
+        commands.RegisterGroup(group=group()),
+        commands.RegisterBuyer(buyer=buyer()),
+        commands.RegisterCertificate(certificate=certificate()),
+        commands.AnnounceSupply(supply=supply()),
+        commands.SubmitOrder(order=order("o1")),
+    ):
+        service.bus.handle(command)
+    return service.bus, store, service.read_uow_factory
+
+
+def test_the_leader_runs_a_round_once_the_book_has_settled() -> None:
+    bus, store, reads = market_bus()
+    clock = Ticks()
+    rounds = LeaderRounds(bus, reads, Timing(1.0, 10.0, 0.0), clock=clock)
+
+    asyncio.run(rounds.tick())
+    clock.now = 0.5
+    asyncio.run(rounds.tick())
+    assert rounds.rounds_run == 0
+    clock.now = 1.2
+    asyncio.run(rounds.tick())
+
+    assert rounds.rounds_run == 1
+    assert [c.order_id for c in store.contracts.values()] == ["o1"]
+
+
+def test_the_version_bumps_of_a_round_do_not_start_another_round() -> None:
+    bus, _, reads = market_bus()
+    clock = Ticks()
+    rounds = LeaderRounds(bus, reads, Timing(1.0, 10.0, 0.0), clock=clock)
+    asyncio.run(rounds.tick())
+    clock.now = 2.0
+    asyncio.run(rounds.tick())
+    assert rounds.rounds_run == 1
+
+    for t in (3.0, 5.0, 8.0):
+        clock.now = t
+        asyncio.run(rounds.tick())
+
+    assert rounds.rounds_run == 1
+
+
+def test_a_change_after_a_round_starts_the_next_one() -> None:
+    bus, store, reads = market_bus()
+    clock = Ticks()
+    rounds = LeaderRounds(bus, reads, Timing(1.0, 10.0, 0.0), clock=clock)
+    asyncio.run(rounds.tick())
+    clock.now = 2.0
+    asyncio.run(rounds.tick())
+
+    bus.handle(commands.SubmitOrder(order=order("o2")))
+    clock.now = 3.0
+    asyncio.run(rounds.tick())
+    clock.now = 4.5
+    asyncio.run(rounds.tick())
+
+    assert rounds.rounds_run == 2
+    assert {c.order_id for c in store.contracts.values()} == {"o1", "o2"}
+
+
+def test_a_round_that_fails_is_tried_again_and_the_timer_carries_on() -> None:
+    store = Store()
+    service, _ = make_service(store)
+    service.bus.handle(commands.RegisterGroup(group=group()))
+    service.bus.handle(commands.RegisterBuyer(buyer=buyer()))
+    service.bus.handle(commands.RegisterCertificate(certificate=certificate()))
+    service.bus.handle(commands.AnnounceSupply(supply=supply()))
+    service.bus.handle(commands.SubmitOrder(order=order()))
+    flaky = Flaky(store, failures=1)
+    bus = MessageBus(flaky, service.context)
+    clock = Ticks()
+    rounds = LeaderRounds(bus, service.read_uow_factory, Timing(1.0, 10.0, 0.0), clock=clock)
+    asyncio.run(rounds.tick())
+
+    clock.now = 1.5
+    asyncio.run(rounds.tick())  # the database is down: no round, no crash
+    assert rounds.rounds_run == 0
+    clock.now = 3.0
+    asyncio.run(rounds.tick())
+
+    assert rounds.rounds_run == 1
+    assert len(store.contracts) == 1
+
+
+# The outbox relay -------------------------------------------------------------------------
+
+
+class FakePublisher:
+    def __init__(self) -> None:
+        self.sent: list[WireMessage] = []
+        self.closed = False
+
+    def send_many(self, messages: list[WireMessage]) -> int:
+        self.sent.extend(messages)
+        return len(messages)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_relay_publishes_each_pending_event_once_and_closes_its_producer() -> None:
+    store = Store()
+    service, _ = make_service(store)
+    service.bus.handle(commands.RegisterGroup(group=group()))
+    service.bus.handle(commands.RegisterBuyer(buyer=buyer()))
+    publisher = FakePublisher()
+    relay = WorkerRelay(
+        service.uow_factory,
+        service.settings.kafka,
+        service.context.clock,
+        publisher_factory=lambda _: publisher,  # type: ignore[arg-type,return-value]
+    )
+
+    asyncio.run(relay.tick())
+    asyncio.run(relay.tick())
+    relay.close()
+
+    assert [m.topic for m in publisher.sent] == [Topic.EVENTS, Topic.EVENTS]
+    assert [json.loads(m.value)["type"] for m in publisher.sent] == [
+        "group.registered",
+        "buyer.registered",
+    ]
+    assert publisher.closed
+    assert relay.drain() == 0  # a closed relay publishes nothing
+
+
+@pytest.mark.parametrize("topic", [Topic.CONTRACT_RESPONSES])
+def test_topics_without_a_command_have_no_agent(topic: Topic) -> None:
+    worker = make_worker()
+
+    assert agent_name(topic) not in worker.app.agents
+
+
+def test_a_worker_stopping_during_retries_leaves_the_message_unhandled() -> None:
+    store = Store()
+    service, _ = make_service(store, Flaky(store, failures=10**6))
+    handler = MessageHandler(
+        Topic.PARTICIPANTS,
+        service.bus,
+        service.metrics,
+        Captured(),
+        Retry(first_seconds=0.001, max_seconds=0.004),
+        stopping=lambda: True,
+    )
+    key, value = wire(encode_command(commands.RegisterGroup(group=group())))
+    delivery = Delivery(value, key, f"{PREFIX}.participants", 0, 7)
+
+    outcome = asyncio.run(handler(delivery))
+
+    assert outcome == "abandoned"
+    assert store.groups == {}
+
+
+def test_the_worker_command_is_on_the_command_line_once_registered() -> None:
+    from typer.testing import CliRunner
+
+    import consumers.cli
+    from matcher.cli import app as cli
+
+    result = CliRunner().invoke(cli, ["worker", "--help"])
+
+    assert consumers.cli.app is cli
+    assert result.exit_code == 0, result.output
+    assert "Kafka engine" in result.output
+
+
+def test_an_order_arriving_just_before_its_buyer_is_handled_once_the_buyer_is_registered() -> None:
+    store = Store()
+    service, _ = make_service(store)
+    dead = Captured()
+    handler = MessageHandler(
+        Topic.ORDERS, service.bus, service.metrics, dead, reference_grace_seconds=5.0
+    )
+    key, value = wire(encode_command(commands.SubmitOrder(order=order())))
+
+    async def order_then_buyer() -> str:
+        handling = asyncio.create_task(handler(Delivery(value, key, f"{PREFIX}.orders", 0, 1)))
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(service.bus.handle, commands.RegisterBuyer(buyer=buyer()))
+        return await handling
+
+    outcome = asyncio.run(order_then_buyer())
+
+    assert outcome == "ok"
+    assert list(store.orders) == ["o1"] and dead.records == []
+
+
+def test_an_unknown_reference_is_refused_once_the_grace_period_is_over() -> None:
+    store = Store()
+    service, _ = make_service(store)
+    dead = Captured()
+    handler = MessageHandler(
+        Topic.ORDERS, service.bus, service.metrics, dead, reference_grace_seconds=0.3
+    )
+    key, value = wire(encode_command(commands.SubmitOrder(order=order(buyer_id="nobody"))))
+
+    outcome = asyncio.run(handler(Delivery(value, key, f"{PREFIX}.orders", 0, 2)))
+
+    assert outcome == "rejected"
+    assert [r["field"] for r in dead.records] == ["buyer_id"]
