@@ -9,7 +9,7 @@ from typing import Any
 from matcher.adapters.metrics import Metrics
 from matcher.config import Settings
 from matcher.engine.registry import engine_builder
-from matcher.optimiser.instance import Parameters
+from matcher.optimiser.schema import parameters_from
 from matcher.service.context import ServiceContext, SystemClock
 from matcher.service.messagebus import MessageBus
 from matcher.service.ports import UnitOfWork
@@ -64,7 +64,13 @@ def bootstrap(
     context = ServiceContext(
         crops=load_crops(),
         standards=load_standards(),
-        parameters=Parameters(road_factor=settings.road_factor),
+        parameters=parameters_from(
+            {
+                "road_factor": settings.road_factor,
+                "priority_weights": settings.priority_weights,
+                "transport_cost_per_unit_km": settings.transport_cost_per_unit_km,
+            }
+        ),
         clock=clock or SystemClock(),
         solver=settings.solver,
         lead_days=settings.lead_days,

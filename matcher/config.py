@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     )
     solver: Literal["flow", "greedy"] = "flow"
     road_factor: float = Field(1.3, ge=1.0)
+    priority_weights: dict[str, int] = Field(
+        default_factory=dict,
+        description="Weight of filled quantity by buyer kind, JSON, e.g. "
+        '{"hospital": 10, "hotel": 2}; kinds not named keep their default.',
+    )
+    transport_cost_per_unit_km: dict[str, float] = Field(
+        default_factory=dict,
+        description='THB per unit per road km by unit, JSON, e.g. {"kg": 0.02}.',
+    )
     lead_days: int = Field(0, ge=0, description="Deliveries sooner than this are not matched.")
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)

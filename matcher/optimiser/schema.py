@@ -295,6 +295,15 @@ def order_from(o: OrderIn) -> ForwardOrder:
     return ForwardOrder(deliveries=tuple(o.deliveries or ()), **common)
 
 
+def parameters_from(raw: Mapping[str, Any]) -> Parameters:
+    """Parameters from their JSON form (as under ``parameters`` in an instance file)."""
+    try:
+        return _parameters(ParametersIn.model_validate(raw))
+    except PydanticError as err:
+        first = err.errors()[0]
+        raise InvalidValue(f"parameters.{_loc(tuple(first['loc']))}", first["msg"]) from None
+
+
 def _parameters(p: ParametersIn) -> Parameters:
     weights = dict(Parameters().priority_weights)
     for kind, weight in p.priority_weights.items():
