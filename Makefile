@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench bench-large install clean compare kafka-up kafka-down
+.PHONY: demo test test-all lint bench bench-large install clean compare kafka-up kafka-down
 
 install: $(STAMP)
 
@@ -42,3 +42,9 @@ kafka-up:
 
 kafka-down:
 	bash deploy/kafka/kafka-down.sh
+
+# The whole suite with a real PostgreSQL and Kafka broker, started here (as root on Debian).
+test-all: $(STAMP)
+	FOODMATCH_TEST_POSTGRES_URL="$$(bash deploy/postgres/start-local.sh)" \
+	FOODMATCH_TEST_KAFKA_BOOTSTRAP="$$(bash deploy/kafka/kafka-up.sh)" \
+	$(BIN)/python -m pytest
