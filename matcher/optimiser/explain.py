@@ -1,10 +1,26 @@
-"""Explanations: a reason code and a readable detail for every unfilled quantity."""
+"""Explanations: a reason code and a readable detail for every unfilled quantity.
+
+:func:`explain` checks one delivery pair by pair; :func:`explain_market` gives the same answers
+for many deliveries of one market at once, on the arrays of
+:class:`~matcher.optimiser.eligibility.MarketTables`, so explanations stay linear in the
+candidates of each unfilled delivery.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
 from matcher.domain.model import thb
 from matcher.geo import GridIndex
-from matcher.optimiser.eligibility import RULE_ORDER, Context, ReasonCode, offered_price
+from matcher.optimiser.eligibility import (
+    ALLOWED,
+    BLOCK_CELLS,
+    RULE_ORDER,
+    Context,
+    IntArray,
+    ReasonCode,
+    offered_price,
+)
 from matcher.optimiser.instance import DemandNode, SupplyNode
 
 
@@ -83,3 +99,73 @@ def _detail(
     price = offered_price(ctx.supplies[cheapest.supply_id], crop, order)
     cap = thb(order.max_price) if order.max_price is not None else "-"
     return f"cheapest {where} asks {thb(price)} THB, above the max price {cap} THB"
+
+
+def explain_market(ctx: Context, m: int, deliveries: IntArray) -> list[tuple[ReasonCode, str]]:
+    """:func:`explain` for ``deliveries`` (instance-wide delivery indices) of market ``m``."""
+    t = ctx.tables
+    crop = ctx.instance.crops[t.markets[m][0]]
+    label = f"{crop.name_en} ({crop.name_th})"
+    every = t.m_every[m]
+    if len(every) == 0:
+        return [
+            (ReasonCode.NO_SUPPLY, f"no supply of {label} in week {t.dnodes[d].week}")
+            for d in deliveries.tolist()
+        ]
+    anns = t.e_ann[every]
+    quantity = t.e_qty[every]
+    orders, column = np.unique(t.d_order[deliveries], return_inverse=True)
+    column = column.reshape(-1)
+    km, price, terms = t.terms(anns, orders)
+    out: list[tuple[ReasonCode, str]] = []
+    step = max(1, BLOCK_CELLS // len(every))
+    for lo in range(0, len(deliveries), step):
+        block = deliveries[lo : lo + step]
+        cols = column[lo : lo + step]
+        tier = t.o_tier[t.d_order[block]]
+        codes = t.certificate_codes[tier[:, None], anns[None, :], t.d_day[block][:, None]]
+        codes = np.where(codes != ALLOWED, codes, terms[:, cols].T)
+        allowed = codes == ALLOWED
+        lines = allowed.sum(axis=1)
+        eligible = (allowed * quantity[None, :]).sum(axis=1)
+        worst = codes.max(axis=1)
+        for i, d in enumerate(block.tolist()):
+            node = t.dnodes[d]
+            if lines[i] and eligible[i] == 0:
+                out.append(
+                    (
+                        ReasonCode.CAPACITY_TAKEN,
+                        f"all eligible {label} in week {node.week} is already under contract",
+                    )
+                )
+                continue
+            if lines[i]:
+                out.append(_capacity(node, int(eligible[i]), label, crop.unit.value))
+                continue
+            reason = RULE_ORDER[int(worst[i]) - 1]
+            near = np.flatnonzero(codes[i] == worst[i])
+            if reason is ReasonCode.OUT_OF_RANGE:
+                near = near[[int(np.argmin(km[near, cols[i]]))]]
+            elif reason is ReasonCode.PRICE_TOO_HIGH:
+                near = near[[int(np.argmin(price[near, cols[i]]))]]
+            elif reason is ReasonCode.STANDARD_NOT_MET:
+                near = near[np.unique(anns[near], return_index=True)[1]]
+            else:
+                near = near[:1]
+            nodes = [t.enodes[k] for k in every[near].tolist()]
+            out.append((reason, _detail(ctx, node, reason, nodes, label)))
+    return out
+
+
+def _capacity(node: DemandNode, eligible: int, label: str, unit: str) -> tuple[ReasonCode, str]:
+    if eligible < node.quantity:
+        return (
+            ReasonCode.INSUFFICIENT_SUPPLY,
+            f"eligible supply of {label} in week {node.week} totals {eligible} {unit}, "
+            f"less than the {node.quantity} {unit} ordered",
+        )
+    return (
+        ReasonCode.CAPACITY_TAKEN,
+        f"the {eligible} {unit} of eligible {label} in week {node.week} went to other "
+        "deliveries (higher priority or cheaper to serve)",
+    )

@@ -1,21 +1,33 @@
-"""``solve()``: eligibility, model, extraction and explanations; returns a status, never raises."""
+"""``solve()``: eligibility, model, extraction and explanations; returns a status, never raises.
+
+The instance is cleared market by market (one crop, one week): each chunk of markets is built,
+solved and explained on its own, in-process or in worker processes (see
+:mod:`matcher.optimiser.parallel`), and the chunks' answers are joined into one solution.
+"""
 
 from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 
+import numpy as np
+
+from matcher.optimiser import parallel as pool
 from matcher.optimiser.baseline import greedy_flows
 from matcher.optimiser.eligibility import (
     Context,
     EligibilityGraph,
+    FloatArray,
+    IntArray,
+    ReasonCode,
     build_graph,
-    supply_index,
 )
-from matcher.optimiser.explain import explain
-from matcher.optimiser.instance import MatchingInstance, supply_nodes
+from matcher.optimiser.explain import explain_market
+from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.model import FlowResult, solve_flow
 from matcher.optimiser.solution import Allocation, Solution, SolveStatus, Summary, Unfilled
 
@@ -25,15 +37,27 @@ class SolverName(StrEnum):
     GREEDY = "greedy"
 
 
-def solve(instance: MatchingInstance, *, solver: SolverName | str = SolverName.FLOW) -> Solution:
-    """Clear ``instance``. Errors come back as a solution with status ``error``."""
+def solve(
+    instance: MatchingInstance,
+    *,
+    solver: SolverName | str = SolverName.FLOW,
+    parallel: bool | None = None,
+) -> Solution:
+    """Clear ``instance``. Errors come back as a solution with status ``error``.
+
+    ``parallel``: ``None`` uses worker processes for large instances only; ``True`` whenever
+    there are two chunks of markets or more (and processes can be forked); ``False`` never.
+    The answer does not depend on it.
+    """
     started = time.perf_counter()
     try:
         name = SolverName(solver)
         ctx = Context(instance)
-        graph = build_graph(instance, ctx)
-        result = _run(name, graph)
-        return extract(ctx, graph, result, name.value, started)
+        tables = ctx.tables
+        chunks = pool.plan_chunks(tables, pool.available_workers())
+        workers = pool.use_pool(tables, chunks, parallel)
+        parts = pool.run_chunks(partial(solve_markets, ctx, name), chunks, workers)
+        return join(ctx, parts, name.value, started)
     except Exception as err:
         return _failed(instance, str(solver), err, started)
 
@@ -52,81 +76,153 @@ def _greedy(graph: EligibilityGraph) -> FlowResult:
     return FlowResult(flows=flows, solver_seconds=time.perf_counter() - began, ok=False)
 
 
-def extract(
-    ctx: Context, graph: EligibilityGraph, result: FlowResult, solver: str, started: float
-) -> Solution:
-    """Turn arc flows into allocations, unfilled quantities with reasons and a summary."""
+@dataclass
+class Part:
+    """The answer for a chunk of markets, in instance-wide node indices (compact to send)."""
+
+    alloc_supply: IntArray
+    alloc_demand: IntArray
+    alloc_quantity: IntArray
+    alloc_price: IntArray
+    alloc_km: FloatArray
+    alloc_cost: IntArray
+    demand: IntArray
+    filled: IntArray
+    unfilled: list[tuple[int, int, ReasonCode, str]]
+    """(delivery, missing quantity, reason, detail)."""
+    pairs: int
+    solver_seconds: float
+    ok: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def solve_markets(ctx: Context, name: SolverName, markets: Sequence[int]) -> Part:
+    """Build, solve and explain the given markets."""
+    graph = build_graph(ctx.instance, ctx, markets)
+    result = _run(name, graph)
+    used = np.flatnonzero(result.flows > 0)
+    flows = result.flows[used]
+    filled = np.zeros(len(graph.demand), dtype=np.int64)
+    np.add.at(filled, graph.arc_demand[used], flows)
+    missing = graph.demand_quantity - filled
+    unfilled: list[tuple[int, int, ReasonCode, str]] = []
+    short = np.flatnonzero(missing > 0)
+    if len(short):
+        t = ctx.tables
+        short_ids = graph.demand_ids[short]
+        by_market = t.d_market[short_ids]
+        for m in np.unique(by_market).tolist():
+            chosen = by_market == m
+            answers = explain_market(ctx, m, short_ids[chosen])
+            for d, gap, (reason, detail) in zip(
+                short_ids[chosen].tolist(), missing[short[chosen]].tolist(), answers, strict=True
+            ):
+                unfilled.append((d, gap, reason, detail))
+    return Part(
+        alloc_supply=graph.supply_ids[graph.arc_supply[used]],
+        alloc_demand=graph.demand_ids[graph.arc_demand[used]],
+        alloc_quantity=flows,
+        alloc_price=graph.arc_price[used],
+        alloc_km=graph.arc_km[used],
+        alloc_cost=graph.arc_cost[used],
+        demand=graph.demand_ids,
+        filled=filled,
+        unfilled=unfilled,
+        pairs=graph.arc_count,
+        solver_seconds=result.solver_seconds,
+        ok=result.ok,
+        notes=result.notes,
+    )
+
+
+def join(ctx: Context, parts: Iterable[Part], solver: str, started: float) -> Solution:
+    """Allocations, unfilled quantities with reasons and a summary from the chunks' answers."""
     instance = ctx.instance
-    filled = [0] * len(graph.demand)
+    t = ctx.tables
+    anns, orders = instance.supply, instance.orders
+    filled = np.zeros(len(t.dnodes), dtype=np.int64)
     allocations: list[Allocation] = []
-    for arc, flow in zip(graph.arcs, result.flows, strict=True):
-        if flow <= 0:
-            continue
-        snode, dnode = graph.supply[arc.supply_index], graph.demand[arc.demand_index]
-        supply, order = ctx.supplies[snode.supply_id], ctx.orders[dnode.order_id]
-        filled[arc.demand_index] += flow
-        allocations.append(
-            Allocation(
-                supply_id=supply.id,
-                group_id=supply.group_id,
-                order_id=order.id,
-                buyer_id=order.buyer_id,
-                crop_id=order.crop_id,
-                day=dnode.day,
-                week=dnode.week,
-                quantity=flow,
-                unit_price=arc.price,
-                distance_km=arc.distance_km,
-                unit_cost=arc.cost,
-            )
+    unfilled: list[tuple[int, int, ReasonCode, str]] = []
+    notes: list[str] = []
+    ok = True
+    pairs = 0
+    solver_seconds = 0.0
+    for part in parts:
+        filled[part.demand] = part.filled
+        unfilled += part.unfilled
+        notes += part.notes
+        ok = ok and part.ok
+        pairs += part.pairs
+        solver_seconds += part.solver_seconds
+        columns = (
+            part.alloc_supply,
+            part.alloc_demand,
+            part.alloc_quantity,
+            part.alloc_price,
+            part.alloc_km,
+            part.alloc_cost,
         )
-    # Explanations look at every supply week, also those already under contract.
-    every_week = supply_nodes(instance, keep_empty=True)
-    index = supply_index(instance, every_week)
-    unfilled: list[Unfilled] = []
-    for d, node in enumerate(graph.demand):
-        missing = node.quantity - filled[d]
-        if missing <= 0:
-            continue
-        order = ctx.orders[node.order_id]
-        reason, detail = explain(ctx, node, index.get((order.crop_id, node.week)), every_week)
-        unfilled.append(
-            Unfilled(
-                order_id=order.id,
-                buyer_id=order.buyer_id,
-                crop_id=order.crop_id,
-                day=node.day,
-                week=node.week,
-                quantity=missing,
-                reason=reason,
-                detail=detail,
+        for s, d, quantity, price, km, cost in zip(*(c.tolist() for c in columns), strict=True):
+            supply = anns[int(t.s_ann[s])]
+            dnode = t.dnodes[d]
+            order = orders[int(t.d_order[d])]
+            allocations.append(
+                Allocation(
+                    supply_id=supply.id,
+                    group_id=supply.group_id,
+                    order_id=order.id,
+                    buyer_id=order.buyer_id,
+                    crop_id=order.crop_id,
+                    day=dnode.day,
+                    week=t.snodes[s].week,
+                    quantity=quantity,
+                    unit_price=price,
+                    distance_km=km,
+                    unit_cost=cost,
+                )
             )
-        )
+    allocations.sort(key=lambda a: (a.order_id, a.day, a.group_id, a.supply_id))
+    unfilled.sort(key=lambda u: u[0])
     summary = Summary(
-        demand=sum(n.quantity for n in graph.demand),
-        filled=sum(filled),
-        weighted_demand=sum(
-            n.quantity * w for n, w in zip(graph.demand, graph.weights, strict=True)
-        ),
-        weighted_filled=sum(f * w for f, w in zip(filled, graph.weights, strict=True)),
+        demand=int(t.d_qty.sum()),
+        filled=int(filled.sum()),
+        weighted_demand=int((t.d_qty * t.d_weight).sum()),
+        weighted_filled=int((filled * t.d_weight).sum()),
         goods_cost=sum(a.price_total for a in allocations),
         delivered_cost=sum(a.cost_total for a in allocations),
         unit_km=sum(a.unit_km for a in allocations),
-        orders=len(instance.orders),
-        order_weeks=len(graph.demand),
-        supply_weeks=len(graph.supply),
-        eligible_pairs=len(graph.arcs),
+        orders=len(orders),
+        order_weeks=len(t.dnodes),
+        supply_weeks=len(t.snodes),
+        eligible_pairs=pairs,
         wall_seconds=time.perf_counter() - started,
-        solver_seconds=result.solver_seconds,
+        solver_seconds=solver_seconds,
     )
-    status = SolveStatus.OPTIMAL if result.ok else SolveStatus.FEASIBLE
+    status = SolveStatus.OPTIMAL if ok else SolveStatus.FEASIBLE
     return Solution(
         status=status,
         solver=solver,
-        allocations=tuple(sorted(allocations, key=lambda a: (a.order_id, a.day, a.group_id))),
-        unfilled=tuple(unfilled),
+        allocations=tuple(allocations),
+        unfilled=tuple(
+            _unfilled(ctx, d, gap, reason, detail) for d, gap, reason, detail in unfilled
+        ),
         summary=summary,
-        notes=tuple(result.notes),
+        notes=tuple(notes),
+    )
+
+
+def _unfilled(ctx: Context, d: int, gap: int, reason: ReasonCode, detail: str) -> Unfilled:
+    node = ctx.tables.dnodes[d]
+    order = ctx.orders[node.order_id]
+    return Unfilled(
+        order_id=order.id,
+        buyer_id=order.buyer_id,
+        crop_id=order.crop_id,
+        day=node.day,
+        week=node.week,
+        quantity=gap,
+        reason=reason,
+        detail=detail,
     )
 
 

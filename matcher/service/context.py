@@ -26,3 +26,5 @@ class ServiceContext:
     solver: str = "flow"
     lead_days: int = 0
     """Deliveries sooner than this many days from now are not opened in a round."""
+    parallel: bool = False
+    """Solve large rounds in forked worker processes (off: the service runs threads)."""

@@ -128,7 +128,7 @@ def run_round(cmd: commands.RunMatchingRound, uow: UnitOfWork, ctx: ServiceConte
     started = ctx.clock.now()
     snapshot = take_snapshot(uow, ctx, cmd.crops, started.date())
     uow.rollback()  # the solver runs outside any transaction
-    solution = solve(snapshot.instance, solver=ctx.solver)
+    solution = solve(snapshot.instance, solver=ctx.solver, parallel=ctx.parallel)
     return apply_round(uow, ctx, cmd, snapshot, solution, started)
 
 
