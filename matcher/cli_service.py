@@ -106,7 +106,9 @@ def demo(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     rate: Annotated[float, typer.Option(help="Messages per second streamed in.")] = 25.0,
-    live: Annotated[bool, typer.Option(help="Live summary (off: plain log lines).")] = True,
+    live: Annotated[
+        bool, typer.Option(help="Live summary on a terminal (off: plain log lines).")
+    ] = True,
     exit_when_done: Annotated[bool, typer.Option(help="Stop after streaming.")] = False,
 ) -> None:
     """Serve the API and dashboard on the embedded engine and stream the Songkhla scenario in."""

@@ -128,7 +128,7 @@ async def run_demo(options: DemoOptions) -> int:
     state = StreamState()
     async with httpx.AsyncClient(base_url=base) as client:
         streaming = asyncio.create_task(stream(client, options, state))
-        show = _show_live if options.live else _show_log
+        show = _show_live if options.live and console.is_terminal else _show_log
         watching = asyncio.create_task(show(client, state, base, console))
         while not serving.done():
             if streaming.done() and options.exit_when_done:
