@@ -2,7 +2,7 @@
 
 :func:`explain` checks one delivery pair by pair; :func:`explain_market` gives the same answers
 for many deliveries of one market at once, on the arrays of
-:class:`~matcher.optimiser.eligibility.MarketTables`, so explanations stay linear in the
+:class:`~matcher.optimiser.markets.MarketTables`, so explanations stay linear in the
 candidates of each unfilled delivery.
 """
 

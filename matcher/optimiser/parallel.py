@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar, cast
 
-from matcher.optimiser.eligibility import MarketTables
+from matcher.optimiser.markets import MarketTables
 
 PARALLEL_MIN_PAIRS = 2_000_000
 """Below this many candidate pairs (supply weeks × deliveries, summed over markets) the markets
