@@ -69,6 +69,8 @@ def bootstrap(
                 "road_factor": settings.road_factor,
                 "priority_weights": settings.priority_weights,
                 "transport_cost_per_unit_km": settings.transport_cost_per_unit_km,
+                "pricing_policy": settings.pricing_policy,
+                "reference_prices": settings.reference_prices,
             }
         ),
         clock=clock or SystemClock(),

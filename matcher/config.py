@@ -47,6 +47,14 @@ class Settings(BaseSettings):
         description="Weight of filled quantity by buyer kind, JSON, e.g. "
         '{"hospital": 10, "hotel": 2}; kinds not named keep their default.',
     )
+    pricing_policy: Literal["ask", "buyer_max", "midpoint", "reference"] = Field(
+        "ask", description="How a contract's unit price is set."
+    )
+    reference_prices: list[dict[str, str | float]] = Field(
+        default_factory=list,
+        description='JSON, for the reference policy: [{"crop_id": "kale", "scheme": "PGS", '
+        '"price": "32.00"}, ...]',
+    )
     transport_cost_per_unit_km: dict[str, float] = Field(
         default_factory=dict,
         description='THB per unit per road km by unit, JSON, e.g. {"kg": 0.02}.',

@@ -272,9 +272,10 @@ class Context:
         return terms
 
     def unit_cost(self, supply: SupplyAnnouncement, order: ForwardOrder) -> tuple[int, float, int]:
-        """Price (satang), distance (km) and delivered cost (solver units) of one unit."""
+        """Contract price (satang, by the pricing policy), distance (km) and delivered cost
+        (solver units) of one unit."""
         crop = self.instance.crops[order.crop_id]
-        price = offered_price(supply, crop, order)
+        price = self.instance.price_of(supply, order, offered_price(supply, crop, order))
         km = self.km(supply.group_id, order.buyer_id)
         rate = self.instance.parameters.transport_rate(crop.unit)
         return price, km, unit_cost(price=price, distance_km=km, rate_thb_per_unit_km=rate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 from matcher.domain.errors import InvalidValue, UnknownReference, require
 from matcher.domain.model import (
@@ -17,7 +18,7 @@ from matcher.domain.model import (
     SupplyAnnouncement,
     Unit,
 )
-from matcher.domain.standards import StandardsRelation
+from matcher.domain.standards import Scheme, StandardsRelation
 from matcher.domain.weeks import iso_week
 from matcher.geo import DistanceModel
 
@@ -32,6 +33,34 @@ DEFAULT_PRIORITY_WEIGHTS: Mapping[BuyerKind, int] = {
 }
 
 DEFAULT_TRANSPORT_COST: Mapping[Unit, float] = {Unit.KG: 0.02, Unit.PIECE: 0.001}
+
+
+class PricingPolicy(StrEnum):
+    """How the contract's unit price is set (always between the group's ask and the buyer's cap).
+
+    ``ask``: the group's asking price; ``buyer_max``: the buyer's max price; ``midpoint``: half
+    way between them (half a satang rounds up); ``reference``: the reference price of the crop
+    and the produce's scheme (else the crop's), kept within the ask and the cap.
+    """
+
+    ASK = "ask"
+    BUYER_MAX = "buyer_max"
+    MIDPOINT = "midpoint"
+    REFERENCE = "reference"
+
+
+def contract_price(
+    policy: PricingPolicy, *, ask: int, cap: int | None, reference: int | None
+) -> int:
+    """The unit price (satang) of a pair allowed by the price rule (``ask <= cap``)."""
+    if policy is PricingPolicy.BUYER_MAX:
+        return cap if cap is not None else ask
+    if policy is PricingPolicy.MIDPOINT:
+        return (ask + cap + 1) // 2 if cap is not None else ask
+    if policy is PricingPolicy.REFERENCE and reference is not None:
+        return max(ask, reference if cap is None else min(reference, cap))
+    return ask
+
 
 # Costs inside the solver are whole units of 0.0001 THB (1/100 satang).
 COST_UNITS_PER_SATANG = 100
@@ -53,6 +82,9 @@ class Parameters:
         default_factory=lambda: dict(DEFAULT_PRIORITY_WEIGHTS)
     )
     default_max_distance_km: float | None = None
+    pricing_policy: PricingPolicy = PricingPolicy.ASK
+    reference_prices: Mapping[tuple[str, Scheme], int] = field(default_factory=dict)
+    """Satang per unit by (crop, scheme), for the ``reference`` pricing policy."""
 
     def __post_init__(self) -> None:
         require(self.road_factor >= 1.0, "road_factor", "must be at least 1.0")
@@ -135,6 +167,20 @@ class MatchingInstance:
         for cert in self.certificates:
             out[cert.group_id].append(cert)
         return out
+
+    def reference_price(self, supply: SupplyAnnouncement) -> int | None:
+        """The reference price of the supply's crop and scheme (else of the crop), in satang."""
+        known = self.parameters.reference_prices.get((supply.crop_id, supply.scheme))
+        return known if known is not None else self.crops[supply.crop_id].reference_price
+
+    def price_of(self, supply: SupplyAnnouncement, order: ForwardOrder, ask: int) -> int:
+        """The contract's unit price for a pair whose offered price is ``ask``."""
+        return contract_price(
+            self.parameters.pricing_policy,
+            ask=ask,
+            cap=order.max_price,
+            reference=self.reference_price(supply),
+        )
 
     def max_distance(self, order: ForwardOrder) -> float | None:
         if order.max_distance_km is not None:

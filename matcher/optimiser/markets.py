@@ -29,6 +29,7 @@ from matcher.optimiser.eligibility import (
 from matcher.optimiser.instance import (
     COST_UNITS_PER_SATANG,
     MatchingInstance,
+    PricingPolicy,
     SupplyNode,
     demand_nodes,
     supply_nodes,
@@ -111,6 +112,10 @@ class MarketTables:
         self.a_price = np.fromiter(
             (_own_price(s, instance.crops[s.crop_id]) for s in anns), np.int64, len(anns)
         )
+        self.a_ref = np.fromiter(
+            (_or_minus_one(instance.reference_price(s)) for s in anns), np.int64, len(anns)
+        )
+        self.policy = params.pricing_policy
         tiers = sorted({o.min_tier for o in orders}, key=list(Tier).index)
         tier_pos = {t: i for i, t in enumerate(tiers)}
         n_o = len(orders)
@@ -237,6 +242,23 @@ class MarketTables:
         out: IntArray = np.where(own >= 0, own, self.o_max_price[orders][None, :])
         return out
 
+    def contract_prices(self, anns: IntArray, orders: IntArray, ask: IntArray) -> IntArray:
+        """The pricing policy over an offered-price matrix (supply × order); see
+        :func:`matcher.optimiser.instance.contract_price`, which this mirrors."""
+        cap = self.o_max_price[orders][None, :]
+        has_cap = self.o_has_max[orders][None, :]
+        if self.policy is PricingPolicy.BUYER_MAX:
+            out: IntArray = np.where(has_cap, cap, ask)
+        elif self.policy is PricingPolicy.MIDPOINT:
+            out = np.where(has_cap, (ask + cap + 1) // 2, ask)
+        elif self.policy is PricingPolicy.REFERENCE:
+            ref = self.a_ref[anns][:, None]
+            clipped = np.maximum(ask, np.where(has_cap, np.minimum(ref, cap), ref))
+            out = np.where(ref >= 0, clipped, ask)
+        else:
+            out = ask
+        return out
+
     def terms(self, anns: IntArray, orders: IntArray) -> tuple[FloatArray, IntArray, IntArray]:
         """Km, price and the code of the distance and price rules (0, 5 or 6), supply × order."""
         km = self.km_grid(self.a_group[anns], self.o_buyer[orders])
@@ -262,7 +284,8 @@ class MarketTables:
         anns = self.s_ann[supply]
         orders, column = np.unique(self.d_order[deliveries], return_inverse=True)
         column = column.reshape(-1)
-        km, price, code = self.terms(anns, orders)
+        km, ask, code = self.terms(anns, orders)
+        price = self.contract_prices(anns, orders, ask)
         # Order-major matrices (order × supply), so that a delivery's row is one copy.
         km_os = np.ascontiguousarray(km.T)
         price_os = np.ascontiguousarray(price.T)
@@ -312,6 +335,10 @@ class MarketTables:
     def candidate_pairs(self, m: int) -> int:
         """Supply weeks × deliveries of market ``m``: the work of its search."""
         return len(self.m_supply[m]) * len(self.m_demand[m])
+
+
+def _or_minus_one(value: int | None) -> int:
+    return -1 if value is None else value
 
 
 def no_arcs() -> tuple[IntArray, IntArray, IntArray, FloatArray, IntArray]:

@@ -31,7 +31,7 @@ from matcher.domain.model import (
     satang,
 )
 from matcher.domain.standards import Scheme, StandardsRelation, Tier, parse_enum
-from matcher.optimiser.instance import MatchingInstance, Parameters
+from matcher.optimiser.instance import MatchingInstance, Parameters, PricingPolicy
 
 FORMAT = "foodmatch-instance/1"
 Price = str | float | int
@@ -39,6 +39,12 @@ Price = str | float | int
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReferencePriceIn(_Strict):
+    crop_id: str
+    scheme: str
+    price: Price
 
 
 class ParametersIn(_Strict):
@@ -54,6 +60,12 @@ class ParametersIn(_Strict):
     )
     default_max_distance_km: float | None = Field(
         None, description="Radius for orders that set no max_distance_km (null: no limit)."
+    )
+    pricing_policy: str = Field(
+        "ask", description="Contract price: ask, buyer_max, midpoint or reference."
+    )
+    reference_prices: list[ReferencePriceIn] = Field(
+        default_factory=list, description="THB per unit by crop and scheme (reference policy)."
     )
 
 
@@ -310,12 +322,27 @@ def _parameters(p: ParametersIn) -> Parameters:
         weights[_lower_enum(BuyerKind, kind, f"priority_weights.{kind}")] = weight
     rates = dict(Parameters().transport_cost_per_unit_km)
     rates.update({_unit(u): r for u, r in p.transport_cost_per_unit_km.items()})
+    references: dict[tuple[str, Scheme], int] = {}
+    for i, r in enumerate(p.reference_prices):
+        where = f"reference_prices[{i}]"
+        scheme = parse_enum(Scheme, r.scheme, f"{where}.scheme")
+        references[(r.crop_id, scheme)] = satang(r.price, f"{where}.price")
     return Parameters(
         road_factor=p.road_factor,
         transport_cost_per_unit_km=rates,
         priority_weights=weights,
         default_max_distance_km=p.default_max_distance_km,
+        pricing_policy=_policy(p.pricing_policy),
+        reference_prices=references,
     )
+
+
+def _policy(text: str) -> PricingPolicy:
+    try:
+        return PricingPolicy(text.strip().lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in PricingPolicy)
+        raise InvalidValue("pricing_policy", f"{text!r} is not one of {allowed}") from None
 
 
 def _road_problems(

@@ -152,13 +152,18 @@ def _rule_breaks(
     limit = order.max_distance_km or instance.parameters.default_max_distance_km
     if limit is not None and km > limit:
         out.append(f"{km} km is beyond the limit of {limit} km")
-    price = supply.asking_price
-    if price is None:
-        price = crop.reference_price if crop.reference_price is not None else order.max_price or 0
+    ask = supply.asking_price
+    if ask is None:
+        ask = crop.reference_price if crop.reference_price is not None else order.max_price or 0
+    if order.max_price is not None and ask > order.max_price:
+        out.append(f"asking price {ask} satang above the max {order.max_price}")
+    price = _policy_price(instance, supply, order, ask)
+    policy = instance.parameters.pricing_policy.value
     if a.unit_price != price:
-        out.append(f"unit price {a.unit_price} satang, offered {price}")
-    if order.max_price is not None and price > order.max_price:
-        out.append(f"price {price} satang above the max {order.max_price}")
+        under = "" if policy == "ask" else f" under the {policy} policy"
+        out.append(f"unit price {a.unit_price} satang, offered {price}{under}")
+    elif order.max_price is not None and ask <= order.max_price < a.unit_price:
+        out.append(f"unit price {a.unit_price} satang above the max {order.max_price}")
     rate = instance.parameters.transport_cost_per_unit_km.get(crop.unit, 0.0)
     expected = price * COST_UNITS_PER_SATANG + round(rate * km * 100 * COST_UNITS_PER_SATANG)
     if a.unit_cost != expected:
@@ -174,3 +179,23 @@ def _in_force(cert: Certificate, day: date) -> bool:
 def _covers(cert: Certificate, crop: Crop) -> bool:
     whole_farm = not cert.crops and not cert.crop_groups
     return whole_farm or crop.id in cert.crops or crop.group in cert.crop_groups
+
+
+def _policy_price(
+    instance: MatchingInstance, supply: SupplyAnnouncement, order: ForwardOrder, ask: int
+) -> int:
+    """The documented pricing policies, restated (see the README, "Pricing policies")."""
+    policy = instance.parameters.pricing_policy.value
+    cap = order.max_price
+    if policy == "buyer_max" and cap is not None:
+        return cap
+    if policy == "midpoint" and cap is not None:
+        return (ask + cap + 1) // 2
+    if policy == "reference":
+        table = instance.parameters.reference_prices
+        reference = table.get((supply.crop_id, supply.scheme))
+        if reference is None:
+            reference = instance.crops[supply.crop_id].reference_price
+        if reference is not None:
+            return max(ask, reference if cap is None else min(reference, cap))
+    return ask

@@ -109,6 +109,7 @@ def contracts_from(
                 scheme=supply.scheme,
                 min_tier=order.min_tier,
                 unit_price=parts[0].unit_price,
+                pricing_policy=instance.parameters.pricing_policy.value,
                 deliveries=tuple(
                     ContractDelivery(a.day, a.week, a.quantity, a.distance_km)
                     for a in sorted(parts, key=lambda a: a.day)
