@@ -31,13 +31,18 @@ SCENARIOS_QUICK = (
 )
 SCENARIOS_FULL = (*SCENARIOS_QUICK, Scenario("scaled 10k × 2k", "scaled", 10_000, 2_000))
 SCENARIO_LARGE = Scenario("scaled 100k × 5k", "scaled", 100_000, 5_000)
+FAIRNESS_MAX_PAIRS = 2_000_000
+"""Fairness figures need the eligible groups, read off the whole graph: skipped above this."""
 LP_MAX_PAIRS = 400_000
 """The independent LP is skipped above this many eligible pairs (it is for checking, not speed)."""
 
 
 def run_scenario(scenario: Scenario, lp: bool) -> dict[str, Any]:
     """Generate, parse and solve one scenario; returns the figures (runs in a child process)."""
+    import numpy as np
+
     from matcher.optimiser.eligibility import build_graph
+    from matcher.optimiser.fairness import fairness
     from matcher.optimiser.lp import solve_lp
     from matcher.optimiser.schema import parse_instance
     from matcher.optimiser.solve import solve
@@ -70,6 +75,14 @@ def run_scenario(scenario: Scenario, lp: bool) -> dict[str, Any]:
         "valid": validate(instance, optimal).ok and validate(instance, greedy).ok,
         "lp_requested": lp,
     }
+    if optimal.summary.eligible_pairs <= FAIRNESS_MAX_PAIRS:
+        graph = build_graph(instance)
+        supplies = {s.id: s for s in instance.supply}
+        used = {int(i) for i in np.unique(graph.arc_supply)}
+        eligible = {supplies[graph.supply[i].supply_id].group_id for i in used}
+        for name, solution in (("ours", optimal), ("greedy", greedy)):
+            metrics = fairness(instance, solution.allocations, eligible)
+            figures[f"fairness_{name}"] = metrics.to_json()
     if lp and optimal.summary.eligible_pairs <= LP_MAX_PAIRS:
         graph = build_graph(instance)
         result = solve_lp(graph)
@@ -128,6 +141,12 @@ def _lp_agrees(f: dict[str, Any]) -> str:
     return f"{verdict} ({lp['seconds']:.2f} s)"
 
 
+def _fair(f: dict[str, Any], key: str) -> str:
+    if "fairness_ours" not in f:
+        return f"skipped (> {FAIRNESS_MAX_PAIRS:,} pairs)"
+    return f"{f['fairness_ours'][key]:.3f} / {f['fairness_greedy'][key]:.3f}"
+
+
 def figures_rows(f: dict[str, Any]) -> list[tuple[str, str]]:
     """The printed figures of one scenario, as (label, value) rows."""
     ours, greedy = f["ours"], f["greedy"]
@@ -154,6 +173,9 @@ def figures_rows(f: dict[str, Any]) -> list[tuple[str, str]]:
         ("THB per unit filled ours / greedy", _ratio(_per_unit(ours), _per_unit(greedy))),
         ("km per unit ours", f"{ours['km_per_unit']:.2f}"),
         ("km per unit greedy", f"{greedy['km_per_unit']:.2f}"),
+        ("Gini of group utilisation ours / greedy", _fair(f, "gini_utilisation")),
+        ("lowest group utilisation ours / greedy", _fair(f, "min_utilisation")),
+        ("volume share of the smallest groups ours / greedy", _fair(f, "smallest_groups_share")),
         ("independent LP (GLOP) agrees", _lp_agrees(f)),
         ("validator", "passes" if f["valid"] else "FAILS"),
         ("generate + parse", f"{f['generate_s']:.2f} s + {f['parse_s']:.2f} s"),
