@@ -224,7 +224,6 @@ class Context:
         self.rules = CertificateRules(instance)
         self.distances: DistanceModel = instance.distance_model()
         self._km: dict[tuple[str, str], float] = {}
-        self._terms: dict[tuple[str, str], tuple[int, float, int] | None] = {}
 
     def km(self, group_id: str, buyer_id: str) -> float:
         key = (group_id, buyer_id)
@@ -249,27 +248,6 @@ class Context:
         if order.max_price is not None and offered_price(supply, crop, order) > order.max_price:
             return ReasonCode.PRICE_TOO_HIGH
         return None
-
-    def order_terms(
-        self, supply: SupplyAnnouncement, order: ForwardOrder
-    ) -> tuple[int, float, int] | None:
-        """Price, distance and unit cost when the distance and price rules hold, else ``None``.
-
-        These rules do not depend on the delivery date, so the answer is kept per (supply, order).
-        """
-        key = (supply.id, order.id)
-        if key in self._terms:
-            return self._terms[key]
-        terms: tuple[int, float, int] | None = None
-        limit = self.instance.max_distance(order)
-        if limit is None or self.km(supply.group_id, order.buyer_id) <= limit:
-            crop = self.instance.crops[order.crop_id]
-            price_ok = order.max_price is None or (
-                offered_price(supply, crop, order) <= order.max_price
-            )
-            terms = self.unit_cost(supply, order) if price_ok else None
-        self._terms[key] = terms
-        return terms
 
     def unit_cost(self, supply: SupplyAnnouncement, order: ForwardOrder) -> tuple[int, float, int]:
         """Contract price (satang, by the pricing policy), distance (km) and delivered cost
