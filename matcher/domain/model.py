@@ -49,6 +49,8 @@ MAX_QUANTITY = 1_000_000_000
 """The most units one delivery or one week of supply may hold (far above any real kitchen)."""
 MAX_MEMBERS = 1_000_000
 MAX_DISTANCE_KM = 20_000
+MAX_LIMIT = 1_000
+"""Upper bound of a count limit (suppliers per delivery, buyers per week)."""
 """Half the Earth's circumference: a larger radius means nothing (and infinity is refused)."""
 MAX_PRICE = 1_000_000_000
 """The highest unit price accepted, in satang (10,000,000 THB)."""
@@ -76,6 +78,18 @@ def thb(amount: Satang) -> str:
     sign = "-" if amount < 0 else ""
     whole, cents = divmod(abs(amount), 100)
     return f"{sign}{whole}.{cents:02d}"
+
+
+def _optional_count(value: int | None, field: str, limit: int) -> None:
+    """A limit that is either absent or a whole number from 1 to ``limit``."""
+    if value is None:
+        return
+    require(
+        isinstance(value, int) and not isinstance(value, bool),
+        field,
+        "must be a whole number",
+    )
+    require(1 <= value <= limit, field, f"{value} must be from 1 to {limit:,}")
 
 
 def _text(value: str, field: str) -> None:
@@ -160,6 +174,10 @@ class FarmerGroup:
     members: int
     kind: GroupKind = GroupKind.COMMUNITY_ENTERPRISE
     district: str = ""
+    min_lot: int | None = None
+    """Smallest quantity the group delivers to one delivery (units of the crop); None: any."""
+    max_buyers_per_week: int | None = None
+    """Most buyers the group serves in one week; None: no limit."""
 
     def __post_init__(self) -> None:
         _text(self.id, "id")
@@ -167,6 +185,8 @@ class FarmerGroup:
         _text(self.name_en, "name_en")
         require(self.members >= 1, "members", "a group has at least one member")
         require(self.members <= MAX_MEMBERS, "members", f"is above the limit of {MAX_MEMBERS:,}")
+        _optional_count(self.min_lot, "min_lot", MAX_QUANTITY)
+        _optional_count(self.max_buyers_per_week, "max_buyers_per_week", MAX_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +277,8 @@ class ForwardOrder:
     max_price: Satang | None = None
     max_distance_km: float | None = None
     schedule: WeeklySchedule | None = field(default=None, compare=False)
+    max_suppliers: int | None = None
+    """Most groups that may share one delivery (1: single sourcing); None: no limit."""
 
     def __post_init__(self) -> None:
         _text(self.id, "id")
@@ -285,6 +307,7 @@ class ForwardOrder:
                 "max_distance_km",
                 f"must be at most {MAX_DISTANCE_KM:,} km",
             )
+        _optional_count(self.max_suppliers, "max_suppliers", MAX_LIMIT)
 
     @classmethod
     def on_schedule(
@@ -298,6 +321,7 @@ class ForwardOrder:
         min_tier: Tier = Tier.SAFE,
         max_price: Satang | None = None,
         max_distance_km: float | None = None,
+        max_suppliers: int | None = None,
     ) -> ForwardOrder:
         dates = schedule.dates()
         if not dates:
@@ -312,6 +336,7 @@ class ForwardOrder:
             max_price=max_price,
             max_distance_km=max_distance_km,
             schedule=schedule,
+            max_suppliers=max_suppliers,
         )
 
     def weeks(self) -> list[str]:

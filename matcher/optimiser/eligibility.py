@@ -59,6 +59,12 @@ class ReasonCode(StrEnum):
     PRICE_TOO_HIGH = "price_too_high"
     INSUFFICIENT_SUPPLY = "insufficient_supply"
     CAPACITY_TAKEN = "capacity_taken"
+    SUPPLIER_LIMIT = "supplier_limit"
+    """The delivery has as many suppliers as it allows and they hold no more."""
+    BELOW_MIN_LOT = "below_min_lot"
+    """Groups with free eligible supply only deliver lots larger than what is missing."""
+    BUYER_LIMIT = "buyer_limit"
+    """Groups with free eligible supply already serve as many buyers that week as they allow."""
 
 
 # How far a candidate got through the rules: a later failure is a nearer miss.

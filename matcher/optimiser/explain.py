@@ -22,9 +22,20 @@ from matcher.optimiser.eligibility import (
     offered_price,
 )
 from matcher.optimiser.instance import DemandNode, SupplyNode
+from matcher.optimiser.solution import Explanation
 
 
 def explain(
+    ctx: Context,
+    node: DemandNode,
+    candidates: GridIndex[int] | None,
+    supply_nodes: list[SupplyNode],
+) -> Explanation:
+    """Why ``node`` could not be (fully) filled (see :func:`_explain`)."""
+    return Explanation(*_explain(ctx, node, candidates, supply_nodes))
+
+
+def _explain(
     ctx: Context,
     node: DemandNode,
     candidates: GridIndex[int] | None,
@@ -101,7 +112,7 @@ def _detail(
     return f"cheapest {where} asks {thb(price)} THB, above the max price {cap} THB"
 
 
-def explain_market(ctx: Context, m: int, deliveries: IntArray) -> list[tuple[ReasonCode, str]]:
+def explain_market(ctx: Context, m: int, deliveries: IntArray) -> list[Explanation]:
     """:func:`explain` for ``deliveries`` (instance-wide delivery indices) of market ``m``."""
     t = ctx.tables
     crop = ctx.instance.crops[t.markets[m][0]]
@@ -109,7 +120,7 @@ def explain_market(ctx: Context, m: int, deliveries: IntArray) -> list[tuple[Rea
     every = t.m_every[m]
     if len(every) == 0:
         return [
-            (ReasonCode.NO_SUPPLY, f"no supply of {label} in week {t.dnodes[d].week}")
+            Explanation(ReasonCode.NO_SUPPLY, f"no supply of {label} in week {t.dnodes[d].week}")
             for d in deliveries.tolist()
         ]
     anns = t.e_ann[every]
@@ -117,7 +128,7 @@ def explain_market(ctx: Context, m: int, deliveries: IntArray) -> list[tuple[Rea
     orders, column = np.unique(t.d_order[deliveries], return_inverse=True)
     column = column.reshape(-1)
     km, price, terms = t.terms(anns, orders)
-    out: list[tuple[ReasonCode, str]] = []
+    out: list[Explanation] = []
     step = max(1, BLOCK_CELLS // len(every))
     for lo in range(0, len(deliveries), step):
         block = deliveries[lo : lo + step]
@@ -133,14 +144,14 @@ def explain_market(ctx: Context, m: int, deliveries: IntArray) -> list[tuple[Rea
             node = t.dnodes[d]
             if lines[i] and eligible[i] == 0:
                 out.append(
-                    (
+                    Explanation(
                         ReasonCode.CAPACITY_TAKEN,
                         f"all eligible {label} in week {node.week} is already under contract",
                     )
                 )
                 continue
             if lines[i]:
-                out.append(_capacity(node, int(eligible[i]), label, crop.unit.value))
+                out.append(Explanation(*_capacity(node, int(eligible[i]), label, crop.unit.value)))
                 continue
             reason = RULE_ORDER[int(worst[i]) - 1]
             near = np.flatnonzero(codes[i] == worst[i])
@@ -153,7 +164,7 @@ def explain_market(ctx: Context, m: int, deliveries: IntArray) -> list[tuple[Rea
             else:
                 near = near[:1]
             nodes = [t.enodes[k] for k in every[near].tolist()]
-            out.append((reason, _detail(ctx, node, reason, nodes, label)))
+            out.append(Explanation(reason, _detail(ctx, node, reason, nodes, label)))
     return out
 
 

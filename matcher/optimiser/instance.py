@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -62,6 +62,19 @@ def contract_price(
     return ask
 
 
+class FairnessPolicy(StrEnum):
+    """How demand is spread across eligible groups (never at the expense of filled quantity).
+
+    ``off``: only delivered cost decides between groups. ``progressive``: every supply week's
+    quantity is cut into ``fairness_steps`` equal steps and each unit in step ``k`` (from 0)
+    costs ``k × fairness_weight`` THB more, so a group's last units cost more than another
+    group's first ones: demand spreads unless the saving in price and transport is larger.
+    """
+
+    OFF = "off"
+    PROGRESSIVE = "progressive"
+
+
 # Costs inside the solver are whole units of 0.0001 THB (1/100 satang).
 COST_UNITS_PER_SATANG = 100
 
@@ -85,6 +98,21 @@ class Parameters:
     pricing_policy: PricingPolicy = PricingPolicy.ASK
     reference_prices: Mapping[tuple[str, Scheme], int] = field(default_factory=dict)
     """Satang per unit by (crop, scheme), for the ``reference`` pricing policy."""
+    fairness: FairnessPolicy = FairnessPolicy.PROGRESSIVE
+    fairness_weight: float = 0.25
+    """THB per unit added for each further step of a supply week's quantity."""
+    fairness_steps: int = 4
+    continuity_weight: float = 0.5
+    """THB per unit for a group that does not yet supply an order that has a supplier
+    (0: no preference for keeping suppliers across weeks)."""
+    max_suppliers: int | None = None
+    """Default for orders that set none: most groups per delivery (1: single sourcing)."""
+    min_lot: int | None = None
+    """Default for groups that set none: smallest quantity per delivery."""
+    max_buyers_per_week: int | None = None
+    """Default for groups that set none: most buyers served in one week."""
+    time_limit_seconds: float = 10.0
+    """Time the integer solver (CP-SAT) may take in one clearing."""
 
     def __post_init__(self) -> None:
         require(self.road_factor >= 1.0, "road_factor", "must be at least 1.0")
@@ -98,6 +126,41 @@ class Parameters:
             )
         if self.default_max_distance_km is not None:
             require(self.default_max_distance_km > 0, "default_max_distance_km", "must be > 0")
+        require(0 <= self.fairness_weight <= 1000, "fairness_weight", "must be from 0 to 1000")
+        require(2 <= self.fairness_steps <= 20, "fairness_steps", "must be from 2 to 20")
+        require(0 <= self.continuity_weight <= 1000, "continuity_weight", "must be from 0 to 1000")
+        for name in ("max_suppliers", "min_lot", "max_buyers_per_week"):
+            value = getattr(self, name)
+            if value is not None:
+                require(isinstance(value, int) and value >= 1, name, "must be a whole number >= 1")
+        require(0 < self.time_limit_seconds <= 3600, "time_limit_seconds", "must be from 0 to 3600")
+
+    @property
+    def fairness_step_cost(self) -> int:
+        """Cost units added per unit for each step (0 when the policy is off)."""
+        if self.fairness is FairnessPolicy.OFF:
+            return 0
+        return round(self.fairness_weight * 100 * COST_UNITS_PER_SATANG)
+
+    @property
+    def continuity_cost(self) -> int:
+        """Cost units per unit from a group new to an order that already has a supplier."""
+        return round(self.continuity_weight * 100 * COST_UNITS_PER_SATANG)
+
+    def suppliers_limit(self, order: ForwardOrder) -> int | None:
+        return order.max_suppliers if order.max_suppliers is not None else self.max_suppliers
+
+    def lot(self, group: FarmerGroup) -> int | None:
+        return group.min_lot if group.min_lot is not None else self.min_lot
+
+    def buyers_limit(self, group: FarmerGroup) -> int | None:
+        if group.max_buyers_per_week is not None:
+            return group.max_buyers_per_week
+        return self.max_buyers_per_week
+
+    def plain(self) -> Parameters:
+        """The same parameters without fairness and continuity: delivered cost alone."""
+        return replace(self, fairness=FairnessPolicy.OFF, continuity_weight=0.0)
 
     def weight(self, kind: BuyerKind) -> int:
         return self.priority_weights.get(kind, 1)
@@ -130,6 +193,10 @@ class MatchingInstance:
     """Incremental rounds: quantity still open per (order, delivery date); ``None``: all open."""
     open_supply: Mapping[tuple[str, str], int] | None = None
     """Incremental rounds: quantity still free per (supply, week); ``None``: all free."""
+    committed: Mapping[tuple[str, date], frozenset[str]] = field(default_factory=dict)
+    """Incremental rounds: groups already under contract per (order, delivery date). They
+    count towards the delivery's supplier limit and their buyers towards the groups' weekly
+    buyer limit, and continuity prefers them for the order's other deliveries."""
 
     def __post_init__(self) -> None:
         self._check_references()
@@ -158,6 +225,17 @@ class MatchingInstance:
         for group_id, buyer_id in self.road_distances:
             known(self.groups, group_id, "road_distances.group_id", "group")
             known(self.buyers, buyer_id, "road_distances.buyer_id", "buyer")
+
+    def has_integer_rules(self) -> bool:
+        """Whether a supplier limit, a minimum lot or a buyer limit applies anywhere."""
+        p = self.parameters
+        if p.max_suppliers is not None or p.min_lot is not None or p.max_buyers_per_week:
+            return True
+        if any(o.max_suppliers is not None for o in self.orders):
+            return True
+        return any(
+            g.min_lot is not None or g.max_buyers_per_week is not None for g in self.groups.values()
+        )
 
     def distance_model(self) -> DistanceModel:
         return DistanceModel(self.parameters.road_factor, self.road_distances)

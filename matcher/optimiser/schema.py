@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date
+from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,10 +32,16 @@ from matcher.domain.model import (
     satang,
 )
 from matcher.domain.standards import Scheme, StandardsRelation, Tier, parse_enum
-from matcher.optimiser.instance import MatchingInstance, Parameters, PricingPolicy
+from matcher.optimiser.instance import (
+    FairnessPolicy,
+    MatchingInstance,
+    Parameters,
+    PricingPolicy,
+)
 
 FORMAT = "foodmatch-instance/1"
 Price = str | float | int
+L = TypeVar("L", bound=StrEnum)
 
 
 class _Strict(BaseModel):
@@ -67,6 +74,28 @@ class ParametersIn(_Strict):
     reference_prices: list[ReferencePriceIn] = Field(
         default_factory=list, description="THB per unit by crop and scheme (reference policy)."
     )
+    fairness: str = Field(
+        "progressive", description="Spread demand across groups: progressive or off."
+    )
+    fairness_weight: float = Field(
+        0.25, description="THB per unit added for each further step of a supply week."
+    )
+    fairness_steps: int = Field(4, description="Steps a supply week's quantity is cut into.")
+    continuity_weight: float = Field(
+        0.5, description="THB per unit for a group new to an order that has a supplier (0: off)."
+    )
+    max_suppliers: int | None = Field(
+        None, description="Default most groups per delivery (1: single sourcing; null: any)."
+    )
+    min_lot: int | None = Field(
+        None, description="Default smallest quantity a group delivers to one delivery."
+    )
+    max_buyers_per_week: int | None = Field(
+        None, description="Default most buyers a group serves in one week."
+    )
+    time_limit_seconds: float = Field(
+        10.0, description="Time the integer solver (CP-SAT) may take in one clearing."
+    )
 
 
 class CropIn(_Strict):
@@ -88,6 +117,12 @@ class GroupIn(_Strict):
     members: int
     kind: str = "community_enterprise"
     district: str = ""
+    min_lot: int | None = Field(
+        None, description="Smallest quantity delivered to one delivery (null: any)."
+    )
+    max_buyers_per_week: int | None = Field(
+        None, description="Most buyers served in one week (null: no limit)."
+    )
 
 
 class CertificateIn(_Strict):
@@ -138,6 +173,9 @@ class OrderIn(_Strict):
     min_tier: str = "SAFE"
     max_price: Price | None = Field(None, description="THB per unit, delivered price cap.")
     max_distance_km: float | None = None
+    max_suppliers: int | None = Field(
+        None, description="Most groups sharing one delivery (1: single sourcing; null: any)."
+    )
 
 
 class RoadDistanceIn(_Strict):
@@ -239,6 +277,8 @@ def group_from(g: GroupIn) -> FarmerGroup:
         members=g.members,
         kind=_lower_enum(GroupKind, g.kind, "kind"),
         district=g.district,
+        min_lot=g.min_lot,
+        max_buyers_per_week=g.max_buyers_per_week,
     )
 
 
@@ -294,6 +334,7 @@ def order_from(o: OrderIn) -> ForwardOrder:
         "min_tier": parse_enum(Tier, o.min_tier, "min_tier"),
         "max_price": _price(o.max_price, "max_price"),
         "max_distance_km": o.max_distance_km,
+        "max_suppliers": o.max_suppliers,
     }
     if (o.schedule is None) == (o.deliveries is None):
         raise InvalidValue("deliveries", "give either deliveries or schedule (exactly one)")
@@ -334,15 +375,27 @@ def _parameters(p: ParametersIn) -> Parameters:
         default_max_distance_km=p.default_max_distance_km,
         pricing_policy=_policy(p.pricing_policy),
         reference_prices=references,
+        fairness=_lower(FairnessPolicy, p.fairness, "fairness"),
+        fairness_weight=p.fairness_weight,
+        fairness_steps=p.fairness_steps,
+        continuity_weight=p.continuity_weight,
+        max_suppliers=p.max_suppliers,
+        min_lot=p.min_lot,
+        max_buyers_per_week=p.max_buyers_per_week,
+        time_limit_seconds=p.time_limit_seconds,
     )
 
 
 def _policy(text: str) -> PricingPolicy:
+    return _lower(PricingPolicy, text, "pricing_policy")
+
+
+def _lower(kind: type[L], text: str, field: str) -> L:
     try:
-        return PricingPolicy(text.strip().lower())
+        return kind(text.strip().lower())
     except ValueError:
-        allowed = ", ".join(m.value for m in PricingPolicy)
-        raise InvalidValue("pricing_policy", f"{text!r} is not one of {allowed}") from None
+        allowed = ", ".join(m.value for m in kind)
+        raise InvalidValue(field, f"{text!r} is not one of {allowed}") from None
 
 
 def _road_problems(

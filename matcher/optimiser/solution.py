@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from matcher.domain.model import thb
 from matcher.optimiser.eligibility import ReasonCode
@@ -72,6 +72,47 @@ class Allocation:
         }
 
 
+Figure = str | int | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """The candidate that came nearest to serving an unfilled quantity, and what stopped it.
+
+    ``measure`` names what was compared (``distance_km``, ``unit_price_thb``, ``scheme``,
+    ``certificate_valid_until``, ``crop_scope``, ``food_safety``, ``free_quantity``, ``week``,
+    ``min_lot``, ``suppliers``, ``buyers``...); ``value`` is the candidate's, ``limit`` the
+    order's or the rule's.
+    """
+
+    group_id: str
+    supply_id: str
+    week: str
+    rule: ReasonCode
+    measure: str
+    value: Figure
+    limit: Figure = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "group_id": self.group_id,
+            "supply_id": self.supply_id,
+            "week": self.week,
+            "rule": self.rule.value,
+            "measure": self.measure,
+            "value": self.value,
+            "limit": self.limit,
+        }
+
+
+class Explanation(NamedTuple):
+    """Why (part of) a delivery stayed unfilled."""
+
+    reason: ReasonCode
+    detail: str
+    alternative: Alternative | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Unfilled:
     """Quantity of a delivery that no allowed supply could take, and why."""
@@ -84,11 +125,13 @@ class Unfilled:
     quantity: int
     reason: ReasonCode
     detail: str
+    alternative: Alternative | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["date"] = data.pop("day").isoformat()
         data["reason"] = self.reason.value
+        data["alternative"] = self.alternative.to_json() if self.alternative else None
         return data
 
 

@@ -23,13 +23,19 @@ from matcher.optimiser.eligibility import (
     EligibilityGraph,
     FloatArray,
     IntArray,
-    ReasonCode,
     build_graph,
 )
 from matcher.optimiser.explain import explain_market
 from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.model import FlowResult, solve_flow
-from matcher.optimiser.solution import Allocation, Solution, SolveStatus, Summary, Unfilled
+from matcher.optimiser.solution import (
+    Allocation,
+    Explanation,
+    Solution,
+    SolveStatus,
+    Summary,
+    Unfilled,
+)
 
 
 class SolverName(StrEnum):
@@ -88,8 +94,8 @@ class Part:
     alloc_cost: IntArray
     demand: IntArray
     filled: IntArray
-    unfilled: list[tuple[int, int, ReasonCode, str]]
-    """(delivery, missing quantity, reason, detail)."""
+    unfilled: list[tuple[int, int, Explanation]]
+    """(delivery, missing quantity, explanation)."""
     pairs: int
     solver_seconds: float
     ok: bool
@@ -105,7 +111,7 @@ def solve_markets(ctx: Context, name: SolverName, markets: Sequence[int]) -> Par
     filled = np.zeros(len(graph.demand), dtype=np.int64)
     np.add.at(filled, graph.arc_demand[used], flows)
     missing = graph.demand_quantity - filled
-    unfilled: list[tuple[int, int, ReasonCode, str]] = []
+    unfilled: list[tuple[int, int, Explanation]] = []
     short = np.flatnonzero(missing > 0)
     if len(short):
         t = ctx.tables
@@ -114,10 +120,10 @@ def solve_markets(ctx: Context, name: SolverName, markets: Sequence[int]) -> Par
         for m in np.unique(by_market).tolist():
             chosen = by_market == m
             answers = explain_market(ctx, m, short_ids[chosen])
-            for d, gap, (reason, detail) in zip(
+            for d, gap, answer in zip(
                 short_ids[chosen].tolist(), missing[short[chosen]].tolist(), answers, strict=True
             ):
-                unfilled.append((d, gap, reason, detail))
+                unfilled.append((d, gap, answer))
     return Part(
         alloc_supply=graph.supply_ids[graph.arc_supply[used]],
         alloc_demand=graph.demand_ids[graph.arc_demand[used]],
@@ -142,7 +148,7 @@ def join(ctx: Context, parts: Iterable[Part], solver: str, started: float) -> So
     anns, orders = instance.supply, instance.orders
     filled = np.zeros(len(t.dnodes), dtype=np.int64)
     allocations: list[Allocation] = []
-    unfilled: list[tuple[int, int, ReasonCode, str]] = []
+    unfilled: list[tuple[int, int, Explanation]] = []
     notes: list[str] = []
     ok = True
     pairs = 0
@@ -203,15 +209,13 @@ def join(ctx: Context, parts: Iterable[Part], solver: str, started: float) -> So
         status=status,
         solver=solver,
         allocations=tuple(allocations),
-        unfilled=tuple(
-            _unfilled(ctx, d, gap, reason, detail) for d, gap, reason, detail in unfilled
-        ),
+        unfilled=tuple(_unfilled(ctx, d, gap, answer) for d, gap, answer in unfilled),
         summary=summary,
         notes=tuple(notes),
     )
 
 
-def _unfilled(ctx: Context, d: int, gap: int, reason: ReasonCode, detail: str) -> Unfilled:
+def _unfilled(ctx: Context, d: int, gap: int, answer: Explanation) -> Unfilled:
     node = ctx.tables.dnodes[d]
     order = ctx.orders[node.order_id]
     return Unfilled(
@@ -221,8 +225,9 @@ def _unfilled(ctx: Context, d: int, gap: int, reason: ReasonCode, detail: str) -
         day=node.day,
         week=node.week,
         quantity=gap,
-        reason=reason,
-        detail=detail,
+        reason=answer.reason,
+        detail=answer.detail,
+        alternative=answer.alternative,
     )
 
 

@@ -36,6 +36,8 @@ def dump_group(g: FarmerGroup) -> Json:
         "lat": g.location.lat,
         "lon": g.location.lon,
         "members": g.members,
+        "min_lot": g.min_lot,
+        "max_buyers_per_week": g.max_buyers_per_week,
     }
 
 
@@ -86,6 +88,7 @@ def dump_order(o: ForwardOrder) -> Json:
         "min_tier": o.min_tier.value,
         "max_price": thb(o.max_price) if o.max_price is not None else None,
         "max_distance_km": o.max_distance_km,
+        "max_suppliers": o.max_suppliers,
     }
     if o.schedule is not None:
         body["schedule"] = {
