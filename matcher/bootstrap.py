@@ -9,6 +9,7 @@ from typing import Any
 from matcher.adapters.metrics import Metrics
 from matcher.config import Settings
 from matcher.engine.registry import engine_builder
+from matcher.optimiser.instance import Parameters
 from matcher.optimiser.schema import parameters_from
 from matcher.service.context import ServiceContext, SystemClock
 from matcher.service.messagebus import MessageBus
@@ -43,6 +44,7 @@ def bootstrap(
 ) -> Service:
     from matcher.reference import load_crops, load_standards
 
+    parameters = service_parameters(settings)  # before the database: a bad knob opens nothing
     db_engine = None
     read_factory = uow_factory
     if uow_factory is None:
@@ -64,15 +66,7 @@ def bootstrap(
     context = ServiceContext(
         crops=load_crops(),
         standards=load_standards(),
-        parameters=parameters_from(
-            {
-                "road_factor": settings.road_factor,
-                "priority_weights": settings.priority_weights,
-                "transport_cost_per_unit_km": settings.transport_cost_per_unit_km,
-                "pricing_policy": settings.pricing_policy,
-                "reference_prices": settings.reference_prices,
-            }
-        ),
+        parameters=parameters,
         clock=clock or SystemClock(),
         solver=settings.solver,
         lead_days=settings.lead_days,
@@ -83,3 +77,24 @@ def bootstrap(
     service = Service(settings, context, bus, uow_factory, read_factory, metrics, None, db_engine)
     service.engine = engine_builder(settings.engine)(service)
     return service
+
+
+def service_parameters(settings: Settings) -> Parameters:
+    """The optimiser's parameters from the settings (checked: InvalidValue names the knob)."""
+    return parameters_from(
+        {
+            "road_factor": settings.road_factor,
+            "priority_weights": settings.priority_weights,
+            "transport_cost_per_unit_km": settings.transport_cost_per_unit_km,
+            "pricing_policy": settings.pricing_policy,
+            "reference_prices": settings.reference_prices,
+            "fairness": settings.fairness,
+            "fairness_weight": settings.fairness_weight,
+            "fairness_steps": settings.fairness_steps,
+            "continuity_weight": settings.continuity_weight,
+            "max_suppliers": settings.max_suppliers,
+            "min_lot": settings.min_lot,
+            "max_buyers_per_week": settings.max_buyers_per_week,
+            "time_limit_seconds": settings.time_limit_seconds,
+        }
+    )

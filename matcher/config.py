@@ -11,6 +11,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from matcher.optimiser.instance import Parameters
+
+# The optimiser's knobs default to the optimiser's own defaults; their bounds are checked by
+# Parameters when the service is built (bootstrap), so they are written down once.
+_OPTIMISER = Parameters()
+
 
 class KafkaSettings(BaseModel):
     bootstrap_servers: str = "127.0.0.1:9092"
@@ -40,7 +46,11 @@ class Settings(BaseSettings):
     round_interval_seconds: float = Field(
         300.0, ge=0, description="Scheduled rounds every this many seconds (0: off)."
     )
-    solver: Literal["flow", "greedy"] = "flow"
+    solver: Literal["auto", "flow", "cpsat", "greedy"] = Field(
+        "auto",
+        description="auto (CP-SAT when an integer rule applies, else flow), flow (optimal "
+        "min-cost flow, no integer rules), cpsat or greedy (baseline).",
+    )
     road_factor: float = Field(1.3, ge=1.0)
     priority_weights: dict[str, int] = Field(
         default_factory=dict,
@@ -58,6 +68,44 @@ class Settings(BaseSettings):
     transport_cost_per_unit_km: dict[str, float] = Field(
         default_factory=dict,
         description='THB per unit per road km by unit, JSON, e.g. {"kg": 0.02}.',
+    )
+    fairness: Literal["off", "progressive"] = Field(
+        _OPTIMISER.fairness.value,
+        description="Spread demand across groups: progressive or off (see Parameters).",
+    )
+    fairness_weight: float = Field(
+        _OPTIMISER.fairness_weight,
+        ge=0,
+        description="THB per unit added for each further step of a supply week (fairness).",
+    )
+    fairness_steps: int = Field(
+        _OPTIMISER.fairness_steps, description="Steps a supply week's quantity is cut into."
+    )
+    continuity_weight: float = Field(
+        _OPTIMISER.continuity_weight,
+        ge=0,
+        description="THB per unit for a group new to an order that has a supplier (0: off).",
+    )
+    max_suppliers: int | None = Field(
+        _OPTIMISER.max_suppliers,
+        ge=1,
+        description="Default most groups per delivery for orders that set none (1: single "
+        "sourcing; unset: no limit).",
+    )
+    min_lot: int | None = Field(
+        _OPTIMISER.min_lot,
+        ge=1,
+        description="Default smallest quantity per delivery for groups that set none.",
+    )
+    max_buyers_per_week: int | None = Field(
+        _OPTIMISER.max_buyers_per_week,
+        ge=1,
+        description="Default most buyers served in one week for groups that set none.",
+    )
+    time_limit_seconds: float = Field(
+        _OPTIMISER.time_limit_seconds,
+        gt=0,
+        description="Time the integer solver (CP-SAT) may take in one round.",
     )
     lead_days: int = Field(0, ge=0, description="Deliveries sooner than this are not matched.")
     api_host: str = "127.0.0.1"

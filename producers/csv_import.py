@@ -18,7 +18,10 @@ LIST_SEPARATOR = ";"
 
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required columns, optional columns)
-    "groups": (("id", "name_th", "name_en", "lat", "lon", "members"), ("kind", "district")),
+    "groups": (
+        ("id", "name_th", "name_en", "lat", "lon", "members"),
+        ("kind", "district", "min_lot", "max_buyers_per_week"),
+    ),
     "buyers": (("id", "name_th", "name_en", "kind", "lat", "lon"), ("district",)),
     "certificates": (
         ("id", "group_id", "scheme", "valid_from", "valid_until"),
@@ -27,7 +30,16 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "supply": (("id", "group_id", "crop_id", "scheme", "weeks"), ("asking_price",)),
     "orders": (
         ("id", "buyer_id", "crop_id", "quantity"),
-        ("deliveries", "start", "end", "weekdays", "min_tier", "max_price", "max_distance_km"),
+        (
+            "deliveries",
+            "start",
+            "end",
+            "weekdays",
+            "min_tier",
+            "max_price",
+            "max_distance_km",
+            "max_suppliers",
+        ),
     ),
 }
 
@@ -75,7 +87,7 @@ def row_to_body(kind: str, row: dict[str, str]) -> dict[str, Any]:
     for column in ("lat", "lon", "max_distance_km"):
         if column in body:
             body[column] = _number(body[column], column, float)
-    for column in ("members", "quantity"):
+    for column in ("members", "quantity", "max_suppliers", "min_lot", "max_buyers_per_week"):
         if column in body:
             body[column] = _number(body[column], column, int)
     for column in ("crops", "crop_groups", "scopes", "deliveries"):

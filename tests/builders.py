@@ -86,6 +86,10 @@ def road_km(a: tuple[float, float], b: tuple[float, float], road_factor: float =
     return round(great_circle_km(Location(*a), Location(*b)) * road_factor, 2)
 
 
+PLAIN: dict[str, Any] = {"fairness": "off", "continuity_weight": 0}
+"""Parameters without the fairness and continuity policies: delivered cost alone decides."""
+
+
 class InstanceBuilder:
     """A fluent builder of instance dicts: ``InstanceBuilder().group(...).buyer(...).build()``."""
 

@@ -51,6 +51,12 @@ class GroupBody(schema.GroupIn):
     lat: Coordinate
     lon: Coordinate
     members: Whole
+    min_lot: Whole | None = Field(
+        None, description="Smallest quantity delivered to one delivery (null: any)."
+    )
+    max_buyers_per_week: Whole | None = Field(
+        None, description="Most buyers served in one week (null: no limit)."
+    )
 
 
 class BuyerBody(schema.BuyerIn):
@@ -80,6 +86,9 @@ class OrderBody(schema.OrderIn):
     deliveries: list[date] | None = Field(None, max_length=MAX_DATES)
     max_price: Price | None = Field(None, description="THB per unit, delivered price cap.")
     max_distance_km: Km | None = None
+    max_suppliers: Whole | None = Field(
+        None, description="Most groups sharing one delivery (1: single sourcing; null: any)."
+    )
 
 
 class ReasonBody(BaseModel):

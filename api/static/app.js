@@ -54,6 +54,9 @@
       reason_price_too_high: "ราคาสูงกว่าราคาสูงสุด",
       reason_insufficient_supply: "ปริมาณที่เสนอขายไม่พอ",
       reason_capacity_taken: "ปริมาณถูกจัดสรรให้ผู้ซื้อรายอื่นแล้ว",
+      reason_supplier_limit: "ครบจำนวนผู้ผลิตต่อการส่งมอบที่กำหนดแล้ว",
+      reason_below_min_lot: "ปริมาณต่ำกว่าขั้นต่ำที่ผู้ผลิตส่งได้",
+      reason_buyer_limit: "ผู้ผลิตส่งให้ผู้ซื้อครบจำนวนต่อสัปดาห์แล้ว",
     },
     en: {
       subtitle: "Safe-food forward market, Songkhla — hospital, school and prison kitchens with farmer groups",
@@ -104,6 +107,9 @@
       reason_price_too_high: "asking price above the maximum price",
       reason_insufficient_supply: "not enough supply",
       reason_capacity_taken: "supply went to other orders",
+      reason_supplier_limit: "the order's supplier limit is reached",
+      reason_below_min_lot: "below the supplier's minimum lot",
+      reason_buyer_limit: "the supplier serves its most buyers that week",
     },
   };
 

@@ -111,6 +111,9 @@ class UnfilledLine:
     quantity: int
     reason: str
     detail: str
+    alternative: dict[str, Any] | None = None
+    """The nearest candidate and the rule that stopped it, as JSON (``group_id``,
+    ``supply_id``, ``week``, ``rule``, ``measure``, ``value``, ``limit``); None when unknown."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,12 +99,12 @@ class Parameters:
     reference_prices: Mapping[tuple[str, Scheme], int] = field(default_factory=dict)
     """Satang per unit by (crop, scheme), for the ``reference`` pricing policy."""
     fairness: FairnessPolicy = FairnessPolicy.PROGRESSIVE
-    fairness_weight: float = 0.25
-    """THB per unit added for each further step of a supply week's quantity."""
-    fairness_steps: int = 4
-    continuity_weight: float = 0.5
-    """THB per unit for a group that does not yet supply an order that has a supplier
-    (0: no preference for keeping suppliers across weeks)."""
+    fairness_weight: float = 0.05
+    """Share of the supply's unit price added per unit for each further step of its week."""
+    fairness_steps: int = 10
+    continuity_weight: float = 0.02
+    """Share of the unit price added per unit from a group that does not yet supply an order
+    that has a supplier (0: no preference for keeping suppliers across weeks)."""
     max_suppliers: int | None = None
     """Default for orders that set none: most groups per delivery (1: single sourcing)."""
     min_lot: int | None = None
@@ -126,7 +126,9 @@ class Parameters:
             )
         if self.default_max_distance_km is not None:
             require(self.default_max_distance_km > 0, "default_max_distance_km", "must be > 0")
-        require(0 <= self.fairness_weight <= 1000, "fairness_weight", "must be from 0 to 1000")
+        object.__setattr__(self, "fairness", FairnessPolicy(self.fairness))
+        object.__setattr__(self, "pricing_policy", PricingPolicy(self.pricing_policy))
+        require(0 <= self.fairness_weight <= 1, "fairness_weight", "must be from 0 to 1")
         require(2 <= self.fairness_steps <= 20, "fairness_steps", "must be from 2 to 20")
         require(0 <= self.continuity_weight <= 1000, "continuity_weight", "must be from 0 to 1000")
         for name in ("max_suppliers", "min_lot", "max_buyers_per_week"):
@@ -134,18 +136,6 @@ class Parameters:
             if value is not None:
                 require(isinstance(value, int) and value >= 1, name, "must be a whole number >= 1")
         require(0 < self.time_limit_seconds <= 3600, "time_limit_seconds", "must be from 0 to 3600")
-
-    @property
-    def fairness_step_cost(self) -> int:
-        """Cost units added per unit for each step (0 when the policy is off)."""
-        if self.fairness is FairnessPolicy.OFF:
-            return 0
-        return round(self.fairness_weight * 100 * COST_UNITS_PER_SATANG)
-
-    @property
-    def continuity_cost(self) -> int:
-        """Cost units per unit from a group new to an order that already has a supplier."""
-        return round(self.continuity_weight * 100 * COST_UNITS_PER_SATANG)
 
     def suppliers_limit(self, order: ForwardOrder) -> int | None:
         return order.max_suppliers if order.max_suppliers is not None else self.max_suppliers

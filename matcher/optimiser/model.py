@@ -1,21 +1,27 @@
 """The model: OR-Tools min-cost flow over the eligibility graph.
 
 Network per market bucket (one crop, one week): source → supply week (capacity: announced
-quantity) → delivery (capacity: the smaller of both quantities, per-unit cost ``c - M·w``) → sink
-(capacity: ordered quantity), and a zero-cost source → sink bypass so nothing is forced.
+quantity, cut into the fairness policy's steps) → delivery (capacity: the smaller of both
+quantities, per-unit cost ``c - M·w``) → sink (capacity: ordered quantity), and a zero-cost
+source → sink bypass so nothing is forced.
 
-``c`` is the delivered cost of one unit (price + transport, in 0.0001 THB) and ``w`` the buyer's
-priority weight. ``M`` is larger than the cost of any simple path of the bucket's network, so one
-more priority-weighted unit filled is always worth more than any saving in cost: the min-cost flow
-is the lexicographic optimum (1) max priority-weighted filled quantity, then (2) min delivered
-cost. When ``M`` would overflow 64-bit costs, the bucket's costs are scaled down (the filled
-quantity stays optimal, the cost may not: the result then says so).
+``c`` is the cost of one unit on the pair: delivered cost (price + transport, in 0.0001 THB) plus
+the continuity penalty when the group is new to an order that has a supplier; ``w`` is the
+buyer's priority weight. The ``k``-th step of a supply week (from 0) costs ``k`` × that supply
+week's fairness step cost per unit: convex, so the steps fill in order. ``M`` is larger than the
+cost of any simple path of the bucket's network, so one more priority-weighted unit filled is
+always worth more than any saving: the min-cost flow is the lexicographic optimum (1) max
+priority-weighted filled quantity, then (2) min delivered cost plus policy penalties. When ``M``
+would overflow 64-bit costs, the bucket's costs are scaled down (the filled quantity stays
+optimal, the cost may not: the result then says so).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -23,6 +29,38 @@ from ortools.graph.python import min_cost_flow
 from matcher.optimiser.eligibility import EligibilityGraph, IntArray
 
 COST_LIMIT = 2**62
+
+
+class Steps(NamedTuple):
+    """The fairness policy inside the model: each supply week of the graph cut into ``levels``
+    steps, each ``cost[s]`` (solver units per unit, by graph supply node) dearer than the one
+    before. ``Steps()``: no policy."""
+
+    levels: int = 1
+    cost: IntArray | None = None
+
+    def top(self, s_ids: IntArray) -> int:
+        """Cost per unit of the last step of the dearest of supply nodes ``s_ids``."""
+        if self.cost is None or self.levels < 2 or len(s_ids) == 0:
+            return 0
+        return (self.levels - 1) * int(self.cost[s_ids].max())
+
+    def node_costs(self, s_ids: IntArray, scale: int = 1) -> IntArray:
+        """Step cost of supply nodes ``s_ids``, divided by ``scale`` (rounded up)."""
+        if self.cost is None:
+            return np.zeros(len(s_ids), dtype=np.int64)
+        return -(-self.cost[s_ids] // scale)
+
+
+NO_STEPS = Steps()
+
+
+def step_capacities(quantity: IntArray, count: int) -> IntArray:
+    """Each supply week's quantity cut into ``count`` steps (rows), the remainder first."""
+    base = quantity // count
+    extra = quantity - base * count
+    rows = np.arange(count, dtype=np.int64)[:, None]
+    return (base[None, :] + (rows < extra[None, :])).astype(np.int64)
 
 
 @dataclass
@@ -34,25 +72,28 @@ class FlowResult:
     notes: list[str] = field(default_factory=list)
 
 
-def buckets(graph: EligibilityGraph) -> list[IntArray]:
+def buckets(graph: EligibilityGraph, links: Sequence[tuple[IntArray, int]] = ()) -> list[IntArray]:
     """Arc indices grouped by connected bucket, each in the graph's arc order.
 
-    Buckets are unions of supply nodes that share a delivery, so no path crosses two buckets.
+    Buckets are unions of supply nodes that share a delivery (or, for each ``(keys, count)`` of
+    ``links``, an arc key in ``0..count-1``), so no path or tied rule crosses two buckets.
     Labels (the least supply index of the bucket) spread along the arcs, with each label's own
     label lowered too and chains of labels shortened, until every arc agrees.
     """
     arc_s, arc_d = graph.arc_supply, graph.arc_demand
     if len(arc_s) == 0:
         return []
-    n_supply, n_demand = len(graph.supply), len(graph.demand)
+    n_supply = len(graph.supply)
+    spaces = [(arc_d, len(graph.demand)), *links]
     label = np.arange(n_supply, dtype=np.int64)
     while True:
-        lowest = np.full(n_demand, n_supply, dtype=np.int64)
-        np.minimum.at(lowest, arc_d, label[arc_s])
-        reached = lowest[arc_d]
         new = label.copy()
-        np.minimum.at(new, arc_s, reached)
-        np.minimum.at(new, label[arc_s], reached)
+        for keys, count in spaces:
+            lowest = np.full(count, n_supply, dtype=np.int64)
+            np.minimum.at(lowest, keys, label[arc_s])
+            reached = lowest[keys]
+            np.minimum.at(new, arc_s, reached)
+            np.minimum.at(new, label[arc_s], reached)
         while True:
             jumped = new[new]
             if np.array_equal(jumped, new):
@@ -77,7 +118,13 @@ def _nodes(ends: IntArray, count: int) -> tuple[IntArray, IntArray]:
     return np.flatnonzero(seen), position[ends]
 
 
-def big_m(graph: EligibilityGraph, arc_ids: IntArray, scale: int = 1) -> tuple[int, int]:
+def big_m(
+    graph: EligibilityGraph,
+    arc_ids: IntArray,
+    scale: int = 1,
+    costs: IntArray | None = None,
+    steps: Steps = NO_STEPS,
+) -> tuple[int, int]:
     """(M, a bound on the objective's magnitude) for one bucket, costs divided by ``scale``.
 
     The bound also covers OR-Tools' own check that an arc's cost times twice the number of
@@ -86,8 +133,8 @@ def big_m(graph: EligibilityGraph, arc_ids: IntArray, scale: int = 1) -> tuple[i
     s_ids, _ = _nodes(graph.arc_supply[arc_ids], len(graph.supply))
     n_supply = len(s_ids)
     n_demand = len(_nodes(graph.arc_demand[arc_ids], len(graph.demand))[0])
-    costs = graph.arc_cost[arc_ids]
-    max_cost = -(-(int(costs.max()) if len(costs) else 0) // scale)
+    unit = (graph.arc_cost if costs is None else costs)[arc_ids]
+    max_cost = -(-((int(unit.max()) if len(unit) else 0) + steps.top(s_ids)) // scale)
     m = (2 * min(n_supply, n_demand) + 2) * max_cost + 1
     weights = graph.weight[graph.arc_demand[arc_ids]]
     w_max = int(weights.max()) if len(weights) else 1
@@ -96,10 +143,16 @@ def big_m(graph: EligibilityGraph, arc_ids: IntArray, scale: int = 1) -> tuple[i
 
 
 def solve_bucket(
-    graph: EligibilityGraph, arc_ids: IntArray, m: int, scale: int = 1
+    graph: EligibilityGraph,
+    arc_ids: IntArray,
+    m: int,
+    scale: int = 1,
+    costs: IntArray | None = None,
+    steps: Steps = NO_STEPS,
 ) -> tuple[IntArray, float]:
     """Min-cost flow on one bucket; returns the flow on each of ``arc_ids`` and solver time.
 
+    ``costs``: the unit cost of each arc of the graph (default: its delivered cost).
     ``scale`` > 1 divides unit costs (rounding up) to keep them inside 64 bits.
     """
     arc_s, arc_d = graph.arc_supply[arc_ids], graph.arc_demand[arc_ids]
@@ -113,23 +166,30 @@ def solve_bucket(
     s_nodes = 2 + np.arange(n_s, dtype=np.int64)
     d_nodes = 2 + n_s + np.arange(n_d, dtype=np.int64)
 
-    tails = np.concatenate([np.full(n_s, source), s_nodes[s_local], d_nodes, [source]]).astype(
+    k = steps.levels
+    step_caps = step_capacities(s_cap, k).reshape(-1)
+    levels = np.arange(k, dtype=np.int64)[:, None]
+    step_costs = (levels * steps.node_costs(s_ids, scale)[None, :]).reshape(-1)
+    tails = np.concatenate([np.full(k * n_s, source), s_nodes[s_local], d_nodes, [source]]).astype(
         np.int64
     )
-    heads = np.concatenate([s_nodes, d_nodes[d_local], np.full(n_d, sink), [sink]]).astype(np.int64)
+    heads = np.concatenate(
+        [np.tile(s_nodes, k), d_nodes[d_local], np.full(n_d, sink), [sink]]
+    ).astype(np.int64)
     caps = np.concatenate(
         [
-            s_cap,
+            step_caps,
             np.minimum(graph.supply_quantity[arc_s], graph.demand_quantity[arc_d]),
             d_cap,
             [flow_total],
         ]
     ).astype(np.int64)
-    unit = -(-graph.arc_cost[arc_ids] // scale) - np.int64(m) * graph.weight[arc_d]
-    costs = np.concatenate([np.zeros(n_s, dtype=np.int64), unit, np.zeros(n_d + 1, dtype=np.int64)])
+    base = (graph.arc_cost if costs is None else costs)[arc_ids]
+    unit = -(-base // scale) - np.int64(m) * graph.weight[arc_d]
+    all_costs = np.concatenate([step_costs, unit, np.zeros(n_d + 1, dtype=np.int64)])
 
     smcf = min_cost_flow.SimpleMinCostFlow()
-    handles = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    handles = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, all_costs)
     smcf.set_nodes_supplies(
         np.asarray([source, sink], dtype=np.int64),
         np.asarray([flow_total, -flow_total], dtype=np.int64),
@@ -140,25 +200,42 @@ def solve_bucket(
     if status != smcf.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
     flows = np.asarray(smcf.flows(handles), dtype=np.int64)
-    return flows[n_s : n_s + n_a], elapsed
+    return flows[k * n_s : k * n_s + n_a], elapsed
 
 
-def solve_flow(graph: EligibilityGraph) -> FlowResult:
+def solve_flow(
+    graph: EligibilityGraph, costs: IntArray | None = None, steps: Steps = NO_STEPS
+) -> FlowResult:
     """Solve every bucket to the lexicographic optimum (see the module's docstring)."""
     result = FlowResult(flows=np.zeros(graph.arc_count, dtype=np.int64))
     for arc_ids in buckets(graph):
-        m, bound = big_m(graph, arc_ids)
-        if bound < COST_LIMIT:
-            flows, seconds = solve_bucket(graph, arc_ids, m)
-        else:
-            scale = -(-bound // COST_LIMIT) + 1
-            m, _ = big_m(graph, arc_ids, scale)
-            flows, seconds = solve_bucket(graph, arc_ids, m, scale)
+        flows, seconds, note = solve_flow_bucket(graph, arc_ids, costs, steps)
+        if note:
             result.ok = False
-            result.notes.append(
-                f"a market bucket of {len(arc_ids)} pairs had its costs scaled by 1/{scale} "
-                "to fit 64-bit arithmetic: filled quantity optimal, cost within rounding"
-            )
+            result.notes.append(note)
         result.solver_seconds += seconds
         result.flows[arc_ids] = flows
     return result
+
+
+def solve_flow_bucket(
+    graph: EligibilityGraph,
+    arc_ids: IntArray,
+    costs: IntArray | None = None,
+    steps: Steps = NO_STEPS,
+) -> tuple[IntArray, float, str]:
+    """One bucket to the lexicographic optimum: (flows, solver seconds, a note when the costs
+    had to be scaled down)."""
+    m, bound = big_m(graph, arc_ids, 1, costs, steps)
+    if bound < COST_LIMIT:
+        flows, seconds = solve_bucket(graph, arc_ids, m, 1, costs, steps)
+        return flows, seconds, ""
+    scale = -(-bound // COST_LIMIT) + 1
+    m, _ = big_m(graph, arc_ids, scale, costs, steps)
+    flows, seconds = solve_bucket(graph, arc_ids, m, scale, costs, steps)
+    return (
+        flows,
+        seconds,
+        f"a market bucket of {len(arc_ids)} pairs had its costs scaled by 1/{scale} "
+        "to fit 64-bit arithmetic: filled quantity optimal, cost within rounding",
+    )

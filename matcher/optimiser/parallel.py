@@ -50,23 +50,29 @@ def can_fork() -> bool:
     return "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
 
 
-def plan_chunks(tables: MarketTables, workers: int) -> list[list[int]]:
+def plan_chunks(
+    tables: MarketTables, workers: int, units: Sequence[Sequence[int]] | None = None
+) -> list[list[int]]:
     """Markets packed into chunks, largest work first; each chunk's markets in market order.
 
+    ``units``: markets that must stay in one chunk (default: each market on its own).
     There is always at least one chunk (maybe empty), so the solver runs even on no markets.
     """
-    work = [market_work(tables, m) for m in range(len(tables.markets))]
+    groups = (
+        [list(u) for u in units] if units is not None else [[m] for m in range(len(tables.markets))]
+    )
+    work = [sum(market_work(tables, m) for m in unit) for unit in groups]
     total = sum(work)
     target = max(1, min(CHUNK_MAX_PAIRS, total // max(1, workers * CHUNKS_PER_WORKER)))
     chunks: list[list[int]] = []
     current: list[int] = []
     size = 0
-    for m in sorted(range(len(work)), key=lambda m: (-work[m], m)):
-        if current and size + work[m] > target:
+    for u in sorted(range(len(work)), key=lambda u: (-work[u], u)):
+        if current and size + work[u] > target:
             chunks.append(sorted(current))
             current, size = [], 0
-        current.append(m)
-        size += work[m]
+        current += groups[u]
+        size += work[u]
     if current or not chunks:
         chunks.append(sorted(current))
     return chunks

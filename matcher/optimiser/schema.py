@@ -78,11 +78,15 @@ class ParametersIn(_Strict):
         "progressive", description="Spread demand across groups: progressive or off."
     )
     fairness_weight: float = Field(
-        0.25, description="THB per unit added for each further step of a supply week."
+        0.05,
+        description="Share of a supply's unit price added per unit for each further step of "
+        "its week (0 to 1).",
     )
-    fairness_steps: int = Field(4, description="Steps a supply week's quantity is cut into.")
+    fairness_steps: int = Field(10, description="Steps a supply week's quantity is cut into.")
     continuity_weight: float = Field(
-        0.5, description="THB per unit for a group new to an order that has a supplier (0: off)."
+        0.02,
+        description="Share of the unit price added for a group new to an order that already "
+        "has a supplier (0: off).",
     )
     max_suppliers: int | None = Field(
         None, description="Default most groups per delivery (1: single sourcing; null: any)."

@@ -83,6 +83,14 @@ class Alternative:
     ``certificate_valid_until``, ``crop_scope``, ``food_safety``, ``free_quantity``, ``week``,
     ``min_lot``, ``suppliers``, ``buyers``...); ``value`` is the candidate's, ``limit`` the
     order's or the rule's.
+
+    For the rules of :mod:`matcher.optimiser.explain`: ``certificate_valid_from``,
+    ``certificate_valid_until`` and ``certificate_revoked_on`` give the bound of the certificate
+    nearest to valid (ISO dates; the limit is the delivery date); ``food_safety`` is ``none``
+    or what the group holds instead; for ``insufficient_supply`` the value is the eligible total
+    of all suppliers (the group is the largest), for ``capacity_taken`` what the group had free
+    before this clearing (the limit is the quantity missing); for ``no_supply`` the week is the
+    nearest week with free supply of the crop, not the delivery's.
     """
 
     group_id: str
@@ -152,6 +160,14 @@ class Summary:
     eligible_pairs: int
     wall_seconds: float = 0.0
     solver_seconds: float = 0.0
+    gap: float = 0.0
+    """Relative optimality gap of the priority-weighted filled quantity (integer rules)."""
+    cpsat_buckets: int = 0
+    """Buckets the integer rules sent to CP-SAT (the others kept them with the flow answer)."""
+    fallback_buckets: int = 0
+    """Buckets where CP-SAT found nothing in time and the greedy answer was used."""
+    suppliers_per_order: float = 0.0
+    """Distinct groups per served order (continuity)."""
 
     @property
     def fill_rate(self) -> float:
@@ -178,6 +194,10 @@ class Summary:
             "eligible_pairs": self.eligible_pairs,
             "wall_seconds": round(self.wall_seconds, 4),
             "solver_seconds": round(self.solver_seconds, 4),
+            "gap": round(self.gap, 6),
+            "cpsat_buckets": self.cpsat_buckets,
+            "fallback_buckets": self.fallback_buckets,
+            "suppliers_per_order": round(self.suppliers_per_order, 4),
         }
 
 

@@ -23,7 +23,9 @@ class ServiceContext:
     standards: StandardsRelation
     parameters: Parameters = field(default_factory=Parameters)
     clock: Clock = field(default_factory=SystemClock)
-    solver: str = "flow"
+    solver: str = "auto"
+    """``auto``: CP-SAT when an integer rule (max_suppliers, min_lot, max_buyers_per_week)
+    applies, else the min-cost flow."""
     lead_days: int = 0
     """Deliveries sooner than this many days from now are not opened in a round."""
     parallel: bool = False

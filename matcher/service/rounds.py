@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from matcher.domain.contracts import (
+    RELEASED_STATES,
     BookState,
     Contract,
     ContractDelivery,
+    ContractState,
     MatchingRound,
     RoundStatus,
     UnfilledLine,
@@ -27,7 +29,10 @@ from matcher.optimiser.solve import solve
 from matcher.service import codec, commands, events
 from matcher.service.context import ServiceContext
 from matcher.service.handlers import Result
-from matcher.service.ports import UnitOfWork
+from matcher.service.ports import ContractFilter, UnitOfWork
+
+# Contracts read at once when collecting the groups already under contract.
+_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +83,34 @@ def take_snapshot(
         parameters=ctx.parameters,
         open_demand=open_demand,
         open_supply=open_supply,
+        committed=committed_groups(uow, {o.id for o in orders}),
     )
     return Snapshot(instance, versions)
+
+
+def committed_groups(
+    uow: UnitOfWork, order_ids: set[str]
+) -> dict[tuple[str, date], frozenset[str]]:
+    """Groups under a live (not released) contract per (order, delivery date), for ``order_ids``.
+
+    Every delivery of those orders counts, past ones too: a group that already supplies an
+    order is its supplier for the supplier limit and for continuity.
+    """
+    found: dict[tuple[str, date], set[str]] = defaultdict(set)
+    if not order_ids:
+        return {}
+    for state in sorted(set(ContractState) - RELEASED_STATES):
+        offset = 0
+        while True:
+            page = uow.contracts.list(ContractFilter(state=state, limit=_PAGE, offset=offset))
+            for contract in page:
+                if contract.order_id in order_ids:
+                    for d in contract.deliveries:
+                        found[(contract.order_id, d.day)].add(contract.group_id)
+            if len(page) < _PAGE:
+                break
+            offset += _PAGE
+    return {key: frozenset(groups) for key, groups in found.items()}
 
 
 def contracts_from(
@@ -179,6 +210,7 @@ def apply_round(
                 u.quantity,
                 u.reason.value,
                 u.detail,
+                u.alternative.to_json() if u.alternative is not None else None,
             )
             for u in solution.unfilled
             if u.crop_id not in stale

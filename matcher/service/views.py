@@ -100,7 +100,12 @@ def contracts(uow: UnitOfWork, where: ContractFilter) -> list[Json]:
 
 
 def matching_round(uow: UnitOfWork, round_id: str) -> Json:
-    return codec.dump_round(_found(uow.rounds.get(round_id), "round", round_id))
+    """A round with its unfilled lines, each with its nearest alternative (or null)."""
+    record = _found(uow.rounds.get(round_id), "round", round_id)
+    body = codec.dump_round(record)
+    for line, unfilled in zip(body["unfilled"], record.unfilled, strict=True):
+        line["alternative"] = unfilled.alternative
+    return body
 
 
 def rounds(uow: UnitOfWork, *, limit: int = 50, offset: int = 0) -> list[Json]:

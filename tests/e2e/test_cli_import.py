@@ -66,3 +66,40 @@ def test_a_file_without_the_required_columns_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "missing column(s): group_id, scheme, weeks" in result.output
+
+
+def test_import_stores_the_sourcing_limits_of_groups_and_orders(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/market.db"
+    start = date.today() + timedelta(days=14)
+    groups = write(
+        tmp_path / "groups.csv",
+        "id,name_th,name_en,lat,lon,members,min_lot,max_buyers_per_week\n"
+        "g1,กลุ่มหนึ่ง,Group one,6.98,100.41,14,25,2\n"
+        "g2,กลุ่มสอง,Group two,6.98,100.41,9,,\n"
+        "g3,กลุ่มสาม,Group three,6.98,100.41,9,0,\n",
+    )
+    buyers = write(
+        tmp_path / "buyers.csv",
+        "id,name_th,name_en,kind,lat,lon\nh1,โรงพยาบาล,Hospital,hospital,7.0167,100.4681\n",
+    )
+    orders = write(
+        tmp_path / "orders.csv",
+        "id,buyer_id,crop_id,quantity,deliveries,max_suppliers\n"
+        f"o1,h1,kale,80,{start},1\n"
+        f"o2,h1,kale,80,{start},\n",
+    )
+
+    imported = [
+        runner.invoke(app, ["import", kind, str(path), "--db", db])
+        for kind, path in (("groups", groups), ("buyers", buyers), ("orders", orders))
+    ]
+
+    assert imported[0].exit_code == 1
+    assert "groups: 2 imported, 0 already there, 1 rejected" in imported[0].output
+    assert "line 4: min_lot:" in imported[0].output
+    assert [r.exit_code for r in imported[1:]] == [0, 0], [r.output for r in imported]
+    with SqlUnitOfWork(make_session_factory(make_engine(db))) as uow:
+        limits = [(g.id, g.min_lot, g.max_buyers_per_week) for g in uow.groups.list()]
+        assert limits == [("g1", 25, 2), ("g2", None, None)]
+        suppliers = [(r.order.id, r.order.max_suppliers) for r in uow.orders.list()]
+        assert sorted(suppliers) == [("o1", 1), ("o2", None)]

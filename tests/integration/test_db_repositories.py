@@ -192,6 +192,53 @@ def test_orders_round_trip_with_deliveries_and_schedule(uow_factory: UowFactory)
         assert with_schedule.created_at is None
 
 
+def test_group_lot_and_buyer_limits_round_trip_and_stay_null_when_unset(
+    uow_factory: UowFactory,
+) -> None:
+    limited = replace(group("g1"), min_lot=25, max_buyers_per_week=3)
+    only_lot = replace(group("g2"), min_lot=1_000_000_000)
+    with uow_factory() as uow:
+        uow.groups.add(limited)
+        uow.groups.add(only_lot)
+        uow.groups.add(group("g3"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.groups.get("g1") == limited
+        assert uow.groups.get("g2") == only_lot
+        plain = uow.groups.get("g3")
+        assert plain == group("g3")
+        assert plain is not None and (plain.min_lot, plain.max_buyers_per_week) == (None, None)
+        assert [(g.min_lot, g.max_buyers_per_week) for g in uow.groups.list()] == [
+            (25, 3),
+            (1_000_000_000, None),
+            (None, None),
+        ]
+
+
+def test_an_orders_supplier_limit_round_trips_with_or_without_a_schedule(
+    uow_factory: UowFactory,
+) -> None:
+    schedule = WeeklySchedule(date(2026, 12, 1), date(2026, 12, 31), ("mon",))
+    single = ForwardOrder.on_schedule(
+        id="o2", buyer_id="b1", crop_id="kale", quantity=30, schedule=schedule, max_suppliers=1
+    )
+    shared = OrderRecord(replace(order().order, max_suppliers=3), BookState.OPEN, T0)
+    with uow_factory() as uow:
+        uow.buyers.add(buyer())
+        uow.orders.add(shared)
+        uow.orders.add(OrderRecord(single, BookState.OPEN, None))
+        uow.orders.add(order("o3"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.orders.get("o1") == shared
+        got = uow.orders.get("o2")
+        assert got is not None and got.order == single and got.order.max_suppliers == 1
+        unset = uow.orders.get("o3")
+        assert unset is not None and unset.order.max_suppliers is None
+        listed = uow.orders.list(state=BookState.OPEN)
+        assert [r.order.max_suppliers for r in listed] == [1, 3, None]
+
+
 def test_orders_list_filters_by_state_buyer_and_crop(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         uow.buyers.add(buyer("b1"))
@@ -352,6 +399,76 @@ def test_rounds_round_trip_and_list_newest_first(uow_factory: UowFactory) -> Non
         assert uow.rounds.get("missing") is None
         assert [r.id for r in uow.rounds.list()] == ["r-3", "r-2", "r-1"]
         assert [r.id for r in uow.rounds.list(limit=1, offset=1)] == ["r-2"]
+
+
+ALTERNATIVE = {
+    "group_id": "g2",
+    "supply_id": "s2",
+    "week": WEEK,
+    "rule": "supplier_limit",
+    "measure": "suppliers",
+    "value": 1,
+    "limit": 1,
+}
+
+
+def test_a_rounds_unfilled_lines_keep_their_alternative(uow_factory: UowFactory) -> None:
+    lines = (
+        UnfilledLine(
+            "o1", "b1", "kale", WED, WEEK, 20, "supplier_limit", "one supplier", ALTERNATIVE
+        ),
+        UnfilledLine(
+            "o1",
+            "b1",
+            "kale",
+            WED,
+            WEEK,
+            5,
+            "out_of_range",
+            "too far",
+            {
+                "group_id": "g3",
+                "supply_id": "s3",
+                "week": WEEK,
+                "rule": "out_of_range",
+                "measure": "distance_km",
+                "value": 91.25,
+                "limit": 80.0,
+            },
+        ),
+        UnfilledLine("o1", "b1", "kale", WED, WEEK, 3, "no_supply", "nothing at all"),
+        UnfilledLine(
+            "o1",
+            "b1",
+            "kale",
+            WED,
+            WEEK,
+            2,
+            "certificate_invalid",
+            "expired",
+            {
+                "group_id": "g4",
+                "supply_id": "s4",
+                "week": WEEK,
+                "rule": "certificate_invalid",
+                "measure": "certificate_valid_until",
+                "value": "2026-12-01",
+                "limit": None,
+            },
+        ),
+    )
+    record = replace(matching_round("r-alt", T0), unfilled=lines)
+    with uow_factory() as uow:
+        uow.rounds.add(record)
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.rounds.get("r-alt")
+        assert got == record
+        assert got is not None
+        assert [u.alternative for u in got.unfilled] == [u.alternative for u in lines]
+        assert got.unfilled[2].alternative is None
+        (listed,) = uow.rounds.list()
+        assert listed.unfilled == lines
 
 
 def test_market_versions_start_at_zero_and_bump_by_one(uow_factory: UowFactory) -> None:

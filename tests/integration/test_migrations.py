@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -30,6 +31,7 @@ from matcher.adapters.db.uow import ReadOnlyError, SqlUnitOfWork
 
 APPLICATION_TABLES = {table.name for table in metadata.sorted_tables}
 AT = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
+WEDNESDAY = date(2026, 12, 9)
 
 
 def schema_differences(engine: Engine) -> list[object]:
@@ -71,6 +73,176 @@ def test_downgrade_to_base_removes_every_table_and_upgrade_restores_them(db_url:
             command.downgrade(config, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         assert current_revision(engine) is None
+        upgrade(engine)
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    config = alembic_config()
+    with migration_connection(engine) as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def columns(engine: Engine, table: str) -> set[str]:
+    return {c["name"] for c in inspect(engine).get_columns(table)}
+
+
+RULE_COLUMNS = {
+    "orders": {"max_suppliers"},
+    "groups": {"min_lot", "max_buyers_per_week"},
+    "round_unfilled": {"alternative"},
+}
+
+# The tables as revision 0002 left them (only the columns the test writes).
+GROUPS = sa.table(
+    "groups",
+    *(sa.column(c) for c in ("id", "name_th", "name_en", "kind", "district", "lat", "lon")),
+    sa.column("members"),
+)
+BUYERS = sa.table(
+    "buyers",
+    *(sa.column(c) for c in ("id", "name_th", "name_en", "kind", "district", "lat", "lon")),
+)
+ORDERS = sa.table(
+    "orders",
+    *(sa.column(c) for c in ("id", "buyer_id", "crop_id", "quantity", "min_tier", "state")),
+)
+ORDER_DELIVERIES = sa.table(
+    "order_deliveries", sa.column("order_id"), sa.column("day", sa.Date()), sa.column("quantity")
+)
+ROUNDS = sa.table(
+    "rounds",
+    *(sa.column(c) for c in ("id", "trigger", "status", "solver", "solver_status")),
+    sa.column("started_at", sa.DateTime(timezone=True)),
+    sa.column("finished_at", sa.DateTime(timezone=True)),
+    *(sa.column(c, sa.JSON()) for c in ("summary", "notes", "contract_ids")),
+)
+UNFILLED = sa.table(
+    "round_unfilled",
+    *(sa.column(c) for c in ("round_id", "line", "order_id", "buyer_id", "crop_id", "week")),
+    sa.column("day", sa.Date()),
+    *(sa.column(c) for c in ("quantity", "reason", "detail")),
+)
+
+
+def seed_revision_0002(engine: Engine) -> None:
+    place = {"district": "9011", "lat": 7.0, "lon": 100.4}
+    with engine.begin() as connection:
+        connection.execute(
+            GROUPS.insert().values(
+                id="g1", name_th="ก", name_en="G", kind="cooperative", members=9, **place
+            )
+        )
+        connection.execute(
+            BUYERS.insert().values(id="b1", name_th="ข", name_en="B", kind="hospital", **place)
+        )
+        connection.execute(
+            ORDERS.insert().values(
+                id="o1", buyer_id="b1", crop_id="kale", quantity=40, min_tier="SAFE", state="open"
+            )
+        )
+        connection.execute(
+            ORDER_DELIVERIES.insert().values(order_id="o1", day=WEDNESDAY, quantity=40)
+        )
+        connection.execute(
+            ROUNDS.insert().values(
+                id="r1",
+                trigger="request",
+                status="completed",
+                solver="flow",
+                solver_status="optimal",
+                started_at=AT,
+                finished_at=AT,
+                summary={"filled": 0},
+                notes=[],
+                contract_ids=[],
+            )
+        )
+        connection.execute(
+            UNFILLED.insert().values(
+                round_id="r1",
+                line=0,
+                order_id="o1",
+                buyer_id="b1",
+                crop_id="kale",
+                week="2026-W50",
+                day=WEDNESDAY,
+                quantity=40,
+                reason="no_supply",
+                detail="none",
+            )
+        )
+
+
+def test_0003_adds_the_rule_columns_to_a_0002_database_and_downgrade_removes_them(
+    db_url: str,
+) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0002")
+        assert current_revision(engine) == "0002"
+        for table, added in RULE_COLUMNS.items():
+            assert not added & columns(engine, table)
+        seed_revision_0002(engine)
+
+        upgrade(engine, "0003")
+
+        assert current_revision(engine) == "0003"
+        for table, added in RULE_COLUMNS.items():
+            assert added <= columns(engine, table)
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            group, order, record = uow.groups.get("g1"), uow.orders.get("o1"), uow.rounds.get("r1")
+            assert group is not None and (group.min_lot, group.max_buyers_per_week) == (None, None)
+            assert order is not None and order.order.max_suppliers is None
+            assert record is not None and record.unfilled[0].alternative is None
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE groups SET min_lot = 20, max_buyers_per_week = 2 WHERE id = 'g1'"
+            )
+            connection.exec_driver_sql("UPDATE orders SET max_suppliers = 1 WHERE id = 'o1'")
+
+        downgrade(engine, "0002")
+
+        assert current_revision(engine) == "0002"
+        for table, added in RULE_COLUMNS.items():
+            assert not added & columns(engine, table)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT id, members FROM groups").all() == [("g1", 9)]
+            assert connection.exec_driver_sql("SELECT id, quantity FROM orders").all() == [
+                ("o1", 40)
+            ]
+            deliveries = "SELECT order_id, quantity FROM order_deliveries"
+            assert connection.exec_driver_sql(deliveries).all() == [("o1", 40)]
+            assert connection.exec_driver_sql(
+                "SELECT round_id, line, reason FROM round_unfilled"
+            ).all() == [("r1", 0, "no_supply")]
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_downgrade_of_0003_keeps_constraints_and_foreign_keys(sqlite_url: str) -> None:
+    """On SQLite, dropping a column rebuilds the table: its checks and links must survive."""
+    engine = make_engine(sqlite_url)
+    try:
+        upgrade(engine)
+        downgrade(engine, "0002")
+        with engine.connect() as connection:
+            sql = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'orders'"
+            ).scalar_one()
+            assert "ck_orders_quantity_positive" in sql
+            assert "fk_orders_buyer_id_buyers" in sql
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO orders (id, buyer_id, crop_id, quantity, min_tier, state)"
+                " VALUES ('o1', 'no-such-buyer', 'kale', 5, 'SAFE', 'open')"
+            )
         upgrade(engine)
         assert schema_differences(engine) == []
     finally:

@@ -92,3 +92,72 @@ def test_message_ids_are_stable_for_the_same_content_and_differ_otherwise() -> N
     assert message_id_for("orders", body) == message_id_for("orders", dict(body))
     assert message_id_for("orders", body) != message_id_for("orders", body | {"quantity": 6})
     assert message_id_for("orders", body, "a") != message_id_for("orders", body, "b")
+
+
+def test_an_order_line_may_set_max_suppliers() -> None:
+    row = {
+        "id": "o1",
+        "buyer_id": "hosp-hatyai",
+        "crop_id": "kale",
+        "quantity": "80",
+        "deliveries": "2026-12-07;2026-12-14",
+        "max_suppliers": " 1 ",
+    }
+    body = row_to_body("orders", row)
+    assert body["max_suppliers"] == 1
+    order = to_command("orders", body, "m1").order  # type: ignore[attr-defined]
+    assert order.max_suppliers == 1
+    unset = row_to_body("orders", row | {"max_suppliers": ""})
+    assert "max_suppliers" not in unset
+    assert to_command("orders", unset, "m2").order.max_suppliers is None  # type: ignore[attr-defined]
+
+
+def test_a_group_line_may_set_a_minimum_lot_and_a_weekly_buyer_limit() -> None:
+    row = {
+        "id": "g1",
+        "name_th": "กลุ่มผักควนลัง",
+        "name_en": "Khuan Lang vegetable group",
+        "lat": "6.98",
+        "lon": "100.41",
+        "members": "14",
+        "min_lot": "25",
+        "max_buyers_per_week": "2",
+    }
+    body = row_to_body("groups", row)
+    assert (body["min_lot"], body["max_buyers_per_week"]) == (25, 2)
+    group = to_command("groups", body, "m1").group  # type: ignore[attr-defined]
+    assert (group.min_lot, group.max_buyers_per_week) == (25, 2)
+    bare = row_to_body("groups", row | {"min_lot": "", "max_buyers_per_week": ""})
+    assert "min_lot" not in bare and "max_buyers_per_week" not in bare
+    plain = to_command("groups", bare, "m2").group  # type: ignore[attr-defined]
+    assert (plain.min_lot, plain.max_buyers_per_week) == (None, None)
+
+
+def test_bad_limits_in_a_file_are_reported_per_line_with_their_column(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "id,name_th,name_en,lat,lon,members,min_lot,max_buyers_per_week\n"
+        "g1,ก,G1,6.98,100.41,14,25,2\n"
+        "g2,ข,G2,6.98,100.41,14,a lot,2\n"
+        "g3,ค,G3,6.98,100.41,14,,2.5\n"
+        "g4,ง,G4,6.98,100.41,14,,\n",
+    )
+    lines = list(read_csv("groups", path))
+
+    assert [line.error for line in lines] == [
+        None,
+        "min_lot: 'a lot' is not a whole number",
+        "max_buyers_per_week: '2.5' is not a whole number",
+        None,
+    ]
+    assert lines[0].body is not None and lines[0].body["min_lot"] == 25
+    assert lines[3].body is not None and "min_lot" not in lines[3].body
+    orders = write(
+        tmp_path,
+        "id,buyer_id,crop_id,quantity,deliveries,max_suppliers\n"
+        "o1,b1,kale,80,2026-12-07,1\n"
+        "o2,b1,kale,80,2026-12-07,one\n",
+    )
+    order_lines = list(read_csv("orders", orders))
+    assert order_lines[0].body is not None and order_lines[0].body["max_suppliers"] == 1
+    assert order_lines[1].error == "max_suppliers: 'one' is not a whole number"

@@ -6,7 +6,7 @@ import pytest
 
 from matcher.optimiser.fairness import fairness, gini
 from matcher.optimiser.solve import solve
-from tests.builders import WEEK, InstanceBuilder
+from tests.builders import PLAIN, WEEK, InstanceBuilder
 
 
 def test_gini_is_zero_for_equal_values_and_grows_with_concentration() -> None:
@@ -17,7 +17,7 @@ def test_gini_is_zero_for_equal_values_and_grows_with_concentration() -> None:
 
 
 def test_a_group_left_idle_shows_in_every_metric() -> None:
-    b = InstanceBuilder()
+    b = InstanceBuilder().parameters(**PLAIN)
     b.group("big", members=40).certificate("big", "THAI_GAP")
     b.group("small", members=8, lat=7.5).certificate("small", "THAI_GAP")
     b.supply("s-big", "big", weeks={WEEK: 100}).supply("s-small", "small", weeks={WEEK: 100})

@@ -21,6 +21,7 @@ from tests.builders import (
     DELIVERY,
     HAT_YAI,
     MONDAY,
+    PLAIN,
     SONGKHLA_CITY,
     WEEK,
     InstanceBuilder,
@@ -105,7 +106,7 @@ def tiny_market(seed: int) -> MatchingInstance:
     """At most 3 supply weeks and 3 deliveries of one crop in one week, quantities 1-3, with
     enough valid certificates that groups and kitchens compete."""
     rng = random.Random(seed)
-    b = InstanceBuilder(f"tiny-{seed}")
+    b = InstanceBuilder(f"tiny-{seed}").parameters(**PLAIN)
     if rng.random() < 0.3:
         b.parameters(transport_cost_per_unit_km={"kg": rng.choice([0.0, 0.5, 2.0])})
 
@@ -181,14 +182,18 @@ def test_tiny_markets_have_real_choices_that_greedy_gets_wrong() -> None:
 @pytest.mark.parametrize("seed", range(25))
 def test_flow_matches_the_independent_lp_on_medium_markets(seed: int) -> None:
     rng = random.Random(1000 + seed)
-    instance = random_market(
-        rng,
-        groups=rng.randint(8, 20),
-        buyers=rng.randint(3, 8),
-        orders=rng.randint(8, 25),
-        weeks=3,
-        max_quantity=200,
-    ).instance()
+    instance = (
+        random_market(
+            rng,
+            groups=rng.randint(8, 20),
+            buyers=rng.randint(3, 8),
+            orders=rng.randint(8, 25),
+            weeks=3,
+            max_quantity=200,
+        )
+        .parameters(**PLAIN)
+        .instance()
+    )
     graph = build_graph(instance)
     lp = solve_lp(graph)
     solution, report = solve_and_validate(instance)
@@ -202,20 +207,24 @@ def test_lp_comparison_covers_markets_with_allocations() -> None:
     with_arcs = 0
     for seed in range(25):
         rng = random.Random(1000 + seed)
-        instance = random_market(
-            rng,
-            groups=rng.randint(8, 20),
-            buyers=rng.randint(3, 8),
-            orders=rng.randint(8, 25),
-            weeks=3,
-            max_quantity=200,
-        ).instance()
+        instance = (
+            random_market(
+                rng,
+                groups=rng.randint(8, 20),
+                buyers=rng.randint(3, 8),
+                orders=rng.randint(8, 25),
+                weeks=3,
+                max_quantity=200,
+            )
+            .parameters(**PLAIN)
+            .instance()
+        )
         with_arcs += len(build_graph(instance).arcs) >= 5
     assert with_arcs >= 15
 
 
 def test_hospital_is_served_before_a_hotel_when_supply_is_scarce() -> None:
-    b = InstanceBuilder().group("g1").certificate("g1", "THAI_GAP")
+    b = InstanceBuilder().parameters(**PLAIN).group("g1").certificate("g1", "THAI_GAP")
     # The hotel is nearer and listed first; the hospital still wins.
     b.buyer("hotel", "hotel", HAT_YAI).buyer("hospital", "hospital", SONGKHLA_CITY)
     b.supply("s1", "g1", weeks={WEEK: 70})
@@ -226,7 +235,7 @@ def test_hospital_is_served_before_a_hotel_when_supply_is_scarce() -> None:
 
 
 def test_custom_priority_weights_can_reverse_the_order() -> None:
-    b = InstanceBuilder().group("g1").certificate("g1", "THAI_GAP")
+    b = InstanceBuilder().parameters(**PLAIN).group("g1").certificate("g1", "THAI_GAP")
     b.buyer("hotel", "hotel").buyer("hospital", "hospital")
     b.supply("s1", "g1", weeks={WEEK: 60})
     b.order("o-hotel", "hotel", quantity=60).order("o-hospital", "hospital", quantity=60)
@@ -238,7 +247,7 @@ def test_custom_priority_weights_can_reverse_the_order() -> None:
 def test_hospital_is_routed_to_the_supply_the_school_cannot_use() -> None:
     # The PGS group is nearer the hospital, but only it meets the school's ORGANIC order: the
     # optimiser sends the GAP produce to the hospital and serves both; greedy serves one.
-    b = InstanceBuilder().group("pgs", (7.13, 100.55)).group("gap", HAT_YAI)
+    b = InstanceBuilder().parameters(**PLAIN).group("pgs", (7.13, 100.55)).group("gap", HAT_YAI)
     b.certificate("pgs", "PGS").certificate("gap", "THAI_GAP")
     b.buyer("hospital", "hospital").buyer("school", "school")
     b.supply("s-pgs", "pgs", scheme="PGS", weeks={WEEK: 40})
@@ -258,7 +267,7 @@ def test_hospital_is_routed_to_the_supply_the_school_cannot_use() -> None:
 
 
 def test_nearer_group_wins_at_equal_price() -> None:
-    b = InstanceBuilder().group("near", (7.13, 100.55)).group("far", HAT_YAI)
+    b = InstanceBuilder().parameters(**PLAIN).group("near", (7.13, 100.55)).group("far", HAT_YAI)
     b.certificate("near", "THAI_GAP").certificate("far", "THAI_GAP").buyer("h1")
     b.supply("s-far", "far", ask="30.00", weeks={WEEK: 100})
     b.supply("s-near", "near", ask="30.00", weeks={WEEK: 100})
@@ -268,7 +277,7 @@ def test_nearer_group_wins_at_equal_price() -> None:
 
 
 def test_cheaper_ask_wins_at_equal_distance() -> None:
-    b = InstanceBuilder().group("dear", HAT_YAI).group("cheap", HAT_YAI)
+    b = InstanceBuilder().parameters(**PLAIN).group("dear", HAT_YAI).group("cheap", HAT_YAI)
     b.certificate("dear", "THAI_GAP").certificate("cheap", "THAI_GAP").buyer("h1")
     b.supply("s-dear", "dear", ask="30.01", weeks={WEEK: 100})
     b.supply("s-cheap", "cheap", ask="30.00", weeks={WEEK: 60})
@@ -284,7 +293,12 @@ def test_delivered_cost_weighs_price_against_transport() -> None:
     # At 0.02 THB per kg-km, 1 THB cheaper is worth 50 km more: the far, cheaper group wins
     # when it saves more than its extra transport costs, and loses otherwise.
     def winner(far_ask: str) -> str:
-        b = InstanceBuilder().group("near", (7.13, 100.55)).group("far", HAT_YAI)
+        b = (
+            InstanceBuilder()
+            .parameters(**PLAIN)
+            .group("near", (7.13, 100.55))
+            .group("far", HAT_YAI)
+        )
         b.certificate("near", "THAI_GAP").certificate("far", "THAI_GAP").buyer("h1")
         b.supply("s-near", "near", ask="30.00").supply("s-far", "far", ask=far_ask)
         b.order("o1", "h1", quantity=10)
@@ -299,7 +313,8 @@ def test_delivered_cost_weighs_price_against_transport() -> None:
 def test_scaled_costs_still_fill_the_optimal_quantity_and_say_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    instance = random_market(random.Random(7), groups=12, buyers=5, orders=15, weeks=2).instance()
+    market = random_market(random.Random(7), groups=12, buyers=5, orders=15, weeks=2)
+    instance = market.parameters(**PLAIN).instance()
     exact, exact_report = solve_and_validate(instance)
     assert exact.status.value == "optimal"
     assert exact.summary.filled > 0

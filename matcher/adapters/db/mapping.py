@@ -53,6 +53,8 @@ def group_row(g: FarmerGroup) -> GroupRow:
         lat=g.location.lat,
         lon=g.location.lon,
         members=g.members,
+        min_lot=g.min_lot,
+        max_buyers_per_week=g.max_buyers_per_week,
     )
 
 
@@ -65,6 +67,8 @@ def group_of(row: GroupRow) -> FarmerGroup:
         members=row.members,
         kind=GroupKind(row.kind),
         district=row.district,
+        min_lot=row.min_lot,
+        max_buyers_per_week=row.max_buyers_per_week,
     )
 
 
@@ -178,6 +182,7 @@ def order_row(record: OrderRecord) -> OrderRow:
         max_price=o.max_price,
         max_distance_km=o.max_distance_km,
         schedule=_schedule_json(o.schedule),
+        max_suppliers=o.max_suppliers,
         state=record.state.value,
         created_at=record.created_at,
         deliveries=[OrderDeliveryRow(day=d, quantity=o.quantity) for d in o.deliveries],
@@ -195,6 +200,7 @@ def order_of(row: OrderRow) -> OrderRecord:
         max_price=row.max_price,
         max_distance_km=row.max_distance_km,
         schedule=_schedule_of(row.schedule),
+        max_suppliers=row.max_suppliers,
     )
     return OrderRecord(order, BookState(row.state), row.created_at)
 
@@ -269,6 +275,7 @@ def round_row(r: MatchingRound) -> RoundRow:
                 quantity=u.quantity,
                 reason=u.reason,
                 detail=u.detail,
+                alternative=dict(u.alternative) if u.alternative is not None else None,
             )
             for n, u in enumerate(r.unfilled)
         ],
@@ -288,7 +295,15 @@ def round_of(row: RoundRow) -> MatchingRound:
         contract_ids=tuple(row.contract_ids),
         unfilled=tuple(
             UnfilledLine(
-                u.order_id, u.buyer_id, u.crop_id, u.day, u.week, u.quantity, u.reason, u.detail
+                u.order_id,
+                u.buyer_id,
+                u.crop_id,
+                u.day,
+                u.week,
+                u.quantity,
+                u.reason,
+                u.detail,
+                dict(u.alternative) if u.alternative is not None else None,
             )
             for u in row.unfilled
         ),

@@ -89,6 +89,8 @@ class GroupRow(Base):
     lat: Mapped[float] = mapped_column(Double)
     lon: Mapped[float] = mapped_column(Double)
     members: Mapped[int] = mapped_column(Integer)
+    min_lot: Mapped[int | None] = mapped_column(Integer)
+    max_buyers_per_week: Mapped[int | None] = mapped_column(Integer)
 
 
 class BuyerRow(Base):
@@ -169,6 +171,7 @@ class OrderRow(Base):
     max_distance_km: Mapped[float | None] = mapped_column(Double)
     schedule: Mapped[dict[str, Any] | None] = mapped_column(Json)
     state: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    max_suppliers: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     buyer: Mapped[BuyerRow] = _parent()
@@ -271,6 +274,8 @@ class RoundUnfilledRow(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String)
     detail: Mapped[str] = mapped_column(String)
+    alternative: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    """The nearest candidate and the rule that stopped it (``Alternative.to_json()``)."""
 
 
 class MarketVersionRow(Base):

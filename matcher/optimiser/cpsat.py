@@ -1,0 +1,339 @@
+"""Integer rules with OR-Tools CP-SAT, bucket by bucket, with a time limit and a fallback.
+
+For each bucket (pairs tied by a supply week, a delivery or, under buyer limits, a group's week):
+
+1. the min-cost flow (:mod:`matcher.optimiser.model`) solves the bucket without the integer
+   rules: a relaxation. When its answer keeps the rules it is the lexicographic optimum with
+   them too, and nothing else runs (the common case);
+2. otherwise CP-SAT solves the bucket in two phases, as the flow model does with its weights:
+   (1) maximise priority-weighted filled quantity, (2) keep that and minimise cost plus policy
+   penalties. The rule-keeping greedy answer is the hint; the relaxation bounds phase 1;
+3. when CP-SAT has no solution within the bucket's share of the time limit, the greedy answer
+   is used and a note says so. The better of CP-SAT's and greedy's answers is kept.
+
+The gap reported is phase 1's: (bound − weighted fill) / bound over the buckets CP-SAT solved.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from matcher.optimiser.eligibility import EligibilityGraph, IntArray
+from matcher.optimiser.model import NO_STEPS, FlowResult, Steps, buckets, solve_flow_bucket
+from matcher.optimiser.model import step_capacities as _step_caps
+from matcher.optimiser.rules import NO_LIMIT, RuleView, violations
+
+PHASE_ONE_SHARE = 0.6
+"""Share of a bucket's time that phase 1 (filled quantity) may take; phase 2 gets the rest."""
+MIN_BUCKET_SECONDS = 0.05
+
+
+class Budget:
+    """Seconds shared among pieces of work in proportion to their size, unused time rolling on."""
+
+    def __init__(self, seconds: float, work: int) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.work_left = max(1, work)
+
+    def take(self, work: int) -> float:
+        """The seconds a piece of ``work`` may use now (it then counts as done)."""
+        left = max(0.0, self.deadline - time.monotonic())
+        share = left * min(1.0, work / self.work_left)
+        self.work_left = max(1, self.work_left - work)
+        return max(MIN_BUCKET_SECONDS, share)
+
+
+@dataclass
+class RulesResult(FlowResult):
+    """Flows with how the integer rules were met."""
+
+    cpsat_buckets: int = 0
+    fallback_buckets: int = 0
+    bound: int = 0
+    """Upper bound of the priority-weighted filled quantity of the CP-SAT buckets."""
+    value: int = 0
+    """Priority-weighted filled quantity of the CP-SAT buckets."""
+    cost_gap_notes: list[str] = field(default_factory=list)
+
+
+def solve_rules(
+    graph: EligibilityGraph,
+    view: RuleView,
+    budget: Budget,
+    costs: IntArray | None = None,
+    steps: Steps = NO_STEPS,
+) -> RulesResult:
+    """Every bucket of ``graph`` under the integer rules of ``view`` (see the module)."""
+    result = RulesResult(flows=np.zeros(graph.arc_count, dtype=np.int64))
+    unit_costs = graph.arc_cost if costs is None else costs
+    for arc_ids in buckets(graph, _links(graph, view)):
+        flows, seconds, note = solve_flow_bucket(graph, arc_ids, costs, steps)
+        result.solver_seconds += seconds
+        if note:
+            result.ok = False
+            result.notes.append(note)
+        if not violations(view, graph, arc_ids, flows):
+            result.flows[arc_ids] = flows
+            budget.take(0)
+            continue
+        relaxed = _weighted(graph, arc_ids, flows)
+        greedy = greedy_rule_flows(graph, view, arc_ids)
+        outcome = _cpsat(graph, view, arc_ids, unit_costs, steps, budget.take(len(arc_ids)), greedy)
+        result.solver_seconds += outcome.seconds
+        result.cpsat_buckets += 1
+        chosen = greedy
+        if outcome.flows is not None and _better(graph, arc_ids, unit_costs, outcome.flows, greedy):
+            chosen = outcome.flows
+        if outcome.flows is None:
+            result.fallback_buckets += 1
+            result.notes.append(
+                f"CP-SAT found no solution for a bucket of {len(arc_ids)} pairs within "
+                f"{outcome.limit:.2f} s: the greedy answer (rules kept) is used"
+            )
+        value = _weighted(graph, arc_ids, chosen)
+        bound = min(relaxed, outcome.bound) if outcome.flows is not None else relaxed
+        result.value += value
+        result.bound += max(bound, value)
+        if not outcome.optimal:
+            result.ok = False
+        result.flows[arc_ids] = chosen
+    return result
+
+
+def _links(graph: EligibilityGraph, view: RuleView) -> list[tuple[IntArray, int]]:
+    """Arcs of a group with a buyer limit are tied by (group, week)."""
+    if not view.buyer_allowance:
+        return []
+    n_weeks = max(1, len(view.weeks))
+    keys = view.arc_group * n_weeks + view.arc_week
+    limited = np.fromiter(
+        (
+            (g, w) in view.buyer_allowance
+            for g, w in zip(view.arc_group.tolist(), view.arc_week.tolist(), strict=True)
+        ),
+        np.bool_,
+        graph.arc_count,
+    )
+    base = int(keys.max()) + 1 if len(keys) else 0
+    keys = np.where(limited, keys, base + graph.arc_supply)
+    return [(keys.astype(np.int64), base + len(graph.supply))]
+
+
+def _weighted(graph: EligibilityGraph, arc_ids: IntArray, flows: IntArray) -> int:
+    return int((flows * graph.weight[graph.arc_demand[arc_ids]]).sum())
+
+
+def _better(
+    graph: EligibilityGraph, arc_ids: IntArray, costs: IntArray, a: IntArray, b: IntArray
+) -> bool:
+    """Whether flows ``a`` are at least as good as ``b`` (weighted fill, then cost)."""
+    wa, wb = _weighted(graph, arc_ids, a), _weighted(graph, arc_ids, b)
+    if wa != wb:
+        return wa > wb
+    return int((a * costs[arc_ids]).sum()) <= int((b * costs[arc_ids]).sum())
+
+
+@dataclass
+class _Outcome:
+    flows: IntArray | None
+    optimal: bool
+    bound: int
+    seconds: float
+    limit: float
+
+
+def _workers() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(8, cpus))
+
+
+def _cpsat(
+    graph: EligibilityGraph,
+    view: RuleView,
+    arc_ids: IntArray,
+    costs: IntArray,
+    steps: Steps,
+    seconds: float,
+    hint: IntArray,
+) -> _Outcome:
+    """Two-phase CP-SAT on one bucket, ``hint`` (flows keeping the rules) as a start."""
+    model = cp_model.CpModel()
+    arc_s = graph.arc_supply[arc_ids]
+    arc_d = graph.arc_demand[arc_ids]
+    caps = np.minimum(graph.supply_quantity[arc_s], graph.demand_quantity[arc_d])
+    x = [model.new_int_var(0, int(c), "") for c in caps.tolist()]
+    for var, h in zip(x, hint.tolist(), strict=True):
+        model.add_hint(var, h)
+
+    by_supply: dict[int, list[int]] = defaultdict(list)
+    by_demand: dict[int, list[int]] = defaultdict(list)
+    pairs: dict[tuple[int, int], list[int]] = defaultdict(list)
+    groups = view.arc_group[arc_ids].tolist()
+    for k, (s, d, g) in enumerate(zip(arc_s.tolist(), arc_d.tolist(), groups, strict=True)):
+        by_supply[s].append(k)
+        by_demand[d].append(k)
+        pairs[(d, g)].append(k)
+
+    penalties: list[cp_model.LinearExprT] = []
+    for s, ks in by_supply.items():
+        total = sum(x[k] for k in ks)
+        quantity = int(graph.supply_quantity[s])
+        step_cost = int(steps.node_costs(np.asarray([s], dtype=np.int64))[0])
+        if step_cost and steps.levels > 1:
+            step_caps = _step_caps(np.asarray([quantity], dtype=np.int64), steps.levels)[:, 0]
+            parts = [model.new_int_var(0, int(c), "") for c in step_caps.tolist()]
+            model.add(sum(parts) == total)
+            penalties += [level * step_cost * part for level, part in enumerate(parts)]
+        else:
+            model.add(total <= quantity)
+    for d, ks in by_demand.items():
+        model.add(sum(x[k] for k in ks) <= int(graph.demand_quantity[d]))
+
+    y: dict[tuple[int, int], cp_model.IntVar] = {}
+    hint_used: dict[tuple[int, int], bool] = {}
+    for (d, g), ks in pairs.items():
+        chosen = model.new_bool_var("")
+        total = sum(x[k] for k in ks)
+        model.add(total <= int(graph.demand_quantity[d]) * chosen)
+        lot = int(view.arc_lot[arc_ids[ks[0]]])
+        if lot:
+            model.add(total >= lot * chosen)
+        used = any(hint[k] > 0 for k in ks)
+        model.add_hint(chosen, used)
+        y[(d, g)] = chosen
+        hint_used[(d, g)] = used
+    committed = {
+        (int(arc_d[k]), groups[k]) for k in np.flatnonzero(view.arc_committed[arc_ids]).tolist()
+    }
+    new_by_delivery: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for (d, g), var in y.items():
+        if (d, g) not in committed:
+            new_by_delivery[d].append(var)
+    for d, new in new_by_delivery.items():
+        allowance = int(view.d_allowance[d])
+        if allowance < NO_LIMIT and allowance < len(new):
+            model.add(sum(new) <= allowance)
+    buyers = view.arc_buyer[arc_ids].tolist()
+    weeks = view.arc_week[arc_ids].tolist()
+    served: dict[tuple[int, int], dict[int, cp_model.IntVar]] = defaultdict(dict)
+    for k, (d, g) in enumerate(zip(arc_d.tolist(), groups, strict=True)):
+        key = (g, weeks[k])
+        if key not in view.buyer_allowance or buyers[k] in view.committed_buyers[key]:
+            continue
+        if buyers[k] not in served[key]:
+            z = model.new_bool_var("")
+            served[key][buyers[k]] = z
+        model.add_implication(y[(d, g)], served[key][buyers[k]])
+    for key, by_buyer in served.items():
+        if view.buyer_allowance[key] < len(by_buyer):
+            model.add(sum(by_buyer.values()) <= view.buyer_allowance[key])
+        hinted = {
+            buyers[k]
+            for k in range(len(arc_ids))
+            if (groups[k], weeks[k]) == key and hint[k] > 0 and buyers[k] in by_buyer
+        }
+        for b, z in by_buyer.items():
+            model.add_hint(z, b in hinted)
+
+    weights = graph.weight[arc_d].tolist()
+    filled = sum(w * var for w, var in zip(weights, x, strict=True))
+    model.maximize(filled)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = _workers()
+    solver.parameters.max_time_in_seconds = max(MIN_BUCKET_SECONDS, seconds * PHASE_ONE_SHARE)
+    began = time.monotonic()
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _Outcome(None, False, 0, solver.wall_time, seconds)
+    best = round(solver.objective_value)
+    bound = int(solver.best_objective_bound + 1e-6)
+    first_optimal = status == cp_model.OPTIMAL
+    phase_one = np.asarray([solver.value(v) for v in x], dtype=np.int64)
+    spent = solver.wall_time
+
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    for var, v in zip(x, phase_one.tolist(), strict=True):
+        model.add_hint(var, v)
+    model.add(filled >= best)
+    unit = costs[arc_ids].tolist()
+    model.minimize(sum(c * var for c, var in zip(unit, x, strict=True)) + sum(penalties))
+    left = seconds - (time.monotonic() - began)
+    solver.parameters.max_time_in_seconds = max(MIN_BUCKET_SECONDS, left)
+    status = solver.solve(model)
+    spent += solver.wall_time
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        flows = np.asarray([solver.value(v) for v in x], dtype=np.int64)
+        optimal = first_optimal and status == cp_model.OPTIMAL
+    else:
+        flows, optimal = phase_one, False
+    return _Outcome(flows, optimal, bound if not first_optimal else best, spent, seconds)
+
+
+def greedy_rule_flows(
+    graph: EligibilityGraph, view: RuleView, arc_ids: IntArray | None = None
+) -> IntArray:
+    """The greedy baseline keeping the integer rules: deliveries by priority, then date; each
+    takes the nearest, then cheapest supply whose group the rules still allow, in lots of at
+    least the group's minimum. Returns the flows on ``arc_ids`` (default: every arc)."""
+    ids = np.arange(graph.arc_count, dtype=np.int64) if arc_ids is None else arc_ids
+    flows = np.zeros(len(ids), dtype=np.int64)
+    if len(ids) == 0:
+        return flows
+    demand = graph.demand
+    arc_d = graph.arc_demand[ids]
+    rank_key = sorted(
+        set(arc_d.tolist()), key=lambda d: (-graph.weights[d], demand[d].day, demand[d].order_id)
+    )
+    rank = {d: i for i, d in enumerate(rank_key)}
+    ranks = np.fromiter((rank[d] for d in arc_d.tolist()), np.int64, len(ids))
+    visit = np.lexsort((ids, graph.arc_cost[ids], graph.arc_km[ids], ranks))
+    need = graph.demand_quantity.astype(np.int64).copy()
+    left = graph.supply_quantity.astype(np.int64).copy()
+    supplied: dict[int, set[int]] = defaultdict(set)
+    new_count: dict[int, int] = defaultdict(int)
+    buyers_of: dict[tuple[int, int], set[int]] = defaultdict(set)
+    arc_s = graph.arc_supply[ids].tolist()
+    arc_dl = arc_d.tolist()
+    groups = view.arc_group[ids].tolist()
+    weeks = view.arc_week[ids].tolist()
+    buyers = view.arc_buyer[ids].tolist()
+    lots = view.arc_lot[ids].tolist()
+    committed = view.arc_committed[ids].tolist()
+    for k in visit.tolist():
+        d, s, g = arc_dl[k], arc_s[k], groups[k]
+        take = int(min(need[d], left[s]))
+        if take <= 0:
+            continue
+        fresh = g not in supplied[d]
+        if fresh and not committed[k]:
+            if new_count[d] >= view.d_allowance[d]:
+                continue
+            if take < lots[k]:
+                continue
+        key = (g, weeks[k])
+        new_buyer = (
+            key in view.buyer_allowance
+            and buyers[k] not in view.committed_buyers[key]
+            and buyers[k] not in buyers_of[key]
+        )
+        if new_buyer and len(buyers_of[key]) >= view.buyer_allowance[key]:
+            continue
+        flows[k] += take
+        need[d] -= take
+        left[s] -= take
+        if fresh:
+            supplied[d].add(g)
+            if not committed[k]:
+                new_count[d] += 1
+        if new_buyer:
+            buyers_of[key].add(buyers[k])
+    return flows

@@ -1,0 +1,332 @@
+"""Integer rules: suppliers per delivery, minimum lots, buyers per group and week.
+
+* **supplier limit**: a delivery is served by at most ``max_suppliers`` groups (1: single
+  sourcing), counting the groups already under contract for it (earlier rounds);
+* **minimum lot**: a group delivers either nothing or at least its ``min_lot`` to a delivery
+  (a group already under contract for that delivery may add less);
+* **buyer limit**: a group serves at most ``max_buyers_per_week`` buyers in one week, counting
+  the buyers it already has under contract that week.
+
+Orders and groups set their own limits; the parameters give the defaults. :class:`RuleTables`
+holds them as arrays for the instance, :class:`RuleView` for the arcs of one graph;
+:func:`satisfied` checks flows against them and :func:`explain_rules` names the rule that kept
+free, eligible supply away from an unfilled delivery.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.domain.weeks import iso_week
+from matcher.optimiser.eligibility import EligibilityGraph, IntArray, ReasonCode
+from matcher.optimiser.instance import MatchingInstance
+from matcher.optimiser.markets import MarketTables
+from matcher.optimiser.solution import Alternative, Explanation
+
+NO_LIMIT = 1 << 40
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RuleTables:
+    """The rules of an instance as arrays (indices of :class:`MarketTables`)."""
+
+    o_suppliers: IntArray
+    """Supplier limit per order (``NO_LIMIT``: none)."""
+    g_lot: IntArray
+    """Minimum lot per group (0: none)."""
+    g_buyers: IntArray
+    """Buyer limit per group and week (``NO_LIMIT``: none)."""
+    committed: dict[int, frozenset[int]]
+    """Groups under contract per open delivery (delivery index → group indices)."""
+    committed_orders: dict[int, frozenset[int]]
+    """Groups under contract per order (order index → group indices)."""
+    committed_buyers: dict[tuple[int, str], frozenset[int]]
+    """Buyers under contract per (group index, week)."""
+    active: bool
+    """Whether any limit applies."""
+    by_week: bool
+    """Whether buyer limits tie the markets of a week together."""
+
+    @classmethod
+    def of(cls, instance: MatchingInstance, t: MarketTables) -> RuleTables:
+        p = instance.parameters
+        groups = list(instance.groups.values())
+        o_suppliers = np.fromiter(
+            (_limit(p.suppliers_limit(o)) for o in instance.orders), np.int64, len(instance.orders)
+        )
+        g_lot = np.fromiter((p.lot(g) or 0 for g in groups), np.int64, len(groups))
+        g_buyers = np.fromiter((_limit(p.buyers_limit(g)) for g in groups), np.int64, len(groups))
+        g_pos = {g: i for i, g in enumerate(instance.groups)}
+        o_pos = {o.id: i for i, o in enumerate(instance.orders)}
+        b_pos = {b: i for i, b in enumerate(instance.buyers)}
+        d_pos = {(n.order_id, n.day): i for i, n in enumerate(t.dnodes)}
+        committed: dict[int, set[int]] = defaultdict(set)
+        by_order: dict[int, set[int]] = defaultdict(set)
+        buyers: dict[tuple[int, str], set[int]] = defaultdict(set)
+        for (order_id, day), group_ids in instance.committed.items():
+            o = o_pos.get(order_id)
+            if o is None:
+                continue
+            known = {g_pos[g] for g in group_ids if g in g_pos}
+            by_order[o] |= known
+            d = d_pos.get((order_id, day))
+            if d is not None:
+                committed[d] |= known
+            buyer = b_pos[instance.orders[o].buyer_id]
+            for g in known:
+                buyers[(g, iso_week(day))].add(buyer)
+        active = bool(
+            (o_suppliers < NO_LIMIT).any() or (g_lot > 0).any() or (g_buyers < NO_LIMIT).any()
+        )
+        return cls(
+            o_suppliers=o_suppliers,
+            g_lot=g_lot,
+            g_buyers=g_buyers,
+            committed={d: frozenset(g) for d, g in committed.items()},
+            committed_orders={o: frozenset(g) for o, g in by_order.items()},
+            committed_buyers={k: frozenset(b) for k, b in buyers.items()},
+            active=active,
+            by_week=bool((g_buyers < NO_LIMIT).any()),
+        )
+
+
+def _limit(value: int | None) -> int:
+    return NO_LIMIT if value is None else value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RuleView:
+    """The rules seen from the arcs of one graph (local node indices)."""
+
+    arc_group: IntArray
+    """Instance-wide group index of each arc's supply."""
+    arc_buyer: IntArray
+    arc_week: IntArray
+    """Index of the arc's week in ``weeks``."""
+    arc_lot: IntArray
+    """The lot the arc's group must reach on the delivery (0: none, or already under contract)."""
+    arc_committed: np.ndarray
+    """Whether the arc's group is already under contract for the delivery."""
+    d_allowance: IntArray
+    """New groups each delivery may still take."""
+    d_limit: IntArray
+    d_committed: list[frozenset[int]]
+    """Groups already under contract for each delivery."""
+    weeks: list[str]
+    buyer_allowance: dict[tuple[int, int], int]
+    """New buyers each (group, week index) may still take."""
+    committed_buyers: dict[tuple[int, int], frozenset[int]]
+
+    @classmethod
+    def of(cls, rules: RuleTables, t: MarketTables, graph: EligibilityGraph) -> RuleView:
+        d_ids = graph.demand_ids
+        arc_d_global = d_ids[graph.arc_demand]
+        arc_group = t.a_group[t.s_ann[graph.supply_ids[graph.arc_supply]]]
+        arc_order = t.d_order[arc_d_global]
+        arc_buyer = t.o_buyer[arc_order]
+        market_weeks = [t.markets[m][1] for m in t.d_market[arc_d_global].tolist()]
+        weeks = sorted(set(market_weeks))
+        w_pos = {w: i for i, w in enumerate(weeks)}
+        arc_week = np.fromiter((w_pos[w] for w in market_weeks), np.int64, len(market_weeks))
+        committed_arc = np.fromiter(
+            (
+                g in rules.committed.get(d, ())
+                for d, g in zip(arc_d_global.tolist(), arc_group.tolist(), strict=True)
+            ),
+            np.bool_,
+            len(arc_group),
+        )
+        arc_lot = np.where(committed_arc, 0, rules.g_lot[arc_group])
+        limits = rules.o_suppliers[t.d_order[d_ids]]
+        held_by = [rules.committed.get(d, frozenset()) for d in d_ids.tolist()]
+        counts = np.fromiter((len(h) for h in held_by), np.int64, len(d_ids))
+        allowance: dict[tuple[int, int], int] = {}
+        held: dict[tuple[int, int], frozenset[int]] = {}
+        for g, w in set(zip(arc_group.tolist(), arc_week.tolist(), strict=True)):
+            limit = int(rules.g_buyers[g])
+            if limit >= NO_LIMIT:
+                continue
+            have = rules.committed_buyers.get((g, weeks[w]), frozenset())
+            held[(g, w)] = have
+            allowance[(g, w)] = max(0, limit - len(have))
+        return cls(
+            arc_group=arc_group,
+            arc_buyer=arc_buyer,
+            arc_week=arc_week,
+            arc_lot=arc_lot,
+            arc_committed=committed_arc,
+            d_allowance=np.maximum(0, limits - counts),
+            d_limit=limits,
+            d_committed=held_by,
+            weeks=weeks,
+            buyer_allowance=allowance,
+            committed_buyers=held,
+        )
+
+
+def violations(
+    view: RuleView, graph: EligibilityGraph, arc_ids: IntArray, flows: IntArray
+) -> list[str]:
+    """The rules ``flows`` (on ``arc_ids``) break; empty when they hold."""
+    used = flows > 0
+    problems: list[str] = []
+    d = graph.arc_demand[arc_ids][used]
+    g = view.arc_group[arc_ids][used]
+    pairs: dict[tuple[int, int], int] = defaultdict(int)
+    for di, gi, q in zip(d.tolist(), g.tolist(), flows[used].tolist(), strict=True):
+        pairs[(di, gi)] += q
+    lots = {
+        (int(di), int(gi)): int(lot)
+        for di, gi, lot in zip(
+            graph.arc_demand[arc_ids].tolist(),
+            view.arc_group[arc_ids].tolist(),
+            view.arc_lot[arc_ids].tolist(),
+            strict=True,
+        )
+    }
+    new_groups: dict[int, int] = defaultdict(int)
+    committed = {
+        (int(di), int(gi))
+        for di, gi, c in zip(
+            graph.arc_demand[arc_ids].tolist(),
+            view.arc_group[arc_ids].tolist(),
+            view.arc_committed[arc_ids].tolist(),
+            strict=True,
+        )
+        if c
+    }
+    for (di, gi), q in pairs.items():
+        if q < lots[(di, gi)]:
+            problems.append(f"delivery {di}: group {gi} delivers {q} < lot {lots[(di, gi)]}")
+        if (di, gi) not in committed:
+            new_groups[di] += 1
+    for di, n in new_groups.items():
+        if n > view.d_allowance[di]:
+            problems.append(f"delivery {di}: {n} new suppliers > {view.d_allowance[di]} allowed")
+    buyers: dict[tuple[int, int], set[int]] = defaultdict(set)
+    weeks = view.arc_week[arc_ids][used]
+    for gi, wi, bi in zip(
+        g.tolist(), weeks.tolist(), view.arc_buyer[arc_ids][used].tolist(), strict=True
+    ):
+        if (gi, wi) in view.buyer_allowance and bi not in view.committed_buyers[(gi, wi)]:
+            buyers[(gi, wi)].add(bi)
+    for key, found in buyers.items():
+        if len(found) > view.buyer_allowance[key]:
+            problems.append(
+                f"group {key[0]} week {view.weeks[key[1]]}: {len(found)} new buyers > "
+                f"{view.buyer_allowance[key]} allowed"
+            )
+    return problems
+
+
+def explain_rules(
+    view: RuleView,
+    graph: EligibilityGraph,
+    flows: IntArray,
+    t: MarketTables,
+    instance: MatchingInstance,
+    deliveries: IntArray,
+) -> dict[int, Explanation]:
+    """For unfilled local ``deliveries`` that still had free eligible supply after the solve,
+    the integer rule that kept it away (deliveries whose cause is not a rule are left out)."""
+    out: dict[int, Explanation] = {}
+    if len(deliveries) == 0 or graph.arc_count == 0:
+        return out
+    used_supply = np.zeros(len(graph.supply), dtype=np.int64)
+    np.add.at(used_supply, graph.arc_supply, flows)
+    free = graph.supply_quantity - used_supply
+    filled = np.zeros(len(graph.demand), dtype=np.int64)
+    np.add.at(filled, graph.arc_demand, flows)
+    order_of_arc = np.argsort(graph.arc_demand, kind="stable")
+    starts = np.searchsorted(graph.arc_demand[order_of_arc], np.arange(len(graph.demand) + 1))
+    group_ids = list(instance.groups)
+    served: dict[tuple[int, int], set[int]] = defaultdict(set)
+    active = np.flatnonzero(flows > 0)
+    for k in active.tolist():
+        key = (int(view.arc_group[k]), int(view.arc_week[k]))
+        if key in view.buyer_allowance:
+            served[key].add(int(view.arc_buyer[k]))
+    for d in deliveries.tolist():
+        arcs = order_of_arc[starts[d] : starts[d + 1]]
+        open_arcs = arcs[free[graph.arc_supply[arcs]] > 0]
+        if len(open_arcs) == 0:
+            continue
+        missing = int(graph.demand_quantity[d] - filled[d])
+        node = graph.demand[d]
+        order = instance.orders[int(t.d_order[graph.demand_ids[d]])]
+        crop = instance.crops[order.crop_id]
+        label = f"{crop.name_en} ({crop.name_th})"
+        unit = crop.unit.value
+        suppliers = {int(view.arc_group[k]) for k in arcs.tolist() if flows[k] > 0}
+        suppliers |= view.d_committed[d]
+        by_km = open_arcs[np.argsort(graph.arc_km[open_arcs], kind="stable")]
+        others = [k for k in by_km.tolist() if int(view.arc_group[k]) not in suppliers]
+        limit = int(view.d_limit[d])
+        if others and len(suppliers) >= limit:
+            k = others[0]
+            g = group_ids[int(view.arc_group[k])]
+            names = ", ".join(sorted(group_ids[s] for s in suppliers))
+            out[d] = Explanation(
+                ReasonCode.SUPPLIER_LIMIT,
+                f"the order allows {limit} supplier{'s' if limit != 1 else ''} per delivery "
+                f"and has {names}; nearest other: group {g} with {int(free[graph.arc_supply[k]])} "
+                f"{unit} of {label} free in week {node.week} at {float(graph.arc_km[k]):g} km",
+                _alternative(
+                    graph, k, g, ReasonCode.SUPPLIER_LIMIT, "suppliers", len(suppliers), limit
+                ),
+            )
+            continue
+        lotted = [
+            k
+            for k in by_km.tolist()
+            if view.arc_lot[k] > min(missing, int(free[graph.arc_supply[k]]))
+        ]
+        if lotted:
+            k = lotted[0]
+            g = group_ids[int(view.arc_group[k])]
+            lot = int(view.arc_lot[k])
+            room = min(missing, int(free[graph.arc_supply[k]]))
+            out[d] = Explanation(
+                ReasonCode.BELOW_MIN_LOT,
+                f"{missing} {unit} of {label} still missing in week {node.week}; nearest free "
+                f"supply: group {g} at {float(graph.arc_km[k]):g} km delivers lots of at least "
+                f"{lot} {unit}",
+                _alternative(graph, k, g, ReasonCode.BELOW_MIN_LOT, "min_lot", lot, room),
+            )
+            continue
+        for k in by_km.tolist():
+            key = (int(view.arc_group[k]), int(view.arc_week[k]))
+            if key not in view.buyer_allowance:
+                continue
+            buyer = int(view.arc_buyer[k])
+            if buyer in served[key] or buyer in view.committed_buyers[key]:
+                continue
+            have = len(served[key]) + len(view.committed_buyers[key])
+            cap = have - len(served[key]) + view.buyer_allowance[key]
+            if len(served[key]) >= view.buyer_allowance[key]:
+                g = group_ids[key[0]]
+                out[d] = Explanation(
+                    ReasonCode.BUYER_LIMIT,
+                    f"nearest free {label} in week {node.week}: group {g} at "
+                    f"{float(graph.arc_km[k]):g} km already serves {have} buyers that week, "
+                    f"its limit",
+                    _alternative(graph, k, g, ReasonCode.BUYER_LIMIT, "buyers", have, cap),
+                )
+                break
+    return out
+
+
+def _alternative(
+    graph: EligibilityGraph,
+    k: int,
+    group_id: str,
+    rule: ReasonCode,
+    measure: str,
+    value: int,
+    limit: int,
+) -> Alternative:
+    s = graph.supply[int(graph.arc_supply[k])]
+    return Alternative(group_id, s.supply_id, s.week, rule, measure, value, limit)
