@@ -47,7 +47,13 @@ def _write(text: str, output: Path | None) -> None:
 @app.command()
 def solve(
     instance: Annotated[Path, typer.Argument(help="Matching instance (JSON).")],
-    solver: Annotated[str, typer.Option(help="flow (optimal) or greedy (baseline).")] = "flow",
+    solver: Annotated[
+        str,
+        typer.Option(
+            help="auto (CP-SAT when an integer rule applies, else the flow model), flow, "
+            "cpsat or greedy (the baseline)."
+        ),
+    ] = "auto",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
     check: Annotated[bool, typer.Option(help="Run the independent validator too.")] = True,
 ) -> None:
@@ -72,11 +78,14 @@ def solve(
     if solution.status.value == "error":
         raise _fail(f"solver failed: {solution.message}", code=1)
     s = solution.summary
+    gap = f", gap {100 * s.gap:.2f} %" if s.cpsat_buckets else ""
     typer.echo(
-        f"{solution.status.value}: filled {s.filled:,} of {s.demand:,} "
-        f"({100 * s.fill_rate:.1f} %) in {s.wall_seconds:.2f} s",
+        f"{solution.status.value} ({solution.solver}{gap}): filled {s.filled:,} of "
+        f"{s.demand:,} ({100 * s.fill_rate:.1f} %) in {s.wall_seconds:.2f} s",
         err=True,
     )
+    for note in solution.notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 @app.command()

@@ -130,12 +130,16 @@ class Parameters:
         object.__setattr__(self, "pricing_policy", PricingPolicy(self.pricing_policy))
         require(0 <= self.fairness_weight <= 1, "fairness_weight", "must be from 0 to 1")
         require(2 <= self.fairness_steps <= 20, "fairness_steps", "must be from 2 to 20")
-        require(0 <= self.continuity_weight <= 1000, "continuity_weight", "must be from 0 to 1000")
+        require(0 <= self.continuity_weight <= 1, "continuity_weight", "must be from 0 to 1")
         for name in ("max_suppliers", "min_lot", "max_buyers_per_week"):
             value = getattr(self, name)
             if value is not None:
                 require(isinstance(value, int) and value >= 1, name, "must be a whole number >= 1")
-        require(0 < self.time_limit_seconds <= 3600, "time_limit_seconds", "must be from 0 to 3600")
+        require(
+            0 < self.time_limit_seconds <= 3600,
+            "time_limit_seconds",
+            "must be above 0 and at most 3600",
+        )
 
     def suppliers_limit(self, order: ForwardOrder) -> int | None:
         return order.max_suppliers if order.max_suppliers is not None else self.max_suppliers
