@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -464,3 +465,69 @@ def random_market(
             if rng.random() < 0.1:
                 b.road(f"g{g}", f"b{i}", round(rng.uniform(3.0, 90.0), 2))
     return b
+
+
+# Integer rules ----------------------------------------------------------------------------
+
+
+def with_committed(
+    instance: MatchingInstance, committed: dict[tuple[str, date], set[str]]
+) -> MatchingInstance:
+    """``instance`` with groups already under contract per (order id, delivery date)."""
+    return replace(instance, committed={k: frozenset(v) for k, v in committed.items()})
+
+
+def without_rules(instance: MatchingInstance) -> MatchingInstance:
+    """``instance`` without integer rules and contracts: the pairs it allows are the same, and
+    the validator accepts a single unit of any of them (a lot or a limit may refuse it)."""
+    return replace(
+        instance,
+        parameters=replace(
+            instance.parameters, max_suppliers=None, min_lot=None, max_buyers_per_week=None
+        ),
+        orders=tuple(replace(o, max_suppliers=None) for o in instance.orders),
+        groups={
+            k: replace(g, min_lot=None, max_buyers_per_week=None)
+            for k, g in instance.groups.items()
+        },
+        committed={},
+    )
+
+
+def random_rules(
+    b: InstanceBuilder, rng: random.Random, *, max_quantity: int = 100, share: float = 0.35
+) -> InstanceBuilder:
+    """Random integer rules on the built market: defaults in the parameters, and a ``share`` of
+    the orders and groups with a supplier limit, a minimum lot or a buyer limit of their own
+    (lots from 1 to ``max_quantity``, limits mostly 1 or 2)."""
+    top = max(1, max_quantity)
+    if rng.random() < share:
+        b.parameters(max_suppliers=rng.choice([1, 1, 2, 3]))
+    if rng.random() < share:
+        b.parameters(min_lot=rng.randint(1, top))
+    if rng.random() < share:
+        b.parameters(max_buyers_per_week=rng.choice([1, 1, 2]))
+    for order in b.doc["orders"]:
+        if rng.random() < share:
+            order["max_suppliers"] = rng.choice([1, 1, 2, 3])
+    for group in b.doc["groups"]:
+        if rng.random() < share:
+            group["min_lot"] = rng.randint(1, top)
+        if rng.random() < share:
+            group["max_buyers_per_week"] = rng.choice([1, 1, 2])
+    return b
+
+
+def random_committed(
+    instance: MatchingInstance, rng: random.Random, share: float = 0.3
+) -> MatchingInstance:
+    """``instance`` with one or two random groups under contract for a ``share`` of its
+    deliveries (as if an earlier round had matched them)."""
+    groups = sorted(instance.groups)
+    committed: dict[tuple[str, date], set[str]] = {}
+    for order in instance.orders:
+        for day in order.deliveries:
+            if groups and rng.random() < share:
+                k = rng.randint(1, min(len(groups), 2))
+                committed[(order.id, day)] = set(rng.sample(groups, k=k))
+    return with_committed(instance, committed)

@@ -134,7 +134,8 @@ class Parameters:
         for name in ("max_suppliers", "min_lot", "max_buyers_per_week"):
             value = getattr(self, name)
             if value is not None:
-                require(isinstance(value, int) and value >= 1, name, "must be a whole number >= 1")
+                whole = isinstance(value, int) and not isinstance(value, bool)
+                require(whole and value >= 1, name, "must be a whole number >= 1")
         require(
             0 < self.time_limit_seconds <= 3600,
             "time_limit_seconds",

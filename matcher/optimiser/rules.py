@@ -302,11 +302,13 @@ def explain_rules(
             if key not in view.buyer_allowance:
                 continue
             buyer = int(view.arc_buyer[k])
-            if buyer in served[key] or buyer in view.committed_buyers[key]:
+            held = view.committed_buyers[key]
+            if buyer in served[key] or buyer in held:
                 continue
-            have = len(served[key]) + len(view.committed_buyers[key])
-            cap = have - len(served[key]) + view.buyer_allowance[key]
-            if len(served[key]) >= view.buyer_allowance[key]:
+            new_buyers = served[key] - held
+            have = len(new_buyers) + len(held)
+            cap = len(held) + view.buyer_allowance[key]
+            if len(new_buyers) >= view.buyer_allowance[key]:
                 g = group_ids[key[0]]
                 out[d] = Explanation(
                     ReasonCode.BUYER_LIMIT,

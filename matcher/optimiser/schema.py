@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from pydantic import ValidationError as PydanticError
 
 from matcher.domain.errors import DomainError, InvalidValue
@@ -88,13 +88,13 @@ class ParametersIn(_Strict):
         description="Share of the unit price added for a group new to an order that already "
         "has a supplier (0: off).",
     )
-    max_suppliers: int | None = Field(
+    max_suppliers: StrictInt | None = Field(
         None, description="Default most groups per delivery (1: single sourcing; null: any)."
     )
-    min_lot: int | None = Field(
+    min_lot: StrictInt | None = Field(
         None, description="Default smallest quantity a group delivers to one delivery."
     )
-    max_buyers_per_week: int | None = Field(
+    max_buyers_per_week: StrictInt | None = Field(
         None, description="Default most buyers a group serves in one week."
     )
     time_limit_seconds: float = Field(
@@ -121,10 +121,10 @@ class GroupIn(_Strict):
     members: int
     kind: str = "community_enterprise"
     district: str = ""
-    min_lot: int | None = Field(
+    min_lot: StrictInt | None = Field(
         None, description="Smallest quantity delivered to one delivery (null: any)."
     )
-    max_buyers_per_week: int | None = Field(
+    max_buyers_per_week: StrictInt | None = Field(
         None, description="Most buyers served in one week (null: no limit)."
     )
 
@@ -177,7 +177,7 @@ class OrderIn(_Strict):
     min_tier: str = "SAFE"
     max_price: Price | None = Field(None, description="THB per unit, delivered price cap.")
     max_distance_km: float | None = None
-    max_suppliers: int | None = Field(
+    max_suppliers: StrictInt | None = Field(
         None, description="Most groups sharing one delivery (1: single sourcing; null: any)."
     )
 

@@ -2,6 +2,10 @@
 
 It shares no code with eligibility or the model: certificate, distance and price rules are
 re-stated here from the domain values, so a bug in one shows up as a disagreement with the other.
+So are the integer rules (see :mod:`matcher.optimiser.rules` for the solver's version): at most
+``max_suppliers`` groups per delivery, a group's minimum lot per delivery and at most
+``max_buyers_per_week`` buyers per group and ISO week, the groups under contract from earlier
+rounds (``MatchingInstance.committed``) counting towards both limits and exempt from the lot.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ def validate(instance: MatchingInstance, solution: Solution) -> ValidationReport
                     f"order {order.id} {day}: delivered {got} + unfilled "
                     f"{unfilled.get((order.id, day), 0)} != open {wanted}"
                 )
+    problems += _integer_rule_breaks(instance, solution.allocations, orders, supplies)
     s = solution.summary
     if (s.filled, s.weighted_filled, s.delivered_cost) != (filled, weighted, cost):
         problems.append(
@@ -108,6 +113,11 @@ def _rule_breaks(
     crop = instance.crops[order.crop_id]
     if a.quantity <= 0:
         out.append("quantity must be above 0")
+    if (a.group_id, a.buyer_id) != (supply.group_id, order.buyer_id):
+        out.append(
+            f"group {a.group_id} / buyer {a.buyer_id} named, the supply's group and the order's "
+            f"buyer are {supply.group_id} / {order.buyer_id}"
+        )
     if supply.crop_id != order.crop_id:
         out.append(f"crop {supply.crop_id} supplied for an order of {order.crop_id}")
     if a.day not in order.deliveries:
@@ -168,6 +178,69 @@ def _rule_breaks(
     expected = price * COST_UNITS_PER_SATANG + round(rate * km * 100 * COST_UNITS_PER_SATANG)
     if a.unit_cost != expected:
         out.append(f"unit cost {a.unit_cost}, recomputed {expected}")
+    return out
+
+
+def _integer_rule_breaks(
+    instance: MatchingInstance,
+    allocations: tuple[Allocation, ...],
+    orders: dict[str, ForwardOrder],
+    supplies: dict[str, SupplyAnnouncement],
+) -> list[str]:
+    """Supplier limits, minimum lots and buyer limits, re-stated from the domain values.
+
+    What is under contract already may break a limit (the limit came later): only a solution
+    that adds a group or a buyer beyond it breaks it.
+    """
+    p = instance.parameters
+    delivered: dict[tuple[str, date, str], int] = defaultdict(int)
+    served: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for a in allocations:
+        order, supply = orders.get(a.order_id), supplies.get(a.supply_id)
+        if order is None or supply is None:
+            continue  # reported as unknown above
+        delivered[(order.id, a.day, supply.group_id)] += a.quantity
+        served[(supply.group_id, iso_week(a.day))].add(order.buyer_id)
+    suppliers: dict[tuple[str, date], set[str]] = defaultdict(set)
+    for order_id, day, group_id in delivered:
+        suppliers[(order_id, day)].add(group_id)
+    out: list[str] = []
+    for (order_id, day), groups in sorted(suppliers.items()):
+        order = orders[order_id]
+        limit = order.max_suppliers if order.max_suppliers is not None else p.max_suppliers
+        held = instance.committed.get((order_id, day), frozenset())
+        new = groups - held
+        if limit is not None and new and len(new | held) > limit:
+            under = f" + {', '.join(sorted(held))} under contract" if held else ""
+            out.append(
+                f"order {order_id} {day}: {len(new | held)} suppliers ({', '.join(sorted(new))}"
+                f"{under}) > max_suppliers {limit}"
+            )
+    for (order_id, day, group_id), qty in sorted(delivered.items()):
+        group = instance.groups[group_id]
+        lot = group.min_lot if group.min_lot is not None else p.min_lot
+        held = instance.committed.get((order_id, day), frozenset())
+        if lot is not None and qty < lot and group_id not in held:
+            out.append(f"order {order_id} {day}: group {group_id} delivers {qty} < min_lot {lot}")
+    had: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for (order_id, day), held in instance.committed.items():
+        order = orders.get(order_id)
+        if order is not None:
+            for group_id in held:
+                had[(group_id, iso_week(day))].add(order.buyer_id)
+    for (group_id, week), buyers in sorted(served.items()):
+        group = instance.groups[group_id]
+        limit = group.max_buyers_per_week
+        if limit is None:
+            limit = p.max_buyers_per_week
+        before = had.get((group_id, week), set())
+        new = buyers - before
+        if limit is not None and new and len(new | before) > limit:
+            under = f" + {', '.join(sorted(before))} under contract" if before else ""
+            out.append(
+                f"group {group_id} week {week}: {len(new | before)} buyers "
+                f"({', '.join(sorted(new))}{under}) > max_buyers_per_week {limit}"
+            )
     return out
 
 

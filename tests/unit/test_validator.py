@@ -175,3 +175,23 @@ def test_dropped_allocation_is_caught(instance: MatchingInstance) -> None:
     found = validate(instance, tampered).violations
     assert any("unfilled" in v for v in found)
     assert any(v.startswith("summary says") for v in found)
+
+
+def test_allocation_naming_another_group_or_buyer_is_caught(instance: MatchingInstance) -> None:
+    good = allocation_for(instance, "s-gap", "o-hospital", DELIVERY, 50)
+    for tampered in (replace(good, group_id="g-pgs"), replace(good, buyer_id="school")):
+        found = violations(instance, [tampered])
+        assert len(found) == 1
+        assert "the supply's group and the order's buyer are g-gap / hospital" in found[0]
+
+
+def test_integer_rules_count_the_supply_s_group_not_the_group_named() -> None:
+    # The allocations name one group twice; the supplies belong to two: single sourcing broken.
+    b = InstanceBuilder().parameters(max_suppliers=1).buyer("h1").order("o1", "h1")
+    for g in ("g1", "g2"):
+        b.group(g).certificate(g, "THAI_GAP").supply(f"s-{g}", g, weeks={WEEK: 30})
+    instance = b.instance()
+    one = allocation_for(instance, "s-g1", "o1", DELIVERY, 25)
+    two = replace(allocation_for(instance, "s-g2", "o1", DELIVERY, 25), group_id="g1")
+    found = violations(instance, [one, two])
+    assert f"order o1 {DELIVERY}: 2 suppliers (g1, g2) > max_suppliers 1" in found
