@@ -1,6 +1,12 @@
-"""``foodmatch bench``: optimiser against the greedy baseline and the raw solver, with figures.
+"""``foodmatch bench``: the optimiser against the greedy baseline, the plain model (policies off)
+and an independent LP (GLOP), with figures.
 
-Each scenario runs in a fresh process so that its peak memory (max RSS) is its own.
+Each scenario runs in a fresh process so that its peak memory (max RSS) is its own. In it the
+instance is solved three times: by default (``solve``: the flow model, or CP-SAT under integer
+rules, with the fairness and continuity policies), as the plain model (the same parameters
+without the policies: delivered cost alone) and by the greedy baseline. Then come the checks:
+the fairness metrics (the eligible groups are found market by market, so they are cheap at any
+scale) and the LP, market by market.
 """
 
 from __future__ import annotations
@@ -8,42 +14,127 @@ from __future__ import annotations
 import multiprocessing as mp
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from queue import Empty
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from matcher.optimiser.instance import MatchingInstance
+    from matcher.optimiser.solution import Solution
 
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     kind: str
+    """``songkhla`` (the demo market) or ``scaled`` (synthetic, of the given size)."""
     order_weeks: int = 0
     groups: int = 0
     weeks: int = 12
+    max_suppliers: int | None = None
+    min_lot: int | None = None
+    max_buyers_per_week: int | None = None
+    time_limit_seconds: float | None = None
+    """CP-SAT's time limit per clearing (``None``: the parameters' default)."""
+
+    @property
+    def rules(self) -> str:
+        """The integer rules set by the scenario, in words."""
+        parts = []
+        if self.max_suppliers is not None:
+            parts.append(
+                "single sourcing"
+                if self.max_suppliers == 1
+                else f"suppliers ≤ {self.max_suppliers}"
+            )
+        if self.min_lot is not None:
+            parts.append(f"lot ≥ {self.min_lot}")
+        if self.max_buyers_per_week is not None:
+            parts.append(f"buyers/week ≤ {self.max_buyers_per_week}")
+        return ", ".join(parts) or "none"
+
+    def apply(self, instance: MatchingInstance) -> MatchingInstance:
+        """``instance`` with the scenario's integer rules and time limit."""
+        changes: dict[str, Any] = {
+            name: value
+            for name in ("max_suppliers", "min_lot", "max_buyers_per_week", "time_limit_seconds")
+            if (value := getattr(self, name)) is not None
+        }
+        if not changes:
+            return instance
+        return replace(instance, parameters=replace(instance.parameters, **changes))
 
 
-SCENARIOS_QUICK = (
-    Scenario("songkhla 12 weeks", "songkhla"),
-    Scenario("scaled 1k × 200", "scaled", 1_000, 200),
-)
-SCENARIOS_FULL = (*SCENARIOS_QUICK, Scenario("scaled 10k × 2k", "scaled", 10_000, 2_000))
+SONGKHLA = Scenario("songkhla 12 weeks", "songkhla")
+SCALED_1K = Scenario("scaled 1k × 200", "scaled", 1_000, 200)
+SCALED_10K = Scenario("scaled 10k × 2k", "scaled", 10_000, 2_000)
 SCENARIO_LARGE = Scenario("scaled 100k × 5k", "scaled", 100_000, 5_000)
-FAIRNESS_MAX_PAIRS = 2_000_000
-"""Fairness figures need the eligible groups, read off the whole graph: skipped above this."""
-LP_MAX_PAIRS = 400_000
-"""The independent LP is skipped above this many eligible pairs (it is for checking, not speed)."""
+SCENARIOS_RULES = (
+    Scenario("songkhla single-sourcing", "songkhla", max_suppliers=1),
+    Scenario(
+        "500 × 100 single-sourcing", "scaled", 500, 100, max_suppliers=1, time_limit_seconds=10.0
+    ),
+    Scenario(
+        "500 × 100 integer rules",
+        "scaled",
+        500,
+        100,
+        max_suppliers=2,
+        min_lot=20,
+        max_buyers_per_week=4,
+    ),
+)
+SCENARIOS_QUICK = (SONGKHLA, SCALED_1K, *SCENARIOS_RULES)
+SCENARIOS_FULL = (SONGKHLA, SCALED_1K, SCALED_10K, *SCENARIOS_RULES)
+
+SOLVES = ("ours", "plain", "greedy")
+"""The three answers of a scenario: default parameters, the plain model, the greedy baseline."""
+
+
+def scenarios(*, quick: bool = False, large: bool = False) -> list[Scenario]:
+    chosen = list(SCENARIOS_QUICK if quick else SCENARIOS_FULL)
+    if large:
+        chosen.insert(chosen.index(SCENARIOS_RULES[0]), SCENARIO_LARGE)
+    return chosen
+
+
+def _mb(usage: int) -> float:
+    return usage / 1024  # ru_maxrss is in KiB on Linux
+
+
+def eligible_groups(instance: MatchingInstance) -> set[str]:
+    """Groups with at least one allowed (supply week, delivery) pair, market by market."""
+    import numpy as np
+
+    from matcher.optimiser.eligibility import Context
+
+    tables = Context(instance).tables
+    used = np.zeros(len(tables.snodes), dtype=np.bool_)
+    for m in range(len(tables.markets)):
+        used[tables.market_arcs(m)[0]] = True
+    ids = list(instance.groups)
+    groups = np.unique(tables.a_group[tables.s_ann[np.flatnonzero(used)]])
+    return {ids[g] for g in groups.tolist()}
+
+
+def _solution_figures(solution: Solution) -> dict[str, Any]:
+    summary = solution.summary
+    return summary.to_json() | {
+        "status": solution.status.value,
+        "solver": solution.solver,
+        "message": solution.message,
+        "delivered_cost_units": summary.delivered_cost,
+    }
 
 
 def run_scenario(scenario: Scenario, lp: bool) -> dict[str, Any]:
-    """Generate, parse and solve one scenario; returns the figures (runs in a child process)."""
-    import numpy as np
-
-    from matcher.optimiser.eligibility import build_graph
+    """Generate, parse and solve one scenario, then check it; returns the figures (runs in a
+    child process under ``foodmatch bench``, in-process in the tests)."""
     from matcher.optimiser.fairness import fairness
-    from matcher.optimiser.lp import solve_lp
+    from matcher.optimiser.lp import solve_lp_markets
     from matcher.optimiser.schema import parse_instance
     from matcher.optimiser.solve import solve
     from matcher.optimiser.validate import validate
@@ -57,43 +148,59 @@ def run_scenario(scenario: Scenario, lp: bool) -> dict[str, Any]:
             order_weeks=scenario.order_weeks, groups=scenario.groups, seed=1, weeks=scenario.weeks
         )
     t1 = time.perf_counter()
-    instance = parse_instance(raw)
+    instance = scenario.apply(parse_instance(raw))
     del raw
     t2 = time.perf_counter()
-    optimal = solve(instance)
-    greedy = solve(instance, solver="greedy")
+    ours = solve(instance)
+    # Our solve's process and, apart, the largest worker process it started (large instances).
+    peak = _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    workers_peak = _mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    plain_instance = replace(instance, parameters=instance.parameters.plain())
+    solutions = {
+        "ours": ours,
+        "plain": solve(plain_instance),
+        "greedy": solve(instance, solver="greedy"),
+    }
     figures: dict[str, Any] = {
+        "rules": scenario.rules,
+        "integer_rules": instance.has_integer_rules(),
+        "time_limit_seconds": instance.parameters.time_limit_seconds,
         "generate_s": t1 - t0,
         "parse_s": t2 - t1,
         "groups": len(instance.groups),
         "orders": len(instance.orders),
-        "order_weeks": optimal.summary.order_weeks,
-        "supply_weeks": optimal.summary.supply_weeks,
-        "pairs": optimal.summary.eligible_pairs,
-        "ours": optimal.summary.to_json() | {"status": optimal.status.value},
-        "greedy": greedy.summary.to_json(),
-        "valid": validate(instance, optimal).ok and validate(instance, greedy).ok,
+        "order_weeks": ours.summary.order_weeks,
+        "supply_weeks": ours.summary.supply_weeks,
+        "pairs": ours.summary.eligible_pairs,
+        **{name: _solution_figures(s) for name, s in solutions.items()},
+        "valid": {
+            name: validate(plain_instance if name == "plain" else instance, s).ok
+            for name, s in solutions.items()
+        },
         "lp_requested": lp,
+        "peak_rss_mb": peak,
+        "workers_peak_rss_mb": workers_peak,
     }
-    if optimal.summary.eligible_pairs <= FAIRNESS_MAX_PAIRS:
-        graph = build_graph(instance)
-        supplies = {s.id: s for s in instance.supply}
-        used = {int(i) for i in np.unique(graph.arc_supply)}
-        eligible = {supplies[graph.supply[i].supply_id].group_id for i in used}
-        for name, solution in (("ours", optimal), ("greedy", greedy)):
-            metrics = fairness(instance, solution.allocations, eligible)
-            figures[f"fairness_{name}"] = metrics.to_json()
-    if lp and optimal.summary.eligible_pairs <= LP_MAX_PAIRS:
-        graph = build_graph(instance)
-        result = solve_lp(graph)
+    started = time.perf_counter()
+    eligible = eligible_groups(instance)
+    figures["fairness"] = {
+        name: fairness(instance, s.allocations, eligible).to_json() for name, s in solutions.items()
+    }
+    figures["fairness_seconds"] = time.perf_counter() - started
+    del solutions, ours
+    if lp:
+        result = solve_lp_markets(instance)
         figures["lp"] = {
             "seconds": result.seconds,
+            "solver_seconds": result.solver_seconds,
             "weighted_filled": result.weighted_filled,
+            "filled": result.filled,
             "delivered_cost": result.delivered_cost,
+            "markets": result.markets,
+            "fallbacks": result.fallbacks,
         }
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # Large instances are solved in worker processes: the largest of them, measured apart.
-    figures["workers_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    figures["end_peak_rss_mb"] = _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    figures["end_workers_peak_rss_mb"] = _mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return figures
 
 
@@ -117,71 +224,182 @@ def run_isolated(scenario: Scenario, lp: bool) -> dict[str, Any]:
     return result
 
 
+# --- the printed figures -------------------------------------------------------------------
+
+
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.3f}×" if b else "-"
 
 
 def _per_unit(summary: dict[str, Any]) -> float:
     filled = summary["filled"]
-    return float(summary["delivered_cost_thb"]) / filled if filled else 0.0
+    return summary["delivered_cost_units"] / 10_000 / filled if filled else 0.0
 
 
-def _lp_agrees(f: dict[str, Any]) -> str:
-    lp, ours = f.get("lp"), f["ours"]
-    if lp is None:
-        if not f.get("lp_requested", True):
-            return "skipped (--no-lp)"
-        return f"skipped (> {LP_MAX_PAIRS:,} pairs)"
-    same_fill = abs(lp["weighted_filled"] - ours["weighted_filled"]) <= 1e-6 * max(
-        1, ours["weighted_filled"]
-    )
-    ours_cost = float(ours["delivered_cost_thb"]) * 10_000
-    same_cost = abs(lp["delivered_cost"] - ours_cost) <= 1e-6 * max(1.0, ours_cost) + 100
-    verdict = "yes" if same_fill and same_cost else "NO"
-    return f"{verdict} ({lp['seconds']:.2f} s)"
+def _three(f: dict[str, Any], fmt: str, value: Any) -> str:
+    """One figure of the three answers, ``default / plain / greedy``."""
+    return " / ".join(fmt.format(value(f[name])) for name in SOLVES)
 
 
 def _fair(f: dict[str, Any], key: str) -> str:
-    if "fairness_ours" not in f:
-        return f"skipped (> {FAIRNESS_MAX_PAIRS:,} pairs)"
-    return f"{f['fairness_ours'][key]:.3f} / {f['fairness_greedy'][key]:.3f}"
+    return " / ".join(f"{f['fairness'][name][key]:.4f}" for name in SOLVES)
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def _status(s: dict[str, Any]) -> str:
+    text = f"{s['solver']}, {s['status']}"
+    return f"{text}: {s['message']}" if s["status"] == "error" else text
+
+
+def fill_kept(f: dict[str, Any]) -> bool:
+    """Whether the default keeps the plain model's filled and priority-weighted quantities."""
+    ours, plain = f["ours"], f["plain"]
+    return bool(
+        ours["filled"] == plain["filled"] and ours["weighted_filled"] == plain["weighted_filled"]
+    )
+
+
+def _kept(f: dict[str, Any]) -> str:
+    if fill_kept(f):
+        return "yes"
+    return f"NO ({f['ours']['filled'] - f['plain']['filled']:+,})"
+
+
+def gini_lowered(f: dict[str, Any]) -> bool:
+    fair = f["fairness"]
+    return bool(fair["ours"]["gini_utilisation"] < fair["plain"]["gini_utilisation"])
+
+
+def lp_agrees(f: dict[str, Any]) -> tuple[bool, bool]:
+    """Whether the LP has the plain model's (priority-weighted fill, delivered cost)."""
+    lp, plain = f["lp"], f["plain"]
+    same_fill = abs(lp["weighted_filled"] - plain["weighted_filled"]) <= 1e-6 * max(
+        1, plain["weighted_filled"]
+    )
+    cost = plain["delivered_cost_units"]
+    same_cost = abs(lp["delivered_cost"] - cost) <= 1e-6 * max(1.0, cost)
+    return same_fill, same_cost
+
+
+def relaxation_gap(f: dict[str, Any]) -> float:
+    """Our priority-weighted fill's relative gap to the LP relaxation's."""
+    bound = f["lp"]["weighted_filled"]
+    return (bound - f["ours"]["weighted_filled"]) / bound if bound > 0 else 0.0
+
+
+def _lp_rows(f: dict[str, Any]) -> list[tuple[str, str]]:
+    rules = f["integer_rules"]
+    labels = (
+        ["LP relaxation bound (weighted fill)", "gap ours vs LP relaxation"]
+        if rules
+        else ["LP agrees with plain: weighted fill", "LP agrees with plain: delivered cost"]
+    )
+    lp = f.get("lp")
+    if lp is None:
+        return [("LP (GLOP) wall / GLOP time", "skipped (--no-lp)")] + [
+            (label, "-") for label in labels
+        ]
+    timing = (
+        f"{lp['seconds']:.2f} s / {lp['solver_seconds']:.2f} s"
+        f" ({lp['markets']:,} markets"
+        + (f", {lp['fallbacks']} dense" if lp["fallbacks"] else "")
+        + ")"
+    )
+    if rules:
+        values = [f"{lp['weighted_filled']:,.0f}", f"{100 * relaxation_gap(f):.2f} %"]
+    else:
+        same_fill, same_cost = lp_agrees(f)
+        delta = (lp["delivered_cost"] - f["plain"]["delivered_cost_units"]) / 10_000
+        values = [
+            f"{_yes(same_fill)} ({lp['weighted_filled']:,.0f})",
+            f"{_yes(same_cost)} (Δ {delta:,.2f} THB)",
+        ]
+    return [("LP (GLOP) wall / GLOP time", timing), *zip(labels, values, strict=True)]
 
 
 def figures_rows(f: dict[str, Any]) -> list[tuple[str, str]]:
     """The printed figures of one scenario, as (label, value) rows."""
-    ours, greedy = f["ours"], f["greedy"]
-    return [
-        ("groups", f"{f['groups']:,}"),
-        ("orders", f"{f['orders']:,}"),
+    ours, plain, greedy = f["ours"], f["plain"], f["greedy"]
+    rules = f["integer_rules"]
+    gini = {name: f["fairness"][name]["gini_utilisation"] for name in SOLVES}
+    extra = ours["delivered_cost_units"] - plain["delivered_cost_units"]
+    extra_share = extra / plain["delivered_cost_units"] if plain["delivered_cost_units"] else 0.0
+    rows = [
+        ("integer rules", f["rules"]),
+        ("groups / orders", f"{f['groups']:,} / {f['orders']:,}"),
         ("order-weeks (deliveries)", f"{f['order_weeks']:,}"),
         ("supply weeks", f"{f['supply_weeks']:,}"),
         ("eligible pairs", f"{f['pairs']:,}"),
-        ("ours: status", ours["status"]),
+        ("ours: solver, status", _status(ours)),
         ("ours: wall time", f"{ours['wall_seconds']:.2f} s"),
-        ("ours: raw OR-Tools time", f"{ours['solver_seconds']:.3f} s"),
+        ("ours: raw solver time", f"{ours['solver_seconds']:.3f} s"),
+    ]
+    if rules:
+        rows += [
+            ("CP-SAT time limit", f"{f['time_limit_seconds']:g} s"),
+            (
+                "optimality gap ours / plain (weighted fill)",
+                f"{100 * ours['gap']:.3f} % / {100 * plain['gap']:.3f} %",
+            ),
+            (
+                "ours: CP-SAT buckets / greedy fallbacks",
+                f"{ours['cpsat_buckets']:,} / {ours['fallback_buckets']:,}",
+            ),
+        ]
+    rows += [
+        ("plain: solver, status / wall time", f"{_status(plain)} / {plain['wall_seconds']:.2f} s"),
         ("greedy: wall time", f"{greedy['wall_seconds']:.2f} s"),
-        ("wall time ours / greedy", _ratio(ours["wall_seconds"], greedy["wall_seconds"])),
-        ("fill rate ours", f"{100 * ours['fill_rate']:.2f} %"),
-        ("fill rate greedy", f"{100 * greedy['fill_rate']:.2f} %"),
+        ("fill rate ours / plain / greedy", _three(f, "{:.2f} %", lambda s: 100 * s["fill_rate"])),
+        ("filled quantity ours / plain", f"{ours['filled']:,} / {plain['filled']:,}"),
+        ("default keeps the plain fill", _kept(f)),
         ("filled ours / greedy", _ratio(ours["filled"], greedy["filled"])),
         (
             "priority-weighted fill ours / greedy",
             _ratio(ours["weighted_filled"], greedy["weighted_filled"]),
         ),
-        ("delivered cost ours (THB)", f"{float(ours['delivered_cost_thb']):,.2f}"),
-        ("delivered cost greedy (THB)", f"{float(greedy['delivered_cost_thb']):,.2f}"),
+        (
+            "delivered cost THB ours / plain / greedy",
+            _three(f, "{:,.0f}", lambda s: s["delivered_cost_units"] / 10_000),
+        ),
+        (
+            "cost of the policies (ours − plain)",
+            f"{extra / 10_000:+,.0f} THB ({100 * extra_share:+.2f} %)",
+        ),
         ("THB per unit filled ours / greedy", _ratio(_per_unit(ours), _per_unit(greedy))),
-        ("km per unit ours", f"{ours['km_per_unit']:.2f}"),
-        ("km per unit greedy", f"{greedy['km_per_unit']:.2f}"),
-        ("Gini of group utilisation ours / greedy", _fair(f, "gini_utilisation")),
-        ("lowest group utilisation ours / greedy", _fair(f, "min_utilisation")),
-        ("volume share of the smallest groups ours / greedy", _fair(f, "smallest_groups_share")),
-        ("independent LP (GLOP) agrees", _lp_agrees(f)),
-        ("validator", "passes" if f["valid"] else "FAILS"),
+        ("km per unit ours / plain / greedy", _three(f, "{:.2f}", lambda s: s["km_per_unit"])),
+        ("wall time ours / greedy", _ratio(ours["wall_seconds"], greedy["wall_seconds"])),
+        ("Gini of utilisation ours / plain / greedy", _fair(f, "gini_utilisation")),
+        (
+            "default lowers the Gini (vs plain)",
+            f"{_yes(gini_lowered(f))} ({gini['ours'] - gini['plain']:+.4f})",
+        ),
+        ("lowest utilisation ours / plain / greedy", _fair(f, "min_utilisation")),
+        ("smallest groups' share ours / plain / greedy", _fair(f, "smallest_groups_share")),
+        (
+            "eligible groups (fairness figures' time)",
+            f"{f['fairness']['ours']['eligible_groups']:,} ({f['fairness_seconds']:.2f} s)",
+        ),
+        (
+            "suppliers per order ours / plain / greedy",
+            _three(f, "{:.2f}", lambda s: s["suppliers_per_order"]),
+        ),
+        *_lp_rows(f),
+        (
+            "validator ours / plain / greedy",
+            " / ".join("passes" if f["valid"][name] else "FAILS" for name in SOLVES),
+        ),
         ("generate + parse", f"{f['generate_s']:.2f} s + {f['parse_s']:.2f} s"),
-        ("peak memory (max RSS)", f"{f['peak_rss_mb']:.0f} MB"),
-        ("peak memory of a worker process", _workers_peak(f)),
+        ("peak memory: solving process", f"{f['peak_rss_mb']:.0f} MB"),
+        ("peak memory: largest worker", _workers_peak(f)),
+        (
+            "peak memory at the end: process / worker",
+            f"{f['end_peak_rss_mb']:.0f} MB / " + _mb_or_dash(f["end_workers_peak_rss_mb"]),
+        ),
     ]
+    return rows
 
 
 def _workers_peak(f: dict[str, Any]) -> str:
@@ -189,9 +407,13 @@ def _workers_peak(f: dict[str, Any]) -> str:
     return f"{peak:.0f} MB" if peak else "- (solved in-process)"
 
 
-def figures_table(rows: list[tuple[Scenario, dict[str, Any]]]) -> Table:
-    table = Table(title="foodmatch bench: flow optimiser against the greedy baseline")
-    table.add_column("figure")
+def _mb_or_dash(peak: float) -> str:
+    return f"{peak:.0f} MB" if peak else "-"
+
+
+def figures_table(title: str, rows: list[tuple[Scenario, dict[str, Any]]]) -> Table:
+    table = Table(title=title)
+    table.add_column("figure", no_wrap=True)
     for scenario, _ in rows:
         table.add_column(scenario.name, justify="right")
     columns = [figures_rows(f) for _, f in rows]
@@ -200,33 +422,63 @@ def figures_table(rows: list[tuple[Scenario, dict[str, Any]]]) -> Table:
     return table
 
 
+LEGEND = """\
+ours: default parameters (fairness and continuity policies on), solved by the flow model, or by
+  CP-SAT bucket by bucket under integer rules; plain: the same without the policies (delivered
+  cost alone); greedy: the baseline (priority, date, nearest, cheapest; keeps the integer rules).
+wall time: eligibility, model, extraction and explanations; raw solver time: the min-cost flow
+  (and CP-SAT) solves inside it, summed over worker processes on large instances.
+optimality gap: (bound − weighted fill) / bound over the buckets CP-SAT solved; CP-SAT buckets:
+  buckets whose flow answer broke an integer rule; greedy fallbacks: buckets where CP-SAT found
+  nothing in time.
+fill rate: filled / ordered quantity; priority-weighted fill: filled quantity × buyer weight;
+  delivered cost: goods + transport; cost of the policies: ours − plain; km per unit: unit-km /
+  filled; default keeps the plain fill: same filled and weighted quantities (fill is never
+  traded for the policies; under integer rules both are CP-SAT answers within the time limit,
+  and may differ either way).
+Gini of utilisation: of allocated / offered quantity over the groups eligible for a delivery
+  (0: even); lowest utilisation: the least of them; smallest groups' share: volume share of the
+  quarter of eligible groups with the fewest members; suppliers per order: distinct groups per
+  served order (continuity).
+LP: an independent two-phase GLOP LP (max weighted fill, then min delivered cost), market by
+  market; agrees: same weighted fill and delivered cost as the plain model (the LP has no
+  policies). Under integer rules it is their relaxation: its weighted fill bounds ours, and the
+  gap to it is mostly what the rules themselves cost (the optimality gap above is CP-SAT's).
+peak memory: max RSS of the solving process up to the end of our solve (generation, parsing,
+  solve) and of the largest worker process it started; at the end: the same after the plain and
+  greedy solves and the checks (fairness, LP)."""
+
+
+def _progress(i: int, total: int, scenario: Scenario, f: dict[str, Any]) -> str:
+    ours, lp = f["ours"], f.get("lp")
+    text = (
+        f"[{i}/{total}] {scenario.name}: {f['order_weeks']:,} order-weeks, ours "
+        f"{ours['wall_seconds']:.2f} s ({ours['solver']} {ours['solver_seconds']:.3f} s), plain "
+        f"{f['plain']['wall_seconds']:.2f} s, greedy {f['greedy']['wall_seconds']:.2f} s, peak "
+        f"{f['peak_rss_mb']:.0f} MB"
+    )
+    if f.get("workers_peak_rss_mb"):
+        text += f" (workers {f['workers_peak_rss_mb']:.0f} MB)"
+    if lp is not None:
+        text += f", LP {lp['seconds']:.2f} s"
+    return text
+
+
 def main(*, quick: bool = False, large: bool = False, lp: bool = True) -> None:
     console = Console()
-    scenarios = list(SCENARIOS_QUICK if quick else SCENARIOS_FULL)
-    if large:
-        scenarios.append(SCENARIO_LARGE)
+    if not console.is_terminal:
+        console = Console(width=240)  # the tables' columns stay whole in files and pipes
+    chosen = scenarios(quick=quick, large=large)
     rows: list[tuple[Scenario, dict[str, Any]]] = []
-    for i, scenario in enumerate(scenarios, 1):
-        with console.status(f"[{i}/{len(scenarios)}] {scenario.name}"):
+    for i, scenario in enumerate(chosen, 1):
+        with console.status(f"[{i}/{len(chosen)}] {scenario.name}"):
             figures = run_isolated(scenario, lp)
         rows.append((scenario, figures))
-        ours = figures["ours"]
-        console.print(
-            f"[{i}/{len(scenarios)}] {scenario.name}: {figures['order_weeks']:,} order-weeks, "
-            f"ours {ours['wall_seconds']:.2f} s (solver {ours['solver_seconds']:.3f} s), "
-            f"greedy {figures['greedy']['wall_seconds']:.2f} s, "
-            f"peak {figures['peak_rss_mb']:.0f} MB"
-            + (
-                f" (workers {figures['workers_peak_rss_mb']:.0f} MB)"
-                if figures.get("workers_peak_rss_mb")
-                else ""
-            )
-        )
-    console.print(figures_table(rows))
-    console.print(
-        "fill rate: filled / ordered quantity; delivered cost: goods + transport; wall time "
-        "includes eligibility, model, extraction and explanations; the raw OR-Tools time is "
-        "the min-cost-flow solves inside it (summed over worker processes on large instances); "
-        "peak memory: the solving process, and apart the largest worker process; LP agrees: "
-        "the two-phase GLOP optimum has the same priority-weighted fill and delivered cost."
-    )
+        console.print(_progress(i, len(chosen), scenario, figures))
+    flow = [(s, f) for s, f in rows if not f["integer_rules"]]
+    integer = [(s, f) for s, f in rows if f["integer_rules"]]
+    if flow:
+        console.print(figures_table("foodmatch bench: the flow optimiser", flow))
+    if integer:
+        console.print(figures_table("foodmatch bench: integer rules (CP-SAT)", integer))
+    console.print(LEGEND, highlight=False)

@@ -152,11 +152,17 @@ app.add_typer(bench_app, name="bench")
 @bench_app.callback()
 def bench(
     ctx: typer.Context,
-    quick: Annotated[bool, typer.Option(help="Small instances only.")] = False,
+    quick: Annotated[
+        bool,
+        typer.Option(help="Small instances only: Songkhla, 1k × 200 and the integer-rule ones."),
+    ] = False,
     large: Annotated[bool, typer.Option(help="Add 100,000 order-weeks × 5,000 groups.")] = False,
-    lp: Annotated[bool, typer.Option(help="Also solve the independent LP (GLOP).")] = True,
+    lp: Annotated[
+        bool, typer.Option(help="Also solve the independent LP (GLOP), market by market.")
+    ] = True,
 ) -> None:
-    """Benchmark the optimiser against the greedy baseline and print the figures."""
+    """Benchmark the optimiser against the greedy baseline, the plain model (policies off) and
+    an independent LP, and print the figures."""
     if ctx.invoked_subcommand is not None:
         return
     from bench.run import main as run_bench

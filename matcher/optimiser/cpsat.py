@@ -47,6 +47,10 @@ class Budget:
         self.work_left = max(1, self.work_left - work)
         return max(MIN_BUCKET_SECONDS, share)
 
+    def skip(self, work: int) -> None:
+        """A piece of ``work`` done without using the budget: its share goes to the rest."""
+        self.work_left = max(1, self.work_left - work)
+
 
 @dataclass
 class RulesResult(FlowResult):
@@ -79,7 +83,7 @@ def solve_rules(
             result.notes.append(note)
         if not violations(view, graph, arc_ids, flows):
             result.flows[arc_ids] = flows
-            budget.take(0)
+            budget.skip(len(arc_ids))
             continue
         relaxed = _weighted(graph, arc_ids, flows)
         greedy = greedy_rule_flows(graph, view, arc_ids)
