@@ -49,12 +49,36 @@ class SupplyRecord:
     created_at: datetime | None = None
 
 
+class DeliveryState(StrEnum):
+    SCHEDULED = "scheduled"
+    DELIVERED = "delivered"
+    RELEASED = "released"
+
+
 @dataclass(frozen=True, slots=True)
 class ContractDelivery:
     day: date
     week: str
     quantity: int
     distance_km: float
+    state: DeliveryState = DeliveryState.SCHEDULED
+    received: int | None = None
+    """Confirmed by the kitchen: quantity accepted."""
+    refused: int | None = None
+    """Confirmed by the kitchen: quantity refused for quality."""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One change of a contract: when, by whom, what, from and to which state, and why."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_state: str
+    to_state: str
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +101,9 @@ class Contract:
     pricing_policy: str = "ask"
     reason: str = "matched in a clearing round"
     created_at: datetime | None = None
+    proposal_expires_at: datetime | None = None
+    """A proposal not accepted by then expires."""
+    history: tuple[HistoryEntry, ...] = ()
 
     @property
     def quantity(self) -> int:

@@ -1,0 +1,423 @@
+"""The forward contract's lifecycle: its states, who may move them, and what falls back to the book.
+
+```
+proposed ──accept (group)──▶ accepted ──first delivery confirmed (buyer)──▶ in_delivery
+   │ ├──reject (group)──▶ rejected                                            │
+   │ └──deadline passed──▶ expired                      every delivery settled ▼
+   └──────────────cancel (either party, with a reason)──▶ cancelled      completed
+accepted / in_delivery ──amend (both parties agree)──▶ the same state, a new schedule
+```
+
+A delivery is ``scheduled``, then ``delivered`` (the kitchen confirms what it received and what
+it refused for quality) or ``released`` (cancelled, rejected, expired, amended down, or its
+group's certificate lapsed before the date). Every quantity that leaves a contract is returned as
+a :class:`Release`, so the next round can offer it again, and every change is a
+:class:`HistoryEntry` with its actor, time and reason. The functions are pure: they return the
+new contract and never touch storage; illegal transitions raise :class:`Conflict` and change
+nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from matcher.domain.contracts import (
+    Contract,
+    ContractDelivery,
+    ContractState,
+    DeliveryState,
+    HistoryEntry,
+)
+from matcher.domain.errors import Conflict, InvalidValue
+from matcher.domain.weeks import iso_week
+
+
+class Party(StrEnum):
+    GROUP = "group"
+    BUYER = "buyer"
+    COORDINATOR = "coordinator"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a party and its id (``group:grp-001``, ``buyer:hosp-hatyai``, ``system``)."""
+
+    party: Party
+    id: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.party.value}:{self.id}" if self.id else self.party.value
+
+    @classmethod
+    def parse(cls, text: str, field_name: str = "actor") -> Actor:
+        party, _, key = text.strip().partition(":")
+        try:
+            kind = Party(party.strip().lower())
+        except ValueError:
+            allowed = ", ".join(p.value for p in Party)
+            raise InvalidValue(field_name, f"{text!r} must start with one of {allowed}") from None
+        key = key.strip()
+        if kind in (Party.GROUP, Party.BUYER) and not key:
+            raise InvalidValue(field_name, f"give the {kind.value}'s id, e.g. {kind.value}:ID")
+        return cls(kind, key)
+
+
+SYSTEM = Actor(Party.SYSTEM)
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Quantity that left a contract: ``demand`` goes back to the order's delivery, ``supply``
+    to the group's supply week."""
+
+    contract_id: str
+    order_id: str
+    day: date
+    supply_id: str
+    week: str
+    demand: int
+    supply: int
+    cause: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    contract: Contract
+    entry: HistoryEntry
+    released: tuple[Release, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What the kitchen confirmed for one delivery."""
+
+    received: int
+    refused: int
+
+
+LIVE = frozenset({ContractState.ACCEPTED, ContractState.IN_DELIVERY})
+CANCELLABLE = frozenset({ContractState.PROPOSED, *LIVE})
+
+
+def _require_state(contract: Contract, allowed: frozenset[ContractState], action: str) -> None:
+    if contract.state not in allowed:
+        names = " or ".join(sorted(s.value for s in allowed))
+        raise Conflict(
+            f"contract {contract.id} is {contract.state.value}: only a contract that is "
+            f"{names} can be {action}"
+        )
+
+
+def _require_party(contract: Contract, actor: Actor, parties: set[Party], action: str) -> None:
+    own = {
+        Party.GROUP: contract.group_id,
+        Party.BUYER: contract.buyer_id,
+    }
+    if actor.party not in parties:
+        names = " or ".join(sorted(p.value for p in parties))
+        raise Conflict(f"contract {contract.id} can be {action} by the {names} only")
+    if actor.party in own and actor.id != own[actor.party]:
+        raise Conflict(
+            f"{actor} is not a party to contract {contract.id} "
+            f"({actor.party.value} {own[actor.party]})"
+        )
+
+
+def _changed(
+    contract: Contract,
+    *,
+    at: datetime,
+    actor: Actor,
+    action: str,
+    state: ContractState,
+    reason: str = "",
+    deliveries: tuple[ContractDelivery, ...] | None = None,
+    released: tuple[Release, ...] = (),
+    details: dict[str, Any] | None = None,
+) -> Change:
+    entry = HistoryEntry(
+        at=at,
+        actor=str(actor),
+        action=action,
+        from_state=contract.state.value,
+        to_state=state.value,
+        reason=reason,
+        details=details or {},
+    )
+    new = replace(
+        contract,
+        state=state,
+        deliveries=contract.deliveries if deliveries is None else deliveries,
+        history=(*contract.history, entry),
+    )
+    return Change(new, entry, released)
+
+
+def _release_all(
+    contract: Contract, cause: str, keep: frozenset[date] = frozenset()
+) -> tuple[tuple[ContractDelivery, ...], tuple[Release, ...]]:
+    """Release every scheduled delivery (except the days in ``keep``)."""
+    out: list[ContractDelivery] = []
+    released: list[Release] = []
+    for d in contract.deliveries:
+        if d.state is DeliveryState.SCHEDULED and d.day not in keep:
+            out.append(replace(d, state=DeliveryState.RELEASED))
+            released.append(_release(contract, d, d.quantity, d.quantity, cause))
+        else:
+            out.append(d)
+    return tuple(out), tuple(released)
+
+
+def _release(
+    contract: Contract, d: ContractDelivery, demand: int, supply: int, cause: str
+) -> Release:
+    return Release(
+        contract.id,
+        contract.order_id,
+        d.day,
+        contract.supply_id,
+        d.week,
+        demand,
+        supply,
+        cause,
+    )
+
+
+def accept(contract: Contract, actor: Actor, at: datetime) -> Change:
+    """The group accepts a proposal before its deadline."""
+    _require_state(contract, frozenset({ContractState.PROPOSED}), "accepted")
+    _require_party(contract, actor, {Party.GROUP}, "accepted")
+    if contract.proposal_expires_at is not None and at >= contract.proposal_expires_at:
+        raise Conflict(
+            f"the proposal of contract {contract.id} expired at "
+            f"{contract.proposal_expires_at.isoformat()}"
+        )
+    return _changed(contract, at=at, actor=actor, action="accept", state=ContractState.ACCEPTED)
+
+
+def reject(contract: Contract, actor: Actor, at: datetime, reason: str = "") -> Change:
+    """The group turns a proposal down: its whole quantity goes back to the book."""
+    _require_state(contract, frozenset({ContractState.PROPOSED}), "rejected")
+    _require_party(contract, actor, {Party.GROUP}, "rejected")
+    deliveries, released = _release_all(contract, "rejected by the group")
+    return _changed(
+        contract,
+        at=at,
+        actor=actor,
+        action="reject",
+        state=ContractState.REJECTED,
+        reason=reason,
+        deliveries=deliveries,
+        released=released,
+    )
+
+
+def expire(contract: Contract, at: datetime) -> Change:
+    """A proposal not answered by its deadline lapses."""
+    _require_state(contract, frozenset({ContractState.PROPOSED}), "expired")
+    deadline = contract.proposal_expires_at
+    if deadline is None or at < deadline:
+        raise Conflict(f"the proposal of contract {contract.id} has not reached its deadline")
+    deliveries, released = _release_all(contract, "proposal expired")
+    return _changed(
+        contract,
+        at=at,
+        actor=SYSTEM,
+        action="expire",
+        state=ContractState.EXPIRED,
+        reason=f"no answer by {deadline.isoformat()}",
+        deliveries=deliveries,
+        released=released,
+    )
+
+
+def cancel(contract: Contract, actor: Actor, at: datetime, reason: str) -> Change:
+    """Either party (or a coordinator) cancels, with a reason; delivered quantities stay."""
+    _require_state(contract, CANCELLABLE, "cancelled")
+    _require_party(contract, actor, {Party.GROUP, Party.BUYER, Party.COORDINATOR}, "cancelled")
+    if not reason.strip():
+        raise InvalidValue("reason", "say why the contract is cancelled")
+    deliveries, released = _release_all(contract, f"cancelled by {actor.party.value}")
+    return _changed(
+        contract,
+        at=at,
+        actor=actor,
+        action="cancel",
+        state=ContractState.CANCELLED,
+        reason=reason,
+        deliveries=deliveries,
+        released=released,
+    )
+
+
+def confirm_delivery(
+    contract: Contract, actor: Actor, at: datetime, day: date, settled: Settled
+) -> Change:
+    """The kitchen confirms one delivery: what it received and what it refused for quality.
+
+    The shortfall (ordered minus received) goes back to the book for that delivery; the supply
+    neither received nor refused goes back to the group's week.
+    """
+    _require_state(contract, LIVE, "delivered")
+    _require_party(contract, actor, {Party.BUYER, Party.COORDINATOR}, "confirmed")
+    matches = [d for d in contract.deliveries if d.day == day]
+    if not matches:
+        raise Conflict(f"contract {contract.id} has no delivery on {day.isoformat()}")
+    delivery = matches[0]
+    if delivery.state is not DeliveryState.SCHEDULED:
+        raise Conflict(
+            f"the delivery of {day.isoformat()} of contract {contract.id} is already "
+            f"{delivery.state.value}"
+        )
+    for name, value in (("received", settled.received), ("refused", settled.refused)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise InvalidValue(name, "must be a whole number >= 0")
+    if settled.received + settled.refused > delivery.quantity:
+        raise InvalidValue(
+            "received",
+            f"received {settled.received} + refused {settled.refused} is more than the "
+            f"{delivery.quantity} contracted",
+        )
+    done = replace(
+        delivery,
+        state=DeliveryState.DELIVERED,
+        received=settled.received,
+        refused=settled.refused,
+    )
+    deliveries = tuple(done if d.day == day else d for d in contract.deliveries)
+    released: tuple[Release, ...] = ()
+    short = delivery.quantity - settled.received
+    if short > 0:
+        unused = delivery.quantity - settled.received - settled.refused
+        cause = "delivery refused for quality" if settled.refused else "delivery short"
+        released = (_release(contract, delivery, short, unused, cause),)
+    left = any(d.state is DeliveryState.SCHEDULED for d in deliveries)
+    state = ContractState.IN_DELIVERY if left else ContractState.COMPLETED
+    return _changed(
+        contract,
+        at=at,
+        actor=actor,
+        action="confirm_delivery",
+        state=state,
+        deliveries=deliveries,
+        released=released,
+        details={
+            "date": day.isoformat(),
+            "contracted": delivery.quantity,
+            "received": settled.received,
+            "refused": settled.refused,
+        },
+    )
+
+
+def amend(
+    contract: Contract,
+    actor: Actor,
+    at: datetime,
+    changes: dict[date, tuple[date, int]],
+    *,
+    agreed_by: Actor,
+    reason: str = "",
+) -> Change:
+    """Change scheduled deliveries by agreement of both parties: ``changes`` maps a delivery's
+    date to its new (date, quantity). A new date stays in the same ISO week (the supply is
+    weekly); a smaller quantity goes back to the book, a larger one needs the supply (the
+    caller checks it)."""
+    _require_state(contract, LIVE, "amended")
+    _require_party(contract, actor, {Party.GROUP, Party.BUYER}, "amended")
+    _require_party(contract, agreed_by, {Party.GROUP, Party.BUYER}, "amended")
+    if actor.party is agreed_by.party:
+        raise Conflict("an amendment needs the agreement of both the group and the buyer")
+    if not changes:
+        raise InvalidValue("deliveries", "name at least one delivery to change")
+    by_day = {d.day: d for d in contract.deliveries}
+    out = dict(by_day)
+    released: list[Release] = []
+    for day, (new_day, quantity) in sorted(changes.items()):
+        current = by_day.get(day)
+        if current is None:
+            raise InvalidValue("deliveries", f"contract {contract.id} has no delivery on {day}")
+        if current.state is not DeliveryState.SCHEDULED:
+            raise Conflict(f"the delivery of {day.isoformat()} is {current.state.value}")
+        if iso_week(new_day) != current.week:
+            raise InvalidValue(
+                "deliveries", f"{new_day.isoformat()} is not in the delivery's week {current.week}"
+            )
+        if quantity < 0:
+            raise InvalidValue("deliveries", "a quantity must be >= 0")
+        if new_day != day and new_day in out:
+            raise InvalidValue("deliveries", f"there is already a delivery on {new_day}")
+        del out[day]
+        if quantity == 0:
+            out[day] = replace(current, state=DeliveryState.RELEASED)
+            released.append(
+                _release(contract, current, current.quantity, current.quantity, "amended")
+            )
+            continue
+        out[new_day] = replace(current, day=new_day, quantity=quantity)
+        if quantity < current.quantity:
+            less = current.quantity - quantity
+            released.append(_release(contract, current, less, less, "amended"))
+    deliveries = tuple(sorted(out.values(), key=lambda d: d.day))
+    return _changed(
+        contract,
+        at=at,
+        actor=actor,
+        action="amend",
+        state=contract.state,
+        reason=reason,
+        deliveries=deliveries,
+        released=tuple(released),
+        details={
+            "agreed_by": str(agreed_by),
+            "changes": {
+                d.isoformat(): {"date": n.isoformat(), "quantity": q}
+                for d, (n, q) in sorted(changes.items())
+            },
+        },
+    )
+
+
+def release_from(contract: Contract, at: datetime, first_day: date, cause: str) -> Change:
+    """Release the scheduled deliveries on or after ``first_day`` (a certificate lapsed or was
+    revoked): only those go back to the book. A contract left with nothing is cancelled; one
+    left with delivered quantities only is completed."""
+    _require_state(contract, CANCELLABLE, "released")
+    keep = frozenset(d.day for d in contract.deliveries if d.day < first_day)
+    deliveries, released = _release_all(contract, cause, keep)
+    if not released:
+        raise Conflict(f"contract {contract.id} has no delivery from {first_day} to release")
+    scheduled = any(d.state is DeliveryState.SCHEDULED for d in deliveries)
+    delivered = any(d.state is DeliveryState.DELIVERED for d in deliveries)
+    if scheduled:
+        state = contract.state
+    elif delivered:
+        state = ContractState.COMPLETED
+    else:
+        state = ContractState.CANCELLED
+    return _changed(
+        contract,
+        at=at,
+        actor=SYSTEM,
+        action="release",
+        state=state,
+        reason=cause,
+        deliveries=deliveries,
+        released=released,
+        details={"from": first_day.isoformat()},
+    )
+
+
+def bound_quantity(delivery: ContractDelivery) -> tuple[int, int]:
+    """(demand, supply) a delivery still holds: all of it while scheduled; once delivered, what
+    was received (demand) and received + refused (supply); nothing once released."""
+    if delivery.state is DeliveryState.SCHEDULED:
+        return delivery.quantity, delivery.quantity
+    if delivery.state is DeliveryState.DELIVERED:
+        received = delivery.received or 0
+        return received, received + (delivery.refused or 0)
+    return 0, 0
