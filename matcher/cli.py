@@ -174,6 +174,7 @@ def main() -> None:
     # The service commands register themselves on ``matcher.cli.app`` (also when this module
     # runs as ``__main__``, which is a different module object).
     from consumers import cli as consumers_cli  # noqa: F401  (worker)
+    from matcher import cli_contracts as contracts_cli  # noqa: F401  (document, export)
     from matcher import cli_service
     from producers import cli as producers_cli  # noqa: F401  (topics, publish, simulate, bench)
 

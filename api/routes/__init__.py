@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import book, contracts, market, participants, rounds
+from api.routes import book, contracts, documents, market, participants, rounds
 
 PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX)
-    for module in (participants, book, contracts, rounds, market):
+    for module in (participants, book, contracts, rounds, market, documents):
         router.include_router(module.router)
     return router

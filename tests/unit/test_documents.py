@@ -1,0 +1,354 @@
+"""Contract documents (HTML, Thai and English) and the CSV exports of contracts and deliveries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+
+from matcher.documents import (
+    CONTRACT_COLUMNS,
+    DELIVERY_COLUMNS,
+    contract_html,
+    contracts_csv,
+    deliveries_csv,
+    export_filename,
+    format_date,
+    money,
+    relevant_certificates,
+)
+from matcher.domain.contracts import Contract, ContractDelivery, ContractState, HistoryEntry
+from matcher.domain.model import (
+    Buyer,
+    BuyerKind,
+    Certificate,
+    Crop,
+    FarmerGroup,
+    GroupKind,
+    Location,
+    Unit,
+)
+from matcher.domain.standards import Scheme, Tier
+
+DAYS = (date(2026, 12, 7), date(2026, 12, 14), date(2026, 12, 21))
+
+GROUP = FarmerGroup(
+    id="grp-phatong",
+    name_th="กลุ่มเกษตรอินทรีย์บ้านควนขี้แรด",
+    name_en="Ban Khuan Khi Raet organic group",
+    location=Location(6.97, 100.42),
+    members=15,
+    kind=GroupKind.COMMUNITY_ENTERPRISE,
+    district="9011",
+)
+BUYER = Buyer(
+    id="hosp-hatyai",
+    name_th="โรงพยาบาลหาดใหญ่",
+    name_en="Hat Yai Hospital",
+    kind=BuyerKind.HOSPITAL,
+    location=Location(7.0167, 100.4681),
+    district="9011",
+)
+KALE = Crop(id="kale", name_th="คะน้า", name_en="Chinese kale", unit=Unit.KG, group="leafy")
+CROPS = {KALE.id: KALE}
+CERT = Certificate(
+    id="cert-pgs-7",
+    group_id=GROUP.id,
+    scheme=Scheme.PGS,
+    valid_from=date(2026, 1, 1),
+    valid_until=date(2027, 12, 31),
+    certifier="PGS Songkhla network",
+)
+OTHER_SCHEME = replace(CERT, id="cert-gap-1", scheme=Scheme.THAI_GAP)
+EXPIRED = replace(
+    CERT, id="cert-pgs-old", valid_from=date(2024, 1, 1), valid_until=date(2025, 12, 31)
+)
+
+
+def contract(**changes: object) -> Contract:
+    base = Contract(
+        id="ctr-0001",
+        round_id="rnd-42",
+        order_id="ord-1",
+        buyer_id=BUYER.id,
+        group_id=GROUP.id,
+        supply_id="sup-1",
+        crop_id="kale",
+        scheme=Scheme.PGS,
+        min_tier=Tier.ORGANIC,
+        unit_price=3500,
+        deliveries=tuple(
+            ContractDelivery(
+                day=d, week=f"2026-W{d.isocalendar()[1]:02d}", quantity=q, distance_km=12.5
+            )
+            for d, q in zip(DAYS, (80, 60, 40), strict=True)
+        ),
+        pricing_policy="midpoint",
+        reason="matched in a clearing round",
+        created_at=datetime(2026, 11, 25, 8, 0, tzinfo=UTC),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def render(c: Contract | None = None, **kwargs: object) -> str:
+    args: dict[str, object] = {
+        "group": GROUP,
+        "buyer": BUYER,
+        "crop": KALE,
+        "certificates": [CERT, OTHER_SCHEME, EXPIRED],
+    }
+    args.update(kwargs)
+    return contract_html(c or contract(), **args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_the_document_carries_the_agreement_fields(lang: str) -> None:
+    page = render(lang=lang)
+
+    assert page.startswith("<!DOCTYPE html>")
+    assert f"<html lang='{lang}'>" in page
+    for text in (
+        "ctr-0001",
+        "rnd-42",
+        GROUP.name_th,
+        GROUP.name_en,
+        BUYER.name_th,
+        BUYER.name_en,
+        "คะน้า",
+        "Chinese kale",
+        "ORGANIC",
+        "PGS",
+        "cert-pgs-7",
+        "PGS Songkhla network",
+        "2026-01-01",
+        "2027-12-31",
+        "2026-W50",
+        "2026-W51",
+        "2026-W52",
+        "35.00",
+        "midpoint",
+        "6,300.00",  # 180 kg × 35.00
+        "7.01670, 100.46810",  # the delivery place
+    ):
+        assert text in page, text
+    for day, quantity in zip(DAYS, ("80", "60", "40"), strict=True):
+        row = re.search(rf"<tr><td>{day.isoformat()}[^<]*</td>.*?</tr>", page)
+        assert row is not None, day
+        assert f"<td class='num'>{quantity}</td>" in row.group(0)
+    assert "<td class='num'>180</td>" in page  # the total
+    assert "cert-gap-1" not in page  # another scheme
+    assert "cert-pgs-old" not in page  # not valid over the contract's dates
+
+
+def test_thai_labels_and_buddhist_era_years() -> None:
+    page = render(lang="th")
+
+    for text in (
+        "สัญญาซื้อขายล่วงหน้า",
+        "ผู้ขาย",
+        "ผู้ซื้อ",
+        "ราคาต่อหน่วย",
+        "มาตรฐาน",
+        "กำหนดส่งมอบ",
+        "เงื่อนไขการชำระเงิน",
+        "ประวัติ",
+        "ยังไม่มีการเปลี่ยนแปลง",
+        "ราคากึ่งกลาง",
+        "วิสาหกิจชุมชน",
+        "โรงพยาบาล",
+        "กิโลกรัม",
+        "ภายใน 30 วัน",
+        "2026-12-07 (พ.ศ. 2569)",
+        "จับคู่ในรอบการจับคู่ของตลาด",
+        "35.00</strong> บาทต่อกิโลกรัม",
+    ):
+        assert text in page, text
+    assert "Forward contract" not in page
+
+
+def test_english_labels() -> None:
+    page = render(lang="en")
+
+    for text in (
+        "Forward contract",
+        "Seller",
+        "Buyer",
+        "Unit price",
+        "Quality standard",
+        "Delivery schedule",
+        "Payment terms",
+        "History",
+        "No changes yet",
+        "within 30 days of each accepted delivery, by bank transfer",
+        "half way between",
+        "community enterprise",
+        "matched in a clearing round",
+        "35.00</strong> THB per kg",
+    ):
+        assert text in page, text
+    assert "พ.ศ." not in page
+    assert "สัญญาซื้อขายล่วงหน้า" not in page
+
+
+def test_the_page_prints_on_a4_and_loads_nothing_from_outside() -> None:
+    page = render(lang="en", alternate_href="?lang=th")
+
+    assert "@page { size: A4" in page
+    assert "@media print" in page and "nav, .no-print { display: none" in page
+    assert "<nav class='no-print'>" in page and "href='?lang=th'" in page
+    assert "http://" not in page and "https://" not in page
+    assert "<link" not in page and "<script" not in page and "src=" not in page
+    assert "signature" in page
+
+
+def test_payment_terms_can_be_given() -> None:
+    page = render(lang="en", payment_terms="Cash on delivery & receipt")
+
+    assert "Cash on delivery &amp; receipt" in page
+    assert "bank transfer" not in page
+
+
+def test_history_entries_from_the_contract_objects_or_dicts() -> None:
+    entry = HistoryEntry(
+        at=datetime(2026, 11, 26, 9, 30, tzinfo=UTC),
+        actor="group:grp-phatong",
+        action="accept",
+        from_state="proposed",
+        to_state="accepted",
+    )
+    accepted = contract(state=ContractState.ACCEPTED, history=(entry,))
+
+    own = render(accepted, lang="en")
+    given = render(
+        lang="th",
+        history=[
+            {
+                "time": "2026-11-27 10:00",
+                "actor": "buyer:hosp-hatyai",
+                "action": "cancel",
+                "reason": "kitchen closed <for repairs>",
+            }
+        ],
+    )
+
+    assert "group:grp-phatong" in own and "accepted" in own and "2026-11-26 09:30" in own
+    assert "No changes yet" not in own
+    assert "buyer:hosp-hatyai" in given and "ยกเลิก" in given
+    assert "kitchen closed &lt;for repairs&gt;" in given
+    assert "ยังไม่มีการเปลี่ยนแปลง" not in given
+
+
+def test_user_text_is_escaped() -> None:
+    evil = replace(GROUP, name_en="<script>alert('x')</script>", name_th="<b>กลุ่ม</b>")
+    page = render(contract(reason='"><img src=x>'), group=evil, lang="en")
+
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;b&gt;กลุ่ม&lt;/b&gt;" in page
+    assert "<img" not in page
+
+
+def test_missing_participants_and_certificates_still_render() -> None:
+    page = render(group=None, buyer=None, crop=None, certificates=[], lang="en")
+
+    assert "grp-phatong" in page and "hosp-hatyai" in page and "kale" in page
+    assert "no certificate of this scheme valid" in page
+
+
+def test_bad_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="th or en"):
+        render(lang="fr")
+
+
+def test_helpers() -> None:
+    assert money(3500) == "35.00"
+    assert money(123456789) == "1,234,567.89"
+    assert format_date(date(2026, 1, 2), "th") == "2026-01-02 (พ.ศ. 2569)"
+    assert format_date(date(2026, 1, 2), "en") == "2026-01-02"
+    assert relevant_certificates(contract(), [CERT, OTHER_SCHEME, EXPIRED], KALE) == [CERT]
+    eggs_only = replace(CERT, crops=frozenset({"eggs"}))
+    assert relevant_certificates(contract(), [eggs_only], KALE) == []
+    odd = export_filename("group", "grp/../กลุ่ม 1")
+    assert odd.isascii() and "/" not in odd and " " not in odd
+    assert odd.startswith("group-grp_.._") and odd.endswith("_1-contracts.csv")
+    assert export_filename("buyer", "b1", deliveries=True) == "buyer-b1-deliveries.csv"
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def two_contracts() -> list[Contract]:
+    second = contract(
+        id="ctr-0002",
+        unit_price=2450,
+        pricing_policy="ask",
+        state=ContractState.ACCEPTED,
+        deliveries=(ContractDelivery(day=DAYS[0], week="2026-W50", quantity=20, distance_km=3.0),),
+    )
+    return [contract(), second]
+
+
+def parse(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_contracts_csv_has_one_row_per_contract_with_thai_names() -> None:
+    text = contracts_csv(
+        two_contracts(),
+        groups={GROUP.id: GROUP},
+        buyers={BUYER.id: BUYER},
+        crops=CROPS,
+    )
+    rows = parse(text)
+
+    assert text.splitlines()[0] == ",".join(CONTRACT_COLUMNS)
+    assert [r["contract_id"] for r in rows] == ["ctr-0001", "ctr-0002"]
+    first, second = rows
+    assert first["group_name_th"] == "กลุ่มเกษตรอินทรีย์บ้านควนขี้แรด"
+    assert first["buyer_name_th"] == "โรงพยาบาลหาดใหญ่"
+    assert first["buyer_name_en"] == "Hat Yai Hospital"
+    assert first["crop_name_th"] == "คะน้า" and first["crop_name_en"] == "Chinese kale"
+    assert first["scheme"] == "PGS" and first["min_tier"] == "ORGANIC"
+    assert first["unit_price_thb"] == "35.00" and first["pricing_policy"] == "midpoint"
+    assert first["quantity"] == "180" and first["value_thb"] == "6300.00"
+    assert first["first_delivery"] == "2026-12-07" and first["last_delivery"] == "2026-12-21"
+    assert first["state"] == "proposed" and first["order_id"] == "ord-1"
+    assert second["state"] == "accepted" and second["value_thb"] == "490.00"
+
+
+def test_deliveries_csv_has_one_row_per_delivery() -> None:
+    rows = parse(
+        deliveries_csv(
+            two_contracts(), groups={GROUP.id: GROUP}, buyers={BUYER.id: BUYER}, crops=CROPS
+        )
+    )
+
+    assert list(rows[0]) == list(DELIVERY_COLUMNS)
+    assert [(r["contract_id"], r["date"], r["quantity"]) for r in rows] == [
+        ("ctr-0001", "2026-12-07", "80"),
+        ("ctr-0001", "2026-12-14", "60"),
+        ("ctr-0001", "2026-12-21", "40"),
+        ("ctr-0002", "2026-12-07", "20"),
+    ]
+    assert rows[0]["week"] == "2026-W50" and rows[0]["distance_km"] == "12.50"
+    assert rows[0]["contract_state"] == "proposed" and rows[3]["contract_state"] == "accepted"
+    assert rows[0]["value_thb"] == "2800.00"
+    assert rows[0]["group_name_th"] == GROUP.name_th
+
+
+def test_csv_quotes_commas_and_neutralises_formulas() -> None:
+    odd = replace(GROUP, name_en='=HYPERLINK("x"), "quoted"', name_th="กลุ่ม, ตำบล")
+    rows = parse(contracts_csv([contract()], groups={GROUP.id: odd}, buyers={}, crops={}))
+
+    assert rows[0]["group_name_en"] == '\'=HYPERLINK("x"), "quoted"'
+    assert rows[0]["group_name_th"] == "กลุ่ม, ตำบล"
+    assert rows[0]["buyer_name_th"] == "" and rows[0]["crop_name_en"] == ""
+
+
+def test_empty_exports_have_the_header_only() -> None:
+    assert parse(contracts_csv([], groups={}, buyers={}, crops={})) == []
+    assert contracts_csv([], groups={}, buyers={}, crops={}).strip() == ",".join(CONTRACT_COLUMNS)
