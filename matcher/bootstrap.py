@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from matcher.adapters.metrics import Metrics
@@ -70,6 +71,7 @@ def bootstrap(
         clock=clock or SystemClock(),
         solver=settings.solver,
         lead_days=settings.lead_days,
+        proposal_ttl=timedelta(hours=settings.proposal_ttl_hours),
     )
     metrics = Metrics()
     bus = MessageBus(uow_factory, context, subscribers=[metrics.on_event])

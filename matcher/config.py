@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         description="Time the integer solver (CP-SAT) may take in one round.",
     )
     lead_days: int = Field(0, ge=0, description="Deliveries sooner than this are not matched.")
+    proposal_ttl_hours: float = Field(
+        72.0,
+        gt=0,
+        le=24 * 365,
+        description="A proposed contract not accepted within this many hours expires.",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"

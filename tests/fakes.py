@@ -14,12 +14,14 @@ from matcher.domain.contracts import (
     RELEASED_STATES,
     BookState,
     Contract,
+    ContractState,
     MatchingRound,
     OrderRecord,
     SupplyRecord,
 )
+from matcher.domain.errors import NotFound
+from matcher.domain.lifecycle import Release, bound_quantity
 from matcher.domain.model import Buyer, Certificate, FarmerGroup
-from matcher.domain.weeks import iso_week
 from matcher.service.events import Event
 from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry, Rejection
 
@@ -36,6 +38,15 @@ class FixedClock:
 
 
 @dataclass
+class LoggedRelease:
+    """A row of the fake release log."""
+
+    release: Release
+    at: datetime
+    taken_up_by: str | None = None
+
+
+@dataclass
 class Store:
     """The committed state that fake units of work share."""
 
@@ -45,6 +56,7 @@ class Store:
     supply: dict[str, SupplyRecord] = field(default_factory=dict)
     orders: dict[str, OrderRecord] = field(default_factory=dict)
     contracts: dict[str, Contract] = field(default_factory=dict)
+    releases: list[LoggedRelease] = field(default_factory=list)
     rounds: dict[str, MatchingRound] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
     inbox: dict[str, str] = field(default_factory=dict)
@@ -80,6 +92,11 @@ class FakeBuyers(FakeGroups):
 
 
 class FakeCertificates(_Table):
+    def revoke(self, certificate_id: str, revoked_on: date) -> None:
+        if certificate_id not in self.rows:
+            raise NotFound("certificate", certificate_id)
+        self.rows[certificate_id] = replace(self.rows[certificate_id], revoked_on=revoked_on)
+
     def list(self, group_id: str | None = None) -> Sequence[Certificate]:
         return [c for c in self.rows.values() if group_id is None or c.group_id == group_id]
 
@@ -144,21 +161,72 @@ class FakeContracts(_Table):
     def count(self, where: ContractFilter) -> int:
         return len(self.list(replace(where, limit=10**9, offset=0)))
 
+    def update(self, contract: Contract) -> None:
+        """Like the SQL repository: stored history never changes, later entries are appended."""
+        stored = self.rows.get(contract.id)
+        if stored is None:
+            raise NotFound("contract", contract.id)
+        history = (*stored.history, *contract.history[len(stored.history) :])
+        deliveries = tuple(sorted(contract.deliveries, key=lambda d: d.day))
+        self.rows[contract.id] = replace(contract, deliveries=deliveries, history=history)
+
     def bound_demand(self) -> dict[tuple[str, date], int]:
         out: dict[tuple[str, date], int] = defaultdict(int)
         for c in self.rows.values():
             if c.state not in RELEASED_STATES:
                 for d in c.deliveries:
-                    out[(c.order_id, d.day)] += d.quantity
-        return dict(out)
+                    out[(c.order_id, d.day)] += bound_quantity(d)[0]
+        return {key: total for key, total in out.items() if total}
 
     def bound_supply(self) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = defaultdict(int)
         for c in self.rows.values():
             if c.state not in RELEASED_STATES:
                 for d in c.deliveries:
-                    out[(c.supply_id, iso_week(d.day))] += d.quantity
-        return dict(out)
+                    out[(c.supply_id, d.week)] += bound_quantity(d)[1]
+        return {key: total for key, total in out.items() if total}
+
+    def due_proposals(self, at: datetime) -> Sequence[Contract]:
+        due = [
+            c
+            for c in self.rows.values()
+            if c.state is ContractState.PROPOSED
+            and c.proposal_expires_at is not None
+            and c.proposal_expires_at <= at
+        ]
+        return sorted(due, key=lambda c: (c.proposal_expires_at or at, c.id))
+
+    def declined(self, order_ids: Sequence[str]) -> set[tuple[str, str]]:
+        wanted = set(order_ids)
+        return {
+            (c.order_id, c.group_id)
+            for c in self.rows.values()
+            if c.state is ContractState.REJECTED and c.order_id in wanted
+        }
+
+
+class FakeReleases:
+    def __init__(self, rows: list[LoggedRelease]) -> None:
+        self.rows = rows
+
+    def add(self, release: Release, at: datetime) -> None:
+        self.rows.append(LoggedRelease(release, at))
+
+    def causes(self, order_ids: Sequence[str]) -> dict[tuple[str, date], str]:
+        wanted = set(order_ids)
+        out: dict[tuple[str, date], str] = {}
+        # Oldest first (by time, then by the order they were logged): the latest one wins.
+        for row in sorted(self.rows, key=lambda r: r.at):
+            r = row.release
+            if r.order_id in wanted and row.taken_up_by is None:
+                out[(r.order_id, r.day)] = r.cause
+        return out
+
+    def taken_up(self, order_id: str, day: date, contract_id: str) -> None:
+        for row in self.rows:
+            r = row.release
+            if (r.order_id, r.day) == (order_id, day) and row.taken_up_by is None:
+                row.taken_up_by = contract_id
 
 
 class FakeRounds(_Table):
@@ -231,6 +299,7 @@ REPOSITORIES = (
     "supply",
     "orders",
     "contracts",
+    "releases",
     "rounds",
     "markets",
     "inbox",
@@ -259,6 +328,7 @@ class FakeUnitOfWork:
             "supply": FakeSupply(self.work.supply),
             "orders": FakeOrders(self.work.orders),
             "contracts": FakeContracts(self.work.contracts),
+            "releases": FakeReleases(self.work.releases),
             "rounds": FakeRounds(self.work.rounds),
             "markets": FakeVersions(self.work.versions),
             "inbox": FakeInbox(self.work.inbox, self.work.rejections),

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ReadUow
-from api.routes.common import Json
+from api.deps import MessageId, ReadUow, ServiceDep, read
+from api.routes.bodies import Text
+from api.routes.common import COMMAND_RESPONSES, Json, run_command
 from matcher.domain.contracts import ContractState
-from matcher.service import views
+from matcher.service import commands, views
 from matcher.service.ports import ContractFilter
 
 router = APIRouter(tags=["contracts"])
@@ -50,3 +55,173 @@ def list_contracts(
 @router.get("/contracts/{contract_id}", summary="A contract")
 def get_contract(contract_id: str, uow: ReadUow) -> Json:
     return views.contract(uow, contract_id)
+
+
+Actor = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="Who acts: group:ID, buyer:ID or coordinator:NAME.",
+        examples=["group:grp-001"],
+    ),
+]
+Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActorBody(_Body):
+    """Who acts on the contract, and why."""
+
+    actor: Actor
+    reason: Text = ""
+
+
+class ConfirmBody(_Body):
+    """What the kitchen received of one delivery, and what it refused for quality."""
+
+    actor: Actor
+    received: Count
+    refused: Count = 0
+
+
+class AmendLine(_Body):
+    date: dt.date
+    new_date: dt.date | None = Field(None, description="Same ISO week; omit to keep the date.")
+    quantity: Count
+
+
+class AmendBody(_Body):
+    """A change both parties agreed: ``actor`` proposes it, ``agreed_by`` is the other party."""
+
+    actor: Actor
+    agreed_by: Actor
+    deliveries: list[AmendLine] = Field(min_length=1, max_length=500)
+    reason: Text = ""
+
+
+async def _crop(service: ServiceDep, contract_id: str) -> str:
+    stored = await read(service, lambda uow: views.contract(uow, contract_id))
+    return str(stored["crop_id"])
+
+
+async def _run(service: ServiceDep, command: commands.ContractCommand) -> JSONResponse:
+    cid = command.contract_id
+    return await run_command(service, command, lambda uow: views.contract(uow, cid), status=200)
+
+
+@router.post(
+    "/contracts/{contract_id}/accept",
+    responses=COMMAND_RESPONSES,
+    summary="The group accepts a proposed contract",
+)
+async def accept_contract(
+    contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId
+) -> JSONResponse:
+    crop = await _crop(service, contract_id)
+    return await _run(
+        service,
+        commands.AcceptContract(
+            contract_id=contract_id, crop_id=crop, actor=body.actor, message_id=key
+        ),
+    )
+
+
+@router.post(
+    "/contracts/{contract_id}/reject",
+    responses=COMMAND_RESPONSES,
+    summary="The group rejects a proposed contract (its quantity is re-matched)",
+)
+async def reject_contract(
+    contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId
+) -> JSONResponse:
+    crop = await _crop(service, contract_id)
+    return await _run(
+        service,
+        commands.RejectContract(
+            contract_id=contract_id,
+            crop_id=crop,
+            actor=body.actor,
+            reason=body.reason,
+            message_id=key,
+        ),
+    )
+
+
+@router.post(
+    "/contracts/{contract_id}/cancel",
+    responses=COMMAND_RESPONSES,
+    summary="Either party cancels a contract, with a reason (scheduled deliveries re-matched)",
+)
+async def cancel_contract(
+    contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId
+) -> JSONResponse:
+    crop = await _crop(service, contract_id)
+    return await _run(
+        service,
+        commands.CancelContract(
+            contract_id=contract_id,
+            crop_id=crop,
+            actor=body.actor,
+            reason=body.reason,
+            message_id=key,
+        ),
+    )
+
+
+@router.post(
+    "/contracts/{contract_id}/deliveries/{day}/confirm",
+    responses=COMMAND_RESPONSES,
+    summary="The kitchen confirms a delivery: received and refused quantities",
+)
+async def confirm_delivery(
+    contract_id: str, day: date, body: ConfirmBody, service: ServiceDep, key: MessageId
+) -> JSONResponse:
+    crop = await _crop(service, contract_id)
+    return await _run(
+        service,
+        commands.ConfirmDelivery(
+            contract_id=contract_id,
+            crop_id=crop,
+            actor=body.actor,
+            day=day,
+            received=body.received,
+            refused=body.refused,
+            message_id=key,
+        ),
+    )
+
+
+@router.post(
+    "/contracts/{contract_id}/amend",
+    responses=COMMAND_RESPONSES,
+    summary="Change deliveries' quantities or dates (same week) by agreement of both parties",
+)
+async def amend_contract(
+    contract_id: str, body: AmendBody, service: ServiceDep, key: MessageId
+) -> JSONResponse:
+    crop = await _crop(service, contract_id)
+    changes = tuple(
+        (line.date, line.new_date or line.date, line.quantity) for line in body.deliveries
+    )
+    return await _run(
+        service,
+        commands.AmendContract(
+            contract_id=contract_id,
+            crop_id=crop,
+            actor=body.actor,
+            agreed_by=body.agreed_by,
+            changes=changes,
+            reason=body.reason,
+            message_id=key,
+        ),
+    )
+
+
+@router.get("/contracts/{contract_id}/history", summary="A contract's audit trail")
+def contract_history(contract_id: str, uow: ReadUow) -> list[Json]:
+    history = views.contract(uow, contract_id)["history"]
+    return list(history)

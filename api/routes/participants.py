@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import MessageId, ReadUow, ServiceDep
+from api.deps import MessageId, ReadUow, ServiceDep, read
 from api.routes.bodies import BuyerBody, CertificateBody, GroupBody
 from api.routes.common import ACTOR, COMMAND_RESPONSES, Json, run_command
 from matcher.domain.errors import NotFound
 from matcher.optimiser import schema
-from matcher.service import commands, views
+from matcher.service import codec, commands, views
 from matcher.service.ports import UnitOfWork
 
 router = APIRouter()
@@ -92,3 +94,40 @@ async def register_certificate(
         raise NotFound("certificate", certificate.id)
 
     return await run_command(service, command, stored, status=201)
+
+
+class RevokeBody(BaseModel):
+    """From which date a certificate is revoked, and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    revoked_on: date
+    reason: str = Field("", max_length=10_000)
+    actor: str = Field(ACTOR, max_length=200, description="Who revokes (coordinator:NAME).")
+
+
+@router.post(
+    "/certificates/{certificate_id}/revoke",
+    tags=["groups"],
+    responses=COMMAND_RESPONSES,
+    summary="Revoke a certificate from a date (affected deliveries are re-matched)",
+)
+async def revoke_certificate(
+    certificate_id: str, body: RevokeBody, service: ServiceDep, key: MessageId
+) -> JSONResponse:
+    def stored(uow: UnitOfWork) -> Any:
+        found = uow.certificates.get(certificate_id)
+        if found is None:
+            raise NotFound("certificate", certificate_id)
+        return codec.dump_certificate(found)
+
+    current = await read(service, stored)
+    command = commands.RevokeCertificate(
+        certificate_id=certificate_id,
+        revoked_on=body.revoked_on,
+        reason=body.reason,
+        group_id=str(current["group_id"]),
+        message_id=key,
+        actor=body.actor,
+    )
+    return await run_command(service, command, stored, status=200)

@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from datetime import date as date_type
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -61,6 +62,41 @@ class CancelOrderBody(_Strict):
     reason: str = ""
 
 
+class RevokeCertificateBody(_Strict):
+    certificate_id: str
+    revoked_on: date_type
+    group_id: str = ""
+    reason: str = ""
+
+
+class ContractActionBody(_Strict):
+    contract_id: str
+    crop_id: str = ""
+    reason: str = ""
+
+
+class ConfirmDeliveryBody(_Strict):
+    contract_id: str
+    crop_id: str = ""
+    date: date_type
+    received: int = Field(ge=0)
+    refused: int = Field(0, ge=0)
+
+
+class AmendLineBody(_Strict):
+    date: date_type
+    new_date: date_type
+    quantity: int = Field(ge=0)
+
+
+class AmendContractBody(_Strict):
+    contract_id: str
+    crop_id: str = ""
+    agreed_by: str
+    deliveries: list[AmendLineBody] = Field(min_length=1)
+    reason: str = ""
+
+
 class RoundRequestBody(_Strict):
     crops: list[str] = Field(default_factory=list)
 
@@ -95,6 +131,59 @@ def _cancel(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
     b = _model(CancelOrderBody, body)
     return commands.CancelOrder(
         message_id=mid, actor=actor, order_id=b.order_id, reason=b.reason, crop_id=b.crop_id
+    )
+
+
+def _contract_action(
+    kind: type[commands.AcceptContract]
+    | type[commands.RejectContract]
+    | type[commands.CancelContract],
+) -> Callable[[dict[str, Any], str, str], commands.Command]:
+    def build(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
+        b = _model(ContractActionBody, body)
+        common = {"message_id": mid, "actor": actor, "contract_id": b.contract_id}
+        if kind is commands.AcceptContract:
+            return commands.AcceptContract(crop_id=b.crop_id, **common)
+        return kind(crop_id=b.crop_id, reason=b.reason, **common)  # type: ignore[call-arg]
+
+    return build
+
+
+def _revoke(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
+    b = _model(RevokeCertificateBody, body)
+    return commands.RevokeCertificate(
+        message_id=mid,
+        actor=actor,
+        certificate_id=b.certificate_id,
+        revoked_on=b.revoked_on,
+        group_id=b.group_id,
+        reason=b.reason,
+    )
+
+
+def _confirm(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
+    b = _model(ConfirmDeliveryBody, body)
+    return commands.ConfirmDelivery(
+        message_id=mid,
+        actor=actor,
+        contract_id=b.contract_id,
+        crop_id=b.crop_id,
+        day=b.date,
+        received=b.received,
+        refused=b.refused,
+    )
+
+
+def _amend(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
+    b = _model(AmendContractBody, body)
+    return commands.AmendContract(
+        message_id=mid,
+        actor=actor,
+        contract_id=b.contract_id,
+        crop_id=b.crop_id,
+        agreed_by=b.agreed_by,
+        changes=tuple((x.date, x.new_date, x.quantity) for x in b.deliveries),
+        reason=b.reason,
     )
 
 
@@ -158,6 +247,48 @@ INBOUND_TYPES: dict[str, MessageType] = {
         MessageType(
             "round.request", Topic.ROUND_REQUESTS, RoundRequestBody, lambda b: "rounds", _round
         ),
+        MessageType(
+            "certificate.revoke",
+            Topic.PARTICIPANTS,
+            RevokeCertificateBody,
+            _field("group_id"),
+            _revoke,
+        ),
+        MessageType(
+            "contract.accept",
+            Topic.CONTRACT_RESPONSES,
+            ContractActionBody,
+            _market_or("contract_id"),
+            _contract_action(commands.AcceptContract),
+        ),
+        MessageType(
+            "contract.reject",
+            Topic.CONTRACT_RESPONSES,
+            ContractActionBody,
+            _market_or("contract_id"),
+            _contract_action(commands.RejectContract),
+        ),
+        MessageType(
+            "contract.cancel",
+            Topic.CONTRACT_RESPONSES,
+            ContractActionBody,
+            _market_or("contract_id"),
+            _contract_action(commands.CancelContract),
+        ),
+        MessageType(
+            "delivery.confirm",
+            Topic.CONTRACT_RESPONSES,
+            ConfirmDeliveryBody,
+            _market_or("contract_id"),
+            _confirm,
+        ),
+        MessageType(
+            "contract.amend",
+            Topic.CONTRACT_RESPONSES,
+            AmendContractBody,
+            _market_or("contract_id"),
+            _amend,
+        ),
     )
 }
 
@@ -172,6 +303,15 @@ OUTBOUND_TYPES: dict[str, tuple[str, Topic]] = {
     "SupplyWithdrawn": ("supply.withdrawn", Topic.EVENTS),
     "OrderSubmitted": ("order.submitted", Topic.EVENTS),
     "OrderCancelled": ("order.cancelled", Topic.EVENTS),
+    "CertificateRevoked": ("certificate.revoked", Topic.EVENTS),
+    "ContractAccepted": ("contract.accepted", Topic.CONTRACTS),
+    "ContractRejected": ("contract.rejected", Topic.CONTRACTS),
+    "ContractExpired": ("contract.expired", Topic.CONTRACTS),
+    "ContractCancelled": ("contract.cancelled", Topic.CONTRACTS),
+    "ContractAmended": ("contract.amended", Topic.CONTRACTS),
+    "DeliveryConfirmed": ("delivery.confirmed", Topic.CONTRACTS),
+    "DeliveriesReleased": ("deliveries.released", Topic.CONTRACTS),
+    "ContractCompleted": ("contract.completed", Topic.CONTRACTS),
 }
 
 
@@ -241,6 +381,40 @@ def command_body(command: commands.Command) -> tuple[str, dict[str, Any]]:
         return "order.cancel", body | {"reason": command.reason}
     if isinstance(command, commands.RunMatchingRound):
         return "round.request", {"crops": list(command.crops)}
+    if isinstance(command, commands.RevokeCertificate):
+        return "certificate.revoke", {
+            "certificate_id": command.certificate_id,
+            "revoked_on": command.revoked_on.isoformat(),
+            "group_id": command.group_id,
+            "reason": command.reason,
+        }
+    if isinstance(command, commands.ConfirmDelivery):
+        return "delivery.confirm", {
+            "contract_id": command.contract_id,
+            "crop_id": command.crop_id,
+            "date": command.day.isoformat(),
+            "received": command.received,
+            "refused": command.refused,
+        }
+    if isinstance(command, commands.AmendContract):
+        return "contract.amend", {
+            "contract_id": command.contract_id,
+            "crop_id": command.crop_id,
+            "agreed_by": command.agreed_by,
+            "deliveries": [
+                {"date": d.isoformat(), "new_date": n.isoformat(), "quantity": q}
+                for d, n, q in command.changes
+            ],
+            "reason": command.reason,
+        }
+    actions = {
+        commands.AcceptContract: "contract.accept",
+        commands.RejectContract: "contract.reject",
+        commands.CancelContract: "contract.cancel",
+    }
+    if isinstance(command, commands.ContractCommand) and type(command) in actions:
+        body = {"contract_id": command.contract_id, "crop_id": command.crop_id}
+        return actions[type(command)], body | {"reason": getattr(command, "reason", "")}
     raise TypeError(f"{type(command).__name__} has no wire form")
 
 

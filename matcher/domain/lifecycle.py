@@ -262,7 +262,7 @@ def confirm_delivery(
     The shortfall (ordered minus received) goes back to the book for that delivery; the supply
     neither received nor refused goes back to the group's week.
     """
-    _require_state(contract, LIVE, "delivered")
+    _require_state(contract, LIVE, "confirmed as delivered")
     _require_party(contract, actor, {Party.BUYER, Party.COORDINATOR}, "confirmed")
     matches = [d for d in contract.deliveries if d.day == day]
     if not matches:

@@ -188,6 +188,8 @@ class MatchingInstance:
     """Incremental rounds: quantity still open per (order, delivery date); ``None``: all open."""
     open_supply: Mapping[tuple[str, str], int] | None = None
     """Incremental rounds: quantity still free per (supply, week); ``None``: all free."""
+    excluded: frozenset[tuple[str, str]] = frozenset()
+    """(order, group) pairs never matched: the group declined a contract for the order."""
     committed: Mapping[tuple[str, date], frozenset[str]] = field(default_factory=dict)
     """Incremental rounds: groups already under contract per (order, delivery date). They
     count towards the delivery's supplier limit and their buyers towards the groups' weekly

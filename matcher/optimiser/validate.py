@@ -64,6 +64,8 @@ def validate(instance: MatchingInstance, solution: Solution) -> ValidationReport
             continue
         certs = certs_by_group.get(supply.group_id, [])
         problems += [f"{where}: {p}" for p in _rule_breaks(instance, a, order, supply, certs)]
+        if (order.id, supply.group_id) in instance.excluded:
+            problems.append(f"{where}: group {supply.group_id} declined order {order.id}")
         used[(supply.id, a.week)] += a.quantity
         delivered[(order.id, a.day)] += a.quantity
         weight = instance.parameters.weight(instance.buyers[order.buyer_id].kind)

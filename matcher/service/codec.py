@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from matcher.domain.contracts import Contract, MatchingRound
+from matcher.domain.contracts import Contract, HistoryEntry, MatchingRound
 from matcher.domain.errors import InvalidValue
+from matcher.domain.lifecycle import Release
 from matcher.domain.model import (
     Buyer,
     Certificate,
@@ -119,15 +120,47 @@ def dump_contract(c: Contract) -> Json:
         "state": c.state.value,
         "reason": c.reason,
         "created_at": c.created_at.isoformat() if c.created_at else None,
+        "proposal_expires_at": (
+            c.proposal_expires_at.isoformat() if c.proposal_expires_at else None
+        ),
         "deliveries": [
             {
                 "date": d.day.isoformat(),
                 "week": d.week,
                 "quantity": d.quantity,
                 "distance_km": d.distance_km,
+                "state": d.state.value,
+                "received": d.received,
+                "refused": d.refused,
             }
             for d in c.deliveries
         ],
+        "history": [dump_history_entry(e) for e in c.history],
+    }
+
+
+def dump_history_entry(e: HistoryEntry) -> Json:
+    return {
+        "at": e.at.isoformat(),
+        "actor": e.actor,
+        "action": e.action,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "reason": e.reason,
+        "details": e.details,
+    }
+
+
+def dump_release(r: Release) -> Json:
+    return {
+        "contract_id": r.contract_id,
+        "order_id": r.order_id,
+        "date": r.day.isoformat(),
+        "supply_id": r.supply_id,
+        "week": r.week,
+        "demand": r.demand,
+        "supply": r.supply,
+        "cause": r.cause,
     }
 
 

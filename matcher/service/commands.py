@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 from matcher.domain.model import Buyer, Certificate, FarmerGroup, ForwardOrder, SupplyAnnouncement
 
@@ -60,6 +61,59 @@ class CancelOrder(Command):
     reason: str = ""
     crop_id: str = ""
     """The market, when known: the partition key on Kafka (the handler reads the stored one)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevokeCertificate(Command):
+    """A certifier or coordinator revokes a certificate from a date: deliveries of contracts
+    that relied on it from that date are released and re-matched by the next round."""
+
+    certificate_id: str
+    revoked_on: date
+    reason: str = ""
+    group_id: str = ""
+    """The group, when known: the partition key on Kafka (the handler reads the stored one)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractCommand(Command):
+    """A party acts on a contract; ``actor`` says who (``group:ID``, ``buyer:ID``,
+    ``coordinator:NAME``)."""
+
+    contract_id: str
+    crop_id: str = ""
+    """The market, when known: the partition key on Kafka (the handler reads the stored one)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AcceptContract(ContractCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RejectContract(ContractCommand):
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelContract(ContractCommand):
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfirmDelivery(ContractCommand):
+    day: date
+    received: int
+    refused: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AmendContract(ContractCommand):
+    changes: tuple[tuple[date, date, int], ...]
+    """(delivery date, new date in the same week, new quantity) for each changed delivery."""
+    agreed_by: str
+    """The other party, who agreed (``group:ID`` or ``buyer:ID``)."""
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

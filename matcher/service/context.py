@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from matcher.domain.model import Crop
 from matcher.domain.standards import StandardsRelation
@@ -30,3 +30,5 @@ class ServiceContext:
     """Deliveries sooner than this many days from now are not opened in a round."""
     parallel: bool = False
     """Solve large rounds in forked worker processes (off: the service runs threads)."""
+    proposal_ttl: timedelta = timedelta(hours=72)
+    """A proposed contract not accepted within this time expires (its quantity is re-matched)."""

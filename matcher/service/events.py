@@ -33,6 +33,12 @@ class CertificateRegistered(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CertificateRevoked(Event):
+    name: ClassVar[str] = "CertificateRevoked"
+    book_change: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SupplyAnnounced(Event):
     name: ClassVar[str] = "SupplyAnnounced"
     book_change: ClassVar[bool] = True
@@ -62,6 +68,54 @@ class ContractProposed(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ContractAccepted(Event):
+    name: ClassVar[str] = "ContractAccepted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractRejected(Event):
+    name: ClassVar[str] = "ContractRejected"
+    book_change: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractExpired(Event):
+    name: ClassVar[str] = "ContractExpired"
+    book_change: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractCancelled(Event):
+    name: ClassVar[str] = "ContractCancelled"
+    book_change: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractAmended(Event):
+    name: ClassVar[str] = "ContractAmended"
+    book_change: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryConfirmed(Event):
+    name: ClassVar[str] = "DeliveryConfirmed"
+    book_change: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveriesReleased(Event):
+    """Deliveries left a contract because the group's certificate lapsed before them."""
+
+    name: ClassVar[str] = "DeliveriesReleased"
+    book_change: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractCompleted(Event):
+    name: ClassVar[str] = "ContractCompleted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoundCompleted(Event):
     name: ClassVar[str] = "RoundCompleted"
 
@@ -72,11 +126,20 @@ EVENT_TYPES: dict[str, type[Event]] = {
         GroupRegistered,
         BuyerRegistered,
         CertificateRegistered,
+        CertificateRevoked,
         SupplyAnnounced,
         SupplyWithdrawn,
         OrderSubmitted,
         OrderCancelled,
         ContractProposed,
+        ContractAccepted,
+        ContractRejected,
+        ContractExpired,
+        ContractCancelled,
+        ContractAmended,
+        DeliveryConfirmed,
+        DeliveriesReleased,
+        ContractCompleted,
         RoundCompleted,
     )
 }

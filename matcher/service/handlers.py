@@ -7,14 +7,15 @@ inbox and the events in the outbox in the same transaction, then commits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from matcher.domain.contracts import BookState, OrderRecord, SupplyRecord
+from matcher.domain.contracts import BookState, Contract, OrderRecord, SupplyRecord
 from matcher.domain.errors import Conflict, NotFound, UnknownReference
+from matcher.domain.lifecycle import CANCELLABLE, Actor, Party, cancel
 from matcher.service import codec, commands, events
 from matcher.service.context import ServiceContext
-from matcher.service.ports import UnitOfWork
+from matcher.service.ports import ContractFilter, UnitOfWork
 
 
 @dataclass
@@ -67,6 +68,24 @@ def register_certificate(
     return Result([events.CertificateRegistered(key=c.group_id, payload=payload)], c)
 
 
+def revoke_certificate(
+    cmd: commands.RevokeCertificate, uow: UnitOfWork, ctx: ServiceContext
+) -> Result:
+    c = uow.certificates.get(cmd.certificate_id)
+    if c is None:
+        raise NotFound("certificate", cmd.certificate_id)
+    if c.revoked_on is not None and c.revoked_on <= cmd.revoked_on:
+        raise Conflict(f"certificate {c.id!r} is already revoked from {c.revoked_on.isoformat()}")
+    uow.certificates.revoke(c.id, cmd.revoked_on)
+    for record in uow.supply.list(state=BookState.OPEN, group_id=c.group_id):
+        uow.markets.bump(record.supply.crop_id)
+    payload = codec.dump_certificate(replace(c, revoked_on=cmd.revoked_on)) | {
+        "reason": cmd.reason,
+        "actor": cmd.actor,
+    }
+    return Result([events.CertificateRevoked(key=c.group_id, payload=payload)], c)
+
+
 def announce_supply(cmd: commands.AnnounceSupply, uow: UnitOfWork, ctx: ServiceContext) -> Result:
     s = cmd.supply
     if uow.groups.get(s.group_id) is None:
@@ -92,7 +111,40 @@ def withdraw_supply(cmd: commands.WithdrawSupply, uow: UnitOfWork, ctx: ServiceC
     uow.supply.set_state(cmd.supply_id, BookState.WITHDRAWN)
     uow.markets.bump(record.supply.crop_id)
     payload = {"id": cmd.supply_id, "reason": cmd.reason, "actor": cmd.actor}
-    return Result([events.SupplyWithdrawn(key=record.supply.crop_id, payload=payload)])
+    happened: list[events.Event] = [
+        events.SupplyWithdrawn(key=record.supply.crop_id, payload=payload)
+    ]
+    s = record.supply
+    where = ContractFilter(group_id=s.group_id, crop_id=s.crop_id, limit=1000)
+    actor = Actor(Party.GROUP, s.group_id)
+    why = "supply withdrawn" + (f": {cmd.reason}" if cmd.reason else "")
+    happened += _cancel_live(uow, ctx, where, actor, why, lambda c: c.supply_id == s.id)
+    return Result(happened)
+
+
+def _cancel_live(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    where: ContractFilter,
+    actor: Actor,
+    reason: str,
+    chosen: Callable[[Contract], bool],
+) -> list[events.Event]:
+    """Cancel the contracts (not yet settled) that ``chosen`` picks: their scheduled deliveries
+    go back to the book."""
+    from matcher.service.contract_handlers import record_change
+
+    out: list[events.Event] = []
+    offset = 0
+    while True:
+        page = uow.contracts.list(replace(where, offset=offset))
+        for contract in page:
+            if contract.state in CANCELLABLE and chosen(contract):
+                change = cancel(contract, actor, ctx.clock.now(), reason)
+                out += record_change(uow, ctx, change, events.ContractCancelled)
+        if len(page) < where.limit:
+            return out
+        offset += where.limit
 
 
 def submit_order(cmd: commands.SubmitOrder, uow: UnitOfWork, ctx: ServiceContext) -> Result:
@@ -118,22 +170,36 @@ def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork, ctx: ServiceContext
     uow.orders.set_state(cmd.order_id, BookState.CANCELLED)
     uow.markets.bump(record.order.crop_id)
     payload = {"id": cmd.order_id, "reason": cmd.reason, "actor": cmd.actor}
-    return Result([events.OrderCancelled(key=record.order.crop_id, payload=payload)])
+    happened: list[events.Event] = [
+        events.OrderCancelled(key=record.order.crop_id, payload=payload)
+    ]
+    o = record.order
+    where = ContractFilter(order_id=o.id, limit=1000)
+    why = "order cancelled" + (f": {cmd.reason}" if cmd.reason else "")
+    happened += _cancel_live(uow, ctx, where, Actor(Party.BUYER, o.buyer_id), why, bool)
+    return Result(happened)
 
 
 Handler = Callable[[Any, UnitOfWork, ServiceContext], Result]
 
 
 def command_handlers() -> dict[type[commands.Command], Handler]:
+    from matcher.service import contract_handlers as contracts
     from matcher.service.rounds import run_round
 
     return {
         commands.RegisterGroup: register_group,
         commands.RegisterBuyer: register_buyer,
         commands.RegisterCertificate: register_certificate,
+        commands.RevokeCertificate: revoke_certificate,
         commands.AnnounceSupply: announce_supply,
         commands.WithdrawSupply: withdraw_supply,
         commands.SubmitOrder: submit_order,
         commands.CancelOrder: cancel_order,
         commands.RunMatchingRound: run_round,
+        commands.AcceptContract: contracts.accept_contract,
+        commands.RejectContract: contracts.reject_contract,
+        commands.CancelContract: contracts.cancel_contract,
+        commands.ConfirmDelivery: contracts.confirm_delivery,
+        commands.AmendContract: contracts.amend_contract,
     }

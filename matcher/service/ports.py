@@ -16,6 +16,7 @@ from matcher.domain.contracts import (
     OrderRecord,
     SupplyRecord,
 )
+from matcher.domain.lifecycle import Release
 from matcher.domain.model import Buyer, Certificate, FarmerGroup
 from matcher.service.events import Event
 
@@ -55,6 +56,10 @@ class BuyerRepository(Protocol):
 
 class CertificateRepository(Protocol):
     def add(self, certificate: Certificate) -> None: ...
+    def revoke(self, certificate_id: str, revoked_on: date) -> None:
+        """Set the date from which the certificate is no longer valid."""
+        ...
+
     def get(self, certificate_id: str) -> Certificate | None: ...
     def list(self, group_id: str | None = None) -> Sequence[Certificate]: ...
 
@@ -86,7 +91,15 @@ class OrderRepository(Protocol):
 
 
 class ContractRepository(Protocol):
-    def add(self, contract: Contract) -> None: ...
+    def add(self, contract: Contract) -> None:
+        """A new contract, with its deliveries and history."""
+        ...
+
+    def update(self, contract: Contract) -> None:
+        """Store a changed contract: its state, its deliveries (dates, quantities, states,
+        confirmations) and the history entries it gained (earlier entries never change)."""
+        ...
+
     def get(self, contract_id: str) -> Contract | None: ...
     def list(self, where: ContractFilter) -> Sequence[Contract]: ...
     def count(self, where: ContractFilter) -> int: ...
@@ -96,6 +109,27 @@ class ContractRepository(Protocol):
 
     def bound_supply(self) -> dict[tuple[str, str], int]:
         """Quantity under live contracts per (supply, week)."""
+        ...
+
+    def due_proposals(self, at: datetime) -> Sequence[Contract]:
+        """Proposed contracts whose deadline is at or before ``at``."""
+        ...
+
+    def declined(self, order_ids: Sequence[str]) -> set[tuple[str, str]]:
+        """(order, group) pairs of rejected contracts of these orders: not proposed again."""
+        ...
+
+
+class ReleaseLog(Protocol):
+    """Quantities that left contracts, kept so the contracts that take them up say why."""
+
+    def add(self, release: Release, at: datetime) -> None: ...
+    def causes(self, order_ids: Sequence[str]) -> dict[tuple[str, date], str]:
+        """The latest cause per (order, delivery date) not yet taken up by a new contract."""
+        ...
+
+    def taken_up(self, order_id: str, day: date, contract_id: str) -> None:
+        """A new contract took up what was released for this delivery."""
         ...
 
 
@@ -163,6 +197,7 @@ class UnitOfWork(Protocol):
     supply: SupplyRepository
     orders: OrderRepository
     contracts: ContractRepository
+    releases: ReleaseLog
     rounds: RoundRepository
     markets: MarketVersions
     inbox: Inbox

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from matcher.domain.contracts import (
@@ -18,16 +19,19 @@ from matcher.domain.contracts import (
     Contract,
     ContractDelivery,
     ContractState,
+    DeliveryState,
     MatchingRound,
     RoundStatus,
     UnfilledLine,
 )
-from matcher.domain.model import ForwardOrder, SupplyAnnouncement
+from matcher.domain.lifecycle import CANCELLABLE, Change, expire, release_from
+from matcher.domain.model import Certificate, ForwardOrder, SupplyAnnouncement
 from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.solution import Allocation, Solution, SolveStatus
 from matcher.optimiser.solve import solve
 from matcher.service import codec, commands, events
 from matcher.service.context import ServiceContext
+from matcher.service.contract_handlers import record_change
 from matcher.service.handlers import Result
 from matcher.service.ports import ContractFilter, UnitOfWork
 
@@ -39,10 +43,67 @@ _PAGE = 1000
 class Snapshot:
     instance: MatchingInstance
     versions: dict[str, int]
+    pending: tuple[Change, ...] = ()
+    """Expiries and certificate lapses found by the snapshot, written with the round."""
+    causes: dict[tuple[str, date], str] = field(default_factory=dict)
+    """Why quantity of a delivery is open again (a release), for the contracts that take it."""
+
+
+def live_contracts(uow: UnitOfWork) -> list[Contract]:
+    """Every contract not released (proposed, accepted, in delivery, completed)."""
+    out: list[Contract] = []
+    for state in sorted(set(ContractState) - RELEASED_STATES):
+        offset = 0
+        while True:
+            page = uow.contracts.list(ContractFilter(state=state, limit=_PAGE, offset=offset))
+            out += page
+            if len(page) < _PAGE:
+                break
+            offset += _PAGE
+    return out
+
+
+def pending_changes(
+    uow: UnitOfWork, ctx: ServiceContext, now: datetime, live: list[Contract]
+) -> list[tuple[Change, type[events.Event]]]:
+    """Proposals past their deadline expire; scheduled deliveries whose group no longer holds a
+    valid certificate of the contract's scheme for the crop are released from that date."""
+    out: list[tuple[Change, type[events.Event]]] = []
+    for contract in uow.contracts.due_proposals(now):
+        out.append((expire(contract, now), events.ContractExpired))
+    expiring = {c.contract.id for c, _ in out}
+    certs: dict[str, list[Certificate]] = {}
+    for contract in live:
+        if contract.id in expiring or contract.state not in CANCELLABLE:
+            continue
+        rule = ctx.standards.rules.get(contract.scheme)
+        if rule is None or not rule.needs_certificate:
+            continue
+        held = certs.setdefault(contract.group_id, list(uow.certificates.list(contract.group_id)))
+        crop = ctx.crops.get(contract.crop_id)
+        if crop is None:
+            continue
+        lapsed = [
+            d.day
+            for d in contract.deliveries
+            if d.state is DeliveryState.SCHEDULED
+            and not any(
+                c.scheme is contract.scheme and c.valid_on(d.day) and c.covers(crop) for c in held
+            )
+        ]
+        if lapsed:
+            first = min(lapsed)
+            cause = f"{contract.scheme.value} certificate not valid on {first.isoformat()}"
+            out.append((release_from(contract, now, first, cause), events.DeliveriesReleased))
+    return out
 
 
 def take_snapshot(
-    uow: UnitOfWork, ctx: ServiceContext, crops: tuple[str, ...], today: date
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    crops: tuple[str, ...],
+    today: date,
+    now: datetime | None = None,
 ) -> Snapshot:
     """Read the open book and what is bound by contracts into a matching instance."""
     versions = uow.markets.all()
@@ -57,8 +118,19 @@ def take_snapshot(
         for r in uow.orders.list(state=BookState.OPEN)
         if not wanted or r.order.crop_id in wanted
     ]
-    bound_demand = uow.contracts.bound_demand()
-    bound_supply = uow.contracts.bound_supply()
+    bound_demand = dict(uow.contracts.bound_demand())
+    bound_supply = dict(uow.contracts.bound_supply())
+    live = live_contracts(uow)
+    pending = pending_changes(uow, ctx, now or ctx.clock.now(), live)
+    order_ids = [o.id for o in orders]
+    causes = dict(uow.releases.causes(order_ids)) if order_ids else {}
+    for change, _ in pending:
+        for r in change.released:
+            key = (r.order_id, r.day)
+            bound_demand[key] = bound_demand.get(key, 0) - r.demand
+            skey = (r.supply_id, r.week)
+            bound_supply[skey] = bound_supply.get(skey, 0) - r.supply
+            causes[key] = r.cause
     first_day = today + timedelta(days=ctx.lead_days)
     open_demand = {
         (o.id, d): o.quantity - bound_demand.get((o.id, d), 0)
@@ -83,33 +155,32 @@ def take_snapshot(
         parameters=ctx.parameters,
         open_demand=open_demand,
         open_supply=open_supply,
-        committed=committed_groups(uow, {o.id for o in orders}),
+        excluded=frozenset(uow.contracts.declined(order_ids)) if order_ids else frozenset(),
+        committed=committed_groups(live, {o.id for o in orders}, pending),
     )
-    return Snapshot(instance, versions)
+    return Snapshot(instance, versions, tuple(c for c, _ in pending), causes)
 
 
 def committed_groups(
-    uow: UnitOfWork, order_ids: set[str]
+    live: list[Contract],
+    order_ids: set[str],
+    pending: Sequence[tuple[Change, type[events.Event]]] = (),
 ) -> dict[tuple[str, date], frozenset[str]]:
     """Groups under a live (not released) contract per (order, delivery date), for ``order_ids``.
 
-    Every delivery of those orders counts, past ones too: a group that already supplies an
-    order is its supplier for the supplier limit and for continuity.
+    Every delivery still held counts, past ones too: a group that already supplies an order is
+    its supplier for the supplier limit and for continuity. Deliveries the snapshot releases
+    (``pending``) do not count.
     """
     found: dict[tuple[str, date], set[str]] = defaultdict(set)
     if not order_ids:
         return {}
-    for state in sorted(set(ContractState) - RELEASED_STATES):
-        offset = 0
-        while True:
-            page = uow.contracts.list(ContractFilter(state=state, limit=_PAGE, offset=offset))
-            for contract in page:
-                if contract.order_id in order_ids:
-                    for d in contract.deliveries:
-                        found[(contract.order_id, d.day)].add(contract.group_id)
-            if len(page) < _PAGE:
-                break
-            offset += _PAGE
+    gone = {(r.contract_id, r.day) for change, _ in pending for r in change.released}
+    for contract in live:
+        if contract.order_id in order_ids:
+            for d in contract.deliveries:
+                if d.state is not DeliveryState.RELEASED and (contract.id, d.day) not in gone:
+                    found[(contract.order_id, d.day)].add(contract.group_id)
     return {key: frozenset(groups) for key, groups in found.items()}
 
 
@@ -118,6 +189,9 @@ def contracts_from(
     instance: MatchingInstance,
     round_id: str,
     at: datetime,
+    *,
+    expires_at: datetime | None = None,
+    causes: dict[tuple[str, date], str] | None = None,
 ) -> list[Contract]:
     """One contract per (order, supply): the allocations become its delivery schedule."""
     grouped: dict[tuple[str, str], list[Allocation]] = defaultdict(list)
@@ -128,6 +202,7 @@ def contracts_from(
     out: list[Contract] = []
     for n, ((order_id, supply_id), parts) in enumerate(sorted(grouped.items()), 1):
         order, supply = orders[order_id], supplies[supply_id]
+        why = sorted({(causes or {}).get((order_id, a.day), "") for a in parts} - {""})
         out.append(
             Contract(
                 id=f"{round_id}-{n:04d}",
@@ -146,6 +221,8 @@ def contracts_from(
                     for a in sorted(parts, key=lambda a: a.day)
                 ),
                 created_at=at,
+                proposal_expires_at=expires_at,
+                reason=("re-matched: " + "; ".join(why) if why else "matched in a clearing round"),
             )
         )
     return out
@@ -158,7 +235,7 @@ def round_id_for(message_id: str) -> str:
 
 def run_round(cmd: commands.RunMatchingRound, uow: UnitOfWork, ctx: ServiceContext) -> Result:
     started = ctx.clock.now()
-    snapshot = take_snapshot(uow, ctx, cmd.crops, started.date())
+    snapshot = take_snapshot(uow, ctx, cmd.crops, started.date(), started)
     uow.rollback()  # the solver runs outside any transaction
     solution = solve(snapshot.instance, solver=ctx.solver, parallel=ctx.parallel)
     return apply_round(uow, ctx, cmd, snapshot, solution, started)
@@ -183,10 +260,29 @@ def apply_round(
         notes.append(
             f"changed while solving, cleared in the next round: {', '.join(sorted(stale))}"
         )
+    happened: list[events.Event] = []
+    for change in snapshot.pending:
+        stored = uow.contracts.get(change.contract.id)
+        if stored is None or stored.history != change.contract.history[:-1]:
+            continue  # changed meanwhile: the next round looks again
+        kind = (
+            events.ContractExpired if change.entry.action == "expire" else events.DeliveriesReleased
+        )
+        happened += record_change(uow, ctx, change, kind)
     allocations = [a for a in solution.allocations if a.crop_id not in stale]
-    contracts = contracts_from(allocations, snapshot.instance, round_id, finished)
+    contracts = contracts_from(
+        allocations,
+        snapshot.instance,
+        round_id,
+        finished,
+        expires_at=finished + ctx.proposal_ttl,
+        causes=snapshot.causes,
+    )
     for contract in contracts:
         uow.contracts.add(contract)
+        for d in contract.deliveries:
+            if (contract.order_id, d.day) in snapshot.causes:
+                uow.releases.taken_up(contract.order_id, d.day, contract.id)
     for crop in sorted({c.crop_id for c in contracts}):
         uow.markets.bump(crop)  # a round working from the same snapshot must not apply too
     failed = solution.status is SolveStatus.ERROR
@@ -218,7 +314,7 @@ def apply_round(
         notes=tuple([solution.message, *notes] if solution.message else notes),
     )
     uow.rounds.add(record)
-    happened: list[events.Event] = [
+    happened += [
         events.ContractProposed(key=c.crop_id, payload=codec.dump_contract(c)) for c in contracts
     ]
     happened.append(

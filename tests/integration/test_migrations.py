@@ -28,6 +28,8 @@ from matcher.adapters.db.migrate import (
 from matcher.adapters.db.session import make_engine, make_session_factory, normalise_url
 from matcher.adapters.db.tables import metadata
 from matcher.adapters.db.uow import ReadOnlyError, SqlUnitOfWork
+from matcher.domain.contracts import ContractDelivery, ContractState, DeliveryState
+from matcher.domain.lifecycle import Actor, Party, Settled, confirm_delivery
 
 APPLICATION_TABLES = {table.name for table in metadata.sorted_tables}
 AT = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
@@ -242,6 +244,180 @@ def test_sqlite_downgrade_of_0003_keeps_constraints_and_foreign_keys(sqlite_url:
             connection.exec_driver_sql(
                 "INSERT INTO orders (id, buyer_id, crop_id, quantity, min_tier, state)"
                 " VALUES ('o1', 'no-such-buyer', 'kale', 5, 'SAFE', 'open')"
+            )
+        upgrade(engine)
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+LIFECYCLE_COLUMNS = {
+    "contract_deliveries": {"state", "received", "refused"},
+    "contracts": {"proposal_expires_at"},
+}
+LIFECYCLE_TABLES = {"contract_history", "releases"}
+
+# The tables as revision 0003 left them (only the columns the test writes).
+SUPPLY = sa.table(
+    "supply",
+    *(sa.column(c) for c in ("id", "group_id", "crop_id", "scheme", "asking_price", "state")),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+)
+CONTRACTS = sa.table(
+    "contracts",
+    *(
+        sa.column(c)
+        for c in (
+            "id",
+            "round_id",
+            "order_id",
+            "buyer_id",
+            "group_id",
+            "supply_id",
+            "crop_id",
+            "scheme",
+            "min_tier",
+            "unit_price",
+            "state",
+            "pricing_policy",
+            "reason",
+        )
+    ),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+)
+CONTRACT_DELIVERIES = sa.table(
+    "contract_deliveries",
+    sa.column("contract_id"),
+    sa.column("day", sa.Date()),
+    *(sa.column(c) for c in ("week", "quantity", "distance_km")),
+)
+
+
+def seed_revision_0003(engine: Engine) -> None:
+    """The 0002 seed plus a supply and an accepted contract with one delivery."""
+    seed_revision_0002(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            SUPPLY.insert().values(
+                id="s1",
+                group_id="g1",
+                crop_id="kale",
+                scheme="PGS",
+                asking_price=3000,
+                state="open",
+                created_at=AT,
+            )
+        )
+        connection.execute(
+            CONTRACTS.insert().values(
+                id="c1",
+                round_id="r1",
+                order_id="o1",
+                buyer_id="b1",
+                group_id="g1",
+                supply_id="s1",
+                crop_id="kale",
+                scheme="PGS",
+                min_tier="SAFE",
+                unit_price=3000,
+                state="accepted",
+                pricing_policy="ask",
+                reason="matched in a clearing round",
+                created_at=AT,
+            )
+        )
+        connection.execute(
+            CONTRACT_DELIVERIES.insert().values(
+                contract_id="c1", day=WEDNESDAY, week="2026-W50", quantity=40, distance_km=21.5
+            )
+        )
+
+
+def test_0004_adds_the_lifecycle_to_a_0003_database_and_downgrade_removes_it(
+    db_url: str,
+) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0003")
+        assert not LIFECYCLE_TABLES & set(inspect(engine).get_table_names())
+        seed_revision_0003(engine)
+
+        upgrade(engine, "0004")
+
+        assert current_revision(engine) == "0004"
+        assert set(inspect(engine).get_table_names()) >= LIFECYCLE_TABLES
+        for table, added in LIFECYCLE_COLUMNS.items():
+            assert added <= columns(engine, table)
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            stored = uow.contracts.get("c1")
+            assert stored is not None
+            assert stored.state is ContractState.ACCEPTED
+            assert (stored.unit_price, stored.created_at) == (3000, AT)
+            assert stored.proposal_expires_at is None and stored.history == ()
+            assert stored.deliveries == (
+                ContractDelivery(WEDNESDAY, "2026-W50", 40, 21.5, DeliveryState.SCHEDULED),
+            )
+            assert uow.contracts.bound_demand() == {("o1", WEDNESDAY): 40}
+            assert uow.releases.causes(["o1"]) == {}
+            # The new schema is usable at once: the contract changes and is logged.
+            change = confirm_delivery(
+                stored, Actor(Party.BUYER, "b1"), AT, WEDNESDAY, Settled(received=30, refused=0)
+            )
+            uow.contracts.update(change.contract)
+            for released in change.released:
+                uow.releases.add(released, AT)
+            uow.commit()
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            assert uow.contracts.get("c1") == change.contract
+            assert uow.releases.causes(["o1"]) == {("o1", WEDNESDAY): "delivery short"}
+
+        downgrade(engine, "0003")
+
+        assert current_revision(engine) == "0003"
+        assert not LIFECYCLE_TABLES & set(inspect(engine).get_table_names())
+        for table, added in LIFECYCLE_COLUMNS.items():
+            assert not added & columns(engine, table)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT id, state FROM contracts").all() == [
+                ("c1", "completed")
+            ]
+            assert connection.exec_driver_sql(
+                "SELECT contract_id, week, quantity FROM contract_deliveries"
+            ).all() == [("c1", "2026-W50", 40)]
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert schema_differences(engine) == []
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(
+                "SELECT state, received FROM contract_deliveries"
+            ).all() == [("scheduled", None)]
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_downgrade_of_0004_keeps_the_delivery_links(sqlite_url: str) -> None:
+    """On SQLite, dropping the delivery columns rebuilds the table: its key and link survive."""
+    engine = make_engine(sqlite_url)
+    try:
+        upgrade(engine)
+        downgrade(engine, "0003")
+        with engine.connect() as connection:
+            sql = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master"
+                " WHERE type = 'table' AND name = 'contract_deliveries'"
+            ).scalar_one()
+            assert "pk_contract_deliveries" in sql
+            assert "fk_contract_deliveries_contract_id_contracts" in sql
+            assert "ON DELETE CASCADE" in sql
+            indexes = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+                " AND tbl_name = 'contract_deliveries'"
+            ).scalars()
+            assert "ix_contract_deliveries_week" in set(indexes)
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO contract_deliveries (contract_id, day, week, quantity, distance_km)"
+                " VALUES ('no-such-contract', '2026-12-09', '2026-W50', 5, 1.0)"
             )
         upgrade(engine)
         assert schema_differences(engine) == []

@@ -9,6 +9,7 @@ from matcher.adapters.db.tables import (
     BuyerRow,
     CertificateRow,
     ContractDeliveryRow,
+    ContractHistoryRow,
     ContractRow,
     GroupRow,
     OrderDeliveryRow,
@@ -23,6 +24,8 @@ from matcher.domain.contracts import (
     Contract,
     ContractDelivery,
     ContractState,
+    DeliveryState,
+    HistoryEntry,
     MatchingRound,
     OrderRecord,
     RoundStatus,
@@ -221,12 +224,62 @@ def contract_row(c: Contract) -> ContractRow:
         pricing_policy=c.pricing_policy,
         reason=c.reason,
         created_at=c.created_at,
-        deliveries=[
-            ContractDeliveryRow(
-                day=d.day, week=d.week, quantity=d.quantity, distance_km=d.distance_km
-            )
-            for d in c.deliveries
-        ],
+        proposal_expires_at=c.proposal_expires_at,
+        deliveries=[delivery_row(d) for d in c.deliveries],
+        history=[history_row(n, e) for n, e in enumerate(c.history)],
+    )
+
+
+def delivery_row(d: ContractDelivery) -> ContractDeliveryRow:
+    row = ContractDeliveryRow(day=d.day)
+    set_delivery(row, d)
+    return row
+
+
+def set_delivery(row: ContractDeliveryRow, d: ContractDelivery) -> None:
+    """Write a delivery's schedule, state and confirmation into its row (the day is the key)."""
+    row.week = d.week
+    row.quantity = d.quantity
+    row.distance_km = d.distance_km
+    row.state = d.state.value
+    row.received = d.received
+    row.refused = d.refused
+
+
+def history_row(seq: int, e: HistoryEntry) -> ContractHistoryRow:
+    return ContractHistoryRow(
+        seq=seq,
+        at=e.at,
+        actor=e.actor,
+        action=e.action,
+        from_state=e.from_state,
+        to_state=e.to_state,
+        reason=e.reason,
+        details=dict(e.details),
+    )
+
+
+def delivery_of(row: ContractDeliveryRow) -> ContractDelivery:
+    return ContractDelivery(
+        row.day,
+        row.week,
+        row.quantity,
+        row.distance_km,
+        DeliveryState(row.state),
+        row.received,
+        row.refused,
+    )
+
+
+def history_of(row: ContractHistoryRow) -> HistoryEntry:
+    return HistoryEntry(
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        from_state=row.from_state,
+        to_state=row.to_state,
+        reason=row.reason,
+        details=dict(row.details),
     )
 
 
@@ -242,13 +295,13 @@ def contract_of(row: ContractRow) -> Contract:
         scheme=Scheme(row.scheme),
         min_tier=Tier(row.min_tier),
         unit_price=row.unit_price,
-        deliveries=tuple(
-            ContractDelivery(d.day, d.week, d.quantity, d.distance_km) for d in row.deliveries
-        ),
+        deliveries=tuple(delivery_of(d) for d in row.deliveries),
         state=ContractState(row.state),
         pricing_policy=row.pricing_policy,
         reason=row.reason,
         created_at=row.created_at,
+        proposal_expires_at=row.proposal_expires_at,
+        history=tuple(history_of(h) for h in row.history),
     )
 
 

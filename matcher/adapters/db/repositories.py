@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import Select, Table, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, Table, case, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from matcher.adapters.db.tables import (
     OrderRow,
     OutboxRow,
     RejectionRow,
+    ReleaseRow,
     RoundRow,
     SupplyRow,
 )
@@ -34,11 +35,14 @@ from matcher.domain.contracts import (
     RELEASED_STATES,
     BookState,
     Contract,
+    ContractState,
+    DeliveryState,
     MatchingRound,
     OrderRecord,
     SupplyRecord,
 )
 from matcher.domain.errors import NotFound
+from matcher.domain.lifecycle import Release
 from matcher.domain.model import Buyer, Certificate, FarmerGroup
 from matcher.service.events import Event
 from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry, Rejection
@@ -84,6 +88,12 @@ class SqlCertificateRepository:
 
     def add(self, certificate: Certificate) -> None:
         self.session.add(mapping.certificate_row(certificate))
+
+    def revoke(self, certificate_id: str, revoked_on: date) -> None:
+        row = self.session.get(CertificateRow, certificate_id)
+        if row is None:
+            raise NotFound("certificate", certificate_id)
+        row.revoked_on = revoked_on
 
     def get(self, certificate_id: str) -> Certificate | None:
         row = self.session.get(CertificateRow, certificate_id)
@@ -185,31 +195,95 @@ class SqlContractRepository:
         query = select(func.count()).select_from(_filtered(where).subquery())
         return int(self.session.scalar(query) or 0)
 
+    def update(self, contract: Contract) -> None:
+        row = self.session.get(ContractRow, contract.id)
+        if row is None:
+            raise NotFound("contract", contract.id)
+        row.state = contract.state.value
+        row.proposal_expires_at = contract.proposal_expires_at
+        # Deliveries are keyed by (contract, day) and an amendment may move a day: rows whose
+        # day is still in the contract are rewritten in place, the others are deleted (orphans)
+        # and new days inserted. Days are unique within a contract, so no key ever collides.
+        by_day = {d.day: d for d in row.deliveries}
+        rows = []
+        for delivery in sorted(contract.deliveries, key=lambda d: d.day):
+            existing = by_day.get(delivery.day)
+            if existing is None:
+                rows.append(mapping.delivery_row(delivery))
+            else:
+                mapping.set_delivery(existing, delivery)
+                rows.append(existing)
+        row.deliveries = rows
+        # History only grows: append the entries beyond those stored.
+        stored = {h.seq for h in row.history}
+        for seq, entry in enumerate(contract.history):
+            if seq not in stored:
+                row.history.append(mapping.history_row(seq, entry))
+        self.session.flush()
+
     def bound_demand(self) -> dict[tuple[str, date], int]:
         query = (
-            select(
-                ContractRow.order_id,
-                ContractDeliveryRow.day,
-                func.sum(ContractDeliveryRow.quantity),
-            )
+            select(ContractRow.order_id, ContractDeliveryRow.day, func.sum(_BOUND_DEMAND))
             .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
             .where(ContractRow.state.not_in(_RELEASED))
             .group_by(ContractRow.order_id, ContractDeliveryRow.day)
         )
-        return {(order, day): int(total) for order, day, total in self.session.execute(query)}
+        return {
+            (order, day): int(total) for order, day, total in self.session.execute(query) if total
+        }
 
     def bound_supply(self) -> dict[tuple[str, str], int]:
         query = (
-            select(
-                ContractRow.supply_id,
-                ContractDeliveryRow.week,
-                func.sum(ContractDeliveryRow.quantity),
-            )
+            select(ContractRow.supply_id, ContractDeliveryRow.week, func.sum(_BOUND_SUPPLY))
             .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
             .where(ContractRow.state.not_in(_RELEASED))
             .group_by(ContractRow.supply_id, ContractDeliveryRow.week)
         )
-        return {(supply, week): int(total) for supply, week, total in self.session.execute(query)}
+        return {
+            (supply, week): int(total)
+            for supply, week, total in self.session.execute(query)
+            if total
+        }
+
+    def due_proposals(self, at: datetime) -> Sequence[Contract]:
+        query = (
+            select(ContractRow)
+            .where(
+                ContractRow.state == ContractState.PROPOSED.value,
+                ContractRow.proposal_expires_at.is_not(None),
+                ContractRow.proposal_expires_at <= at,
+            )
+            .order_by(ContractRow.proposal_expires_at, ContractRow.id)
+        )
+        return [mapping.contract_of(row) for row in self.session.scalars(query)]
+
+    def declined(self, order_ids: Sequence[str]) -> set[tuple[str, str]]:
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return set()
+        query = (
+            select(ContractRow.order_id, ContractRow.group_id)
+            .where(
+                ContractRow.state == ContractState.REJECTED.value,
+                ContractRow.order_id.in_(wanted),
+            )
+            .distinct()
+        )
+        return {(order, group) for order, group in self.session.execute(query)}
+
+
+def _bound(delivered: ColumnElement[int]) -> ColumnElement[int]:
+    """What a delivery still binds (see ``lifecycle.bound_quantity``), as a SQL expression."""
+    return case(
+        (ContractDeliveryRow.state == DeliveryState.SCHEDULED.value, ContractDeliveryRow.quantity),
+        (ContractDeliveryRow.state == DeliveryState.DELIVERED.value, delivered),
+        else_=0,
+    )
+
+
+_RECEIVED = func.coalesce(ContractDeliveryRow.received, 0)
+_BOUND_DEMAND = _bound(_RECEIVED)
+_BOUND_SUPPLY = _bound(_RECEIVED + func.coalesce(ContractDeliveryRow.refused, 0))
 
 
 def _filtered(where: ContractFilter) -> Select[ContractRow]:
@@ -233,6 +307,54 @@ def _filtered(where: ContractFilter) -> Select[ContractRow]:
             )
         )
     return query
+
+
+class SqlReleaseLog:
+    """Released quantities per (order, delivery date), until a new contract takes them up."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, release: Release, at: datetime) -> None:
+        self.session.add(
+            ReleaseRow(
+                contract_id=release.contract_id,
+                order_id=release.order_id,
+                day=release.day,
+                supply_id=release.supply_id,
+                week=release.week,
+                demand=release.demand,
+                supply=release.supply,
+                cause=release.cause,
+                at=at,
+                taken_up_by=None,
+            )
+        )
+
+    def causes(self, order_ids: Sequence[str]) -> dict[tuple[str, date], str]:
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return {}
+        self.session.flush()
+        query = (
+            select(ReleaseRow.order_id, ReleaseRow.day, ReleaseRow.cause)
+            .where(ReleaseRow.order_id.in_(wanted), ReleaseRow.taken_up_by.is_(None))
+            .order_by(ReleaseRow.at, ReleaseRow.id)
+        )
+        # Oldest first: the latest release of each delivery is the one left in the dict.
+        return {(order, day): cause for order, day, cause in self.session.execute(query)}
+
+    def taken_up(self, order_id: str, day: date, contract_id: str) -> None:
+        self.session.flush()
+        self.session.execute(
+            update(ReleaseRow)
+            .where(
+                ReleaseRow.order_id == order_id,
+                ReleaseRow.day == day,
+                ReleaseRow.taken_up_by.is_(None),
+            )
+            .values(taken_up_by=contract_id)
+        )
 
 
 class SqlRoundRepository:

@@ -211,6 +211,7 @@ class ContractRow(Base):
     pricing_policy: Mapped[str] = mapped_column(String)
     reason: Mapped[str] = mapped_column(String)
     created_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    proposal_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     order: Mapped[OrderRow] = _parent()
     buyer: Mapped[BuyerRow] = _parent()
@@ -222,6 +223,12 @@ class ContractRow(Base):
         passive_deletes=True,
         lazy="selectin",
         order_by="ContractDeliveryRow.day",
+    )
+    history: Mapped[list[ContractHistoryRow]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="ContractHistoryRow.seq",
     )
 
 
@@ -235,6 +242,46 @@ class ContractDeliveryRow(Base):
     week: Mapped[str] = mapped_column(String(ENUM_LENGTH), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     distance_km: Mapped[float] = mapped_column(Double)
+    state: Mapped[str] = mapped_column(String(ENUM_LENGTH), server_default="scheduled")
+    received: Mapped[int | None] = mapped_column(Integer)
+    refused: Mapped[int | None] = mapped_column(Integer)
+
+
+class ContractHistoryRow(Base):
+    """One change of a contract; ``seq`` is its position in the contract's history."""
+
+    __tablename__ = "contract_history"
+
+    contract_id: Mapped[str] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String)
+    action: Mapped[str] = mapped_column(String)
+    from_state: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    to_state: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    reason: Mapped[str] = mapped_column(String)
+    details: Mapped[dict[str, Any]] = mapped_column(Json)
+
+
+class ReleaseRow(Base):
+    """Quantity that left a contract; ``taken_up_by`` names the contract that took it up."""
+
+    __tablename__ = "releases"
+    __table_args__ = (Index("ix_releases_order_id_day", "order_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(String)
+    order_id: Mapped[str] = mapped_column(String)
+    day: Mapped[date] = mapped_column(Date)
+    supply_id: Mapped[str] = mapped_column(String)
+    week: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    demand: Mapped[int] = mapped_column(Integer)
+    supply: Mapped[int] = mapped_column(Integer)
+    cause: Mapped[str] = mapped_column(String)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    taken_up_by: Mapped[str | None] = mapped_column(String)
 
 
 class RoundRow(Base):

@@ -17,6 +17,7 @@ from matcher.adapters.db.repositories import (
     SqlMarketVersions,
     SqlOrderRepository,
     SqlOutbox,
+    SqlReleaseLog,
     SqlRoundRepository,
     SqlSupplyRepository,
 )
@@ -30,6 +31,7 @@ from matcher.service.ports import (
     MarketVersions,
     OrderRepository,
     Outbox,
+    ReleaseLog,
     RoundRepository,
     SupplyRepository,
     UnitOfWork,
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
     supply: SupplyRepository
     orders: OrderRepository
     contracts: ContractRepository
+    releases: ReleaseLog
     rounds: RoundRepository
     markets: MarketVersions
     inbox: Inbox
@@ -84,6 +87,7 @@ class SqlUnitOfWork:
         self.supply = SqlSupplyRepository(session)
         self.orders = SqlOrderRepository(session)
         self.contracts = SqlContractRepository(session)
+        self.releases = SqlReleaseLog(session)
         self.rounds = SqlRoundRepository(session)
         self.markets = SqlMarketVersions(session)
         self.inbox = SqlInbox(session)

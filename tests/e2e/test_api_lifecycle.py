@@ -1,0 +1,238 @@
+"""The contract lifecycle through the HTTP API on the embedded engine: every transition, the
+re-matching of what falls out of a contract, and illegal moves refused without a change."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from matcher.config import Settings
+from tests.e2e.market import API, SONGKHLA_CITY, Market, delivery_dates, weeks_of
+
+Json = dict[str, Any]
+PLAIN = {"fairness": "off", "continuity_weight": 0.0}
+"""Delivered cost alone decides, so a round gives the whole order to the nearer group."""
+NEAR = (7.10, 100.55)  # a few km from the kitchen
+FAR = (7.0167, 100.4681)  # Hat Yai, about 20 km
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path}/t.db",
+        debounce_seconds=0.2,
+        round_interval_seconds=0,
+        **PLAIN,  # type: ignore[arg-type]
+    )
+
+
+def two_group_market(market: Market, *, deliveries: int = 1, quantity: int = 40) -> list[str]:
+    days = delivery_dates(deliveries)
+    market.group_with_certificate("grp-near", lat=NEAR[0], lon=NEAR[1])
+    market.group_with_certificate("grp-far", lat=FAR[0], lon=FAR[1])
+    market.buyer("hosp-songkhla", lat=SONGKHLA_CITY[0], lon=SONGKHLA_CITY[1])
+    market.supply("sup-near", "grp-near", weeks=weeks_of(days, quantity))
+    market.supply("sup-far", "grp-far", weeks=weeks_of(days, quantity))
+    market.order("ord-1", deliveries=days, quantity=quantity)
+    return [d.isoformat() for d in days]
+
+
+def only_contract(market: Market, **filters: Any) -> Json:
+    found = market.contracts(**filters)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def act(client: TestClient, contract_id: str, action: str, body: Json) -> Any:
+    return client.post(f"{API}/contracts/{contract_id}/{action}", json=body)
+
+
+def test_a_rejected_proposal_goes_to_another_group_in_the_next_round(
+    client: TestClient, market: Market
+) -> None:
+    two_group_market(market)
+    market.run_round()
+    first = only_contract(market, state="proposed")
+    assert first["group_id"] == "grp-near"
+    assert first["proposal_expires_at"] is not None
+
+    refused = act(client, first["id"], "reject", {"actor": "group:grp-far"})
+    assert refused.status_code == 409 and "not a party" in refused.json()["detail"]
+    rejected = act(client, first["id"], "reject", {"actor": "group:grp-near", "reason": "no truck"})
+    assert rejected.status_code == 200, rejected.text
+    assert rejected.json()["state"] == "rejected"
+
+    market.run_round()
+    second = only_contract(market, state="proposed")
+    assert second["group_id"] == "grp-far"
+    assert second["quantity"] == 40
+    assert second["reason"] == "re-matched: rejected by the group"
+    history = market.get(f"/contracts/{first['id']}/history")
+    assert [(h["actor"], h["action"], h["reason"]) for h in history] == [
+        ("group:grp-near", "reject", "no truck")
+    ]
+
+
+def test_a_delivery_short_by_30_percent_gets_a_top_up_contract(
+    client: TestClient, market: Market
+) -> None:
+    [day] = two_group_market(market)
+    market.run_round()
+    first = only_contract(market)
+    assert act(client, first["id"], "accept", {"actor": "group:grp-near"}).status_code == 200
+    confirmed = client.post(
+        f"{API}/contracts/{first['id']}/deliveries/{day}/confirm",
+        json={"actor": "buyer:hosp-songkhla", "received": 28, "refused": 0},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["state"] == "completed"
+    assert confirmed.json()["deliveries"][0] | {"distance_km": 0} == {
+        "date": day,
+        "week": confirmed.json()["deliveries"][0]["week"],
+        "quantity": 40,
+        "distance_km": 0,
+        "state": "delivered",
+        "received": 28,
+        "refused": 0,
+    }
+    market.run_round()
+    top_up = [c for c in market.contracts() if c["id"] != first["id"]]
+    assert [(c["quantity"], c["reason"]) for c in top_up] == [(12, "re-matched: delivery short")]
+    order = market.get("/orders/ord-1")
+    assert [(d["contracted"], d["open"]) for d in order["delivery_status"]] == [(40, 0)]
+
+
+def test_an_expired_proposal_is_re_matched(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/t.db",
+        debounce_seconds=0.2,
+        round_interval_seconds=0,
+        proposal_ttl_hours=0.5 / 3600,  # half a second
+        **PLAIN,  # type: ignore[arg-type]
+    )
+    with TestClient(create_app(settings)) as client:
+        market = Market(client)
+        two_group_market(market)
+        market.run_round()
+        first = only_contract(market)
+        time.sleep(0.7)
+        late = act(client, first["id"], "accept", {"actor": "group:grp-near"})
+        assert late.status_code == 409 and "expired" in late.json()["detail"]
+        market.run_round()
+        states = {c["id"]: c["state"] for c in market.contracts()}
+        assert states[first["id"]] == "expired"
+        fresh = [c for c in market.contracts() if c["id"] != first["id"]]
+        assert len(fresh) == 1 and fresh[0]["reason"] == "re-matched: proposal expired"
+        assert fresh[0]["quantity"] == 40
+
+
+def test_illegal_transitions_are_refused_and_change_nothing(
+    client: TestClient, market: Market
+) -> None:
+    [day] = two_group_market(market)
+    market.run_round()
+    contract = only_contract(market)
+    cid = contract["id"]
+    cancelled = act(client, cid, "cancel", {"actor": "buyer:hosp-songkhla", "reason": "menu"})
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    before = market.get(f"/contracts/{cid}")
+
+    accepted = act(client, cid, "accept", {"actor": "group:grp-near"})
+    assert accepted.status_code == 409
+    assert "is cancelled" in accepted.json()["detail"]
+    again = act(client, cid, "cancel", {"actor": "buyer:hosp-songkhla", "reason": "menu"})
+    assert again.status_code == 409
+    assert market.get(f"/contracts/{cid}") == before
+
+    market.run_round()
+    other = next(c for c in market.contracts() if c["id"] != cid)
+    assert act(client, other["id"], "accept", {"actor": "group:" + other["group_id"]}).status_code
+    url = f"{API}/contracts/{other['id']}/deliveries/{day}/confirm"
+    body = {"actor": "buyer:hosp-songkhla", "received": 40}
+    assert client.post(url, json=body).status_code == 200
+    twice = client.post(url, json=body)
+    assert twice.status_code == 409 and "is completed" in twice.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("accept", {}, "actor"),
+        ("accept", {"actor": "farmer:x"}, "actor"),
+        ("cancel", {"actor": "buyer:hosp-songkhla", "reason": " "}, "reason"),
+    ],
+)
+def test_bad_bodies_name_the_field(
+    client: TestClient, market: Market, action: str, body: Json, field: str
+) -> None:
+    two_group_market(market)
+    market.run_round()
+    cid = only_contract(market)["id"]
+    response = act(client, cid, action, body)
+    assert response.status_code == 422, response.text
+    assert field in response.text
+
+
+def test_an_amendment_by_agreement_returns_the_difference_to_the_book(
+    client: TestClient, market: Market
+) -> None:
+    [day] = two_group_market(market)
+    market.run_round()
+    cid = only_contract(market)["id"]
+    assert act(client, cid, "accept", {"actor": "group:grp-near"}).status_code == 200
+    body = {
+        "actor": "buyer:hosp-songkhla",
+        "agreed_by": "group:grp-near",
+        "deliveries": [{"date": day, "quantity": 30}],
+        "reason": "fewer patients",
+    }
+    amended = act(client, cid, "amend", body)
+    assert amended.status_code == 200, amended.text
+    assert amended.json()["deliveries"][0]["quantity"] == 30
+    one_sided = act(client, cid, "amend", body | {"agreed_by": "buyer:hosp-songkhla"})
+    assert one_sided.status_code == 409
+    history = market.get(f"/contracts/{cid}/history")
+    assert [h["action"] for h in history] == ["accept", "amend"]
+    assert history[1]["details"]["agreed_by"] == "group:grp-near"
+
+
+def test_unknown_contracts_are_404(client: TestClient) -> None:
+    response = client.post(f"{API}/contracts/nope/accept", json={"actor": "group:g"})
+    assert response.status_code == 404
+
+
+def test_a_revoked_certificate_releases_only_the_deliveries_from_that_date(
+    client: TestClient, market: Market
+) -> None:
+    days = two_group_market(market, deliveries=3)
+    market.run_round()
+    first = only_contract(market)
+    assert first["group_id"] == "grp-near" and len(first["deliveries"]) == 3
+    assert act(client, first["id"], "accept", {"actor": "group:grp-near"}).status_code == 200
+    revoked = client.post(
+        f"{API}/certificates/cert-grp-near/revoke",
+        json={"revoked_on": days[1], "reason": "audit failed", "actor": "coordinator:dao"},
+    )
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["revoked_on"] == days[1]
+
+    market.run_round()
+    kept = market.get(f"/contracts/{first['id']}")
+    assert kept["state"] == "accepted"
+    assert [(d["date"], d["state"]) for d in kept["deliveries"]] == [
+        (days[0], "scheduled"),
+        (days[1], "released"),
+        (days[2], "released"),
+    ]
+    assert kept["history"][-1]["action"] == "release"
+    fresh = [c for c in market.contracts() if c["id"] != first["id"]]
+    assert len(fresh) == 1 and fresh[0]["group_id"] == "grp-far"
+    assert [d["date"] for d in fresh[0]["deliveries"]] == days[1:]
+    assert fresh[0]["reason"].startswith("re-matched: THAI_GAP certificate not valid on")
+    again = client.post(f"{API}/certificates/cert-grp-near/revoke", json={"revoked_on": days[2]})
+    assert again.status_code == 409
