@@ -2,8 +2,7 @@
 
 No business rule lives here: an agent turns each faust event into a
 :class:`~consumers.handling.Delivery` (bytes, key, topic, partition, offset) and yields what the
-handler made of it. The ``contract-responses`` topic has no agent yet: no command answers a
-proposal so far.
+handler made of it.
 """
 
 from __future__ import annotations
@@ -21,8 +20,9 @@ AGENT_TOPICS: tuple[Topic, ...] = (
     Topic.SUPPLY,
     Topic.ORDERS,
     Topic.ROUND_REQUESTS,
+    Topic.CONTRACT_RESPONSES,
 )
-"""Inbound topics with an agent (``contract-responses`` waits for its command)."""
+"""Inbound topics with an agent (every inbound topic)."""
 
 
 def agent_name(topic: Topic) -> str:

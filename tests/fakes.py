@@ -173,17 +173,17 @@ class FakeContracts(_Table):
     def bound_demand(self) -> dict[tuple[str, date], int]:
         out: dict[tuple[str, date], int] = defaultdict(int)
         for c in self.rows.values():
-            if c.state not in RELEASED_STATES:
-                for d in c.deliveries:
-                    out[(c.order_id, d.day)] += bound_quantity(d)[0]
+            gone = c.state in RELEASED_STATES
+            for d in c.deliveries:
+                out[(c.order_id, d.day)] += bound_quantity(d, released=gone)[0]
         return {key: total for key, total in out.items() if total}
 
     def bound_supply(self) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = defaultdict(int)
         for c in self.rows.values():
-            if c.state not in RELEASED_STATES:
-                for d in c.deliveries:
-                    out[(c.supply_id, d.week)] += bound_quantity(d)[1]
+            gone = c.state in RELEASED_STATES
+            for d in c.deliveries:
+                out[(c.supply_id, d.week)] += bound_quantity(d, released=gone)[1]
         return {key: total for key, total in out.items() if total}
 
     def due_proposals(self, at: datetime) -> Sequence[Contract]:

@@ -259,8 +259,9 @@ def confirm_delivery(
 ) -> Change:
     """The kitchen confirms one delivery: what it received and what it refused for quality.
 
-    The shortfall (ordered minus received) goes back to the book for that delivery; the supply
-    neither received nor refused goes back to the group's week.
+    The shortfall (contracted minus received, refused produce included) goes back to the book
+    as demand for that delivery, to be topped up by another group; the group's week stays
+    consumed (what it did not bring, it did not have).
     """
     _require_state(contract, LIVE, "confirmed as delivered")
     _require_party(contract, actor, {Party.BUYER, Party.COORDINATOR}, "confirmed")
@@ -292,9 +293,8 @@ def confirm_delivery(
     released: tuple[Release, ...] = ()
     short = delivery.quantity - settled.received
     if short > 0:
-        unused = delivery.quantity - settled.received - settled.refused
         cause = "delivery refused for quality" if settled.refused else "delivery short"
-        released = (_release(contract, delivery, short, unused, cause),)
+        released = (_release(contract, delivery, short, 0, cause),)
     left = any(d.state is DeliveryState.SCHEDULED for d in deliveries)
     state = ContractState.IN_DELIVERY if left else ContractState.COMPLETED
     return _changed(
@@ -412,12 +412,13 @@ def release_from(contract: Contract, at: datetime, first_day: date, cause: str) 
     )
 
 
-def bound_quantity(delivery: ContractDelivery) -> tuple[int, int]:
+def bound_quantity(delivery: ContractDelivery, *, released: bool = False) -> tuple[int, int]:
     """(demand, supply) a delivery still holds: all of it while scheduled; once delivered, what
-    was received (demand) and received + refused (supply); nothing once released."""
-    if delivery.state is DeliveryState.SCHEDULED:
+    was received (demand) and the whole contracted quantity (supply: what the group did not
+    bring, it did not have); nothing once released. ``released``: the contract itself is
+    released (rejected, expired, cancelled): only its delivered quantities still count."""
+    if delivery.state is DeliveryState.SCHEDULED and not released:
         return delivery.quantity, delivery.quantity
     if delivery.state is DeliveryState.DELIVERED:
-        received = delivery.received or 0
-        return received, received + (delivery.refused or 0)
+        return delivery.received or 0, delivery.quantity
     return 0, 0

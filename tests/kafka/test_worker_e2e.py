@@ -176,10 +176,7 @@ def test_a_worker_killed_mid_stream_and_restarted_loses_and_duplicates_nothing(
 
 def inbound_partitions(space: MarketSpace) -> set[str]:
     return {
-        f"{space.topics.name(t)}:{p}"
-        for t in INBOUND
-        if t is not Topic.CONTRACT_RESPONSES
-        for p in range(space.topics.partitions_of(t))
+        f"{space.topics.name(t)}:{p}" for t in INBOUND for p in range(space.topics.partitions_of(t))
     }
 
 

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 import faust
-import pytest
 
 from consumers.agents import agent_name
 from consumers.app import create_worker_app
@@ -19,7 +18,7 @@ from consumers.handling import Delivery, MessageHandler, Retry
 from consumers.relay import WorkerRelay
 from consumers.rounds import LeaderRounds
 from matcher.adapters.metrics import Metrics
-from matcher.adapters.topics import Topic
+from matcher.adapters.topics import INBOUND, Topic
 from matcher.adapters.wire import WireMessage, encode_body, encode_command
 from matcher.bootstrap import Service
 from matcher.config import KafkaSettings, Settings
@@ -444,11 +443,10 @@ def test_the_relay_publishes_each_pending_event_once_and_closes_its_producer() -
     assert relay.drain() == 0  # a closed relay publishes nothing
 
 
-@pytest.mark.parametrize("topic", [Topic.CONTRACT_RESPONSES])
-def test_topics_without_a_command_have_no_agent(topic: Topic) -> None:
+def test_every_inbound_topic_has_an_agent() -> None:
     worker = make_worker()
 
-    assert agent_name(topic) not in worker.app.agents
+    assert {agent_name(topic) for topic in INBOUND} <= set(worker.app.agents)
 
 
 def test_a_worker_stopping_during_retries_leaves_the_message_unhandled() -> None:

@@ -136,7 +136,7 @@ def test_a_short_delivery_returns_the_shortfall_and_confirming_twice_is_refused(
     assert (released.day, released.demand, released.supply, released.cause) == (
         DAYS[0],
         30,
-        30,
+        0,  # the group's week stays consumed: the top-up comes from another group's supply
         "delivery short",
     )
     first = change.contract.deliveries[0]

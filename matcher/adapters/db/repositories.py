@@ -30,6 +30,9 @@ from matcher.adapters.db.tables import (
     ReleaseRow,
     RoundRow,
     SupplyRow,
+    WebhookCursorRow,
+    WebhookDeliveryRow,
+    WebhookRow,
 )
 from matcher.domain.contracts import (
     RELEASED_STATES,
@@ -45,7 +48,14 @@ from matcher.domain.errors import NotFound
 from matcher.domain.lifecycle import Release
 from matcher.domain.model import Buyer, Certificate, FarmerGroup
 from matcher.service.events import Event
-from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry, Rejection
+from matcher.service.ports import (
+    ContractFilter,
+    DuplicateMessage,
+    OutboxEntry,
+    Rejection,
+    Webhook,
+    WebhookDelivery,
+)
 
 _RELEASED = sorted(state.value for state in RELEASED_STATES)
 
@@ -225,7 +235,6 @@ class SqlContractRepository:
         query = (
             select(ContractRow.order_id, ContractDeliveryRow.day, func.sum(_BOUND_DEMAND))
             .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
-            .where(ContractRow.state.not_in(_RELEASED))
             .group_by(ContractRow.order_id, ContractDeliveryRow.day)
         )
         return {
@@ -236,7 +245,6 @@ class SqlContractRepository:
         query = (
             select(ContractRow.supply_id, ContractDeliveryRow.week, func.sum(_BOUND_SUPPLY))
             .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
-            .where(ContractRow.state.not_in(_RELEASED))
             .group_by(ContractRow.supply_id, ContractDeliveryRow.week)
         )
         return {
@@ -274,8 +282,9 @@ class SqlContractRepository:
 
 def _bound(delivered: ColumnElement[int]) -> ColumnElement[int]:
     """What a delivery still binds (see ``lifecycle.bound_quantity``), as a SQL expression."""
+    scheduled = ContractDeliveryRow.state == DeliveryState.SCHEDULED.value
     return case(
-        (ContractDeliveryRow.state == DeliveryState.SCHEDULED.value, ContractDeliveryRow.quantity),
+        (scheduled & ContractRow.state.not_in(_RELEASED), ContractDeliveryRow.quantity),
         (ContractDeliveryRow.state == DeliveryState.DELIVERED.value, delivered),
         else_=0,
     )
@@ -283,7 +292,7 @@ def _bound(delivered: ColumnElement[int]) -> ColumnElement[int]:
 
 _RECEIVED = func.coalesce(ContractDeliveryRow.received, 0)
 _BOUND_DEMAND = _bound(_RECEIVED)
-_BOUND_SUPPLY = _bound(_RECEIVED + func.coalesce(ContractDeliveryRow.refused, 0))
+_BOUND_SUPPLY = _bound(ContractDeliveryRow.quantity)
 
 
 def _filtered(where: ContractFilter) -> Select[ContractRow]:
@@ -516,3 +525,161 @@ class SqlOutbox:
             .where(OutboxRow.id.in_(list(ids)), OutboxRow.published_at.is_(None))
             .values(published_at=at)
         )
+
+
+_FAN_OUT = "fan_out"
+
+
+def _webhook_of(row: WebhookRow) -> Webhook:
+    return Webhook(row.id, row.participant_id, row.url, row.secret, row.created_at, row.active)
+
+
+def _delivery_of(row: WebhookDeliveryRow) -> WebhookDelivery:
+    return WebhookDelivery(
+        id=row.id,
+        webhook_id=row.webhook_id,
+        outbox_id=row.outbox_id,
+        event=row.event,
+        payload=dict(row.payload),
+        state=row.state,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        last_status=row.last_status,
+        delivered_at=row.delivered_at,
+        created_at=row.created_at,
+    )
+
+
+class SqlWebhookStore:
+    """Webhooks, their delivery log and the fan-out cursor."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, webhook: Webhook) -> None:
+        self.session.add(
+            WebhookRow(
+                id=webhook.id,
+                participant_id=webhook.participant_id,
+                url=webhook.url,
+                secret=webhook.secret,
+                created_at=webhook.created_at,
+                active=webhook.active,
+            )
+        )
+
+    def get(self, webhook_id: str) -> Webhook | None:
+        row = self.session.get(WebhookRow, webhook_id)
+        return _webhook_of(row) if row is not None and row.active else None
+
+    def list(self, participant_id: str | None = None) -> Sequence[Webhook]:
+        query = select(WebhookRow).where(WebhookRow.active.is_(True))
+        if participant_id is not None:
+            query = query.where(WebhookRow.participant_id == participant_id)
+        rows = self.session.scalars(query.order_by(WebhookRow.created_at, WebhookRow.id))
+        return [_webhook_of(row) for row in rows]
+
+    def deactivate(self, webhook_id: str) -> bool:
+        row = self.session.get(WebhookRow, webhook_id)
+        if row is None or not row.active:
+            return False
+        row.active = False
+        return True
+
+    def active_for(self, participant_ids: Sequence[str]) -> Sequence[Webhook]:
+        if not participant_ids:
+            return []
+        query = (
+            select(WebhookRow)
+            .where(WebhookRow.active.is_(True), WebhookRow.participant_id.in_(participant_ids))
+            .order_by(WebhookRow.id)
+        )
+        return [_webhook_of(row) for row in self.session.scalars(query)]
+
+    def cursor(self, *, lock: bool = False) -> int:
+        query = select(WebhookCursorRow).where(WebhookCursorRow.name == _FAN_OUT)
+        if lock:
+            query = query.with_for_update()
+        row = self.session.scalars(query).one_or_none()
+        return row.outbox_id if row is not None else 0
+
+    def move_cursor(self, outbox_id: int) -> None:
+        row = self.session.get(WebhookCursorRow, _FAN_OUT)
+        if row is None:
+            self.session.add(WebhookCursorRow(name=_FAN_OUT, outbox_id=outbox_id))
+        else:
+            row.outbox_id = max(row.outbox_id, outbox_id)
+
+    def outbox_after(self, outbox_id: int, limit: int = 500) -> Sequence[OutboxEntry]:
+        query = (
+            select(OutboxRow).where(OutboxRow.id > outbox_id).order_by(OutboxRow.id).limit(limit)
+        )
+        return [
+            OutboxEntry(row.id, row.event, row.key, dict(row.payload), row.created_at)
+            for row in self.session.scalars(query)
+        ]
+
+    def add_delivery(self, delivery: WebhookDelivery) -> bool:
+        if self.session.get(WebhookDeliveryRow, delivery.id) is not None:
+            return False
+        self.session.add(
+            WebhookDeliveryRow(
+                id=delivery.id,
+                webhook_id=delivery.webhook_id,
+                outbox_id=delivery.outbox_id,
+                event=delivery.event,
+                payload=dict(delivery.payload),
+                state=delivery.state,
+                attempts=delivery.attempts,
+                next_attempt_at=delivery.next_attempt_at,
+                last_error=delivery.last_error,
+                last_status=delivery.last_status,
+                delivered_at=delivery.delivered_at,
+                created_at=delivery.created_at,
+            )
+        )
+        self.session.flush()
+        return True
+
+    def due(self, at: datetime, limit: int = 100) -> Sequence[WebhookDelivery]:
+        query = (
+            select(WebhookDeliveryRow)
+            .where(
+                WebhookDeliveryRow.state == "pending",
+                WebhookDeliveryRow.next_attempt_at <= at,
+            )
+            .order_by(WebhookDeliveryRow.next_attempt_at, WebhookDeliveryRow.outbox_id)
+            .limit(limit)
+        )
+        return [_delivery_of(row) for row in self.session.scalars(query)]
+
+    def update_delivery(self, delivery: WebhookDelivery) -> None:
+        self.session.execute(
+            update(WebhookDeliveryRow)
+            .where(WebhookDeliveryRow.id == delivery.id)
+            .values(
+                state=delivery.state,
+                attempts=delivery.attempts,
+                next_attempt_at=delivery.next_attempt_at,
+                last_error=delivery.last_error,
+                last_status=delivery.last_status,
+                delivered_at=delivery.delivered_at,
+            )
+        )
+
+    def deliveries(
+        self, webhook_id: str, *, limit: int = 100, offset: int = 0
+    ) -> Sequence[WebhookDelivery]:
+        query = (
+            select(WebhookDeliveryRow)
+            .where(WebhookDeliveryRow.webhook_id == webhook_id)
+            .order_by(WebhookDeliveryRow.outbox_id.desc(), WebhookDeliveryRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_delivery_of(row) for row in self.session.scalars(query)]
+
+    def delivery(self, delivery_id: str) -> WebhookDelivery | None:
+        row = self.session.get(WebhookDeliveryRow, delivery_id)
+        return _delivery_of(row) if row is not None else None

@@ -1,0 +1,97 @@
+"""The contract lifecycle on the Kafka engine: the API publishes each transition, a worker
+process handles it, and what falls out of a contract is re-matched by the next round."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from matcher.config import Settings
+from tests.e2e.market import API, Market
+from tests.e2e.test_api_lifecycle import act, only_contract, two_group_market
+from tests.kafka.harness import MarketSpace, WorkerProcess
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+
+@dataclass(frozen=True)
+class PlainRequestedRounds(MarketSpace):
+    """Rounds on request only; delivered cost alone decides (the nearer group wins)."""
+
+    def worker_env(self, **extra: str) -> dict[str, str]:
+        quiet = {
+            "FOODMATCH_DEBOUNCE_SECONDS": "3600",
+            "FOODMATCH_MAX_DEBOUNCE_SECONDS": "3600",
+            "FOODMATCH_FAIRNESS": "off",
+            "FOODMATCH_CONTINUITY_WEIGHT": "0",
+        }
+        return super().worker_env(**(quiet | extra))
+
+
+@pytest.fixture
+def kafka_client(space: MarketSpace, tmp_path: Path) -> Iterator[TestClient]:
+    plain = PlainRequestedRounds(space.bootstrap, space.prefix, space.database_url)
+    worker = WorkerProcess(plain, "lifecycle-worker", tmp_path).start()
+    settings = Settings(
+        engine="faust", database_url=space.database_url, kafka=space.kafka.model_dump()
+    )
+    try:
+        worker.wait_assigned()
+        with TestClient(create_app(settings)) as client:
+            yield client
+    finally:
+        worker.stop()
+
+
+def test_rejection_and_illegal_moves_on_kafka(kafka_client: TestClient) -> None:
+    market = Market(kafka_client)
+    two_group_market(market)
+    market.post("/rounds", {})
+    first = only_contract(market)
+    assert first["group_id"] == "grp-near"
+
+    wrong = act(kafka_client, first["id"], "reject", {"actor": "group:grp-far"})
+    assert wrong.status_code == 409 and "not a party" in wrong.json()["detail"]
+    rejected = act(kafka_client, first["id"], "reject", {"actor": "group:grp-near"})
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
+    again = act(kafka_client, first["id"], "accept", {"actor": "group:grp-near"})
+    assert again.status_code == 409 and "is rejected" in again.json()["detail"]
+
+    market.post("/rounds", {})
+    second = only_contract(market, state="proposed")
+    assert (second["group_id"], second["quantity"]) == ("grp-far", 40)
+    assert second["reason"] == "re-matched: rejected by the group"
+
+
+def test_short_delivery_and_revoked_certificate_on_kafka(kafka_client: TestClient) -> None:
+    market = Market(kafka_client)
+    days = two_group_market(market, deliveries=2)
+    market.post("/rounds", {})
+    first = only_contract(market)
+    assert act(kafka_client, first["id"], "accept", {"actor": "group:grp-near"}).status_code == 200
+    confirmed = kafka_client.post(
+        f"{API}/contracts/{first['id']}/deliveries/{days[0]}/confirm",
+        json={"actor": "buyer:hosp-songkhla", "received": 28},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    revoked = kafka_client.post(
+        f"{API}/certificates/cert-grp-near/revoke", json={"revoked_on": days[1]}
+    )
+    assert revoked.status_code == 200, revoked.text
+
+    market.post("/rounds", {})
+    kept = market.get(f"/contracts/{first['id']}")
+    assert [(d["date"], d["state"]) for d in kept["deliveries"]] == [
+        (days[0], "delivered"),
+        (days[1], "released"),
+    ]
+    fresh = sorted(
+        ((c["group_id"], d["date"], d["quantity"]) for c in market.contracts()
+         if c["id"] != first["id"] for d in c["deliveries"]),
+    )  # fmt: skip
+    assert fresh == [("grp-far", days[0], 12), ("grp-far", days[1], 40)]
