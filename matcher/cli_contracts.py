@@ -1,6 +1,9 @@
-"""``foodmatch contracts``: a contract as a printable document, a participant's contracts as CSV.
+"""``foodmatch contracts``: a contract as a printable document, a participant's contracts as CSV,
+and the contract's transitions.
 
-Both read the service's database (``--db`` or ``FOODMATCH_DATABASE_URL``) and change nothing.
+``document`` and ``export`` read the service's database (``--db`` or ``FOODMATCH_DATABASE_URL``)
+and change nothing; ``accept``, ``reject``, ``cancel``, ``confirm`` and ``amend`` go through the
+service's HTTP API (``--api`` or ``FOODMATCH_API_URL``), so they work on either engine.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import typer
 
 from matcher.cli import app
 
-__all__ = ["contracts_app", "document", "export"]
+__all__ = ["accept", "amend", "cancel", "confirm", "contracts_app", "document", "export", "reject"]
 
 T = TypeVar("T")
 
 contracts_app = typer.Typer(
-    help="Contract documents (HTML, Thai or English) and CSV exports per group or buyer.",
+    help="Contract documents (HTML, Thai or English), CSV exports per group or buyer, and "
+    "the contract's transitions (accept, reject, cancel, confirm, amend).",
     no_args_is_help=True,
 )
 app.add_typer(contracts_app, name="contracts")
@@ -111,3 +115,118 @@ def export(
         ),
     )
     _emit(text, output)
+
+
+# --- transitions, through the HTTP API (the same on the embedded and the Kafka engine) --------
+
+ApiOption = Annotated[
+    str,
+    typer.Option(
+        "--api",
+        envvar="FOODMATCH_API_URL",
+        help="The service's API (FOODMATCH_API_URL).",
+    ),
+]
+ActorOption = Annotated[
+    str, typer.Option("--as", help="Who acts: group:ID, buyer:ID or coordinator:NAME.")
+]
+ReasonOption = Annotated[str, typer.Option(help="Why.")]
+DEFAULT_API = "http://127.0.0.1:8000"
+
+
+def _post(api: str, path: str, body: dict[str, object]) -> None:
+    """POST ``body`` to the API and print the contract it answers; exit 1 on a refusal."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    url = api.rstrip("/") + "/api/v1" + path
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.loads(response.read().decode())
+    except urllib.error.HTTPError as err:
+        detail = err.read().decode(errors="replace")
+        typer.echo(f"error: {err.code} {detail}", err=True)
+        raise typer.Exit(1) from None
+    except urllib.error.URLError as err:
+        typer.echo(f"error: cannot reach {url}: {err.reason}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+    state = answer.get("state") if isinstance(answer, dict) else None
+    if state:
+        typer.echo(f"{answer.get('id', '')}: {state}", err=True)
+
+
+@contracts_app.command()
+def accept(contract_id: str, actor: ActorOption, api: ApiOption = DEFAULT_API) -> None:
+    """The group accepts a proposed contract."""
+    _post(api, f"/contracts/{contract_id}/accept", {"actor": actor})
+
+
+@contracts_app.command()
+def reject(
+    contract_id: str, actor: ActorOption, reason: ReasonOption = "", api: ApiOption = DEFAULT_API
+) -> None:
+    """The group rejects a proposed contract (its quantity is re-matched)."""
+    _post(api, f"/contracts/{contract_id}/reject", {"actor": actor, "reason": reason})
+
+
+@contracts_app.command()
+def cancel(
+    contract_id: str, actor: ActorOption, reason: ReasonOption, api: ApiOption = DEFAULT_API
+) -> None:
+    """Either party cancels a contract, with a reason."""
+    _post(api, f"/contracts/{contract_id}/cancel", {"actor": actor, "reason": reason})
+
+
+@contracts_app.command()
+def confirm(
+    contract_id: str,
+    day: Annotated[str, typer.Argument(help="Delivery date, YYYY-MM-DD.")],
+    actor: ActorOption,
+    received: Annotated[int, typer.Option(min=0, help="Quantity received.")],
+    refused: Annotated[int, typer.Option(min=0, help="Quantity refused for quality.")] = 0,
+    api: ApiOption = DEFAULT_API,
+) -> None:
+    """The kitchen confirms a delivery."""
+    body: dict[str, object] = {"actor": actor, "received": received, "refused": refused}
+    _post(api, f"/contracts/{contract_id}/deliveries/{day}/confirm", body)
+
+
+@contracts_app.command()
+def amend(
+    contract_id: str,
+    actor: ActorOption,
+    agreed_by: Annotated[str, typer.Option(help="The other party, who agreed.")],
+    change: Annotated[
+        list[str],
+        typer.Option(help="DATE=QUANTITY or DATE=NEW_DATE:QUANTITY (repeat for more)."),
+    ],
+    reason: ReasonOption = "",
+    api: ApiOption = DEFAULT_API,
+) -> None:
+    """Change deliveries by agreement of both parties."""
+    lines: list[dict[str, object]] = []
+    for item in change:
+        day, _, rest = item.partition("=")
+        new_day, _, quantity = rest.rpartition(":")
+        if not day or not quantity.isdigit():
+            typer.echo(f"error: --change {item!r}: use DATE=QUANTITY", err=True)
+            raise typer.Exit(2)
+        line: dict[str, object] = {"date": day, "quantity": int(quantity)}
+        if new_day:
+            line["new_date"] = new_day
+        lines.append(line)
+    body: dict[str, object] = {
+        "actor": actor,
+        "agreed_by": agreed_by,
+        "deliveries": lines,
+        "reason": reason,
+    }
+    _post(api, f"/contracts/{contract_id}/amend", body)

@@ -1,0 +1,95 @@
+"""``foodmatch contracts accept|reject|cancel|confirm|amend`` against a running service."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+import matcher.cli_contracts  # noqa: F401  (registers the contracts commands)
+from api.app import create_app
+from matcher.cli import app
+from matcher.config import Settings
+from tests.e2e.market import Market
+from tests.e2e.test_api_lifecycle import PLAIN, only_contract, two_group_market
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[str]:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/t.db",
+        debounce_seconds=0.2,
+        round_interval_seconds=0,
+        **PLAIN,  # type: ignore[arg-type]
+    )
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the service did not start"
+        time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["contracts", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_each_transition_from_the_command_line(live: str) -> None:
+    with httpx.Client(base_url=live, timeout=30) as client:
+        market = Market(client)  # type: ignore[arg-type]
+        [day] = two_group_market(market)
+        market.run_round()
+        cid = only_contract(market)["id"]
+
+        code, _, err = cli("accept", cid, "--as", "group:grp-far", "--api", live)
+        assert code == 1 and "409" in err and "not a party" in err
+        code, out, _ = cli("accept", cid, "--as", "group:grp-near", "--api", live)
+        assert code == 0 and json.loads(out)["state"] == "accepted"
+        code, out, _ = cli(
+            "amend", cid, "--as", "buyer:hosp-songkhla", "--agreed-by", "group:grp-near",
+            "--change", f"{day}=35", "--reason", "fewer beds", "--api", live,
+        )  # fmt: skip
+        assert code == 0 and json.loads(out)["deliveries"][0]["quantity"] == 35
+        code, out, _ = cli(
+            "confirm", cid, day, "--as", "buyer:hosp-songkhla", "--received", "35", "--api", live
+        )
+        assert code == 0 and json.loads(out)["state"] == "completed"
+        code, _, err = cli("cancel", cid, "--as", "buyer:hosp-songkhla", "--reason", "x",
+                           "--api", live)  # fmt: skip
+        assert code == 1 and "is completed" in err
+
+        market.run_round()
+        other = next(c for c in market.contracts() if c["id"] != cid)
+        code, out, _ = cli("reject", other["id"], "--as", f"group:{other['group_id']}",
+                           "--reason", "no truck", "--api", live)  # fmt: skip
+        assert code == 0 and json.loads(out)["state"] == "rejected"
+
+
+def test_an_unreachable_service_is_reported(tmp_path: Path) -> None:
+    code, _, err = cli("accept", "c-1", "--as", "group:g", "--api", "http://127.0.0.1:9")
+    assert code == 1 and "cannot reach" in err
