@@ -114,6 +114,21 @@ class Settings(BaseSettings):
         le=24 * 365,
         description="A proposed contract not accepted within this many hours expires.",
     )
+    webhooks_enabled: bool = Field(
+        True, description="Deliver events to participants' webhooks (in-process engine)."
+    )
+    webhook_poll_seconds: float = Field(
+        1.0, gt=0, description="How often the webhook dispatcher looks for work."
+    )
+    webhook_max_attempts: int = Field(
+        8, ge=1, description="Attempts per webhook delivery before it is marked failed."
+    )
+    webhook_timeout_seconds: float = Field(5.0, gt=0, description="Time one webhook POST may take.")
+    webhook_backoff_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="Wait after the first failed attempt; doubles after each (max 5 min).",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"

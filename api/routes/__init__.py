@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import book, contracts, documents, market, participants, rounds
+from api.routes import book, contracts, documents, market, participants, rounds, webhooks
 
 PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX)
-    for module in (participants, book, contracts, rounds, market, documents):
+    for module in (participants, book, contracts, rounds, market, documents, webhooks):
         router.include_router(module.router)
     return router

@@ -79,6 +79,9 @@ class InProcessEngine:
         self._on_outcome = on_outcome
         self.rounds_run = 0
         self.last_round: dict[str, Any] | None = None
+        self.companions: list[Any] = []
+        """Background workers (``start()``/``stop()``) that live as long as the engine: the
+        webhook dispatcher."""
 
     async def start(self) -> None:
         self.start_sync()
@@ -90,6 +93,8 @@ class InProcessEngine:
         self._trigger.changed(time.monotonic())
         self._thread = threading.Thread(target=self._run, name="foodmatch-engine", daemon=True)
         self._thread.start()
+        for companion in self.companions:
+            companion.start()
 
     async def stop(self) -> None:
         await asyncio.to_thread(self.stop_sync)
@@ -97,6 +102,8 @@ class InProcessEngine:
     def stop_sync(self, timeout: float = 30.0) -> None:
         if self._thread is None:
             return
+        for companion in self.companions:
+            companion.stop()
         self._queue.put(_STOP)
         self._thread.join(timeout)
         self._thread = None
@@ -194,4 +201,10 @@ def build_engine(service: Any) -> InProcessEngine:
         max_debounce_seconds=settings.max_debounce_seconds,
         round_interval_seconds=settings.round_interval_seconds,
     )
-    return InProcessEngine(service.bus, timing, on_outcome=service.metrics.command)
+    engine = InProcessEngine(service.bus, timing, on_outcome=service.metrics.command)
+    from matcher.adapters.webhook_dispatch import build_dispatcher
+
+    dispatcher = build_dispatcher(service)
+    if dispatcher is not None:
+        engine.companions.append(dispatcher)
+    return engine

@@ -212,3 +212,75 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+# -- webhooks (configuration and delivery log; not part of the market's unit of work) -------
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    id: str
+    participant_id: str
+    url: str
+    secret: str
+    created_at: datetime
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    id: str
+    webhook_id: str
+    outbox_id: int
+    event: str
+    payload: dict[str, object]
+    state: str
+    """pending, delivered or failed."""
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    last_status: int | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class WebhookStore(Protocol):
+    def add(self, webhook: Webhook) -> None: ...
+    def get(self, webhook_id: str) -> Webhook | None:
+        """An active webhook."""
+        ...
+
+    def list(self, participant_id: str | None = None) -> Sequence[Webhook]:
+        """Active webhooks, of one participant when given."""
+        ...
+
+    def deactivate(self, webhook_id: str) -> bool:
+        """Stop deliveries to a webhook (its log stays); False when there is no active one."""
+        ...
+
+    def active_for(self, participant_ids: Sequence[str]) -> Sequence[Webhook]: ...
+    def cursor(self, *, lock: bool = False) -> int:
+        """The last outbox id fanned out (0 at first); ``lock`` holds it until commit."""
+        ...
+
+    def move_cursor(self, outbox_id: int) -> None: ...
+    def outbox_after(self, outbox_id: int, limit: int = 500) -> Sequence[OutboxEntry]: ...
+    def add_delivery(self, delivery: WebhookDelivery) -> bool:
+        """False (and nothing written) when a delivery of that id exists."""
+        ...
+
+    def due(self, at: datetime, limit: int = 100) -> Sequence[WebhookDelivery]: ...
+    def update_delivery(self, delivery: WebhookDelivery) -> None: ...
+    def deliveries(
+        self, webhook_id: str, *, limit: int = 100, offset: int = 0
+    ) -> Sequence[WebhookDelivery]:
+        """The delivery log of a webhook, newest first."""
+        ...
+
+    def delivery(self, delivery_id: str) -> WebhookDelivery | None: ...
+
+
+class WebhookUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work that also holds the webhooks (the SQL one does)."""
+
+    webhooks: WebhookStore

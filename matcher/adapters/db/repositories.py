@@ -292,7 +292,7 @@ def _bound(delivered: ColumnElement[int]) -> ColumnElement[int]:
 
 _RECEIVED = func.coalesce(ContractDeliveryRow.received, 0)
 _BOUND_DEMAND = _bound(_RECEIVED)
-_BOUND_SUPPLY = _bound(ContractDeliveryRow.quantity)
+_BOUND_SUPPLY = _bound(func.coalesce(ContractDeliveryRow.quantity, 0))
 
 
 def _filtered(where: ContractFilter) -> Select[ContractRow]:

@@ -20,6 +20,7 @@ from matcher.adapters.db.repositories import (
     SqlReleaseLog,
     SqlRoundRepository,
     SqlSupplyRepository,
+    SqlWebhookStore,
 )
 from matcher.adapters.db.session import SQLITE_BEGIN_OPTION
 from matcher.service.ports import (
@@ -35,6 +36,8 @@ from matcher.service.ports import (
     RoundRepository,
     SupplyRepository,
     UnitOfWork,
+    WebhookStore,
+    WebhookUnitOfWork,
 )
 
 
@@ -62,6 +65,7 @@ class SqlUnitOfWork:
     markets: MarketVersions
     inbox: Inbox
     outbox: Outbox
+    webhooks: WebhookStore
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self.session_factory = session_factory
@@ -92,6 +96,7 @@ class SqlUnitOfWork:
         self.markets = SqlMarketVersions(session)
         self.inbox = SqlInbox(session)
         self.outbox = SqlOutbox(session)
+        self.webhooks = SqlWebhookStore(session)
         return self
 
     def __exit__(
@@ -118,4 +123,7 @@ class SqlUnitOfWork:
 if TYPE_CHECKING:
 
     def _implements_port(session_factory: sessionmaker[Session]) -> UnitOfWork:
+        return SqlUnitOfWork(session_factory)
+
+    def _implements_webhook_port(session_factory: sessionmaker[Session]) -> WebhookUnitOfWork:
         return SqlUnitOfWork(session_factory)
