@@ -8,6 +8,7 @@ waits for all in-sync replicas. Rounds and the outbox relay run on the leader on
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -111,8 +112,26 @@ def create_worker_app(
             publisher_factory=publisher_factory,
         )
         register_relay(app, outbox)
+        register_webhooks(app, service, settings.webhook_poll_seconds)
     _log_assignments(app, worker)
     return app
+
+
+def register_webhooks(app: faust.App, service: Service, interval: float) -> None:
+    """Deliver webhooks on the leader (one dispatcher at a time), like the outbox relay."""
+    from matcher.adapters.webhook_dispatch import build_dispatcher
+
+    dispatcher = build_dispatcher(service)
+    if dispatcher is None:
+        return
+
+    async def deliver() -> None:
+        try:
+            await asyncio.to_thread(dispatcher.run_once)
+        except Exception:
+            log.exception("webhook delivery failed; trying again at the next tick")
+
+    app.timer(interval, on_leader=True, name="foodmatch.webhooks")(deliver)
 
 
 def _dead_letter_producer(app: faust.App, topic_name: str) -> DeadLetterSink:
