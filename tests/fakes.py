@@ -291,6 +291,21 @@ class FakeOutbox:
     def mark_published(self, ids: Sequence[int], at: datetime) -> None:
         self.published.update(ids)
 
+    def history(
+        self,
+        *,
+        event: str | None = None,
+        key: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Sequence[OutboxEntry]:
+        found = [
+            e
+            for e in reversed(self.rows)
+            if (event is None or e.event == event) and (key is None or e.key == key)
+        ]
+        return found[offset : offset + limit]
+
 
 REPOSITORIES = (
     "groups",

@@ -50,3 +50,20 @@ def market_book(
 @router.get("/overview", summary="Counts, fill rate, the last round and the engine's state")
 def overview(uow: ReadUow, service: ServiceDep) -> Json:
     return views.overview(uow) | {"engine": service.engine.status()}
+
+
+@router.get(
+    "/audit",
+    summary="The audit trail: every recorded change, newest first (who, when, what, why)",
+)
+def audit(
+    uow: ReadUow,
+    event: Annotated[str | None, Query(max_length=100, description="e.g. ContractRejected")] = None,
+    key: Annotated[str | None, Query(max_length=200, description="Market or participant.")] = None,
+    subject: Annotated[
+        str | None, Query(max_length=200, description="A contract, order, supply... id.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+) -> list[Json]:
+    return views.audit(uow, event=event, key=key, subject=subject, limit=limit, offset=offset)

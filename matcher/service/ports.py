@@ -186,6 +186,16 @@ class Outbox(Protocol):
     def add(self, event: Event, at: datetime) -> None: ...
     def pending(self, limit: int = 500) -> Sequence[OutboxEntry]: ...
     def mark_published(self, ids: Sequence[int], at: datetime) -> None: ...
+    def history(
+        self,
+        *,
+        event: str | None = None,
+        key: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Sequence[OutboxEntry]:
+        """Recorded events, newest first (the audit trail)."""
+        ...
 
 
 class UnitOfWork(Protocol):

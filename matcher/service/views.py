@@ -160,6 +160,43 @@ def open_book(uow: UnitOfWork, crop_id: str, *, since: date | None = None) -> Js
     }
 
 
+def audit(
+    uow: UnitOfWork,
+    *,
+    event: str | None = None,
+    key: str | None = None,
+    subject: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Json]:
+    """Every recorded change, newest first: when, what, by whom, on what, and why.
+
+    ``subject`` keeps the entries about one object (a contract, order, supply, group, buyer or
+    certificate id), looked up in the entries' payloads.
+    """
+    out: list[Json] = []
+    for entry in uow.outbox.history(event=event, key=key, limit=limit, offset=offset):
+        p = entry.payload
+        raw = p.get("change")
+        change: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        ids = {str(v) for k, v in p.items() if (k == "id" or k.endswith("_id")) and v}
+        if subject is not None and subject not in ids:
+            continue
+        out.append(
+            {
+                "id": entry.id,
+                "at": entry.created_at.isoformat(),
+                "event": entry.event,
+                "key": entry.key,
+                "subject": p.get("id"),
+                "actor": change.get("actor") or p.get("actor") or "system",
+                "reason": change.get("reason") or p.get("reason") or "",
+                "state": p.get("state"),
+            }
+        )
+    return out
+
+
 def overview(uow: UnitOfWork) -> Json:
     """Counts for the live summary: participants, book, rounds, contracts, fill rate."""
     open_orders = uow.orders.list(state=BookState.OPEN)

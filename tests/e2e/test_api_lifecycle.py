@@ -236,3 +236,24 @@ def test_a_revoked_certificate_releases_only_the_deliveries_from_that_date(
     assert fresh[0]["reason"].startswith("re-matched: THAI_GAP certificate not valid on")
     again = client.post(f"{API}/certificates/cert-grp-near/revoke", json={"revoked_on": days[2]})
     assert again.status_code == 409
+
+
+def test_the_audit_trail_lists_every_change_with_actor_time_and_reason(
+    client: TestClient, market: Market
+) -> None:
+    two_group_market(market)
+    market.run_round()
+    cid = only_contract(market)["id"]
+    act(client, cid, "reject", {"actor": "group:grp-near", "reason": "no truck"})
+
+    about = market.get("/audit", subject=cid)
+    assert [(e["event"], e["actor"], e["reason"], e["state"]) for e in about] == [
+        ("ContractRejected", "group:grp-near", "no truck", "rejected"),
+        ("ContractProposed", "system", "matched in a clearing round", "proposed"),
+    ]
+    assert all(e["at"] and e["subject"] == cid for e in about)
+    orders = market.get("/audit", event="OrderSubmitted")
+    assert [e["subject"] for e in orders] == ["ord-1"]
+    newest_first = [e["id"] for e in market.get("/audit", limit=5)]
+    assert newest_first == sorted(newest_first, reverse=True) and len(newest_first) == 5
+    assert client.get(f"{API}/audit", params={"limit": 0}).status_code == 422

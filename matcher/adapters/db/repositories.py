@@ -526,6 +526,25 @@ class SqlOutbox:
             .values(published_at=at)
         )
 
+    def history(
+        self,
+        *,
+        event: str | None = None,
+        key: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Sequence[OutboxEntry]:
+        query = select(OutboxRow)
+        if event is not None:
+            query = query.where(OutboxRow.event == event)
+        if key is not None:
+            query = query.where(OutboxRow.key == key)
+        query = query.order_by(OutboxRow.id.desc()).limit(limit).offset(offset)
+        return [
+            OutboxEntry(row.id, row.event, row.key, dict(row.payload), row.created_at)
+            for row in self.session.scalars(query)
+        ]
+
 
 _FAN_OUT = "fan_out"
 
