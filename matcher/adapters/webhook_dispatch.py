@@ -2,18 +2,16 @@
 
 Two steps, each safe to repeat:
 
-* :meth:`WebhookDispatcher.fan_out` reads the outbox after the fan-out cursor and writes one
-  delivery per concerned active webhook, moving the cursor in the same transaction. Delivery
-  ids are ``whd_<outbox id>_<webhook id>``, so a repeat writes nothing new.
+* :meth:`WebhookDispatcher.fan_out` reads the outbox events not fanned out yet and writes one
+  delivery per concerned active webhook, marking the events in the same transaction (so an
+  event committed late, after a higher id, is still picked up). Delivery ids are
+  ``whd_<outbox id>_<webhook id>``, so a repeat writes nothing new.
 * :meth:`WebhookDispatcher.deliver_due` POSTs the due pending deliveries. A 2xx answer marks a
   delivery delivered; anything else (or no answer) counts an attempt and schedules the next by
   exponential backoff, until ``max_attempts`` marks it failed.
 
 Delivery is at least once: a crash between a POST and recording its answer sends it again with
 the same ``X-Foodmatch-Delivery`` id, which receivers use to drop repeats.
-
-The fan-out follows outbox ids. That is exact with one writer (the in-process engine); with
-concurrent writers on PostgreSQL an id committed after a higher one could be passed over.
 """
 
 from __future__ import annotations
@@ -107,17 +105,16 @@ class WebhookDispatcher:
     # -- fan-out ----------------------------------------------------------------------------
 
     def fan_out(self) -> int:
-        """Deliveries for the outbox entries after the cursor; returns how many were written."""
+        """Deliveries for the outbox entries not fanned out yet; returns how many were written."""
         written = 0
         while True:
             with self.uow_factory() as uow:
-                cursor = uow.webhooks.cursor(lock=True)
-                entries = uow.webhooks.outbox_after(cursor, self.batch)
+                entries = uow.webhooks.unfanned(self.batch)
                 if not entries:
                     return written
                 for entry in entries:
                     written += self._fan_out_entry(uow, entry)
-                uow.webhooks.move_cursor(entries[-1].id)
+                uow.webhooks.mark_fanned([e.id for e in entries], self.now())
                 uow.commit()
             if len(entries) < self.batch:
                 return written

@@ -64,7 +64,7 @@ def setup(uow_factory: Callable[[], SqlUnitOfWork]) -> None:
         uow.commit()
 
 
-def test_fan_out_is_idempotent_and_follows_the_cursor(
+def test_fan_out_is_idempotent_and_marks_the_events(
     uow_factory: Callable[[], SqlUnitOfWork],
 ) -> None:
     setup(uow_factory)
@@ -73,7 +73,7 @@ def test_fan_out_is_idempotent_and_follows_the_cursor(
     assert dispatcher.fan_out() == 2  # two contract events for grp-a; nothing for grp-b
     assert dispatcher.fan_out() == 0
     with uow_factory() as uow:
-        assert uow.webhooks.cursor() == 3
+        assert uow.webhooks.unfanned() == []
         ids = {d.id for d in uow.webhooks.deliveries("wh_group")}
         assert uow.webhooks.deliveries("wh_other") == []
         # A repeat of an existing delivery writes nothing.
@@ -166,3 +166,25 @@ def test_deleted_webhooks_get_no_new_deliveries(
     with uow_factory() as uow:
         assert uow.webhooks.get("wh_group") is None
         assert [h.id for h in uow.webhooks.list()] == ["wh_other"]
+
+
+def test_an_event_committed_after_a_higher_id_is_still_fanned_out(
+    uow_factory: Callable[[], SqlUnitOfWork],
+) -> None:
+    setup(uow_factory)
+    clock = Clock()
+    dispatcher = WebhookDispatcher(uow_factory, post=Receiver(0), now=clock)
+    assert dispatcher.fan_out() == 2
+    # A late commit: an event with a lower id than the newest one appears after the fan-out.
+    with uow_factory() as uow:
+        uow.outbox.add(contract_event("c-9"), T0)
+        uow.outbox.add(contract_event("c-10"), T0)
+        uow.commit()
+    with uow_factory() as uow:
+        [late, newest] = uow.webhooks.unfanned()
+        uow.webhooks.mark_fanned([newest.id], clock())
+        uow.commit()
+    assert dispatcher.fan_out() == 1
+    with uow_factory() as uow:
+        events_seen = {d.outbox_id for d in uow.webhooks.deliveries("wh_group")}
+    assert late.id in events_seen

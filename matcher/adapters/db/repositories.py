@@ -30,7 +30,6 @@ from matcher.adapters.db.tables import (
     ReleaseRow,
     RoundRow,
     SupplyRow,
-    WebhookCursorRow,
     WebhookDeliveryRow,
     WebhookRow,
 )
@@ -546,9 +545,6 @@ class SqlOutbox:
         ]
 
 
-_FAN_OUT = "fan_out"
-
-
 def _webhook_of(row: WebhookRow) -> Webhook:
     return Webhook(row.id, row.participant_id, row.url, row.secret, row.created_at, row.active)
 
@@ -616,28 +612,24 @@ class SqlWebhookStore:
         )
         return [_webhook_of(row) for row in self.session.scalars(query)]
 
-    def cursor(self, *, lock: bool = False) -> int:
-        query = select(WebhookCursorRow).where(WebhookCursorRow.name == _FAN_OUT)
-        if lock:
-            query = query.with_for_update()
-        row = self.session.scalars(query).one_or_none()
-        return row.outbox_id if row is not None else 0
-
-    def move_cursor(self, outbox_id: int) -> None:
-        row = self.session.get(WebhookCursorRow, _FAN_OUT)
-        if row is None:
-            self.session.add(WebhookCursorRow(name=_FAN_OUT, outbox_id=outbox_id))
-        else:
-            row.outbox_id = max(row.outbox_id, outbox_id)
-
-    def outbox_after(self, outbox_id: int, limit: int = 500) -> Sequence[OutboxEntry]:
+    def unfanned(self, limit: int = 500) -> Sequence[OutboxEntry]:
         query = (
-            select(OutboxRow).where(OutboxRow.id > outbox_id).order_by(OutboxRow.id).limit(limit)
+            select(OutboxRow)
+            .where(OutboxRow.fanned_out_at.is_(None))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
         return [
             OutboxEntry(row.id, row.event, row.key, dict(row.payload), row.created_at)
             for row in self.session.scalars(query)
         ]
+
+    def mark_fanned(self, ids: Sequence[int], at: datetime) -> None:
+        if ids:
+            self.session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(list(ids))).values(fanned_out_at=at)
+            )
 
     def add_delivery(self, delivery: WebhookDelivery) -> bool:
         if self.session.get(WebhookDeliveryRow, delivery.id) is not None:

@@ -363,6 +363,8 @@ class OutboxRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    """When the webhook fan-out wrote this event's deliveries (None: not yet)."""
 
 
 class WebhookRow(Base):
@@ -396,15 +398,6 @@ class WebhookDeliveryRow(Base):
     last_status: Mapped[int | None] = mapped_column(Integer)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class WebhookCursorRow(Base):
-    """Up to which outbox id the webhook fan-out has run (one row per name)."""
-
-    __tablename__ = "webhook_cursor"
-
-    name: Mapped[str] = mapped_column(String, primary_key=True)
-    outbox_id: Mapped[int] = mapped_column(BigInteger)
 
 
 metadata = Base.metadata

@@ -1,4 +1,4 @@
-"""Webhooks: participants' endpoints, the delivery log, and the fan-out cursor.
+"""Webhooks: participants' endpoints, the delivery log, and which outbox events were fanned out.
 
 Revision ID: 0005
 Revises: 0004
@@ -65,16 +65,17 @@ def upgrade() -> None:
         ["state", "next_attempt_at"],
         unique=False,
     )
-    op.create_table(
-        "webhook_cursor",
-        sa.Column("name", sa.String(), nullable=False),
-        sa.Column("outbox_id", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("name", name=op.f("pk_webhook_cursor")),
-    )
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("fanned_out_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_index(batch.f("ix_outbox_fanned_out_at"), ["fanned_out_at"], unique=False)
+    # Events recorded before webhooks existed concern no webhook.
+    op.execute("UPDATE outbox SET fanned_out_at = created_at")
 
 
 def downgrade() -> None:
     # Dropping a table drops its indexes; deliveries go first (they refer to webhooks).
-    op.drop_table("webhook_cursor")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_index(batch.f("ix_outbox_fanned_out_at"))
+        batch.drop_column("fanned_out_at")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhooks")
