@@ -16,7 +16,18 @@ import typer
 
 from matcher.cli import app
 
-__all__ = ["accept", "amend", "cancel", "confirm", "contracts_app", "document", "export", "reject"]
+__all__ = [
+    "accept",
+    "amend",
+    "cancel",
+    "certificates_app",
+    "confirm",
+    "contracts_app",
+    "document",
+    "export",
+    "reject",
+    "revoke_certificate",
+]
 
 T = TypeVar("T")
 
@@ -230,3 +241,20 @@ def amend(
         "reason": reason,
     }
     _post(api, f"/contracts/{contract_id}/amend", body)
+
+
+certificates_app = typer.Typer(help="Certificates: revoke one from a date.", no_args_is_help=True)
+app.add_typer(certificates_app, name="certificates")
+
+
+@certificates_app.command("revoke")
+def revoke_certificate(
+    certificate_id: str,
+    on: Annotated[str, typer.Option("--on", help="Revoked from this date, YYYY-MM-DD.")],
+    actor: ActorOption = "coordinator",
+    reason: ReasonOption = "",
+    api: ApiOption = DEFAULT_API,
+) -> None:
+    """Revoke a certificate from a date: the next round re-matches the deliveries from then."""
+    body: dict[str, object] = {"revoked_on": on, "reason": reason, "actor": actor}
+    _post(api, f"/certificates/{certificate_id}/revoke", body)

@@ -257,3 +257,30 @@ def test_the_audit_trail_lists_every_change_with_actor_time_and_reason(
     newest_first = [e["id"] for e in market.get("/audit", limit=5)]
     assert newest_first == sorted(newest_first, reverse=True) and len(newest_first) == 5
     assert client.get(f"{API}/audit", params={"limit": 0}).status_code == 422
+
+
+def test_withdrawn_supply_and_a_cancelled_order_take_their_contracts_with_them(
+    client: TestClient, market: Market
+) -> None:
+    two_group_market(market)
+    market.run_round()
+    first = only_contract(market)
+    assert act(client, first["id"], "accept", {"actor": "group:grp-near"}).status_code == 200
+    withdrawn = client.post(f"{API}/supply/sup-near/withdraw", json={"reason": "flooded field"})
+    assert withdrawn.status_code == 200, withdrawn.text
+    cancelled = market.get(f"/contracts/{first['id']}")
+    assert cancelled["state"] == "cancelled"
+    assert cancelled["history"][-1]["reason"] == "supply withdrawn: flooded field"
+
+    market.run_round()
+    second = only_contract(market, state="proposed")
+    assert second["group_id"] == "grp-far"
+    assert second["reason"] == "re-matched: cancelled by group"
+
+    gone = client.post(f"{API}/orders/ord-1/cancel", json={"reason": "ward closed"})
+    assert gone.status_code == 200, gone.text
+    after = market.get(f"/contracts/{second['id']}")
+    assert after["state"] == "cancelled"
+    assert after["history"][-1]["actor"] == "buyer:hosp-songkhla"
+    market.run_round()
+    assert market.contracts(state="proposed") == []

@@ -89,6 +89,14 @@ def test_each_transition_from_the_command_line(live: str) -> None:
                            "--reason", "no truck", "--api", live)  # fmt: skip
         assert code == 0 and json.loads(out)["state"] == "rejected"
 
+        result = CliRunner().invoke(
+            app,
+            ["certificates", "revoke", "cert-grp-far", "--on", day, "--reason", "audit",
+             "--as", "coordinator:dao", "--api", live],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["revoked_on"] == day
+
 
 def test_an_unreachable_service_is_reported(tmp_path: Path) -> None:
     code, _, err = cli("accept", "c-1", "--as", "group:g", "--api", "http://127.0.0.1:9")
