@@ -20,13 +20,15 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from fastapi.testclient import TestClient
 from kafka import KafkaConsumer
 
+from api.app import create_app
 from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
 from matcher.adapters.topics import Topic, TopicRegistry
 from matcher.adapters.wire import WireMessage, encode_body
-from matcher.config import KafkaSettings
+from matcher.config import KafkaSettings, Settings
 from matcher.domain.contracts import Contract
 from matcher.service.ports import ContractFilter, Rejection
 from producers.publisher import KafkaPublisher, create_topics, registry_of
@@ -84,6 +86,48 @@ class MarketSpace:
         )
         env.update(extra)
         return env
+
+
+REQUESTED_ROUNDS = {
+    "FOODMATCH_DEBOUNCE_SECONDS": "3600",
+    "FOODMATCH_MAX_DEBOUNCE_SECONDS": "3600",
+}
+"""Worker settings for tests that request every round themselves."""
+
+
+@dataclass(frozen=True)
+class TunedSpace(MarketSpace):
+    """A market space whose workers get further settings."""
+
+    settings: tuple[tuple[str, str], ...] = ()
+
+    def worker_env(self, **extra: str) -> dict[str, str]:
+        return super().worker_env(**(dict(self.settings) | extra))
+
+
+@contextmanager
+def api_on_kafka(
+    space: MarketSpace, tmp_path: Path, name: str, **worker_settings: str
+) -> Iterator[TestClient]:
+    """The HTTP API on the Kafka engine, with one worker process (``worker_settings`` as its
+    environment) assigned before the first request."""
+    tuned = TunedSpace(
+        space.bootstrap,
+        space.prefix,
+        space.database_url,
+        space.partitions,
+        tuple(worker_settings.items()),
+    )
+    worker = WorkerProcess(tuned, name, tmp_path).start()
+    settings = Settings(
+        engine="faust", database_url=space.database_url, kafka=space.kafka.model_dump()
+    )
+    try:
+        worker.wait_assigned()
+        with TestClient(create_app(settings)) as client:
+            yield client
+    finally:
+        worker.stop()
 
 
 class WorkerProcess:

@@ -3,40 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from matcher.config import Settings
 from tests.e2e.market import API, Market, order_body
-from tests.kafka.harness import MarketSpace, WorkerProcess
+from tests.kafka.harness import REQUESTED_ROUNDS, MarketSpace, api_on_kafka
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
-@dataclass(frozen=True)
-class RequestedRoundsOnly(MarketSpace):
-    def worker_env(self, **extra: str) -> dict[str, str]:
-        quiet = {"FOODMATCH_DEBOUNCE_SECONDS": "3600", "FOODMATCH_MAX_DEBOUNCE_SECONDS": "3600"}
-        return super().worker_env(**(quiet | extra))
-
-
 @pytest.fixture
 def kafka_client(space: MarketSpace, tmp_path: Path) -> Iterator[TestClient]:
-    quiet = RequestedRoundsOnly(space.bootstrap, space.prefix, space.database_url)
-    worker = WorkerProcess(quiet, "api-worker", tmp_path).start()
-    settings = Settings(
-        engine="faust", database_url=space.database_url, kafka=space.kafka.model_dump()
-    )
-    try:
-        worker.wait_assigned()
-        with TestClient(create_app(settings)) as client:
-            yield client
-    finally:
-        worker.stop()
+    with api_on_kafka(space, tmp_path, "api-worker", **REQUESTED_ROUNDS) as client:
+        yield client
 
 
 def test_an_order_matched_through_kafka_appears_for_kitchen_and_group(

@@ -4,48 +4,26 @@ process handles it, and what falls out of a contract is re-matched by the next r
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from matcher.config import Settings
 from tests.e2e.market import API, Market
 from tests.e2e.test_api_lifecycle import act, only_contract, two_group_market
-from tests.kafka.harness import MarketSpace, WorkerProcess
+from tests.kafka.harness import REQUESTED_ROUNDS, MarketSpace, api_on_kafka
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
-@dataclass(frozen=True)
-class PlainRequestedRounds(MarketSpace):
-    """Rounds on request only; delivered cost alone decides (the nearer group wins)."""
-
-    def worker_env(self, **extra: str) -> dict[str, str]:
-        quiet = {
-            "FOODMATCH_DEBOUNCE_SECONDS": "3600",
-            "FOODMATCH_MAX_DEBOUNCE_SECONDS": "3600",
-            "FOODMATCH_FAIRNESS": "off",
-            "FOODMATCH_CONTINUITY_WEIGHT": "0",
-        }
-        return super().worker_env(**(quiet | extra))
+PLAIN = {"FOODMATCH_FAIRNESS": "off", "FOODMATCH_CONTINUITY_WEIGHT": "0"}
+"""Delivered cost alone decides (the nearer group wins)."""
 
 
 @pytest.fixture
 def kafka_client(space: MarketSpace, tmp_path: Path) -> Iterator[TestClient]:
-    plain = PlainRequestedRounds(space.bootstrap, space.prefix, space.database_url)
-    worker = WorkerProcess(plain, "lifecycle-worker", tmp_path).start()
-    settings = Settings(
-        engine="faust", database_url=space.database_url, kafka=space.kafka.model_dump()
-    )
-    try:
-        worker.wait_assigned()
-        with TestClient(create_app(settings)) as client:
-            yield client
-    finally:
-        worker.stop()
+    with api_on_kafka(space, tmp_path, "lifecycle-worker", **REQUESTED_ROUNDS, **PLAIN) as client:
+        yield client
 
 
 def test_rejection_and_illegal_moves_on_kafka(kafka_client: TestClient) -> None:

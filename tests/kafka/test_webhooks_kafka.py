@@ -6,50 +6,32 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from matcher.config import Settings
 from tests.e2e.market import Market, delivery_dates, wait_for, weeks_of
 from tests.e2e.test_webhooks_e2e import SECRET, Receiver, receiver  # noqa: F401  (fixture)
-from tests.kafka.harness import MarketSpace, WorkerProcess
+from tests.kafka.harness import REQUESTED_ROUNDS, MarketSpace, api_on_kafka
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 TTL_SECONDS = 2.0
 
 
-@dataclass(frozen=True)
-class FastHooks(MarketSpace):
-    def worker_env(self, **extra: str) -> dict[str, str]:
-        quick = {
-            "FOODMATCH_DEBOUNCE_SECONDS": "3600",
-            "FOODMATCH_MAX_DEBOUNCE_SECONDS": "3600",
-            "FOODMATCH_WEBHOOK_POLL_SECONDS": "0.1",
-            "FOODMATCH_WEBHOOK_BACKOFF_SECONDS": "0.05",
-            "FOODMATCH_PROPOSAL_TTL_HOURS": str(TTL_SECONDS / 3600),
-        }
-        return super().worker_env(**(quick | extra))
+FAST_HOOKS = {
+    "FOODMATCH_WEBHOOK_POLL_SECONDS": "0.1",
+    "FOODMATCH_WEBHOOK_BACKOFF_SECONDS": "0.05",
+    "FOODMATCH_PROPOSAL_TTL_HOURS": str(TTL_SECONDS / 3600),
+}
 
 
 @pytest.fixture
 def kafka_client(space: MarketSpace, tmp_path: Path) -> Iterator[TestClient]:
-    fast = FastHooks(space.bootstrap, space.prefix, space.database_url)
-    worker = WorkerProcess(fast, "hooks-worker", tmp_path).start()
-    settings = Settings(
-        engine="faust", database_url=space.database_url, kafka=space.kafka.model_dump()
-    )
-    try:
-        worker.wait_assigned()
-        with TestClient(create_app(settings)) as client:
-            yield client
-    finally:
-        worker.stop()
+    with api_on_kafka(space, tmp_path, "hooks-worker", **REQUESTED_ROUNDS, **FAST_HOOKS) as client:
+        yield client
 
 
 def test_webhooks_and_expiry_on_kafka(

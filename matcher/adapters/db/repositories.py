@@ -511,10 +511,7 @@ class SqlOutbox:
             .order_by(OutboxRow.id)
             .limit(limit)
         )
-        return [
-            OutboxEntry(row.id, row.event, row.key, dict(row.payload), row.created_at)
-            for row in self.session.scalars(query)
-        ]
+        return [_entry_of(row) for row in self.session.scalars(query)]
 
     def mark_published(self, ids: Sequence[int], at: datetime) -> None:
         if not ids:
@@ -539,10 +536,11 @@ class SqlOutbox:
         if key is not None:
             query = query.where(OutboxRow.key == key)
         query = query.order_by(OutboxRow.id.desc()).limit(limit).offset(offset)
-        return [
-            OutboxEntry(row.id, row.event, row.key, dict(row.payload), row.created_at)
-            for row in self.session.scalars(query)
-        ]
+        return [_entry_of(row) for row in self.session.scalars(query)]
+
+
+def _entry_of(row: OutboxRow) -> OutboxEntry:
+    return OutboxEntry(row.id, row.event, row.key, dict(row.payload), row.created_at)
 
 
 def _webhook_of(row: WebhookRow) -> Webhook:
@@ -620,10 +618,7 @@ class SqlWebhookStore:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return [
-            OutboxEntry(row.id, row.event, row.key, dict(row.payload), row.created_at)
-            for row in self.session.scalars(query)
-        ]
+        return [_entry_of(row) for row in self.session.scalars(query)]
 
     def mark_fanned(self, ids: Sequence[int], at: datetime) -> None:
         if ids:
