@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -15,7 +15,7 @@ from api.routes.bodies import Text
 from api.routes.common import COMMAND_RESPONSES, Json, run_command
 from matcher.domain.contracts import ContractState
 from matcher.service import commands, views
-from matcher.service.ports import ContractFilter
+from matcher.service.ports import ContractFilter, UnitOfWork
 
 router = APIRouter(tags=["contracts"])
 
@@ -103,14 +103,29 @@ class AmendBody(_Body):
     reason: Text = ""
 
 
-async def _crop(service: ServiceDep, contract_id: str) -> str:
-    stored = await read(service, lambda uow: views.contract(uow, contract_id))
-    return str(stored["crop_id"])
+async def _act(
+    service: ServiceDep,
+    kind: type[commands.ContractCommand],
+    contract_id: str,
+    key: str,
+    actor: str,
+    **fields: Any,
+) -> JSONResponse:
+    """Run a transition of a stored contract (its market is the Kafka partition key) and
+    answer with the contract as stored afterwards."""
 
+    def view(uow: UnitOfWork) -> Json:
+        return views.contract(uow, contract_id)
 
-async def _run(service: ServiceDep, command: commands.ContractCommand) -> JSONResponse:
-    cid = command.contract_id
-    return await run_command(service, command, lambda uow: views.contract(uow, cid), status=200)
+    stored = await read(service, view)
+    command = kind(
+        contract_id=contract_id,
+        crop_id=str(stored["crop_id"]),
+        actor=actor,
+        message_id=key,
+        **fields,
+    )
+    return await run_command(service, command, view, status=200)
 
 
 @router.post(
@@ -121,13 +136,7 @@ async def _run(service: ServiceDep, command: commands.ContractCommand) -> JSONRe
 async def accept_contract(
     contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId
 ) -> JSONResponse:
-    crop = await _crop(service, contract_id)
-    return await _run(
-        service,
-        commands.AcceptContract(
-            contract_id=contract_id, crop_id=crop, actor=body.actor, message_id=key
-        ),
-    )
+    return await _act(service, commands.AcceptContract, contract_id, key, body.actor)
 
 
 @router.post(
@@ -138,16 +147,8 @@ async def accept_contract(
 async def reject_contract(
     contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId
 ) -> JSONResponse:
-    crop = await _crop(service, contract_id)
-    return await _run(
-        service,
-        commands.RejectContract(
-            contract_id=contract_id,
-            crop_id=crop,
-            actor=body.actor,
-            reason=body.reason,
-            message_id=key,
-        ),
+    return await _act(
+        service, commands.RejectContract, contract_id, key, body.actor, reason=body.reason
     )
 
 
@@ -159,16 +160,8 @@ async def reject_contract(
 async def cancel_contract(
     contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId
 ) -> JSONResponse:
-    crop = await _crop(service, contract_id)
-    return await _run(
-        service,
-        commands.CancelContract(
-            contract_id=contract_id,
-            crop_id=crop,
-            actor=body.actor,
-            reason=body.reason,
-            message_id=key,
-        ),
+    return await _act(
+        service, commands.CancelContract, contract_id, key, body.actor, reason=body.reason
     )
 
 
@@ -180,18 +173,15 @@ async def cancel_contract(
 async def confirm_delivery(
     contract_id: str, day: date, body: ConfirmBody, service: ServiceDep, key: MessageId
 ) -> JSONResponse:
-    crop = await _crop(service, contract_id)
-    return await _run(
+    return await _act(
         service,
-        commands.ConfirmDelivery(
-            contract_id=contract_id,
-            crop_id=crop,
-            actor=body.actor,
-            day=day,
-            received=body.received,
-            refused=body.refused,
-            message_id=key,
-        ),
+        commands.ConfirmDelivery,
+        contract_id,
+        key,
+        body.actor,
+        day=day,
+        received=body.received,
+        refused=body.refused,
     )
 
 
@@ -203,21 +193,18 @@ async def confirm_delivery(
 async def amend_contract(
     contract_id: str, body: AmendBody, service: ServiceDep, key: MessageId
 ) -> JSONResponse:
-    crop = await _crop(service, contract_id)
     changes = tuple(
         (line.date, line.new_date or line.date, line.quantity) for line in body.deliveries
     )
-    return await _run(
+    return await _act(
         service,
-        commands.AmendContract(
-            contract_id=contract_id,
-            crop_id=crop,
-            actor=body.actor,
-            agreed_by=body.agreed_by,
-            changes=changes,
-            reason=body.reason,
-            message_id=key,
-        ),
+        commands.AmendContract,
+        contract_id,
+        key,
+        body.actor,
+        agreed_by=body.agreed_by,
+        changes=changes,
+        reason=body.reason,
     )
 
 

@@ -135,16 +135,17 @@ def _cancel(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
 
 
 def _contract_action(
-    kind: type[commands.AcceptContract]
-    | type[commands.RejectContract]
-    | type[commands.CancelContract],
+    kind: type[commands.ContractCommand],
 ) -> Callable[[dict[str, Any], str, str], commands.Command]:
     def build(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
         b = _model(ContractActionBody, body)
-        common = {"message_id": mid, "actor": actor, "contract_id": b.contract_id}
-        if kind is commands.AcceptContract:
-            return commands.AcceptContract(crop_id=b.crop_id, **common)
-        return kind(crop_id=b.crop_id, reason=b.reason, **common)  # type: ignore[call-arg]
+        return kind(
+            message_id=mid,
+            actor=actor,
+            contract_id=b.contract_id,
+            crop_id=b.crop_id,
+            reason=b.reason,
+        )
 
     return build
 
@@ -414,7 +415,7 @@ def command_body(command: commands.Command) -> tuple[str, dict[str, Any]]:
     }
     if isinstance(command, commands.ContractCommand) and type(command) in actions:
         body = {"contract_id": command.contract_id, "crop_id": command.crop_id}
-        return actions[type(command)], body | {"reason": getattr(command, "reason", "")}
+        return actions[type(command)], body | {"reason": command.reason}
     raise TypeError(f"{type(command).__name__} has no wire form")
 
 

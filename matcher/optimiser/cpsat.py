@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -62,7 +62,6 @@ class RulesResult(FlowResult):
     """Upper bound of the priority-weighted filled quantity of the CP-SAT buckets."""
     value: int = 0
     """Priority-weighted filled quantity of the CP-SAT buckets."""
-    cost_gap_notes: list[str] = field(default_factory=list)
 
 
 def solve_rules(

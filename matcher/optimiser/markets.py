@@ -150,10 +150,11 @@ class MarketTables:
         self.road_keys = np.array([k for k, _ in table], dtype=np.int64)
         self.road_km = np.array([km for _, km in table], dtype=np.float64)
 
-        self.excluded = {
-            (o_pos[o], g_pos[g]) for o, g in instance.excluded if o in o_pos and g in g_pos
-        }
-        """(order, group) index pairs never matched (declined)."""
+        self.excluded: dict[int, list[int]] = {}
+        """Groups never matched with an order (they declined it), by order index."""
+        for o, g in sorted(instance.excluded):
+            if o in o_pos and g in g_pos:
+                self.excluded.setdefault(o_pos[o], []).append(g_pos[g])
         self.certificate_codes = self._certificate_codes(tiers)
         """Code of the certificate rules (0 or 1-4) by [tier, supply, delivery day]."""
 
@@ -297,9 +298,8 @@ class MarketTables:
         if self.excluded:
             groups = self.a_group[anns]
             for row, o in enumerate(orders.tolist()):
-                for oo, g in self.excluded:
-                    if oo == o:
-                        ok_os[row, groups == g] = False
+                for g in self.excluded.get(o, ()):
+                    ok_os[row, groups == g] = False
         rate = self.o_rate[orders][:, None]
         transport = np.rint(rate * km_os * 100 * COST_UNITS_PER_SATANG).astype(np.int64)
         cost_os = price_os * COST_UNITS_PER_SATANG + transport

@@ -83,6 +83,7 @@ class ContractCommand(Command):
     contract_id: str
     crop_id: str = ""
     """The market, when known: the partition key on Kafka (the handler reads the stored one)."""
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,12 +93,12 @@ class AcceptContract(ContractCommand):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RejectContract(ContractCommand):
-    reason: str = ""
+    pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CancelContract(ContractCommand):
-    reason: str = ""
+    pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,7 +114,6 @@ class AmendContract(ContractCommand):
     """(delivery date, new date in the same week, new quantity) for each changed delivery."""
     agreed_by: str
     """The other party, who agreed (``group:ID`` or ``buyer:ID``)."""
-    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
