@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.routes import api_router, ops
+from matcher.adapters import market_metrics
 from matcher.bootstrap import Service, bootstrap
 from matcher.config import Settings, load_settings
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         if running is None:
             running = await asyncio.to_thread(bootstrap, settings or load_settings())
         app.state.service = running
+        market_metrics.install(running)
         try:
             await running.engine.start()
             yield

@@ -43,7 +43,7 @@ def bootstrap(
     migrate: bool = True,
     uow_factory: Callable[[], UnitOfWork] | None = None,
 ) -> Service:
-    from matcher.reference import load_crops, load_standards
+    from matcher.reference import load_crops, load_districts, load_standards
 
     parameters = service_parameters(settings)  # before the database: a bad knob opens nothing
     db_engine = None
@@ -72,6 +72,7 @@ def bootstrap(
         solver=settings.solver,
         lead_days=settings.lead_days,
         proposal_ttl=timedelta(hours=settings.proposal_ttl_hours),
+        districts={d.code: d for d in load_districts(settings.data_dir)},
     )
     metrics = Metrics()
     bus = MessageBus(uow_factory, context, subscribers=[metrics.on_event])

@@ -44,7 +44,7 @@ OutputOption = Annotated[
 ]
 
 
-def _read(db: str | None, view: Callable[..., T]) -> T:
+def read_service_db(db: str | None, view: Callable[..., T]) -> T:
     """Run ``view(uow, service)`` on a read-only unit of work of the service's database."""
     from matcher.bootstrap import bootstrap
     from matcher.config import load_settings
@@ -64,7 +64,7 @@ def _read(db: str | None, view: Callable[..., T]) -> T:
         service.close()
 
 
-def _emit(text: str, output: Path | None) -> None:
+def emit_text(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
         return
@@ -87,7 +87,7 @@ def document(
         language = check_lang(lang)
     except ValueError:
         raise typer.BadParameter("must be th or en", param_hint="--lang") from None
-    page = _read(
+    page = read_service_db(
         db,
         lambda uow, service: contract_document(
             uow,
@@ -97,7 +97,7 @@ def document(
             standards=service.context.standards,
         ),
     )
-    _emit(page, output)
+    emit_text(page, output)
 
 
 @contracts_app.command()
@@ -115,7 +115,7 @@ def export(
 
     if (group is None) == (buyer is None):
         raise typer.BadParameter("give exactly one of --group and --buyer")
-    _, text = _read(
+    _, text = read_service_db(
         db,
         lambda uow, service: contracts_export(
             uow,
@@ -125,7 +125,7 @@ def export(
             deliveries=deliveries,
         ),
     )
-    _emit(text, output)
+    emit_text(text, output)
 
 
 # --- transitions, through the HTTP API (the same on the embedded and the Kafka engine) --------

@@ -131,6 +131,17 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
+    metrics_port: int = Field(
+        9101,
+        ge=0,
+        le=65535,
+        description="Port of a Kafka worker's Prometheus /metrics endpoint (0: none).",
+    )
+    metrics_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long the market figures read for /metrics are reused (0: every scrape).",
+    )
     log_level: str = "INFO"
     kafka: KafkaSettings = Field(default_factory=lambda: KafkaSettings())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -18,6 +18,8 @@ from matcher.domain.contracts import (
     MatchingRound,
     OrderRecord,
     SupplyRecord,
+    UnfilledLine,
+    latest_clearings,
 )
 from matcher.domain.errors import NotFound
 from matcher.domain.lifecycle import Release, bound_quantity
@@ -236,6 +238,11 @@ class FakeRounds(_Table):
 
     def count(self) -> int:
         return len(self.rows)
+
+    def latest_unfilled(self, crop_ids: Collection[str]) -> Sequence[UnfilledLine]:
+        newest = sorted(self.rows.values(), key=lambda r: (r.started_at, r.id), reverse=True)
+        chosen = latest_clearings(((r.id, r.summary) for r in newest), crop_ids)
+        return [u for r in newest for u in r.unfilled if u.crop_id in chosen.get(r.id, ())]
 
 
 class FakeVersions:

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import book, contracts, documents, market, participants, rounds, webhooks
+from api.routes import (
+    book,
+    contracts,
+    dashboard,
+    documents,
+    market,
+    participants,
+    rounds,
+    webhooks,
+)
 
 PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX)
-    for module in (participants, book, contracts, rounds, market, documents, webhooks):
+    for module in (
+        participants,
+        book,
+        contracts,
+        rounds,
+        market,
+        dashboard,
+        documents,
+        webhooks,
+    ):
         router.include_router(module.router)
     return router

@@ -49,7 +49,8 @@ def market_book(
 
 @router.get("/overview", summary="Counts, fill rate, the last round and the engine's state")
 def overview(uow: ReadUow, service: ServiceDep) -> Json:
-    return views.overview(uow) | {"engine": service.engine.status()}
+    today = service.context.clock.now().date()
+    return views.overview(uow, today) | {"engine": service.engine.status()}
 
 
 @router.get(

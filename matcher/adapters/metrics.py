@@ -1,70 +1,94 @@
-"""Prometheus metrics, in a registry of their own built by :class:`Metrics` (none at import)."""
+"""Prometheus metrics, in a registry of their own built by :class:`Metrics` (none at import).
+
+Names, labels and help texts come from :mod:`matcher.adapters.catalogue`. The process metrics
+(messages, commands, events, rounds, solver) are counted here as work happens; the market's
+figures are read from the database at scrape time by a :class:`MarketCollector` registered by
+the API (:meth:`Metrics.add_collector`), and the Kafka workers add their consumer lag.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from typing import Any
 
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.registry import Collector
+
+from matcher.adapters.catalogue import BY_NAME
+from matcher.adapters.topics import COMMAND_TOPICS
 from matcher.service import events
+
+ROUND_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+def _spec(name: str) -> tuple[str, str, tuple[str, ...]]:
+    spec = BY_NAME[name]
+    base = name.removesuffix("_total") if spec.kind == "counter" else name
+    return base, spec.help, spec.labels
+
+
+def _counter(registry: CollectorRegistry, name: str) -> Counter:
+    base, doc, labels = _spec(name)
+    return Counter(base, doc, labels, registry=registry)
+
+
+def _gauge(registry: CollectorRegistry, name: str) -> Gauge:
+    base, doc, labels = _spec(name)
+    return Gauge(base, doc, labels, registry=registry)
 
 
 class Metrics:
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.commands = Counter(
-            "foodmatch_commands_total",
-            "Commands handled, by command and outcome.",
-            ["command", "outcome"],
-            registry=self.registry,
-        )
-        self.events = Counter(
-            "foodmatch_events_total",
-            "Events recorded, by event.",
-            ["event"],
-            registry=self.registry,
-        )
-        self.rounds = Counter(
-            "foodmatch_rounds_total",
-            "Matching rounds, by trigger and status.",
-            ["trigger", "status"],
-            registry=self.registry,
-        )
-        self.round_seconds = Histogram(
-            "foodmatch_round_duration_seconds",
-            "Wall time of a matching round.",
-            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
-            registry=self.registry,
-        )
-        self.contracts = Counter(
-            "foodmatch_contracts_proposed_total",
-            "Contracts proposed, by crop.",
-            ["crop"],
-            registry=self.registry,
-        )
-        self.fill_rate = Gauge(
-            "foodmatch_last_round_fill_rate",
-            "Filled share of the open quantity in the last round.",
-            registry=self.registry,
-        )
-        self.queue_depth = Gauge(
-            "foodmatch_engine_queue_depth",
-            "Commands waiting for the engine.",
-            registry=self.registry,
-        )
+        r = self.registry = CollectorRegistry()
+        self.messages = _counter(r, "foodmatch_messages_consumed_total")
+        self.dead_letters = _counter(r, "foodmatch_dead_letters_total")
+        self.commands = _counter(r, "foodmatch_commands_total")
+        self.events = _counter(r, "foodmatch_events_total")
+        self.rounds = _counter(r, "foodmatch_rounds_total")
+        base, doc, _ = _spec("foodmatch_round_duration_seconds")
+        self.round_seconds = Histogram(base, doc, buckets=ROUND_BUCKETS, registry=r)
+        self.solver_runs = _counter(r, "foodmatch_solver_runs_total")
+        self.solver_gap = _gauge(r, "foodmatch_solver_gap")
+        self.contracts = _counter(r, "foodmatch_contracts_proposed_total")
+        self.queue_depth = _gauge(r, "foodmatch_engine_queue_depth")
+        self.collectors: list[Collector] = []
+
+    def add_collector(self, collector: Collector) -> None:
+        """Register a collector read at scrape time (the market figures, the consumer lag)."""
+        self.registry.register(collector)
+        self.collectors.append(collector)
 
     def on_event(self, event: events.Event) -> None:
         self.events.labels(event.name).inc()
         if isinstance(event, events.ContractProposed):
             self.contracts.labels(str(event.payload.get("crop_id", ""))).inc()
         elif isinstance(event, events.RoundCompleted):
-            payload = event.payload
-            summary = payload.get("summary", {})
-            self.rounds.labels(str(payload.get("trigger")), str(payload.get("status"))).inc()
-            self.round_seconds.observe(float(summary.get("wall_seconds", 0.0)))
-            if summary.get("demand"):  # an empty round says nothing about the fill rate
-                self.fill_rate.set(float(summary.get("fill_rate", 0.0)))
+            self._round(event.payload)
+
+    def _round(self, payload: dict[str, Any]) -> None:
+        summary = payload.get("summary") or {}
+        self.rounds.labels(str(payload.get("trigger")), str(payload.get("status"))).inc()
+        self.round_seconds.observe(float(summary.get("wall_seconds", 0.0)))
+        solver = str(payload.get("solver") or summary.get("solver") or "")
+        status = str(payload.get("solver_status") or summary.get("status") or "")
+        self.solver_runs.labels(solver, status).inc()
+        gap = summary.get("gap")
+        self.solver_gap.set(float(gap) if gap is not None else 0.0)
 
     def command(self, name: str, outcome: str) -> None:
         self.commands.labels(name, outcome).inc()
+
+    def consumed(self, topic: str, outcome: str) -> None:
+        """One inbound message handled (Kafka), or one command taken (embedded engine)."""
+        self.messages.labels(topic, outcome).inc()
+
+    def message_taken(self, command_name: str, outcome: str) -> None:
+        """The embedded engine's count of a submitted command as the message it stands for."""
+        topic = COMMAND_TOPICS.get(command_name)
+        if topic is not None:
+            self.consumed(topic.value, outcome)
+
+    def dead_letter(self, topic: str, field: str) -> None:
+        self.dead_letters.labels(topic, field).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

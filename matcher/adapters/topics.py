@@ -61,3 +61,23 @@ class TopicRegistry:
         if topic in (Topic.ROUNDS, Topic.ROUND_REQUESTS):
             return 1
         return self.partitions
+
+
+COMMAND_TOPICS: dict[str, Topic] = {
+    "RegisterGroup": Topic.PARTICIPANTS,
+    "RegisterBuyer": Topic.PARTICIPANTS,
+    "RegisterCertificate": Topic.PARTICIPANTS,
+    "RevokeCertificate": Topic.PARTICIPANTS,
+    "AnnounceSupply": Topic.SUPPLY,
+    "WithdrawSupply": Topic.SUPPLY,
+    "SubmitOrder": Topic.ORDERS,
+    "CancelOrder": Topic.ORDERS,
+    "RunMatchingRound": Topic.ROUND_REQUESTS,
+    "AcceptContract": Topic.CONTRACT_RESPONSES,
+    "RejectContract": Topic.CONTRACT_RESPONSES,
+    "CancelContract": Topic.CONTRACT_RESPONSES,
+    "ConfirmDelivery": Topic.CONTRACT_RESPONSES,
+    "AmendContract": Topic.CONTRACT_RESPONSES,
+}
+"""The inbound topic each command travels on (by command class name): the embedded engine counts
+its commands as the messages they stand for."""

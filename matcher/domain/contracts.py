@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -158,3 +159,24 @@ class MatchingRound:
     contract_ids: tuple[str, ...] = ()
     unfilled: tuple[UnfilledLine, ...] = ()
     notes: tuple[str, ...] = field(default=())
+
+
+def latest_clearings(
+    heads: Iterable[tuple[str, Mapping[str, Any]]], crop_ids: Collection[str]
+) -> dict[str, set[str]]:
+    """Which round cleared each market last: round id -> its crops among ``crop_ids``.
+
+    ``heads`` are (round id, summary) pairs, newest first. A round's summary lists the markets
+    it cleared under ``markets``; a summary without that list (older rounds) cleared them all.
+    """
+    left = set(crop_ids)
+    out: dict[str, set[str]] = {}
+    for round_id, summary in heads:
+        if not left:
+            break
+        markets = summary.get("markets")
+        taken = left & set(markets) if isinstance(markets, list) else set(left)
+        if taken:
+            out[round_id] = taken
+            left -= taken
+    return out

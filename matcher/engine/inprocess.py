@@ -70,13 +70,18 @@ class RoundTrigger:
 class InProcessEngine:
     name = "inprocess"
 
-    def __init__(self, bus: MessageBus, timing: Timing, on_outcome: Any = None) -> None:
+    def __init__(
+        self, bus: MessageBus, timing: Timing, on_outcome: Any = None, on_message: Any = None
+    ) -> None:
         self.bus = bus
         self.timing = timing
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._trigger = RoundTrigger(timing, time.monotonic())
         self._on_outcome = on_outcome
+        self._on_message = on_message
+        """Called with (command name, outcome) for each command submitted from outside (the
+        messages of the embedded engine), not for the rounds the engine starts itself."""
         self.rounds_run = 0
         self.last_round: dict[str, Any] | None = None
         self.companions: list[Any] = []
@@ -155,11 +160,11 @@ class InProcessEngine:
         try:
             outcome = self.bus.handle(command)
         except BaseException as err:  # the caller gets every error; the worker carries on
-            self._report(command, "error" if not _is_domain(err) else "rejected")
+            self._report(command, "error" if not _is_domain(err) else "rejected", future)
             if future is not None and future.set_running_or_notify_cancel():
                 future.set_exception(err)
             return
-        self._report(command, "duplicate" if outcome.duplicate else "ok")
+        self._report(command, "duplicate" if outcome.duplicate else "ok", future)
         now = time.monotonic()
         if isinstance(command, commands.RunMatchingRound) and not outcome.duplicate:
             self._after_round(outcome, now)
@@ -180,11 +185,13 @@ class InProcessEngine:
             "summary": getattr(record, "summary", None),
         }
 
-    def _report(self, command: commands.Command, outcome: str) -> None:
+    def _report(self, command: commands.Command, outcome: str, future: Any) -> None:
         if outcome == "error":
             log.exception("command %s failed", type(command).__name__)
         if self._on_outcome is not None:
             self._on_outcome(type(command).__name__, outcome)
+        if self._on_message is not None and future is not None:
+            self._on_message(type(command).__name__, outcome)
 
 
 def _is_domain(err: BaseException) -> bool:
@@ -201,7 +208,12 @@ def build_engine(service: Any) -> InProcessEngine:
         max_debounce_seconds=settings.max_debounce_seconds,
         round_interval_seconds=settings.round_interval_seconds,
     )
-    engine = InProcessEngine(service.bus, timing, on_outcome=service.metrics.command)
+    engine = InProcessEngine(
+        service.bus,
+        timing,
+        on_outcome=service.metrics.command,
+        on_message=service.metrics.message_taken,
+    )
     from matcher.adapters.webhook_dispatch import build_dispatcher
 
     dispatcher = build_dispatcher(service)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from matcher.domain.model import Crop
 from matcher.domain.standards import StandardsRelation
 from matcher.optimiser.instance import Parameters
+from matcher.reference import District
 from matcher.service.ports import Clock
 
 
@@ -32,3 +33,5 @@ class ServiceContext:
     """Solve large rounds in forked worker processes (off: the service runs threads)."""
     proposal_ttl: timedelta = timedelta(hours=72)
     """A proposed contract not accepted within this time expires (its quantity is re-matched)."""
+    districts: Mapping[str, District] = field(default_factory=dict)
+    """The province's districts by code (names for reports), from the reference data."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -15,6 +15,7 @@ from matcher.domain.contracts import (
     MatchingRound,
     OrderRecord,
     SupplyRecord,
+    UnfilledLine,
 )
 from matcher.domain.lifecycle import Release
 from matcher.domain.model import Buyer, Certificate, FarmerGroup
@@ -138,6 +139,9 @@ class RoundRepository(Protocol):
     def get(self, round_id: str) -> MatchingRound | None: ...
     def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[MatchingRound]: ...
     def count(self) -> int: ...
+    def latest_unfilled(self, crop_ids: Collection[str]) -> Sequence[UnfilledLine]:
+        """The unfilled lines of the last round that cleared each of these markets."""
+        ...
 
 
 class MarketVersions(Protocol):

@@ -294,7 +294,8 @@ def apply_round(
         status=RoundStatus.FAILED if failed else RoundStatus.COMPLETED,
         solver=solution.solver,
         solver_status=solution.status.value,
-        summary=solution.summary.to_json() | {"contracts": len(contracts)},
+        summary=solution.summary.to_json()
+        | {"contracts": len(contracts), "markets": [m for m in markets if m not in stale]},
         contract_ids=tuple(c.id for c in contracts),
         unfilled=tuple(
             UnfilledLine(

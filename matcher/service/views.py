@@ -197,8 +197,12 @@ def audit(
     return out
 
 
-def overview(uow: UnitOfWork) -> Json:
-    """Counts for the live summary: participants, book, rounds, contracts, fill rate."""
+def overview(uow: UnitOfWork, today: date) -> Json:
+    """Counts for the live summary: participants, book, rounds, contracts, fill rate.
+
+    ``open_demand``: ordered quantity of deliveries from ``today`` on not under contract;
+    ``free_supply``: announced quantity not under contract.
+    """
     open_orders = uow.orders.list(state=BookState.OPEN)
     ordered = sum(r.order.quantity * len(r.order.deliveries) for r in open_orders)
     bound = uow.contracts.bound_demand()
@@ -206,11 +210,24 @@ def overview(uow: UnitOfWork) -> Json:
     contracted = sum(q for (order_id, _), q in bound.items() if order_id in open_ids)
     latest = uow.rounds.list(limit=1)
     counts = {s.value: uow.contracts.count(ContractFilter(state=s)) for s in ContractState}
+    bound_supply = uow.contracts.bound_supply()
+    open_supply = uow.supply.list(state=BookState.OPEN)
     return {
         "groups": len(uow.groups.list()),
         "buyers": len(uow.buyers.list()),
         "orders_open": len(open_orders),
-        "supply_open": len(uow.supply.list(state=BookState.OPEN)),
+        "supply_open": len(open_supply),
+        "open_demand": sum(
+            max(0, r.order.quantity - bound.get((r.order.id, d), 0))
+            for r in open_orders
+            for d in r.order.deliveries
+            if d >= today
+        ),
+        "free_supply": sum(
+            max(0, q - bound_supply.get((r.supply.id, w), 0))
+            for r in open_supply
+            for w, q in r.supply.quantities.items()
+        ),
         "rounds": uow.rounds.count(),
         "contracts": sum(counts.values()),
         "contracts_by_state": {k: v for k, v in counts.items() if v},

@@ -585,3 +585,27 @@ def test_contracts_and_rounds_are_counted_without_loading_them(uow_factory: UowF
     with uow_factory() as uow:
         assert uow.contracts.count(ContractFilter()) == 0
         assert uow.rounds.count() == 0
+
+
+def test_latest_unfilled_takes_each_market_from_the_last_round_that_cleared_it(
+    uow_factory: UowFactory,
+) -> None:
+    def clearing(round_id: str, minutes: int, markets: list[str] | None, crops: list[str]) -> Any:
+        record = matching_round(round_id, T0 + timedelta(minutes=minutes))
+        summary = dict(record.summary) | ({"markets": markets} if markets is not None else {})
+        lines = tuple(
+            UnfilledLine("o1", "b1", crop, WED, WEEK, 5, "no_supply", f"{round_id} {crop}")
+            for crop in crops
+        )
+        return replace(record, summary=summary, unfilled=lines)
+
+    with uow_factory() as uow:
+        uow.rounds.add(clearing("r-old", 0, None, ["kale", "rice", "eggs"]))  # cleared all
+        uow.rounds.add(clearing("r-mid", 5, ["kale", "rice"], ["kale", "rice"]))
+        uow.rounds.add(clearing("r-new", 10, ["kale"], []))  # kale fully served since
+        uow.commit()
+    with uow_factory() as uow:
+        found = uow.rounds.latest_unfilled(["kale", "rice", "eggs", "pumpkin"])
+        assert sorted(u.detail for u in found) == ["r-mid rice", "r-old eggs"]
+        assert uow.rounds.latest_unfilled(["kale"]) == []
+        assert uow.rounds.latest_unfilled([]) == []

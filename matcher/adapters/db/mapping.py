@@ -346,19 +346,20 @@ def round_of(row: RoundRow) -> MatchingRound:
         solver_status=row.solver_status,
         summary=dict(row.summary),
         contract_ids=tuple(row.contract_ids),
-        unfilled=tuple(
-            UnfilledLine(
-                u.order_id,
-                u.buyer_id,
-                u.crop_id,
-                u.day,
-                u.week,
-                u.quantity,
-                u.reason,
-                u.detail,
-                dict(u.alternative) if u.alternative is not None else None,
-            )
-            for u in row.unfilled
-        ),
+        unfilled=tuple(unfilled_of(u) for u in row.unfilled),
         notes=tuple(row.notes),
+    )
+
+
+def unfilled_of(u: RoundUnfilledRow) -> UnfilledLine:
+    return UnfilledLine(
+        u.order_id,
+        u.buyer_id,
+        u.crop_id,
+        u.day,
+        u.week,
+        u.quantity,
+        u.reason,
+        u.detail,
+        dict(u.alternative) if u.alternative is not None else None,
     )

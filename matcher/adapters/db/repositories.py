@@ -6,7 +6,7 @@ translated to domain values on the way out (see :mod:`matcher.adapters.db.mappin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import cast
 
@@ -29,6 +29,7 @@ from matcher.adapters.db.tables import (
     RejectionRow,
     ReleaseRow,
     RoundRow,
+    RoundUnfilledRow,
     SupplyRow,
     WebhookDeliveryRow,
     WebhookRow,
@@ -42,6 +43,8 @@ from matcher.domain.contracts import (
     MatchingRound,
     OrderRecord,
     SupplyRecord,
+    UnfilledLine,
+    latest_clearings,
 )
 from matcher.domain.errors import NotFound
 from matcher.domain.lifecycle import Release
@@ -387,6 +390,25 @@ class SqlRoundRepository:
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(RoundRow)) or 0)
+
+    def latest_unfilled(self, crop_ids: Collection[str]) -> Sequence[UnfilledLine]:
+        heads = self.session.execute(
+            select(RoundRow.id, RoundRow.summary).order_by(
+                RoundRow.started_at.desc(), RoundRow.id.desc()
+            )
+        )
+        out: list[UnfilledLine] = []
+        for round_id, crops in latest_clearings(((r[0], r[1]) for r in heads), crop_ids).items():
+            query = (
+                select(RoundUnfilledRow)
+                .where(
+                    RoundUnfilledRow.round_id == round_id,
+                    RoundUnfilledRow.crop_id.in_(sorted(crops)),
+                )
+                .order_by(RoundUnfilledRow.line)
+            )
+            out += [mapping.unfilled_of(row) for row in self.session.scalars(query)]
+        return out
 
 
 class SqlMarketVersions:

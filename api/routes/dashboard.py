@@ -1,0 +1,104 @@
+"""The coordinator's figures: fill rate, unmet demand, distribution across groups, the map and the
+planning report (JSON and CSV). The dashboard at ``/`` is built on these."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.deps import ReadUow, ServiceDep
+from api.routes.common import Json
+from matcher.service import stats
+from matcher.service.planning import PlanningFilter, planning_csv, planning_report
+
+router = APIRouter(tags=["market"])
+
+WEEK = r"^\d{4}-W\d{2}$"
+IdFilter = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get(
+    "/stats/fill",
+    summary="Fill rate by crop and ISO week",
+    description="Ordered and contracted quantity of the open orders, per crop and week.",
+)
+def fill(uow: ReadUow, service: ServiceDep) -> Json:
+    return stats.fill(stats.read_facts(uow, service.context))
+
+
+@router.get(
+    "/stats/unmet",
+    summary="Unmet demand by reason, crop and district",
+    description="What the last round of each market left unfilled and is still open; `pending` "
+    "is open demand no round has looked at yet.",
+)
+def unmet(uow: ReadUow, service: ServiceDep) -> Json:
+    return stats.unmet(stats.read_facts(uow, service.context))
+
+
+@router.get(
+    "/stats/groups",
+    summary="Volume, income and utilisation across groups, with their Gini coefficients",
+)
+def groups(uow: ReadUow, service: ServiceDep) -> Json:
+    return stats.distribution(stats.read_facts(uow, service.context))
+
+
+@router.get(
+    "/map",
+    summary="Groups and kitchens with their positions, and the contract lines between them",
+)
+def market_map(uow: ReadUow, service: ServiceDep) -> Json:
+    return stats.map_view(stats.read_facts(uow, service.context))
+
+
+def _where(
+    crop_id: str | None, district: str | None, week: str | None, buyer_id: str | None
+) -> PlanningFilter:
+    return PlanningFilter(crop_id=crop_id, district=district, week=week, buyer_id=buyer_id)
+
+
+PLANNING_DESCRIPTION = (
+    "Unmet demand by crop, buyers' district, ISO week, reason and minimum standard, with the "
+    "supply that would close it: how much of which crop, certified to which standard, where "
+    "(within the orders' distance limit), when and at what price at most."
+)
+
+
+@router.get("/report/planning", summary="The planning report", description=PLANNING_DESCRIPTION)
+def planning(
+    uow: ReadUow,
+    service: ServiceDep,
+    crop_id: IdFilter = None,
+    district: IdFilter = None,
+    week: Annotated[str | None, Query(pattern=WEEK, description="e.g. 2026-W50")] = None,
+    buyer_id: IdFilter = None,
+) -> Json:
+    facts = stats.read_facts(uow, service.context)
+    return planning_report(facts, _where(crop_id, district, week, buyer_id))
+
+
+@router.get(
+    "/report/planning.csv",
+    summary="The planning report as CSV",
+    description=PLANNING_DESCRIPTION,
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "One row per line."}},
+)
+def planning_as_csv(
+    uow: ReadUow,
+    service: ServiceDep,
+    crop_id: IdFilter = None,
+    district: IdFilter = None,
+    week: Annotated[str | None, Query(pattern=WEEK, description="e.g. 2026-W50")] = None,
+    buyer_id: IdFilter = None,
+) -> Response:
+    facts = stats.read_facts(uow, service.context)
+    report = planning_report(facts, _where(crop_id, district, week, buyer_id))
+    return Response(
+        planning_csv(report["lines"]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="planning.csv"'},
+    )

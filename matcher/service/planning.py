@@ -1,0 +1,197 @@
+"""The planning report: unmet demand by crop, district and week, and the supply that would close it.
+
+Each line gathers the still-open unfilled quantities (see :func:`matcher.service.stats.unmet_lines`)
+of one crop, buyers' district, ISO week, reason and minimum standard, and says what supply would
+fill them: how much of which crop, certified to which standard, where (within the strictest
+distance limit of the orders, from the district), when (the delivery dates) and at what price at
+most. The suggestion names the action the reason calls for, in English and Thai.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from matcher.domain.model import thb
+from matcher.service.stats import MarketFacts, UnmetLine, unmet_lines
+
+Json = dict[str, Any]
+
+TIER_TH = {
+    "ANY": "ไม่กำหนดมาตรฐาน",
+    "SAFE": "ปลอดภัย (GAP ขึ้นไป)",
+    "ORGANIC": "อินทรีย์ (PGS ขึ้นไป)",
+    "ORGANIC_CERTIFIED": "อินทรีย์ที่รับรองโดยหน่วยงานรับรอง",
+    "EU": "อินทรีย์ EU",
+    "USDA": "อินทรีย์ USDA",
+    "COR": "อินทรีย์ COR",
+}
+
+THAI_MONTHS = (
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
+)
+
+ACTIONS: dict[str, tuple[str, str]] = {
+    "no_supply": ("Grow and announce", "ปลูกและเสนอขาย"),
+    "insufficient_supply": ("Grow and announce more", "ปลูกและเสนอขายเพิ่ม"),
+    "capacity_taken": ("Grow and announce more", "ปลูกและเสนอขายเพิ่ม"),
+    "standard_not_met": ("Certify groups for", "ให้กลุ่มได้รับการรับรองเพื่อส่ง"),
+    "certificate_invalid": ("Renew certificates to deliver", "ต่ออายุใบรับรองเพื่อส่ง"),
+    "crop_not_covered": ("Extend certificate scope to", "ขยายขอบเขตใบรับรองให้ครอบคลุม"),
+    "no_food_safety_credential": (
+        "Obtain a food-safety credential (GMP) for",
+        "ขอใบรับรองความปลอดภัยอาหาร (GMP) สำหรับ",
+    ),
+    "out_of_range": ("Grow closer to the kitchens", "ปลูกใกล้ครัวมากขึ้น"),
+    "price_too_high": ("Offer at a lower price", "เสนอขายในราคาที่ต่ำลง"),
+    "supplier_limit": ("Groups able to deliver whole lots of", "กลุ่มที่ส่งได้ครบทั้งล็อต"),
+    "below_min_lot": ("Groups taking smaller lots of", "กลุ่มที่รับล็อตเล็กลง"),
+    "buyer_limit": ("More groups (buyer limit reached) for", "กลุ่มเพิ่ม (ครบจำนวนผู้ซื้อ) สำหรับ"),
+}
+
+CSV_COLUMNS = (
+    "crop_id",
+    "crop_name_en",
+    "crop_name_th",
+    "unit",
+    "district",
+    "district_name_en",
+    "district_name_th",
+    "week",
+    "dates",
+    "reason",
+    "quantity",
+    "orders",
+    "buyers",
+    "min_tier",
+    "max_price_thb",
+    "within_km",
+    "suggestion_en",
+    "suggestion_th",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningFilter:
+    crop_id: str | None = None
+    district: str | None = None
+    week: str | None = None
+    buyer_id: str | None = None
+
+    def keeps(self, line: UnmetLine) -> bool:
+        return (
+            (self.crop_id is None or line.crop_id == self.crop_id)
+            and (self.district is None or line.district == self.district)
+            and (self.week is None or line.week == self.week)
+            and (self.buyer_id is None or line.buyer_id == self.buyer_id)
+        )
+
+
+def planning_lines(
+    f: MarketFacts,
+    where: PlanningFilter | None = None,
+    lines: Sequence[UnmetLine] | None = None,
+) -> list[Json]:
+    """One line per (crop, district, week, reason, minimum standard), in that order."""
+    where = where or PlanningFilter()
+    lines = unmet_lines(f) if lines is None else lines
+    groups: dict[tuple[str, str, str, str, str], list[UnmetLine]] = defaultdict(list)
+    for u in lines:
+        if not where.keeps(u):
+            continue
+        tier = f.orders_by_id[u.order_id].min_tier.value
+        groups[(u.crop_id, u.district, u.week, u.reason, tier)].append(u)
+    out: list[Json] = []
+    for (crop_id, district, week, reason, tier), parts in sorted(groups.items()):
+        orders = [f.orders_by_id[p.order_id] for p in parts]
+        prices = [o.max_price for o in orders if o.max_price is not None]
+        ranges = [o.max_distance_km for o in orders if o.max_distance_km is not None]
+        crop = f.crops.get(crop_id)
+        d = f.districts.get(district)
+        row: Json = {
+            "crop_id": crop_id,
+            "crop_name_th": crop.name_th if crop else crop_id,
+            "crop_name_en": crop.name_en if crop else crop_id,
+            "unit": crop.unit.value if crop else "kg",
+            "district": district,
+            "district_name_th": d.name_th if d else district,
+            "district_name_en": d.name_en if d else district,
+            "week": week,
+            "reason": reason,
+            "quantity": sum(p.quantity for p in parts),
+            "orders": len({p.order_id for p in parts}),
+            "buyers": sorted({p.buyer_id for p in parts}),
+            "dates": sorted({p.day.isoformat() for p in parts}),
+            "min_tier": tier,
+            "max_price_thb": float(thb(min(prices))) if prices else None,
+            "within_km": min(ranges) if ranges else None,
+        }
+        row["suggestion_en"], row["suggestion_th"] = suggestion(row)
+        out.append(row)
+    return out
+
+
+def suggestion(line: Json) -> tuple[str, str]:
+    """What would close the line, in English and Thai."""
+    act_en, act_th = ACTIONS.get(line["reason"], ("Supply", "จัดหา"))
+    unit_en = "pieces" if line["unit"] == "piece" else "kg"
+    unit_th = "ฟอง" if line["unit"] == "piece" else "กก."
+    q = f"{line['quantity']:,}"
+    days = [date.fromisoformat(d) for d in line["dates"]]
+    dates_en = ", ".join(d.strftime("%d %b") for d in days)
+    dates_th = ", ".join(f"{d.day} {THAI_MONTHS[d.month - 1]}" for d in days)
+    en = (
+        f"{act_en} {q} {unit_en} of {line['crop_name_en']} certified {line['min_tier']} "
+        f"for {line['district_name_en']} in {line['week']} ({dates_en})"
+    )
+    th = (
+        f"{act_th} {line['crop_name_th']} {q} {unit_th} มาตรฐาน{TIER_TH.get(line['min_tier'], '')} "
+        f"ให้อำเภอ{line['district_name_th']} สัปดาห์ {line['week']} ({dates_th})"
+    )
+    if line["within_km"] is not None:
+        en += f", within {line['within_km']:g} km"
+        th += f" ภายในระยะ {line['within_km']:g} กม."
+    if line["max_price_thb"] is not None:
+        en += f", at most {line['max_price_thb']:,.2f} THB/{unit_en}"
+        th += f" ราคาไม่เกิน {line['max_price_thb']:,.2f} บาท/{unit_th}"
+    return en, th
+
+
+def planning_report(f: MarketFacts, where: PlanningFilter | None = None) -> Json:
+    lines = planning_lines(f, where)
+    return {
+        "generated_at": f.generated_at.isoformat() if f.generated_at else None,
+        "total": sum(line["quantity"] for line in lines),
+        "lines": lines,
+    }
+
+
+def planning_csv(lines: Sequence[Json]) -> str:
+    """The report's lines as CSV (UTF-8 text; lists joined with spaces)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for line in lines:
+        row = {k: line[k] for k in CSV_COLUMNS}
+        row["dates"] = " ".join(line["dates"])
+        row["buyers"] = " ".join(line["buyers"])
+        row["max_price_thb"] = "" if line["max_price_thb"] is None else line["max_price_thb"]
+        row["within_km"] = "" if line["within_km"] is None else line["within_km"]
+        writer.writerow(row)
+    return out.getvalue()
