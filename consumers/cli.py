@@ -23,12 +23,28 @@ def worker(
         typer.Option(help="Kafka brokers (FOODMATCH_KAFKA__BOOTSTRAP_SERVERS)."),
     ] = None,
     loglevel: Annotated[str | None, typer.Option(help="Log level (FOODMATCH_LOG_LEVEL).")] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=0,
+            max=65535,
+            help="Port of the worker's Prometheus /metrics (FOODMATCH_METRICS_PORT, default "
+            "9101; 0: none).",
+        ),
+    ] = None,
 ) -> None:
-    """Run a worker of the Kafka engine: agents, matching rounds and the outbox relay."""
+    """Run a worker of the Kafka engine: agents, matching rounds and the outbox relay.
+
+    It serves Prometheus /metrics (messages, dead letters, consumer lag) on --metrics-port.
+    """
     from consumers.worker import run_worker
     from matcher.config import load_settings
 
-    settings = load_settings(**({"database_url": db} if db else {}))
+    overrides: dict[str, object] = {"database_url": db} if db else {}
+    if metrics_port is not None:
+        overrides["metrics_port"] = metrics_port
+    settings = load_settings(**overrides)
     if bootstrap_servers:
         kafka = settings.kafka.model_copy(update={"bootstrap_servers": bootstrap_servers})
         settings = settings.model_copy(update={"kafka": kafka})

@@ -16,6 +16,10 @@ A message that refers to a participant not registered yet is tried again for a f
 topic, so they may arrive a moment after the supply or order that names them.
 
 Duplicates need nothing here: the bus's inbox turns a repeated ``message_id`` into a no-op.
+
+Every delivery is counted once with its outcome (``foodmatch_messages_consumed_total``, by
+logical topic), every refusal once it is on the dead-letter topic
+(``foodmatch_dead_letters_total``, by logical topic and the field named in the dead letter).
 """
 
 from __future__ import annotations
@@ -108,6 +112,11 @@ class MessageHandler:
         self.stopping = stopping
 
     async def __call__(self, delivery: Delivery) -> str:
+        outcome = await self._handle(delivery)
+        self.metrics.consumed(self.topic.value, outcome)
+        return outcome
+
+    async def _handle(self, delivery: Delivery) -> str:
         delays = self.retry.delays()
         started = time.monotonic()
         while True:
@@ -171,6 +180,7 @@ class MessageHandler:
             key=delivery.key,
         )
         await self.dead_letters(delivery.key, record)
+        self.metrics.dead_letter(self.topic.value, field)
         name = type(command).__name__ if command is not None else "Undecodable"
         self.metrics.command(name, REJECTED)
         log.warning("refused %s: %s: %s", delivery.where, field, reason)

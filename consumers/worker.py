@@ -2,6 +2,8 @@
 
 The worker migrates the database, creates the configured topics that are missing, and runs the
 faust app (agents, leader rounds, outbox relay). Start as many as there are partitions to share.
+Each serves Prometheus ``/metrics`` on ``FOODMATCH_METRICS_PORT`` (``--metrics-port``; 0: none):
+give workers on one host different ports.
 """
 
 from __future__ import annotations
@@ -48,9 +50,21 @@ def create_topics_when_ready(settings: Settings, wait_seconds: float = TOPICS_WA
         return
 
 
-def run_worker(settings: Settings, *, worker_id: str | None = None, loglevel: str = "info") -> None:
-    """Bootstrap the service, create the topics and run the faust worker until it is stopped."""
-    from consumers.app import create_worker_app, default_worker_id
+def run_worker(
+    settings: Settings,
+    *,
+    worker_id: str | None = None,
+    loglevel: str = "info",
+    metrics_host: str | None = None,
+) -> None:
+    """Bootstrap the service, create the topics and run the faust worker until it is stopped.
+
+    Unless ``settings.metrics_port`` is 0, the worker serves ``/metrics`` on that port (on
+    ``metrics_host``, else ``settings.metrics_host``: every interface unless configured)
+    from the start, the consumer lag of its group included.
+    """
+    from consumers.app import app_id, create_worker_app, default_worker_id
+    from consumers.metrics_server import DEFAULT_HOST, WorkerMetrics, serve_worker_metrics
     from matcher.bootstrap import bootstrap
 
     worker = worker_id or default_worker_id()
@@ -62,7 +76,14 @@ def run_worker(settings: Settings, *, worker_id: str | None = None, loglevel: st
     # The service's own engine is never started here: the worker is the engine. Bootstrapping
     # with the in-process engine class keeps the worker independent of the engine registry.
     service = bootstrap(settings.model_copy(update={"engine": "inprocess"}))
+    served: WorkerMetrics | None = None
     try:
+        served = serve_worker_metrics(
+            settings,
+            service.metrics,
+            app_id(settings),
+            host=metrics_host or settings.metrics_host or DEFAULT_HOST,
+        )
         create_topics_when_ready(settings)
         app = create_worker_app(settings, service, worker_id=worker)
         log.info(
@@ -79,6 +100,8 @@ def run_worker(settings: Settings, *, worker_id: str | None = None, loglevel: st
             if stop.code not in (0, None):
                 raise
     finally:
+        if served is not None:
+            served.close()
         service.close()
 
 
@@ -93,9 +116,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="Name in logs and client ids (FOODMATCH_WORKER_ID; default host-pid).",
     )
     parser.add_argument("--loglevel", default=None, help="Log level (FOODMATCH_LOG_LEVEL).")
+    parser.add_argument(
+        "--metrics-port",
+        type=_port,
+        default=None,
+        help=f"Port of the Prometheus /metrics endpoint (FOODMATCH_METRICS_PORT; default "
+        f"{Settings.model_fields['metrics_port'].default}; 0: none).",
+    )
     args = parser.parse_args(argv)
-    settings = load_settings()
+    overrides = {} if args.metrics_port is None else {"metrics_port": args.metrics_port}
+    settings = load_settings(**overrides)
     run_worker(settings, worker_id=args.worker_id, loglevel=args.loglevel or settings.log_level)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         ("topic", "field"),
         "worker",
         "Messages refused to the dead-letter topic, by the topic they came from and the field "
-        "at fault ('' when the message could not be decoded at all).",
+        "at fault, as in the dead-letter record (value: not a message envelope at all; '': an "
+        "error that names no field).",
     ),
     MetricSpec(
         "foodmatch_commands_total",

@@ -80,6 +80,7 @@ class MarketSpace:
                 "FOODMATCH_MAX_DEBOUNCE_SECONDS": "5",
                 "FOODMATCH_ROUND_INTERVAL_SECONDS": "0",
                 "FOODMATCH_LOG_LEVEL": "INFO",
+                "FOODMATCH_METRICS_PORT": "0",  # several workers per host: none unless asked
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
                 "PYTHONUNBUFFERED": "1",
             }

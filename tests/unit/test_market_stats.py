@@ -55,8 +55,10 @@ GROUPS = {
     "g3": FarmerGroup("g3", "กลุ่มสาม", "Group three", Location(6.9, 100.7), 10, district="9003"),
 }
 BUYERS = {
-    "h1": Buyer("h1", "โรงพยาบาลหนึ่ง", "Hospital one", BuyerKind.HOSPITAL, Location(7.01, 100.47), "9011"),
-    "s1": Buyer("s1", "โรงเรียนหนึ่ง", "School one", BuyerKind.SCHOOL, Location(7.19, 100.59), "9001"),
+    "h1": Buyer("h1", "โรงพยาบาลหนึ่ง", "Hospital one", BuyerKind.HOSPITAL,
+                Location(7.01, 100.47), "9011"),
+    "s1": Buyer("s1", "โรงเรียนหนึ่ง", "School one", BuyerKind.SCHOOL,
+                Location(7.19, 100.59), "9001"),
 }  # fmt: skip
 ORDERS = [
     ForwardOrder("o1", "h1", "kale", 100, (D50, D51), Tier.SAFE, 6000, 50.0),
@@ -83,7 +85,8 @@ def contract(
 
 LIVE = [
     contract("c1", "o1", "h1", "g1", "s-g1", "kale", unit_price=4500,
-             deliveries=[ContractDelivery(D50, W50, 80, 2.0), ContractDelivery(D51, W51, 100, 2.0)]),
+             deliveries=[ContractDelivery(D50, W50, 80, 2.0),
+                         ContractDelivery(D51, W51, 100, 2.0)]),
     contract("c2", "o1", "h1", "g2", "s-g2", "kale", unit_price=5000,
              deliveries=[ContractDelivery(D50, W50, 20, 30.0)], state=ContractState.ACCEPTED),
     contract("c3", "o3", "s1", "g3", "s-g3", "eggs", unit_price=400,
