@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.auth import install_auth_handlers
 from api.errors import install_error_handlers
 from api.routes import api_router, ops
 from matcher.adapters import market_metrics
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_auth_handlers(app)
     app.include_router(api_router())
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=ops.STATIC), name="static")

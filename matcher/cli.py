@@ -175,7 +175,8 @@ def main() -> None:
     # runs as ``__main__``, which is a different module object).
     from consumers import cli as consumers_cli  # noqa: F401  (worker)
     from matcher import cli_contracts as contracts_cli  # noqa: F401  (document, export)
-    from matcher import cli_report  # noqa: F401  (report planning)
+    from matcher import cli_keys as keys_cli  # noqa: F401  (keys create, list, revoke)
+    from matcher import cli_report as report_cli  # noqa: F401  (report planning)
     from matcher import cli_service
     from producers import cli as producers_cli  # noqa: F401  (topics, publish, simulate, bench)
 

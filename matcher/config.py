@@ -131,11 +131,21 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
+    auth: bool = Field(
+        False,
+        description="Require an API key on every /api/v1 route (off: every caller is a "
+        "coordinator; for a single-user laptop only).",
+    )
     metrics_port: int = Field(
         9101,
         ge=0,
         le=65535,
         description="Port of a Kafka worker's Prometheus /metrics endpoint (0: none).",
+    )
+    metrics_host: str = Field(
+        "0.0.0.0",
+        description="Address a Kafka worker's /metrics endpoint listens on (all interfaces by "
+        "default, as a container needs; 127.0.0.1 keeps it local).",
     )
     metrics_cache_seconds: float = Field(
         5.0,

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from api.auth import Caller, message_id_for, require_buyer, require_group, scoped
 from api.deps import MessageId, ReadUow, ServiceDep, read
 from api.routes.bodies import OrderBody, ReasonBody, SupplyBody
-from api.routes.common import ACTOR, COMMAND_RESPONSES, Json, run_command
+from api.routes.common import COMMAND_RESPONSES, Json, run_command
+from matcher.auth import Role
 from matcher.domain.contracts import BookState
 from matcher.domain.errors import InvalidValue
 from matcher.domain.model import SupplyAnnouncement
@@ -37,27 +39,36 @@ def _supply(body: SupplyBody) -> SupplyAnnouncement:
     responses=COMMAND_RESPONSES,
     summary="Announce supply",
 )
-async def announce_supply(body: SupplyBody, service: ServiceDep, key: MessageId) -> JSONResponse:
+async def announce_supply(
+    body: SupplyBody, service: ServiceDep, key: MessageId, caller: Caller
+) -> JSONResponse:
     supply = _supply(body)
-    command = commands.AnnounceSupply(supply=supply, message_id=key, actor=ACTOR)
+    require_group(caller, supply.group_id)
+    command = commands.AnnounceSupply(
+        supply=supply, message_id=message_id_for(caller, key), actor=caller.actor
+    )
     return await run_command(service, command, lambda uow: views.supply(uow, supply.id), status=201)
 
 
 @router.get("/supply", tags=["supply"], summary="List supply announcements")
 def list_supply(
     uow: ReadUow,
+    caller: Caller,
     group_id: IdFilter = None,
     crop_id: IdFilter = None,
     state: BookState | None = None,
 ) -> list[Json]:
+    group_id = scoped(caller, group_id, Role.GROUP)
     return views.supplies(uow, group_id=group_id, crop_id=crop_id, state=state)
 
 
 @router.get(
     "/supply/{supply_id}", tags=["supply"], summary="A supply announcement, with contracted weeks"
 )
-def get_supply(supply_id: str, uow: ReadUow) -> Json:
-    return views.supply(uow, supply_id)
+def get_supply(supply_id: str, uow: ReadUow, caller: Caller) -> Json:
+    found = views.supply(uow, supply_id)
+    require_group(caller, str(found["group_id"]))
+    return found
 
 
 @router.post(
@@ -67,16 +78,21 @@ def get_supply(supply_id: str, uow: ReadUow) -> Json:
     summary="Withdraw a supply announcement",
 )
 async def withdraw_supply(
-    supply_id: str, service: ServiceDep, key: MessageId, body: ReasonBody | None = None
+    supply_id: str,
+    service: ServiceDep,
+    key: MessageId,
+    caller: Caller,
+    body: ReasonBody | None = None,
 ) -> JSONResponse:
     reason = body.reason if body is not None else ""
     stored = await read(service, lambda uow: views.supply(uow, supply_id))
+    require_group(caller, str(stored["group_id"]))
     command = commands.WithdrawSupply(
         supply_id=supply_id,
         reason=reason,
         crop_id=str(stored["crop_id"]),
-        message_id=key,
-        actor=ACTOR,
+        message_id=message_id_for(caller, key),
+        actor=caller.actor,
     )
     return await run_command(service, command, lambda uow: views.supply(uow, supply_id), status=200)
 
@@ -88,19 +104,26 @@ async def withdraw_supply(
     responses=COMMAND_RESPONSES,
     summary="Submit a forward order",
 )
-async def submit_order(body: OrderBody, service: ServiceDep, key: MessageId) -> JSONResponse:
+async def submit_order(
+    body: OrderBody, service: ServiceDep, key: MessageId, caller: Caller
+) -> JSONResponse:
     order = schema.order_from(body)
-    command = commands.SubmitOrder(order=order, message_id=key, actor=ACTOR)
+    require_buyer(caller, order.buyer_id)
+    command = commands.SubmitOrder(
+        order=order, message_id=message_id_for(caller, key), actor=caller.actor
+    )
     return await run_command(service, command, lambda uow: views.order(uow, order.id), status=201)
 
 
 @router.get("/orders", tags=["orders"], summary="List forward orders")
 def list_orders(
     uow: ReadUow,
+    caller: Caller,
     buyer_id: IdFilter = None,
     crop_id: IdFilter = None,
     state: BookState | None = None,
 ) -> list[Json]:
+    buyer_id = scoped(caller, buyer_id, Role.KITCHEN)
     return views.orders(uow, buyer_id=buyer_id, crop_id=crop_id, state=state)
 
 
@@ -109,8 +132,10 @@ def list_orders(
     tags=["orders"],
     summary="An order, with contracted and open quantity per delivery",
 )
-def get_order(order_id: str, uow: ReadUow) -> Json:
-    return views.order(uow, order_id)
+def get_order(order_id: str, uow: ReadUow, caller: Caller) -> Json:
+    found = views.order(uow, order_id)
+    require_buyer(caller, str(found["buyer_id"]))
+    return found
 
 
 @router.post(
@@ -120,15 +145,20 @@ def get_order(order_id: str, uow: ReadUow) -> Json:
     summary="Cancel a forward order",
 )
 async def cancel_order(
-    order_id: str, service: ServiceDep, key: MessageId, body: ReasonBody | None = None
+    order_id: str,
+    service: ServiceDep,
+    key: MessageId,
+    caller: Caller,
+    body: ReasonBody | None = None,
 ) -> JSONResponse:
     reason = body.reason if body is not None else ""
     stored = await read(service, lambda uow: views.order(uow, order_id))
+    require_buyer(caller, str(stored["buyer_id"]))
     command = commands.CancelOrder(
         order_id=order_id,
         reason=reason,
         crop_id=str(stored["crop_id"]),
-        message_id=key,
-        actor=ACTOR,
+        message_id=message_id_for(caller, key),
+        actor=caller.actor,
     )
     return await run_command(service, command, lambda uow: views.order(uow, order_id), status=200)

@@ -10,10 +10,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import Caller, actor_of, message_id_for, require_party, require_role
 from api.deps import MessageId, ReadUow, ServiceDep, read
 from api.routes.bodies import Text
 from api.routes.common import COMMAND_RESPONSES, Json, run_command
+from matcher.auth import Principal, Role
 from matcher.domain.contracts import ContractState
+from matcher.domain.errors import InvalidValue
 from matcher.service import commands, views
 from matcher.service.ports import ContractFilter, UnitOfWork
 
@@ -26,6 +29,7 @@ WEEK = r"^\d{4}-W\d{2}$"
 @router.get("/contracts", summary="List contracts, filtered")
 def list_contracts(
     uow: ReadUow,
+    caller: Caller,
     buyer_id: IdFilter = None,
     group_id: IdFilter = None,
     crop_id: IdFilter = None,
@@ -38,6 +42,7 @@ def list_contracts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[Json]:
+    buyer_id, group_id = own_contracts(caller, buyer_id, group_id)
     where = ContractFilter(
         buyer_id=buyer_id,
         group_id=group_id,
@@ -53,16 +58,35 @@ def list_contracts(
 
 
 @router.get("/contracts/{contract_id}", summary="A contract")
-def get_contract(contract_id: str, uow: ReadUow) -> Json:
-    return views.contract(uow, contract_id)
+def get_contract(contract_id: str, uow: ReadUow, caller: Caller) -> Json:
+    found = views.contract(uow, contract_id)
+    require_party(caller, str(found["buyer_id"]), str(found["group_id"]))
+    return found
+
+
+def own_contracts(
+    caller: Principal, buyer_id: str | None, group_id: str | None
+) -> tuple[str | None, str | None]:
+    """The (buyer, group) filter a caller may use: a kitchen's contracts are its own, a group's
+    its own; naming another participant of the same role is refused."""
+    if caller.coordinator:
+        return buyer_id, group_id
+    mine = caller.participant_id
+    if caller.role is Role.KITCHEN:
+        require_party(caller, buyer_id or str(mine), "")
+        return mine, group_id
+    require_party(caller, "", group_id or str(mine))
+    return buyer_id, mine
 
 
 Actor = Annotated[
-    str,
+    str | None,
     Field(
         min_length=1,
         max_length=200,
-        description="Who acts: group:ID, buyer:ID or coordinator:NAME.",
+        description="Who acts: group:ID, buyer:ID or coordinator:NAME. Default: the holder of "
+        "the API key; a participant can only act as itself, a coordinator may name the party "
+        "it acts for.",
         examples=["group:grp-001"],
     ),
 ]
@@ -76,14 +100,14 @@ class _Body(BaseModel):
 class ActorBody(_Body):
     """Who acts on the contract, and why."""
 
-    actor: Actor
+    actor: Actor = None
     reason: Text = ""
 
 
 class ConfirmBody(_Body):
     """What the kitchen received of one delivery, and what it refused for quality."""
 
-    actor: Actor
+    actor: Actor = None
     received: Count
     refused: Count = 0
 
@@ -97,8 +121,8 @@ class AmendLine(_Body):
 class AmendBody(_Body):
     """A change both parties agreed: ``actor`` proposes it, ``agreed_by`` is the other party."""
 
-    actor: Actor
-    agreed_by: Actor
+    actor: Actor = None
+    agreed_by: Actor = None
     deliveries: list[AmendLine] = Field(min_length=1, max_length=500)
     reason: Text = ""
 
@@ -108,21 +132,24 @@ async def _act(
     kind: type[commands.ContractCommand],
     contract_id: str,
     key: str,
-    actor: str,
+    caller: Principal,
+    actor: str | None,
     **fields: Any,
 ) -> JSONResponse:
     """Run a transition of a stored contract (its market is the Kafka partition key) and
-    answer with the contract as stored afterwards."""
+    answer with the contract as stored afterwards. Only its parties (and coordinators) may;
+    whether this party may make this change is the lifecycle's rule (409 otherwise)."""
 
     def view(uow: UnitOfWork) -> Json:
         return views.contract(uow, contract_id)
 
     stored = await read(service, view)
+    require_party(caller, str(stored["buyer_id"]), str(stored["group_id"]))
     command = kind(
         contract_id=contract_id,
         crop_id=str(stored["crop_id"]),
-        actor=actor,
-        message_id=key,
+        actor=actor_of(caller, actor),
+        message_id=message_id_for(caller, key),
         **fields,
     )
     return await run_command(service, command, view, status=200)
@@ -134,9 +161,10 @@ async def _act(
     summary="The group accepts a proposed contract",
 )
 async def accept_contract(
-    contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId
+    contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId, caller: Caller
 ) -> JSONResponse:
-    return await _act(service, commands.AcceptContract, contract_id, key, body.actor)
+    require_role(caller, Role.GROUP)
+    return await _act(service, commands.AcceptContract, contract_id, key, caller, body.actor)
 
 
 @router.post(
@@ -145,10 +173,11 @@ async def accept_contract(
     summary="The group rejects a proposed contract (its quantity is re-matched)",
 )
 async def reject_contract(
-    contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId
+    contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId, caller: Caller
 ) -> JSONResponse:
+    require_role(caller, Role.GROUP)
     return await _act(
-        service, commands.RejectContract, contract_id, key, body.actor, reason=body.reason
+        service, commands.RejectContract, contract_id, key, caller, body.actor, reason=body.reason
     )
 
 
@@ -158,10 +187,10 @@ async def reject_contract(
     summary="Either party cancels a contract, with a reason (scheduled deliveries re-matched)",
 )
 async def cancel_contract(
-    contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId
+    contract_id: str, body: ActorBody, service: ServiceDep, key: MessageId, caller: Caller
 ) -> JSONResponse:
     return await _act(
-        service, commands.CancelContract, contract_id, key, body.actor, reason=body.reason
+        service, commands.CancelContract, contract_id, key, caller, body.actor, reason=body.reason
     )
 
 
@@ -171,13 +200,20 @@ async def cancel_contract(
     summary="The kitchen confirms a delivery: received and refused quantities",
 )
 async def confirm_delivery(
-    contract_id: str, day: date, body: ConfirmBody, service: ServiceDep, key: MessageId
+    contract_id: str,
+    day: date,
+    body: ConfirmBody,
+    service: ServiceDep,
+    key: MessageId,
+    caller: Caller,
 ) -> JSONResponse:
+    require_role(caller, Role.KITCHEN)
     return await _act(
         service,
         commands.ConfirmDelivery,
         contract_id,
         key,
+        caller,
         body.actor,
         day=day,
         received=body.received,
@@ -191,8 +227,10 @@ async def confirm_delivery(
     summary="Change deliveries' quantities or dates (same week) by agreement of both parties",
 )
 async def amend_contract(
-    contract_id: str, body: AmendBody, service: ServiceDep, key: MessageId
+    contract_id: str, body: AmendBody, service: ServiceDep, key: MessageId, caller: Caller
 ) -> JSONResponse:
+    if body.agreed_by is None:
+        raise InvalidValue("agreed_by", "name the other party that agreed, e.g. buyer:ID")
     changes = tuple(
         (line.date, line.new_date or line.date, line.quantity) for line in body.deliveries
     )
@@ -201,6 +239,7 @@ async def amend_contract(
         commands.AmendContract,
         contract_id,
         key,
+        caller,
         body.actor,
         agreed_by=body.agreed_by,
         changes=changes,
@@ -209,6 +248,6 @@ async def amend_contract(
 
 
 @router.get("/contracts/{contract_id}/history", summary="A contract's audit trail")
-def contract_history(contract_id: str, uow: ReadUow) -> list[Json]:
-    history = views.contract(uow, contract_id)["history"]
+def contract_history(contract_id: str, uow: ReadUow, caller: Caller) -> list[Json]:
+    history = get_contract(contract_id, uow, caller)["history"]
     return list(history)

@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from api.auth import Caller, Coordinator, scoped
 from api.deps import ReadUow, ServiceDep
 from api.routes.common import Json
+from matcher.auth import Role
 from matcher.service import stats
 from matcher.service.planning import PlanningFilter, planning_csv, planning_report
 
@@ -24,7 +26,7 @@ IdFilter = Annotated[str | None, Query(max_length=200)]
     summary="Fill rate by crop and ISO week",
     description="Ordered and contracted quantity of the open orders, per crop and week.",
 )
-def fill(uow: ReadUow, service: ServiceDep) -> Json:
+def fill(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
     return stats.fill(stats.read_facts(uow, service.context))
 
 
@@ -34,7 +36,7 @@ def fill(uow: ReadUow, service: ServiceDep) -> Json:
     description="What the last round of each market left unfilled and is still open; `pending` "
     "is open demand no round has looked at yet.",
 )
-def unmet(uow: ReadUow, service: ServiceDep) -> Json:
+def unmet(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
     return stats.unmet(stats.read_facts(uow, service.context))
 
 
@@ -42,7 +44,7 @@ def unmet(uow: ReadUow, service: ServiceDep) -> Json:
     "/stats/groups",
     summary="Volume, income and utilisation across groups, with their Gini coefficients",
 )
-def groups(uow: ReadUow, service: ServiceDep) -> Json:
+def groups(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
     return stats.distribution(stats.read_facts(uow, service.context))
 
 
@@ -50,7 +52,7 @@ def groups(uow: ReadUow, service: ServiceDep) -> Json:
     "/map",
     summary="Groups and kitchens with their positions, and the contract lines between them",
 )
-def market_map(uow: ReadUow, service: ServiceDep) -> Json:
+def market_map(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
     return stats.map_view(stats.read_facts(uow, service.context))
 
 
@@ -71,11 +73,13 @@ PLANNING_DESCRIPTION = (
 def planning(
     uow: ReadUow,
     service: ServiceDep,
+    caller: Caller,
     crop_id: IdFilter = None,
     district: IdFilter = None,
     week: Annotated[str | None, Query(pattern=WEEK, description="e.g. 2026-W50")] = None,
     buyer_id: IdFilter = None,
 ) -> Json:
+    buyer_id = scoped(caller, buyer_id, Role.KITCHEN)
     facts = stats.read_facts(uow, service.context)
     return planning_report(facts, _where(crop_id, district, week, buyer_id))
 
@@ -90,11 +94,13 @@ def planning(
 def planning_as_csv(
     uow: ReadUow,
     service: ServiceDep,
+    caller: Caller,
     crop_id: IdFilter = None,
     district: IdFilter = None,
     week: Annotated[str | None, Query(pattern=WEEK, description="e.g. 2026-W50")] = None,
     buyer_id: IdFilter = None,
 ) -> Response:
+    buyer_id = scoped(caller, buyer_id, Role.KITCHEN)
     facts = stats.read_facts(uow, service.context)
     report = planning_report(facts, _where(crop_id, district, week, buyer_id))
     return Response(

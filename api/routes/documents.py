@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
+from api.auth import Caller, require_buyer, require_group, require_party
 from api.deps import ReadUow, ServiceDep
 from matcher import documents
 from matcher.domain.contracts import Contract
@@ -111,8 +112,11 @@ def _csv_response(name: str, text: str) -> Response:
     responses={404: {"description": "No such contract."}},
 )
 def get_contract_document(
-    contract_id: str, uow: ReadUow, service: ServiceDep, lang: LangQuery = "th"
+    contract_id: str, uow: ReadUow, service: ServiceDep, caller: Caller, lang: LangQuery = "th"
 ) -> HTMLResponse:
+    contract = uow.contracts.get(contract_id)
+    if contract is not None:
+        require_party(caller, contract.buyer_id, contract.group_id)
     other = "en" if lang == "th" else "th"
     page = contract_document(
         uow,
@@ -133,8 +137,13 @@ def get_contract_document(
     responses={200: {"content": {"text/csv": {}}}, 404: {"description": "No such group."}},
 )
 def group_contracts_csv(
-    group_id: str, uow: ReadUow, service: ServiceDep, deliveries: DeliveriesQuery = False
+    group_id: str,
+    uow: ReadUow,
+    service: ServiceDep,
+    caller: Caller,
+    deliveries: DeliveriesQuery = False,
 ) -> Response:
+    require_group(caller, group_id)
     name, text = contracts_export(
         uow, crops=service.context.crops, group_id=group_id, deliveries=deliveries
     )
@@ -149,8 +158,13 @@ def group_contracts_csv(
     responses={200: {"content": {"text/csv": {}}}, 404: {"description": "No such buyer."}},
 )
 def buyer_contracts_csv(
-    buyer_id: str, uow: ReadUow, service: ServiceDep, deliveries: DeliveriesQuery = False
+    buyer_id: str,
+    uow: ReadUow,
+    service: ServiceDep,
+    caller: Caller,
+    deliveries: DeliveriesQuery = False,
 ) -> Response:
+    require_buyer(caller, buyer_id)
     name, text = contracts_export(
         uow, crops=service.context.crops, buyer_id=buyer_id, deliveries=deliveries
     )

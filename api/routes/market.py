@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.auth import Caller, Coordinator
 from api.deps import ReadUow, ServiceDep
 from api.routes.common import Json
 from matcher.domain.errors import NotFound
@@ -16,7 +17,7 @@ router = APIRouter(tags=["market"])
 
 
 @router.get("/crops", summary="The crop catalogue")
-def list_crops(service: ServiceDep) -> list[Json]:
+def list_crops(service: ServiceDep, _: Caller) -> list[Json]:
     return [
         {
             "id": crop.id,
@@ -38,6 +39,7 @@ def market_book(
     crop_id: str,
     uow: ReadUow,
     service: ServiceDep,
+    _: Coordinator,
     since: Annotated[
         date | None, Query(description="Leave out deliveries before this date.")
     ] = None,
@@ -48,7 +50,7 @@ def market_book(
 
 
 @router.get("/overview", summary="Counts, fill rate, the last round and the engine's state")
-def overview(uow: ReadUow, service: ServiceDep) -> Json:
+def overview(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
     today = service.context.clock.now().date()
     return views.overview(uow, today) | {"engine": service.engine.status()}
 
@@ -59,6 +61,7 @@ def overview(uow: ReadUow, service: ServiceDep) -> Json:
 )
 def audit(
     uow: ReadUow,
+    _: Coordinator,
     event: Annotated[str | None, Query(max_length=100, description="e.g. ContractRejected")] = None,
     key: Annotated[str | None, Query(max_length=200, description="Market or participant.")] = None,
     subject: Annotated[

@@ -9,9 +9,20 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import (
+    Caller,
+    Coordinator,
+    actor_of,
+    may_see_buyer,
+    may_see_group,
+    message_id_for,
+    require_coordinator,
+    require_group,
+    require_seen,
+)
 from api.deps import MessageId, ReadUow, ServiceDep, read
 from api.routes.bodies import BuyerBody, CertificateBody, GroupBody
-from api.routes.common import ACTOR, COMMAND_RESPONSES, Json, run_command
+from api.routes.common import COMMAND_RESPONSES, Json, run_command
 from matcher.domain.errors import NotFound
 from matcher.optimiser import schema
 from matcher.service import codec, commands, views
@@ -27,27 +38,31 @@ router = APIRouter()
     responses=COMMAND_RESPONSES,
     summary="Register a farmer group",
 )
-async def register_group(body: GroupBody, service: ServiceDep, key: MessageId) -> JSONResponse:
+async def register_group(
+    body: GroupBody, service: ServiceDep, key: MessageId, caller: Coordinator
+) -> JSONResponse:
     group = schema.group_from(body)
-    command = commands.RegisterGroup(group=group, message_id=key, actor=ACTOR)
+    command = commands.RegisterGroup(group=group, message_id=key, actor=caller.actor)
     return await run_command(service, command, lambda uow: views.group(uow, group.id), status=201)
 
 
 @router.get("/groups", tags=["groups"], summary="List farmer groups")
-def list_groups(uow: ReadUow) -> list[Json]:
-    return views.groups(uow)
+def list_groups(uow: ReadUow, caller: Caller) -> list[Json]:
+    return [g for g in views.groups(uow) if may_see_group(uow, caller, g["id"])]
 
 
 @router.get("/groups/{group_id}", tags=["groups"], summary="A group with its certificates")
-def get_group(group_id: str, uow: ReadUow) -> Json:
-    return views.group(uow, group_id)
+def get_group(group_id: str, uow: ReadUow, caller: Caller) -> Json:
+    found = views.group(uow, group_id)
+    require_seen(may_see_group(uow, caller, group_id), caller)
+    return found
 
 
 @router.get(
     "/groups/{group_id}/certificates", tags=["groups"], summary="The certificates of a group"
 )
-def group_certificates(group_id: str, uow: ReadUow) -> list[Json]:
-    certificates: list[Json] = views.group(uow, group_id)["certificates"]
+def group_certificates(group_id: str, uow: ReadUow, caller: Caller) -> list[Json]:
+    certificates: list[Json] = get_group(group_id, uow, caller)["certificates"]
     return certificates
 
 
@@ -58,20 +73,24 @@ def group_certificates(group_id: str, uow: ReadUow) -> list[Json]:
     responses=COMMAND_RESPONSES,
     summary="Register a buyer (an institutional kitchen)",
 )
-async def register_buyer(body: BuyerBody, service: ServiceDep, key: MessageId) -> JSONResponse:
+async def register_buyer(
+    body: BuyerBody, service: ServiceDep, key: MessageId, caller: Coordinator
+) -> JSONResponse:
     buyer = schema.buyer_from(body)
-    command = commands.RegisterBuyer(buyer=buyer, message_id=key, actor=ACTOR)
+    command = commands.RegisterBuyer(buyer=buyer, message_id=key, actor=caller.actor)
     return await run_command(service, command, lambda uow: views.buyer(uow, buyer.id), status=201)
 
 
 @router.get("/buyers", tags=["buyers"], summary="List buyers")
-def list_buyers(uow: ReadUow) -> list[Json]:
-    return views.buyers(uow)
+def list_buyers(uow: ReadUow, caller: Caller) -> list[Json]:
+    return [b for b in views.buyers(uow) if may_see_buyer(uow, caller, b["id"])]
 
 
 @router.get("/buyers/{buyer_id}", tags=["buyers"], summary="A buyer")
-def get_buyer(buyer_id: str, uow: ReadUow) -> Json:
-    return views.buyer(uow, buyer_id)
+def get_buyer(buyer_id: str, uow: ReadUow, caller: Caller) -> Json:
+    found = views.buyer(uow, buyer_id)
+    require_seen(may_see_buyer(uow, caller, buyer_id), caller)
+    return found
 
 
 @router.post(
@@ -82,10 +101,13 @@ def get_buyer(buyer_id: str, uow: ReadUow) -> Json:
     summary="Register a certificate held by a group",
 )
 async def register_certificate(
-    body: CertificateBody, service: ServiceDep, key: MessageId
+    body: CertificateBody, service: ServiceDep, key: MessageId, caller: Caller
 ) -> JSONResponse:
     certificate = schema.certificate_from(body)
-    command = commands.RegisterCertificate(certificate=certificate, message_id=key, actor=ACTOR)
+    require_group(caller, certificate.group_id)
+    command = commands.RegisterCertificate(
+        certificate=certificate, message_id=message_id_for(caller, key), actor=caller.actor
+    )
 
     def stored(uow: UnitOfWork) -> Any:
         for found in views.certificates(uow, certificate.group_id):
@@ -103,7 +125,11 @@ class RevokeBody(BaseModel):
 
     revoked_on: date
     reason: str = Field("", max_length=10_000)
-    actor: str = Field(ACTOR, max_length=200, description="Who revokes (coordinator:NAME).")
+    actor: str | None = Field(
+        None,
+        max_length=200,
+        description="Who revokes (coordinator:NAME); default: the caller's key.",
+    )
 
 
 @router.post(
@@ -113,8 +139,10 @@ class RevokeBody(BaseModel):
     summary="Revoke a certificate from a date (affected deliveries are re-matched)",
 )
 async def revoke_certificate(
-    certificate_id: str, body: RevokeBody, service: ServiceDep, key: MessageId
+    certificate_id: str, body: RevokeBody, service: ServiceDep, key: MessageId, caller: Caller
 ) -> JSONResponse:
+    require_coordinator(caller)
+
     def stored(uow: UnitOfWork) -> Any:
         found = uow.certificates.get(certificate_id)
         if found is None:
@@ -128,6 +156,6 @@ async def revoke_certificate(
         reason=body.reason,
         group_id=str(current["group_id"]),
         message_id=key,
-        actor=body.actor,
+        actor=actor_of(caller, body.actor),
     )
     return await run_command(service, command, stored, status=200)

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from api.auth import Coordinator
 from api.deps import MessageId, ReadUow, ServiceDep
 from api.routes.bodies import RoundBody
-from api.routes.common import ACTOR, COMMAND_RESPONSES, Json, run_command
+from api.routes.common import COMMAND_RESPONSES, Json, run_command
 from matcher.domain.errors import UnknownReference
 from matcher.service import commands, views
 from matcher.service.rounds import round_id_for
@@ -26,13 +27,13 @@ router = APIRouter(tags=["rounds"])
     "its contracts and every unfilled quantity with its reason.",
 )
 async def run_round(
-    service: ServiceDep, key: MessageId, body: RoundBody | None = None
+    service: ServiceDep, key: MessageId, caller: Coordinator, body: RoundBody | None = None
 ) -> JSONResponse:
     crops = tuple(body.crops) if body is not None else ()
     for i, crop_id in enumerate(crops):
         if crop_id not in service.context.crops:
             raise UnknownReference(f"crops[{i}]", f"no crop with id {crop_id!r}")
-    command = commands.RunMatchingRound(crops=crops, message_id=key, actor=ACTOR)
+    command = commands.RunMatchingRound(crops=crops, message_id=key, actor=caller.actor)
     round_id = round_id_for(command.message_id)
     return await run_command(
         service, command, lambda uow: views.matching_round(uow, round_id), status=201
@@ -42,6 +43,7 @@ async def run_round(
 @router.get("/rounds", summary="List rounds, newest first")
 def list_rounds(
     uow: ReadUow,
+    _: Coordinator,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[Json]:
@@ -49,5 +51,5 @@ def list_rounds(
 
 
 @router.get("/rounds/{round_id}", summary="A round, with its unfilled quantities and reasons")
-def get_round(round_id: str, uow: ReadUow) -> Json:
+def get_round(round_id: str, uow: ReadUow, _: Coordinator) -> Json:
     return views.matching_round(uow, round_id)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from matcher.auth import ApiKey
 from matcher.domain.contracts import (
     BookState,
     Contract,
@@ -292,6 +293,23 @@ class WebhookStore(Protocol):
         ...
 
     def delivery(self, delivery_id: str) -> WebhookDelivery | None: ...
+
+
+class KeyStore(Protocol):
+    """API keys (hashed secrets only)."""
+
+    def add(self, key: ApiKey) -> None: ...
+    def get(self, key_id: str) -> ApiKey | None: ...
+    def list(self, *, include_revoked: bool = False) -> Sequence[ApiKey]: ...
+    def revoke(self, key_id: str, at: datetime) -> bool:
+        """Revoke an active key; False when there is none."""
+        ...
+
+
+class KeyUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work that also holds the API keys (the SQL one does)."""
+
+    keys: KeyStore
 
 
 class WebhookUnitOfWork(UnitOfWork, Protocol):

@@ -401,3 +401,17 @@ class WebhookDeliveryRow(Base):
 
 
 metadata = Base.metadata
+
+
+class ApiKeyRow(Base):
+    """An API key: its role, the participant it acts for, and the SHA-256 of its secret."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    participant_id: Mapped[str | None] = mapped_column(String, index=True)
+    name: Mapped[str] = mapped_column(String)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

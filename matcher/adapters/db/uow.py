@@ -14,6 +14,7 @@ from matcher.adapters.db.repositories import (
     SqlContractRepository,
     SqlGroupRepository,
     SqlInbox,
+    SqlKeyStore,
     SqlMarketVersions,
     SqlOrderRepository,
     SqlOutbox,
@@ -29,6 +30,8 @@ from matcher.service.ports import (
     ContractRepository,
     GroupRepository,
     Inbox,
+    KeyStore,
+    KeyUnitOfWork,
     MarketVersions,
     OrderRepository,
     Outbox,
@@ -66,6 +69,7 @@ class SqlUnitOfWork:
     inbox: Inbox
     outbox: Outbox
     webhooks: WebhookStore
+    keys: KeyStore
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self.session_factory = session_factory
@@ -97,6 +101,7 @@ class SqlUnitOfWork:
         self.inbox = SqlInbox(session)
         self.outbox = SqlOutbox(session)
         self.webhooks = SqlWebhookStore(session)
+        self.keys = SqlKeyStore(session)
         return self
 
     def __exit__(
@@ -126,4 +131,7 @@ if TYPE_CHECKING:
         return SqlUnitOfWork(session_factory)
 
     def _implements_webhook_port(session_factory: sessionmaker[Session]) -> WebhookUnitOfWork:
+        return SqlUnitOfWork(session_factory)
+
+    def _implements_key_port(session_factory: sessionmaker[Session]) -> KeyUnitOfWork:
         return SqlUnitOfWork(session_factory)

@@ -1,0 +1,178 @@
+"""Authentication and the checks of who may see or change what (see :mod:`matcher.auth`).
+
+Every route under ``/api/v1`` takes a :data:`Caller`: the principal of the API key sent as
+``Authorization: Bearer fm_...`` (or ``X-API-Key: fm_...``). No key, a malformed, unknown or
+revoked key: 401. A key of the wrong role or of another participant: 403. With access control
+off (``FOODMATCH_AUTH=false``) every caller is a coordinator.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ServiceDep
+from matcher.auth import COORDINATOR_OPEN, Principal, Role, principal_of, split_token, verify
+from matcher.bootstrap import Service
+from matcher.service.ports import ContractFilter, UnitOfWork
+
+REALM = 'Bearer realm="foodmatch"'
+
+
+class Unauthenticated(Exception):
+    """401: no credentials, or credentials that do not authenticate anyone."""
+
+
+class Forbidden(Exception):
+    """403: authenticated, but not allowed to see or change this."""
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthenticated("use 'Authorization: Bearer <API key>'")
+        return value.strip()
+    key = request.headers.get("x-api-key", "").strip()
+    return key or None
+
+
+def _lookup(service: Service, key_id: str) -> object:
+    with service.read_uow_factory() as uow:
+        return uow.keys.get(key_id)  # type: ignore[attr-defined]
+
+
+async def authenticate(request: Request, service: ServiceDep) -> Principal:
+    if not service.settings.auth:
+        return COORDINATOR_OPEN
+    token = _token(request)
+    if token is None:
+        raise Unauthenticated("an API key is required: 'Authorization: Bearer <API key>'")
+    parts = split_token(token)
+    if parts is None:
+        raise Unauthenticated("the API key is malformed")
+    key_id, secret = parts
+    key = await run_in_threadpool(_lookup, service, key_id)
+    if not verify(key, secret):  # type: ignore[arg-type]
+        raise Unauthenticated("the API key is unknown or revoked")
+    principal = principal_of(key)  # type: ignore[arg-type]
+    request.state.principal = principal
+    return principal
+
+
+Caller = Annotated[Principal, Depends(authenticate)]
+
+
+def require_role(caller: Principal, *roles: Role) -> None:
+    """403 unless the caller is a coordinator or has one of ``roles``."""
+    if caller.coordinator or caller.role in roles:
+        return
+    allowed = ", ".join(r.value for r in (*roles, Role.COORDINATOR))
+    raise Forbidden(f"this needs the role {allowed}; the key is a {caller.role.value} key")
+
+
+def require_coordinator(caller: Principal) -> None:
+    if not caller.coordinator:
+        raise Forbidden("this is for coordinators only")
+
+
+async def coordinator_only(caller: Caller) -> Principal:
+    """Route dependency: the caller, who must be a coordinator."""
+    require_coordinator(caller)
+    return caller
+
+
+Coordinator = Annotated[Principal, Depends(coordinator_only)]
+
+
+def require_buyer(caller: Principal, buyer_id: str) -> None:
+    if not caller.may_act_for_buyer(buyer_id):
+        raise Forbidden(_not_yours(caller))
+
+
+def require_group(caller: Principal, group_id: str) -> None:
+    if not caller.may_act_for_group(group_id):
+        raise Forbidden(_not_yours(caller))
+
+
+def require_party(caller: Principal, buyer_id: str, group_id: str) -> None:
+    if not caller.is_party(buyer_id, group_id):
+        raise Forbidden(_not_yours(caller))
+
+
+def _not_yours(caller: Principal) -> str:
+    # The message names only the caller: nothing about whose data it is.
+    return f"the key of {caller.role.value} {caller.participant_id} may not see or change this"
+
+
+def scoped(caller: Principal, given: str | None, role: Role) -> str | None:
+    """The participant filter of a list route: a participant of ``role`` sees only its own rows
+    (a filter naming another participant is refused), a coordinator whatever it asks for;
+    any other role has no rows of this kind (403)."""
+    if caller.coordinator:
+        return given
+    if caller.role is not role:
+        raise Forbidden(f"a {caller.role.value} key has no access to these")
+    if given is not None and given != caller.participant_id:
+        raise Forbidden(_not_yours(caller))
+    return caller.participant_id
+
+
+def actor_of(caller: Principal, given: str | None) -> str:
+    """The actor recorded for a change: a coordinator may name the party it acts for (or
+    itself); a participant is always itself (naming another is refused)."""
+    if caller.coordinator:
+        return given or caller.actor
+    if given is not None and given.strip() != caller.actor:
+        raise Forbidden(f"the key of {caller.actor} cannot act as {given.strip()!r}")
+    return caller.actor
+
+
+def may_see_group(uow: UnitOfWork, caller: Principal, group_id: str) -> bool:
+    """Coordinators, the group itself, and kitchens with a contract with it."""
+    if caller.may_act_for_group(group_id):
+        return True
+    if caller.role is Role.KITCHEN:
+        where = ContractFilter(buyer_id=caller.participant_id, group_id=group_id, limit=1)
+        return bool(uow.contracts.list(where))
+    return False
+
+
+def may_see_buyer(uow: UnitOfWork, caller: Principal, buyer_id: str) -> bool:
+    """Coordinators, the kitchen itself, and groups with a contract with it."""
+    if caller.may_act_for_buyer(buyer_id):
+        return True
+    if caller.role is Role.GROUP:
+        where = ContractFilter(buyer_id=buyer_id, group_id=caller.participant_id, limit=1)
+        return bool(uow.contracts.list(where))
+    return False
+
+
+def require_seen(allowed: bool, caller: Principal) -> None:
+    if not allowed:
+        raise Forbidden(_not_yours(caller))
+
+
+def message_id_for(caller: Principal, key: str) -> str:
+    """Idempotency keys are the caller's own: a participant's are namespaced by it, so one
+    participant's key can never replay (or reveal) another's request."""
+    if caller.coordinator:
+        return key
+    return f"{caller.role.value}:{caller.participant_id}/{key}"
+
+
+async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": REALM})
+
+
+async def _forbidden(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=403)
+
+
+def install_auth_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Unauthenticated, _unauthenticated)
+    app.add_exception_handler(Forbidden, _forbidden)
