@@ -139,23 +139,38 @@ ApiOption = Annotated[
     ),
 ]
 ActorOption = Annotated[
-    str, typer.Option("--as", help="Who acts: group:ID, buyer:ID or coordinator:NAME.")
+    str | None,
+    typer.Option(
+        "--as",
+        help="Who acts: group:ID, buyer:ID or coordinator:NAME (default: the key's holder; "
+        "only a coordinator's key may name another party).",
+    ),
+]
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        envvar="FOODMATCH_API_KEY",
+        help="API key (FOODMATCH_API_KEY; see foodmatch keys create).",
+    ),
 ]
 ReasonOption = Annotated[str, typer.Option(help="Why.")]
 DEFAULT_API = "http://127.0.0.1:8000"
 
 
-def _post(api: str, path: str, body: dict[str, object]) -> None:
+def _post(api: str, key: str | None, path: str, body: dict[str, object]) -> None:
     """POST ``body`` to the API and print the contract it answers; exit 1 on a refusal."""
     import json
     import urllib.error
     import urllib.request
 
     url = api.rstrip("/") + "/api/v1" + path
+    body = {k: v for k, v in body.items() if v is not None}
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Bearer {key}"} if key else {}),
         method="POST",
     )
     try:
@@ -175,52 +190,67 @@ def _post(api: str, path: str, body: dict[str, object]) -> None:
 
 
 @contracts_app.command()
-def accept(contract_id: str, actor: ActorOption, api: ApiOption = DEFAULT_API) -> None:
+def accept(
+    contract_id: str,
+    actor: ActorOption = None,
+    api: ApiOption = DEFAULT_API,
+    key: KeyOption = None,
+) -> None:
     """The group accepts a proposed contract."""
-    _post(api, f"/contracts/{contract_id}/accept", {"actor": actor})
+    _post(api, key, f"/contracts/{contract_id}/accept", {"actor": actor})
 
 
 @contracts_app.command()
 def reject(
-    contract_id: str, actor: ActorOption, reason: ReasonOption = "", api: ApiOption = DEFAULT_API
+    contract_id: str,
+    actor: ActorOption = None,
+    reason: ReasonOption = "",
+    api: ApiOption = DEFAULT_API,
+    key: KeyOption = None,
 ) -> None:
     """The group rejects a proposed contract (its quantity is re-matched)."""
-    _post(api, f"/contracts/{contract_id}/reject", {"actor": actor, "reason": reason})
+    _post(api, key, f"/contracts/{contract_id}/reject", {"actor": actor, "reason": reason})
 
 
 @contracts_app.command()
 def cancel(
-    contract_id: str, actor: ActorOption, reason: ReasonOption, api: ApiOption = DEFAULT_API
+    contract_id: str,
+    reason: ReasonOption,
+    actor: ActorOption = None,
+    api: ApiOption = DEFAULT_API,
+    key: KeyOption = None,
 ) -> None:
     """Either party cancels a contract, with a reason."""
-    _post(api, f"/contracts/{contract_id}/cancel", {"actor": actor, "reason": reason})
+    _post(api, key, f"/contracts/{contract_id}/cancel", {"actor": actor, "reason": reason})
 
 
 @contracts_app.command()
 def confirm(
     contract_id: str,
     day: Annotated[str, typer.Argument(help="Delivery date, YYYY-MM-DD.")],
-    actor: ActorOption,
     received: Annotated[int, typer.Option(min=0, help="Quantity received.")],
     refused: Annotated[int, typer.Option(min=0, help="Quantity refused for quality.")] = 0,
+    actor: ActorOption = None,
     api: ApiOption = DEFAULT_API,
+    key: KeyOption = None,
 ) -> None:
     """The kitchen confirms a delivery."""
     body: dict[str, object] = {"actor": actor, "received": received, "refused": refused}
-    _post(api, f"/contracts/{contract_id}/deliveries/{day}/confirm", body)
+    _post(api, key, f"/contracts/{contract_id}/deliveries/{day}/confirm", body)
 
 
 @contracts_app.command()
 def amend(
     contract_id: str,
-    actor: ActorOption,
     agreed_by: Annotated[str, typer.Option(help="The other party, who agreed.")],
     change: Annotated[
         list[str],
         typer.Option(help="DATE=QUANTITY or DATE=NEW_DATE:QUANTITY (repeat for more)."),
     ],
     reason: ReasonOption = "",
+    actor: ActorOption = None,
     api: ApiOption = DEFAULT_API,
+    key: KeyOption = None,
 ) -> None:
     """Change deliveries by agreement of both parties."""
     lines: list[dict[str, object]] = []
@@ -240,7 +270,7 @@ def amend(
         "deliveries": lines,
         "reason": reason,
     }
-    _post(api, f"/contracts/{contract_id}/amend", body)
+    _post(api, key, f"/contracts/{contract_id}/amend", body)
 
 
 certificates_app = typer.Typer(help="Certificates: revoke one from a date.", no_args_is_help=True)
@@ -251,10 +281,11 @@ app.add_typer(certificates_app, name="certificates")
 def revoke_certificate(
     certificate_id: str,
     on: Annotated[str, typer.Option("--on", help="Revoked from this date, YYYY-MM-DD.")],
-    actor: ActorOption = "coordinator",
+    actor: ActorOption = None,
     reason: ReasonOption = "",
     api: ApiOption = DEFAULT_API,
+    key: KeyOption = None,
 ) -> None:
     """Revoke a certificate from a date: the next round re-matches the deliveries from then."""
     body: dict[str, object] = {"revoked_on": on, "reason": reason, "actor": actor}
-    _post(api, f"/certificates/{certificate_id}/revoke", body)
+    _post(api, key, f"/certificates/{certificate_id}/revoke", body)

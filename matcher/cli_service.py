@@ -114,16 +114,18 @@ def demo(
     """Serve the API and dashboard on the embedded engine and stream the Songkhla scenario in."""
     import asyncio
 
-    from matcher.demo import DemoOptions, run_demo
+    from matcher.demo import DemoOptions, demo_key_file, run_demo
 
     if fresh and db.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
+        demo_key_file(db).unlink(missing_ok=True)
     db.parent.mkdir(parents=True, exist_ok=True)
     options = DemoOptions(
         weeks=weeks,
         seed=seed,
         database_url=f"sqlite:///{db}",
+        key_file=demo_key_file(db),
         host=host,
         port=port,
         rate=rate,

@@ -132,7 +132,7 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
     auth: bool = Field(
-        False,
+        True,
         description="Require an API key on every /api/v1 route (off: every caller is a "
         "coordinator; for a single-user laptop only).",
     )

@@ -7,6 +7,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +22,8 @@ class DemoOptions:
     weeks: int = 12
     seed: int = 1
     database_url: str = "sqlite:///.foodmatch/demo.db"
+    key_file: Path = Path(".foodmatch/demo.key")
+    """The demo coordinator's API key (the stream and the dashboard use it), kept for reruns."""
     host: str = "127.0.0.1"
     port: int = 8000
     rate: float = 25.0
@@ -34,6 +37,32 @@ class StreamState:
     sent: int = 0
     rejected: list[str] = field(default_factory=list)
     done: bool = False
+
+
+def demo_key_file(db: Path) -> Path:
+    """The demo coordinator key's file, next to its database: ``demo.db`` -> ``demo.key``."""
+    return db.with_suffix(".key")
+
+
+def demo_token(service: Any, key_file: Path) -> str:
+    """The coordinator key of the demo: the one in ``key_file`` while it is valid in the
+    service's database, else a new one written there (readable by its owner only)."""
+    from matcher.auth import Role, split_token, verify
+    from matcher.keys import create_key
+
+    if key_file.exists():
+        token = key_file.read_text(encoding="utf-8").strip()
+        parts = split_token(token)
+        if parts is not None:
+            with service.read_uow_factory() as uow:
+                if verify(uow.keys.get(parts[0]), parts[1]):
+                    return token
+    now = service.context.clock.now()
+    _, token = create_key(service.uow_factory, Role.COORDINATOR, None, "demo", now)
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.touch(mode=0o600)
+    key_file.write_text(token + "\n", encoding="utf-8")
+    return token
 
 
 def season_start(today: date) -> date:
@@ -113,10 +142,9 @@ async def run_demo(options: DemoOptions) -> int:
         api_port=options.port,
     )
     console = Console()
+    app = create_app(settings)
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings), host=options.host, port=options.port, log_level="warning"
-        )
+        uvicorn.Config(app, host=options.host, port=options.port, log_level="warning")
     )
     serving = asyncio.create_task(server.serve())
     while not server.started:
@@ -125,8 +153,16 @@ async def run_demo(options: DemoOptions) -> int:
             return 1
         await asyncio.sleep(0.05)
     base = f"http://{options.host}:{options.port}"
+    token = await asyncio.to_thread(demo_token, app.state.service, options.key_file)
+    console.print(
+        f"dashboard: {base}/#key={token}\n"
+        f"coordinator API key in {options.key_file} (send it as 'Authorization: Bearer <key>')",
+        highlight=False,
+        soft_wrap=True,
+    )
     state = StreamState()
-    async with httpx.AsyncClient(base_url=base) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers) as client:
         streaming = asyncio.create_task(stream(client, options, state))
         show = _show_live if options.live and console.is_terminal else _show_log
         watching = asyncio.create_task(show(client, state, base, console))

@@ -14,8 +14,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import Caller, Forbidden, require_seen
 from api.deps import ServiceDep
 from matcher import webhooks as wh
+from matcher.auth import Principal
 from matcher.bootstrap import Service
 from matcher.domain.errors import InvalidValue, NotFound, UnknownReference
 from matcher.service.ports import Webhook, WebhookDelivery, WebhookUnitOfWork
@@ -73,6 +75,11 @@ def _delivery(d: WebhookDelivery) -> Json:
     }
 
 
+def _owns(caller: Principal, participant_id: str) -> bool:
+    """Coordinators manage every webhook; a participant only its own."""
+    return caller.coordinator or caller.participant_id == participant_id
+
+
 def _check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -80,8 +87,9 @@ def _check_url(url: str) -> None:
 
 
 @router.post("/webhooks", status_code=201, summary="Register a webhook for a participant")
-def register_webhook(body: WebhookBody, service: ServiceDep) -> JSONResponse:
+def register_webhook(body: WebhookBody, service: ServiceDep, caller: Caller) -> JSONResponse:
     _check_url(body.url)
+    require_seen(_owns(caller, body.participant_id), caller)
     secret = body.secret or wh.new_secret()
     with _uow(service) as uow:
         pid = body.participant_id
@@ -102,15 +110,24 @@ def register_webhook(body: WebhookBody, service: ServiceDep) -> JSONResponse:
 
 @router.get("/webhooks", summary="Active webhooks (without their secrets)")
 def list_webhooks(
-    service: ServiceDep, participant_id: Annotated[str | None, Query()] = None
+    service: ServiceDep,
+    caller: Caller,
+    participant_id: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[Json]:
+    if not caller.coordinator:
+        if participant_id is not None and participant_id != caller.participant_id:
+            raise Forbidden(f"the key of {caller.actor} may only list its own webhooks")
+        participant_id = caller.participant_id
     with _uow(service) as uow:
         return [_webhook(hook) for hook in uow.webhooks.list(participant_id)]
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, summary="Delete a webhook")
-def delete_webhook(webhook_id: str, service: ServiceDep) -> Response:
+def delete_webhook(webhook_id: str, service: ServiceDep, caller: Caller) -> Response:
     with _uow(service) as uow:
+        hook = uow.webhooks.get(webhook_id)
+        if hook is not None:
+            require_seen(_owns(caller, hook.participant_id), caller)
         if not uow.webhooks.deactivate(webhook_id):
             raise NotFound("webhook", webhook_id)
         uow.commit()
@@ -121,11 +138,14 @@ def delete_webhook(webhook_id: str, service: ServiceDep) -> Response:
 def webhook_deliveries(
     webhook_id: str,
     service: ServiceDep,
+    caller: Caller,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[Json]:
     with _uow(service) as uow:
-        if uow.webhooks.get(webhook_id) is None:
+        hook = uow.webhooks.get(webhook_id)
+        if hook is None:
             raise NotFound("webhook", webhook_id)
+        require_seen(_owns(caller, hook.participant_id), caller)
         rows = uow.webhooks.deliveries(webhook_id, limit=limit, offset=offset)
         return [_delivery(d) for d in rows]

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from matcher.config import Settings
+from tests.api_keys import sign_in
 from tests.e2e.market import Market
 
 
@@ -23,6 +24,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
+        sign_in(client)
         yield client
 
 

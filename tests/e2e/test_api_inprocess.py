@@ -8,6 +8,7 @@ from api.app import create_app
 from matcher.bootstrap import bootstrap
 from matcher.config import Settings
 from matcher.domain.weeks import iso_week
+from tests.api_keys import sign_in
 from tests.e2e.market import (
     API,
     Market,
@@ -246,12 +247,14 @@ def test_overview_counts_participants_book_and_fill_rate(market: Market) -> None
 
 def test_contracts_survive_a_restart_of_the_app(settings: Settings) -> None:
     with TestClient(create_app(settings)) as client:
+        sign_in(client)
         market = Market(client)
         _kale_market(market)
         market.run_round()
         first = market.contracts()
 
     with TestClient(create_app(settings)) as client:
+        sign_in(client)
         again = Market(client).contracts()
         assert again == first
         assert len(again) == 1
@@ -260,6 +263,7 @@ def test_contracts_survive_a_restart_of_the_app(settings: Settings) -> None:
 def test_engine_stops_cleanly_when_the_app_shuts_down(settings: Settings) -> None:
     app = create_app(settings)
     with TestClient(app) as client:
+        sign_in(client)
         response = client.post(f"{API}/buyers", json=buyer_body())
         service = app.state.service
         assert response.status_code == 201
@@ -284,6 +288,7 @@ def test_app_runs_on_a_given_service_and_stops_its_engine(settings: Settings) ->
     service = bootstrap(settings)
     try:
         with TestClient(create_app(service=service)) as client:
+            sign_in(client)
             response = client.post(f"{API}/buyers", json=buyer_body())
             assert response.status_code == 201
             assert service.engine.status()["running"] is True

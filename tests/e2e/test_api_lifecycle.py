@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from matcher.config import Settings
+from tests.api_keys import sign_in
 from tests.e2e.market import API, SONGKHLA_CITY, Market, delivery_dates, weeks_of
 
 Json = dict[str, Any]
@@ -116,6 +117,7 @@ def test_an_expired_proposal_is_re_matched(tmp_path: Path) -> None:
         **PLAIN,  # type: ignore[arg-type]
     )
     with TestClient(create_app(settings)) as client:
+        sign_in(client)
         market = Market(client)
         two_group_market(market)
         market.run_round()
@@ -162,7 +164,7 @@ def test_illegal_transitions_are_refused_and_change_nothing(
 @pytest.mark.parametrize(
     ("action", "body", "field"),
     [
-        ("accept", {}, "actor"),
+        ("accept", {"actor": ""}, "actor"),
         ("accept", {"actor": "farmer:x"}, "actor"),
         ("cancel", {"actor": "buyer:hosp-songkhla", "reason": " "}, "reason"),
     ],

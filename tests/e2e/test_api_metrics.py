@@ -15,6 +15,7 @@ from api.app import create_app
 from matcher.adapters.catalogue import CATALOGUE, exported_names
 from matcher.config import Settings
 from matcher.domain.weeks import iso_week
+from tests.api_keys import sign_in
 from tests.builders import road_km
 from tests.e2e.market import API, HAT_YAI, SONGKHLA_CITY, Market, delivery_dates
 
@@ -31,6 +32,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         metrics_cache_seconds=0,
     )
     with TestClient(create_app(settings)) as client:
+        sign_in(client)
         yield client
 
 

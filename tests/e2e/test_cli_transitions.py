@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -14,10 +15,12 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-import matcher.cli_contracts  # noqa: F401  (registers the contracts commands)
+import matcher.cli_contracts
+import matcher.cli_keys  # noqa: F401  (registers the keys commands)
 from api.app import create_app
 from matcher.cli import app
 from matcher.config import Settings
+from tests.api_keys import new_token
 from tests.e2e.market import Market
 from tests.e2e.test_api_lifecycle import PLAIN, only_contract, two_group_market
 
@@ -29,7 +32,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[str]:
+def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The service on a port; a coordinator's key in FOODMATCH_API_KEY (the CLI's default)."""
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/t.db",
         debounce_seconds=0.2,
@@ -37,9 +41,8 @@ def live(tmp_path: Path) -> Iterator[str]:
         **PLAIN,  # type: ignore[arg-type]
     )
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    api = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
@@ -47,6 +50,7 @@ def live(tmp_path: Path) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "the service did not start"
         time.sleep(0.05)
+    monkeypatch.setenv("FOODMATCH_API_KEY", new_token(api.state.service))
     try:
         yield url
     finally:
@@ -59,8 +63,13 @@ def cli(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def coordinator(live: str) -> httpx.Client:
+    key = os.environ["FOODMATCH_API_KEY"]
+    return httpx.Client(base_url=live, timeout=30, headers={"Authorization": f"Bearer {key}"})
+
+
 def test_each_transition_from_the_command_line(live: str) -> None:
-    with httpx.Client(base_url=live, timeout=30) as client:
+    with coordinator(live) as client:
         market = Market(client)  # type: ignore[arg-type]
         [day] = two_group_market(market)
         market.run_round()
@@ -101,3 +110,31 @@ def test_each_transition_from_the_command_line(live: str) -> None:
 def test_an_unreachable_service_is_reported(tmp_path: Path) -> None:
     code, _, err = cli("accept", "c-1", "--as", "group:g", "--api", "http://127.0.0.1:9")
     assert code == 1 and "cannot reach" in err
+
+
+def test_a_participants_key_acts_as_the_participant(live: str, tmp_path: Path) -> None:
+    with coordinator(live) as client:
+        market = Market(client)  # type: ignore[arg-type]
+        two_group_market(market)
+        market.run_round()
+        contract = only_contract(market)
+    coordinator_key = os.environ.pop("FOODMATCH_API_KEY")
+    try:
+        code, _, err = cli("accept", contract["id"], "--api", live)
+        assert code == 1 and "401" in err and "API key is required" in err
+        made = CliRunner().invoke(app, [
+            "keys", "create", "--role", "group", "--participant", contract["group_id"],
+            "--name", "the group's phone", "--db", f"sqlite:///{tmp_path}/t.db",
+        ])  # fmt: skip
+        assert made.exit_code == 0, made.stderr
+        group_key = made.stdout.strip()
+        code, out, _ = cli("accept", contract["id"], "--api", live, "--key", group_key)
+        assert code == 0, out
+        answer = json.loads(out)
+        assert answer["state"] == "accepted"
+        assert answer["history"][-1]["actor"] == f"group:{contract['group_id']}"
+        code, _, err = cli("cancel", contract["id"], "--reason", "x", "--as", "buyer:hosp-songkhla",
+                           "--api", live, "--key", group_key)  # fmt: skip
+        assert code == 1 and "403" in err
+    finally:
+        os.environ["FOODMATCH_API_KEY"] = coordinator_key

@@ -39,9 +39,13 @@ def start_demo(db: Path, port: int, rate: float) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def overview(port: int) -> dict[str, Any] | None:
+def overview(port: int, key_file: Path) -> dict[str, Any] | None:
+    """The overview, with the demo's coordinator key (None until the demo has written it)."""
+    if not key_file.exists():
+        return None
+    headers = {"Authorization": f"Bearer {key_file.read_text().strip()}"}
     try:
-        response = httpx.get(f"http://127.0.0.1:{port}/api/v1/overview", timeout=5)
+        response = httpx.get(f"http://127.0.0.1:{port}/api/v1/overview", headers=headers, timeout=5)
     except httpx.HTTPError:
         return None
     return response.json() if response.status_code == 200 else None
@@ -63,7 +67,7 @@ def test_a_killed_demo_loses_nothing_accepted_and_duplicates_no_contract(tmp_pat
     first = start_demo(db, port, rate=60)
     try:
         seen = wait_for(
-            lambda: (o := overview(port)) and o["orders_open"] >= 20 and o,
+            lambda: (o := overview(port, db.with_suffix(".key"))) and o["orders_open"] >= 20 and o,
             120,
         )
     finally:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from matcher import webhooks as wh
 from matcher.config import Settings
+from tests.api_keys import sign_in
 from tests.e2e.market import API, Market, delivery_dates, wait_for, weeks_of
 
 SECRET = "whsec_e2e_receiver_secret_0123"
@@ -83,6 +84,7 @@ def test_the_group_gets_its_contract_proposal_once_despite_two_failures(
 ) -> None:
     state, url = receiver
     with TestClient(create_app(settings)) as client:
+        sign_in(client)
         market = Market(client)
         days = delivery_dates(1)
         market.group_with_certificate("grp-hatyai")

@@ -32,6 +32,7 @@ from matcher.config import KafkaSettings, Settings
 from matcher.domain.contracts import Contract
 from matcher.service.ports import ContractFilter, Rejection
 from producers.publisher import KafkaPublisher, create_topics, registry_of
+from tests.api_keys import sign_in
 from tests.e2e.market import (
     buyer_body,
     certificate_body,
@@ -126,6 +127,7 @@ def api_on_kafka(
     try:
         worker.wait_assigned()
         with TestClient(create_app(settings)) as client:
+            sign_in(client)
             yield client
     finally:
         worker.stop()
