@@ -571,3 +571,76 @@ def test_sqlite_units_of_work_in_threads_never_interleave_a_read_and_its_write(
             assert all(uow.inbox.seen(f"after-{n}") for n in range(60))
     finally:
         engine.dispose()
+
+
+def revisions() -> list[str]:
+    """Every packaged revision, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def test_the_revisions_form_one_chain_ending_at_the_head() -> None:
+    chain = revisions()
+    assert chain[-1] == head_revision()
+    assert chain == sorted(chain) and len(chain) >= 6
+
+
+SEEDS: dict[str, Callable[[Engine], None]] = {
+    "0002": seed_revision_0002,
+    "0003": seed_revision_0003,
+}
+
+
+@pytest.mark.parametrize("start", revisions()[:-1])
+def test_upgrade_from_each_previous_revision_keeps_the_data_and_reaches_the_head(
+    db_url: str, start: str
+) -> None:
+    """A database left at any earlier revision, with rows in it, upgrades to the newest schema
+    and the service reads its rows back."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, start)
+        assert current_revision(engine) == start
+        seeded = max((r for r in SEEDS if r <= start), default=None)
+        if seeded is not None:
+            SEEDS[seeded](engine)
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert schema_differences(engine) == []
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            if seeded is not None:
+                assert [g.id for g in uow.groups.list()] == ["g1"]
+                assert uow.orders.get("o1") is not None
+                assert [r.id for r in uow.rounds.list()] == ["r1"]
+                assert [u.reason for u in uow.rounds.latest_unfilled(["kale"])] == ["no_supply"]
+            if seeded == "0003":
+                contract = uow.contracts.get("c1")
+                assert contract is not None and contract.state is ContractState.ACCEPTED
+                assert contract.deliveries[0].state is DeliveryState.SCHEDULED
+            assert uow.keys.list() == []
+    finally:
+        engine.dispose()
+
+
+def test_0006_adds_the_api_keys_and_downgrade_removes_them(db_url: str) -> None:
+    from matcher.auth import Role, new_key
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0005")
+        assert "api_keys" not in inspect(engine).get_table_names()
+        upgrade(engine, "0006")
+        key, _ = new_key(Role.KITCHEN, "b1", "kitchen", AT)
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            uow.keys.add(key)
+            uow.commit()
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            assert uow.keys.get(key.id) == key
+        downgrade(engine, "0005")
+        assert "api_keys" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
