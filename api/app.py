@@ -7,6 +7,7 @@ Run it with ``uvicorn --factory api.app:create_app``; settings come from the env
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,8 @@ from matcher.adapters import market_metrics
 from matcher.bootstrap import Service, bootstrap
 from matcher.config import Settings, load_settings
 
+log = logging.getLogger(__name__)
+
 DESCRIPTION = """
 A forward market for safe and organic food in Songkhla, Thailand.
 
@@ -27,6 +30,10 @@ Institutional kitchens (hospitals, schools, prisons) submit **forward orders**; 
 groups announce **supply**. Matching **rounds** clear the open book (debounced after changes, on a
 schedule, or on request) and propose **forward contracts** that respect food-safety standards,
 certificate validity, distance, price and capacity. Every unfilled quantity carries a reason.
+
+Every `/api/v1` route needs an API key: `Authorization: Bearer fm_...` (keys are made with
+`foodmatch keys create`; roles kitchen, group, coordinator). Without one: `401`; another
+participant's data: `403`.
 
 Commands accept an `Idempotency-Key` header: a repeat has no further effect and is answered with
 `200` and `Idempotent-Replay: true`. Invalid fields answer `422` with `loc` naming the field;
@@ -46,6 +53,23 @@ TAGS = [
 ]
 
 
+def _warn_without_keys(service: Service) -> None:
+    """With access control on and no key yet, say how to make the first one."""
+    if not service.settings.auth:
+        log.warning("access control is off (FOODMATCH_AUTH=false): every caller is a coordinator")
+        return
+    try:
+        with service.read_uow_factory() as uow:
+            found = bool(uow.keys.list())  # type: ignore[attr-defined]
+    except Exception:  # a service without a key store (tests' fakes) has nothing to warn about
+        return
+    if not found:
+        log.warning(
+            "no API key exists yet: every /api/v1 request will answer 401; create one with "
+            "'foodmatch keys create --role coordinator --name NAME'"
+        )
+
+
 def create_app(settings: Settings | None = None, *, service: Service | None = None) -> FastAPI:
     """Build the API. The lifespan bootstraps a service from ``settings`` (or the environment)
     unless ``service`` is given, starts its engine, and on shutdown stops the engine and closes
@@ -59,6 +83,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
             running = await asyncio.to_thread(bootstrap, settings or load_settings())
         app.state.service = running
         market_metrics.install(running)
+        await asyncio.to_thread(_warn_without_keys, running)
         try:
             await running.engine.start()
             yield

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep
@@ -46,7 +47,27 @@ def _lookup(service: Service, key_id: str) -> object:
         return uow.keys.get(key_id)  # type: ignore[attr-defined]
 
 
-async def authenticate(request: Request, service: ServiceDep) -> Principal:
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="APIKey",
+    description="An API key made with `foodmatch keys create`: `Authorization: Bearer fm_...`.",
+)
+HEADER = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    scheme_name="APIKeyHeader",
+    description="The same API key in an `X-API-Key` header.",
+)
+
+
+async def authenticate(
+    request: Request,
+    service: ServiceDep,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+    _header: Annotated[str | None, Depends(HEADER)] = None,
+) -> Principal:
+    """The caller (the security dependencies above only document the schemes in OpenAPI: the
+    headers are read here, so a malformed Authorization header is a 401 too)."""
     if not service.settings.auth:
         return COORDINATOR_OPEN
     token = _token(request)

@@ -19,7 +19,13 @@ PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=PREFIX)
+    router = APIRouter(
+        prefix=PREFIX,
+        responses={
+            401: {"description": "No API key, or a malformed, unknown or revoked one."},
+            403: {"description": "The key's role or participant may not see or change this."},
+        },
+    )
     for module in (
         participants,
         book,
