@@ -8,7 +8,7 @@ import typer
 
 from matcher.cli import app
 
-__all__ = ["app", "worker"]
+__all__ = ["app", "relay", "worker"]
 
 
 @app.command()
@@ -49,3 +49,31 @@ def worker(
         kafka = settings.kafka.model_copy(update={"bootstrap_servers": bootstrap_servers})
         settings = settings.model_copy(update={"kafka": kafka})
     run_worker(settings, worker_id=worker_id, loglevel=loglevel or settings.log_level)
+
+
+@app.command()
+def relay(
+    db: Annotated[str | None, typer.Option(help="Database URL (FOODMATCH_DATABASE_URL).")] = None,
+    bootstrap_servers: Annotated[
+        str | None,
+        typer.Option(help="Kafka brokers (FOODMATCH_KAFKA__BOOTSTRAP_SERVERS)."),
+    ] = None,
+    loglevel: Annotated[str | None, typer.Option(help="Log level (FOODMATCH_LOG_LEVEL).")] = None,
+) -> None:
+    """Relay the outbox to the outbound topics and deliver webhooks, as a process of its own
+    (then start the workers with FOODMATCH_WORKER_RELAY=false)."""
+    import logging
+
+    from matcher.config import load_settings
+    from producers.relay_service import run_relay
+
+    settings = load_settings(**({"database_url": db} if db else {}))
+    if bootstrap_servers:
+        kafka = settings.kafka.model_copy(update={"bootstrap_servers": bootstrap_servers})
+        settings = settings.model_copy(update={"kafka": kafka})
+    logging.basicConfig(
+        level=(loglevel or settings.log_level).upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    run_relay(settings)

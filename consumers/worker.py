@@ -85,7 +85,7 @@ def run_worker(
             host=metrics_host or settings.metrics_host or DEFAULT_HOST,
         )
         create_topics_when_ready(settings)
-        app = create_worker_app(settings, service, worker_id=worker)
+        app = create_worker_app(settings, service, worker_id=worker, relay=settings.worker_relay)
         log.info(
             "worker %s starting: group %s, broker %s, topic prefix %s",
             worker,

@@ -1,0 +1,63 @@
+"""``foodmatch relay``: the outbox relay (and the webhook dispatcher) as a process of its own.
+
+By default every Kafka worker's leader relays the outbox; a deployment can instead run this
+process (one is enough; a second only repeats events, which consumers drop by ``message_id``)
+and start the workers with ``FOODMATCH_WORKER_RELAY=false``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from types import FrameType
+
+from matcher.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run_relay(
+    settings: Settings, *, stop: threading.Event | None = None, interval: float = 0.2
+) -> int:
+    """Relay committed events to the outbound topics until SIGTERM/SIGINT (or ``stop``);
+    returns how many were published."""
+    from matcher.adapters.webhook_dispatch import build_dispatcher
+    from matcher.bootstrap import bootstrap
+    from producers.publisher import KafkaPublisher
+    from producers.relay import OutboxRelay
+
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+
+        def stopping(signum: int, _frame: FrameType | None) -> None:
+            log.info("relay: %s received, stopping", signal.Signals(signum).name)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, stopping)
+        signal.signal(signal.SIGINT, stopping)
+    service = bootstrap(settings.model_copy(update={"engine": "inprocess"}))
+    dispatcher = build_dispatcher(service)
+    client_id = f"foodmatch-relay-{socket.gethostname()}-{os.getpid()}"
+    publisher = KafkaPublisher(settings.kafka, client_id=client_id)
+    relay = OutboxRelay(service.uow_factory, publisher, service.context.clock)
+    try:
+        if dispatcher is not None:
+            dispatcher.start()
+        log.info(
+            "relay %s: outbox -> %s (topic prefix %s)%s",
+            client_id,
+            settings.kafka.bootstrap_servers,
+            settings.kafka.topic_prefix,
+            ", webhooks on" if dispatcher is not None else "",
+        )
+        relay.run(stop, interval)
+    finally:
+        if dispatcher is not None:
+            dispatcher.stop()
+        publisher.close()
+        service.close()
+        log.info("relay stopped after %d events", relay.published)
+    return relay.published
