@@ -232,9 +232,12 @@ class FakeReleases:
 
 
 class FakeRounds(_Table):
-    def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[MatchingRound]:
+    def list(
+        self, *, limit: int = 50, offset: int = 0, unfilled: bool = True
+    ) -> Sequence[MatchingRound]:
         newest = sorted(self.rows.values(), key=lambda r: r.finished_at, reverse=True)
-        return newest[offset : offset + limit]
+        page = newest[offset : offset + limit]
+        return page if unfilled else [replace(r, unfilled=()) for r in page]
 
     def count(self) -> int:
         return len(self.rows)

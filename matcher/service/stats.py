@@ -80,7 +80,7 @@ def read_facts(uow: UnitOfWork, ctx: ServiceContext) -> MarketFacts:
                 break
             offset += _PAGE
     counts = {s.value: uow.contracts.count(ContractFilter(state=s)) for s in ContractState}
-    latest = uow.rounds.list(limit=1)
+    latest = uow.rounds.list(limit=1, unfilled=False)
     return MarketFacts(
         today=now.date(),
         crops=ctx.crops,

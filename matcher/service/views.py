@@ -111,7 +111,7 @@ def matching_round(uow: UnitOfWork, round_id: str) -> Json:
 def rounds(uow: UnitOfWork, *, limit: int = 50, offset: int = 0) -> list[Json]:
     return [
         codec.dump_round(r, with_unfilled=False)
-        for r in uow.rounds.list(limit=limit, offset=offset)
+        for r in uow.rounds.list(limit=limit, offset=offset, unfilled=False)
     ]
 
 
@@ -208,7 +208,7 @@ def overview(uow: UnitOfWork, today: date) -> Json:
     bound = uow.contracts.bound_demand()
     open_ids = {r.order.id for r in open_orders}
     contracted = sum(q for (order_id, _), q in bound.items() if order_id in open_ids)
-    latest = uow.rounds.list(limit=1)
+    latest = uow.rounds.list(limit=1, unfilled=False)
     counts = {s.value: uow.contracts.count(ContractFilter(state=s)) for s in ContractState}
     bound_supply = uow.contracts.bound_supply()
     open_supply = uow.supply.list(state=BookState.OPEN)

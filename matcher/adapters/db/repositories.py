@@ -13,7 +13,7 @@ from typing import cast
 from sqlalchemy import ColumnElement, Select, Table, case, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
 from matcher.adapters.db import mapping
 from matcher.adapters.db.tables import (
@@ -381,13 +381,17 @@ class SqlRoundRepository:
         row = self.session.get(RoundRow, round_id)
         return mapping.round_of(row) if row is not None else None
 
-    def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[MatchingRound]:
+    def list(
+        self, *, limit: int = 50, offset: int = 0, unfilled: bool = True
+    ) -> Sequence[MatchingRound]:
         query = (
             select(RoundRow)
             .order_by(RoundRow.started_at.desc(), RoundRow.id.desc())
             .limit(limit)
             .offset(offset)
         )
+        if not unfilled:
+            query = query.options(noload(RoundRow.unfilled))
         return [mapping.round_of(row) for row in self.session.scalars(query)]
 
     def count(self) -> int:
