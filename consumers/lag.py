@@ -112,8 +112,11 @@ class KafkaOffsetSource:
         *,
         client_id: str = "foodmatch-lag",
         timeout_seconds: float = TIMEOUT_SECONDS,
+        security: Mapping[str, Any] | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
+        self.security = dict(security or {})
+        """kafka-python security options (:func:`matcher.kafka_security.kafka_python_security`)."""
         self.group_id = group_id
         self.topic_names = tuple(topic_names)
         self.client_id = client_id
@@ -168,6 +171,7 @@ class KafkaOffsetSource:
                 request_timeout_ms=self.timeout_ms,
                 bootstrap_timeout_ms=self.timeout_ms,
                 fetch_max_wait_ms=min(500, self.timeout_ms // 2),
+                **self.security,
             )
         return self._consumer
 
@@ -178,6 +182,7 @@ class KafkaOffsetSource:
                 client_id=self.client_id,
                 request_timeout_ms=self.timeout_ms,
                 bootstrap_timeout_ms=self.timeout_ms,
+                **self.security,
             )
         return self._admin
 
@@ -265,8 +270,12 @@ def lag_collector(
     *,
     cache_seconds: float = 5.0,
     timeout_seconds: float = TIMEOUT_SECONDS,
+    security: Mapping[str, Any] | None = None,
 ) -> LagCollector:
-    """A collector of the group's lag on the inbound topics of ``registry`` (no I/O yet)."""
+    """A collector of the group's lag on the inbound topics of ``registry`` (no I/O yet);
+    ``security``: the kafka-python security options of the settings (none: PLAINTEXT)."""
     names = inbound_names(registry)
-    source = KafkaOffsetSource(bootstrap_servers, group_id, names, timeout_seconds=timeout_seconds)
+    source = KafkaOffsetSource(
+        bootstrap_servers, group_id, names, timeout_seconds=timeout_seconds, security=security
+    )
     return LagCollector(source, names, cache_seconds=cache_seconds)

@@ -27,6 +27,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from consumers.lag import LagCollector, lag_collector
 from matcher.adapters.metrics import Metrics
 from matcher.config import Settings
+from matcher.kafka_security import kafka_python_security
 from producers.publisher import registry_of
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ def serve_worker_metrics(
         group_id,
         registry_of(settings.kafka),
         cache_seconds=settings.metrics_cache_seconds,
+        security=kafka_python_security(settings.kafka),
     )
     metrics.add_collector(collector)
     log.info(

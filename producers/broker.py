@@ -18,7 +18,14 @@ from kafka.errors import KafkaError
 
 from matcher.adapters.topics import Topic
 from matcher.config import KafkaSettings
-from producers.publisher import KafkaPublisher, create_topics, registry_of
+from matcher.kafka_security import KafkaSecurityError, kafka_python_security
+from producers.publisher import (
+    KafkaPublisher,
+    SecureConnectionFailed,
+    connect,
+    create_topics,
+    registry_of,
+)
 
 CONNECT_TIMEOUT = 3.0
 BOOTSTRAP_TIMEOUT_MS = 10_000
@@ -29,6 +36,11 @@ START_HINT = (
 
 class BrokerUnreachable(Exception):
     """No Kafka broker answers at the configured bootstrap address."""
+
+
+class BrokerRefused(BrokerUnreachable):
+    """The broker answers, but the configured security (SASL, TLS) does not let a client in, or
+    cannot be used (a file named by a setting is missing)."""
 
 
 def addresses(bootstrap: str) -> list[tuple[str, int]]:
@@ -63,28 +75,38 @@ def probe(bootstrap: str, timeout: float = CONNECT_TIMEOUT) -> None:
 
 
 @contextmanager
-def _guarded(what: str, bootstrap: str) -> Iterator[None]:
-    """Kafka errors inside become BrokerUnreachable, naming ``what`` was being done."""
+def _guarded(what: str, settings: KafkaSettings) -> Iterator[None]:
+    """Kafka errors inside become BrokerUnreachable, naming ``what`` was being done; security
+    failures (and unusable security settings) become BrokerRefused."""
+    bootstrap = settings.bootstrap_servers
     try:
         yield
+    except KafkaSecurityError as err:
+        raise BrokerRefused(str(err)) from None
+    except SecureConnectionFailed as err:
+        raise BrokerRefused(f"{what} at {bootstrap} failed: {err}") from None
     except KafkaError as err:
         raise BrokerUnreachable(f"{what} at {bootstrap} failed: {err}") from None
 
 
 def open_publisher(settings: KafkaSettings, **overrides: Any) -> KafkaPublisher:
     probe(settings.bootstrap_servers)
-    with _guarded("connecting a producer", settings.bootstrap_servers):
+    with _guarded("connecting a producer", settings):
         return KafkaPublisher(settings, bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS, **overrides)
 
 
 @contextmanager
 def admin(settings: KafkaSettings) -> Iterator[KafkaAdminClient]:
     probe(settings.bootstrap_servers)
-    with _guarded("talking to the broker", settings.bootstrap_servers):
-        client = KafkaAdminClient(
-            bootstrap_servers=settings.bootstrap_servers,
-            client_id="foodmatch-cli",
-            bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+    with _guarded("talking to the broker", settings):
+        client = connect(
+            settings,
+            lambda: KafkaAdminClient(
+                bootstrap_servers=settings.bootstrap_servers,
+                client_id="foodmatch-cli",
+                bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+                **kafka_python_security(settings),
+            ),
         )
         try:
             yield client
@@ -117,8 +139,8 @@ def ensure_topics(settings: KafkaSettings, wait_seconds: float = 10.0) -> list[T
     registry = registry_of(settings)
     names = registry.all()
     probe(settings.bootstrap_servers)
-    with _guarded("creating topics", settings.bootstrap_servers):
-        created = set(create_topics(settings))
+    with _guarded("creating topics", settings):
+        created = set(create_topics(settings, bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS))
     with admin(settings) as client:
         if created:
             client.wait_for_topics(sorted(created), timeout_ms=int(wait_seconds * 1000))
@@ -139,15 +161,18 @@ def tail(settings: KafkaSettings, topics: Iterable[Topic], **config: Any) -> Kaf
     """A consumer (no group) positioned at the current end of every partition of ``topics``."""
     registry = registry_of(settings)
     probe(settings.bootstrap_servers)
-    with _guarded("connecting a consumer", settings.bootstrap_servers):
-        consumer = KafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers,
-            client_id="foodmatch-tail",
-            group_id=None,
-            enable_auto_commit=False,
-            fetch_max_wait_ms=100,
-            bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
-            **config,
+    with _guarded("connecting a consumer", settings):
+        consumer = connect(
+            settings,
+            lambda: KafkaConsumer(
+                bootstrap_servers=settings.bootstrap_servers,
+                client_id="foodmatch-tail",
+                group_id=None,
+                enable_auto_commit=False,
+                fetch_max_wait_ms=100,
+                bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+                **(kafka_python_security(settings) | config),
+            ),
         )
         partitions: list[TopicPartition] = []
         for topic in topics:

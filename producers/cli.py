@@ -53,13 +53,22 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _kafka() -> KafkaSettings:
+    from pydantic import ValidationError
+
     from matcher.config import load_settings
 
-    return load_settings().kafka
+    try:
+        return load_settings().kafka
+    except ValidationError as err:  # e.g. SASL_PLAINTEXT without a password: say which
+        raise _fail(f"the settings cannot be used: {err}") from None
 
 
-def _unreachable(err: Exception) -> typer.Exit:
-    return _fail(f"{err}; {BROKER_HINT}")
+def _unreachable(err: Exception, hint: str = BROKER_HINT) -> typer.Exit:
+    from producers.broker import BrokerRefused
+
+    if isinstance(err, BrokerRefused):  # the broker answers: starting one would not help
+        return _fail(str(err))
+    return _fail(f"{err}; {hint}")
 
 
 def _console() -> Console:
@@ -479,7 +488,9 @@ def bench_stream(
             bench = StreamBench(settings, options, lambda text: status.update(text))
             report = bench.run()
     except BrokerUnreachable as err:
-        raise _fail(f"{err}; {BROKER_HINT}; then start the worker: `foodmatch worker`") from None
+        raise _unreachable(
+            err, f"{BROKER_HINT}; then start the worker: `foodmatch worker`"
+        ) from None
     except WorkerSilent as err:
         raise _fail(str(err)) from None
     _print_bench(report, options, settings.topic_prefix)
