@@ -1,0 +1,156 @@
+"""``foodmatch bench api`` on the embedded engine: the real service over HTTP, tiny numbers."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import date
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bench.api import (
+    EngineRun,
+    Market,
+    PhaseFigures,
+    RoundFigures,
+    Sample,
+    percentile,
+    phase_figures,
+    render,
+    report_json,
+)
+from matcher.cli import app
+
+runner = CliRunner()
+
+
+def test_percentile_is_the_nearest_rank() -> None:
+    values = [35.0, 20.0, 15.0, 50.0, 40.0]  # sorted: 15 20 35 40 50
+
+    assert percentile(values, 0) == 15
+    assert percentile(values, 5) == 15
+    assert percentile(values, 30) == 20
+    assert percentile(values, 40) == 20
+    assert percentile(values, 50) == 35
+    assert percentile(values, 100) == 50
+    hundred = [float(n) for n in range(100, 0, -1)]
+    assert [percentile(hundred, q) for q in (50, 90, 95, 99, 100)] == [50, 90, 95, 99, 100]
+    assert percentile([7.0], 99) == 7
+    assert percentile([1.0, 2.0], 50) == 1  # the value at or below which half of them lie
+    with pytest.raises(ValueError):
+        percentile([], 50)
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+def test_phase_figures_count_errors_by_status_and_split_by_kind() -> None:
+    samples = [
+        Sample("list", 0.010, 200),
+        Sample("get", 0.020, 200),
+        Sample("get", 0.030, 404, "GET /api/v1/contracts/x: not found"),
+        Sample("list", 0.040, "ReadTimeout"),
+    ]
+
+    figures = phase_figures("reads", samples, wall_seconds=0.5)
+
+    assert figures.requests == 4 and figures.error_count == 2
+    assert figures.errors == {"404": 1, "ReadTimeout": 1}
+    assert figures.requests_per_second == pytest.approx(8.0)
+    assert figures.latency is not None
+    assert figures.latency.p50 == pytest.approx(20.0)
+    assert figures.latency.max == pytest.approx(40.0)
+    assert set(figures.by_kind) == {"list", "get"}
+    assert figures.by_kind["get"].requests == 2 and figures.by_kind["get"].wall_seconds is None
+    assert figures.by_kind["get"].requests_per_second is None
+    assert phase_figures("none", [], 0.0).latency is None
+
+
+def test_the_reads_mix_lists_and_single_contracts_with_kitchen_and_coordinator_keys() -> None:
+    market = Market.of("t1", groups=2, kitchens=2, today=date(2026, 1, 5))
+    tokens = {kid: f"key-{kid}" for kid in market.kitchens}
+    first, second = market.kitchens
+    contracts = {first: ["c1", "c2"], second: []}
+
+    calls = market.reads(10, contracts, tokens, "coord")
+
+    assert len(calls) == 10
+    assert [c.kind for c in calls[:4]] == ["list", "get", "list", "list"]  # second has none
+    assert calls[1].path == "/contracts/c1"
+    assert all(c.params == {"buyer_id": second} for c in calls[2:4])
+    assert [c.token for c in calls].count("coord") == 2  # one in five
+    assert all(c.token in ("coord", tokens[first]) for c in calls if c.kind == "get")
+    orders = market.orders(7, tokens)
+    assert len({c.body["id"] for c in orders if c.body}) == 7
+    assert len({c.idempotency_key for c in orders}) == 7
+    assert all(c.token == tokens[c.body["buyer_id"]] for c in orders if c.body)
+
+
+def test_the_table_and_the_json_show_every_phase() -> None:
+    from rich.console import Console
+
+    phase = PhaseFigures("orders", 10, {}, 1.0, None)
+    reads = phase_figures("reads", [Sample("list", 0.01, 200), Sample("get", 0.02, 200)], 0.1)
+    run = EngineRun(
+        "inprocess", "abc", "SQLite", 4, 1.0, phase, RoundFigures(0.2, 201, "completed", 3), reads,
+        groups=2, kitchens=2, cpus=2, load_before=0.5,
+    )  # fmt: skip
+    console = Console(width=140, record=True)
+    console.print(render([run]))
+    text = console.export_text()
+
+    assert "POST /orders" in text and "POST /rounds" in text and "GET /contracts" in text
+    assert "3 contracts" in text
+    body = report_json([run])
+    assert body["runs"][0]["round"]["contracts"] == 3
+    assert body["runs"][0]["reads"]["by_kind"]["get"]["requests"] == 1
+
+
+def check_figures(phase: dict[str, Any], requests: int) -> None:
+    """A phase's figures make sense: every request counted, none failed, ordered percentiles."""
+    assert phase["requests"] == requests
+    assert phase["errors"] == 0, phase["errors_by_status"]
+    assert phase["wall_seconds"] > 0 and phase["requests_per_second"] > 0
+    lat = phase["latency_ms"]
+    assert 0 < lat["p50"] <= lat["p90"] <= lat["p95"] <= lat["p99"] <= lat["max"]
+
+
+@pytest.mark.slow
+def test_bench_api_on_the_embedded_engine_measures_orders_a_round_and_reads() -> None:
+    result = runner.invoke(
+        app,
+        ["bench", "api", "--orders", "20", "--reads", "40", "--concurrency", "4", "--json"],
+    )
+
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    (run,) = body["runs"]
+    assert run["engine"] == "inprocess" and run["concurrency"] == 4
+    check_figures(run["orders"], 20)
+    check_figures(run["reads"], 40)
+    assert run["reads"]["by_kind"]["list"]["requests"] == 20
+    assert run["reads"]["by_kind"]["get"]["requests"] == 20
+    assert run["round"]["http_status"] == 201 and run["round"]["status"] == "completed"
+    assert run["round"]["contracts"] >= 20  # every order is filled, by one group or more
+    assert run["round"]["wall_seconds"] > 0
+    assert run["notes"] == []
+
+
+def test_the_kafka_engine_is_refused_on_sqlite() -> None:
+    result = runner.invoke(app, ["bench", "api", "--engine", "kafka", "--db", "sqlite:///x.db"])
+
+    assert result.exit_code == 2
+    assert "PostgreSQL, not SQLite" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_busy_port_is_refused_before_anything_starts() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["bench", "api", "--port", str(port)])
+
+    assert result.exit_code == 2
+    assert f"port {port} on 127.0.0.1 is busy" in result.output
