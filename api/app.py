@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.auth import install_auth_handlers
 from api.errors import install_error_handlers
+from api.limits import BodyLimit
 from api.routes import api_router, ops
 from matcher.adapters import market_metrics
 from matcher.bootstrap import Service, bootstrap
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     )
     install_error_handlers(app)
     install_auth_handlers(app)
+    app.add_middleware(BodyLimit)  # 413 above max_message_bytes
     app.include_router(api_router())
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=ops.STATIC), name="static")

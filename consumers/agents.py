@@ -13,6 +13,7 @@ from typing import Any
 from consumers.handling import ABANDONED, DeadLetterSink, Delivery, MessageHandler, Retry
 from matcher.adapters.metrics import Metrics
 from matcher.adapters.topics import Topic, TopicRegistry
+from matcher.adapters.wire import MAX_MESSAGE_BYTES
 from matcher.service.messagebus import MessageBus
 
 AGENT_TOPICS: tuple[Topic, ...] = (
@@ -79,6 +80,7 @@ def register_agents(
     metrics: Metrics,
     dead_letters: DeadLetterSink,
     retry: Retry | None = None,
+    max_message_bytes: int = MAX_MESSAGE_BYTES,
 ) -> dict[Topic, Any]:
     """Add one agent per inbound topic to the faust ``app``; returns them by topic.
 
@@ -93,7 +95,9 @@ def register_agents(
     agents: dict[Topic, Any] = {}
     for topic in AGENT_TOPICS:
         channel = app.topic(topics.name(topic), key_serializer="raw", value_serializer="raw")
-        handler = MessageHandler(topic, bus, metrics, dead_letters, retry, stopping)
+        handler = MessageHandler(
+            topic, bus, metrics, dead_letters, retry, stopping, max_message_bytes=max_message_bytes
+        )
         name = agent_name(topic)
         agents[topic] = app.agent(channel, name=name)(_agent_body(handler, name))
     return agents

@@ -27,6 +27,7 @@ from matcher.adapters.topics import Topic
 from matcher.bootstrap import Service
 from matcher.config import Settings
 from matcher.engine.inprocess import Timing
+from matcher.kafka_security import describe, faust_credentials
 from producers.publisher import registry_of
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ def create_worker_app(
     app = faust.App(
         app_id(settings),
         broker=f"kafka://{settings.kafka.bootstrap_servers}",
+        # SASL and/or TLS (FOODMATCH_KAFKA__SECURITY_PROTOCOL...): faust gives them to every
+        # aiokafka consumer and producer it makes; None for PLAINTEXT.
+        broker_credentials=faust_credentials(settings.kafka),
         broker_client_id=f"foodmatch-{worker}",
         store="memory://",
         # Tables live in memory: the data directory stays empty; one per group is enough.
@@ -85,6 +89,7 @@ def create_worker_app(
         broker_rebalance_timeout=REBALANCE_TIMEOUT_SECONDS,
         worker_redirect_stdouts=False,
     )
+    log.info("worker %s: Kafka security %s", worker, describe(settings.kafka))
     sink = dead_letters or _dead_letter_producer(app, topics.name(Topic.DEAD_LETTERS))
     register_agents(
         app,
@@ -93,6 +98,7 @@ def create_worker_app(
         metrics=service.metrics,
         dead_letters=sink,
         retry=retry,
+        max_message_bytes=settings.max_message_bytes,
     )
     timing = Timing(
         debounce_seconds=settings.debounce_seconds,

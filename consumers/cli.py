@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from matcher.cli import app
 
+if TYPE_CHECKING:
+    from matcher.config import Settings
+
 __all__ = ["app", "relay", "worker"]
+
+
+def _settings(db: str | None, bootstrap_servers: str | None, **overrides: object) -> Settings:
+    """The settings from the environment, with the command's options on top."""
+    from matcher.config import load_settings
+
+    settings = load_settings(**({"database_url": db} if db else {}), **overrides)
+    if bootstrap_servers:
+        kafka = settings.kafka.model_copy(update={"bootstrap_servers": bootstrap_servers})
+        settings = settings.model_copy(update={"kafka": kafka})
+    return settings
 
 
 @app.command()
@@ -39,15 +53,9 @@ def worker(
     It serves Prometheus /metrics (messages, dead letters, consumer lag) on --metrics-port.
     """
     from consumers.worker import run_worker
-    from matcher.config import load_settings
 
-    overrides: dict[str, object] = {"database_url": db} if db else {}
-    if metrics_port is not None:
-        overrides["metrics_port"] = metrics_port
-    settings = load_settings(**overrides)
-    if bootstrap_servers:
-        kafka = settings.kafka.model_copy(update={"bootstrap_servers": bootstrap_servers})
-        settings = settings.model_copy(update={"kafka": kafka})
+    extra: dict[str, object] = {} if metrics_port is None else {"metrics_port": metrics_port}
+    settings = _settings(db, bootstrap_servers, **extra)
     run_worker(settings, worker_id=worker_id, loglevel=loglevel or settings.log_level)
 
 
@@ -64,13 +72,9 @@ def relay(
     (then start the workers with FOODMATCH_WORKER_RELAY=false)."""
     import logging
 
-    from matcher.config import load_settings
     from producers.relay_service import run_relay
 
-    settings = load_settings(**({"database_url": db} if db else {}))
-    if bootstrap_servers:
-        kafka = settings.kafka.model_copy(update={"bootstrap_servers": bootstrap_servers})
-        settings = settings.model_copy(update={"kafka": kafka})
+    settings = _settings(db, bootstrap_servers)
     logging.basicConfig(
         level=(loglevel or settings.log_level).upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",

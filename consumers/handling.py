@@ -6,10 +6,16 @@
   :class:`~matcher.domain.errors.DomainError`: the sender's fault), goes to the dead-letter topic
   with the reason and its original bytes; the refusal of a decoded command is recorded; the
   next message follows.
-* Any other error (the database is down, ...) is logged and the same message is tried again,
-  backing off exponentially: a message is never skipped and the worker never stops on it. Only
-  a worker that is shutting down gives up on it, leaving it unacknowledged (``abandoned``) so
-  that it is delivered again to whichever worker takes the partition next.
+* A message above ``max_message_bytes`` is refused unread (``value``: "message of N bytes is
+  above the limit of L bytes").
+* A transient error (:func:`is_transient`: the database or the broker unreachable, a connection
+  dropped, a serialization failure) is logged and the same message is tried again, backing off
+  exponentially, for as long as it takes: a message is never skipped and the worker never stops
+  on it. Only a worker that is shutting down gives up on it, leaving it unacknowledged
+  (``abandoned``) so that it is delivered again to whichever worker takes the partition next.
+* Any other error (a bug, data the handler cannot cope with) is tried ``Retry.attempts`` times
+  with the same back-off; then the message is refused like an invalid one (field ``handler``,
+  the error as reason), so that one such message cannot block its partition for ever.
 
 A message that refers to a participant not registered yet is tried again for a few seconds
 (``reference_grace_seconds``) before it is refused: registrations travel on the participants
@@ -32,7 +38,7 @@ from dataclasses import dataclass
 
 from matcher.adapters.metrics import Metrics
 from matcher.adapters.topics import Topic
-from matcher.adapters.wire import DecodeError, dead_letter, decode_command
+from matcher.adapters.wire import MAX_MESSAGE_BYTES, dead_letter, decode_command
 from matcher.domain.errors import DomainError, UnknownReference
 from matcher.service.commands import Command
 from matcher.service.messagebus import MessageBus
@@ -53,12 +59,44 @@ class _NotYetKnown(Exception):
     """An unknown reference inside the grace period: try the message again shortly."""
 
 
+class HandlerFailed(DomainError):
+    """A message whose handling failed ``attempts`` times with an error that is not transient."""
+
+    field = "handler"
+
+    def __init__(self, error: BaseException, attempts: int) -> None:
+        self.reason = f"handling failed {attempts} times: {type(error).__name__}: {error}"
+        super().__init__(self.reason)
+
+
+def is_transient(error: BaseException | None) -> bool:
+    """Whether ``error`` (or an error it was raised from) says nothing about the message: the
+    database or the broker unreachable or busy, a connection lost, a timeout."""
+    from sqlalchemy import exc
+
+    passing = (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError)
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, (OSError, TimeoutError, *passing)):
+            return True
+        if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if type(error).__module__.split(".")[0] in ("kafka", "aiokafka"):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Retry:
     """Back-off between attempts at a message that failed for a reason other than its content."""
 
     first_seconds: float = 0.5
     max_seconds: float = 30.0
+    attempts: int = 5
+    """Attempts at a message that fails with an error that is not transient, before it is
+    refused (transient errors are retried without end)."""
 
     def delays(self) -> AsyncIterator[float]:
         return _delays(self.first_seconds, self.max_seconds)
@@ -102,8 +140,10 @@ class MessageHandler:
         retry: Retry | None = None,
         stopping: Callable[[], bool] = _never,
         reference_grace_seconds: float = REFERENCE_GRACE_SECONDS,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
     ) -> None:
         self.reference_grace_seconds = reference_grace_seconds
+        self.max_message_bytes = max_message_bytes
         self.topic = topic
         self.bus = bus
         self.metrics = metrics
@@ -119,15 +159,27 @@ class MessageHandler:
     async def _handle(self, delivery: Delivery) -> str:
         delays = self.retry.delays()
         started = time.monotonic()
+        failures = 0  # errors that are not transient
         while True:
+            last_chance = failures + 1 >= self.retry.attempts
             try:
-                return await self._attempt(delivery, started)
+                return await self._attempt(delivery, started, last_chance)
             except _NotYetKnown:
                 if not await self._pause(REFERENCE_RETRY_SECONDS):
                     return ABANDONED
-            except Exception:
+            except Exception as err:
                 delay = await anext(delays)
-                log.exception("message %s failed; retrying in %.1f s", delivery.where, delay)
+                if is_transient(err):
+                    log.exception("message %s failed; retrying in %.1f s", delivery.where, delay)
+                else:
+                    failures += 1
+                    log.exception(
+                        "message %s failed; retrying in %.1f s (attempt %d of %d)",
+                        delivery.where,
+                        delay,
+                        failures,
+                        self.retry.attempts,
+                    )
                 self.metrics.command(self.topic.value, "error")
                 if not await self._pause(delay):
                     log.warning("stopping: %s is left for the next worker", delivery.where)
@@ -143,21 +195,27 @@ class MessageHandler:
             await asyncio.sleep(min(left, STOP_POLL_SECONDS))
         return False
 
-    async def _attempt(self, delivery: Delivery, started: float) -> str:
+    async def _attempt(self, delivery: Delivery, started: float, last_chance: bool) -> str:
+        """One attempt; raises what should be tried again (``last_chance``: refuse instead,
+        unless the error is transient)."""
+        command: Command | None = None
         try:
-            command = decode_command(delivery.value, self.topic)
-        except DecodeError as err:
-            await self._refuse(delivery, err, None)
-            return REJECTED
-        try:
+            # The size is checked first: an oversized message is refused unread.
+            command = decode_command(delivery.value, self.topic, max_bytes=self.max_message_bytes)
             outcome = await asyncio.to_thread(self.bus.handle, command)
         except UnknownReference as err:
             if time.monotonic() - started < self.reference_grace_seconds:
                 raise _NotYetKnown from err
             await self._refuse(delivery, err, command)
             return REJECTED
-        except DomainError as err:
+        except DomainError as err:  # a DecodeError leaves command None
             await self._refuse(delivery, err, command)
+            return REJECTED
+        except Exception as err:
+            if not last_chance or is_transient(err):
+                raise
+            log.error("message %s failed %d times: giving up", delivery.where, self.retry.attempts)
+            await self._refuse(delivery, HandlerFailed(err, self.retry.attempts), command)
             return REJECTED
         label = DUPLICATE if outcome.duplicate else OK
         self.metrics.command(type(command).__name__, label)

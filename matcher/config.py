@@ -6,9 +6,17 @@ Built by :func:`load_settings`, never at import time.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher.optimiser.instance import Parameters
@@ -18,16 +26,140 @@ from matcher.optimiser.instance import Parameters
 _OPTIMISER = Parameters()
 
 
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+SASL_PROTOCOLS = frozenset({"SASL_PLAINTEXT", "SASL_SSL"})
+SSL_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
+_SASL_FIELDS = ("sasl_mechanism", "sasl_username", "sasl_password")
+_SSL_FIELDS = ("ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_password")
+
+
+def kafka_env(field: str) -> str:
+    """The environment variable of a Kafka setting: ``FOODMATCH_KAFKA__<FIELD>``."""
+    return f"FOODMATCH_KAFKA__{field.upper()}"
+
+
 class KafkaSettings(BaseModel):
+    """Where the broker is, the topics' shape, and how clients authenticate (kafka-python and
+    faust get the same security settings: :mod:`matcher.kafka_security`).
+
+    Passwords are :class:`SecretStr`: ``repr``, ``str`` and ``model_dump_json`` show
+    ``**********``. Whether the files named exist is checked when a client is built.
+    """
+
+    # A refused setting is not echoed in the error: it may be a password.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = "foodmatch"
     partitions: int = Field(6, ge=1)
     replication_factor: int = Field(1, ge=1)
+    security_protocol: SecurityProtocol = Field(
+        "PLAINTEXT",
+        description="PLAINTEXT, SSL (TLS), SASL_PLAINTEXT (SASL, no TLS) or SASL_SSL.",
+    )
+    sasl_mechanism: SaslMechanism | None = Field(
+        None, description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (SASL protocols only)."
+    )
+    sasl_username: str | None = Field(None, description="SASL user (SASL protocols only).")
+    sasl_password: SecretStr | None = Field(
+        None, description="SASL password (SASL protocols only; never shown)."
+    )
+    ssl_cafile: Path | None = Field(
+        None,
+        description="PEM file of the CAs that sign the broker's certificate (else the "
+        "system's CAs).",
+    )
+    ssl_certfile: Path | None = Field(
+        None, description="PEM file of the client's certificate (TLS client authentication)."
+    )
+    ssl_keyfile: Path | None = Field(None, description="PEM file of the client's private key.")
+    ssl_password: SecretStr | None = Field(
+        None, description="Password of an encrypted ssl_keyfile (never shown)."
+    )
+    ssl_check_hostname: bool = Field(
+        True, description="Check that the broker's certificate names the host connected to."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_protocol_is_default(cls, data: Any) -> Any:
+        """``FOODMATCH_KAFKA__SECURITY_PROTOCOL=`` (empty) means the default, PLAINTEXT."""
+        protocol = data.get("security_protocol") if isinstance(data, dict) else None
+        if isinstance(protocol, str) and not protocol.strip():
+            data = {k: v for k, v in data.items() if k != "security_protocol"}
+        return data
+
+    @field_validator("security_protocol", *_SASL_FIELDS, *_SSL_FIELDS, mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
+        """An empty variable (``FOODMATCH_KAFKA__SASL_USERNAME=``) counts as unset; the
+        protocol and the mechanism are case-insensitive."""
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            return None
+        if info.field_name in ("security_protocol", "sasl_mechanism"):
+            return value.upper()
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> KafkaSettings:
+        protocol = self.security_protocol
+        if protocol in SASL_PROTOCOLS:
+            missing = [kafka_env(f) for f in _SASL_FIELDS if not self._given(f)]
+            if missing:
+                raise ValueError(
+                    f"{kafka_env('security_protocol')}={protocol} needs "
+                    f"{', '.join(missing)} (not set)"
+                )
+        else:
+            stray = [kafka_env(f) for f in _SASL_FIELDS if self._given(f)]
+            if stray:
+                raise ValueError(
+                    f"{', '.join(stray)} set, but {kafka_env('security_protocol')} is "
+                    f"{protocol}: SASL needs SASL_PLAINTEXT or SASL_SSL"
+                )
+        if protocol in SSL_PROTOCOLS:
+            if self.ssl_certfile is not None and self.ssl_keyfile is None:
+                raise ValueError(
+                    f"{kafka_env('ssl_certfile')} is set: {kafka_env('ssl_keyfile')} (the "
+                    "client's private key) is needed too"
+                )
+            if self.ssl_keyfile is not None and self.ssl_certfile is None:
+                raise ValueError(
+                    f"{kafka_env('ssl_keyfile')} is set: {kafka_env('ssl_certfile')} (the "
+                    "client's certificate) is needed too"
+                )
+            if self.ssl_password is not None and self.ssl_keyfile is None:
+                raise ValueError(
+                    f"{kafka_env('ssl_password')} is set but {kafka_env('ssl_keyfile')} is not"
+                )
+        else:
+            stray = [kafka_env(f) for f in _SSL_FIELDS if self._given(f)]
+            if stray:
+                raise ValueError(
+                    f"{', '.join(stray)} set, but {kafka_env('security_protocol')} is "
+                    f"{protocol}: TLS needs SSL or SASL_SSL"
+                )
+        return self
+
+    def _given(self, field: str) -> bool:
+        value = getattr(self, field)
+        if isinstance(value, SecretStr):
+            return bool(value.get_secret_value())
+        return value is not None and value != ""
 
 
 class Settings(BaseSettings):
+    # hide_input_in_errors: a refused setting is named, not echoed (it may hold a password,
+    # FOODMATCH_KAFKA__SASL_PASSWORD).
     model_config = SettingsConfigDict(
-        env_prefix="FOODMATCH_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="FOODMATCH_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        hide_input_in_errors=True,
     )
 
     engine: Literal["inprocess", "faust"] = Field(
@@ -136,6 +268,11 @@ class Settings(BaseSettings):
         description="Require an API key on every /api/v1 route (off: every caller is a "
         "coordinator; for a single-user laptop only).",
     )
+    worker_relay: bool = Field(
+        True,
+        description="Kafka workers relay the outbox and deliver webhooks (on the leader); false "
+        "when 'foodmatch relay' runs as a process of its own.",
+    )
     metrics_port: int = Field(
         9101,
         ge=0,
@@ -151,6 +288,12 @@ class Settings(BaseSettings):
         5.0,
         ge=0,
         description="How long the market figures read for /metrics are reused (0: every scrape).",
+    )
+    max_message_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="Largest inbound message (bytes): larger ones go to the dead letters, the "
+        "publisher refuses them and the API answers 413 to larger request bodies.",
     )
     log_level: str = "INFO"
     kafka: KafkaSettings = Field(default_factory=lambda: KafkaSettings())

@@ -65,6 +65,17 @@ def demo_token(service: Any, key_file: Path) -> str:
     return token
 
 
+def _prepare_key(settings: Any, key_file: Path) -> str:
+    """The demo's key, made (with the database) before the service starts."""
+    from matcher.bootstrap import bootstrap
+
+    service = bootstrap(settings)
+    try:
+        return demo_token(service, key_file)
+    finally:
+        service.close()
+
+
 def season_start(today: date) -> date:
     """The Monday after next: forward orders start a little ahead."""
     return today + timedelta(days=7 - today.weekday() + 7)
@@ -142,6 +153,7 @@ async def run_demo(options: DemoOptions) -> int:
         api_port=options.port,
     )
     console = Console()
+    token = await asyncio.to_thread(_prepare_key, settings, options.key_file)
     app = create_app(settings)
     server = uvicorn.Server(
         uvicorn.Config(app, host=options.host, port=options.port, log_level="warning")
@@ -153,7 +165,6 @@ async def run_demo(options: DemoOptions) -> int:
             return 1
         await asyncio.sleep(0.05)
     base = f"http://{options.host}:{options.port}"
-    token = await asyncio.to_thread(demo_token, app.state.service, options.key_file)
     console.print(
         f"dashboard: {base}/#key={token}\n"
         f"coordinator API key in {options.key_file} (send it as 'Authorization: Bearer <key>')",

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from kafka.errors import KafkaError
+
 from matcher.adapters.wire import encode_command
 from matcher.config import Settings
 from matcher.domain.errors import Unavailable, rebuild_error
@@ -25,6 +27,14 @@ from producers.publisher import KafkaPublisher, create_topics
 
 class NotYetHandled(Unavailable):
     """The command is on the topic but no worker has handled it within the wait."""
+
+
+class BrokerUnavailable(Unavailable):
+    """The broker did not acknowledge the command in time (it is down or unreachable)."""
+
+
+SEND_TIMEOUT_SECONDS = 10.0
+"""How long a command may wait for the broker's acknowledgement before the API answers 503."""
 
 
 class KafkaEngine:
@@ -53,7 +63,11 @@ class KafkaEngine:
     def start_sync(self) -> None:
         if self._publisher is None:
             create_topics(self.settings.kafka)
-            self._publisher = KafkaPublisher(self.settings.kafka)
+            self._publisher = KafkaPublisher(
+                self.settings.kafka,
+                max_message_bytes=self.settings.max_message_bytes,
+                max_block_ms=int(SEND_TIMEOUT_SECONDS * 1000),
+            )
 
     async def stop(self) -> None:
         await asyncio.to_thread(self.stop_sync)
@@ -74,7 +88,14 @@ class KafkaEngine:
                 self._report(command, "duplicate")
                 return Outcome(command, duplicate=True)
         sent_at = self.clock.now() - timedelta(seconds=1)
-        self._publisher.send(encode_command(command))
+        try:
+            self._publisher.send(encode_command(command), timeout=SEND_TIMEOUT_SECONDS)
+        except KafkaError as err:
+            self._report(command, "unavailable")
+            raise BrokerUnavailable(
+                f"the broker did not take message {command.message_id} ({type(err).__name__}); "
+                "send it again with the same Idempotency-Key"
+            ) from err
         self.sent += 1
         deadline = time.monotonic() + (timeout or self.wait_seconds)
         pause = 0.01

@@ -35,7 +35,10 @@ class Message:
 
 def message_id_for(kind: str, body: dict[str, Any], namespace: str = "") -> str:
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(f"{namespace}|{kind}|{canonical}".encode()).hexdigest()
+    # surrogatepass: a body holding half a surrogate pair still gets an id (the codec refuses it
+    # by name when it is encoded)
+    text = f"{namespace}|{kind}|{canonical}".encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(text).hexdigest()
     return f"{kind}-{digest[:32]}"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from api.routes import (
     book,
@@ -14,6 +14,7 @@ from api.routes import (
     rounds,
     webhooks,
 )
+from api.routes.bodies import unicode_body
 
 PREFIX = "/api/v1"
 
@@ -21,6 +22,7 @@ PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     router = APIRouter(
         prefix=PREFIX,
+        dependencies=[Depends(unicode_body)],
         responses={
             401: {"description": "No API key, or a malformed, unknown or revoked one."},
             403: {"description": "The key's role or participant may not see or change this."},

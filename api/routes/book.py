@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Caller, message_id_for, require_buyer, require_group, scoped
 from api.deps import MessageId, ReadUow, ServiceDep, read
 from api.routes.bodies import OrderBody, ReasonBody, SupplyBody
-from api.routes.common import COMMAND_RESPONSES, Json, run_command
+from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.auth import Role
 from matcher.domain.contracts import BookState
 from matcher.domain.errors import InvalidValue
@@ -63,7 +63,10 @@ def list_supply(
 
 
 @router.get(
-    "/supply/{supply_id}", tags=["supply"], summary="A supply announcement, with contracted weeks"
+    "/supply/{supply_id}",
+    tags=["supply"],
+    responses=NOT_FOUND,
+    summary="A supply announcement, with contracted weeks",
 )
 def get_supply(supply_id: str, uow: ReadUow, caller: Caller) -> Json:
     found = views.supply(uow, supply_id)
@@ -130,6 +133,7 @@ def list_orders(
 @router.get(
     "/orders/{order_id}",
     tags=["orders"],
+    responses=NOT_FOUND,
     summary="An order, with contracted and open quantity per delivery",
 )
 def get_order(order_id: str, uow: ReadUow, caller: Caller) -> Json:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.deps import read
 from matcher.bootstrap import Service
@@ -20,13 +21,27 @@ REPLAY_HEADER = "Idempotent-Replay"
 ACTOR = "api"
 """The actor recorded on commands that come through the API (participants' roles come later)."""
 
-COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
+Responses = dict[int | str, dict[str, Any]]
+
+
+class ErrorMessage(BaseModel):
+    """The body of a 404 or a 409: what was not found, or what the request contradicts."""
+
+    detail: str
+
+
+NOT_FOUND: Responses = {
+    404: {"model": ErrorMessage, "description": "An id in the path does not exist."},
+}
+"""The ``responses`` of a route that reads something by an id in its path."""
+
+COMMAND_RESPONSES: Responses = {
     200: {
         "description": "A repeat of an earlier request with the same Idempotency-Key: the "
         "stored object, with the header Idempotent-Replay: true.",
     },
-    404: {"description": "An id in the path does not exist."},
-    409: {"description": "The request contradicts the stored state."},
+    **NOT_FOUND,
+    409: {"model": ErrorMessage, "description": "The request contradicts the stored state."},
     422: {"description": "A field is invalid; `loc` names it."},
 }
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -12,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, actor_of, message_id_for, require_party, require_role
 from api.deps import MessageId, ReadUow, ServiceDep, read
-from api.routes.bodies import Text
-from api.routes.common import COMMAND_RESPONSES, Json, run_command
+from api.routes.bodies import IsoDate, Text
+from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.auth import Principal, Role
 from matcher.domain.contracts import ContractState
 from matcher.domain.errors import InvalidValue
@@ -57,7 +55,7 @@ def list_contracts(
     return views.contracts(uow, where)
 
 
-@router.get("/contracts/{contract_id}", summary="A contract")
+@router.get("/contracts/{contract_id}", responses=NOT_FOUND, summary="A contract")
 def get_contract(contract_id: str, uow: ReadUow, caller: Caller) -> Json:
     found = views.contract(uow, contract_id)
     require_party(caller, str(found["buyer_id"]), str(found["group_id"]))
@@ -113,8 +111,8 @@ class ConfirmBody(_Body):
 
 
 class AmendLine(_Body):
-    date: dt.date
-    new_date: dt.date | None = Field(None, description="Same ISO week; omit to keep the date.")
+    date: IsoDate
+    new_date: IsoDate | None = Field(None, description="Same ISO week; omit to keep the date.")
     quantity: Count
 
 
@@ -201,7 +199,7 @@ async def cancel_contract(
 )
 async def confirm_delivery(
     contract_id: str,
-    day: date,
+    day: IsoDate,
     body: ConfirmBody,
     service: ServiceDep,
     key: MessageId,
@@ -247,7 +245,9 @@ async def amend_contract(
     )
 
 
-@router.get("/contracts/{contract_id}/history", summary="A contract's audit trail")
+@router.get(
+    "/contracts/{contract_id}/history", responses=NOT_FOUND, summary="A contract's audit trail"
+)
 def contract_history(contract_id: str, uow: ReadUow, caller: Caller) -> list[Json]:
     history = get_contract(contract_id, uow, caller)["history"]
     return list(history)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.auth import Caller, Coordinator, scoped
@@ -56,10 +56,19 @@ def market_map(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
     return stats.map_view(stats.read_facts(uow, service.context))
 
 
-def _where(
-    crop_id: str | None, district: str | None, week: str | None, buyer_id: str | None
+def planning_filter(
+    caller: Caller,
+    crop_id: IdFilter = None,
+    district: IdFilter = None,
+    week: Annotated[str | None, Query(pattern=WEEK, description="e.g. 2026-W50")] = None,
+    buyer_id: IdFilter = None,
 ) -> PlanningFilter:
+    """The report's filter; a kitchen's report holds only its own lines."""
+    buyer_id = scoped(caller, buyer_id, Role.KITCHEN)
     return PlanningFilter(crop_id=crop_id, district=district, week=week, buyer_id=buyer_id)
+
+
+Where = Annotated[PlanningFilter, Depends(planning_filter)]
 
 
 PLANNING_DESCRIPTION = (
@@ -70,18 +79,8 @@ PLANNING_DESCRIPTION = (
 
 
 @router.get("/report/planning", summary="The planning report", description=PLANNING_DESCRIPTION)
-def planning(
-    uow: ReadUow,
-    service: ServiceDep,
-    caller: Caller,
-    crop_id: IdFilter = None,
-    district: IdFilter = None,
-    week: Annotated[str | None, Query(pattern=WEEK, description="e.g. 2026-W50")] = None,
-    buyer_id: IdFilter = None,
-) -> Json:
-    buyer_id = scoped(caller, buyer_id, Role.KITCHEN)
-    facts = stats.read_facts(uow, service.context)
-    return planning_report(facts, _where(crop_id, district, week, buyer_id))
+def planning(uow: ReadUow, service: ServiceDep, where: Where) -> Json:
+    return planning_report(stats.read_facts(uow, service.context), where)
 
 
 @router.get(
@@ -91,18 +90,8 @@ def planning(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "One row per line."}},
 )
-def planning_as_csv(
-    uow: ReadUow,
-    service: ServiceDep,
-    caller: Caller,
-    crop_id: IdFilter = None,
-    district: IdFilter = None,
-    week: Annotated[str | None, Query(pattern=WEEK, description="e.g. 2026-W50")] = None,
-    buyer_id: IdFilter = None,
-) -> Response:
-    buyer_id = scoped(caller, buyer_id, Role.KITCHEN)
-    facts = stats.read_facts(uow, service.context)
-    report = planning_report(facts, _where(crop_id, district, week, buyer_id))
+def planning_as_csv(uow: ReadUow, service: ServiceDep, where: Where) -> Response:
+    report = planning_report(stats.read_facts(uow, service.context), where)
     return Response(
         planning_csv(report["lines"]),
         media_type="text/csv; charset=utf-8",

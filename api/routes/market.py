@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.auth import Caller, Coordinator
 from api.deps import ReadUow, ServiceDep
-from api.routes.common import Json
+from api.routes.bodies import IsoDate
+from api.routes.common import NOT_FOUND, Json
 from matcher.domain.errors import NotFound
 from matcher.service import views
 
@@ -32,6 +32,7 @@ def list_crops(service: ServiceDep, _: Caller) -> list[Json]:
 
 @router.get(
     "/markets/{crop_id}/book",
+    responses=NOT_FOUND,
     summary="The open book of one market",
     description="Open demand and free supply per ISO week, and the order and supply lines.",
 )
@@ -41,7 +42,7 @@ def market_book(
     service: ServiceDep,
     _: Coordinator,
     since: Annotated[
-        date | None, Query(description="Leave out deliveries before this date.")
+        IsoDate | None, Query(description="Leave out deliveries before this date.")
     ] = None,
 ) -> Json:
     if crop_id not in service.context.crops:

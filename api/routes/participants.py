@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
@@ -21,8 +20,8 @@ from api.auth import (
     require_seen,
 )
 from api.deps import MessageId, ReadUow, ServiceDep, read
-from api.routes.bodies import BuyerBody, CertificateBody, GroupBody
-from api.routes.common import COMMAND_RESPONSES, Json, run_command
+from api.routes.bodies import BuyerBody, CertificateBody, GroupBody, IsoDate
+from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.domain.errors import NotFound
 from matcher.optimiser import schema
 from matcher.service import codec, commands, views
@@ -51,7 +50,12 @@ def list_groups(uow: ReadUow, caller: Caller) -> list[Json]:
     return [g for g in views.groups(uow) if may_see_group(uow, caller, g["id"])]
 
 
-@router.get("/groups/{group_id}", tags=["groups"], summary="A group with its certificates")
+@router.get(
+    "/groups/{group_id}",
+    tags=["groups"],
+    responses=NOT_FOUND,
+    summary="A group with its certificates",
+)
 def get_group(group_id: str, uow: ReadUow, caller: Caller) -> Json:
     found = views.group(uow, group_id)
     require_seen(may_see_group(uow, caller, group_id), caller)
@@ -59,7 +63,10 @@ def get_group(group_id: str, uow: ReadUow, caller: Caller) -> Json:
 
 
 @router.get(
-    "/groups/{group_id}/certificates", tags=["groups"], summary="The certificates of a group"
+    "/groups/{group_id}/certificates",
+    tags=["groups"],
+    responses=NOT_FOUND,
+    summary="The certificates of a group",
 )
 def group_certificates(group_id: str, uow: ReadUow, caller: Caller) -> list[Json]:
     certificates: list[Json] = get_group(group_id, uow, caller)["certificates"]
@@ -86,7 +93,7 @@ def list_buyers(uow: ReadUow, caller: Caller) -> list[Json]:
     return [b for b in views.buyers(uow) if may_see_buyer(uow, caller, b["id"])]
 
 
-@router.get("/buyers/{buyer_id}", tags=["buyers"], summary="A buyer")
+@router.get("/buyers/{buyer_id}", tags=["buyers"], responses=NOT_FOUND, summary="A buyer")
 def get_buyer(buyer_id: str, uow: ReadUow, caller: Caller) -> Json:
     found = views.buyer(uow, buyer_id)
     require_seen(may_see_buyer(uow, caller, buyer_id), caller)
@@ -123,7 +130,7 @@ class RevokeBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    revoked_on: date
+    revoked_on: IsoDate
     reason: str = Field("", max_length=10_000)
     actor: str | None = Field(
         None,

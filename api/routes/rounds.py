@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Coordinator
 from api.deps import MessageId, ReadUow, ServiceDep
 from api.routes.bodies import RoundBody
-from api.routes.common import COMMAND_RESPONSES, Json, run_command
+from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.domain.errors import UnknownReference
 from matcher.service import commands, views
 from matcher.service.rounds import round_id_for
@@ -50,6 +50,10 @@ def list_rounds(
     return views.rounds(uow, limit=limit, offset=offset)
 
 
-@router.get("/rounds/{round_id}", summary="A round, with its unfilled quantities and reasons")
+@router.get(
+    "/rounds/{round_id}",
+    responses=NOT_FOUND,
+    summary="A round, with its unfilled quantities and reasons",
+)
 def get_round(round_id: str, uow: ReadUow, _: Coordinator) -> Json:
     return views.matching_round(uow, round_id)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, Forbidden, require_seen
 from api.deps import ServiceDep
+from api.routes.common import NOT_FOUND
 from matcher import webhooks as wh
 from matcher.auth import Principal
 from matcher.bootstrap import Service
@@ -122,7 +123,9 @@ def list_webhooks(
         return [_webhook(hook) for hook in uow.webhooks.list(participant_id)]
 
 
-@router.delete("/webhooks/{webhook_id}", status_code=204, summary="Delete a webhook")
+@router.delete(
+    "/webhooks/{webhook_id}", status_code=204, responses=NOT_FOUND, summary="Delete a webhook"
+)
 def delete_webhook(webhook_id: str, service: ServiceDep, caller: Caller) -> Response:
     with _uow(service) as uow:
         hook = uow.webhooks.get(webhook_id)
@@ -134,7 +137,11 @@ def delete_webhook(webhook_id: str, service: ServiceDep, caller: Caller) -> Resp
     return Response(status_code=204)
 
 
-@router.get("/webhooks/{webhook_id}/deliveries", summary="The delivery log of a webhook")
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    responses=NOT_FOUND,
+    summary="The delivery log of a webhook",
+)
 def webhook_deliveries(
     webhook_id: str,
     service: ServiceDep,

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import date as date_type
@@ -25,16 +26,30 @@ from pydantic import ValidationError as PydanticError
 
 from matcher.adapters.topics import Topic
 from matcher.domain.errors import DomainError, InvalidValue
+from matcher.domain.model import MAX_QUANTITY
 from matcher.optimiser import schema
 from matcher.service import codec, commands
 
 VERSION = 1
-MAX_MESSAGE_BYTES = 1_000_000
-"""Larger messages are refused (to the dead-letter topic) before they are parsed."""
+MAX_MESSAGE_BYTES = 1_048_576
+"""Larger messages are refused (to the dead-letter topic) before they are parsed; the default of
+the ``max_message_bytes`` setting (``FOODMATCH_MAX_MESSAGE_BYTES``)."""
 
 
 class DecodeError(InvalidValue):
     """A message that cannot become a command: bad bytes, JSON, envelope or body."""
+
+
+class MessageTooLarge(DecodeError):
+    """A message above the size limit (refused unread)."""
+
+
+def check_size(raw: bytes, limit: int = MAX_MESSAGE_BYTES) -> None:
+    """Raise :class:`MessageTooLarge` (field ``value``) when ``raw`` is above ``limit`` bytes."""
+    if len(raw) > limit:
+        raise MessageTooLarge(
+            "value", f"message of {len(raw):,} bytes is above the limit of {limit:,} bytes"
+        )
 
 
 class _Strict(BaseModel):
@@ -79,14 +94,14 @@ class ConfirmDeliveryBody(_Strict):
     contract_id: str
     crop_id: str = ""
     date: date_type
-    received: int = Field(ge=0)
-    refused: int = Field(0, ge=0)
+    received: int = Field(ge=0, le=MAX_QUANTITY)
+    refused: int = Field(0, ge=0, le=MAX_QUANTITY)
 
 
 class AmendLineBody(_Strict):
     date: date_type
     new_date: date_type
-    quantity: int = Field(ge=0)
+    quantity: int = Field(ge=0, le=MAX_QUANTITY)
 
 
 class AmendContractBody(_Strict):
@@ -336,6 +351,67 @@ def _dumps(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
+def _places(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every value in decoded JSON with its place, parents first (no recursion: JSON nested
+    as deep as the parser allows is walked all the same)."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        yield path, value
+        if isinstance(value, dict):
+            stack.extend(((*path, key), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in reversed(list(enumerate(value))))
+
+
+def _is_text(value: str) -> bool:
+    """Text a database column can hold: Unicode without half surrogate pairs, and no NUL."""
+    if "\x00" in value:
+        return False  # PostgreSQL's text columns cannot hold it
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unpaired_surrogate(data: Any) -> tuple[str | int, ...] | None:
+    """The place of the first string (or object key) in decoded JSON that is not Unicode text.
+
+    JSON may escape half of a surrogate pair (``"\\ud800"``); Python reads it as a string that
+    no UTF-8 text, database column or answer can hold, so it must be refused where it comes in.
+    """
+    for path, value in _places(data):
+        if isinstance(value, str) and not _is_text(value):
+            return path
+        if isinstance(value, dict):
+            for key in value:
+                if not _is_text(key):
+                    return (*path, key.encode("utf-8", "backslashreplace").decode("utf-8"))
+    return None
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]|\\u0000")
+
+
+def may_escape_a_surrogate(raw: bytes) -> bool:
+    """Whether JSON text (valid UTF-8) could hold half a surrogate pair or a NUL: only as an
+    escape, ``\\ud800`` to ``\\udfff`` or ``\\u0000``. Cheap: what does not, need not be walked."""
+    return _SURROGATE_ESCAPE.search(raw) is not None
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+SURROGATE_REASON = (
+    "is not text a database can hold: it has half of a surrogate pair (e.g. \\ud800) "
+    "or a NUL character (\\u0000)"
+)
+
+
 def envelope(kind: str, body: dict[str, Any], message_id: str, actor: str) -> dict[str, Any]:
     return {
         "type": kind,
@@ -353,7 +429,11 @@ def encode_body(kind: str, body: dict[str, Any], message_id: str, actor: str) ->
         mtype = INBOUND_TYPES[kind]
     except KeyError:
         raise InvalidValue("type", f"unknown message type {kind!r}") from None
-    value = _dumps(envelope(kind, body, message_id, actor))
+    data = envelope(kind, body, message_id, actor)
+    place = unpaired_surrogate(data)
+    if place is not None:
+        raise InvalidValue(_where(place), SURROGATE_REASON)
+    value = _dumps(data)
     return WireMessage(mtype.topic, mtype.key(body), value)
 
 
@@ -419,14 +499,15 @@ def command_body(command: commands.Command) -> tuple[str, dict[str, Any]]:
     raise TypeError(f"{type(command).__name__} has no wire form")
 
 
-def decode_command(raw: bytes | None, topic: Topic | None = None) -> commands.Command:
-    """Bytes from an inbound topic into a command; :class:`DecodeError` names what is wrong."""
+def decode_command(
+    raw: bytes | None, topic: Topic | None = None, *, max_bytes: int = MAX_MESSAGE_BYTES
+) -> commands.Command:
+    """Bytes from an inbound topic into a command; :class:`DecodeError` names what is wrong.
+
+    A message above ``max_bytes`` is refused before it is parsed."""
     if raw is None:
         raise DecodeError("value", "the message is empty (a tombstone)")
-    if len(raw) > MAX_MESSAGE_BYTES:
-        raise DecodeError(
-            "value", f"{len(raw):,} bytes is above the limit of {MAX_MESSAGE_BYTES:,}"
-        )
+    check_size(raw, max_bytes)
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -434,8 +515,13 @@ def decode_command(raw: bytes | None, topic: Topic | None = None) -> commands.Co
     except json.JSONDecodeError as err:
         where = f"line {err.lineno} column {err.colno}"
         raise DecodeError("value", f"not JSON: {err.msg} at {where}") from None
+    except RecursionError:
+        raise DecodeError("value", "not JSON that can be read: nested too deeply") from None
     if not isinstance(data, dict):
         raise DecodeError("value", "the message must be a JSON object (an envelope)")
+    place = unpaired_surrogate(data) if may_escape_a_surrogate(raw) else None
+    if place is not None:
+        raise DecodeError(_where(place), SURROGATE_REASON)
     try:
         env = Envelope.model_validate(data)
     except PydanticError as err:
@@ -462,6 +548,17 @@ def encode_event(event_name: str, key: str, payload: dict[str, Any], event_id: s
     return WireMessage(topic, key, _dumps(envelope(kind, payload, event_id, "foodmatch")))
 
 
+DEAD_LETTER_ORIGINAL_BYTES = 512 * 1024
+"""How much of a refused message its dead letter keeps (base64 makes it a third larger)."""
+DEAD_LETTER_TEXT_CHARS = 2_000
+
+
+def _clip(text: str) -> str:
+    if len(text) <= DEAD_LETTER_TEXT_CHARS:
+        return text
+    return text[: DEAD_LETTER_TEXT_CHARS - 1] + "…"
+
+
 def dead_letter(
     *,
     raw: bytes | None,
@@ -472,7 +569,14 @@ def dead_letter(
     offset: int | None = None,
     key: bytes | None = None,
 ) -> bytes:
-    """The dead-letter record of a refused message: where it came from, why, and its bytes."""
+    """The dead-letter record of a refused message: where it came from, why, and its bytes.
+
+    The record keeps the first :data:`DEAD_LETTER_ORIGINAL_BYTES` of the message
+    (``original_base64``; ``original_bytes`` is its whole size) and at most
+    :data:`DEAD_LETTER_TEXT_CHARS` of the key and the reason, so that it stays below the usual
+    1 MB limit of brokers and producers whatever it refuses: a dead letter that cannot be sent
+    would hold up its partition. The whole message stays on its topic, at ``offset``."""
+    original = raw or b""
     return _dumps(
         {
             "type": "dead_letter",
@@ -481,10 +585,13 @@ def dead_letter(
             "topic": topic,
             "partition": partition,
             "offset": offset,
-            "key": key.decode("utf-8", "replace") if key is not None else None,
-            "field": field,
-            "reason": reason,
-            "original_base64": base64.b64encode(raw or b"").decode("ascii"),
+            "key": _clip(key.decode("utf-8", "replace")) if key is not None else None,
+            "field": _clip(field),
+            "reason": _clip(reason),
+            "original_base64": base64.b64encode(original[:DEAD_LETTER_ORIGINAL_BYTES]).decode(
+                "ascii"
+            ),
+            "original_bytes": len(original),
         }
     )
 

@@ -8,6 +8,7 @@ for another one; the other markets' contracts are applied.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from matcher.service.context import ServiceContext
 from matcher.service.contract_handlers import record_change
 from matcher.service.handlers import Result
 from matcher.service.ports import ContractFilter, UnitOfWork
+
+log = logging.getLogger(__name__)
 
 # Contracts read at once when collecting the groups already under contract.
 _PAGE = 1000
@@ -237,6 +240,13 @@ def run_round(cmd: commands.RunMatchingRound, uow: UnitOfWork, ctx: ServiceConte
     started = ctx.clock.now()
     snapshot = take_snapshot(uow, ctx, cmd.crops, started.date(), started)
     uow.rollback()  # the solver runs outside any transaction
+    log.info(
+        "round %s (%s) solving: %d open orders, %d supply announcements",
+        round_id_for(cmd.message_id),
+        cmd.trigger,
+        len(snapshot.instance.orders),
+        len(snapshot.instance.supply),
+    )
     solution = solve(snapshot.instance, solver=ctx.solver, parallel=ctx.parallel)
     return apply_round(uow, ctx, cmd, snapshot, solution, started)
 

@@ -18,7 +18,6 @@ from datetime import date, datetime
 from typing import Any
 
 from matcher.domain.contracts import (
-    RELEASED_STATES,
     Contract,
     ContractState,
     DeliveryState,
@@ -33,8 +32,6 @@ from matcher.service.context import ServiceContext
 from matcher.service.ports import ContractFilter, UnitOfWork
 
 Json = dict[str, Any]
-
-_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +65,10 @@ class MarketFacts:
 def read_facts(uow: UnitOfWork, ctx: ServiceContext) -> MarketFacts:
     """Everything the figures need, read in ``uow`` (a read-only unit of work will do)."""
     from matcher.domain.contracts import BookState
+    from matcher.service.rounds import live_contracts
 
     now = ctx.clock.now()
-    live: list[Contract] = []
-    for state in sorted(set(ContractState) - RELEASED_STATES):
-        offset = 0
-        while True:
-            page = uow.contracts.list(ContractFilter(state=state, limit=_PAGE, offset=offset))
-            live += page
-            if len(page) < _PAGE:
-                break
-            offset += _PAGE
+    live = live_contracts(uow)
     counts = {s.value: uow.contracts.count(ContractFilter(state=s)) for s in ContractState}
     latest = uow.rounds.list(limit=1, unfilled=False)
     return MarketFacts(

@@ -413,3 +413,186 @@ def check_within_quantities(contracts: list[Contract], scenario: Scenario) -> No
         assert quantity <= scenario.orders[order_id]["quantity"], (order_id, quantity)
     for (supply_id, week), quantity in per_supply_week.items():
         assert quantity <= scenario.supply[supply_id]["weeks"][week], (supply_id, week, quantity)
+
+
+# Faults: a broker of a test's own, outages, what must hold afterwards --------------------------
+
+KAFKA_SCRIPTS = REPO / "deploy" / "kafka"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now, below the ephemeral range: outgoing
+    connections never take it, so a broker stopped for a while finds it free again."""
+    import contextlib
+    import random
+    import socket
+
+    low = 32768
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(200):
+        port = random.randrange(20_000, max(low, 20_001))
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
+
+
+class KafkaBroker:
+    """A broker of one test module's own: ``deploy/kafka/kafka-up.sh`` with a state dir of its own
+    on free ports, which a test may stop (``kafka-down.sh``, state kept) and start again on the
+    same ports and state. Never the shared broker."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.controller_port = free_port()
+        while self.controller_port == self.port:
+            self.controller_port = free_port()
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _run(self, script: str, *args: str, timeout: float = 150.0) -> None:
+        env = dict(os.environ)
+        env.update(
+            {
+                "FOODMATCH_KAFKA_HOME": str(self.home),
+                "FOODMATCH_KAFKA_PORT": str(self.port),
+                "FOODMATCH_KAFKA_CONTROLLER_PORT": str(self.controller_port),
+            }
+        )
+        done = subprocess.run(
+            ["bash", str(KAFKA_SCRIPTS / script), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"{script} {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+
+    def start(self) -> None:
+        """Start (or find running) and wait until it answers."""
+        self._run("kafka-up.sh")
+
+    def stop(self, *, purge: bool = False) -> None:
+        """Controlled shutdown; ``purge`` also deletes the state dir."""
+        self._run("kafka-down.sh", *(["--purge"] if purge else []), timeout=60.0)
+
+
+@contextmanager
+def database_down(admin: Any, url: str) -> Iterator[None]:
+    """No connection to the database at ``url`` succeeds inside the block (``admin``: an engine
+    on another database of the same server)."""
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        connection.exec_driver_sql(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        )
+    try:
+        yield
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+
+def tuned(space: MarketSpace, **settings: str) -> TunedSpace:
+    """``space`` whose workers get further ``FOODMATCH_*`` settings."""
+    return TunedSpace(
+        space.bootstrap, space.prefix, space.database_url, space.partitions, tuple(settings.items())
+    )
+
+
+@contextmanager
+def kafka_api(space: MarketSpace, **settings: Any) -> Iterator[TestClient]:
+    """The HTTP API on the Kafka engine of ``space`` (no worker of its own), signed in as a
+    coordinator; ``settings`` are further :class:`Settings` fields."""
+    config = Settings(
+        engine="faust",
+        database_url=space.database_url,
+        kafka=space.kafka.model_dump(),
+        **settings,
+    )
+    with TestClient(create_app(config)) as client:
+        sign_in(client)
+        yield client
+
+
+def group_lag(space: MarketSpace) -> int:
+    """Messages on the inbound topics that the workers' group has not committed yet."""
+    from consumers.lag import KafkaOffsetSource, inbound_names, lag_samples
+
+    names = inbound_names(space.topics)
+    source = KafkaOffsetSource(space.bootstrap, f"{space.prefix}-worker", names)
+    try:
+        return sum(sample.lag for sample in lag_samples(names, source.offsets()))
+    finally:
+        source.close()
+
+
+def unpublished(database: Database) -> int:
+    """Outbox events not relayed yet."""
+    return int(database.scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+
+
+def table_counts(database: Database) -> dict[str, int]:
+    """Rows of the tables that commands and rounds write."""
+    from sqlalchemy import text
+
+    tables = "groups buyers certificates supply orders contracts contract_deliveries rounds"
+    tables += " inbox rejections outbox"
+    # One snapshot: a command or round committing meanwhile shows in every count or in none.
+    with database.engine.connect().execution_options(
+        isolation_level="REPEATABLE READ"
+    ) as connection:
+        return {
+            t: int(connection.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())
+            for t in tables.split()
+        }
+
+
+def check_contracts_consistent(database: Database) -> list[Contract]:
+    """What must hold whatever failed on the way, read from the database alone: no (order,
+    delivery date) is contracted above the order's quantity, no supply week above the supply's,
+    and every contract belongs to a stored round whose record lists exactly that round's
+    contracts (no half-written round). Returns the contracts."""
+    from matcher.domain.contracts import DeliveryState
+
+    with database._uow() as uow:
+        orders = {r.order.id: r.order for r in uow.orders.list()}
+        supply = {r.supply.id: r.supply for r in uow.supply.list()}
+        contracts = list(uow.contracts.list(ContractFilter(limit=100_000)))
+        rounds = list(uow.rounds.list(limit=100_000))
+    per_order_day: dict[tuple[str, date], int] = {}
+    per_supply_week: dict[tuple[str, str], int] = {}
+    for c in contracts:
+        for d in c.deliveries:
+            if d.state is DeliveryState.RELEASED:
+                continue
+            per_order_day[(c.order_id, d.day)] = per_order_day.get((c.order_id, d.day), 0)
+            per_order_day[(c.order_id, d.day)] += d.quantity
+            per_supply_week[(c.supply_id, d.week)] = per_supply_week.get((c.supply_id, d.week), 0)
+            per_supply_week[(c.supply_id, d.week)] += d.quantity
+    for (order_id, day), quantity in per_order_day.items():
+        order = orders[order_id]
+        assert day in order.deliveries and quantity <= order.quantity, (order_id, day, quantity)
+    for (supply_id, week), quantity in per_supply_week.items():
+        assert quantity <= supply[supply_id].quantities.get(week, 0), (supply_id, week, quantity)
+    listed = {r.id: sorted(r.contract_ids) for r in rounds}
+    made: dict[str, list[str]] = {}
+    for c in contracts:
+        made.setdefault(c.round_id, []).append(c.id)
+    unrecorded = set(made) - set(listed)
+    assert not unrecorded, f"contracts of rounds never recorded: {unrecorded}"
+    for round_id, ids in listed.items():
+        assert sorted(made.get(round_id, [])) == ids, f"round {round_id} is half-written"
+    return contracts

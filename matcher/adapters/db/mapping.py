@@ -335,7 +335,8 @@ def round_row(r: MatchingRound) -> RoundRow:
     )
 
 
-def round_of(row: RoundRow) -> MatchingRound:
+def round_of(row: RoundRow, *, with_unfilled: bool = True) -> MatchingRound:
+    """The round of a row; ``with_unfilled=False`` leaves its lines unread (and empty)."""
     return MatchingRound(
         id=row.id,
         trigger=row.trigger,
@@ -346,7 +347,7 @@ def round_of(row: RoundRow) -> MatchingRound:
         solver_status=row.solver_status,
         summary=dict(row.summary),
         contract_ids=tuple(row.contract_ids),
-        unfilled=tuple(unfilled_of(u) for u in row.unfilled),
+        unfilled=tuple(unfilled_of(u) for u in row.unfilled) if with_unfilled else (),
         notes=tuple(row.notes),
     )
 

@@ -13,7 +13,7 @@ from typing import cast
 from sqlalchemy import ColumnElement, Select, Table, case, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session, lazyload
 
 from matcher.adapters.db import mapping
 from matcher.adapters.db.tables import (
@@ -391,8 +391,9 @@ class SqlRoundRepository:
             .offset(offset)
         )
         if not unfilled:
-            query = query.options(noload(RoundRow.unfilled))
-        return [mapping.round_of(row) for row in self.session.scalars(query)]
+            query = query.options(lazyload(RoundRow.unfilled))  # and never touched: not read
+        rows = self.session.scalars(query)
+        return [mapping.round_of(row, with_unfilled=unfilled) for row in rows]
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(RoundRow)) or 0)
