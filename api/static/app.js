@@ -1803,6 +1803,21 @@
     return da < db ? -1 : da > db ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   }
 
+  /* A kitchen or group page for an id that does not exist: say so and empty its tables.
+   * Returns whether the page is missing. */
+  function showMissing(page, missing, id, tables) {
+    byId(page + "-missing").hidden = !missing;
+    if (!missing) {
+      return false;
+    }
+    setText(byId(page + "-name"), id);
+    setHtml(byId(page + "-details"), "");
+    tables.forEach(function (name) {
+      setHtml(byId(page + "-" + name + "-body"), "");
+    });
+    return true;
+  }
+
   function participantOptions(select, table, chosen) {
     const items = Object.keys(table).map(function (id) { return [id, nm(table[id])]; })
       .sort(function (a, b) { return a[1].localeCompare(b[1], locale()); });
@@ -1838,13 +1853,7 @@
     },
     render: function (data, route) {
       participantOptions(byId("kitchen-select"), state.buyers, route.id);
-      byId("kitchen-missing").hidden = !data.missing;
-      if (data.missing) {
-        setText(byId("kitchen-name"), route.id);
-        setHtml(byId("kitchen-details"), "");
-        ["kitchen-orders-body", "kitchen-contracts-body", "kitchen-unmet-body"].forEach(function (id) {
-          setHtml(byId(id), "");
-        });
+      if (showMissing("kitchen", data.missing, route.id, ["orders", "contracts", "unmet"])) {
         return;
       }
       const b = data.buyer;
@@ -1941,13 +1950,7 @@
     },
     render: function (data, route) {
       participantOptions(byId("group-select"), state.groups, route.id);
-      byId("group-missing").hidden = !data.missing;
-      if (data.missing) {
-        setText(byId("group-name"), route.id);
-        setHtml(byId("group-details"), "");
-        ["group-certificates-body", "group-supply-body", "group-contracts-body"].forEach(function (id) {
-          setHtml(byId(id), "");
-        });
+      if (showMissing("group", data.missing, route.id, ["certificates", "supply", "contracts"])) {
         return;
       }
       const g = data.group;
