@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# `make demo PORT=8080` serves on another port (so does FOODMATCH_API_PORT).
 demo: $(STAMP)
-	$(BIN)/foodmatch demo
+	$(BIN)/foodmatch demo $(if $(PORT),--port $(PORT))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

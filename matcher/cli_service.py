@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +24,35 @@ def _settings(database_url: str | None = None, **extra: object) -> object:
     return load_settings(**overrides)
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``port`` on ``host`` cannot be listened on (in use, not allowed), or None.
+
+    Binds as uvicorn will (``SO_REUSEADDR``, every address ``host`` resolves to) and lets go at
+    once, so a busy port is told before anything starts."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        return f"{host} is not a known address ({err.strerror})"
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(address)
+            except OSError as err:
+                if err.errno == errno.EADDRINUSE:
+                    return f"port {port} on {host} is already in use"
+                return f"port {port} on {host} cannot be used ({err.strerror or err})"
+    return None
+
+
+def require_port(host: str, port: int, *, how: str) -> None:
+    """One line on stderr and exit code 2 unless ``port`` is free (``how``: how to pick one)."""
+    problem = port_problem(host, port)
+    if problem is not None:
+        typer.echo(f"error: {problem}: {how}", err=True)
+        raise typer.Exit(2)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (FOODMATCH_API_HOST).")] = None,
@@ -36,6 +67,11 @@ def serve(
 
     settings = _settings(db, api_host=host, api_port=port)
     assert isinstance(settings, Settings)
+    require_port(
+        settings.api_host,
+        settings.api_port,
+        how="pick another with --port 8080 (or FOODMATCH_API_PORT=8080)",
+    )
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
 
@@ -103,8 +139,16 @@ def demo(
     seed: Annotated[int, typer.Option(help="Scenario seed.")] = 1,
     db: Annotated[Path, typer.Option(help="SQLite file of the demo.")] = Path(".foodmatch/demo.db"),
     fresh: Annotated[bool, typer.Option(help="Start from an empty database.")] = False,
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[str, typer.Option(help="Listen address.")] = "127.0.0.1",
+    port: Annotated[
+        int,
+        typer.Option(
+            envvar="FOODMATCH_API_PORT",
+            min=1,
+            max=65535,
+            help="Port (FOODMATCH_API_PORT; `make demo PORT=8080`).",
+        ),
+    ] = 8000,
     rate: Annotated[float, typer.Option(help="Messages per second streamed in.")] = 25.0,
     live: Annotated[
         bool, typer.Option(help="Live summary on a terminal (off: plain log lines).")
@@ -116,6 +160,12 @@ def demo(
 
     from matcher.demo import DemoOptions, demo_key_file, run_demo
 
+    require_port(
+        host,
+        port,
+        how="pick another with `make demo PORT=8080`, `foodmatch demo --port 8080` or "
+        "FOODMATCH_API_PORT=8080",
+    )
     if fresh and db.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
