@@ -35,7 +35,13 @@ from matcher.optimiser.eligibility import (
     build_graph,
 )
 from matcher.optimiser.explain import explain_market
-from matcher.optimiser.instance import COST_UNITS_PER_SATANG, FairnessPolicy, MatchingInstance
+from matcher.optimiser.instance import (
+    COST_UNITS_PER_SATANG,
+    FairnessPolicy,
+    MatchingInstance,
+    demand_nodes,
+    supply_nodes,
+)
 from matcher.optimiser.model import NO_STEPS, FlowResult, Steps, solve_flow
 from matcher.optimiser.rules import RuleTables, RuleView, explain_rules
 from matcher.optimiser.solution import (
@@ -169,7 +175,29 @@ class Part:
     value: int = 0
 
     @classmethod
+    def empty(cls) -> Part:
+        """The answer for no markets: nothing open, nothing allocated."""
+        ints = np.zeros(0, dtype=np.int64)
+        return cls(
+            alloc_supply=ints,
+            alloc_demand=ints,
+            alloc_quantity=ints,
+            alloc_price=ints,
+            alloc_km=np.zeros(0, dtype=np.float64),
+            alloc_cost=ints,
+            demand=ints,
+            filled=ints,
+            unfilled=[],
+            pairs=0,
+            solver_seconds=0.0,
+            ok=True,
+        )
+
+    @classmethod
     def concat(cls, parts: list[Part]) -> Part:
+        if not parts:
+            return cls.empty()
+
         def cat(name: str) -> Any:
             return np.concatenate([getattr(p, name) for p in parts])
 
@@ -445,8 +473,10 @@ def _unfilled(ctx: Context, d: int, gap: int, answer: Explanation) -> Unfilled:
 
 
 def _failed(instance: MatchingInstance, solver: str, err: Exception, started: float) -> Solution:
+    """An error as a solution; its demand is what was open (under contract is not demand)."""
+    deliveries = demand_nodes(instance)
     summary = Summary(
-        demand=sum(o.quantity * len(o.deliveries) for o in instance.orders),
+        demand=sum(n.quantity for n in deliveries),
         filled=0,
         weighted_demand=0,
         weighted_filled=0,
@@ -454,8 +484,8 @@ def _failed(instance: MatchingInstance, solver: str, err: Exception, started: fl
         delivered_cost=0,
         unit_km=0.0,
         orders=len(instance.orders),
-        order_weeks=sum(len(o.deliveries) for o in instance.orders),
-        supply_weeks=sum(len(s.quantities) for s in instance.supply),
+        order_weeks=len(deliveries),
+        supply_weeks=len(supply_nodes(instance)),
         eligible_pairs=0,
         wall_seconds=time.perf_counter() - started,
     )

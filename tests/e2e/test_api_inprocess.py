@@ -74,6 +74,22 @@ def test_a_second_round_adds_no_contract_for_quantity_already_contracted(market:
     assert sum(c["quantity"] for c in before) == 120
 
 
+def test_a_round_over_a_book_fully_under_contract_completes_with_no_open_demand(
+    market: Market,
+) -> None:
+    _kale_market(market)
+    market.run_round()
+
+    second = market.run_round()
+
+    assert (second["status"], second["solver_status"]) == ("completed", "optimal"), second
+    assert second["contract_ids"] == []
+    assert second["notes"] == []
+    summary = second["summary"]
+    assert (summary["demand"], summary["filled"], summary["unfilled"]) == (0, 0, 0)
+    assert summary["contracts"] == 0
+
+
 def test_requested_round_returns_its_record(market: Market) -> None:
     _kale_market(market)
 
