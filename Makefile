@@ -44,9 +44,10 @@ kafka-up:
 kafka-down:
 	bash deploy/kafka/kafka-down.sh
 
-# The whole suite with a real PostgreSQL, Kafka broker and Chromium, set up here (as root on
-# Debian).
+# The whole suite with a real PostgreSQL, Kafka broker and Chromium, and Debian's
+# docker-compose, prometheus (promtool) and kcat, set up here (as root on Debian).
 test-all: $(STAMP)
+	bash deploy/install-test-tools.sh
 	FOODMATCH_TEST_POSTGRES_URL="$$(bash deploy/postgres/start-local.sh)" \
 	FOODMATCH_TEST_KAFKA_BOOTSTRAP="$$(bash deploy/kafka/kafka-up.sh)" \
 	FOODMATCH_CHROMIUM="$$(bash deploy/browser/install-chromium.sh)" \
