@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import install_auth_handlers
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
 from api.routes import api_router, ops
@@ -99,11 +100,14 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         version="0.1.0",
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs from the vendored Swagger UI
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_auth_handlers(app)
     app.add_middleware(BodyLimit)  # 413 above max_message_bytes
     app.include_router(api_router())
     app.include_router(ops.router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=ops.STATIC), name="static")
     return app
