@@ -78,7 +78,11 @@ def solve(
     if solution.status.value == "error":
         raise _fail(f"solver failed: {solution.message}", code=1)
     s = solution.summary
-    gap = f", gap {100 * s.gap:.2f} %" if s.cpsat_buckets else ""
+    gap = (
+        f", gap {100 * s.gap:.2f} % of fill, {100 * s.cost_gap:.2f} % of cost"
+        if s.cpsat_buckets
+        else ""
+    )
     typer.echo(
         f"{solution.status.value} ({solution.solver}{gap}): filled {s.filled:,} of "
         f"{s.demand:,} ({100 * s.fill_rate:.1f} %) in {s.wall_seconds:.2f} s",

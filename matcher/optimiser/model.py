@@ -51,6 +51,17 @@ class Steps(NamedTuple):
             return np.zeros(len(s_ids), dtype=np.int64)
         return -(-self.cost[s_ids] // scale)
 
+    def penalty(self, s_ids: IntArray, quantity: IntArray, used: IntArray) -> int:
+        """The policy's cost (solver units) of using ``used`` of supply nodes ``s_ids``
+        (``quantity`` each), their steps filled in order."""
+        if self.cost is None or self.levels < 2 or len(s_ids) == 0:
+            return 0
+        caps = step_capacities(quantity, self.levels)
+        before = np.cumsum(caps, axis=0) - caps
+        taken = np.clip(used[None, :] - before, 0, caps)
+        levels = np.arange(self.levels, dtype=np.int64)[:, None]
+        return int((levels * self.cost[s_ids][None, :] * taken).sum())
+
 
 NO_STEPS = Steps()
 

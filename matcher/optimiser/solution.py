@@ -162,6 +162,9 @@ class Summary:
     solver_seconds: float = 0.0
     gap: float = 0.0
     """Relative optimality gap of the priority-weighted filled quantity (integer rules)."""
+    cost_gap: float = 0.0
+    """Relative optimality gap of the second level, delivered cost plus the policies'
+    penalties, at the filled quantity reached (integer rules)."""
     cpsat_buckets: int = 0
     """Buckets the integer rules sent to CP-SAT (the others kept them with the flow answer)."""
     fallback_buckets: int = 0
@@ -195,6 +198,7 @@ class Summary:
             "wall_seconds": round(self.wall_seconds, 4),
             "solver_seconds": round(self.solver_seconds, 4),
             "gap": round(self.gap, 6),
+            "cost_gap": round(self.cost_gap, 6),
             "cpsat_buckets": self.cpsat_buckets,
             "fallback_buckets": self.fallback_buckets,
             "suppliers_per_order": round(self.suppliers_per_order, 4),

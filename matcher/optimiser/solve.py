@@ -173,6 +173,9 @@ class Part:
     fallback_buckets: int = 0
     bound: int = 0
     value: int = 0
+    cost_bound: int = 0
+    cost_value: int = 0
+    unproven_buckets: int = 0
 
     @classmethod
     def empty(cls) -> Part:
@@ -219,6 +222,9 @@ class Part:
             fallback_buckets=sum(p.fallback_buckets for p in parts),
             bound=sum(p.bound for p in parts),
             value=sum(p.value for p in parts),
+            cost_bound=sum(p.cost_bound for p in parts),
+            cost_value=sum(p.cost_value for p in parts),
+            unproven_buckets=sum(p.unproven_buckets for p in parts),
         )
 
 
@@ -314,6 +320,8 @@ def _solve_step(
     part.cpsat_buckets = extra.cpsat_buckets
     part.fallback_buckets = extra.fallback_buckets
     part.bound, part.value = extra.bound, extra.value
+    part.cost_bound, part.cost_value = extra.cost_bound, extra.cost_value
+    part.unproven_buckets = extra.unproven_buckets
     return part
 
 
@@ -377,7 +385,7 @@ def join(ctx: Context, parts: Iterable[Part], solver: str, started: float) -> So
     ok = True
     pairs = 0
     solver_seconds = 0.0
-    cpsat = fallback = bound = value = 0
+    cpsat = fallback = bound = value = cost_bound = cost_value = unproven = 0
     for part in parts:
         filled[part.demand] = part.filled
         unfilled += part.unfilled
@@ -389,6 +397,9 @@ def join(ctx: Context, parts: Iterable[Part], solver: str, started: float) -> So
         fallback += part.fallback_buckets
         bound += part.bound
         value += part.value
+        cost_bound += part.cost_bound
+        cost_value += part.cost_value
+        unproven += part.unproven_buckets
         columns = (
             part.alloc_supply,
             part.alloc_demand,
@@ -433,10 +444,18 @@ def join(ctx: Context, parts: Iterable[Part], solver: str, started: float) -> So
         wall_seconds=time.perf_counter() - started,
         solver_seconds=solver_seconds,
         gap=(bound - value) / bound if bound > 0 else 0.0,
+        cost_gap=(cost_value - cost_bound) / cost_value if cost_value > 0 else 0.0,
         cpsat_buckets=cpsat,
         fallback_buckets=fallback,
         suppliers_per_order=_suppliers_per_order(allocations),
     )
+    if unproven > fallback:
+        notes.append(
+            f"CP-SAT reached the time limit ({instance.parameters.time_limit_seconds:g} s per "
+            f"clearing) before proving {unproven - fallback} of {cpsat} buckets optimal: the "
+            f"answer keeps every rule but may not be the best (gap {100 * summary.gap:.2f} % "
+            f"of the weighted fill, {100 * summary.cost_gap:.2f} % of cost plus penalties)"
+        )
     status = SolveStatus.OPTIMAL if ok else SolveStatus.FEASIBLE
     return Solution(
         status=status,

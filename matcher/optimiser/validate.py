@@ -11,6 +11,7 @@ rounds (``MatchingInstance.committed``) counting towards both limits and exempt 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,15 +25,23 @@ from matcher.optimiser.solution import Allocation, Solution
 
 @dataclass(frozen=True, slots=True)
 class Objective:
-    """The documented objective: weighted filled first (maximised), then cost (minimised)."""
+    """The documented objective: weighted filled first (maximised), then delivered cost plus
+    the policies' penalties (minimised)."""
 
     weighted_filled: int
     filled: int
     delivered_cost: int
+    penalties: int = 0
+    """Fairness steps and continuity, in solver cost units (0.0001 THB); see :func:`penalties`."""
+
+    @property
+    def level_two(self) -> int:
+        """The second level: delivered cost plus penalties."""
+        return self.delivered_cost + self.penalties
 
     def key(self) -> tuple[int, int]:
         """Sort key: smaller is better."""
-        return (-self.weighted_filled, self.delivered_cost)
+        return (-self.weighted_filled, self.level_two)
 
 
 @dataclass
@@ -101,7 +110,59 @@ def validate(instance: MatchingInstance, solution: Solution) -> ValidationReport
             f"summary says filled={s.filled} weighted={s.weighted_filled} cost={s.delivered_cost}"
             f", recomputed {filled} / {weighted} / {cost}"
         )
-    return ValidationReport(Objective(weighted, filled, cost), problems)
+    objective = Objective(weighted, filled, cost, penalties(instance, solution.allocations))
+    return ValidationReport(objective, problems)
+
+
+def penalties(instance: MatchingInstance, allocations: Sequence[Allocation]) -> int:
+    """The fairness and continuity penalties of ``allocations``, re-stated from the README.
+
+    Fairness (``progressive``): each supply week's free quantity is cut into ``fairness_steps``
+    steps (the remainder one unit each to the first steps), filled in order; a unit in step
+    ``k`` costs ``k × fairness_weight ×`` the supply's own price (its ask, else the crop's
+    reference price, else 0). Continuity: a unit from a group new to an order that already has
+    a supplier (under contract, or in an earlier week of these allocations) costs
+    ``continuity_weight ×`` the unit price; each week is weighed given the weeks before it.
+    Per-unit penalties are rounded to the cost unit (0.0001 THB).
+    """
+    p = instance.parameters
+    supplies = {s.id: s for s in instance.supply}
+    total = 0
+    if p.fairness.value == "progressive" and p.fairness_weight > 0:
+        used: dict[tuple[str, str], int] = defaultdict(int)
+        for a in allocations:
+            used[(a.supply_id, a.week)] += a.quantity
+        for (supply_id, week), quantity in sorted(used.items()):
+            supply = supplies[supply_id]
+            free = supply.quantities.get(week, 0)
+            if instance.open_supply is not None:
+                free = instance.open_supply.get((supply_id, week), 0)
+            own = supply.asking_price
+            if own is None:
+                own = instance.crops[supply.crop_id].reference_price or 0
+            step = round(own * (p.fairness_weight * COST_UNITS_PER_SATANG))
+            n = p.fairness_steps
+            left = quantity
+            for k in range(n):
+                size = free // n + (1 if k < free % n else 0)
+                take = min(left, size)
+                total += k * step * take
+                left -= take
+    if p.continuity_weight > 0:
+        held: dict[str, set[str]] = defaultdict(set)
+        for (order_id, _day), groups in instance.committed.items():
+            held[order_id] |= groups
+        by_week: dict[str, list[Allocation]] = defaultdict(list)
+        for a in allocations:
+            by_week[a.week].append(a)
+        for week in sorted(by_week):
+            for a in by_week[week]:
+                if held[a.order_id] and a.group_id not in held[a.order_id]:
+                    unit = round(a.unit_price * (p.continuity_weight * COST_UNITS_PER_SATANG))
+                    total += unit * a.quantity
+            for a in by_week[week]:
+                held[a.order_id].add(a.group_id)
+    return total
 
 
 def _rule_breaks(
