@@ -72,6 +72,7 @@ def bootstrap(
         solver=settings.solver,
         lead_days=settings.lead_days,
         proposal_ttl=timedelta(hours=settings.proposal_ttl_hours),
+        proposal_cutoff=timedelta(hours=settings.proposal_cutoff_hours),
         districts={d.code: d for d in load_districts(settings.data_dir)},
     )
     metrics = Metrics()

@@ -246,6 +246,13 @@ class Settings(BaseSettings):
         le=24 * 365,
         description="A proposed contract not accepted within this many hours expires.",
     )
+    proposal_cutoff_hours: float = Field(
+        24.0,
+        ge=0,
+        le=24 * 365,
+        description="A proposal expires at the latest this many hours before its first "
+        "delivery; deliveries closer than this are not proposed (reason too_late).",
+    )
     webhooks_enabled: bool = Field(
         True, description="Deliver events to participants' webhooks (in-process engine)."
     )

@@ -190,6 +190,22 @@ class FakeContracts(_Table):
 
     def due_proposals(self, at: datetime) -> Sequence[Contract]:
         due = [
+    def proposed_demand(self) -> dict[tuple[str, date], int]:
+        out: dict[tuple[str, date], int] = defaultdict(int)
+        for c in self.rows.values():
+            if c.state is ContractState.PROPOSED:
+                for d in c.deliveries:
+                    out[(c.order_id, d.day)] += bound_quantity(d)[0]
+        return {key: total for key, total in out.items() if total}
+
+    def proposed_supply(self) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = defaultdict(int)
+        for c in self.rows.values():
+            if c.state is ContractState.PROPOSED:
+                for d in c.deliveries:
+                    out[(c.supply_id, d.week)] += bound_quantity(d)[1]
+        return {key: total for key, total in out.items() if total}
+
             c
             for c in self.rows.values()
             if c.state is ContractState.PROPOSED
@@ -244,6 +260,21 @@ class FakeRounds(_Table):
 
     def latest_unfilled(self, crop_ids: Collection[str]) -> Sequence[UnfilledLine]:
         newest = sorted(self.rows.values(), key=lambda r: (r.started_at, r.id), reverse=True)
+    def _newest(self) -> list[MatchingRound]:
+        return sorted(self.rows.values(), key=lambda r: (r.started_at, r.id), reverse=True)
+
+    def latest_with_contracts(self) -> MatchingRound | None:
+        made = [r for r in self._newest() if r.contract_ids]
+        return replace(made[0], unfilled=()) if made else None
+
+    def after(self, record: MatchingRound | None) -> tuple[int, datetime | None]:
+        later = [
+            r
+            for r in self.rows.values()
+            if record is None or (r.started_at, r.id) > (record.started_at, record.id)
+        ]
+        return len(later), max((r.finished_at for r in later), default=None)
+
         chosen = latest_clearings(((r.id, r.summary) for r in newest), crop_ids)
         return [u for r in newest for u in r.unfilled if u.crop_id in chosen.get(r.id, ())]
 

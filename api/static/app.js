@@ -32,15 +32,19 @@
       card_buyers: "ครัว (ผู้ซื้อ)",
       card_orders_open: "คำสั่งซื้อที่เปิดอยู่",
       card_supply_open: "ประกาศขายที่เปิดอยู่",
-      card_open_demand: "ความต้องการที่ยังไม่มีสัญญา",
+      card_open_demand: "ความต้องการที่ยังไม่มีสัญญาหรือข้อเสนอ",
       card_free_supply: "อุปทานที่ยังว่าง",
       card_rounds: "รอบจับคู่",
       card_contracts: "สัญญา",
       card_fill_rate: "อัตราการเติมเต็ม",
+      card_proposed: "เสนอแล้ว รอกลุ่มตอบรับ",
       units_mixed: "(กก. หรือ ฟอง ตามชนิดพืช)",
       fill_overall_title: "อัตราการเติมเต็มของคำสั่งซื้อที่เปิดอยู่",
-      fill_overall: "ทำสัญญาแล้ว {contracted} จากที่สั่ง {ordered} (กก./ฟอง)",
-      last_round_title: "รอบจับคู่ล่าสุด",
+      fill_overall: "กลุ่มตอบรับสัญญาแล้ว {contracted} จากที่สั่ง {ordered} และเสนอแล้วรอกลุ่มตอบรับอีก {proposed} (กก./ฟอง)",
+      fill_legend: "อัตราการเติมเต็มนับเฉพาะสัญญาที่กลุ่มตอบรับแล้ว",
+      last_round_title: "รอบจับคู่ล่าสุดที่ได้สัญญา",
+      empty_rounds: "หลังจากนั้นมีรอบจับคู่อีก {count} รอบที่ไม่มีรายการใหม่ให้จับคู่ ล่าสุดเสร็จเมื่อ {at}",
+      empty_rounds_only: "มีรอบจับคู่ {count} รอบ แต่ยังไม่มีรายการให้จับคู่ ล่าสุดเสร็จเมื่อ {at}",
       f_round: "รอบ",
       f_finished: "เสร็จเมื่อ",
       f_trigger: "สาเหตุ",
@@ -78,7 +82,7 @@
       open_details: "ดูรายละเอียด",
       crops: "พืช",
       fill_title: "อัตราการเติมเต็มตามพืชและสัปดาห์",
-      fill_summary: "รวมทุกพืช: {rate} (ทำสัญญาแล้ว {contracted} จากที่สั่ง {ordered})",
+      fill_summary: "รวมทุกพืช: {rate} (กลุ่มตอบรับสัญญาแล้ว {contracted} จากที่สั่ง {ordered} · เสนอแล้วรอตอบรับ {proposed})",
       fill_table_caption: "สัดส่วนของปริมาณที่สั่งซึ่งมีสัญญาแล้ว ตามพืช (แถว) และสัปดาห์ ISO (คอลัมน์) — สีเขียว = เติมเต็ม, สีแดง = ยังขาด",
       fill_chart_title: "อัตราการเติมเต็มตามพืช",
       col_total: "รวม",
@@ -279,6 +283,7 @@
       reason_supplier_limit: "ครบจำนวนผู้ผลิตต่อการส่งมอบที่กำหนดแล้ว",
       reason_below_min_lot: "ปริมาณต่ำกว่าขั้นต่ำที่ผู้ผลิตส่งได้",
       reason_buyer_limit: "ผู้ผลิตส่งให้ผู้ซื้อครบจำนวนต่อสัปดาห์แล้ว",
+      reason_too_late: "ใกล้วันส่งเกินไป กลุ่มตอบรับไม่ทัน",
     },
     en: {
       app_title: "foodmatch — coordinator dashboard",
@@ -298,15 +303,19 @@
       card_buyers: "Kitchens (buyers)",
       card_orders_open: "Open orders",
       card_supply_open: "Open supply announcements",
-      card_open_demand: "Open demand, not under contract",
+      card_open_demand: "Open demand, neither contracted nor proposed",
       card_free_supply: "Free supply",
       card_rounds: "Matching rounds",
       card_contracts: "Contracts",
       card_fill_rate: "Fill rate",
+      card_proposed: "Proposed, awaiting the groups' answer",
       units_mixed: "(kg or pieces, by crop)",
       fill_overall_title: "Fill rate of the open orders",
-      fill_overall: "{contracted} of {ordered} ordered are under contract (kg/pieces)",
-      last_round_title: "Last matching round",
+      fill_overall: "{contracted} of {ordered} ordered are under contracts the groups accepted; {proposed} more are proposed, awaiting the groups' answer (kg/pieces)",
+      fill_legend: "The fill rate counts only contracts the groups have accepted",
+      last_round_title: "Last round that made contracts",
+      empty_rounds: "Since then {count} rounds found nothing new to match; the latest finished {at}",
+      empty_rounds_only: "{count} rounds ran and found nothing to match yet; the latest finished {at}",
       f_round: "Round",
       f_finished: "Finished",
       f_trigger: "Trigger",
@@ -344,7 +353,7 @@
       open_details: "Open details",
       crops: "Crops",
       fill_title: "Fill rate by crop and week",
-      fill_summary: "All crops: {rate} ({contracted} of {ordered} ordered under contract)",
+      fill_summary: "All crops: {rate} ({contracted} of {ordered} ordered under accepted contracts · {proposed} proposed, awaiting answer)",
       fill_table_caption: "Share of the ordered quantity under contract, by crop (rows) and ISO week (columns) — green = filled, red = short",
       fill_chart_title: "Fill rate by crop",
       col_total: "Total",
@@ -545,6 +554,7 @@
       reason_supplier_limit: "the order's supplier limit is reached",
       reason_below_min_lot: "below the supplier's minimum lot",
       reason_buyer_limit: "the supplier serves its most buyers that week",
+      reason_too_late: "too close to delivery for a group to answer",
     },
   };
 
@@ -1045,9 +1055,21 @@
         el.setAttribute("data-value", String(value === undefined ? "" : value));
         setText(el, field === "fill_rate" ? pct(value) : num(value));
       });
-      byId("fill-meter-bar").style.width = Math.min(100, Number(o.fill_rate || 0) * 100) + "%";
-      setText(byId("fill-overall-text"),
-        t("fill_overall", { contracted: num(o.contracted), ordered: num(o.ordered) }));
+      const filled = Math.min(100, Number(o.fill_rate || 0) * 100);
+      byId("fill-meter-bar").style.width = filled + "%";
+      byId("fill-meter-proposed").style.width = (o.ordered
+        ? Math.min(100 - filled, (100 * Number(o.proposed || 0)) / o.ordered) : 0) + "%";
+      setText(byId("fill-overall-text"), t("fill_overall", {
+        contracted: num(o.contracted), ordered: num(o.ordered), proposed: num(o.proposed || 0),
+      }));
+
+      const empty = byId("empty-rounds");
+      const emptyCount = Number(o.empty_rounds_since || 0);
+      empty.hidden = !emptyCount;
+      empty.setAttribute("data-count", String(emptyCount));
+      setText(empty, emptyCount ? t(o.last_round ? "empty_rounds" : "empty_rounds_only", {
+        count: num(emptyCount), at: moment(o.last_empty_round_at),
+      }) : "");
 
       const last = o.last_round;
       if (last) {
@@ -1402,6 +1424,7 @@
       const weeks = data.weeks || [];
       setText(byId("fill-summary"), t("fill_summary", {
         rate: pct(data.fill_rate), contracted: num(data.contracted), ordered: num(data.ordered),
+        proposed: num(data.proposed || 0),
       }));
       setHtml(byId("fill-head"), '<tr><th scope="col">' + esc(t("col_crop")) + "</th>" +
         weeks.map(function (w) {

@@ -137,7 +137,7 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "gauge",
         ("crop",),
         "api",
-        "Announced supply of open announcements not under contract.",
+        "Announced supply of open announcements neither under contract nor proposed.",
     ),
     MetricSpec(
         "foodmatch_ordered_units",
@@ -151,14 +151,24 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "gauge",
         ("crop", "week"),
         "api",
-        "Of the ordered quantity, the part under a live contract, by crop and ISO week.",
+        "Of the ordered quantity, the part under a contract its group has accepted (accepted, "
+        "in delivery or completed), by crop and ISO week.",
+    ),
+    MetricSpec(
+        "foodmatch_proposed_units",
+        "gauge",
+        ("crop", "week"),
+        "api",
+        "Of the ordered quantity, the part under proposals their groups have not answered yet, "
+        "by crop and ISO week (not counted in the fill rate).",
     ),
     MetricSpec(
         "foodmatch_fill_rate",
         "gauge",
         ("crop", "week"),
         "api",
-        "Contracted share of the ordered quantity (0..1), by crop and ISO week.",
+        "Contracted share (accepted or later) of the ordered quantity (0..1), by crop and ISO "
+        "week.",
     ),
     MetricSpec(
         "foodmatch_unmet_demand_units",
@@ -180,14 +190,14 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "gauge",
         ("crop",),
         "api",
-        "Of the announced supply, the part under a live contract, by crop.",
+        "Of the announced supply, the part under a contract its group has accepted, by crop.",
     ),
     MetricSpec(
         "foodmatch_supply_utilisation",
         "gauge",
         ("crop",),
         "api",
-        "Contracted share of the announced supply (0..1), by crop.",
+        "Contracted share (accepted or later) of the announced supply (0..1), by crop.",
     ),
     MetricSpec(
         "foodmatch_km_per_unit",

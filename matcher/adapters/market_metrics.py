@@ -48,22 +48,24 @@ def market_families(f: MarketFacts) -> list[Metric]:
     used = _family("foodmatch_supply_contracted_units")
     utilisation = _family("foodmatch_supply_utilisation")
     free = _family("foodmatch_free_supply_units")
-    for crop, (a, u) in sorted(stats.supply_by_crop(f).items()):
+    for crop, (a, u, p) in sorted(stats.supply_by_crop(f).items()):
         announced.add_metric([crop], a)
         used.add_metric([crop], u)
         utilisation.add_metric([crop], stats.ratio(u, a))
-        free.add_metric([crop], a - u)
+        free.add_metric([crop], a - u - p)
     out += [demand, free, announced, used, utilisation]
 
     ordered = _family("foodmatch_ordered_units")
     contracted = _family("foodmatch_contracted_units")
+    proposed = _family("foodmatch_proposed_units")
     rate = _family("foodmatch_fill_rate")
     for crop in stats.fill(f)["crops"]:
         for week, cell in crop["weeks"].items():
             ordered.add_metric([crop["crop_id"], week], cell["ordered"])
             contracted.add_metric([crop["crop_id"], week], cell["contracted"])
+            proposed.add_metric([crop["crop_id"], week], cell["proposed"])
             rate.add_metric([crop["crop_id"], week], cell["fill_rate"])
-    out += [ordered, contracted, rate]
+    out += [ordered, contracted, proposed, rate]
 
     unmet = _family("foodmatch_unmet_demand_units")
     cells = stats.unmet_by_reason_crop_district(stats.unmet_lines(f))

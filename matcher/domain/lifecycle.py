@@ -20,7 +20,7 @@ nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -185,6 +185,30 @@ def _release(
         supply,
         cause,
     )
+
+
+TOO_LATE = "too_late"
+"""Reason code of a delivery too close for a group to answer a proposal: it is not proposed."""
+
+
+def answer_due(day: date, cutoff: timedelta) -> datetime:
+    """When a group's answer to a proposal delivering on ``day`` is due at the latest: the start
+    of that day (00:00 UTC, the service's clock) minus ``cutoff``."""
+    return datetime.combine(day, time(0), UTC) - cutoff
+
+
+def too_late(day: date, at: datetime, cutoff: timedelta) -> bool:
+    """Whether a delivery on ``day`` is too close to propose at ``at``: its answer would be due
+    by then already."""
+    return answer_due(day, cutoff) <= at
+
+
+def proposal_deadline(
+    *, made_at: datetime, first_day: date, ttl: timedelta, cutoff: timedelta
+) -> datetime:
+    """A proposal's deadline: ``ttl`` after it was made, but never later than ``cutoff`` before
+    its first delivery (so it cannot outlive its own delivery)."""
+    return min(made_at + ttl, answer_due(first_day, cutoff))
 
 
 def accept(contract: Contract, actor: Actor, at: datetime) -> Change:

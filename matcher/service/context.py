@@ -33,5 +33,8 @@ class ServiceContext:
     """Solve large rounds in forked worker processes (off: the service runs threads)."""
     proposal_ttl: timedelta = timedelta(hours=72)
     """A proposed contract not accepted within this time expires (its quantity is re-matched)."""
+    proposal_cutoff: timedelta = timedelta(hours=24)
+    """A proposal expires at the latest this long before its first delivery; deliveries closer
+    than this at a round's time are not proposed (unfilled, reason ``too_late``)."""
     districts: Mapping[str, District] = field(default_factory=dict)
     """The province's districts by code (names for reports), from the reference data."""

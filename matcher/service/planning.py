@@ -60,6 +60,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     ),
     "out_of_range": ("Grow closer to the kitchens", "ปลูกใกล้ครัวมากขึ้น"),
     "price_too_high": ("Offer at a lower price", "เสนอขายในราคาที่ต่ำลง"),
+    "too_late": (
+        "Order further ahead (too close to delivery to propose):",
+        "สั่งซื้อล่วงหน้าให้นานขึ้น (ใกล้วันส่งเกินกว่าจะเสนอสัญญาได้):",
+    ),
     "supplier_limit": ("Groups able to deliver whole lots of", "กลุ่มที่ส่งได้ครบทั้งล็อต"),
     "below_min_lot": ("Groups taking smaller lots of", "กลุ่มที่รับล็อตเล็กลง"),
     "buyer_limit": ("More groups (buyer limit reached) for", "กลุ่มเพิ่ม (ครบจำนวนผู้ซื้อ) สำหรับ"),

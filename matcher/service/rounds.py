@@ -25,8 +25,18 @@ from matcher.domain.contracts import (
     RoundStatus,
     UnfilledLine,
 )
-from matcher.domain.lifecycle import CANCELLABLE, Change, expire, release_from
+from matcher.domain.lifecycle import (
+    CANCELLABLE,
+    TOO_LATE,
+    Change,
+    answer_due,
+    expire,
+    proposal_deadline,
+    release_from,
+    too_late,
+)
 from matcher.domain.model import Certificate, ForwardOrder, SupplyAnnouncement
+from matcher.domain.weeks import iso_week
 from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.solution import Allocation, Solution, SolveStatus
 from matcher.optimiser.solve import solve
@@ -50,6 +60,8 @@ class Snapshot:
     """Expiries and certificate lapses found by the snapshot, written with the round."""
     causes: dict[tuple[str, date], str] = field(default_factory=dict)
     """Why quantity of a delivery is open again (a release), for the contracts that take it."""
+    too_late: tuple[UnfilledLine, ...] = ()
+    """Open deliveries from today on too close to propose (lead days, proposal cut-off)."""
 
 
 def live_contracts(uow: UnitOfWork) -> list[Contract]:
@@ -124,7 +136,8 @@ def take_snapshot(
     bound_demand = dict(uow.contracts.bound_demand())
     bound_supply = dict(uow.contracts.bound_supply())
     live = live_contracts(uow)
-    pending = pending_changes(uow, ctx, now or ctx.clock.now(), live)
+    at = now or ctx.clock.now()
+    pending = pending_changes(uow, ctx, at, live)
     order_ids = [o.id for o in orders]
     causes = dict(uow.releases.causes(order_ids)) if order_ids else {}
     for change, _ in pending:
@@ -134,13 +147,7 @@ def take_snapshot(
             skey = (r.supply_id, r.week)
             bound_supply[skey] = bound_supply.get(skey, 0) - r.supply
             causes[key] = r.cause
-    first_day = today + timedelta(days=ctx.lead_days)
-    open_demand = {
-        (o.id, d): o.quantity - bound_demand.get((o.id, d), 0)
-        for o in orders
-        for d in o.deliveries
-        if d >= first_day
-    }
+    open_demand, late = open_deliveries(orders, bound_demand, ctx, today, at)
     open_supply = {
         (s.id, w): q - bound_supply.get((s.id, w), 0)
         for s in supply
@@ -161,7 +168,45 @@ def take_snapshot(
         excluded=frozenset(uow.contracts.declined(order_ids)) if order_ids else frozenset(),
         committed=committed_groups(live, {o.id for o in orders}, pending),
     )
-    return Snapshot(instance, versions, tuple(c for c, _ in pending), causes)
+    return Snapshot(instance, versions, tuple(c for c, _ in pending), causes, late)
+
+
+def open_deliveries(
+    orders: Sequence[ForwardOrder],
+    bound_demand: dict[tuple[str, date], int],
+    ctx: ServiceContext,
+    today: date,
+    at: datetime,
+) -> tuple[dict[tuple[str, date], int], tuple[UnfilledLine, ...]]:
+    """The quantity a round may propose per (order, delivery date), and the open deliveries
+    from ``today`` on that are too close to propose: sooner than the lead days, or whose answer
+    would be due ``proposal_cutoff`` before the day, already at ``at`` (reason ``too_late``)."""
+    first_day = today + timedelta(days=ctx.lead_days)
+    hours = ctx.proposal_cutoff.total_seconds() / 3600
+    open_demand: dict[tuple[str, date], int] = {}
+    late: list[UnfilledLine] = []
+    for o in orders:
+        for d in o.deliveries:
+            if d < today:
+                continue
+            left = o.quantity - bound_demand.get((o.id, d), 0)
+            if d < first_day:
+                detail = f"delivery on {d.isoformat()} is sooner than {ctx.lead_days} lead days"
+            elif too_late(d, at, ctx.proposal_cutoff):
+                due = answer_due(d, ctx.proposal_cutoff).isoformat()
+                detail = (
+                    f"delivery on {d.isoformat()} is too close to propose: a group's answer "
+                    f"would be due {hours:g} h before it, by {due}"
+                )
+            else:
+                open_demand[(o.id, d)] = left
+                continue
+            if left > 0:
+                line = UnfilledLine(
+                    o.id, o.buyer_id, o.crop_id, d, iso_week(d), left, TOO_LATE, detail
+                )
+                late.append(line)
+    return open_demand, tuple(late)
 
 
 def committed_groups(
@@ -193,10 +238,14 @@ def contracts_from(
     round_id: str,
     at: datetime,
     *,
-    expires_at: datetime | None = None,
+    ttl: timedelta | None = None,
+    cutoff: timedelta = timedelta(0),
     causes: dict[tuple[str, date], str] | None = None,
 ) -> list[Contract]:
-    """One contract per (order, supply): the allocations become its delivery schedule."""
+    """One contract per (order, supply): the allocations become its delivery schedule.
+
+    With a ``ttl`` a proposal expires ``ttl`` after ``at``, but at the latest ``cutoff`` before
+    its first delivery."""
     grouped: dict[tuple[str, str], list[Allocation]] = defaultdict(list)
     for a in allocations:
         grouped[(a.order_id, a.supply_id)].append(a)
@@ -206,6 +255,12 @@ def contracts_from(
     for n, ((order_id, supply_id), parts) in enumerate(sorted(grouped.items()), 1):
         order, supply = orders[order_id], supplies[supply_id]
         why = sorted({(causes or {}).get((order_id, a.day), "") for a in parts} - {""})
+        first = min(a.day for a in parts)
+        expires_at = (
+            proposal_deadline(made_at=at, first_day=first, ttl=ttl, cutoff=cutoff)
+            if ttl is not None
+            else None
+        )
         out.append(
             Contract(
                 id=f"{round_id}-{n:04d}",
@@ -285,7 +340,8 @@ def apply_round(
         snapshot.instance,
         round_id,
         finished,
-        expires_at=finished + ctx.proposal_ttl,
+        ttl=ctx.proposal_ttl,
+        cutoff=ctx.proposal_cutoff,
         causes=snapshot.causes,
     )
     for contract in contracts:
@@ -296,6 +352,7 @@ def apply_round(
     for crop in sorted({c.crop_id for c in contracts}):
         uow.markets.bump(crop)  # a round working from the same snapshot must not apply too
     failed = solution.status is SolveStatus.ERROR
+    late = tuple(u for u in snapshot.too_late if u.crop_id not in stale)
     record = MatchingRound(
         id=round_id,
         trigger=cmd.trigger,
@@ -305,7 +362,11 @@ def apply_round(
         solver=solution.solver,
         solver_status=solution.status.value,
         summary=solution.summary.to_json()
-        | {"contracts": len(contracts), "markets": [m for m in markets if m not in stale]},
+        | {
+            "contracts": len(contracts),
+            "markets": [m for m in markets if m not in stale],
+            "too_late": sum(u.quantity for u in late),
+        },
         contract_ids=tuple(c.id for c in contracts),
         unfilled=tuple(
             UnfilledLine(
@@ -321,7 +382,8 @@ def apply_round(
             )
             for u in solution.unfilled
             if u.crop_id not in stale
-        ),
+        )
+        + late,
         notes=tuple([solution.message, *notes] if solution.message else notes),
     )
     uow.rounds.add(record)

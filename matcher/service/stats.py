@@ -4,6 +4,10 @@
 pure over the resulting :class:`MarketFacts`, so the dashboard, the planning report and the
 Prometheus metrics all count the same way.
 
+*Contracted* quantity is under contracts the group has accepted (accepted, in delivery,
+completed); *proposed* quantity is under proposals not answered yet. Fill rates count contracted
+quantity only; both hold quantity away from the open book.
+
 Unmet demand is what the last round of each market left unfilled (with the round's reason) and
 is still open: the order is open, the delivery is today or later and its quantity is not under
 contract since. Open demand that no round has looked at yet is *pending*, not unmet.
@@ -56,6 +60,10 @@ class MarketFacts:
     """The unfilled lines of the last round of each market."""
     last_round: MatchingRound | None = None
     generated_at: datetime | None = None
+    proposed_demand: Mapping[tuple[str, date], int] = field(default_factory=dict)
+    """Of ``bound_demand``, the quantity under proposals not answered yet."""
+    proposed_supply: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    """Of ``bound_supply``, the quantity under proposals not answered yet."""
     orders_by_id: dict[str, ForwardOrder] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -86,6 +94,8 @@ def read_facts(uow: UnitOfWork, ctx: ServiceContext) -> MarketFacts:
         unfilled=uow.rounds.latest_unfilled(sorted(ctx.crops)),
         last_round=latest[0] if latest else None,
         generated_at=now,
+        proposed_demand=uow.contracts.proposed_demand(),
+        proposed_supply=uow.contracts.proposed_supply(),
     )
 
 
@@ -110,6 +120,24 @@ def _district_names(f: MarketFacts, code: str) -> Json:
     return {"name_th": d.name_th, "name_en": d.name_en}
 
 
+def split_demand(f: MarketFacts, order_id: str, day: date, quantity: int) -> tuple[int, int]:
+    """(contracted, proposed) quantity of one delivery of ``quantity``: contracted is under
+    accepted (or later) contracts, proposed under proposals not answered yet."""
+    key = (order_id, day)
+    return _split(quantity, f.bound_demand.get(key, 0), f.proposed_demand.get(key, 0))
+
+
+def split_supply(f: MarketFacts, supply_id: str, week: str, quantity: int) -> tuple[int, int]:
+    """(contracted, proposed) quantity of one supply week, as :func:`split_demand`."""
+    key = (supply_id, week)
+    return _split(quantity, f.bound_supply.get(key, 0), f.proposed_supply.get(key, 0))
+
+
+def _split(quantity: int, bound: int, proposed: int) -> tuple[int, int]:
+    contracted = min(quantity, max(0, bound - proposed))
+    return contracted, min(proposed, quantity - contracted)
+
+
 def _held(contract: Contract) -> Iterable[Any]:
     """The deliveries a live contract still holds (released ones are gone)."""
     return (d for d in contract.deliveries if d.state is not DeliveryState.RELEASED)
@@ -119,13 +147,16 @@ def _held(contract: Contract) -> Iterable[Any]:
 
 
 def fill(f: MarketFacts) -> Json:
-    """Ordered and contracted quantity of open orders, per crop and ISO week of delivery."""
-    cells: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    """Ordered, contracted (accepted or later) and proposed quantity of open orders, per crop and
+    ISO week of delivery; the fill rate is the contracted share of the ordered quantity."""
+    cells: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
     for o in f.orders:
         for d in o.deliveries:
             cell = cells[o.crop_id][iso_week(d)]
+            contracted, proposed = split_demand(f, o.id, d, o.quantity)
             cell[0] += o.quantity
-            cell[1] += min(o.quantity, f.bound_demand.get((o.id, d), 0))
+            cell[1] += contracted
+            cell[2] += proposed
     weeks = sorted({w for by_week in cells.values() for w in by_week})
     crops: list[Json] = []
     for crop_id, by_week in cells.items():
@@ -137,9 +168,15 @@ def fill(f: MarketFacts) -> Json:
             | {
                 "ordered": ordered,
                 "contracted": contracted,
+                "proposed": sum(c[2] for c in by_week.values()),
                 "fill_rate": ratio(contracted, ordered),
                 "weeks": {
-                    w: {"ordered": c[0], "contracted": c[1], "fill_rate": ratio(c[1], c[0])}
+                    w: {
+                        "ordered": c[0],
+                        "contracted": c[1],
+                        "proposed": c[2],
+                        "fill_rate": ratio(c[1], c[0]),
+                    }
                     for w, c in sorted(by_week.items())
                 },
             }
@@ -151,6 +188,7 @@ def fill(f: MarketFacts) -> Json:
         "weeks": weeks,
         "ordered": ordered,
         "contracted": contracted,
+        "proposed": sum(c["proposed"] for c in crops),
         "fill_rate": ratio(contracted, ordered),
         "crops": crops,
     }
@@ -166,14 +204,17 @@ def open_demand(f: MarketFacts) -> dict[str, int]:
     return dict(out)
 
 
-def supply_by_crop(f: MarketFacts) -> dict[str, tuple[int, int]]:
-    """(announced, contracted) quantity of open supply, per crop."""
-    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+def supply_by_crop(f: MarketFacts) -> dict[str, tuple[int, int, int]]:
+    """(announced, contracted, proposed) quantity of open supply, per crop: contracted under
+    accepted (or later) contracts, proposed under proposals not answered yet."""
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for s in f.supply:
         for w, q in s.quantities.items():
+            contracted, proposed = split_supply(f, s.id, w, q)
             out[s.crop_id][0] += q
-            out[s.crop_id][1] += min(q, f.bound_supply.get((s.id, w), 0))
-    return {c: (a, b) for c, (a, b) in out.items()}
+            out[s.crop_id][1] += contracted
+            out[s.crop_id][2] += proposed
+    return {c: (a, b, p) for c, (a, b, p) in out.items()}
 
 
 def km_per_unit(f: MarketFacts) -> dict[str, float]:
@@ -280,23 +321,28 @@ def unmet_by_reason_crop_district(lines: Sequence[UnmetLine]) -> dict[tuple[str,
 def group_figures(f: MarketFacts) -> list[Json]:
     """Announced and contracted quantity, income and utilisation per group, largest first.
 
-    Groups with open supply or a live contract are listed; income is the value of the live
-    contracts' deliveries still held (THB).
+    Groups with open supply or a live contract are listed. Contracted quantity, income (the
+    value of the deliveries still held, THB) and utilisation count accepted (or later)
+    contracts; ``proposed`` is the quantity of proposals the group has not answered yet.
     """
     announced: dict[str, int] = defaultdict(int)
     used: dict[str, int] = defaultdict(int)
     for s in f.supply:
         for w, q in s.quantities.items():
             announced[s.group_id] += q
-            used[s.group_id] += min(q, f.bound_supply.get((s.id, w), 0))
+            used[s.group_id] += split_supply(f, s.id, w, q)[0]
     contracted: dict[str, int] = defaultdict(int)
+    proposed: dict[str, int] = defaultdict(int)
     income: dict[str, int] = defaultdict(int)
     contracts: dict[str, int] = defaultdict(int)
     for c in f.live:
         held = sum(d.quantity for d in _held(c))
+        contracts[c.group_id] += 1
+        if c.state is ContractState.PROPOSED:
+            proposed[c.group_id] += held
+            continue
         contracted[c.group_id] += held
         income[c.group_id] += held * c.unit_price
-        contracts[c.group_id] += 1
     out: list[Json] = []
     for group_id in sorted(set(announced) | set(contracted)):
         group = f.groups.get(group_id)
@@ -312,6 +358,7 @@ def group_figures(f: MarketFacts) -> list[Json]:
                 "district_name_en": names["name_en"],
                 "announced": announced[group_id],
                 "contracted": contracted[group_id],
+                "proposed": proposed[group_id],
                 "income_thb": income[group_id] / 100,
                 "utilisation": ratio(used[group_id], announced[group_id]),
                 "contracts": contracts[group_id],

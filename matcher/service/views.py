@@ -200,15 +200,26 @@ def audit(
 def overview(uow: UnitOfWork, today: date) -> Json:
     """Counts for the live summary: participants, book, rounds, contracts, fill rate.
 
-    ``open_demand``: ordered quantity of deliveries from ``today`` on not under contract;
-    ``free_supply``: announced quantity not under contract.
+    ``open_demand``: ordered quantity of deliveries from ``today`` on neither under contract nor
+    proposed; ``free_supply``: announced quantity neither under contract nor proposed.
+    ``contracted``: ordered quantity under contracts the groups have accepted (accepted, in
+    delivery, completed), the fill rate's part; ``proposed``: under proposals not answered yet.
+    ``last_round``: the newest round that made a contract; ``empty_rounds_since``: the rounds
+    run after it (none made a contract), the newest of which finished at ``last_empty_round_at``.
     """
     open_orders = uow.orders.list(state=BookState.OPEN)
     ordered = sum(r.order.quantity * len(r.order.deliveries) for r in open_orders)
     bound = uow.contracts.bound_demand()
-    open_ids = {r.order.id for r in open_orders}
-    contracted = sum(q for (order_id, _), q in bound.items() if order_id in open_ids)
-    latest = uow.rounds.list(limit=1, unfilled=False)
+    pending = uow.contracts.proposed_demand()
+    contracted = proposed = 0
+    for r in open_orders:
+        for d in r.order.deliveries:
+            key = (r.order.id, d)
+            accepted = min(r.order.quantity, max(0, bound.get(key, 0) - pending.get(key, 0)))
+            contracted += accepted
+            proposed += min(pending.get(key, 0), r.order.quantity - accepted)
+    cleared = uow.rounds.latest_with_contracts()
+    empty_rounds, last_empty = uow.rounds.after(cleared)
     counts = {s.value: uow.contracts.count(ContractFilter(state=s)) for s in ContractState}
     bound_supply = uow.contracts.bound_supply()
     open_supply = uow.supply.list(state=BookState.OPEN)
@@ -234,5 +245,8 @@ def overview(uow: UnitOfWork, today: date) -> Json:
         "ordered": ordered,
         "contracted": contracted,
         "fill_rate": round(contracted / ordered, 4) if ordered else 0.0,
-        "last_round": codec.dump_round(latest[0], with_unfilled=False) if latest else None,
+        "last_round": codec.dump_round(cleared, with_unfilled=False) if cleared else None,
+        "empty_rounds_since": empty_rounds,
+        "last_empty_round_at": last_empty.isoformat() if last_empty is not None else None,
     }
+        "proposed": proposed,

@@ -256,9 +256,12 @@ def test_overview_counts_participants_book_and_fill_rate(market: Market) -> None
     assert overview["orders_open"] == 1
     assert overview["supply_open"] == 1
     assert overview["contracts"] == 1
-    assert overview["fill_rate"] == 1.0
+    assert (overview["proposed"], overview["fill_rate"]) == (120, 0.0)  # not accepted yet
     assert overview["rounds"] >= 1
     assert overview["engine"]["running"] is True
+    (contract,) = market.contracts()
+    market.post(f"/contracts/{contract['id']}/accept", {"actor": "group:grp-hatyai"})
+    assert market.get("/overview")["fill_rate"] == 1.0
 
 
 def test_contracts_survive_a_restart_of_the_app(settings: Settings) -> None:

@@ -609,3 +609,52 @@ def test_latest_unfilled_takes_each_market_from_the_last_round_that_cleared_it(
         assert sorted(u.detail for u in found) == ["r-mid rice", "r-old eggs"]
         assert uow.rounds.latest_unfilled(["kale"]) == []
         assert uow.rounds.latest_unfilled([]) == []
+
+
+def test_the_last_round_that_made_contracts_and_the_rounds_after_it(
+    uow_factory: UowFactory,
+) -> None:
+    def at(round_id: str, minutes: int, made: tuple[str, ...]) -> MatchingRound:
+        record = matching_round(round_id, T0 + timedelta(minutes=minutes))
+        return replace(record, contract_ids=made, unfilled=())
+
+    with uow_factory() as uow:
+        assert uow.rounds.latest_with_contracts() is None
+        assert uow.rounds.after(None) == (0, None)
+        seed_book(uow)
+        uow.rounds.add(at("r1", 0, ()))
+        uow.rounds.add(at("r2", 5, ("c1",)))
+        uow.rounds.add(at("r3", 10, ()))
+        uow.rounds.add(at("r4", 15, ()))
+        uow.contracts.add(contract("c1", round_id="r2"))
+        uow.commit()
+    with uow_factory() as uow:
+        cleared = uow.rounds.latest_with_contracts()
+        assert cleared is not None and cleared.id == "r2"
+        assert uow.rounds.after(cleared) == (
+            2,
+            T0 + timedelta(minutes=15, seconds=2, microseconds=5),
+        )
+        assert uow.rounds.after(None)[0] == 4
+
+
+def test_proposed_quantities_are_the_unanswered_part_of_the_bound_ones(
+    uow_factory: UowFactory,
+) -> None:
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.contracts.add(contract("c1"))
+        uow.contracts.add(
+            contract(
+                "c2",
+                state=ContractState.ACCEPTED,
+                deliveries=(ContractDelivery(WED, WEEK, 10, 21.37),),
+            )
+        )
+        uow.contracts.add(contract("c3", state=ContractState.REJECTED))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.contracts.bound_demand() == {("o1", WED): 50}
+        assert uow.contracts.proposed_demand() == {("o1", WED): 40}
+        assert uow.contracts.bound_supply() == {("s1", WEEK): 50}
+        assert uow.contracts.proposed_supply() == {("s1", WEEK): 40}

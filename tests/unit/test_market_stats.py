@@ -86,13 +86,17 @@ def contract(
 LIVE = [
     contract("c1", "o1", "h1", "g1", "s-g1", "kale", unit_price=4500,
              deliveries=[ContractDelivery(D50, W50, 80, 2.0),
-                         ContractDelivery(D51, W51, 100, 2.0)]),
+                         ContractDelivery(D51, W51, 100, 2.0)], state=ContractState.ACCEPTED),
     contract("c2", "o1", "h1", "g2", "s-g2", "kale", unit_price=5000,
              deliveries=[ContractDelivery(D50, W50, 20, 30.0)], state=ContractState.ACCEPTED),
     contract("c3", "o3", "s1", "g3", "s-g3", "eggs", unit_price=400,
              deliveries=[ContractDelivery(D51, W51, 200, 40.0),
-                         ContractDelivery(D51, W51, 50, 40.0, DeliveryState.RELEASED)]),
+                         ContractDelivery(D51, W51, 50, 40.0, DeliveryState.RELEASED)],
+             state=ContractState.IN_DELIVERY),
 ]  # fmt: skip
+# A proposal g2 has not answered yet: 30 of o2's 40 kg in W50.
+PROPOSAL = contract("c4", "o2", "s1", "g2", "s-g2", "kale", unit_price=5000,
+                    deliveries=[ContractDelivery(D50, W50, 30, 25.0)])  # fmt: skip
 BOUND_DEMAND = {("o1", D50): 100, ("o1", D51): 100, ("o3", D51): 200}
 BOUND_SUPPLY = {("s-g1", W50): 80, ("s-g1", W51): 100, ("s-g2", W50): 20, ("s-g3", W51): 200}
 UNFILLED = [
@@ -126,10 +130,63 @@ def test_fill_counts_ordered_and_contracted_per_crop_and_week() -> None:
     assert out["weeks"] == [W50, W51]
     assert (out["ordered"], out["contracted"]) == (540, 400)
     kale = next(c for c in out["crops"] if c["crop_id"] == "kale")
-    assert kale["weeks"][W50] == {"ordered": 140, "contracted": 100, "fill_rate": 0.7143}
-    assert kale["weeks"][W51] == {"ordered": 100, "contracted": 100, "fill_rate": 1.0}
+    assert kale["weeks"][W50] == {
+        "ordered": 140,
+        "contracted": 100,
+        "proposed": 0,
+        "fill_rate": 0.7143,
+    }
+    assert kale["weeks"][W51] == {
+        "ordered": 100,
+        "contracted": 100,
+        "proposed": 0,
+        "fill_rate": 1.0,
+    }
     assert (kale["name_th"], kale["unit"]) == ("คะน้า", "kg")
     assert out["crops"][0]["crop_id"] == "eggs"  # the larger ordered quantity first
+
+
+def with_proposal() -> MarketFacts:
+    return facts(
+        live=[*LIVE, PROPOSAL],
+        bound_demand=BOUND_DEMAND | {("o2", D50): 30},
+        bound_supply=BOUND_SUPPLY | {("s-g2", W50): 50},
+        proposed_demand={("o2", D50): 30},
+        proposed_supply={("s-g2", W50): 30},
+    )
+
+
+def test_fill_rate_counts_accepted_contracts_and_shows_proposals_apart() -> None:
+    out = stats.fill(with_proposal())
+    assert (out["ordered"], out["contracted"], out["proposed"]) == (540, 400, 30)
+    assert out["fill_rate"] == stats.fill(facts())["fill_rate"] == round(400 / 540, 4)
+    kale = next(c for c in out["crops"] if c["crop_id"] == "kale")
+    assert kale["weeks"][W50] == {
+        "ordered": 140,
+        "contracted": 100,
+        "proposed": 30,
+        "fill_rate": 0.7143,
+    }
+    # the proposal holds its quantity: it is neither open demand nor free supply
+    assert stats.open_demand(with_proposal())["kale"] == 10
+    assert stats.supply_by_crop(with_proposal())["kale"] == (230, 200, 30)
+
+
+def test_a_proposal_is_not_a_groups_contracted_volume_or_income() -> None:
+    g2 = next(g for g in stats.group_figures(with_proposal()) if g["group_id"] == "g2")
+    assert (g2["contracted"], g2["proposed"], g2["income_thb"]) == (20, 30, 20 * 50.0)
+    assert g2["utilisation"] == 0.4  # 20 of 50 accepted; the proposal does not count
+
+
+def test_proposed_quantity_has_its_own_gauge_next_to_contracted() -> None:
+    registry = CollectorRegistry()
+    registry.register(MarketCollector(with_proposal))
+    samples = _samples(registry)
+    cell = {"crop": "kale", "week": W50}
+    assert (cell, 30.0) in samples["foodmatch_proposed_units"]
+    assert (cell, 100.0) in samples["foodmatch_contracted_units"]
+    assert (cell, 0.7143) in samples["foodmatch_fill_rate"]
+    assert ({"crop": "kale"}, 0.0) in samples["foodmatch_free_supply_units"]
 
 
 def test_open_demand_leaves_out_past_deliveries_and_contracted_quantity() -> None:

@@ -257,6 +257,30 @@ class SqlContractRepository:
             if total
         }
 
+    def proposed_demand(self) -> dict[tuple[str, date], int]:
+        query = (
+            select(ContractRow.order_id, ContractDeliveryRow.day, func.sum(_BOUND_DEMAND))
+            .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
+            .where(ContractRow.state == ContractState.PROPOSED.value)
+            .group_by(ContractRow.order_id, ContractDeliveryRow.day)
+        )
+        return {
+            (order, day): int(total) for order, day, total in self.session.execute(query) if total
+        }
+
+    def proposed_supply(self) -> dict[tuple[str, str], int]:
+        query = (
+            select(ContractRow.supply_id, ContractDeliveryRow.week, func.sum(_BOUND_SUPPLY))
+            .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
+            .where(ContractRow.state == ContractState.PROPOSED.value)
+            .group_by(ContractRow.supply_id, ContractDeliveryRow.week)
+        )
+        return {
+            (supply, week): int(total)
+            for supply, week, total in self.session.execute(query)
+            if total
+        }
+
     def due_proposals(self, at: datetime) -> Sequence[Contract]:
         query = (
             select(ContractRow)
@@ -397,6 +421,28 @@ class SqlRoundRepository:
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(RoundRow)) or 0)
+
+    def latest_with_contracts(self) -> MatchingRound | None:
+        made = exists().where(ContractRow.round_id == RoundRow.id)
+        query = (
+            select(RoundRow)
+            .where(made)
+            .order_by(RoundRow.started_at.desc(), RoundRow.id.desc())
+            .limit(1)
+            .options(lazyload(RoundRow.unfilled))
+        )
+        row = self.session.scalars(query).first()
+        return mapping.round_of(row, with_unfilled=False) if row is not None else None
+
+    def after(self, record: MatchingRound | None) -> tuple[int, datetime | None]:
+        query = select(func.count(), func.max(RoundRow.finished_at))
+        if record is not None:
+            query = query.where(
+                (RoundRow.started_at > record.started_at)
+                | ((RoundRow.started_at == record.started_at) & (RoundRow.id > record.id))
+            )
+        count, newest = self.session.execute(query).one()
+        return int(count or 0), newest
 
     def latest_unfilled(self, crop_ids: Collection[str]) -> Sequence[UnfilledLine]:
         heads = self.session.execute(
