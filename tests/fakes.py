@@ -347,6 +347,9 @@ class FakeOutbox:
         ]
         return found[offset : offset + limit]
 
+    def history_count(self, *, event: str | None = None, key: str | None = None) -> int:
+        return len(self.history(event=event, key=key, limit=len(self.rows)))
+
 
 REPOSITORIES = (
     "groups",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.auth import Caller, message_id_for, require_buyer, require_group, scoped
 from api.deps import MessageId, ReadUow, ServiceDep, read
+from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.bodies import OrderBody, ReasonBody, SupplyBody
 from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.auth import Role
@@ -50,16 +51,24 @@ async def announce_supply(
     return await run_command(service, command, lambda uow: views.supply(uow, supply.id), status=201)
 
 
-@router.get("/supply", tags=["supply"], summary="List supply announcements")
+@router.get(
+    "/supply", tags=["supply"], responses=LIST_RESPONSES, summary="List supply announcements"
+)
 def list_supply(
+    request: Request,
+    response: Response,
     uow: ReadUow,
     caller: Caller,
     group_id: IdFilter = None,
     crop_id: IdFilter = None,
     state: BookState | None = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
 ) -> list[Json]:
     group_id = scoped(caller, group_id, Role.GROUP)
-    return views.supplies(uow, group_id=group_id, crop_id=crop_id, state=state)
+    found = views.supplies(uow, group_id=group_id, crop_id=crop_id, state=state)
+    page, total = window(found, limit=limit, offset=offset)
+    return paged(request, response, page, total=total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -118,16 +127,22 @@ async def submit_order(
     return await run_command(service, command, lambda uow: views.order(uow, order.id), status=201)
 
 
-@router.get("/orders", tags=["orders"], summary="List forward orders")
+@router.get("/orders", tags=["orders"], responses=LIST_RESPONSES, summary="List forward orders")
 def list_orders(
+    request: Request,
+    response: Response,
     uow: ReadUow,
     caller: Caller,
     buyer_id: IdFilter = None,
     crop_id: IdFilter = None,
     state: BookState | None = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
 ) -> list[Json]:
     buyer_id = scoped(caller, buyer_id, Role.KITCHEN)
-    return views.orders(uow, buyer_id=buyer_id, crop_id=crop_id, state=state)
+    found = views.orders(uow, buyer_id=buyer_id, crop_id=crop_id, state=state)
+    page, total = window(found, limit=limit, offset=offset)
+    return paged(request, response, page, total=total, limit=limit, offset=offset)
 
 
 @router.get(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, actor_of, message_id_for, require_party, require_role
 from api.deps import MessageId, ReadUow, ServiceDep, read
+from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.bodies import IsoDate, Text
 from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.auth import Principal, Role
@@ -24,8 +25,10 @@ IdFilter = Annotated[str | None, Query(max_length=200)]
 WEEK = r"^\d{4}-W\d{2}$"
 
 
-@router.get("/contracts", summary="List contracts, filtered")
+@router.get("/contracts", responses=LIST_RESPONSES, summary="List contracts, filtered")
 def list_contracts(
+    request: Request,
+    response: Response,
     uow: ReadUow,
     caller: Caller,
     buyer_id: IdFilter = None,
@@ -37,8 +40,8 @@ def list_contracts(
     state: ContractState | None = None,
     order_id: IdFilter = None,
     round_id: IdFilter = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[Json]:
     buyer_id, group_id = own_contracts(caller, buyer_id, group_id)
     where = ContractFilter(
@@ -52,7 +55,9 @@ def list_contracts(
         limit=limit,
         offset=offset,
     )
-    return views.contracts(uow, where)
+    total = uow.contracts.count(where)
+    page = views.contracts(uow, where)
+    return paged(request, response, page, total=total, limit=limit, offset=offset)
 
 
 @router.get("/contracts/{contract_id}", responses=NOT_FOUND, summary="A contract")
@@ -246,8 +251,19 @@ async def amend_contract(
 
 
 @router.get(
-    "/contracts/{contract_id}/history", responses=NOT_FOUND, summary="A contract's audit trail"
+    "/contracts/{contract_id}/history",
+    responses=NOT_FOUND | LIST_RESPONSES,
+    summary="A contract's audit trail",
 )
-def contract_history(contract_id: str, uow: ReadUow, caller: Caller) -> list[Json]:
-    history = get_contract(contract_id, uow, caller)["history"]
-    return list(history)
+def contract_history(
+    contract_id: str,
+    request: Request,
+    response: Response,
+    uow: ReadUow,
+    caller: Caller,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> list[Json]:
+    history: list[Json] = list(get_contract(contract_id, uow, caller)["history"])
+    page, total = window(history, limit=limit, offset=offset)
+    return paged(request, response, page, total=total, limit=limit, offset=offset)

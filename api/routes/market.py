@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import Caller, Coordinator
 from api.deps import ReadUow, ServiceDep
+from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.bodies import IsoDate
 from api.routes.common import NOT_FOUND, Json
 from matcher.domain.errors import NotFound
@@ -16,9 +17,16 @@ from matcher.service import views
 router = APIRouter(tags=["market"])
 
 
-@router.get("/crops", summary="The crop catalogue")
-def list_crops(service: ServiceDep, _: Caller) -> list[Json]:
-    return [
+@router.get("/crops", responses=LIST_RESPONSES, summary="The crop catalogue")
+def list_crops(
+    request: Request,
+    response: Response,
+    service: ServiceDep,
+    _: Caller,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> list[Json]:
+    crops = [
         {
             "id": crop.id,
             "name_th": crop.name_th,
@@ -28,6 +36,8 @@ def list_crops(service: ServiceDep, _: Caller) -> list[Json]:
         }
         for crop in service.context.crops.values()
     ]
+    page, total = window(crops, limit=limit, offset=offset)
+    return paged(request, response, page, total=total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -58,9 +68,12 @@ def overview(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
 
 @router.get(
     "/audit",
+    responses=LIST_RESPONSES,
     summary="The audit trail: every recorded change, newest first (who, when, what, why)",
 )
 def audit(
+    request: Request,
+    response: Response,
     uow: ReadUow,
     _: Coordinator,
     event: Annotated[str | None, Query(max_length=100, description="e.g. ContractRejected")] = None,
@@ -68,7 +81,10 @@ def audit(
     subject: Annotated[
         str | None, Query(max_length=200, description="A contract, order, supply... id.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[Json]:
-    return views.audit(uow, event=event, key=key, subject=subject, limit=limit, offset=offset)
+    page, total = views.audit_page(
+        uow, event=event, key=key, subject=subject, limit=limit, offset=offset
+    )
+    return paged(request, response, page, total=total, limit=limit, offset=offset)

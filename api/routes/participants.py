@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +20,7 @@ from api.auth import (
     require_seen,
 )
 from api.deps import MessageId, ReadUow, ServiceDep, read
+from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.bodies import BuyerBody, CertificateBody, GroupBody, IsoDate
 from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.domain.errors import NotFound
@@ -45,9 +46,18 @@ async def register_group(
     return await run_command(service, command, lambda uow: views.group(uow, group.id), status=201)
 
 
-@router.get("/groups", tags=["groups"], summary="List farmer groups")
-def list_groups(uow: ReadUow, caller: Caller) -> list[Json]:
-    return [g for g in views.groups(uow) if may_see_group(uow, caller, g["id"])]
+@router.get("/groups", tags=["groups"], responses=LIST_RESPONSES, summary="List farmer groups")
+def list_groups(
+    request: Request,
+    response: Response,
+    uow: ReadUow,
+    caller: Caller,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> list[Json]:
+    seen = [g for g in views.groups(uow) if may_see_group(uow, caller, g["id"])]
+    page, total = window(seen, limit=limit, offset=offset)
+    return paged(request, response, page, total=total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -65,12 +75,21 @@ def get_group(group_id: str, uow: ReadUow, caller: Caller) -> Json:
 @router.get(
     "/groups/{group_id}/certificates",
     tags=["groups"],
-    responses=NOT_FOUND,
+    responses=NOT_FOUND | LIST_RESPONSES,
     summary="The certificates of a group",
 )
-def group_certificates(group_id: str, uow: ReadUow, caller: Caller) -> list[Json]:
+def group_certificates(
+    group_id: str,
+    request: Request,
+    response: Response,
+    uow: ReadUow,
+    caller: Caller,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> list[Json]:
     certificates: list[Json] = get_group(group_id, uow, caller)["certificates"]
-    return certificates
+    page, total = window(certificates, limit=limit, offset=offset)
+    return paged(request, response, page, total=total, limit=limit, offset=offset)
 
 
 @router.post(
@@ -88,9 +107,18 @@ async def register_buyer(
     return await run_command(service, command, lambda uow: views.buyer(uow, buyer.id), status=201)
 
 
-@router.get("/buyers", tags=["buyers"], summary="List buyers")
-def list_buyers(uow: ReadUow, caller: Caller) -> list[Json]:
-    return [b for b in views.buyers(uow) if may_see_buyer(uow, caller, b["id"])]
+@router.get("/buyers", tags=["buyers"], responses=LIST_RESPONSES, summary="List buyers")
+def list_buyers(
+    request: Request,
+    response: Response,
+    uow: ReadUow,
+    caller: Caller,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> list[Json]:
+    seen = [b for b in views.buyers(uow) if may_see_buyer(uow, caller, b["id"])]
+    page, total = window(seen, limit=limit, offset=offset)
+    return paged(request, response, page, total=total, limit=limit, offset=offset)
 
 
 @router.get("/buyers/{buyer_id}", tags=["buyers"], responses=NOT_FOUND, summary="A buyer")

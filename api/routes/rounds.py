@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.auth import Coordinator
 from api.deps import MessageId, ReadUow, ServiceDep
+from api.pages import LIST_RESPONSES, Limit, Offset, paged
 from api.routes.bodies import RoundBody
 from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.domain.errors import UnknownReference
@@ -40,14 +39,18 @@ async def run_round(
     )
 
 
-@router.get("/rounds", summary="List rounds, newest first")
+@router.get("/rounds", responses=LIST_RESPONSES, summary="List rounds, newest first")
 def list_rounds(
+    request: Request,
+    response: Response,
     uow: ReadUow,
     _: Coordinator,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[Json]:
-    return views.rounds(uow, limit=limit, offset=offset)
+    page = views.rounds(uow, limit=limit, offset=offset)
+    total = uow.rounds.count()
+    return paged(request, response, page, total=total, limit=limit, offset=offset)
 
 
 @router.get(

@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from typing import Annotated, Any, cast
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, Forbidden, require_seen
 from api.deps import ServiceDep
+from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.common import NOT_FOUND
 from matcher import webhooks as wh
 from matcher.auth import Principal
@@ -109,18 +110,26 @@ def register_webhook(body: WebhookBody, service: ServiceDep, caller: Caller) -> 
     return JSONResponse(_webhook(hook) | {"secret": secret}, status_code=201)
 
 
-@router.get("/webhooks", summary="Active webhooks (without their secrets)")
+@router.get(
+    "/webhooks", responses=LIST_RESPONSES, summary="Active webhooks (without their secrets)"
+)
 def list_webhooks(
+    request: Request,
+    response: Response,
     service: ServiceDep,
     caller: Caller,
     participant_id: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
 ) -> list[Json]:
     if not caller.coordinator:
         if participant_id is not None and participant_id != caller.participant_id:
             raise Forbidden(f"the key of {caller.actor} may only list its own webhooks")
         participant_id = caller.participant_id
     with _uow(service) as uow:
-        return [_webhook(hook) for hook in uow.webhooks.list(participant_id)]
+        hooks = [_webhook(hook) for hook in uow.webhooks.list(participant_id)]
+    page, total = window(hooks, limit=limit, offset=offset)
+    return paged(request, response, page, total=total, limit=limit, offset=offset)
 
 
 @router.delete(
@@ -139,15 +148,17 @@ def delete_webhook(webhook_id: str, service: ServiceDep, caller: Caller) -> Resp
 
 @router.get(
     "/webhooks/{webhook_id}/deliveries",
-    responses=NOT_FOUND,
+    responses=NOT_FOUND | LIST_RESPONSES,
     summary="The delivery log of a webhook",
 )
 def webhook_deliveries(
     webhook_id: str,
+    request: Request,
+    response: Response,
     service: ServiceDep,
     caller: Caller,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[Json]:
     with _uow(service) as uow:
         hook = uow.webhooks.get(webhook_id)
@@ -155,4 +166,6 @@ def webhook_deliveries(
             raise NotFound("webhook", webhook_id)
         require_seen(_owns(caller, hook.participant_id), caller)
         rows = uow.webhooks.deliveries(webhook_id, limit=limit, offset=offset)
-        return [_delivery(d) for d in rows]
+        total = uow.webhooks.count_deliveries(webhook_id)
+        page = [_delivery(d) for d in rows]
+    return paged(request, response, page, total=total, limit=limit, offset=offset)

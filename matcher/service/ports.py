@@ -224,6 +224,10 @@ class Outbox(Protocol):
         """Recorded events, newest first (the audit trail)."""
         ...
 
+    def history_count(self, *, event: str | None = None, key: str | None = None) -> int:
+        """How many recorded events :meth:`history` has with these filters, over every page."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction over every repository. Leaving without ``commit()`` rolls back."""
@@ -312,6 +316,10 @@ class WebhookStore(Protocol):
         self, webhook_id: str, *, limit: int = 100, offset: int = 0
     ) -> Sequence[WebhookDelivery]:
         """The delivery log of a webhook, newest first."""
+        ...
+
+    def count_deliveries(self, webhook_id: str) -> int:
+        """How many deliveries the log of a webhook holds."""
         ...
 
     def delivery(self, delivery_id: str) -> WebhookDelivery | None: ...

@@ -10,7 +10,7 @@ from matcher.domain.contracts import BookState, ContractState
 from matcher.domain.errors import NotFound
 from matcher.domain.weeks import iso_week
 from matcher.service import codec
-from matcher.service.ports import ContractFilter, UnitOfWork
+from matcher.service.ports import ContractFilter, OutboxEntry, UnitOfWork
 
 Json = dict[str, Any]
 
@@ -174,27 +174,51 @@ def audit(
     ``subject`` keeps the entries about one object (a contract, order, supply, group, buyer or
     certificate id), looked up in the entries' payloads.
     """
-    out: list[Json] = []
-    for entry in uow.outbox.history(event=event, key=key, limit=limit, offset=offset):
-        p = entry.payload
-        raw = p.get("change")
-        change: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        ids = {str(v) for k, v in p.items() if (k == "id" or k.endswith("_id")) and v}
-        if subject is not None and subject not in ids:
-            continue
-        out.append(
-            {
-                "id": entry.id,
-                "at": entry.created_at.isoformat(),
-                "event": entry.event,
-                "key": entry.key,
-                "subject": p.get("id"),
-                "actor": change.get("actor") or p.get("actor") or "system",
-                "reason": change.get("reason") or p.get("reason") or "",
-                "state": p.get("state"),
-            }
-        )
-    return out
+    page, _ = audit_page(uow, event=event, key=key, subject=subject, limit=limit, offset=offset)
+    return page
+
+
+def audit_page(
+    uow: UnitOfWork,
+    *,
+    event: str | None = None,
+    key: str | None = None,
+    subject: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[Json], int]:
+    """One page of :func:`audit` and how many entries match over every page. With a
+    ``subject`` the matching entries are picked from every recorded event of the filters, so
+    pages are full and the total exact."""
+    if subject is None:
+        entries = uow.outbox.history(event=event, key=key, limit=limit, offset=offset)
+        found = [_audit_entry(e) for e in entries]
+        return found, uow.outbox.history_count(event=event, key=key)
+    everything = uow.outbox.history(
+        event=event, key=key, limit=uow.outbox.history_count(event=event, key=key), offset=0
+    )
+    about = [_audit_entry(e) for e in everything if subject in _ids(e.payload)]
+    return about[offset : offset + limit], len(about)
+
+
+def _ids(payload: dict[str, object]) -> set[str]:
+    return {str(v) for k, v in payload.items() if (k == "id" or k.endswith("_id")) and v}
+
+
+def _audit_entry(entry: OutboxEntry) -> Json:
+    p = entry.payload
+    raw = p.get("change")
+    change: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    return {
+        "id": entry.id,
+        "at": entry.created_at.isoformat(),
+        "event": entry.event,
+        "key": entry.key,
+        "subject": p.get("id"),
+        "actor": change.get("actor") or p.get("actor") or "system",
+        "reason": change.get("reason") or p.get("reason") or "",
+        "state": p.get("state"),
+    }
 
 
 def overview(uow: UnitOfWork, today: date) -> Json:
@@ -244,9 +268,9 @@ def overview(uow: UnitOfWork, today: date) -> Json:
         "contracts_by_state": {k: v for k, v in counts.items() if v},
         "ordered": ordered,
         "contracted": contracted,
+        "proposed": proposed,
         "fill_rate": round(contracted / ordered, 4) if ordered else 0.0,
         "last_round": codec.dump_round(cleared, with_unfilled=False) if cleared else None,
         "empty_rounds_since": empty_rounds,
         "last_empty_round_at": last_empty.isoformat() if last_empty is not None else None,
     }
-        "proposed": proposed,

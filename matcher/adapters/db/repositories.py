@@ -613,6 +613,14 @@ class SqlOutbox:
         query = query.order_by(OutboxRow.id.desc()).limit(limit).offset(offset)
         return [_entry_of(row) for row in self.session.scalars(query)]
 
+    def history_count(self, *, event: str | None = None, key: str | None = None) -> int:
+        query = select(func.count()).select_from(OutboxRow)
+        if event is not None:
+            query = query.where(OutboxRow.event == event)
+        if key is not None:
+            query = query.where(OutboxRow.key == key)
+        return int(self.session.scalar(query) or 0)
+
 
 def _entry_of(row: OutboxRow) -> OutboxEntry:
     return OutboxEntry(row.id, row.event, row.key, dict(row.payload), row.created_at)
@@ -760,6 +768,11 @@ class SqlWebhookStore:
             .offset(offset)
         )
         return [_delivery_of(row) for row in self.session.scalars(query)]
+
+    def count_deliveries(self, webhook_id: str) -> int:
+        query = select(func.count()).select_from(WebhookDeliveryRow)
+        query = query.where(WebhookDeliveryRow.webhook_id == webhook_id)
+        return int(self.session.scalar(query) or 0)
 
     def delivery(self, delivery_id: str) -> WebhookDelivery | None:
         row = self.session.get(WebhookDeliveryRow, delivery_id)
