@@ -116,6 +116,8 @@ def create_worker_app(
             service.context.clock,
             client_id=f"foodmatch-relay-{worker}",
             publisher_factory=publisher_factory,
+            max_event_bytes=settings.max_message_bytes,
+            on_parked=service.metrics.outbox_parked,
         )
         register_relay(app, outbox)
         register_webhooks(app, service, settings.webhook_poll_seconds)

@@ -10,6 +10,7 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import (
     KafkaConnectionError,
+    KafkaError,
     KafkaTimeoutError,
     SaslAuthenticationFailedError,
     TopicAlreadyExistsError,
@@ -64,6 +65,21 @@ def _answers(bootstrap: str) -> bool:
     except BrokerUnreachable:
         return False
     return True
+
+
+class NotSent(KafkaError):  # type: ignore[misc]
+    """A message left unsent because the publisher stopped before it (try it again later)."""
+
+    retriable = True
+
+
+def is_retriable(error: BaseException) -> bool:
+    """Whether sending may succeed later: the broker unreachable or slow, a leader moving, a
+    connection lost. False for a refusal that sending again cannot change (a message too large
+    for the producer or the broker, a topic the client may not write to, an invalid record)."""
+    if isinstance(error, KafkaError):
+        return bool(error.retriable) or isinstance(error, (KafkaTimeoutError, NotSent))
+    return isinstance(error, (OSError, TimeoutError))
 
 
 def registry_of(settings: KafkaSettings) -> TopicRegistry:
@@ -134,11 +150,59 @@ class KafkaPublisher:
             future.get(timeout=60.0)
         return len(futures)
 
+    def send_each(
+        self,
+        messages: Iterable[WireMessage],
+        *,
+        timeout: float = 60.0,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> list[BaseException | None]:
+        """Send ``messages`` in order and wait for each acknowledgement; returns, per message,
+        None when the broker has it, else the error.
+
+        Unlike :meth:`send_many` one message's failure does not fail the others. After an error
+        that may pass (the broker unreachable, a timeout: ``retriable``), or once ``stopping()``
+        holds, the messages not sent yet are not tried (each gets that error, or
+        :class:`NotSent`), so that a broker outage costs one wait, not one per message."""
+        outcome: list[Any] = []  # futures, or the error of a send refused at once
+        halted: BaseException | None = None
+        for message in messages:
+            if halted is None and stopping():
+                halted = NotSent("the relay is stopping")
+            if halted is not None:
+                outcome.append(halted)
+                continue
+            try:
+                outcome.append(
+                    self._producer.send(
+                        self.topics.name(message.topic),
+                        key=message.key.encode(),
+                        value=message.value,
+                    )
+                )
+            except Exception as err:  # refused before sending: too large, no metadata in time
+                outcome.append(err)
+                if is_retriable(err):
+                    halted = err
+        results: list[BaseException | None] = []
+        for item in outcome:
+            if isinstance(item, BaseException):
+                results.append(item)
+                continue
+            try:
+                item.get(timeout=timeout)
+            except Exception as err:
+                results.append(err)
+            else:
+                results.append(None)
+        return results
+
     def flush(self, timeout: float | None = None) -> None:
         self._producer.flush(timeout)
 
-    def close(self) -> None:
-        self._producer.close(timeout=10)
+    def close(self, timeout: float = 10.0) -> None:
+        """Close the producer; what it still holds after ``timeout`` seconds is failed."""
+        self._producer.close(timeout=timeout)
 
 
 def create_topics(

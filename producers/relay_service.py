@@ -41,8 +41,15 @@ def run_relay(
     service = bootstrap(settings.model_copy(update={"engine": "inprocess"}))
     dispatcher = build_dispatcher(service)
     client_id = f"foodmatch-relay-{socket.gethostname()}-{os.getpid()}"
-    publisher = KafkaPublisher(settings.kafka, client_id=client_id)
-    relay = OutboxRelay(service.uow_factory, publisher, service.context.clock)
+    publisher = KafkaPublisher(settings.kafka, client_id=client_id, max_block_ms=5_000)
+    relay = OutboxRelay(
+        service.uow_factory,
+        publisher,
+        service.context.clock,
+        max_event_bytes=settings.max_message_bytes,
+        on_parked=service.metrics.outbox_parked,
+        stopping=stop.is_set,
+    )
     try:
         if dispatcher is not None:
             dispatcher.start()

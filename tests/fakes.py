@@ -62,9 +62,11 @@ class Store:
     rounds: dict[str, MatchingRound] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
     inbox: dict[str, str] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
     rejections: dict[str, Rejection] = field(default_factory=dict)
     outbox: list[OutboxEntry] = field(default_factory=list)
     published: set[int] = field(default_factory=set)
+    parked: dict[int, str] = field(default_factory=dict)
 
 
 class _Table:
@@ -298,9 +300,15 @@ class FakeVersions:
 
 
 class FakeInbox:
-    def __init__(self, rows: dict[str, str], rejected: dict[str, Rejection]) -> None:
+    def __init__(
+        self,
+        rows: dict[str, str],
+        rejected: dict[str, Rejection],
+        digests: dict[str, str] | None = None,
+    ) -> None:
         self.rows = rows
         self.rejected = rejected
+        self.digests = digests if digests is not None else {}
 
     def reject(self, rejection: Rejection) -> None:
         self.rejected[rejection.message_id] = rejection
@@ -311,16 +319,25 @@ class FakeInbox:
     def seen(self, message_id: str) -> bool:
         return message_id in self.rows
 
-    def record(self, message_id: str, kind: str, at: datetime) -> None:
+    def digest(self, message_id: str) -> str | None:
+        if message_id not in self.rows:
+            return None
+        return self.digests.get(message_id, "")
+
+    def record(self, message_id: str, kind: str, at: datetime, digest: str = "") -> None:
         if message_id in self.rows:
             raise DuplicateMessage(message_id)
         self.rows[message_id] = kind
+        self.digests[message_id] = digest
 
 
 class FakeOutbox:
-    def __init__(self, rows: list[OutboxEntry], published: set[int]) -> None:
+    def __init__(
+        self, rows: list[OutboxEntry], published: set[int], parked: dict[int, str] | None = None
+    ) -> None:
         self.rows = rows
         self.published = published
+        self.parked = parked if parked is not None else {}
 
     def add(self, event: Event, at: datetime) -> None:
         entry = OutboxEntry(len(self.rows) + 1, event.name, event.key, dict(event.payload), at)
@@ -331,6 +348,10 @@ class FakeOutbox:
 
     def mark_published(self, ids: Sequence[int], at: datetime) -> None:
         self.published.update(ids)
+
+    def park(self, entry_id: int, reason: str, at: datetime) -> None:
+        self.published.add(entry_id)  # out of the pending events for good
+        self.parked[entry_id] = reason
 
     def history(
         self,
@@ -390,8 +411,8 @@ class FakeUnitOfWork:
             "releases": FakeReleases(self.work.releases),
             "rounds": FakeRounds(self.work.rounds),
             "markets": FakeVersions(self.work.versions),
-            "inbox": FakeInbox(self.work.inbox, self.work.rejections),
-            "outbox": FakeOutbox(self.work.outbox, self.work.published),
+            "inbox": FakeInbox(self.work.inbox, self.work.rejections, self.work.digests),
+            "outbox": FakeOutbox(self.work.outbox, self.work.published, self.work.parked),
         }
 
     def __getattr__(self, name: str) -> Any:

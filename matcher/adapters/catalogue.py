@@ -53,6 +53,16 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "error that names no field).",
     ),
     MetricSpec(
+        "foodmatch_outbox_parked_total",
+        "counter",
+        ("topic", "reason"),
+        "worker",
+        "Outbound events the outbox relay gave up on for good, by the topic they were for and "
+        "reason (too_large: above FOODMATCH_MAX_MESSAGE_BYTES once encoded, or refused by the "
+        "broker as too large; refused: another refusal that sending again cannot change). "
+        "They stay in the outbox with parked_at and parked_reason; the events behind them go on.",
+    ),
+    MetricSpec(
         "foodmatch_commands_total",
         "counter",
         ("command", "outcome"),

@@ -41,6 +41,7 @@ class Metrics:
         r = self.registry = CollectorRegistry()
         self.messages = _counter(r, "foodmatch_messages_consumed_total")
         self.dead_letters = _counter(r, "foodmatch_dead_letters_total")
+        self.parked_events = _counter(r, "foodmatch_outbox_parked_total")
         self.commands = _counter(r, "foodmatch_commands_total")
         self.events = _counter(r, "foodmatch_events_total")
         self.rounds = _counter(r, "foodmatch_rounds_total")
@@ -89,6 +90,10 @@ class Metrics:
 
     def dead_letter(self, topic: str, field: str) -> None:
         self.dead_letters.labels(topic, field).inc()
+
+    def outbox_parked(self, topic: str, reason: str) -> None:
+        """An outbound event parked by the relay (``reason``: too_large or refused)."""
+        self.parked_events.labels(topic, reason).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -29,6 +29,7 @@ from matcher.domain.errors import DomainError, InvalidValue
 from matcher.domain.model import MAX_QUANTITY
 from matcher.optimiser import schema
 from matcher.service import codec, commands
+from matcher.service.canonical import command_body
 
 VERSION = 1
 MAX_MESSAGE_BYTES = 1_048_576
@@ -403,6 +404,11 @@ def may_escape_a_surrogate(raw: bytes) -> bool:
 
 
 def _where(path: tuple[str | int, ...]) -> str:
+    """The field name of a place in an envelope: a place in the body is named by its path in
+    the body (``buyer_id``, ``deliveries.0.quantity``), as the handlers name fields; a place
+    outside it by the envelope's field (``message_id``)."""
+    if len(path) > 1 and path[0] == "body":
+        path = path[1:]
     return ".".join(str(p) for p in path)
 
 
@@ -443,62 +449,6 @@ def encode_command(command: commands.Command) -> WireMessage:
     return encode_body(kind, body, command.message_id, command.actor)
 
 
-def command_body(command: commands.Command) -> tuple[str, dict[str, Any]]:
-    if isinstance(command, commands.RegisterGroup):
-        return "group.register", codec.dump_group(command.group)
-    if isinstance(command, commands.RegisterBuyer):
-        return "buyer.register", codec.dump_buyer(command.buyer)
-    if isinstance(command, commands.RegisterCertificate):
-        return "certificate.register", codec.dump_certificate(command.certificate)
-    if isinstance(command, commands.AnnounceSupply):
-        return "supply.announce", codec.dump_supply(command.supply)
-    if isinstance(command, commands.SubmitOrder):
-        return "order.submit", codec.dump_order(command.order)
-    if isinstance(command, commands.WithdrawSupply):
-        body = {"supply_id": command.supply_id, "crop_id": command.crop_id}
-        return "supply.withdraw", body | {"reason": command.reason}
-    if isinstance(command, commands.CancelOrder):
-        body = {"order_id": command.order_id, "crop_id": command.crop_id}
-        return "order.cancel", body | {"reason": command.reason}
-    if isinstance(command, commands.RunMatchingRound):
-        return "round.request", {"crops": list(command.crops)}
-    if isinstance(command, commands.RevokeCertificate):
-        return "certificate.revoke", {
-            "certificate_id": command.certificate_id,
-            "revoked_on": command.revoked_on.isoformat(),
-            "group_id": command.group_id,
-            "reason": command.reason,
-        }
-    if isinstance(command, commands.ConfirmDelivery):
-        return "delivery.confirm", {
-            "contract_id": command.contract_id,
-            "crop_id": command.crop_id,
-            "date": command.day.isoformat(),
-            "received": command.received,
-            "refused": command.refused,
-        }
-    if isinstance(command, commands.AmendContract):
-        return "contract.amend", {
-            "contract_id": command.contract_id,
-            "crop_id": command.crop_id,
-            "agreed_by": command.agreed_by,
-            "deliveries": [
-                {"date": d.isoformat(), "new_date": n.isoformat(), "quantity": q}
-                for d, n, q in command.changes
-            ],
-            "reason": command.reason,
-        }
-    actions = {
-        commands.AcceptContract: "contract.accept",
-        commands.RejectContract: "contract.reject",
-        commands.CancelContract: "contract.cancel",
-    }
-    if isinstance(command, commands.ContractCommand) and type(command) in actions:
-        body = {"contract_id": command.contract_id, "crop_id": command.crop_id}
-        return actions[type(command)], body | {"reason": command.reason}
-    raise TypeError(f"{type(command).__name__} has no wire form")
-
-
 def decode_command(
     raw: bytes | None, topic: Topic | None = None, *, max_bytes: int = MAX_MESSAGE_BYTES
 ) -> commands.Command:
@@ -522,6 +472,7 @@ def decode_command(
     place = unpaired_surrogate(data) if may_escape_a_surrogate(raw) else None
     if place is not None:
         raise DecodeError(_where(place), SURROGATE_REASON)
+    _check_version(data)
     try:
         env = Envelope.model_validate(data)
     except PydanticError as err:
@@ -536,16 +487,39 @@ def decode_command(
         raise DecodeError("type", f"{env.type} belongs on the {mtype.topic.value} topic")
     try:
         return mtype.command(env.body, env.message_id, env.actor)
-    except InvalidValue as err:
-        raise DecodeError(f"body.{err.field}", err.reason) from None
+    except InvalidValue as err:  # named by its path in the body, as a handler names it
+        raise DecodeError(err.field or "body", err.reason) from None
     except DomainError as err:
         raise DecodeError("body", str(err)) from None
+
+
+def _check_version(data: dict[str, Any]) -> None:
+    """Refuse an envelope of a version this worker does not read, saying which it reads."""
+    if "version" not in data:
+        return  # the envelope's schema names the missing field
+    version = data["version"]
+    if version == VERSION and not isinstance(version, bool):
+        return
+    if isinstance(version, int) and not isinstance(version, bool):
+        known = f"version {version} is not known"
+    else:
+        shown = json.dumps(version, ensure_ascii=False)
+        if len(shown) > 40:
+            shown = shown[:39] + "…"
+        known = f"version {shown} is not a version number"
+    raise DecodeError("version", f"{known}; this worker reads version {VERSION}")
+
+
+OUTBOUND_VERSIONS: dict[str, int] = {"round.completed": codec.ROUND_EVENT_VERSION}
+"""Outbound types whose body is at a version other than :data:`VERSION`."""
 
 
 def encode_event(event_name: str, key: str, payload: dict[str, Any], event_id: str) -> WireMessage:
     """An outbound event (from the outbox) in its envelope, on its topic."""
     kind, topic = OUTBOUND_TYPES.get(event_name, (event_name, Topic.EVENTS))
-    return WireMessage(topic, key, _dumps(envelope(kind, payload, event_id, "foodmatch")))
+    data = envelope(kind, payload, event_id, "foodmatch")
+    data["version"] = OUTBOUND_VERSIONS.get(kind, VERSION)
+    return WireMessage(topic, key, _dumps(data))
 
 
 DEAD_LETTER_ORIGINAL_BYTES = 512 * 1024
@@ -596,9 +570,41 @@ def dead_letter(
     )
 
 
+class RoundCompletedBody(_Strict):
+    """Body of the outbound ``round.completed`` event, version 2: the round's figures and where
+    to read its contracts, never the list of them (its size does not grow with the round)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, title="round.completed (outbound, version 2)"
+    )
+
+    id: str = Field(description="The round's id.")
+    trigger: str = Field(description="request, debounce or schedule.")
+    status: str = Field(description="completed or failed.")
+    solver: str
+    solver_status: str
+    started_at: datetime
+    finished_at: datetime
+    summary: dict[str, Any] = Field(description="The round's figures (as GET /rounds/{id}).")
+    contracts: int = Field(ge=0, description="How many contracts the round proposed.")
+    unfilled_lines: int = Field(ge=0, description="How many unfilled lines the round left.")
+    round_url: str = Field(description="Where to read the round: /api/v1/rounds/{id}.")
+    contracts_url: str = Field(
+        description="Where to read its contracts, paged: /api/v1/contracts?round_id={id}."
+    )
+    notes: list[str] = Field(description="The solver's notes (at most 20, cut to 1,000 chars).")
+
+
+OUTBOUND_SCHEMAS: dict[str, type[BaseModel]] = {"round.completed": RoundCompletedBody}
+"""Outbound event bodies with a schema of their own (the others are the API's objects)."""
+
+
 def wire_schemas() -> dict[str, dict[str, Any]]:
-    """JSON Schema of each inbound message type's body, and of the envelope."""
+    """JSON Schema of each inbound message type's body, of the envelope, and of the outbound
+    bodies listed in :data:`OUTBOUND_SCHEMAS`."""
     out: dict[str, dict[str, Any]] = {"envelope": Envelope.model_json_schema()}
     for name, mtype in sorted(INBOUND_TYPES.items()):
         out[name] = mtype.body.model_json_schema()
+    for name, model in sorted(OUTBOUND_SCHEMAS.items()):
+        out[name] = model.model_json_schema()
     return out

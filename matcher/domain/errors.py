@@ -61,6 +61,6 @@ def rebuild_error(name: str, field: str, reason: str) -> DomainError:
         )
     if name == "NotFound":
         return NotFound(field, reason)
-    if name == "Conflict":
+    if name in ("Conflict", "MessageIdReused"):
         return Conflict(reason)
     return DomainError(reason)

@@ -194,6 +194,39 @@ def dump_round(r: MatchingRound, *, with_unfilled: bool = True) -> Json:
     return body
 
 
+ROUND_EVENT_VERSION = 2
+"""Version of the ``round.completed`` body: 2 carries counts and references instead of every
+contract id (version 1 listed them, and a round of 100,000 contracts made an event of 3 MB)."""
+ROUND_EVENT_NOTES = 20
+ROUND_EVENT_NOTE_CHARS = 1_000
+
+
+def dump_round_event(r: MatchingRound, *, api_prefix: str = "/api/v1") -> Json:
+    """The body of a ``round.completed`` event: the round's figures and where to read its
+    contracts (``contracts_url``, paged) and the round itself (``round_url``). Its size does not
+    grow with the round: notes are cut to :data:`ROUND_EVENT_NOTES` of at most
+    :data:`ROUND_EVENT_NOTE_CHARS` characters each."""
+    notes = [
+        n if len(n) <= ROUND_EVENT_NOTE_CHARS else n[: ROUND_EVENT_NOTE_CHARS - 1] + "…"
+        for n in r.notes[:ROUND_EVENT_NOTES]
+    ]
+    return {
+        "id": r.id,
+        "trigger": r.trigger,
+        "status": r.status.value,
+        "solver": r.solver,
+        "solver_status": r.solver_status,
+        "started_at": r.started_at.isoformat(),
+        "finished_at": r.finished_at.isoformat(),
+        "summary": r.summary,
+        "contracts": len(r.contract_ids),
+        "unfilled_lines": len(r.unfilled),
+        "round_url": f"{api_prefix}/rounds/{r.id}",
+        "contracts_url": f"{api_prefix}/contracts?round_id={r.id}",
+        "notes": notes,
+    }
+
+
 M = TypeVar("M", bound=BaseModel)
 D = TypeVar("D")
 

@@ -1,6 +1,8 @@
 """The message bus: runs a command's handler in one transaction with the inbox and outbox.
 
-A command whose ``message_id`` is in the inbox has no effect and reports ``duplicate``. After a
+A command whose ``message_id`` is in the inbox has no effect and reports ``duplicate``; one whose
+id is there with another body (the inbox keeps a digest of each handled command's canonical
+body) is refused with :class:`~matcher.service.ports.MessageIdReused` and the first stays. After a
 commit, the events go to in-process subscribers (metrics, the round trigger). Errors raised by a
 handler roll the transaction back and reach the caller unchanged.
 """
@@ -14,9 +16,10 @@ from typing import Any
 
 from matcher.domain.errors import NotFound
 from matcher.service import commands, events
+from matcher.service.canonical import command_digest
 from matcher.service.context import ServiceContext
 from matcher.service.handlers import Handler, Result, command_handlers
-from matcher.service.ports import DuplicateMessage, Rejection, UnitOfWork
+from matcher.service.ports import DuplicateMessage, MessageIdReused, Rejection, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +46,18 @@ class MessageBus:
         handler = self.handlers.get(type(command))
         if handler is None:
             raise TypeError(f"no handler for {type(command).__name__}")
+        digest = command_digest(command)
         with self.uow_factory() as uow:
-            if uow.inbox.seen(command.message_id):
+            if _repeat(uow, command, digest):
                 log.info("duplicate message %s ignored", command.message_id)
                 return Outcome(command, duplicate=True)
             result: Result = handler(command, uow, self.context)
             now = self.context.clock.now()
             try:
-                uow.inbox.record(command.message_id, type(command).__name__, now)
+                uow.inbox.record(command.message_id, type(command).__name__, now, digest)
             except DuplicateMessage:  # a concurrent copy committed first
                 uow.rollback()
+                _repeat(uow, command, digest)  # raises when that copy had another body
                 return Outcome(command, duplicate=True)
             for event in result.events:
                 uow.outbox.add(event, now)
@@ -86,3 +91,15 @@ class MessageBus:
                     subscriber(event)
                 except Exception:  # a subscriber must not undo a committed command
                     log.exception("subscriber failed on %s", event.name)
+
+
+def _repeat(uow: UnitOfWork, command: commands.Command, digest: str) -> bool:
+    """Whether the inbox holds ``command``'s id; :class:`MessageIdReused` when it holds it with
+    another body (ids handled before digests were kept, or commands without a body, compare
+    equal)."""
+    stored = uow.inbox.digest(command.message_id)
+    if stored is None:
+        return False
+    if stored and digest and stored != digest:
+        raise MessageIdReused(command.message_id)
+    return True

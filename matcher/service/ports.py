@@ -18,6 +18,7 @@ from matcher.domain.contracts import (
     SupplyRecord,
     UnfilledLine,
 )
+from matcher.domain.errors import Conflict
 from matcher.domain.lifecycle import Release
 from matcher.domain.model import Buyer, Certificate, FarmerGroup
 from matcher.service.events import Event
@@ -29,6 +30,25 @@ class Clock(Protocol):
 
 class DuplicateMessage(Exception):
     """The inbox already holds this message id (a concurrent copy got there first)."""
+
+
+REUSED_REASON = "message_id reused with a different body"
+
+
+class MessageIdReused(Conflict):
+    """A message id handled before comes again with another body: refused, the first stays.
+
+    ``field``/``reason`` are what the dead-letter record says; the text is the API's answer."""
+
+    field = "message_id"
+    reason = REUSED_REASON
+
+    def __init__(self, message_id: str) -> None:
+        self.message_id = message_id
+        super().__init__(
+            f"{REUSED_REASON}: {message_id!r} was already used for another request "
+            "(Idempotency-Key); the first request stands"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +215,12 @@ class Inbox(Protocol):
         ...
 
     def rejection(self, message_id: str) -> Rejection | None: ...
-    def record(self, message_id: str, kind: str, at: datetime) -> None:
+    def digest(self, message_id: str) -> str | None:
+        """The body digest of a handled message: None when the id was never handled, '' when
+        it was handled before digests were kept."""
+        ...
+
+    def record(self, message_id: str, kind: str, at: datetime, digest: str = "") -> None:
         """Raises :class:`DuplicateMessage` when the id is already there."""
         ...
 
@@ -211,8 +236,15 @@ class OutboxEntry:
 
 class Outbox(Protocol):
     def add(self, event: Event, at: datetime) -> None: ...
-    def pending(self, limit: int = 500) -> Sequence[OutboxEntry]: ...
+    def pending(self, limit: int = 500) -> Sequence[OutboxEntry]:
+        """Events neither published nor parked, oldest first."""
+        ...
+
     def mark_published(self, ids: Sequence[int], at: datetime) -> None: ...
+    def park(self, entry_id: int, reason: str, at: datetime) -> None:
+        """Give up on publishing an event for good (``reason``: why); it stays recorded."""
+        ...
+
     def history(
         self,
         *,

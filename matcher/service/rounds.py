@@ -390,7 +390,5 @@ def apply_round(
     happened += [
         events.ContractProposed(key=c.crop_id, payload=codec.dump_contract(c)) for c in contracts
     ]
-    happened.append(
-        events.RoundCompleted(key="rounds", payload=codec.dump_round(record, with_unfilled=False))
-    )
+    happened.append(events.RoundCompleted(key="rounds", payload=codec.dump_round_event(record)))
     return Result(happened, record, rerun=bool(stale))

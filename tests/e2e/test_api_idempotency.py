@@ -111,3 +111,18 @@ def test_requests_without_a_key_are_each_new(market: Market, client: TestClient)
 
     assert response.status_code == 201
     assert [o["id"] for o in market.get("/orders")] == ["ord-a", "ord-b"]
+
+
+def test_same_key_for_the_same_object_with_other_values_answers_409_and_the_first_stands(
+    market: Market, client: TestClient
+) -> None:
+    market.buyer()
+    headers = {"Idempotency-Key": "changed-mind"}
+    client.post(f"{API}/orders", json=order_body(), headers=headers)
+
+    response = client.post(f"{API}/orders", json=order_body() | {"quantity": 55}, headers=headers)
+
+    assert response.status_code == 409
+    assert "changed-mind" in response.json()["detail"]
+    assert "reused with a different body" in response.json()["detail"]
+    assert [o["quantity"] for o in market.get("/orders")] == [40]

@@ -209,7 +209,7 @@ def test_a_nul_character_in_a_body_is_a_422_naming_the_field(client: TestClient)
     )
     with pytest.raises(DecodeError) as refused:
         decode_command(message)
-    assert refused.value.field == "body.reason"
+    assert refused.value.field == "reason"
 
 
 def test_a_lone_surrogate_is_refused_by_the_wire_codec_both_ways() -> None:
@@ -219,10 +219,10 @@ def test_a_lone_surrogate_is_refused_by_the_wire_codec_both_ways() -> None:
     )
     with pytest.raises(DecodeError) as refused:
         decode_command(message)
-    assert refused.value.field == "body.order_id"
+    assert refused.value.field == "order_id"
     with pytest.raises(InvalidValue) as not_sent:
         encode_body("order.cancel", {"order_id": "o-1", "reason": "\udc80"}, "m-1", "tester")
-    assert not_sent.value.field == "body.reason"
+    assert not_sent.value.field == "reason"
     # A key that holds one is named with it escaped, whatever other text it holds.
     assert unpaired_surrogate({"body": {"ผัก\udc80": 1}}) == ("body", "ผัก\\udc80")
 
@@ -236,12 +236,12 @@ def test_a_lone_surrogate_is_refused_by_the_wire_codec_both_ways() -> None:
         (
             "delivery.confirm",
             {"contract_id": "c", "date": "2026-12-07", "received": MAX_QUANTITY + 1},
-            "body.received",
+            "received",
         ),
         (
             "delivery.confirm",
             {"contract_id": "c", "date": "2026-12-07", "received": 1, "refused": 10**30},
-            "body.refused",
+            "refused",
         ),
         (
             "contract.amend",
@@ -250,7 +250,7 @@ def test_a_lone_surrogate_is_refused_by_the_wire_codec_both_ways() -> None:
                 "agreed_by": "group:g",
                 "deliveries": [{"date": "2026-12-07", "new_date": "2026-12-08", "quantity": 2**64}],
             },
-            "body.deliveries.0.quantity",
+            "deliveries.0.quantity",
         ),
     ],
     ids=["received", "refused", "amended-quantity"],

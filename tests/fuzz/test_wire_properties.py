@@ -123,7 +123,8 @@ def _order(draw: st.DrawFn) -> Json:
         "max_suppliers": draw(st.none() | st.integers(1, MAX_LIMIT)),
     }
     if draw(st.booleans()):
-        body["deliveries"] = draw(st.lists(DAYS.map(_iso), min_size=1, max_size=8))
+        # Each date once: a date given twice is refused (see test_order_dates_and_scopes).
+        body["deliveries"] = draw(st.lists(DAYS.map(_iso), min_size=1, max_size=8, unique=True))
     else:
         body["schedule"] = draw(_schedule())
     return body
@@ -382,6 +383,10 @@ def set_at(data: Json, path: Path, value: Any) -> None:
 
 
 def field_name(path: Path) -> str:
+    """A place's name in a refusal: a place in the body by its path in the body (``buyer_id``,
+    ``deliveries.0.quantity``), the envelope's own fields by their name."""
+    if len(path) > 1 and path[0] == "body":
+        path = path[1:]
     return ".".join(str(p) for p in path)
 
 

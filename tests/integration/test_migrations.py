@@ -593,6 +593,45 @@ SEEDS: dict[str, Callable[[Engine], None]] = {
 }
 
 
+# The inbox and the outbox as revision 0001 left them (every revision since has these columns).
+INBOX = sa.table(
+    "inbox",
+    sa.column("message_id"),
+    sa.column("kind"),
+    sa.column("handled_at", sa.DateTime(timezone=True)),
+)
+OUTBOX = sa.table(
+    "outbox",
+    sa.column("event"),
+    sa.column("key"),
+    sa.column("payload", sa.JSON()),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+)
+
+
+def seed_messages(engine: Engine) -> None:
+    """A handled message and a pending event, as any revision before 0007 stores them."""
+    with engine.begin() as connection:
+        connection.execute(
+            INBOX.insert().values(message_id="m-old", kind="SubmitOrder", handled_at=AT)
+        )
+        connection.execute(
+            OUTBOX.insert().values(
+                event="OrderSubmitted", key="kale", payload={"id": "o1"}, created_at=AT
+            )
+        )
+
+
+def check_messages(engine: Engine) -> None:
+    """The seeded message and event read back at the head: the message has no digest (a repeat
+    of it is a plain duplicate) and the event is still pending, not parked."""
+    with SqlUnitOfWork(make_session_factory(engine)) as uow:
+        assert uow.inbox.digest("m-old") == "" and uow.inbox.digest("m-new") is None
+        assert [(e.event, e.payload) for e in uow.outbox.pending()] == [
+            ("OrderSubmitted", {"id": "o1"})
+        ]
+
+
 @pytest.mark.parametrize("start", revisions()[:-1])
 def test_upgrade_from_each_previous_revision_keeps_the_data_and_reaches_the_head(
     db_url: str, start: str
@@ -606,7 +645,9 @@ def test_upgrade_from_each_previous_revision_keeps_the_data_and_reaches_the_head
         seeded = max((r for r in SEEDS if r <= start), default=None)
         if seeded is not None:
             SEEDS[seeded](engine)
+        seed_messages(engine)
         upgrade(engine)
+        check_messages(engine)
         assert current_revision(engine) == head_revision()
         assert schema_differences(engine) == []
         with SqlUnitOfWork(make_session_factory(engine)) as uow:
@@ -640,6 +681,47 @@ def test_0006_adds_the_api_keys_and_downgrade_removes_them(db_url: str) -> None:
             assert uow.keys.get(key.id) == key
         downgrade(engine, "0005")
         assert "api_keys" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_0007_adds_digests_and_parking_and_downgrade_removes_them(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0006")
+        assert "body_digest" not in columns(engine, "inbox")
+        assert not {"parked_at", "parked_reason"} & columns(engine, "outbox")
+        seed_messages(engine)
+
+        upgrade(engine, "0007")
+
+        assert "body_digest" in columns(engine, "inbox")
+        assert {"parked_at", "parked_reason"} <= columns(engine, "outbox")
+        check_messages(engine)
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            uow.inbox.record("m-new", "SubmitOrder", AT, "ab" * 32)
+            (pending,) = uow.outbox.pending()
+            uow.outbox.park(pending.id, "event of 3,200,000 bytes is above the limit", AT)
+            uow.commit()
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            assert uow.inbox.digest("m-new") == "ab" * 32
+            assert uow.outbox.pending() == []
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT event, parked_reason FROM outbox").all() == [
+                ("OrderSubmitted", "event of 3,200,000 bytes is above the limit")
+            ]
+
+        downgrade(engine, "0006")
+
+        assert "body_digest" not in columns(engine, "inbox")
+        assert not {"parked_at", "parked_reason"} & columns(engine, "outbox")
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(
+                "SELECT message_id FROM inbox ORDER BY message_id"
+            ).scalars().all() == ["m-new", "m-old"]
+            assert connection.exec_driver_sql("SELECT count(*) FROM outbox").scalar() == 1
         upgrade(engine)
         assert schema_differences(engine) == []
     finally:

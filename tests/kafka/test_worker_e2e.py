@@ -101,7 +101,7 @@ def test_refused_messages_land_on_the_dead_letters_and_the_valid_ones_around_the
     assert set(by_bytes) == {not_json, zero.value, stray.value}
     assert by_bytes[not_json]["field"] == "value"
     assert by_bytes[not_json]["reason"].startswith("not JSON")
-    assert by_bytes[zero.value]["field"] == "body.quantity"
+    assert by_bytes[zero.value]["field"] == "quantity"
     assert by_bytes[stray.value]["field"] == "buyer_id"
     assert "nobody" in by_bytes[stray.value]["reason"]
     assert {(d["topic"], d["key"]) for d in dead} == {(space.topics.name(Topic.ORDERS), "kale")}

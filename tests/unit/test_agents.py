@@ -183,7 +183,7 @@ def test_an_order_failing_validation_is_dead_lettered_naming_the_field() -> None
 
     assert outcomes == ["rejected"]
     [record] = worker.dead.records
-    assert record["field"] == "body.quantity"
+    assert record["field"] == "quantity"
     assert "above 0" in record["reason"]
     assert worker.store.orders == {}
 
@@ -405,15 +405,26 @@ def test_a_round_that_fails_is_tried_again_and_the_timer_carries_on() -> None:
 
 
 class FakePublisher:
-    def __init__(self) -> None:
+    """Acknowledges every message, except those ``refuse`` maps to an error."""
+
+    def __init__(self, refuse: Callable[[WireMessage], BaseException | None] | None = None) -> None:
         self.sent: list[WireMessage] = []
         self.closed = False
+        self.refuse = refuse or (lambda _: None)
+        self.max_message_bytes = 1_048_576
 
-    def send_many(self, messages: list[WireMessage]) -> int:
-        self.sent.extend(messages)
-        return len(messages)
+    def send_each(
+        self, messages: list[WireMessage], *, stopping: Callable[[], bool] = lambda: False
+    ) -> list[BaseException | None]:
+        results: list[BaseException | None] = []
+        for message in messages:
+            error = self.refuse(message)
+            if error is None:
+                self.sent.append(message)
+            results.append(error)
+        return results
 
-    def close(self) -> None:
+    def close(self, timeout: float = 10.0) -> None:
         self.closed = True
 
 
@@ -516,3 +527,128 @@ def test_an_unknown_reference_is_refused_once_the_grace_period_is_over() -> None
 
     assert outcome == "rejected"
     assert [r["field"] for r in dead.records] == ["buyer_id"]
+
+
+def test_a_message_id_reused_with_another_body_is_dead_lettered_and_the_first_body_stays() -> None:
+    worker = make_worker()
+    asyncio.run(deliver(worker.app, Topic.PARTICIPANTS, participants()))
+    first = wire(encode_command(commands.SubmitOrder(message_id="m-o1", order=order())))
+    other = encode_command(commands.SubmitOrder(message_id="m-o1", order=order("o2")))
+    again = wire(encode_command(commands.SubmitOrder(message_id="m-o1", order=order())))
+
+    outcomes = asyncio.run(deliver(worker.app, Topic.ORDERS, [first, wire(other), again]))
+
+    assert outcomes == ["ok", "rejected", "duplicate"]
+    assert set(worker.store.orders) == {"o1"}
+    [record] = worker.dead.records
+    assert (record["field"], record["reason"]) == (
+        "message_id",
+        "message_id reused with a different body",
+    )
+    assert base64.b64decode(record["original_base64"]) == other.value
+    dead = worker.metrics.registry.get_sample_value(
+        "foodmatch_dead_letters_total", {"topic": "orders", "field": "message_id"}
+    )
+    assert dead == 1
+
+
+def relay_of(
+    service: Service, publisher: FakePublisher, metrics: Metrics | None = None
+) -> WorkerRelay:
+    return WorkerRelay(
+        service.uow_factory,
+        service.settings.kafka,
+        service.context.clock,
+        publisher_factory=lambda _: publisher,  # type: ignore[arg-type,return-value]
+        max_event_bytes=20_000,
+        on_parked=metrics.outbox_parked if metrics is not None else None,
+    )
+
+
+def test_an_event_that_cannot_be_sent_is_parked_counted_and_the_events_behind_it_go_out() -> None:
+    from kafka.errors import MessageSizeTooLargeError, TopicAuthorizationFailedError
+
+    store = Store()
+    service, metrics = make_service(store)
+    service.bus.handle(commands.RegisterGroup(group=group()))
+    big = FarmerGroup("g-big", "ก" * 12_000, "Big", Location(7.0, 100.45), members=1)
+    service.bus.handle(commands.RegisterGroup(group=big))  # 36 kB of Thai text: too large
+    service.bus.handle(
+        commands.RegisterGroup(
+            group=FarmerGroup("g-refused", "กลุ่ม", "Refused", Location(7.0, 100.45), members=3)
+        )
+    )
+    service.bus.handle(
+        commands.RegisterGroup(
+            group=FarmerGroup("g-broker", "กลุ่ม", "Broker", Location(7.0, 100.45), members=3)
+        )
+    )
+    service.bus.handle(commands.RegisterBuyer(buyer=buyer()))
+
+    def refuse(message: WireMessage) -> BaseException | None:
+        body = json.loads(message.value)["body"]
+        if body.get("id") == "g-refused":
+            return TopicAuthorizationFailedError()
+        if body.get("id") == "g-broker":
+            return MessageSizeTooLargeError()
+        return None
+
+    publisher = FakePublisher(refuse)
+    relay = relay_of(service, publisher, metrics)
+
+    asyncio.run(relay.tick())
+    asyncio.run(relay.tick())
+
+    sent = [json.loads(m.value)["body"]["id"] for m in publisher.sent]
+    assert sent == ["g1", "h1"]
+    reasons = {store.outbox[n - 1].payload["id"]: why for n, why in store.parked.items()}
+    assert set(reasons) == {"g-big", "g-refused", "g-broker"}
+    assert reasons["g-big"].startswith("event message of ")
+    assert reasons["g-big"].endswith("is above the limit of 20,000 bytes")
+    assert reasons["g-refused"].startswith("refused by the broker: TopicAuthorizationFailedError")
+    assert reasons["g-broker"].startswith("refused by the broker: MessageSizeTooLargeError")
+    assert relay.published == 2 and relay.parked == 3
+    counted = metrics.registry.get_sample_value
+    parked = "foodmatch_outbox_parked_total"
+    assert counted(parked, {"topic": "events", "reason": "too_large"}) == 2
+    assert counted(parked, {"topic": "events", "reason": "refused"}) == 1
+    with service.uow_factory() as uow:
+        assert uow.outbox.pending() == []
+
+
+def test_an_error_that_may_pass_stops_the_batch_there_and_the_next_pass_sends_the_rest() -> None:
+    from kafka.errors import NotEnoughReplicasError
+
+    store = Store()
+    service, _ = make_service(store)
+    service.bus.handle(commands.RegisterGroup(group=group()))
+    service.bus.handle(commands.RegisterBuyer(buyer=buyer()))
+    service.bus.handle(commands.RegisterCertificate(certificate=certificate()))
+    failing = {"h1"}
+
+    def refuse(message: WireMessage) -> BaseException | None:
+        found = json.loads(message.value)["body"].get("id") in failing
+        return NotEnoughReplicasError() if found else None
+
+    publisher = FakePublisher(refuse)
+    relay = relay_of(service, publisher)
+    relay._failures = 100  # the back-off would be 30 s: close() must end it
+    outcome: list[int] = []
+
+    async def tick_then_close() -> None:
+        ticking = asyncio.create_task(relay.tick())
+        await asyncio.sleep(0.3)
+        outcome.append(len(publisher.sent))
+        failing.clear()
+        await asyncio.to_thread(relay.close)
+        await asyncio.wait_for(ticking, timeout=10)
+
+    asyncio.run(tick_then_close())
+
+    assert outcome == [2]  # g1 and c-g1 went out, h1 failed in between
+    assert store.parked == {}
+    with service.uow_factory() as uow:  # only what came before the failure counts as published
+        assert [e.payload["id"] for e in uow.outbox.pending()] == ["h1", "c-g1"]
+    assert publisher.closed
+    again = relay_of(service, FakePublisher())
+    assert again.drain() == 2

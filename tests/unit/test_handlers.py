@@ -21,8 +21,10 @@ from matcher.domain.standards import Scheme, Tier
 from matcher.domain.weeks import iso_week
 from matcher.optimiser.schema import parse_instance
 from matcher.service import commands, events
+from matcher.service.canonical import command_digest
 from matcher.service.context import ServiceContext
 from matcher.service.messagebus import MessageBus
+from matcher.service.ports import MessageIdReused
 from tests.builders import CROPS, STANDARDS
 from tests.fakes import FakeUnitOfWork, FixedClock, Store
 
@@ -116,11 +118,45 @@ def test_quantities_under_contract_stay_fixed_in_the_next_round(
 def test_the_same_message_id_twice_has_one_effect(bus: MessageBus, store: Store) -> None:
     register_market(bus)
     first = bus.handle(commands.SubmitOrder(message_id="m-1", order=order()))
-    again = bus.handle(commands.SubmitOrder(message_id="m-1", order=order("other")))
+    again = bus.handle(commands.SubmitOrder(message_id="m-1", actor="resent", order=order()))
 
     assert not first.duplicate and again.duplicate
     assert list(store.orders) == ["o1"]
     assert sum(1 for e in store.outbox if e.event == "OrderSubmitted") == 1
+
+
+def test_the_same_message_id_with_another_body_is_refused_and_the_first_body_stays(
+    bus: MessageBus, store: Store
+) -> None:
+    register_market(bus)
+    bus.handle(commands.SubmitOrder(message_id="m-1", order=order()))
+    with pytest.raises(MessageIdReused) as refused:
+        bus.handle(commands.SubmitOrder(message_id="m-1", order=order("other")))
+    with pytest.raises(MessageIdReused):  # another kind of command under the same id
+        bus.handle(commands.CancelOrder(message_id="m-1", order_id="o1"))
+
+    assert (refused.value.field, refused.value.reason) == (
+        "message_id",
+        "message_id reused with a different body",
+    )
+    assert isinstance(refused.value, Conflict)
+    assert list(store.orders) == ["o1"]
+    assert store.digests["m-1"] == command_digest(
+        commands.SubmitOrder(message_id="other-id", order=order())
+    )
+    assert sum(1 for e in store.outbox if e.event == "OrderSubmitted") == 1
+
+
+def test_a_message_handled_before_digests_were_kept_repeats_as_a_plain_duplicate(
+    bus: MessageBus, store: Store
+) -> None:
+    register_market(bus)
+    bus.handle(commands.SubmitOrder(message_id="m-1", order=order()))
+    store.digests["m-1"] = ""  # as a row migrated from before revision 0007
+
+    again = bus.handle(commands.SubmitOrder(message_id="m-1", order=order("other")))
+
+    assert again.duplicate and list(store.orders) == ["o1"]
 
 
 def test_repeating_a_registration_with_the_same_values_is_harmless(

@@ -103,7 +103,7 @@ def test_refused_messages_are_counted_as_rejected_and_as_dead_letters_by_field()
     assert consumed(orders.metrics, "orders", "rejected") == 3
     # the field is the dead letter's: "value" for bytes that are no envelope at all
     assert dead(orders.metrics, "orders", "value") == 1
-    assert dead(orders.metrics, "orders", "body.quantity") == 1
+    assert dead(orders.metrics, "orders", "quantity") == 1
     assert dead(orders.metrics, "orders", "buyer_id") == 1
     assert len(orders.dead_letters.records) == 3  # type: ignore[attr-defined]
 

@@ -561,9 +561,18 @@ class SqlInbox:
             row.message_id, row.kind, row.error, row.field, row.reason, row.rejected_at
         )
 
-    def record(self, message_id: str, kind: str, at: datetime) -> None:
+    def digest(self, message_id: str) -> str | None:
+        query = select(InboxRow.message_id, InboxRow.body_digest).where(
+            InboxRow.message_id == message_id
+        )
+        row = self.session.execute(query).first()
+        return None if row is None else (row.body_digest or "")
+
+    def record(self, message_id: str, kind: str, at: datetime, digest: str = "") -> None:
         """Record a handled message; a duplicate id raises ``DuplicateMessage`` right here."""
-        self.session.add(InboxRow(message_id=message_id, kind=kind, handled_at=at))
+        self.session.add(
+            InboxRow(message_id=message_id, kind=kind, handled_at=at, body_digest=digest or None)
+        )
         try:
             self.session.flush()
         except IntegrityError as err:
@@ -582,11 +591,18 @@ class SqlOutbox:
     def pending(self, limit: int = 500) -> Sequence[OutboxEntry]:
         query = (
             select(OutboxRow)
-            .where(OutboxRow.published_at.is_(None))
+            .where(OutboxRow.published_at.is_(None), OutboxRow.parked_at.is_(None))
             .order_by(OutboxRow.id)
             .limit(limit)
         )
         return [_entry_of(row) for row in self.session.scalars(query)]
+
+    def park(self, entry_id: int, reason: str, at: datetime) -> None:
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == entry_id, OutboxRow.published_at.is_(None))
+            .values(parked_at=at, parked_reason=reason)
+        )
 
     def mark_published(self, ids: Sequence[int], at: datetime) -> None:
         if not ids:

@@ -339,6 +339,8 @@ class InboxRow(Base):
     message_id: Mapped[str] = mapped_column(String, primary_key=True)
     kind: Mapped[str] = mapped_column(String)
     handled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    body_digest: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 (hex) of the command's canonical body; None for messages handled before 0007."""
 
 
 class RejectionRow(Base):
@@ -365,6 +367,9 @@ class OutboxRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     fanned_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     """When the webhook fan-out wrote this event's deliveries (None: not yet)."""
+    parked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When the relay gave up on this event for good (too large, refused by the broker)."""
+    parked_reason: Mapped[str | None] = mapped_column(String)
 
 
 class WebhookRow(Base):
