@@ -117,7 +117,9 @@ class OrderBody(schema.OrderIn):
     quantity: Whole = Field(description="Units per delivery.")
     deliveries: list[IsoDate] | None = Field(None, max_length=MAX_DATES)
     schedule: ScheduleBody | None = None
-    max_price: Price | None = Field(None, description="THB per unit, delivered price cap.")
+    max_price: Price | None = Field(
+        None, description="THB per unit: the highest ask and contract price; transport is on top."
+    )
     max_distance_km: Km | None = None
     max_suppliers: Whole | None = Field(
         None, description="Most groups sharing one delivery (1: single sourcing; null: any)."

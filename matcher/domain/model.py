@@ -148,6 +148,8 @@ class Certificate:
         _text(self.id, "id")
         _text(self.group_id, "group_id")
         require(self.scheme is not Scheme.NONE, "scheme", "NONE is not a certificate scheme")
+        # Scopes are recognitions such as EU or COR, in upper case whatever the input's case.
+        object.__setattr__(self, "scopes", frozenset(s.strip().upper() for s in self.scopes))
         require(
             self.valid_until >= self.valid_from,
             "valid_until",
@@ -295,7 +297,16 @@ class ForwardOrder:
             "quantity",
             f"{self.quantity} is above the limit of {MAX_QUANTITY:,}",
         )
-        deliveries = tuple(sorted(set(self.deliveries)))
+        first: dict[date, int] = {}
+        for i, day in enumerate(self.deliveries):
+            if day in first:
+                raise InvalidValue(
+                    "deliveries",
+                    f"{day.isoformat()} is given twice (at positions {first[day]} and {i}): give "
+                    "each delivery date once; the quantity is per delivery",
+                )
+            first[day] = i
+        deliveries = tuple(sorted(self.deliveries))
         require(len(deliveries) > 0, "deliveries", "give delivery dates or a schedule")
         object.__setattr__(self, "deliveries", deliveries)
         if self.max_price is not None:

@@ -68,6 +68,11 @@ class SchemeRule:
     food_safety: bool = False
     needs_certificate: bool = True
 
+    def __post_init__(self) -> None:
+        # Scopes are compared as certificates hold them: upper case ("eu" is "EU").
+        scoped = {tier: scope.strip().upper() for tier, scope in self.satisfies_with_scope.items()}
+        object.__setattr__(self, "satisfies_with_scope", scoped)
+
 
 @dataclass(frozen=True, slots=True)
 class StandardsRelation:
@@ -83,7 +88,7 @@ class StandardsRelation:
         if tier in rule.satisfies:
             return True
         needed = rule.satisfies_with_scope.get(tier)
-        return needed is not None and needed in set(scopes)
+        return needed is not None and needed in {s.strip().upper() for s in scopes}
 
     def rule(self, scheme: Scheme) -> SchemeRule:
         try:

@@ -175,7 +175,9 @@ class OrderIn(_Strict):
     deliveries: list[date] | None = None
     schedule: ScheduleIn | None = None
     min_tier: str = "SAFE"
-    max_price: Price | None = Field(None, description="THB per unit, delivered price cap.")
+    max_price: Price | None = Field(
+        None, description="THB per unit: the highest ask and contract price; transport is on top."
+    )
     max_distance_km: float | None = None
     max_suppliers: StrictInt | None = Field(
         None, description="Most groups sharing one delivery (1: single sourcing; null: any)."

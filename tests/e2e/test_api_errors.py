@@ -119,6 +119,21 @@ def test_bad_delivery_dates_are_refused(market: Market, client: TestClient, date
     assert "deliveries" in _loc_of(response)
 
 
+def test_a_delivery_date_given_twice_is_refused_naming_both_places(
+    market: Market, client: TestClient
+) -> None:
+    market.buyer()
+    day = order_body()["deliveries"][0]
+    body = order_body() | {"deliveries": [day, day]}
+
+    response = client.post(f"{API}/orders", json=body)
+
+    assert _loc_of(response) == ["body", "deliveries"]
+    message = response.json()["detail"][0]["msg"]
+    assert message.startswith(f"{day} is given twice (at positions 0 and 1)")
+    assert market.get("/orders") == []
+
+
 @pytest.mark.parametrize(
     ("path", "params"),
     [

@@ -71,10 +71,17 @@ def test_order_without_deliveries_is_rejected() -> None:
     assert caught.value.field == "deliveries"
 
 
-def test_order_deliveries_are_sorted_and_deduplicated() -> None:
-    o = order(deliveries=(date(2026, 12, 10), date(2026, 12, 8), date(2026, 12, 10)))
+def test_order_deliveries_are_sorted() -> None:
+    o = order(deliveries=(date(2026, 12, 10), date(2026, 12, 8)))
     assert o.deliveries == (date(2026, 12, 8), date(2026, 12, 10))
     assert o.weeks() == ["2026-W50"]
+
+
+def test_order_with_a_delivery_date_given_twice_is_rejected() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        order(deliveries=(date(2026, 12, 10), date(2026, 12, 8), date(2026, 12, 10)))
+    assert caught.value.field == "deliveries"
+    assert "2026-12-10 is given twice (at positions 0 and 2)" in caught.value.reason
 
 
 def test_order_with_negative_max_price_is_rejected() -> None:
