@@ -154,11 +154,24 @@ def demo(
         bool, typer.Option(help="Live summary on a terminal (off: plain log lines).")
     ] = True,
     exit_when_done: Annotated[bool, typer.Option(help="Stop after streaming.")] = False,
+    group_answers: Annotated[
+        bool,
+        typer.Option(help="The groups answer proposals (off: proposals wait for real answers)."),
+    ] = True,
+    accept_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of proposals the groups accept.")
+    ] = 0.85,
+    answer_within: Annotated[
+        float,
+        typer.Option(min=0.0, help="Seconds: each answer comes within this long of the proposal."),
+    ] = 120.0,
 ) -> None:
-    """Serve the API and dashboard on the embedded engine and stream the Songkhla scenario in."""
+    """Serve the API and dashboard on the embedded engine and stream the Songkhla scenario in;
+    the groups answer proposals (most accepted, some rejected and re-matched), seeded by --seed."""
     import asyncio
 
     from matcher.demo import DemoOptions, demo_key_file, run_demo
+    from matcher.demo_groups import GroupAnswers
 
     require_port(
         host,
@@ -181,5 +194,11 @@ def demo(
         rate=rate,
         live=live,
         exit_when_done=exit_when_done,
+        groups=GroupAnswers(
+            enabled=group_answers,
+            accept_share=accept_share,
+            answer_within=answer_within,
+            seed=seed,
+        ),
     )
     raise typer.Exit(asyncio.run(run_demo(options)))

@@ -16,6 +16,8 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from matcher.demo_groups import GroupAnswers, GroupResponder
+
 
 @dataclass(frozen=True, slots=True)
 class DemoOptions:
@@ -29,6 +31,8 @@ class DemoOptions:
     rate: float = 25.0
     live: bool = True
     exit_when_done: bool = False
+    groups: GroupAnswers = field(default_factory=GroupAnswers)
+    """How the demo's groups answer proposals (``enabled=False``: they never answer)."""
 
 
 @dataclass
@@ -37,6 +41,7 @@ class StreamState:
     sent: int = 0
     rejected: list[str] = field(default_factory=list)
     done: bool = False
+    responder: GroupResponder | None = None
 
 
 def demo_key_file(db: Path) -> Path:
@@ -96,6 +101,7 @@ def summary_table(overview: dict[str, Any] | None, base: str) -> Table:
         ("rounds", str(overview["rounds"])),
         ("contracts", str(overview["contracts"])),
         ("ordered / contracted", f"{overview['ordered']:,} / {overview['contracted']:,}"),
+        ("proposed, awaiting the groups", f"{overview.get('proposed', 0):,}"),
         ("fill rate", f"{100 * overview['fill_rate']:.1f} %"),
         ("last round", f"{last.get('id', '-')} ({last.get('trigger', '-')})"),
     )
@@ -175,13 +181,18 @@ async def run_demo(options: DemoOptions) -> int:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers) as client:
         streaming = asyncio.create_task(stream(client, options, state))
+        tasks = [streaming]
+        if options.groups.enabled:
+            state.responder = GroupResponder(client, options.groups)
+            tasks.append(asyncio.create_task(state.responder.run()))
         show = _show_live if options.live and console.is_terminal else _show_log
         watching = asyncio.create_task(show(client, state, base, console))
+        tasks.append(watching)
         while not serving.done():
             if streaming.done() and options.exit_when_done:
                 server.should_exit = True
             await asyncio.sleep(0.2)
-        for task in (streaming, watching):
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
@@ -226,8 +237,17 @@ async def _show_log(
             f"streamed {state.sent}/{state.total} · orders {overview.get('orders_open', '-')} · "
             f"supply {overview.get('supply_open', '-')} · rounds {overview.get('rounds', '-')} · "
             f"contracts {overview.get('contracts', '-')} · "
+            f"proposed {overview.get('proposed', '-')} · "
             f"fill {100 * float(overview.get('fill_rate', 0.0)):.1f} %"
+            + _answers(state)
             + (" · streaming done" if state.done else ""),
             highlight=False,
         )
         await asyncio.sleep(2.0)
+
+
+def _answers(state: StreamState) -> str:
+    if state.responder is None:
+        return ""
+    tally = state.responder.tally
+    return f" · groups accepted {tally.accepted}, rejected {tally.rejected}"

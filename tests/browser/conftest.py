@@ -41,6 +41,8 @@ WEEKS = 4
 VIEWPORT = {"width": 1400, "height": 900}
 # The dashboard refreshes every 3 s; the tests make it 1 s to wait less (same code path).
 REFRESH_MS = 1000
+# The demo's groups answer each proposal within this many seconds (a minute or two by default).
+ANSWER_WITHIN = 2
 
 Json = dict[str, Any]
 
@@ -110,8 +112,9 @@ class Demo:
 
 
 def _stable_market(demo: Demo, process: subprocess.Popen[bytes]) -> Json:
-    """Waits for the stream to be in and matched: contracts and rounds exist and the counts stay
-    put (with an empty engine queue) over two looks half a second apart."""
+    """Waits for the stream to be in and matched: contracts and rounds exist, the groups have
+    answered every proposal and the counts stay put (with an empty engine queue) over two looks
+    half a second apart."""
 
     def alive() -> None:
         if process.poll() is not None:
@@ -138,6 +141,8 @@ def _stable_market(demo: Demo, process: subprocess.Popen[bytes]) -> Json:
         o = demo.overview()
         if not o or o["engine"].get("queue_depth", 0) != 0:
             return None
+        if o["contracts_by_state"].get("proposed") or not o["contracts_by_state"].get("accepted"):
+            return None  # the groups are still answering
         now = counts(o)
         same = bool(previous) and previous[-1] == now
         previous.append(now)
@@ -155,7 +160,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     command = [
         sys.executable, "-m", "matcher", "demo",
         "--db", str(folder / "demo.db"), "--port", str(port), "--weeks", str(WEEKS),
-        "--rate", "0", "--no-live",
+        "--rate", "0", "--no-live", "--answer-within", str(ANSWER_WITHIN),
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)

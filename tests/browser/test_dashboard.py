@@ -35,6 +35,7 @@ CARD_FIELDS = (
     "free_supply",
     "rounds",
     "contracts",
+    "proposed",
 )
 ROUTES = (
     "#/",
@@ -110,6 +111,38 @@ def test_overview_cards_show_the_api_counts_and_the_rounds(
     assert set(states) == set(by_state)
     assert page.locator("html").get_attribute("lang") == "th"
     dashboard.shoot("overview-th")
+
+
+def test_overview_shows_the_last_round_that_made_contracts_and_the_empty_rounds_after_it(
+    dashboard: Dashboard, demo: Demo
+) -> None:
+    for _ in range(3):  # a round over the settled market finds nothing new to match
+        response = demo.http.post("/api/v1/rounds", json={})
+        assert response.status_code == 201, response.text
+        if not response.json()["contract_ids"]:
+            break
+    api = demo.get("/overview")
+    latest = demo.get("/rounds", limit=1)[0]
+    assert api["last_round"]["id"] != latest["id"] and api["last_round"]["summary"]["contracts"]
+    assert api["empty_rounds_since"] >= 1
+    assert api["fill_rate"] > 0  # the demo's groups accepted proposals
+
+    page = dashboard.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    dashboard.open("#/")
+    shown = page.locator('[data-testid="last-round"] [data-fact="id"]')
+    expect(shown).to_have_text(api["last_round"]["id"])
+    empty = page.get_by_test_id("empty-rounds")
+    expect(empty).to_be_visible()
+    count = str(empty.get_attribute("data-count"))
+    assert int(count) >= api["empty_rounds_since"]
+    expect(empty).to_contain_text("ไม่มีรายการใหม่ให้จับคู่")
+    expect(page.get_by_test_id("card-proposed")).to_contain_text("รอกลุ่มตอบรับ")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    dashboard.shoot("overview-th-phone")
+    page.get_by_test_id("lang-en").click()
+    expect(empty).to_contain_text("found nothing new to match")
+    expect(page.locator("#page-overview h3").nth(1)).to_have_text("Last round that made contracts")
 
 
 def test_language_switch_translates_and_is_remembered(dashboard: Dashboard, demo: Demo) -> None:
