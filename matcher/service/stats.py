@@ -387,25 +387,37 @@ def distribution(f: MarketFacts) -> Json:
 
 
 def map_view(f: MarketFacts) -> Json:
-    """Groups and buyers with their positions, and one line per (group, buyer) under contract."""
+    """Groups and buyers with their positions, and one line per (group, buyer) under contract or
+    proposal: ``quantity`` under accepted (or later) contracts, ``proposed`` under proposals."""
     figures = {g["group_id"]: g for g in group_figures(f)}
     ordered: dict[str, int] = defaultdict(int)
     for o in f.orders:
         ordered[o.buyer_id] += o.quantity * len(o.deliveries)
     links: dict[tuple[str, str], Json] = {}
     received: dict[str, int] = defaultdict(int)
+    awaiting: dict[str, int] = defaultdict(int)
     for c in f.live:
         held = sum(d.quantity for d in _held(c))
         if held <= 0:
             continue
         link = links.setdefault(
             (c.group_id, c.buyer_id),
-            {"group_id": c.group_id, "buyer_id": c.buyer_id, "quantity": 0, "contracts": 0},
+            {
+                "group_id": c.group_id,
+                "buyer_id": c.buyer_id,
+                "quantity": 0,
+                "proposed": 0,
+                "contracts": 0,
+            },
         )
-        link["quantity"] += held
         link["contracts"] += 1
         link.setdefault("crops", set()).add(c.crop_id)
-        received[c.buyer_id] += held
+        if c.state is ContractState.PROPOSED:
+            link["proposed"] += held
+            awaiting[c.buyer_id] += held
+        else:
+            link["quantity"] += held
+            received[c.buyer_id] += held
     groups = [
         {
             "id": g.id,
@@ -430,6 +442,7 @@ def map_view(f: MarketFacts) -> Json:
             "district": b.district,
             "ordered": ordered[b.id],
             "contracted": received[b.id],
+            "proposed": awaiting[b.id],
         }
         for b in sorted(f.buyers.values(), key=lambda b: b.id)
     ]

@@ -176,6 +176,11 @@ def test_a_proposal_is_not_a_groups_contracted_volume_or_income() -> None:
     g2 = next(g for g in stats.group_figures(with_proposal()) if g["group_id"] == "g2")
     assert (g2["contracted"], g2["proposed"], g2["income_thb"]) == (20, 30, 20 * 50.0)
     assert g2["utilisation"] == 0.4  # 20 of 50 accepted; the proposal does not count
+    the_map = stats.map_view(with_proposal())
+    school = next(b for b in the_map["buyers"] if b["id"] == "s1")
+    assert (school["contracted"], school["proposed"]) == (200, 30)
+    link = next(x for x in the_map["links"] if (x["group_id"], x["buyer_id"]) == ("g2", "s1"))
+    assert (link["quantity"], link["proposed"]) == (0, 30)
 
 
 def test_proposed_quantity_has_its_own_gauge_next_to_contracted() -> None:
