@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from api.auth import install_auth_handlers
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.figures import FigureCache
 from api.limits import BodyLimit
 from api.routes import api_router, ops
 from matcher.adapters import market_metrics
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         docs_url=None,  # served by install_docs from the vendored Swagger UI
         redoc_url=None,
     )
+    app.state.figures = FigureCache()  # the coordinator's figures, once per market state
     install_error_handlers(app)
     install_auth_handlers(app)
     app.add_middleware(BodyLimit)  # 413 above max_message_bytes

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.progress import Progress, TaskID
 
+    from bench.figures import FiguresRun
     from matcher.config import KafkaSettings
 
 API = "/api/v1"
@@ -264,8 +265,11 @@ class EngineRun:
         }
 
 
-def report_json(runs: Sequence[EngineRun]) -> Json:
-    return {"format": "foodmatch-bench-api/1", "runs": [run.to_json() for run in runs]}
+def report_json(runs: Sequence[EngineRun], figures: FiguresRun | None = None) -> Json:
+    body: Json = {"format": "foodmatch-bench-api/1", "runs": [run.to_json() for run in runs]}
+    if figures is not None:
+        body["figures"] = figures.to_json()
+    return body
 
 
 def _ms(value: float | None) -> str:
@@ -606,6 +610,10 @@ class Plan:
     kitchens: int = 20
     request_timeout: float = 60.0
     round_timeout: float = 300.0
+    figures: bool = True
+    """Also the coordinator's figures at the demo's size and ``figure_scale`` times it."""
+    figure_reads: int = 20
+    figure_scale: int = 100
 
 
 def _first_failure(samples: Sequence[Sample]) -> Sample | None:
@@ -1154,11 +1162,18 @@ def main(
         return 2
     engines = ENGINES if engine == "both" else (engine,)
     runs: list[EngineRun] = []
+    figures: FiguresRun | None = None
     try:
         targets = [target_for(name, db, bootstrap) for name in engines]
         with progress_reporter(err_console) as reporter:
             for target in targets:
                 runs.append(run_engine(target, plan, reporter, port=port))
+            if plan.figures:
+                from bench.figures import run_figures
+
+                figures = run_figures(
+                    reads=plan.figure_reads, scale=plan.figure_scale, reporter=reporter, port=port
+                )
     except BenchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -1166,10 +1181,17 @@ def main(
         print("interrupted: the bench's processes are stopped", file=sys.stderr)
         return 130
     if as_json:
-        sys.stdout.write(json.dumps(report_json(runs), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(report_json(runs, figures), ensure_ascii=False, indent=2) + "\n"
+        )
     else:
         console = Console()
         if not console.is_terminal:  # a file or a pipe: wide enough for the table
             console = Console(width=max(console.width, 110))
         console.print(render(runs))
-    return 1 if any(run.errors for run in runs) else 0
+        if figures is not None:
+            from bench.figures import render_figures
+
+            console.print(render_figures(figures))
+    failed = any(run.errors for run in runs) or (figures is not None and figures.errors > 0)
+    return 1 if failed else 0

@@ -201,6 +201,19 @@ def bench_api(
         int, typer.Option(min=0, max=65535, help="Port of the API on 127.0.0.1 (0: a free one).")
     ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    figures: Annotated[
+        bool,
+        typer.Option(
+            help="Also time every coordinator figure at the demo's size and --figure-scale "
+            "times it, against a minimal route of the same server."
+        ),
+    ] = True,
+    figure_reads: Annotated[
+        int, typer.Option(min=1, help="Timed reads of each coordinator route per size.")
+    ] = 20,
+    figure_scale: Annotated[
+        int, typer.Option(min=2, max=1000, help="The larger market: the demo's times this.")
+    ] = 100,
 ) -> None:
     """Benchmark the HTTP API: requests/s and latency of order submission and contract reads.
 
@@ -214,7 +227,14 @@ def bench_api(
     from bench.api import Plan
     from bench.api import main as run_api_bench
 
-    plan = Plan(orders=orders, reads=reads, concurrency=concurrency)
+    plan = Plan(
+        orders=orders,
+        reads=reads,
+        concurrency=concurrency,
+        figures=figures,
+        figure_reads=figure_reads,
+        figure_scale=figure_scale,
+    )
     code = run_api_bench(engine, plan, db=db, bootstrap=bootstrap, port=port, as_json=as_json)
     if code:
         raise typer.Exit(code)

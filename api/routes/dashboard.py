@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.auth import Caller, Coordinator, scoped
-from api.deps import ReadUow, ServiceDep
+from api.figures import FiguresDep
 from api.routes.common import Json
 from matcher.auth import Role
 from matcher.service import stats
@@ -26,8 +26,8 @@ IdFilter = Annotated[str | None, Query(max_length=200)]
     summary="Fill rate by crop and ISO week",
     description="Ordered and contracted quantity of the open orders, per crop and week.",
 )
-def fill(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
-    return stats.fill(stats.read_facts(uow, service.context))
+def fill(figures: FiguresDep, _: Coordinator) -> Json:
+    return figures.of_facts("fill", stats.fill)
 
 
 @router.get(
@@ -36,24 +36,24 @@ def fill(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
     description="What the last round of each market left unfilled and is still open; `pending` "
     "is open demand no round has looked at yet.",
 )
-def unmet(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
-    return stats.unmet(stats.read_facts(uow, service.context))
+def unmet(figures: FiguresDep, _: Coordinator) -> Json:
+    return figures.of_facts("unmet", stats.unmet)
 
 
 @router.get(
     "/stats/groups",
     summary="Volume, income and utilisation across groups, with their Gini coefficients",
 )
-def groups(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
-    return stats.distribution(stats.read_facts(uow, service.context))
+def groups(figures: FiguresDep, _: Coordinator) -> Json:
+    return figures.of_facts("groups", stats.distribution)
 
 
 @router.get(
     "/map",
     summary="Groups and kitchens with their positions, and the contract lines between them",
 )
-def market_map(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
-    return stats.map_view(stats.read_facts(uow, service.context))
+def market_map(figures: FiguresDep, _: Coordinator) -> Json:
+    return figures.of_facts("map", stats.map_view)
 
 
 def planning_filter(
@@ -79,8 +79,13 @@ PLANNING_DESCRIPTION = (
 
 
 @router.get("/report/planning", summary="The planning report", description=PLANNING_DESCRIPTION)
-def planning(uow: ReadUow, service: ServiceDep, where: Where) -> Json:
-    return planning_report(stats.read_facts(uow, service.context), where)
+def planning(figures: FiguresDep, where: Where) -> Json:
+    return _planning(figures, where)
+
+
+def _planning(figures: FiguresDep, where: PlanningFilter) -> Json:
+    """The report for ``where`` (a frozen filter, so a key of the cache)."""
+    return figures.of_facts(("planning", where), lambda facts: planning_report(facts, where))
 
 
 @router.get(
@@ -90,8 +95,8 @@ def planning(uow: ReadUow, service: ServiceDep, where: Where) -> Json:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "One row per line."}},
 )
-def planning_as_csv(uow: ReadUow, service: ServiceDep, where: Where) -> Response:
-    report = planning_report(stats.read_facts(uow, service.context), where)
+def planning_as_csv(figures: FiguresDep, where: Where) -> Response:
+    report = _planning(figures, where)
     return Response(
         planning_csv(report["lines"]),
         media_type="text/csv; charset=utf-8",

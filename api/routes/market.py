@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import Caller, Coordinator
 from api.deps import ReadUow, ServiceDep
+from api.figures import FiguresDep
 from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.bodies import IsoDate
 from api.routes.common import NOT_FOUND, Json
@@ -48,7 +49,7 @@ def list_crops(
 )
 def market_book(
     crop_id: str,
-    uow: ReadUow,
+    figures: FiguresDep,
     service: ServiceDep,
     _: Coordinator,
     since: Annotated[
@@ -57,13 +58,15 @@ def market_book(
 ) -> Json:
     if crop_id not in service.context.crops:
         raise NotFound("crop", crop_id)
-    return views.open_book(uow, crop_id, since=since)
+    return figures.of_uow(
+        ("book", crop_id, since), lambda uow: views.open_book(uow, crop_id, since=since)
+    )
 
 
 @router.get("/overview", summary="Counts, fill rate, the last round and the engine's state")
-def overview(uow: ReadUow, service: ServiceDep, _: Coordinator) -> Json:
-    today = service.context.clock.now().date()
-    return views.overview(uow, today) | {"engine": service.engine.status()}
+def overview(figures: FiguresDep, service: ServiceDep, _: Coordinator) -> Json:
+    counts = figures.of_uow("overview", lambda uow: views.overview(uow, figures.today))
+    return counts | {"engine": service.engine.status()}
 
 
 @router.get(

@@ -120,8 +120,9 @@ def check_figures(phase: dict[str, Any], requests: int) -> None:
 def test_bench_api_on_the_embedded_engine_measures_orders_a_round_and_reads() -> None:
     result = runner.invoke(
         app,
-        ["bench", "api", "--orders", "20", "--reads", "40", "--concurrency", "4", "--json"],
-    )
+        ["bench", "api", "--orders", "20", "--reads", "40", "--concurrency", "4", "--json",
+         "--no-figures"],
+    )  # fmt: skip
 
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
@@ -135,6 +136,50 @@ def test_bench_api_on_the_embedded_engine_measures_orders_a_round_and_reads() ->
     assert run["round"]["contracts"] >= 20  # every order is filled, by one group or more
     assert run["round"]["wall_seconds"] > 0
     assert run["notes"] == []
+
+
+@pytest.mark.slow
+def test_bench_api_times_every_coordinator_figure_at_two_sizes_against_a_reference() -> None:
+    result = runner.invoke(
+        app,
+        ["bench", "api", "--orders", "5", "--reads", "4", "--concurrency", "2", "--json",
+         "--figure-reads", "3", "--figure-scale", "2"],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)["figures"]
+    assert figures["reads_per_route"] == 3
+    demo, doubled = figures["sizes"]
+    assert (demo["size"], doubled["size"]) == ("demo", "2x")
+    assert demo["market"]["contracts"] > 300  # the demo's market: the Songkhla scenario
+    assert {k: 2 * v for k, v in demo["market"].items()} == doubled["market"]
+    for size in (demo, doubled):
+        assert size["reference"]["path"] == "/api/v1/crops"
+        paths = [route["path"] for route in size["routes"]]
+        assert {"/api/v1/overview", "/api/v1/stats/fill", "/api/v1/stats/unmet"} <= set(paths)
+        assert {"/api/v1/stats/groups", "/api/v1/map", "/api/v1/report/planning"} <= set(paths)
+        for route in [size["reference"], *size["routes"]]:
+            assert route["errors"] == 0, route
+            assert route["reads"] == 3
+            assert 0 < route["p50_ms"] <= route["p95_ms"] and route["cold_ms"] > 0
+            assert route["times_reference"] > 0
+
+
+def test_the_figures_table_shows_each_route_and_its_multiple_of_the_reference() -> None:
+    from rich.console import Console
+
+    from bench.figures import FiguresRun, RouteFigures, SizeFigures, render_figures
+
+    reference = RouteFigures("/api/v1/crops", 5.0, 2.0, 3.0, 10, 1.0, 0)
+    fill = RouteFigures("/api/v1/stats/fill", 400.0, 4.0, 6.0, 10, 2.0, 0)
+    counts = {"contracts": 396, "orders": 294, "supply": 111, "groups": 47, "buyers": 37}
+    run = FiguresRun((SizeFigures("demo", counts, reference, (fill,)),), 10, 0.5)
+    console = Console(width=140, record=True)
+    console.print(render_figures(run))
+    text = console.export_text()
+
+    assert "/stats/fill" in text and "/crops" in text and "396 contracts" in text
+    assert run.to_json()["sizes"][0]["routes"][0]["times_reference"] == 2.0
 
 
 def test_the_kafka_engine_is_refused_on_sqlite() -> None:

@@ -143,12 +143,18 @@ def supply_row(record: SupplyRecord) -> SupplyRow:
 
 
 def supply_of(row: SupplyRow) -> SupplyRecord:
+    return supply_from(row, {w.week: w.quantity for w in row.weeks})
+
+
+def supply_from(row: Any, quantities: dict[str, int]) -> SupplyRecord:
+    """A supply record from a row of the ``supply`` table (an ORM row or a plain one) and its
+    weeks' quantities."""
     supply = SupplyAnnouncement(
         id=row.id,
         group_id=row.group_id,
         crop_id=row.crop_id,
         scheme=Scheme(row.scheme),
-        quantities={w.week: w.quantity for w in row.weeks},
+        quantities=quantities,
         asking_price=row.asking_price,
     )
     return SupplyRecord(supply, BookState(row.state), row.created_at)
@@ -193,12 +199,18 @@ def order_row(record: OrderRecord) -> OrderRow:
 
 
 def order_of(row: OrderRow) -> OrderRecord:
+    return order_from(row, tuple(d.day for d in row.deliveries))
+
+
+def order_from(row: Any, deliveries: tuple[date, ...]) -> OrderRecord:
+    """An order record from a row of the ``orders`` table (an ORM row or a plain one) and its
+    delivery dates in order."""
     order = ForwardOrder(
         id=row.id,
         buyer_id=row.buyer_id,
         crop_id=row.crop_id,
         quantity=row.quantity,
-        deliveries=tuple(d.day for d in row.deliveries),
+        deliveries=deliveries,
         min_tier=Tier(row.min_tier),
         max_price=row.max_price,
         max_distance_km=row.max_distance_km,
@@ -259,7 +271,7 @@ def history_row(seq: int, e: HistoryEntry) -> ContractHistoryRow:
     )
 
 
-def delivery_of(row: ContractDeliveryRow) -> ContractDelivery:
+def delivery_of(row: Any) -> ContractDelivery:
     return ContractDelivery(
         row.day,
         row.week,
@@ -271,7 +283,7 @@ def delivery_of(row: ContractDeliveryRow) -> ContractDelivery:
     )
 
 
-def history_of(row: ContractHistoryRow) -> HistoryEntry:
+def history_of(row: Any) -> HistoryEntry:
     return HistoryEntry(
         at=row.at,
         actor=row.actor,
@@ -284,6 +296,18 @@ def history_of(row: ContractHistoryRow) -> HistoryEntry:
 
 
 def contract_of(row: ContractRow) -> Contract:
+    return contract_from(
+        row,
+        tuple(delivery_of(d) for d in row.deliveries),
+        tuple(history_of(h) for h in row.history),
+    )
+
+
+def contract_from(
+    row: Any, deliveries: tuple[ContractDelivery, ...], history: tuple[HistoryEntry, ...]
+) -> Contract:
+    """A contract from a row of the ``contracts`` table (an ORM row or a plain one), its
+    deliveries by date and its history in order."""
     return Contract(
         id=row.id,
         round_id=row.round_id,
@@ -295,13 +319,13 @@ def contract_of(row: ContractRow) -> Contract:
         scheme=Scheme(row.scheme),
         min_tier=Tier(row.min_tier),
         unit_price=row.unit_price,
-        deliveries=tuple(delivery_of(d) for d in row.deliveries),
+        deliveries=deliveries,
         state=ContractState(row.state),
         pricing_policy=row.pricing_policy,
         reason=row.reason,
         created_at=row.created_at,
         proposal_expires_at=row.proposal_expires_at,
-        history=tuple(history_of(h) for h in row.history),
+        history=history,
     )
 
 
@@ -352,7 +376,7 @@ def round_of(row: RoundRow, *, with_unfilled: bool = True) -> MatchingRound:
     )
 
 
-def unfilled_of(u: RoundUnfilledRow) -> UnfilledLine:
+def unfilled_of(u: Any) -> UnfilledLine:
     return UnfilledLine(
         u.order_id,
         u.buyer_id,

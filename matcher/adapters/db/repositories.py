@@ -6,12 +6,14 @@ translated to domain values on the way out (see :mod:`matcher.adapters.db.mappin
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
-from typing import cast
+from typing import TypeVarTuple, cast
 
 from sqlalchemy import ColumnElement, Select, Table, case, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
@@ -21,10 +23,12 @@ from matcher.adapters.db.tables import (
     BuyerRow,
     CertificateRow,
     ContractDeliveryRow,
+    ContractHistoryRow,
     ContractRow,
     GroupRow,
     InboxRow,
     MarketVersionRow,
+    OrderDeliveryRow,
     OrderRow,
     OutboxRow,
     RejectionRow,
@@ -32,6 +36,7 @@ from matcher.adapters.db.tables import (
     RoundRow,
     RoundUnfilledRow,
     SupplyRow,
+    SupplyWeekRow,
     WebhookDeliveryRow,
     WebhookRow,
 )
@@ -40,8 +45,10 @@ from matcher.domain.contracts import (
     RELEASED_STATES,
     BookState,
     Contract,
+    ContractDelivery,
     ContractState,
     DeliveryState,
+    HistoryEntry,
     MatchingRound,
     OrderRecord,
     SupplyRecord,
@@ -144,14 +151,29 @@ class SqlSupplyRepository:
         group_id: str | None = None,
         crop_id: str | None = None,
     ) -> Sequence[SupplyRecord]:
-        query = select(SupplyRow).order_by(SupplyRow.created_at.asc().nulls_first(), SupplyRow.id)
+        # Plain rows, not ORM objects: the figures read every open announcement.
+        where: list[ColumnElement[bool]] = []
         if state is not None:
-            query = query.where(SupplyRow.state == state.value)
+            where.append(SupplyRow.state == state.value)
         if group_id is not None:
-            query = query.where(SupplyRow.group_id == group_id)
+            where.append(SupplyRow.group_id == group_id)
         if crop_id is not None:
-            query = query.where(SupplyRow.crop_id == crop_id)
-        return [mapping.supply_of(row) for row in self.session.scalars(query)]
+            where.append(SupplyRow.crop_id == crop_id)
+        weeks: dict[str, dict[str, int]] = defaultdict(dict)
+        query = (
+            select(SupplyWeekRow.supply_id, SupplyWeekRow.week, SupplyWeekRow.quantity)
+            .join(SupplyRow, SupplyRow.id == SupplyWeekRow.supply_id)
+            .where(*where)
+            .order_by(SupplyWeekRow.supply_id, SupplyWeekRow.week)
+        )
+        for supply_id, week, quantity in _plain(self.session, query):
+            weeks[supply_id][week] = quantity
+        query = (
+            select(*SupplyRow.__table__.columns)
+            .where(*where)
+            .order_by(SupplyRow.created_at.asc().nulls_first(), SupplyRow.id)
+        )
+        return [mapping.supply_from(row, weeks[row.id]) for row in _plain(self.session, query)]
 
 
 class SqlOrderRepository:
@@ -178,14 +200,29 @@ class SqlOrderRepository:
         buyer_id: str | None = None,
         crop_id: str | None = None,
     ) -> Sequence[OrderRecord]:
-        query = select(OrderRow).order_by(OrderRow.created_at.asc().nulls_first(), OrderRow.id)
+        # Plain rows, not ORM objects: the figures and the rounds read every open order.
+        where: list[ColumnElement[bool]] = []
         if state is not None:
-            query = query.where(OrderRow.state == state.value)
+            where.append(OrderRow.state == state.value)
         if buyer_id is not None:
-            query = query.where(OrderRow.buyer_id == buyer_id)
+            where.append(OrderRow.buyer_id == buyer_id)
         if crop_id is not None:
-            query = query.where(OrderRow.crop_id == crop_id)
-        return [mapping.order_of(row) for row in self.session.scalars(query)]
+            where.append(OrderRow.crop_id == crop_id)
+        days: dict[str, list[date]] = defaultdict(list)
+        query = (
+            select(OrderDeliveryRow.order_id, OrderDeliveryRow.day)
+            .join(OrderRow, OrderRow.id == OrderDeliveryRow.order_id)
+            .where(*where)
+            .order_by(OrderDeliveryRow.order_id, OrderDeliveryRow.day)
+        )
+        for order_id, day in _plain(self.session, query):
+            days[order_id].append(day)
+        query = (
+            select(*OrderRow.__table__.columns)
+            .where(*where)
+            .order_by(OrderRow.created_at.asc().nulls_first(), OrderRow.id)
+        )
+        return [mapping.order_from(row, tuple(days[row.id])) for row in _plain(self.session, query)]
 
 
 class SqlContractRepository:
@@ -200,10 +237,39 @@ class SqlContractRepository:
         return mapping.contract_of(row) if row is not None else None
 
     def list(self, where: ContractFilter) -> Sequence[Contract]:
-        query = _filtered(where)
-        query = query.order_by(ContractRow.created_at.asc().nulls_first(), ContractRow.id)
-        query = query.limit(where.limit).offset(where.offset)
-        return [mapping.contract_of(row) for row in self.session.scalars(query)]
+        # Plain rows, not ORM objects: the figures read every live contract. The deliveries
+        # and the history are read for the same page (a subquery), in one query each.
+        page = (
+            _filtered(where)
+            .with_only_columns(*ContractRow.__table__.columns)
+            .order_by(ContractRow.created_at.asc().nulls_first(), ContractRow.id)
+            .limit(where.limit)
+            .offset(where.offset)
+        )
+        rows = _plain(self.session, page).all()
+        if not rows:
+            return []
+        ids = page.with_only_columns(ContractRow.id).subquery()
+        deliveries: dict[str, list[ContractDelivery]] = defaultdict(list)
+        query = (
+            select(*ContractDeliveryRow.__table__.columns)
+            .join(ids, ids.c.id == ContractDeliveryRow.contract_id)
+            .order_by(ContractDeliveryRow.contract_id, ContractDeliveryRow.day)
+        )
+        for row in _plain(self.session, query):
+            deliveries[row.contract_id].append(mapping.delivery_of(row))
+        history: dict[str, list[HistoryEntry]] = defaultdict(list)
+        query = (
+            select(*ContractHistoryRow.__table__.columns)
+            .join(ids, ids.c.id == ContractHistoryRow.contract_id)
+            .order_by(ContractHistoryRow.contract_id, ContractHistoryRow.seq)
+        )
+        for row in _plain(self.session, query):
+            history[row.contract_id].append(mapping.history_of(row))
+        return [
+            mapping.contract_from(row, tuple(deliveries[row.id]), tuple(history[row.id]))
+            for row in rows
+        ]
 
     def count(self, where: ContractFilter) -> int:
         query = select(func.count()).select_from(_filtered(where).subquery())
@@ -321,6 +387,17 @@ def _bound(delivered: ColumnElement[int]) -> ColumnElement[int]:
 _RECEIVED = func.coalesce(ContractDeliveryRow.received, 0)
 _BOUND_DEMAND = _bound(_RECEIVED)
 _BOUND_SUPPLY = _bound(func.coalesce(ContractDeliveryRow.quantity, 0))
+
+
+_Ts = TypeVarTuple("_Ts")
+
+
+def _plain(session: Session, query: Select[*_Ts]) -> CursorResult[*_Ts]:
+    """The rows of ``query`` as plain tuples, straight from the session's connection (the ORM's
+    row handling costs more than the reading where there are many), after a flush as the
+    session's own queries do."""
+    session.flush()
+    return session.connection().execute(query)
 
 
 def _filtered(where: ContractFilter) -> Select[ContractRow]:
@@ -453,14 +530,14 @@ class SqlRoundRepository:
         out: list[UnfilledLine] = []
         for round_id, crops in latest_clearings(((r[0], r[1]) for r in heads), crop_ids).items():
             query = (
-                select(RoundUnfilledRow)
+                select(*RoundUnfilledRow.__table__.columns)  # plain rows: many lines
                 .where(
                     RoundUnfilledRow.round_id == round_id,
                     RoundUnfilledRow.crop_id.in_(sorted(crops)),
                 )
                 .order_by(RoundUnfilledRow.line)
             )
-            out += [mapping.unfilled_of(row) for row in self.session.scalars(query)]
+            out += [mapping.unfilled_of(row) for row in _plain(self.session, query)]
         return out
 
 

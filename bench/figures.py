@@ -1,0 +1,403 @@
+"""The coordinator's figures at the demo's size and at 100 times it (``foodmatch bench api``).
+
+1. The demo's market, made as the demo makes it but without HTTP: the Songkhla scenario's
+   registrations, certificates, supply and orders handled by the embedded service, one matching
+   round, and the groups' answers (two proposals in three accepted, one in ten rejected).
+2. The API is started on that database and each coordinator route is read ``reads`` times by one
+   client, each read timed; a minimal route on the same stack (``GET /api/v1/crops``: the same
+   server, key check and JSON answer, no figure) is read as often in the same run as the
+   reference, and each route's p50 is given as a multiple of it. The first read of each route
+   after a change of the market is timed apart (``cold``): it computes what later reads reuse.
+3. The API is stopped, the market is copied ``scale - 1`` times inside the database (every
+   participant, certificate, supply, order, contract and unfilled line again under ids with a
+   suffix, the unfilled lines in the same rounds), and step 2 runs again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+Json = dict[str, Any]
+
+REFERENCE = "/api/v1/crops"
+
+
+def coordinator_routes(crop_id: str) -> list[str]:
+    """Every coordinator figure: overview, statistics, map, planning report, one market's book."""
+    return [
+        "/api/v1/overview",
+        "/api/v1/stats/fill",
+        "/api/v1/stats/unmet",
+        "/api/v1/stats/groups",
+        "/api/v1/map",
+        "/api/v1/report/planning",
+        "/api/v1/report/planning.csv",
+        f"/api/v1/markets/{crop_id}/book",
+    ]
+
+
+# -- the demo's market, without HTTP ----------------------------------------------------------
+
+
+def seed_demo_market(database_url: str, *, weeks: int = 12, seed: int = 1) -> Json:
+    """The demo's market in ``database_url``: the scenario's messages handled by the embedded
+    service, one round, then the groups' answers. Returns counts of what was made."""
+    from matcher.bootstrap import bootstrap
+    from matcher.config import load_settings
+    from matcher.demo import season_start
+    from matcher.scenario import songkhla_instance
+    from matcher.service import commands
+    from matcher.service.ports import ContractFilter
+    from producers.messages import scenario_messages, to_command
+
+    settings = load_settings(
+        database_url=database_url,
+        debounce_seconds=3600,
+        max_debounce_seconds=3600,
+        round_interval_seconds=0,
+    )
+    service = bootstrap(settings)
+    service.engine.start_sync()
+    try:
+        instance = songkhla_instance(weeks=weeks, seed=seed, start=season_start(date.today()))
+        for message in scenario_messages(instance, f"bench-{seed}", seed):
+            command = to_command(message.kind, message.body, message.message_id)
+            service.engine.execute_sync(command)
+        service.engine.execute_sync(
+            commands.RunMatchingRound(crops=(), message_id="bench-figures-round", actor="bench")
+        )
+        with service.read_uow_factory() as uow:
+            proposed = uow.contracts.list(ContractFilter(limit=1_000_000))
+        answered = {"accepted": 0, "rejected": 0}
+        for n, contract in enumerate(proposed):
+            actor = f"group:{contract.group_id}"
+            if n % 10 == 9:
+                answer: commands.Command = commands.RejectContract(
+                    contract_id=contract.id,
+                    reason="not this week",
+                    message_id=f"bench-reject-{contract.id}",
+                    actor=actor,
+                )
+                answered["rejected"] += 1
+            elif n % 3 != 2:
+                answer = commands.AcceptContract(
+                    contract_id=contract.id, message_id=f"bench-accept-{contract.id}", actor=actor
+                )
+                answered["accepted"] += 1
+            else:
+                continue
+            service.engine.execute_sync(answer)
+        with service.read_uow_factory() as uow:
+            return _counts(uow)
+    finally:
+        service.engine.stop_sync()
+        service.close()
+
+
+def _counts(uow: Any) -> Json:
+    from matcher.service.ports import ContractFilter
+
+    return {
+        "groups": len(uow.groups.list()),
+        "buyers": len(uow.buyers.list()),
+        "orders": len(uow.orders.list()),
+        "supply": len(uow.supply.list()),
+        "contracts": uow.contracts.count(ContractFilter()),
+    }
+
+
+# -- a market 100 times larger, inside the database -------------------------------------------
+
+_COPIED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("groups", ("id",)),
+    ("buyers", ("id",)),
+    ("certificates", ("id", "group_id")),
+    ("supply", ("id", "group_id")),
+    ("supply_weeks", ("supply_id",)),
+    ("orders", ("id", "buyer_id")),
+    ("order_deliveries", ("order_id",)),
+    ("contracts", ("id", "order_id", "buyer_id", "group_id", "supply_id")),
+    ("contract_deliveries", ("contract_id",)),
+    ("contract_history", ("contract_id",)),
+    ("round_unfilled", ("order_id", "buyer_id")),
+)
+"""The tables copied and, in each, the columns holding ids that get the copy's suffix."""
+
+
+def replicate(database_url: str, scale: int) -> Json:
+    """Copy the market ``scale - 1`` times in place (ids suffixed ``~2``, ``~3``...): every
+    table of :data:`_COPIED` ends ``scale`` times as large. Rounds stay; the copies' unfilled
+    lines join them (their line numbers moved past the originals'). An outbox event records the
+    change, so cached figures are read anew."""
+    from sqlalchemy import ColumnElement, func, insert, literal, select
+
+    from matcher.adapters.db.session import make_engine
+    from matcher.adapters.db.tables import Base
+
+    engine = make_engine(database_url)
+    tables = Base.metadata.tables
+    try:
+        with engine.begin() as connection:
+            unfilled = tables["round_unfilled"]
+            lines = int(connection.scalar(select(func.max(unfilled.c.line))) or 0) + 1
+            for copy in range(2, scale + 1):
+                suffix = f"~{copy}"
+                for name, ids in _COPIED:
+                    table = tables[name]
+                    columns: list[ColumnElement[Any]] = []
+                    for column in table.columns:
+                        if column.name in ids:
+                            columns.append((column + literal(suffix)).label(column.name))
+                        elif name == "round_unfilled" and column.name == "line":
+                            columns.append((column + (copy - 1) * lines).label("line"))
+                        else:
+                            columns.append(column)
+                    source = select(*columns)
+                    if name == "round_unfilled":
+                        source = source.where(unfilled.c.line < lines)
+                    else:
+                        source = source.where(~table.c[ids[0]].contains("~"))
+                    connection.execute(
+                        insert(table).from_select([c.name for c in table.columns], source)
+                    )
+            outbox = tables["outbox"]
+            connection.execute(
+                insert(outbox).values(
+                    event="BenchMarketCopied",
+                    key="bench",
+                    payload={"copies": scale},
+                    created_at=func.current_timestamp(),
+                )
+            )
+        with engine.connect() as connection:
+            return {
+                name: int(connection.scalar(select(func.count()).select_from(tables[name])) or 0)
+                for name in ("groups", "buyers", "orders", "supply", "contracts")
+            }
+    finally:
+        engine.dispose()
+
+
+# -- timing the routes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RouteFigures:
+    path: str
+    cold_ms: float
+    p50_ms: float
+    p95_ms: float
+    reads: int
+    ratio: float
+    """p50 over the reference route's p50."""
+    errors: int
+
+    def to_json(self) -> Json:
+        return {
+            "path": self.path,
+            "cold_ms": round(self.cold_ms, 2),
+            "p50_ms": round(self.p50_ms, 2),
+            "p95_ms": round(self.p95_ms, 2),
+            "reads": self.reads,
+            "times_reference": round(self.ratio, 2),
+            "errors": self.errors,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SizeFigures:
+    label: str
+    counts: Json
+    reference: RouteFigures
+    routes: tuple[RouteFigures, ...]
+
+    def to_json(self) -> Json:
+        return {
+            "size": self.label,
+            "market": self.counts,
+            "reference": self.reference.to_json(),
+            "routes": [r.to_json() for r in self.routes],
+        }
+
+
+def time_routes(
+    client: httpx.Client,
+    paths: Sequence[str],
+    reads: int,
+    percentile: Callable[[Sequence[float], float], float],
+) -> tuple[RouteFigures, list[RouteFigures]]:
+    """The reference and each route: one cold read, then ``reads`` timed reads, in turns (the
+    routes read one after the other, round after round, so that load on the machine falls on
+    all alike)."""
+    every = [REFERENCE, *paths]
+    cold: dict[str, float] = {}
+    errors: dict[str, int] = dict.fromkeys(every, 0)
+    for path in every:
+        started = time.perf_counter()
+        response = client.get(path)
+        cold[path] = time.perf_counter() - started
+        errors[path] += response.status_code != 200
+    seconds: dict[str, list[float]] = {path: [] for path in every}
+    for _ in range(reads):
+        for path in every:
+            started = time.perf_counter()
+            response = client.get(path)
+            seconds[path].append(time.perf_counter() - started)
+            errors[path] += response.status_code != 200
+
+    def figures(path: str, base: float) -> RouteFigures:
+        p50 = percentile(seconds[path], 50) * 1000
+        return RouteFigures(
+            path=path,
+            cold_ms=cold[path] * 1000,
+            p50_ms=p50,
+            p95_ms=percentile(seconds[path], 95) * 1000,
+            reads=reads,
+            ratio=p50 / base if base else 0.0,
+            errors=errors[path],
+        )
+
+    base = percentile(seconds[REFERENCE], 50) * 1000
+    return figures(REFERENCE, base), [figures(path, base) for path in paths]
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FiguresRun:
+    sizes: tuple[SizeFigures, ...]
+    reads: int
+    load_before: float | None
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for size in self.sizes for r in (size.reference, *size.routes))
+
+    def to_json(self) -> Json:
+        return {
+            "reads_per_route": self.reads,
+            "load_before": self.load_before,
+            "sizes": [size.to_json() for size in self.sizes],
+        }
+
+
+def top_crop(database_url: str) -> str:
+    """The crop with the most orders (its market's book is read)."""
+    from sqlalchemy import func, select
+
+    from matcher.adapters.db.session import make_engine
+    from matcher.adapters.db.tables import OrderRow
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            query = (
+                select(OrderRow.crop_id)
+                .group_by(OrderRow.crop_id)
+                .order_by(func.count().desc(), OrderRow.crop_id)
+                .limit(1)
+            )
+            return str(connection.scalar(query) or "kale")
+    finally:
+        engine.dispose()
+
+
+def run_figures(
+    *, reads: int, scale: int, reporter: Any, port: int = 0, ready_seconds: float = 120.0
+) -> FiguresRun:
+    """The demo's market and ``scale`` times it, each coordinator route read ``reads`` times
+    (see the module's description)."""
+    import os
+    import secrets
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import httpx
+
+    from bench.api import HOST, Child, Keys, free_port, percentile, service_env, wait_ready
+
+    tag = secrets.token_hex(3)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    with tempfile.TemporaryDirectory(prefix=f"fm-bench-figures-{tag}-") as folder:
+        tmp = Path(folder)
+        url = f"sqlite:///{tmp}/figures.db"
+        reporter.status("figures: the demo's market (the scenario, one round, the answers)")
+        counts = seed_demo_market(url)
+        keys = Keys(url, tag)
+        try:
+            token = keys.create("coordinator")
+        finally:
+            keys.close()
+        paths = coordinator_routes(top_crop(url))
+        sizes: list[SizeFigures] = []
+        for label in ("demo", f"{scale}x"):
+            if label != "demo":
+                reporter.status(f"figures: the market copied to {scale} times its size")
+                counts = replicate(url, scale)
+            chosen = port or free_port()
+            base_url = f"http://{HOST}:{chosen}"
+            api = Child(
+                "API",
+                [
+                    sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
+                    "--host", HOST, "--port", str(chosen), "--log-level", "warning",
+                    "--no-access-log",
+                ],
+                service_env("inprocess", url, None, tmp),
+                tmp / f"api-{label}.log",
+            )  # fmt: skip
+            api.start()
+            try:
+                wait_ready(api, base_url, ready_seconds)
+                reporter.status(f"figures: {label}: {len(paths) + 1} routes × {reads} reads")
+                headers = {"Authorization": f"Bearer {token}"}
+                with httpx.Client(base_url=base_url, headers=headers, timeout=600) as client:
+                    reference, routes = time_routes(client, paths, reads, percentile)
+            finally:
+                api.stop()
+            sizes.append(SizeFigures(label, counts, reference, tuple(routes)))
+    return FiguresRun(tuple(sizes), reads, None if load is None else round(load, 2))
+
+
+def render_figures(run: FiguresRun) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=f"coordinator figures: one client, {run.reads} reads per route after a cold one",
+        caption="milliseconds; ×ref: p50 over the p50 of GET /api/v1/crops (same server, "
+        "same key check, no figure), read in the same turns",
+    )
+    table.add_column("route")
+    for name in ("cold", "p50", "p95", "×ref", "errors"):
+        table.add_column(name, justify="right")
+    for index, size in enumerate(run.sizes):
+        if index:
+            table.add_section()
+        market = size.counts
+        table.add_row(
+            f"[bold]{size.label}[/bold]: {market['contracts']:,} contracts, "
+            f"{market['orders']:,} orders, {market['supply']:,} supply, "
+            f"{market['groups']:,} groups, {market['buyers']:,} kitchens"
+        )
+        for figures in (size.reference, *size.routes):
+            table.add_row(
+                figures.path.removeprefix("/api/v1"),
+                f"{figures.cold_ms:,.1f}",
+                f"{figures.p50_ms:,.1f}",
+                f"{figures.p95_ms:,.1f}",
+                "1" if figures is size.reference else f"{figures.ratio:,.1f}",
+                str(figures.errors),
+            )
+    load = "" if run.load_before is None else f"load {run.load_before:.2f} at start"
+    return Group(table, Text(f"figures: embedded engine, SQLite; {load}"))

@@ -1,0 +1,178 @@
+"""The coordinator's figures are computed once per state of the market and anew after every
+change: what a route answers is always what the figures of the stored market are."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.figures import FigureCache
+from matcher.config import Settings
+from matcher.service import stats, views
+from matcher.service.planning import PlanningFilter, planning_report
+from tests.e2e.market import API, Market, delivery_dates, weeks_of
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Rounds only on request: the market changes only when a test changes it."""
+    return Settings(
+        database_url=f"sqlite:///{tmp_path}/t.db",
+        debounce_seconds=3600,
+        max_debounce_seconds=3600,
+        round_interval_seconds=0,
+    )
+
+
+FIGURES = (
+    "/stats/fill",
+    "/stats/unmet",
+    "/stats/groups",
+    "/map",
+    "/report/planning",
+    "/report/planning.csv",
+)
+
+
+@pytest.fixture
+def facts_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the reads of the market's facts (one entry per read)."""
+    reads: list[int] = []
+    original = stats.read_facts
+
+    def counted(*args: Any, **kwargs: Any) -> stats.MarketFacts:
+        reads.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(stats, "read_facts", counted)
+    return reads
+
+
+def direct(client: TestClient) -> dict[str, Any]:
+    """The figures computed straight from the stored market, past any cache."""
+    service = client.app.state.service  # type: ignore[attr-defined]
+    with service.read_uow_factory() as uow:
+        facts = stats.read_facts(uow, service.context)
+        today = service.context.clock.now().date()
+        return {
+            "/stats/fill": stats.fill(facts),
+            "/stats/unmet": stats.unmet(facts),
+            "/stats/groups": stats.distribution(facts),
+            "/map": stats.map_view(facts),
+            "/report/planning": planning_report(facts, PlanningFilter()),
+            "/overview": views.overview(uow, today),
+            "/markets/kale/book": views.open_book(uow, "kale"),
+        }
+
+
+def answered(client: TestClient) -> dict[str, Any]:
+    out = {}
+    for path in ("/stats/fill", "/stats/unmet", "/stats/groups", "/map", "/report/planning"):
+        out[path] = client.get(API + path).json()
+    overview = client.get(API + "/overview").json()
+    overview.pop("engine")
+    out["/overview"] = overview
+    out["/markets/kale/book"] = client.get(API + "/markets/kale/book").json()
+    return out
+
+
+def comparable(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures without the moment they were computed."""
+    return {
+        path: {k: v for k, v in body.items() if k != "generated_at"}
+        for path, body in figures.items()
+    }
+
+
+def test_the_figures_of_one_state_are_computed_once(
+    client: TestClient, market: Market, facts_read: list[int]
+) -> None:
+    days = delivery_dates(2)
+    market.group_with_certificate("grp-a")
+    market.buyer("hosp-1")
+    market.supply("sup-1", "grp-a", weeks=weeks_of(days, 100))
+    market.order("ord-1", "hosp-1", deliveries=days)
+    for _ in range(2):
+        for path in FIGURES:
+            assert client.get(API + path).status_code == 200, path
+    assert len(facts_read) == 1
+
+    market.order("ord-2", "hosp-1", deliveries=days, quantity=30)
+    fill = client.get(API + "/stats/fill").json()
+    assert len(facts_read) == 2
+    assert fill["ordered"] == 2 * 40 + 2 * 30
+
+
+def test_every_change_of_the_market_shows_in_the_next_answers(
+    client: TestClient, market: Market
+) -> None:
+    days = delivery_dates(2)
+    changes: list[Callable[[], object]] = [
+        lambda: market.group_with_certificate("grp-a"),
+        lambda: market.buyer("hosp-1"),
+        lambda: market.supply("sup-1", "grp-a", weeks=weeks_of(days, 60)),
+        lambda: market.order("ord-1", "hosp-1", deliveries=days),
+        lambda: market.order("ord-2", "hosp-1", deliveries=days, quantity=50),
+        lambda: market.run_round(["kale"]),
+        lambda: market.post(
+            f"/contracts/{market.contracts()[0]['id']}/accept", {"actor": "group:grp-a"}
+        ),
+        lambda: market.post("/orders/ord-2/cancel", {"reason": "menu changed"}),
+        lambda: market.post("/supply/sup-1/withdraw", {"reason": "flood"}),
+    ]
+    seen: list[int] = []
+    for change in changes:
+        answered(client)  # the state before the change, now kept
+        change()
+        now = comparable(answered(client))
+        assert now == comparable(direct(client))
+        seen.append(now["/stats/fill"]["ordered"])
+    assert seen[3] == 80 and seen[4] == 180 and seen[-2] == 80
+
+
+def test_requests_at_the_same_time_share_one_computation(
+    client: TestClient, market: Market, facts_read: list[int]
+) -> None:
+    days = delivery_dates(2)
+    market.group_with_certificate("grp-a")
+    market.buyer("hosp-1")
+    market.order("ord-1", "hosp-1", deliveries=days)
+    answers: list[int] = []
+
+    def ask(path: str) -> None:
+        answers.append(client.get(API + path).status_code)
+
+    threads = [threading.Thread(target=ask, args=(FIGURES[n % 4],)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert answers == [200] * 12
+    assert len(facts_read) == 1
+
+
+def test_an_older_state_is_computed_but_not_kept() -> None:
+    cache = FigureCache()
+    today = date(2026, 12, 7)
+    computed: list[str] = []
+
+    def compute(label: str) -> Callable[[], str]:
+        def run() -> str:
+            computed.append(label)
+            return label
+
+        return run
+
+    assert cache.get((5, 5, today), "fill", compute("v5")) == "v5"
+    assert cache.get((5, 5, today), "fill", compute("again")) == "v5"
+    assert cache.get((4, 4, today), "fill", compute("v4")) == "v4"  # an older reader
+    assert cache.get((5, 5, today), "fill", compute("again")) == "v5"
+    assert cache.get((5, 6, today), "fill", compute("v5b")) == "v5b"  # a late commit
+    assert cache.get((5, 6, date(2026, 12, 8)), "fill", compute("tomorrow")) == "tomorrow"
+    assert computed == ["v5", "v4", "v5b", "tomorrow"]
