@@ -367,3 +367,11 @@ def test_the_catalogue_names_follow_prometheus_conventions(kind: str) -> None:
         assert spec.name.startswith("foodmatch_")
         assert spec.name.endswith("_total") == (kind == "counter"), spec.name
         assert spec.help.endswith(".") or spec.help.endswith(")"), spec.name
+
+
+def test_a_too_late_line_suggests_ordering_further_ahead() -> None:
+    late = UnfilledLine("o2", "s1", "kale", D50, W50, 40, "too_late", "too close to propose")
+    (line,) = planning_lines(facts(unfilled=[late]), PlanningFilter(crop_id="kale"))
+    assert line["reason"] == "too_late"
+    assert line["suggestion_en"].startswith("Order further ahead (too close to delivery")
+    assert line["suggestion_th"].startswith("สั่งซื้อล่วงหน้าให้นานขึ้น")
