@@ -27,14 +27,12 @@ from typing import Any
 from matcher.config import KafkaSettings
 from matcher.service.ports import Clock, UnitOfWork
 from producers.publisher import KafkaPublisher
-from producers.relay import OutboxRelay, ParkedHook
+from producers.relay import PRODUCER_SETTINGS, OutboxRelay, ParkedHook
 
 log = logging.getLogger(__name__)
 
 RELAY_TIMER_SECONDS = 0.5
 RELAY_BACKOFF_SECONDS = (1.0, 30.0)
-SEND_BLOCK_MS = 5_000
-"""How long the relay's producer may wait for a topic's metadata before a send fails."""
 CLOSE_SECONDS = 2.0
 CLOSE_WAIT_SECONDS = 5.0
 STOP_POLL_SECONDS = 0.25
@@ -78,7 +76,7 @@ class WorkerRelay:
     def _make_publisher(self) -> KafkaPublisher:
         if self.publisher_factory is not None:
             return self.publisher_factory(self.kafka)
-        return KafkaPublisher(self.kafka, client_id=self.client_id, max_block_ms=SEND_BLOCK_MS)
+        return KafkaPublisher(self.kafka, client_id=self.client_id, **PRODUCER_SETTINGS)
 
     def _stopping(self) -> bool:
         return self._closed

@@ -110,7 +110,8 @@ def topics_schemas(
         str | None, typer.Argument(help="One message type (e.g. order.submit), or all.")
     ] = None,
 ) -> None:
-    """Print the JSON Schemas of the envelope and of each inbound message type's body."""
+    """Print the JSON Schemas of the envelope, of each inbound message type's body, and of the
+    outbound round.completed body (version 2)."""
     from matcher.adapters.wire import wire_schemas
 
     schemas = wire_schemas()

@@ -4,6 +4,13 @@
 a worker has handled it — its message id is in the inbox — or refused it (a rejection record),
 so the API answers as it does on the in-process engine: after the effect is committed, or with
 the handler's error. Rounds run on the workers.
+
+When the broker does not acknowledge the command within :data:`SEND_TIMEOUT_SECONDS`, the answer
+is ``503`` — but the outcome is unknown, not "nothing happened": kafka-python keeps the record
+in its buffer (it offers no way to take one record back out, and a batch already on the wire may
+still be written), so the command may still take effect once the broker is back. The answer says
+so; sending it again with the same ``Idempotency-Key`` is safe, because the inbox absorbs the
+second copy (or answers the replay if the first was handled meanwhile).
 """
 
 from __future__ import annotations
@@ -20,8 +27,9 @@ from matcher.adapters.wire import encode_command
 from matcher.config import Settings
 from matcher.domain.errors import Unavailable, rebuild_error
 from matcher.service import commands
+from matcher.service.canonical import command_digest
 from matcher.service.messagebus import Outcome
-from matcher.service.ports import Clock, UnitOfWork
+from matcher.service.ports import Clock, MessageIdReused, UnitOfWork
 from producers.publisher import KafkaPublisher, create_topics
 
 
@@ -30,7 +38,14 @@ class NotYetHandled(Unavailable):
 
 
 class BrokerUnavailable(Unavailable):
-    """The broker did not acknowledge the command in time (it is down or unreachable)."""
+    """The broker did not acknowledge the command in time (it is down or unreachable); the
+    producer may still deliver it later, so its outcome is unknown."""
+
+
+OUTCOME_UNKNOWN = (
+    "it may still take effect; retry with the same Idempotency-Key, which is safe "
+    "(a command is applied once per key)"
+)
 
 
 SEND_TIMEOUT_SECONDS = 10.0
@@ -83,18 +98,23 @@ class KafkaEngine:
     def execute_sync(self, command: commands.Command, timeout: float | None = None) -> Outcome:
         if self._publisher is None:
             raise RuntimeError("the engine is not running")
+        digest = command_digest(command)
         with self.read_uow_factory() as uow:
-            if uow.inbox.seen(command.message_id):
-                self._report(command, "duplicate")
-                return Outcome(command, duplicate=True)
+            stored = uow.inbox.digest(command.message_id)
+        if stored is not None:
+            if stored and digest and stored != digest:
+                self._report(command, "rejected")
+                raise MessageIdReused(command.message_id)
+            self._report(command, "duplicate")
+            return Outcome(command, duplicate=True)
         sent_at = self.clock.now() - timedelta(seconds=1)
         try:
             self._publisher.send(encode_command(command), timeout=SEND_TIMEOUT_SECONDS)
         except KafkaError as err:
             self._report(command, "unavailable")
             raise BrokerUnavailable(
-                f"the broker did not take message {command.message_id} ({type(err).__name__}); "
-                "send it again with the same Idempotency-Key"
+                f"the broker did not acknowledge message {command.message_id} within "
+                f"{SEND_TIMEOUT_SECONDS:g} s ({type(err).__name__}): {OUTCOME_UNKNOWN}"
             ) from err
         self.sent += 1
         deadline = time.monotonic() + (timeout or self.wait_seconds)
@@ -113,7 +133,7 @@ class KafkaEngine:
         self._report(command, "pending")
         raise NotYetHandled(
             f"message {command.message_id} is queued but no worker handled it within "
-            f"{timeout or self.wait_seconds:g} s; send it again with the same Idempotency-Key"
+            f"{timeout or self.wait_seconds:g} s: {OUTCOME_UNKNOWN}"
         )
 
     def status(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from matcher.adapters.topics import Topic
 from matcher.adapters.wire import (
@@ -39,6 +40,23 @@ log = logging.getLogger(__name__)
 
 TOO_LARGE, REFUSED = "too_large", "refused"
 """The ``reason`` labels of a parked event: above the size limit, or refused for good."""
+
+PRODUCER_SETTINGS: dict[str, Any] = {
+    # kafka-python's idempotent producer (its default) treats a batch refused for good as a
+    # fatal error: it fails every record it holds, and every record sent after, with that
+    # error. The relay's events carry their own ids, so it does without idempotence; one
+    # request in flight keeps a partition's events in order across retries.
+    "enable_idempotence": False,
+    "max_in_flight_requests_per_connection": 1,
+    # While the broker is away a pass fails within seconds (kafka-python waits up to 60 s for
+    # a topic's metadata and 120 s for a delivery); the relay then backs off and tries again.
+    "max_block_ms": 5_000,
+    "request_timeout_ms": 5_000,
+    "delivery_timeout_ms": 10_000,
+}
+"""Settings of the relay's kafka-python producer (on top of the publisher's)."""
+SEND_TIMEOUT_SECONDS = 15.0
+"""How long a pass waits for an event's acknowledgement (above the delivery timeout)."""
 
 ParkedHook = Callable[[str, str], None]
 """Called with (logical topic, reason label) for each event parked."""
@@ -130,7 +148,9 @@ class OutboxRelay:
                 done.parked.append((e.id, TOO_LARGE, f"event {err.reason}"))
                 continue
             sendable.append((e, message))
-        results = self.publisher.send_each([m for _, m in sendable], stopping=self.stopping)
+        results = self.publisher.send_each(
+            [m for _, m in sendable], timeout=SEND_TIMEOUT_SECONDS, stopping=self.stopping
+        )
         for (e, _), error in zip(sendable, results, strict=True):
             if error is None:
                 done.published.append(e.id)

@@ -27,7 +27,7 @@ def run_relay(
     from matcher.adapters.webhook_dispatch import build_dispatcher
     from matcher.bootstrap import bootstrap
     from producers.publisher import KafkaPublisher
-    from producers.relay import OutboxRelay
+    from producers.relay import PRODUCER_SETTINGS, OutboxRelay
 
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
@@ -41,7 +41,7 @@ def run_relay(
     service = bootstrap(settings.model_copy(update={"engine": "inprocess"}))
     dispatcher = build_dispatcher(service)
     client_id = f"foodmatch-relay-{socket.gethostname()}-{os.getpid()}"
-    publisher = KafkaPublisher(settings.kafka, client_id=client_id, max_block_ms=5_000)
+    publisher = KafkaPublisher(settings.kafka, client_id=client_id, **PRODUCER_SETTINGS)
     relay = OutboxRelay(
         service.uow_factory,
         publisher,

@@ -577,3 +577,53 @@ def test_a_message_whose_handling_keeps_failing_is_refused_after_its_attempts_no
     assert database.order_ids() == sorted(market.orders)
     assert sorted(c.order_id for c in contracts) == sorted(market.orders)
     assert worker.running
+
+
+# 7. A 503 while the broker is away ------------------------------------------------------------
+
+OUTCOME_UNKNOWN = "may still take effect; retry with the same Idempotency-Key, which is safe"
+
+
+def own_space(broker: KafkaBroker, new_database: Callable[[], str]) -> MarketSpace:
+    space = MarketSpace(broker.bootstrap, f"r{time.monotonic_ns() % 10**10}", new_database())
+    space.create_topics()
+    return space
+
+
+def test_a_503_while_the_broker_is_away_says_the_order_may_still_take_effect_and_a_retry_is_safe(
+    own_broker: KafkaBroker, new_database: Callable[[], str], workers: StartWorker
+) -> None:
+    space = own_space(own_broker, new_database)
+    database = Database(space.database_url)
+    market = scenario(orders=0, tag=space.prefix)
+    workers(space, "survivor").wait_assigned()
+    key = {"Idempotency-Key": "k-late"}
+    late = order_body("o-late", "b0", quantity=30)
+    try:
+        with kafka_api(space) as api, publisher(space) as pub:
+            pub.send_many(market.participants)
+            database.wait_for_participants(market)
+            before = api.post(f"{API}/orders", json=order_body("o-before", "b0"))
+            assert before.status_code == 201, before.text  # the API's producer knows the topic
+
+            own_broker.stop()
+            try:
+                during = api.post(f"{API}/orders", json=late, headers=key)
+            finally:
+                own_broker.start()
+            # The producer kept the order: it takes effect once the broker is back.
+            wait_until(lambda: "o-late" in database.order_ids(), 90, "the order to arrive")
+            again = api.post(f"{API}/orders", json=late, headers=key)
+            changed = api.post(f"{API}/orders", json=late | {"quantity": 31}, headers=key)
+            orders = api.get(f"{API}/orders").json()
+            handled = kinds(database)["SubmitOrder"]
+    finally:
+        database.close()
+
+    assert during.status_code == 503 and "Retry-After" in during.headers, during.text
+    assert OUTCOME_UNKNOWN in during.json()["detail"]
+    assert again.status_code == 200 and again.headers["Idempotent-Replay"] == "true", again.text
+    assert again.json()["quantity"] == 30
+    assert changed.status_code == 409 and "reused with a different body" in changed.text
+    assert sorted(o["id"] for o in orders) == ["o-before", "o-late"]
+    assert handled == 2  # the order once, whatever the retry

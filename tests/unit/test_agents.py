@@ -414,7 +414,11 @@ class FakePublisher:
         self.max_message_bytes = 1_048_576
 
     def send_each(
-        self, messages: list[WireMessage], *, stopping: Callable[[], bool] = lambda: False
+        self,
+        messages: list[WireMessage],
+        *,
+        timeout: float = 60.0,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> list[BaseException | None]:
         results: list[BaseException | None] = []
         for message in messages:
