@@ -190,8 +190,6 @@ class FakeContracts(_Table):
                 out[(c.supply_id, d.week)] += bound_quantity(d, released=gone)[1]
         return {key: total for key, total in out.items() if total}
 
-    def due_proposals(self, at: datetime) -> Sequence[Contract]:
-        due = [
     def proposed_demand(self) -> dict[tuple[str, date], int]:
         out: dict[tuple[str, date], int] = defaultdict(int)
         for c in self.rows.values():
@@ -208,6 +206,8 @@ class FakeContracts(_Table):
                     out[(c.supply_id, d.week)] += bound_quantity(d)[1]
         return {key: total for key, total in out.items() if total}
 
+    def due_proposals(self, at: datetime) -> Sequence[Contract]:
+        due = [
             c
             for c in self.rows.values()
             if c.state is ContractState.PROPOSED
@@ -260,8 +260,6 @@ class FakeRounds(_Table):
     def count(self) -> int:
         return len(self.rows)
 
-    def latest_unfilled(self, crop_ids: Collection[str]) -> Sequence[UnfilledLine]:
-        newest = sorted(self.rows.values(), key=lambda r: (r.started_at, r.id), reverse=True)
     def _newest(self) -> list[MatchingRound]:
         return sorted(self.rows.values(), key=lambda r: (r.started_at, r.id), reverse=True)
 
@@ -277,6 +275,8 @@ class FakeRounds(_Table):
         ]
         return len(later), max((r.finished_at for r in later), default=None)
 
+    def latest_unfilled(self, crop_ids: Collection[str]) -> Sequence[UnfilledLine]:
+        newest = sorted(self.rows.values(), key=lambda r: (r.started_at, r.id), reverse=True)
         chosen = latest_clearings(((r.id, r.summary) for r in newest), crop_ids)
         return [u for r in newest for u in r.unfilled if u.crop_id in chosen.get(r.id, ())]
 

@@ -133,6 +133,14 @@ class ContractRepository(Protocol):
         """Quantity under live contracts per (supply, week)."""
         ...
 
+    def proposed_demand(self) -> dict[tuple[str, date], int]:
+        """Of ``bound_demand``, the quantity under proposals not answered yet."""
+        ...
+
+    def proposed_supply(self) -> dict[tuple[str, str], int]:
+        """Of ``bound_supply``, the quantity under proposals not answered yet."""
+        ...
+
     def due_proposals(self, at: datetime) -> Sequence[Contract]:
         """Proposed contracts whose deadline is at or before ``at``."""
         ...
@@ -153,14 +161,6 @@ class ReleaseLog(Protocol):
     def taken_up(self, order_id: str, day: date, contract_id: str) -> None:
         """A new contract took up what was released for this delivery."""
         ...
-    def proposed_demand(self) -> dict[tuple[str, date], int]:
-        """Of ``bound_demand``, the quantity under proposals not answered yet."""
-        ...
-
-    def proposed_supply(self) -> dict[tuple[str, str], int]:
-        """Of ``bound_supply``, the quantity under proposals not answered yet."""
-        ...
-
 
 
 class RoundRepository(Protocol):
@@ -173,6 +173,15 @@ class RoundRepository(Protocol):
         ...
 
     def count(self) -> int: ...
+    def latest_with_contracts(self) -> MatchingRound | None:
+        """The newest round that made a contract (its unfilled lines left out)."""
+        ...
+
+    def after(self, record: MatchingRound | None) -> tuple[int, datetime | None]:
+        """How many rounds started after ``record`` (every round when None), and when the
+        newest of them finished (None when there is none)."""
+        ...
+
     def latest_unfilled(self, crop_ids: Collection[str]) -> Sequence[UnfilledLine]:
         """The unfilled lines of the last round that cleared each of these markets."""
         ...
@@ -193,15 +202,6 @@ class Rejection:
 
     message_id: str
     kind: str
-    def latest_with_contracts(self) -> MatchingRound | None:
-        """The newest round that made a contract (its unfilled lines left out)."""
-        ...
-
-    def after(self, record: MatchingRound | None) -> tuple[int, datetime | None]:
-        """How many rounds started after ``record`` (every round when None), and when the
-        newest of them finished (None when there is none)."""
-        ...
-
     error: str
     field: str
     reason: str
