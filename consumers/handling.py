@@ -21,7 +21,13 @@ A message that refers to a participant not registered yet is tried again for a f
 (``reference_grace_seconds``) before it is refused: registrations travel on the participants
 topic, so they may arrive a moment after the supply or order that names them.
 
-Duplicates need nothing here: the bus's inbox turns a repeated ``message_id`` into a no-op.
+Duplicates need nothing here: the bus's inbox turns a repeated ``message_id`` into a no-op, and
+refuses the same id with another body (:class:`~matcher.service.ports.MessageIdReused`, field
+``message_id``), which is dead-lettered like any refusal.
+
+Dead letters name the field at fault by its path in the body (``buyer_id``), the envelope's field
+(``version``, ``message_id``), ``value`` for bytes that are not an envelope, ``handler`` for a
+message whose handling kept failing.
 
 Every delivery is counted once with its outcome (``foodmatch_messages_consumed_total``, by
 logical topic), every refusal once it is on the dead-letter topic

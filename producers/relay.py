@@ -51,11 +51,11 @@ PRODUCER_SETTINGS: dict[str, Any] = {
     # While the broker is away a pass fails within seconds (kafka-python waits up to 60 s for
     # a topic's metadata and 120 s for a delivery); the relay then backs off and tries again.
     "max_block_ms": 5_000,
-    "request_timeout_ms": 5_000,
-    "delivery_timeout_ms": 10_000,
+    "request_timeout_ms": 10_000,
+    "delivery_timeout_ms": 30_000,
 }
 """Settings of the relay's kafka-python producer (on top of the publisher's)."""
-SEND_TIMEOUT_SECONDS = 15.0
+SEND_TIMEOUT_SECONDS = 35.0
 """How long a pass waits for an event's acknowledgement (above the delivery timeout)."""
 
 ParkedHook = Callable[[str, str], None]
@@ -144,8 +144,10 @@ class OutboxRelay:
             message = encode_event(e.event, e.key, dict(e.payload), f"{self.event_prefix}-{e.id}")
             try:
                 check_size(message.value, self.max_event_bytes)
-            except MessageTooLarge as err:
-                done.parked.append((e.id, TOO_LARGE, f"event {err.reason}"))
+            except MessageTooLarge:
+                size, limit = len(message.value), self.max_event_bytes
+                why = f"encoded event of {size:,} bytes is above the limit of {limit:,} bytes"
+                done.parked.append((e.id, TOO_LARGE, why))
                 continue
             sendable.append((e, message))
         results = self.publisher.send_each(

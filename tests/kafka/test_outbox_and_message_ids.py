@@ -141,7 +141,7 @@ def test_events_that_cannot_be_published_are_parked_counted_and_the_events_behin
     reasons = parked(database)
     assert set(reasons) == {"g-huge", "rnd-wordy"}
     assert re.fullmatch(
-        rf"event message of [\d,]+ bytes is above the limit of {limit:,} bytes", reasons["g-huge"]
+        rf"encoded event of [\d,]+ bytes is above the limit of {limit:,} bytes", reasons["g-huge"]
     )
     assert reasons["rnd-wordy"].startswith("refused by the broker: MessageSizeTooLargeError")
     assert [e["body"]["id"] for e in rounds] == ["rnd-small"]

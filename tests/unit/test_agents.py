@@ -607,7 +607,7 @@ def test_an_event_that_cannot_be_sent_is_parked_counted_and_the_events_behind_it
     assert sent == ["g1", "h1"]
     reasons = {store.outbox[n - 1].payload["id"]: why for n, why in store.parked.items()}
     assert set(reasons) == {"g-big", "g-refused", "g-broker"}
-    assert reasons["g-big"].startswith("event message of ")
+    assert reasons["g-big"].startswith("encoded event of ")
     assert reasons["g-big"].endswith("is above the limit of 20,000 bytes")
     assert reasons["g-refused"].startswith("refused by the broker: TopicAuthorizationFailedError")
     assert reasons["g-broker"].startswith("refused by the broker: MessageSizeTooLargeError")
