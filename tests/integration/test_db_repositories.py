@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 
+from matcher.adapters.db.migrate import upgrade
+from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
 from matcher.domain.contracts import (
     BookState,
@@ -658,3 +662,80 @@ def test_proposed_quantities_are_the_unanswered_part_of_the_bound_ones(
         assert uow.contracts.proposed_demand() == {("o1", WED): 40}
         assert uow.contracts.bound_supply() == {("s1", WEEK): 50}
         assert uow.contracts.proposed_supply() == {("s1", WEEK): 40}
+
+
+def _postgres_uow(url: str) -> tuple[Engine, UowFactory]:
+    """PostgreSQL only: its readers do not block a writer between two statements (read
+    committed), which is the case these tests provoke."""
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    return engine, lambda: SqlUnitOfWork(sessions)
+
+
+def _after_first_select_of(table: str, write: Callable[[], None]) -> Callable[..., None]:
+    """A listener that runs ``write`` (in another transaction) once, right after the first
+    SELECT that reads ``table``: a concurrent commit between a list's reads."""
+    done: list[bool] = []
+
+    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        reads = statement.lstrip().upper().startswith("SELECT")
+        if not done and reads and re.search(rf"\b{table}\b", statement):
+            done.append(True)
+            write()
+
+    return listener
+
+
+@pytest.mark.postgres
+def test_a_list_read_while_orders_change_returns_each_order_with_its_dates(
+    postgres_url: str,
+) -> None:
+    db_engine, uow_factory = _postgres_uow(postgres_url)
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.commit()
+
+    def write() -> None:
+        with uow_factory() as other:
+            other.orders.add(order("o2"))
+            other.orders.set_state("o1", BookState.CANCELLED)
+            other.commit()
+
+    listener = _after_first_select_of("orders", write)
+    event.listen(db_engine, "after_cursor_execute", listener)
+    try:
+        with uow_factory() as uow:
+            listed = uow.orders.list(state=BookState.OPEN)
+    finally:
+        event.remove(db_engine, "after_cursor_execute", listener)
+        db_engine.dispose()
+    assert all(record.order.deliveries for record in listed)
+    assert "o1" in [record.order.id for record in listed]
+
+
+@pytest.mark.postgres
+def test_a_list_read_while_supply_changes_returns_each_announcement_with_its_weeks(
+    postgres_url: str,
+) -> None:
+    db_engine, uow_factory = _postgres_uow(postgres_url)
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.commit()
+
+    def write() -> None:
+        with uow_factory() as other:
+            other.supply.add(supply("s2"))
+            other.supply.set_state("s1", BookState.WITHDRAWN)
+            other.commit()
+
+    listener = _after_first_select_of("supply", write)
+    event.listen(db_engine, "after_cursor_execute", listener)
+    try:
+        with uow_factory() as uow:
+            listed = uow.supply.list(state=BookState.OPEN)
+    finally:
+        event.remove(db_engine, "after_cursor_execute", listener)
+        db_engine.dispose()
+    assert all(record.supply.quantities for record in listed)
+    assert "s1" in [record.supply.id for record in listed]

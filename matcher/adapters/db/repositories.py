@@ -159,21 +159,22 @@ class SqlSupplyRepository:
             where.append(SupplyRow.group_id == group_id)
         if crop_id is not None:
             where.append(SupplyRow.crop_id == crop_id)
-        weeks: dict[str, dict[str, int]] = defaultdict(dict)
-        query = (
-            select(SupplyWeekRow.supply_id, SupplyWeekRow.week, SupplyWeekRow.quantity)
-            .join(SupplyRow, SupplyRow.id == SupplyWeekRow.supply_id)
-            .where(*where)
-            .order_by(SupplyWeekRow.supply_id, SupplyWeekRow.week)
-        )
-        for supply_id, week, quantity in _plain(self.session, query):
-            weeks[supply_id][week] = quantity
+        # The announcements first, then the weeks of those (by id, not by the filter): a row
+        # that changes or arrives between the two reads (read committed) never comes without
+        # its weeks.
         query = (
             select(*SupplyRow.__table__.columns)
             .where(*where)
             .order_by(SupplyRow.created_at.asc().nulls_first(), SupplyRow.id)
         )
-        return [mapping.supply_from(row, weeks[row.id]) for row in _plain(self.session, query)]
+        rows = _plain(self.session, query).all()
+        weeks: dict[str, dict[str, int]] = defaultdict(dict)
+        for chunk in _chunks([row.id for row in rows]):
+            query = select(SupplyWeekRow.supply_id, SupplyWeekRow.week, SupplyWeekRow.quantity)
+            query = query.where(SupplyWeekRow.supply_id.in_(chunk)).order_by(SupplyWeekRow.week)
+            for supply_id, week, quantity in _plain(self.session, query):
+                weeks[supply_id][week] = quantity
+        return [mapping.supply_from(row, weeks[row.id]) for row in rows]
 
 
 class SqlOrderRepository:
@@ -208,21 +209,20 @@ class SqlOrderRepository:
             where.append(OrderRow.buyer_id == buyer_id)
         if crop_id is not None:
             where.append(OrderRow.crop_id == crop_id)
-        days: dict[str, list[date]] = defaultdict(list)
-        query = (
-            select(OrderDeliveryRow.order_id, OrderDeliveryRow.day)
-            .join(OrderRow, OrderRow.id == OrderDeliveryRow.order_id)
-            .where(*where)
-            .order_by(OrderDeliveryRow.order_id, OrderDeliveryRow.day)
-        )
-        for order_id, day in _plain(self.session, query):
-            days[order_id].append(day)
+        # The orders first, then the dates of those (see SqlSupplyRepository.list).
         query = (
             select(*OrderRow.__table__.columns)
             .where(*where)
             .order_by(OrderRow.created_at.asc().nulls_first(), OrderRow.id)
         )
-        return [mapping.order_from(row, tuple(days[row.id])) for row in _plain(self.session, query)]
+        rows = _plain(self.session, query).all()
+        days: dict[str, list[date]] = defaultdict(list)
+        for chunk in _chunks([row.id for row in rows]):
+            query = select(OrderDeliveryRow.order_id, OrderDeliveryRow.day)
+            query = query.where(OrderDeliveryRow.order_id.in_(chunk)).order_by(OrderDeliveryRow.day)
+            for order_id, day in _plain(self.session, query):
+                days[order_id].append(day)
+        return [mapping.order_from(row, tuple(days[row.id])) for row in rows]
 
 
 class SqlContractRepository:
@@ -390,6 +390,12 @@ _BOUND_SUPPLY = _bound(func.coalesce(ContractDeliveryRow.quantity, 0))
 
 
 _Ts = TypeVarTuple("_Ts")
+_CHUNK = 5_000
+"""Ids per ``IN (...)``: well under SQLite's and psycopg's limits on bound parameters."""
+
+
+def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
+    return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
 
 
 def _plain(session: Session, query: Select[*_Ts]) -> CursorResult[*_Ts]:
