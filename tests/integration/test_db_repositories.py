@@ -739,3 +739,30 @@ def test_a_list_read_while_supply_changes_returns_each_announcement_with_its_wee
         db_engine.dispose()
     assert all(record.supply.quantities for record in listed)
     assert "s1" in [record.supply.id for record in listed]
+
+
+@pytest.mark.postgres
+def test_a_contract_list_read_while_a_contract_changes_keeps_its_deliveries(
+    postgres_url: str,
+) -> None:
+    db_engine, uow_factory = _postgres_uow(postgres_url)
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.contracts.add(contract("c1"))
+        uow.commit()
+
+    def write() -> None:
+        with uow_factory() as other:
+            other.contracts.update(contract("c1", state=ContractState.ACCEPTED))
+            other.commit()
+
+    listener = _after_first_select_of("contracts", write)
+    event.listen(db_engine, "after_cursor_execute", listener)
+    try:
+        with uow_factory() as uow:
+            listed = uow.contracts.list(ContractFilter(state=ContractState.PROPOSED))
+    finally:
+        event.remove(db_engine, "after_cursor_execute", listener)
+        db_engine.dispose()
+    assert [c.id for c in listed] == ["c1"]
+    assert listed[0].deliveries == CONTRACT.deliveries

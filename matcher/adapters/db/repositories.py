@@ -237,8 +237,7 @@ class SqlContractRepository:
         return mapping.contract_of(row) if row is not None else None
 
     def list(self, where: ContractFilter) -> Sequence[Contract]:
-        # Plain rows, not ORM objects: the figures read every live contract. The deliveries
-        # and the history are read for the same page (a subquery), in one query each.
+        # Plain rows, not ORM objects: the figures read every live contract.
         page = (
             _filtered(where)
             .with_only_columns(*ContractRow.__table__.columns)
@@ -249,23 +248,19 @@ class SqlContractRepository:
         rows = _plain(self.session, page).all()
         if not rows:
             return []
-        ids = page.with_only_columns(ContractRow.id).subquery()
+        # The deliveries and history of the rows read (by id, not by the filter again: a
+        # contract that changes between the reads keeps its children).
         deliveries: dict[str, list[ContractDelivery]] = defaultdict(list)
-        query = (
-            select(*ContractDeliveryRow.__table__.columns)
-            .join(ids, ids.c.id == ContractDeliveryRow.contract_id)
-            .order_by(ContractDeliveryRow.contract_id, ContractDeliveryRow.day)
-        )
-        for row in _plain(self.session, query):
-            deliveries[row.contract_id].append(mapping.delivery_of(row))
         history: dict[str, list[HistoryEntry]] = defaultdict(list)
-        query = (
-            select(*ContractHistoryRow.__table__.columns)
-            .join(ids, ids.c.id == ContractHistoryRow.contract_id)
-            .order_by(ContractHistoryRow.contract_id, ContractHistoryRow.seq)
-        )
-        for row in _plain(self.session, query):
-            history[row.contract_id].append(mapping.history_of(row))
+        for chunk in _chunks([row.id for row in rows]):
+            query = select(*ContractDeliveryRow.__table__.columns)
+            query = query.where(ContractDeliveryRow.contract_id.in_(chunk))
+            for row in _plain(self.session, query.order_by(ContractDeliveryRow.day)):
+                deliveries[row.contract_id].append(mapping.delivery_of(row))
+            query = select(*ContractHistoryRow.__table__.columns)
+            query = query.where(ContractHistoryRow.contract_id.in_(chunk))
+            for row in _plain(self.session, query.order_by(ContractHistoryRow.seq)):
+                history[row.contract_id].append(mapping.history_of(row))
         return [
             mapping.contract_from(row, tuple(deliveries[row.id]), tuple(history[row.id]))
             for row in rows
