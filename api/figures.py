@@ -5,29 +5,60 @@ in the outbox in the same transaction; so the newest outbox id and the number of
 with today's date (unmet demand and open demand start today), name a state of the market. The
 figures of one state (the facts they are computed from, and each route's answer) are kept until
 the state changes, and computed once however many requests ask at the same time: the others
-wait for that one computation. A request whose unit of work sees an older state than the one
-kept computes its answer for itself and keeps nothing.
+wait for that one computation. A request whose unit of work sees an older state than the newest
+one seen computes its answer for itself and keeps nothing.
+
+A figure whose computation takes long (:data:`SLOW_SECONDS` or more, its facts included: a
+large market) is not waited for after a change: the request is answered at once with the answer
+of the previous state, marked ``X-Figures-State: previous``, while one background computation
+brings the current state's answer, which the requests after it get (``current``). Small markets
+compute in milliseconds and are always answered with the current state.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from api.deps import ReadUow, ServiceDep
 from matcher.bootstrap import Service
 from matcher.service import stats
 from matcher.service.ports import UnitOfWork
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
 
 Version = tuple[int, int, date]
 MAX_ANSWERS = 256
-"""Answers kept for one state at most (reports of many filters are then computed each time)."""
+"""Answers kept at most (reports of many filters beyond it are computed each time)."""
+SLOW_SECONDS = 2.0
+"""From this computation time on, a figure is answered from the previous state after a change
+while the current one is computed in the background."""
+STATE_HEADER = "X-Figures-State"
+FACTS = ("facts",)
+
+
+FIGURE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The figure.",
+        "headers": {
+            STATE_HEADER: {
+                "description": "`current`: of the market as it is stored now; `previous`: of "
+                "the state before the latest change(s), answered while the current one is "
+                "computed (large markets only).",
+                "schema": {"type": "string", "enum": ["current", "previous"]},
+            }
+        },
+    }
+}
 
 
 def market_version(uow: UnitOfWork, today: date) -> Version:
@@ -36,43 +67,93 @@ def market_version(uow: UnitOfWork, today: date) -> Version:
     return (newest[0].id if newest else 0, uow.outbox.history_count(), today)
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    version: Version
+    answer: Any
+    seconds: float
+    """How long it took to compute (its facts included when they were computed for it)."""
+
+
 class FigureCache:
-    """Answers of one state of the market, by key (see the module's description)."""
+    """Answers by key, each of the newest state it was computed for (see the module)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._version: Version | None = None
-        self._answers: dict[Hashable, Any] = {}
-        self._flights: dict[Hashable, threading.Lock] = {}
+        self._lock = threading.RLock()  # ``slow`` may look at what is kept
+        self._newest: Version | None = None
+        self._kept: dict[Hashable, Kept] = {}
+        self._flights: dict[tuple[Version, Hashable], threading.Lock] = {}
+        self._refreshing: set[Hashable] = set()
 
-    def get(self, version: Version, key: Hashable, compute: Callable[[], T]) -> T:
-        """The answer kept for ``key`` in state ``version``, else ``compute()`` (kept)."""
+    def kept(self, key: Hashable) -> Kept | None:
         with self._lock:
-            if self._version is not None and version < self._version:
-                flight = None  # an older state than the one kept: computed, not kept
+            return self._kept.get(key)
+
+    def get(
+        self,
+        version: Version,
+        key: Hashable,
+        compute: Callable[[], T],
+        *,
+        slow: Callable[[Kept], bool] | None = None,
+        refresh: Callable[[], None] | None = None,
+    ) -> tuple[T, Version]:
+        """The answer for ``key`` in state ``version`` and the state it is of: the one kept,
+        else ``compute()`` (kept). With ``refresh``, when what is kept is of an earlier state
+        and ``slow(kept)``, that is answered and ``refresh()`` runs in a background thread."""
+        with self._lock:
+            if self._newest is not None and version < self._newest:
+                flight = None  # an older state than the newest seen: computed, not kept
             else:
-                if version != self._version:
-                    self._version = version
-                    self._answers.clear()
-                    self._flights.clear()
-                if key in self._answers:
-                    return cast(T, self._answers[key])
-                flight = self._flights.setdefault(key, threading.Lock())
+                if version != self._newest:
+                    self._newest = version
+                    self._flights = {k: v for k, v in self._flights.items() if k[0] == version}
+                kept = self._kept.get(key)
+                if kept is not None and kept.version == version:
+                    return cast(T, kept.answer), version
+                if kept is not None and refresh is not None and slow is not None and slow(kept):
+                    self._start_refresh(key, refresh)
+                    return cast(T, kept.answer), kept.version
+                flight = self._flights.setdefault((version, key), threading.Lock())
         if flight is None:
-            return compute()
+            return compute(), version
         with flight:
             with self._lock:
-                if self._version == version and key in self._answers:
-                    return cast(T, self._answers[key])
+                kept = self._kept.get(key)
+                if kept is not None and kept.version == version:
+                    return cast(T, kept.answer), version
+            started = time.perf_counter()
             answer = compute()
+            seconds = time.perf_counter() - started
             with self._lock:
-                if self._version == version and len(self._answers) < MAX_ANSWERS:
-                    self._answers[key] = answer
-            return answer
+                kept = self._kept.get(key)
+                if kept is None and len(self._kept) >= MAX_ANSWERS:  # room: drop older states
+                    self._kept = {k: v for k, v in self._kept.items() if v.version == version}
+                room = len(self._kept) < MAX_ANSWERS
+                if (kept is None and room) or (kept is not None and kept.version <= version):
+                    self._kept[key] = Kept(version, answer, seconds)
+            return answer, version
+
+    def _start_refresh(self, key: Hashable, refresh: Callable[[], None]) -> None:
+        """One background computation per key at a time (called holding the lock)."""
+        if key in self._refreshing:
+            return
+        self._refreshing.add(key)
+
+        def run() -> None:
+            try:
+                refresh()
+            except Exception:
+                log.exception("computing the figure %r in the background failed", key)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=run, name=f"figures-{key!r}"[:60], daemon=True).start()
 
 
 def figure_cache(request: Request) -> FigureCache:
-    """The app's cache (made with the app, see :func:`install_figures`)."""
+    """The app's cache (``app.state.figures``, made with the app)."""
     cache: FigureCache = request.app.state.figures
     return cache
 
@@ -86,19 +167,47 @@ class Figures:
         self.uow = uow
         self.today = service.context.clock.now().date()
         self.version = market_version(uow, self.today)
+        self.previous = False
+        """Whether an answer given was of an earlier state (a slow figure being computed)."""
 
     def facts(self) -> stats.MarketFacts:
-        return self.cache.get(
-            self.version, ("facts",), lambda: stats.read_facts(self.uow, self.service.context)
+        facts, _ = self.cache.get(
+            self.version, FACTS, lambda: stats.read_facts(self.uow, self.service.context)
         )
+        return facts
 
     def of_facts(self, key: Hashable, compute: Callable[[stats.MarketFacts], T]) -> T:
         """``compute(facts)``, kept under ``key`` for this state of the market."""
-        return self.cache.get(self.version, key, lambda: compute(self.facts()))
+
+        def slow(kept: Kept) -> bool:
+            facts = self.cache.kept(FACTS)
+            return kept.seconds + (facts.seconds if facts is not None else 0.0) >= SLOW_SECONDS
+
+        return self._get(key, lambda figures: compute(figures.facts()), slow)
 
     def of_uow(self, key: Hashable, compute: Callable[[UnitOfWork], T]) -> T:
         """``compute(uow)`` (a view read straight from the database), kept under ``key``."""
-        return self.cache.get(self.version, key, lambda: compute(self.uow))
+        return self._get(
+            key, lambda figures: compute(figures.uow), lambda kept: kept.seconds >= SLOW_SECONDS
+        )
+
+    def _get(
+        self, key: Hashable, compute: Callable[[Figures], T], slow: Callable[[Kept], bool]
+    ) -> T:
+        def refresh() -> None:
+            with self.service.read_uow_factory() as uow:
+                fresh = Figures(self.cache, self.service, uow)
+                self.cache.get(fresh.version, key, lambda: compute(fresh))
+
+        answer, version = self.cache.get(
+            self.version, key, lambda: compute(self), slow=slow, refresh=refresh
+        )
+        self.previous = self.previous or version != self.version
+        return answer
+
+    def mark(self, response: Response) -> None:
+        """Tell in ``response`` which state the answer is of (``current`` or ``previous``)."""
+        response.headers[STATE_HEADER] = "previous" if self.previous else "current"
 
 
 def request_figures(request: Request, uow: ReadUow, service: ServiceDep) -> Figures:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.auth import Caller, Coordinator, scoped
-from api.figures import FiguresDep
+from api.figures import FIGURE_RESPONSES, FiguresDep
 from api.routes.common import Json
 from matcher.auth import Role
 from matcher.service import stats
@@ -25,9 +25,12 @@ IdFilter = Annotated[str | None, Query(max_length=200)]
     "/stats/fill",
     summary="Fill rate by crop and ISO week",
     description="Ordered and contracted quantity of the open orders, per crop and week.",
+    responses=FIGURE_RESPONSES,
 )
-def fill(figures: FiguresDep, _: Coordinator) -> Json:
-    return figures.of_facts("fill", stats.fill)
+def fill(figures: FiguresDep, response: Response, _: Coordinator) -> Json:
+    answer = figures.of_facts("fill", stats.fill)
+    figures.mark(response)
+    return answer
 
 
 @router.get(
@@ -35,25 +38,34 @@ def fill(figures: FiguresDep, _: Coordinator) -> Json:
     summary="Unmet demand by reason, crop and district",
     description="What the last round of each market left unfilled and is still open; `pending` "
     "is open demand no round has looked at yet.",
+    responses=FIGURE_RESPONSES,
 )
-def unmet(figures: FiguresDep, _: Coordinator) -> Json:
-    return figures.of_facts("unmet", stats.unmet)
+def unmet(figures: FiguresDep, response: Response, _: Coordinator) -> Json:
+    answer = figures.of_facts("unmet", stats.unmet)
+    figures.mark(response)
+    return answer
 
 
 @router.get(
     "/stats/groups",
     summary="Volume, income and utilisation across groups, with their Gini coefficients",
+    responses=FIGURE_RESPONSES,
 )
-def groups(figures: FiguresDep, _: Coordinator) -> Json:
-    return figures.of_facts("groups", stats.distribution)
+def groups(figures: FiguresDep, response: Response, _: Coordinator) -> Json:
+    answer = figures.of_facts("groups", stats.distribution)
+    figures.mark(response)
+    return answer
 
 
 @router.get(
     "/map",
     summary="Groups and kitchens with their positions, and the contract lines between them",
+    responses=FIGURE_RESPONSES,
 )
-def market_map(figures: FiguresDep, _: Coordinator) -> Json:
-    return figures.of_facts("map", stats.map_view)
+def market_map(figures: FiguresDep, response: Response, _: Coordinator) -> Json:
+    answer = figures.of_facts("map", stats.map_view)
+    figures.mark(response)
+    return answer
 
 
 def planning_filter(
@@ -78,9 +90,16 @@ PLANNING_DESCRIPTION = (
 )
 
 
-@router.get("/report/planning", summary="The planning report", description=PLANNING_DESCRIPTION)
-def planning(figures: FiguresDep, where: Where) -> Json:
-    return _planning(figures, where)
+@router.get(
+    "/report/planning",
+    summary="The planning report",
+    description=PLANNING_DESCRIPTION,
+    responses=FIGURE_RESPONSES,
+)
+def planning(figures: FiguresDep, response: Response, where: Where) -> Json:
+    answer = _planning(figures, where)
+    figures.mark(response)
+    return answer
 
 
 def _planning(figures: FiguresDep, where: PlanningFilter) -> Json:
@@ -93,12 +112,17 @@ def _planning(figures: FiguresDep, where: PlanningFilter) -> Json:
     summary="The planning report as CSV",
     description=PLANNING_DESCRIPTION,
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "One row per line."}},
+    responses={
+        200: FIGURE_RESPONSES[200]
+        | {"content": {"text/csv": {}}, "description": "One row per line."}
+    },
 )
 def planning_as_csv(figures: FiguresDep, where: Where) -> Response:
     report = _planning(figures, where)
-    return Response(
+    answer = Response(
         planning_csv(report["lines"]),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="planning.csv"'},
     )
+    figures.mark(answer)
+    return answer

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import Caller, Coordinator
 from api.deps import ReadUow, ServiceDep
-from api.figures import FiguresDep
+from api.figures import FIGURE_RESPONSES, FiguresDep
 from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.bodies import IsoDate
 from api.routes.common import NOT_FOUND, Json
@@ -43,13 +43,14 @@ def list_crops(
 
 @router.get(
     "/markets/{crop_id}/book",
-    responses=NOT_FOUND,
+    responses=NOT_FOUND | FIGURE_RESPONSES,
     summary="The open book of one market",
     description="Open demand and free supply per ISO week, and the order and supply lines.",
 )
 def market_book(
     crop_id: str,
     figures: FiguresDep,
+    response: Response,
     service: ServiceDep,
     _: Coordinator,
     since: Annotated[
@@ -58,14 +59,21 @@ def market_book(
 ) -> Json:
     if crop_id not in service.context.crops:
         raise NotFound("crop", crop_id)
-    return figures.of_uow(
+    answer = figures.of_uow(
         ("book", crop_id, since), lambda uow: views.open_book(uow, crop_id, since=since)
     )
+    figures.mark(response)
+    return answer
 
 
-@router.get("/overview", summary="Counts, fill rate, the last round and the engine's state")
-def overview(figures: FiguresDep, service: ServiceDep, _: Coordinator) -> Json:
+@router.get(
+    "/overview",
+    summary="Counts, fill rate, the last round and the engine's state",
+    responses=FIGURE_RESPONSES,
+)
+def overview(figures: FiguresDep, response: Response, service: ServiceDep, _: Coordinator) -> Json:
     counts = figures.of_uow("overview", lambda uow: views.overview(uow, figures.today))
+    figures.mark(response)
     return counts | {"engine": service.engine.status()}
 
 

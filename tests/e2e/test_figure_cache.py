@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api import figures as figures_module
 from api.figures import FigureCache
 from matcher.config import Settings
 from matcher.service import stats, views
 from matcher.service.planning import PlanningFilter, planning_report
-from tests.e2e.market import API, Market, delivery_dates, weeks_of
+from tests.e2e.market import API, Market, delivery_dates, wait_for, weeks_of
 
 
 @pytest.fixture
@@ -169,10 +170,48 @@ def test_an_older_state_is_computed_but_not_kept() -> None:
 
         return run
 
-    assert cache.get((5, 5, today), "fill", compute("v5")) == "v5"
-    assert cache.get((5, 5, today), "fill", compute("again")) == "v5"
-    assert cache.get((4, 4, today), "fill", compute("v4")) == "v4"  # an older reader
-    assert cache.get((5, 5, today), "fill", compute("again")) == "v5"
-    assert cache.get((5, 6, today), "fill", compute("v5b")) == "v5b"  # a late commit
-    assert cache.get((5, 6, date(2026, 12, 8)), "fill", compute("tomorrow")) == "tomorrow"
+    def get(version: tuple[int, int, date], label: str) -> str:
+        answer, of = cache.get(version, "fill", compute(label))
+        assert of == version
+        return answer
+
+    assert get((5, 5, today), "v5") == "v5"
+    assert get((5, 5, today), "again") == "v5"
+    assert get((4, 4, today), "v4") == "v4"  # an older reader
+    assert get((5, 5, today), "again") == "v5"
+    assert get((5, 6, today), "v5b") == "v5b"  # a late commit
+    assert get((5, 6, date(2026, 12, 8)), "tomorrow") == "tomorrow"
     assert computed == ["v5", "v4", "v5b", "tomorrow"]
+
+
+def test_a_slow_figure_is_answered_from_the_previous_state_while_the_current_is_computed(
+    client: TestClient, market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(figures_module, "SLOW_SECONDS", 0.0)  # every figure counts as slow
+    days = delivery_dates(2)
+    market.group_with_certificate("grp-a")
+    market.buyer("hosp-1")
+    market.order("ord-1", "hosp-1", deliveries=days)
+    first = client.get(API + "/stats/fill")
+    assert first.headers["X-Figures-State"] == "current"  # nothing earlier to answer with
+    assert first.json()["ordered"] == 80
+
+    market.order("ord-2", "hosp-1", deliveries=days, quantity=10)
+    at_once = client.get(API + "/stats/fill")
+    assert at_once.headers["X-Figures-State"] == "previous"
+    assert at_once.json()["ordered"] == 80
+
+    def current() -> Any:
+        answer = client.get(API + "/stats/fill")
+        return answer if answer.headers["X-Figures-State"] == "current" else None
+
+    later = wait_for(current, seconds=30)
+    assert later.json()["ordered"] == 100
+    assert comparable({"fill": later.json()}) == comparable({"fill": direct(client)["/stats/fill"]})
+
+
+def test_the_figure_routes_document_which_state_they_answer(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in (*FIGURES, "/overview", "/markets/{crop_id}/book"):
+        answer = spec["paths"][API + path]["get"]["responses"]["200"]
+        assert "X-Figures-State" in answer.get("headers", {}), path
