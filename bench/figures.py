@@ -26,7 +26,20 @@ if TYPE_CHECKING:
 
 Json = dict[str, Any]
 
+API = "/api/v1"
 REFERENCE = "/api/v1/crops"
+
+
+def _kitchen(buyer_id: str) -> Json:
+    return {
+        "id": buyer_id,
+        "name_th": "โรงครัวทดสอบ",
+        "name_en": "Bench kitchen",
+        "kind": "hospital",
+        "lat": 7.1422,
+        "lon": 100.5664,
+        "district": "9001",
+    }
 
 
 def coordinator_routes(crop_id: str) -> list[str]:
@@ -198,6 +211,10 @@ class RouteFigures:
     ratio: float
     """p50 over the reference route's p50."""
     errors: int
+    changed_ms: float = 0.0
+    """The first read after a change of the market (a kitchen registered)."""
+    changed_state: str = ""
+    """Its ``X-Figures-State``: ``current``, or ``previous`` while the current is computed."""
 
     def to_json(self) -> Json:
         return {
@@ -208,6 +225,8 @@ class RouteFigures:
             "reads": self.reads,
             "times_reference": round(self.ratio, 2),
             "errors": self.errors,
+            "after_change_ms": round(self.changed_ms, 2),
+            "after_change_state": self.changed_state,
         }
 
 
@@ -235,7 +254,8 @@ def time_routes(
 ) -> tuple[RouteFigures, list[RouteFigures]]:
     """The reference and each route: one cold read, then ``reads`` timed reads, in turns (the
     routes read one after the other, round after round, so that load on the machine falls on
-    all alike)."""
+    all alike); then one change of the market (a kitchen registered) and one timed read of
+    each."""
     every = [REFERENCE, *paths]
     cold: dict[str, float] = {}
     errors: dict[str, int] = dict.fromkeys(every, 0)
@@ -251,6 +271,15 @@ def time_routes(
             response = client.get(path)
             seconds[path].append(time.perf_counter() - started)
             errors[path] += response.status_code != 200
+    registered = client.post(f"{API}/buyers", json=_kitchen(f"bench-kitchen-{time.time_ns()}"))
+    errors[REFERENCE] += registered.status_code != 201
+    changed: dict[str, tuple[float, str]] = {}
+    for path in every:
+        started = time.perf_counter()
+        response = client.get(path)
+        state = response.headers.get("X-Figures-State", "")
+        changed[path] = (time.perf_counter() - started, state)
+        errors[path] += response.status_code != 200
 
     def figures(path: str, base: float) -> RouteFigures:
         p50 = percentile(seconds[path], 50) * 1000
@@ -262,6 +291,8 @@ def time_routes(
             reads=reads,
             ratio=p50 / base if base else 0.0,
             errors=errors[path],
+            changed_ms=changed[path][0] * 1000,
+            changed_state=changed[path][1],
         )
 
     base = percentile(seconds[REFERENCE], 50) * 1000
@@ -376,10 +407,11 @@ def render_figures(run: FiguresRun) -> Any:
     table = Table(
         title=f"coordinator figures: one client, {run.reads} reads per route after a cold one",
         caption="milliseconds; ×ref: p50 over the p50 of GET /api/v1/crops (same server, "
-        "same key check, no figure), read in the same turns",
+        "same key check, no figure), read in the same turns; after a change: the first read "
+        "after a kitchen is registered, and the state it answered (previous: computed meanwhile)",
     )
     table.add_column("route")
-    for name in ("cold", "p50", "p95", "×ref", "errors"):
+    for name in ("cold", "p50", "p95", "×ref", "after a change", "errors"):
         table.add_column(name, justify="right")
     for index, size in enumerate(run.sizes):
         if index:
@@ -397,6 +429,8 @@ def render_figures(run: FiguresRun) -> Any:
                 f"{figures.p50_ms:,.1f}",
                 f"{figures.p95_ms:,.1f}",
                 "1" if figures is size.reference else f"{figures.ratio:,.1f}",
+                f"{figures.changed_ms:,.1f}"
+                + (f" ({figures.changed_state})" if figures.changed_state else ""),
                 str(figures.errors),
             )
     load = "" if run.load_before is None else f"load {run.load_before:.2f} at start"
