@@ -2,7 +2,7 @@
 
 1. The demo's market, made as the demo makes it but without HTTP: the Songkhla scenario's
    registrations, certificates, supply and orders handled by the embedded service, one matching
-   round, and the groups' answers (two proposals in three accepted, one in ten rejected).
+   round, and the groups' answers (six proposals in ten accepted, one in ten rejected).
 2. The API is started on that database and each coordinator route is read ``reads`` times by one
    client, each read timed; a minimal route on the same stack (``GET /api/v1/crops``: the same
    server, key check and JSON answer, no figure) is read as often in the same run as the

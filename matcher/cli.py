@@ -219,7 +219,9 @@ def bench_api(
 
     Starts the service (uvicorn; on kafka also a worker on a fresh topic prefix) with access
     control on, registers groups, kitchens and supply, then measures POST /orders, one POST
-    /rounds and GET /contracts reads with concurrent clients; stops everything at the end.
+    /rounds and GET /contracts reads with concurrent clients; stops everything at the end. Then
+    (unless --no-figures) every coordinator figure at the demo's size and --figure-scale times
+    it, with GET /crops as the reference on the same server.
     Exit codes: 0 done, 1 some request failed, 2 the bench could not run.
     """
     if engine not in ("inprocess", "kafka", "both"):
