@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from matcher.adapters.metrics import PARKED_REFUSED, PARKED_TOO_LARGE
 from matcher.adapters.topics import Topic
 from matcher.adapters.wire import (
     MAX_MESSAGE_BYTES,
@@ -38,7 +39,7 @@ from producers.publisher import KafkaPublisher, is_retriable
 
 log = logging.getLogger(__name__)
 
-TOO_LARGE, REFUSED = "too_large", "refused"
+TOO_LARGE, REFUSED = PARKED_TOO_LARGE, PARKED_REFUSED
 """The ``reason`` labels of a parked event: above the size limit, or refused for good."""
 
 PRODUCER_SETTINGS: dict[str, Any] = {

@@ -14,8 +14,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.registry import Collector
 
 from matcher.adapters.catalogue import BY_NAME
-from matcher.adapters.topics import COMMAND_TOPICS
+from matcher.adapters.topics import COMMAND_TOPICS, OUTBOUND
 from matcher.service import events
+
+PARKED_TOO_LARGE, PARKED_REFUSED = "too_large", "refused"
+"""The ``reason`` labels of an outbound event parked by the relay: above the size limit, or
+refused by the broker for good."""
 
 ROUND_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -42,6 +46,9 @@ class Metrics:
         self.messages = _counter(r, "foodmatch_messages_consumed_total")
         self.dead_letters = _counter(r, "foodmatch_dead_letters_total")
         self.parked_events = _counter(r, "foodmatch_outbox_parked_total")
+        for topic in OUTBOUND:  # every series exists from the start, at 0 (parking is rare)
+            for reason in (PARKED_TOO_LARGE, PARKED_REFUSED):
+                self.parked_events.labels(topic.value, reason)
         self.commands = _counter(r, "foodmatch_commands_total")
         self.events = _counter(r, "foodmatch_events_total")
         self.rounds = _counter(r, "foodmatch_rounds_total")

@@ -313,3 +313,15 @@ def test_the_worker_help_mentions_the_metrics_port() -> None:
 
     assert result.exit_code == 0, result.output
     assert "--metrics-port" in result.output
+
+
+def test_parked_event_series_exist_at_zero_before_anything_is_parked() -> None:
+    samples = {
+        (s.labels["topic"], s.labels["reason"]): s.value
+        for family in text_string_to_metric_families(Metrics().render().decode())
+        if family.name == "foodmatch_outbox_parked"
+        for s in family.samples
+        if s.name == "foodmatch_outbox_parked_total"
+    }
+    topics = {"contracts", "rounds", "events", "dead-letters"}
+    assert samples == {(t, r): 0.0 for t in topics for r in ("too_large", "refused")}
