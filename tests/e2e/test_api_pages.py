@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -131,6 +132,12 @@ def test_every_list_route_documents_its_total_and_link_headers(client: TestClien
         assert {"limit", "offset"} <= params, path
 
 
+def identities(items: list[Any]) -> list[Any]:
+    """What names each item: its id where it has one (a webhook delivery's attempts change
+    while the dispatcher works in the background, its id does not), else the item itself."""
+    return [item["id"] if isinstance(item, dict) and "id" in item else item for item in items]
+
+
 def test_every_list_route_pages_with_total_and_links(
     client: TestClient, ids: dict[str, str]
 ) -> None:
@@ -146,7 +153,7 @@ def test_every_list_route_pages_with_total_and_links(
 
         first = client.get(path, params={"limit": 1, "kept": "yes"})
         assert first.headers["X-Total-Count"] == str(total), path
-        assert first.json() == items[:1], path
+        assert identities(first.json()) == identities(items[:1]), path
         assert set(links(first)) == {"next"}, (path, first.headers.get("link"))
         following = links(first)["next"]
         assert urlsplit(following).path == path
@@ -161,7 +168,7 @@ def test_every_list_route_pages_with_total_and_links(
             previous = query_of(links(page)["prev"])
             assert int(previous["offset"]) == len(seen) - 1, path
             seen.extend(page.json())
-        assert seen == items, path
+        assert identities(seen) == identities(items), path
         assert query_of(links(page)["prev"])["kept"] == "yes"
 
 
