@@ -2,7 +2,8 @@
 neighbouring pages in an RFC 8288 ``Link`` header (``rel="next"``, ``rel="prev"``).
 
 Every ``GET`` route that answers a JSON array takes :data:`Offset` and a ``limit`` (most often
-:data:`Limit`) and answers through :func:`paged`; the total counts only what the caller may see.
+:data:`Limit`) and answers through :func:`paged` (:func:`window` for a list held in memory); the
+total counts only what the caller may see.
 """
 
 from __future__ import annotations
@@ -46,9 +47,12 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
 """The ``responses`` of a list route: its 200 with the two headers."""
 
 
-def window(items: Sequence[T], *, limit: int, offset: int) -> tuple[list[T], int]:
-    """The page of an in-memory list, and the list's length (the total)."""
-    return list(items[offset : offset + limit]), len(items)
+def window(
+    request: Request, response: Response, items: Sequence[T], *, limit: int, offset: int
+) -> list[T]:
+    """The page at ``offset`` of an in-memory list, its length as the total (see :func:`paged`)."""
+    page = list(items[offset : offset + limit])
+    return paged(request, response, page, total=len(items), limit=limit, offset=offset)
 
 
 def _link(request: Request, *, limit: int, offset: int, rel: str) -> str:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Caller, message_id_for, require_buyer, require_group, scoped
 from api.deps import MessageId, ReadUow, ServiceDep, read
-from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
+from api.pages import LIST_RESPONSES, Limit, Offset, window
 from api.routes.bodies import OrderBody, ReasonBody, SupplyBody
 from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.auth import Role
@@ -67,8 +67,7 @@ def list_supply(
 ) -> list[Json]:
     group_id = scoped(caller, group_id, Role.GROUP)
     found = views.supplies(uow, group_id=group_id, crop_id=crop_id, state=state)
-    page, total = window(found, limit=limit, offset=offset)
-    return paged(request, response, page, total=total, limit=limit, offset=offset)
+    return window(request, response, found, limit=limit, offset=offset)
 
 
 @router.get(
@@ -141,8 +140,7 @@ def list_orders(
 ) -> list[Json]:
     buyer_id = scoped(caller, buyer_id, Role.KITCHEN)
     found = views.orders(uow, buyer_id=buyer_id, crop_id=crop_id, state=state)
-    page, total = window(found, limit=limit, offset=offset)
-    return paged(request, response, page, total=total, limit=limit, offset=offset)
+    return window(request, response, found, limit=limit, offset=offset)
 
 
 @router.get(

@@ -265,5 +265,4 @@ def contract_history(
     offset: Offset = 0,
 ) -> list[Json]:
     history: list[Json] = list(get_contract(contract_id, uow, caller)["history"])
-    page, total = window(history, limit=limit, offset=offset)
-    return paged(request, response, page, total=total, limit=limit, offset=offset)
+    return window(request, response, history, limit=limit, offset=offset)

@@ -37,8 +37,7 @@ def list_crops(
         }
         for crop in service.context.crops.values()
     ]
-    page, total = window(crops, limit=limit, offset=offset)
-    return paged(request, response, page, total=total, limit=limit, offset=offset)
+    return window(request, response, crops, limit=limit, offset=offset)
 
 
 @router.get(

@@ -20,7 +20,7 @@ from api.auth import (
     require_seen,
 )
 from api.deps import MessageId, ReadUow, ServiceDep, read
-from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
+from api.pages import LIST_RESPONSES, Limit, Offset, window
 from api.routes.bodies import BuyerBody, CertificateBody, GroupBody, IsoDate
 from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.domain.errors import NotFound
@@ -56,8 +56,7 @@ def list_groups(
     offset: Offset = 0,
 ) -> list[Json]:
     seen = [g for g in views.groups(uow) if may_see_group(uow, caller, g["id"])]
-    page, total = window(seen, limit=limit, offset=offset)
-    return paged(request, response, page, total=total, limit=limit, offset=offset)
+    return window(request, response, seen, limit=limit, offset=offset)
 
 
 @router.get(
@@ -88,8 +87,7 @@ def group_certificates(
     offset: Offset = 0,
 ) -> list[Json]:
     certificates: list[Json] = get_group(group_id, uow, caller)["certificates"]
-    page, total = window(certificates, limit=limit, offset=offset)
-    return paged(request, response, page, total=total, limit=limit, offset=offset)
+    return window(request, response, certificates, limit=limit, offset=offset)
 
 
 @router.post(
@@ -117,8 +115,7 @@ def list_buyers(
     offset: Offset = 0,
 ) -> list[Json]:
     seen = [b for b in views.buyers(uow) if may_see_buyer(uow, caller, b["id"])]
-    page, total = window(seen, limit=limit, offset=offset)
-    return paged(request, response, page, total=total, limit=limit, offset=offset)
+    return window(request, response, seen, limit=limit, offset=offset)
 
 
 @router.get("/buyers/{buyer_id}", tags=["buyers"], responses=NOT_FOUND, summary="A buyer")

@@ -128,8 +128,7 @@ def list_webhooks(
         participant_id = caller.participant_id
     with _uow(service) as uow:
         hooks = [_webhook(hook) for hook in uow.webhooks.list(participant_id)]
-    page, total = window(hooks, limit=limit, offset=offset)
-    return paged(request, response, page, total=total, limit=limit, offset=offset)
+    return window(request, response, hooks, limit=limit, offset=offset)
 
 
 @router.delete(

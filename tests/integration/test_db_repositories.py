@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 
 from matcher.adapters.db.migrate import upgrade
 from matcher.adapters.db.session import make_engine, make_session_factory
@@ -42,6 +42,7 @@ from matcher.service import events
 from matcher.service.ports import ContractFilter, DuplicateMessage
 
 UowFactory = Callable[[], SqlUnitOfWork]
+T = TypeVar("T")
 
 T0 = datetime(2026, 11, 2, 8, 30, 15, 123456, tzinfo=UTC)
 WEEK = "2026-W50"
@@ -664,52 +665,52 @@ def test_proposed_quantities_are_the_unanswered_part_of_the_bound_ones(
         assert uow.contracts.proposed_supply() == {("s1", WEEK): 40}
 
 
-def _postgres_uow(url: str) -> tuple[Engine, UowFactory]:
-    """PostgreSQL only: its readers do not block a writer between two statements (read
-    committed), which is the case these tests provoke."""
-    engine = make_engine(url)
+def _read_with_a_commit_between(
+    postgres_url: str,
+    table: str,
+    write: Callable[[SqlUnitOfWork], None],
+    read: Callable[[SqlUnitOfWork], T],
+) -> T:
+    """``read`` on PostgreSQL, with ``write`` committed by another transaction right after the
+    first SELECT that reads ``table``: a concurrent commit between a list's reads (read
+    committed does not block the writer, as SQLite's reader would)."""
+    engine = make_engine(postgres_url)
     upgrade(engine)
     sessions = make_session_factory(engine)
-    return engine, lambda: SqlUnitOfWork(sessions)
-
-
-def _after_first_select_of(table: str, write: Callable[[], None]) -> Callable[..., None]:
-    """A listener that runs ``write`` (in another transaction) once, right after the first
-    SELECT that reads ``table``: a concurrent commit between a list's reads."""
+    with SqlUnitOfWork(sessions) as uow:
+        seed_book(uow)
+        uow.contracts.add(contract("c1"))
+        uow.commit()
     done: list[bool] = []
 
     def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         reads = statement.lstrip().upper().startswith("SELECT")
         if not done and reads and re.search(rf"\b{table}\b", statement):
             done.append(True)
-            write()
+            with SqlUnitOfWork(sessions) as other:
+                write(other)
+                other.commit()
 
-    return listener
+    event.listen(engine, "after_cursor_execute", listener)
+    try:
+        with SqlUnitOfWork(sessions) as uow:
+            return read(uow)
+    finally:
+        event.remove(engine, "after_cursor_execute", listener)
+        engine.dispose()
 
 
 @pytest.mark.postgres
 def test_a_list_read_while_orders_change_returns_each_order_with_its_dates(
     postgres_url: str,
 ) -> None:
-    db_engine, uow_factory = _postgres_uow(postgres_url)
-    with uow_factory() as uow:
-        seed_book(uow)
-        uow.commit()
+    def write(uow: SqlUnitOfWork) -> None:
+        uow.orders.add(order("o2"))
+        uow.orders.set_state("o1", BookState.CANCELLED)
 
-    def write() -> None:
-        with uow_factory() as other:
-            other.orders.add(order("o2"))
-            other.orders.set_state("o1", BookState.CANCELLED)
-            other.commit()
-
-    listener = _after_first_select_of("orders", write)
-    event.listen(db_engine, "after_cursor_execute", listener)
-    try:
-        with uow_factory() as uow:
-            listed = uow.orders.list(state=BookState.OPEN)
-    finally:
-        event.remove(db_engine, "after_cursor_execute", listener)
-        db_engine.dispose()
+    listed = _read_with_a_commit_between(
+        postgres_url, "orders", write, lambda uow: uow.orders.list(state=BookState.OPEN)
+    )
     assert all(record.order.deliveries for record in listed)
     assert "o1" in [record.order.id for record in listed]
 
@@ -718,25 +719,13 @@ def test_a_list_read_while_orders_change_returns_each_order_with_its_dates(
 def test_a_list_read_while_supply_changes_returns_each_announcement_with_its_weeks(
     postgres_url: str,
 ) -> None:
-    db_engine, uow_factory = _postgres_uow(postgres_url)
-    with uow_factory() as uow:
-        seed_book(uow)
-        uow.commit()
+    def write(uow: SqlUnitOfWork) -> None:
+        uow.supply.add(supply("s2"))
+        uow.supply.set_state("s1", BookState.WITHDRAWN)
 
-    def write() -> None:
-        with uow_factory() as other:
-            other.supply.add(supply("s2"))
-            other.supply.set_state("s1", BookState.WITHDRAWN)
-            other.commit()
-
-    listener = _after_first_select_of("supply", write)
-    event.listen(db_engine, "after_cursor_execute", listener)
-    try:
-        with uow_factory() as uow:
-            listed = uow.supply.list(state=BookState.OPEN)
-    finally:
-        event.remove(db_engine, "after_cursor_execute", listener)
-        db_engine.dispose()
+    listed = _read_with_a_commit_between(
+        postgres_url, "supply", write, lambda uow: uow.supply.list(state=BookState.OPEN)
+    )
     assert all(record.supply.quantities for record in listed)
     assert "s1" in [record.supply.id for record in listed]
 
@@ -745,24 +734,14 @@ def test_a_list_read_while_supply_changes_returns_each_announcement_with_its_wee
 def test_a_contract_list_read_while_a_contract_changes_keeps_its_deliveries(
     postgres_url: str,
 ) -> None:
-    db_engine, uow_factory = _postgres_uow(postgres_url)
-    with uow_factory() as uow:
-        seed_book(uow)
-        uow.contracts.add(contract("c1"))
-        uow.commit()
+    def write(uow: SqlUnitOfWork) -> None:
+        uow.contracts.update(contract("c1", state=ContractState.ACCEPTED))
 
-    def write() -> None:
-        with uow_factory() as other:
-            other.contracts.update(contract("c1", state=ContractState.ACCEPTED))
-            other.commit()
-
-    listener = _after_first_select_of("contracts", write)
-    event.listen(db_engine, "after_cursor_execute", listener)
-    try:
-        with uow_factory() as uow:
-            listed = uow.contracts.list(ContractFilter(state=ContractState.PROPOSED))
-    finally:
-        event.remove(db_engine, "after_cursor_execute", listener)
-        db_engine.dispose()
+    listed = _read_with_a_commit_between(
+        postgres_url,
+        "contracts",
+        write,
+        lambda uow: uow.contracts.list(ContractFilter(state=ContractState.PROPOSED)),
+    )
     assert [c.id for c in listed] == ["c1"]
     assert listed[0].deliveries == CONTRACT.deliveries
