@@ -10,8 +10,8 @@ from matcher.domain.lifecycle import Actor, Change, Settled, accept, amend, canc
 from matcher.domain.lifecycle import confirm_delivery as confirm
 from matcher.service import codec, commands, events
 from matcher.service.context import ServiceContext
-from matcher.service.handlers import Result
 from matcher.service.ports import UnitOfWork
+from matcher.service.results import Result
 
 
 def _contract(uow: UnitOfWork, contract_id: str) -> Contract:

@@ -7,23 +7,19 @@ inbox and the events in the outbox in the same transaction, then commits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 from matcher.domain.contracts import BookState, Contract, OrderRecord, SupplyRecord
 from matcher.domain.errors import Conflict, NotFound, UnknownReference
 from matcher.domain.lifecycle import CANCELLABLE, Actor, Party, cancel
 from matcher.service import codec, commands, events
+from matcher.service import contract_handlers as contracts
 from matcher.service.context import ServiceContext
 from matcher.service.ports import ContractFilter, UnitOfWork
+from matcher.service.results import Handler, Result
+from matcher.service.rounds import run_round
 
-
-@dataclass
-class Result:
-    events: list[events.Event] = field(default_factory=list)
-    value: Any = None
-    rerun: bool = False
-    """The book changed under a round: another round should follow."""
+__all__ = ["Handler", "Result", "command_handlers"]
 
 
 def _same_or_conflict(existing: object, new: object, kind: str, key: str) -> bool:
@@ -132,8 +128,6 @@ def _cancel_live(
 ) -> list[events.Event]:
     """Cancel the contracts (not yet settled) that ``chosen`` picks: their scheduled deliveries
     go back to the book."""
-    from matcher.service.contract_handlers import record_change
-
     out: list[events.Event] = []
     offset = 0
     while True:
@@ -141,7 +135,7 @@ def _cancel_live(
         for contract in page:
             if contract.state in CANCELLABLE and chosen(contract):
                 change = cancel(contract, actor, ctx.clock.now(), reason)
-                out += record_change(uow, ctx, change, events.ContractCancelled)
+                out += contracts.record_change(uow, ctx, change, events.ContractCancelled)
         if len(page) < where.limit:
             return out
         offset += where.limit
@@ -180,13 +174,7 @@ def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork, ctx: ServiceContext
     return Result(happened)
 
 
-Handler = Callable[[Any, UnitOfWork, ServiceContext], Result]
-
-
 def command_handlers() -> dict[type[commands.Command], Handler]:
-    from matcher.service import contract_handlers as contracts
-    from matcher.service.rounds import run_round
-
     return {
         commands.RegisterGroup: register_group,
         commands.RegisterBuyer: register_buyer,

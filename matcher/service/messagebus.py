@@ -18,8 +18,9 @@ from matcher.domain.errors import NotFound
 from matcher.service import commands, events
 from matcher.service.canonical import command_digest
 from matcher.service.context import ServiceContext
-from matcher.service.handlers import Handler, Result, command_handlers
+from matcher.service.handlers import command_handlers
 from matcher.service.ports import DuplicateMessage, MessageIdReused, Rejection, UnitOfWork
+from matcher.service.results import Handler, Result
 
 log = logging.getLogger(__name__)
 

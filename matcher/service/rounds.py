@@ -43,8 +43,8 @@ from matcher.optimiser.solve import solve
 from matcher.service import codec, commands, events
 from matcher.service.context import ServiceContext
 from matcher.service.contract_handlers import record_change
-from matcher.service.handlers import Result
 from matcher.service.ports import ContractFilter, UnitOfWork
+from matcher.service.results import Result
 
 log = logging.getLogger(__name__)
 
