@@ -15,8 +15,8 @@ from typing import Any
 from matcher.domain.model import Location
 from matcher.domain.weeks import iso_week
 from matcher.geo import great_circle_km
-from matcher.optimiser.eligibility import ReasonCode
 from matcher.optimiser.instance import COST_UNITS_PER_SATANG, MatchingInstance
+from matcher.optimiser.reasons import ReasonCode
 from matcher.optimiser.schema import parse_instance
 from matcher.optimiser.solution import Allocation, Solution, SolveStatus, Summary, Unfilled
 from matcher.optimiser.solve import solve

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.optimiser.eligibility import EligibilityGraph, IntArray
+from matcher.optimiser.eligibility import EligibilityGraph
+from matcher.optimiser.reasons import IntArray
 
 
 def greedy_flows(graph: EligibilityGraph) -> IntArray:

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matcher.optimiser.eligibility import EligibilityGraph, IntArray
+from matcher.optimiser.eligibility import EligibilityGraph
 from matcher.optimiser.model import NO_STEPS, FlowResult, Steps, buckets, solve_flow_bucket
 from matcher.optimiser.model import step_capacities as _step_caps
+from matcher.optimiser.reasons import IntArray
 from matcher.optimiser.rules import NO_LIMIT, RuleView, violations
 
 PHASE_ONE_SHARE = 0.6

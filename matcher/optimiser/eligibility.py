@@ -22,12 +22,10 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, overload
+from typing import overload
 
 import numpy as np
-import numpy.typing as npt
 
 from matcher.domain.model import Certificate, Crop, ForwardOrder, SupplyAnnouncement
 from matcher.domain.standards import Scheme, Tier
@@ -38,56 +36,8 @@ from matcher.optimiser.instance import (
     SupplyNode,
     unit_cost,
 )
-
-if TYPE_CHECKING:
-    from matcher.optimiser.markets import MarketTables
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-
-
-class ReasonCode(StrEnum):
-    """Why (part of) a delivery stayed unfilled."""
-
-    NO_SUPPLY = "no_supply"
-    STANDARD_NOT_MET = "standard_not_met"
-    CERTIFICATE_INVALID = "certificate_invalid"
-    CROP_NOT_COVERED = "crop_not_covered"
-    NO_FOOD_SAFETY_CREDENTIAL = "no_food_safety_credential"
-    OUT_OF_RANGE = "out_of_range"
-    PRICE_TOO_HIGH = "price_too_high"
-    INSUFFICIENT_SUPPLY = "insufficient_supply"
-    CAPACITY_TAKEN = "capacity_taken"
-    SUPPLIER_LIMIT = "supplier_limit"
-    """The delivery has as many suppliers as it allows and they hold no more."""
-    BELOW_MIN_LOT = "below_min_lot"
-    """Groups with free eligible supply only deliver lots larger than what is missing."""
-    BUYER_LIMIT = "buyer_limit"
-    """Groups with free eligible supply already serve as many buyers that week as they allow."""
-
-
-# How far a candidate got through the rules: a later failure is a nearer miss.
-RULE_ORDER: tuple[ReasonCode, ...] = (
-    ReasonCode.STANDARD_NOT_MET,
-    ReasonCode.CERTIFICATE_INVALID,
-    ReasonCode.CROP_NOT_COVERED,
-    ReasonCode.NO_FOOD_SAFETY_CREDENTIAL,
-    ReasonCode.OUT_OF_RANGE,
-    ReasonCode.PRICE_TOO_HIGH,
-)
-
-# In the arrays a rule is coded 1 + its position in RULE_ORDER; 0 means the pair is allowed.
-ALLOWED = 0
-CODE_STANDARD = 1 + RULE_ORDER.index(ReasonCode.STANDARD_NOT_MET)
-CODE_CERTIFICATE = 1 + RULE_ORDER.index(ReasonCode.CERTIFICATE_INVALID)
-CODE_CROP = 1 + RULE_ORDER.index(ReasonCode.CROP_NOT_COVERED)
-CODE_FOOD_SAFETY = 1 + RULE_ORDER.index(ReasonCode.NO_FOOD_SAFETY_CREDENTIAL)
-CODE_OUT_OF_RANGE = 1 + RULE_ORDER.index(ReasonCode.OUT_OF_RANGE)
-CODE_PRICE = 1 + RULE_ORDER.index(ReasonCode.PRICE_TOO_HIGH)
-
-BLOCK_CELLS = 1 << 21
-"""Candidate pairs examined at once: bounds the temporary arrays of a large market."""
+from matcher.optimiser.markets import MarketTables, no_arcs
+from matcher.optimiser.reasons import FloatArray, IntArray, ReasonCode
 
 
 def offered_price(supply: SupplyAnnouncement, crop: Crop, order: ForwardOrder) -> int:
@@ -271,8 +221,6 @@ class Context:
     @cached_property
     def tables(self) -> MarketTables:
         """The instance as arrays by market, built on first use."""
-        from matcher.optimiser.markets import MarketTables
-
         return MarketTables(self.instance)
 
 
@@ -302,8 +250,6 @@ def build_graph(
     Nodes are those of the given markets, in the instance-wide order; arcs come market by
     market, each ordered by delivery, then supply week.
     """
-    from matcher.optimiser.markets import no_arcs
-
     ctx = context or Context(instance)
     t = ctx.tables
     chosen = range(len(t.markets)) if markets is None else markets

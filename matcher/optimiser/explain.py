@@ -39,20 +39,19 @@ from matcher.domain.model import Certificate, Crop, SupplyAnnouncement, thb
 from matcher.domain.standards import Scheme, Tier
 from matcher.domain.weeks import week_monday
 from matcher.geo import GridIndex
-from matcher.optimiser.eligibility import (
+from matcher.optimiser.eligibility import Context, offered_price
+from matcher.optimiser.instance import DemandNode, SupplyNode
+from matcher.optimiser.markets import MarketTables
+from matcher.optimiser.reasons import (
     ALLOWED,
     BLOCK_CELLS,
     CODE_PRICE,
     RULE_ORDER,
     BoolArray,
-    Context,
     FloatArray,
     IntArray,
     ReasonCode,
-    offered_price,
 )
-from matcher.optimiser.instance import DemandNode, SupplyNode
-from matcher.optimiser.markets import MarketTables
 from matcher.optimiser.solution import Alternative, Explanation, Figure
 
 NEVER = 1 << 40

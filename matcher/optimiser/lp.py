@@ -35,15 +35,9 @@ import numpy as np
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from matcher.optimiser import parallel as pool
-from matcher.optimiser.eligibility import (
-    BoolArray,
-    Context,
-    EligibilityGraph,
-    FloatArray,
-    IntArray,
-    build_graph,
-)
+from matcher.optimiser.eligibility import Context, EligibilityGraph, build_graph
 from matcher.optimiser.instance import MatchingInstance
+from matcher.optimiser.reasons import BoolArray, FloatArray, IntArray
 
 FILL_TOLERANCE = 1e-9
 """Fallback phase 2: relative slack on "weighted fill ≥ phase 1's optimum"."""

@@ -13,7 +13,15 @@ import numpy.typing as npt
 
 from matcher.domain.model import Certificate, Crop, SupplyAnnouncement
 from matcher.domain.standards import Scheme, Tier
-from matcher.optimiser.eligibility import (
+from matcher.optimiser.instance import (
+    COST_UNITS_PER_SATANG,
+    MatchingInstance,
+    PricingPolicy,
+    SupplyNode,
+    demand_nodes,
+    supply_nodes,
+)
+from matcher.optimiser.reasons import (
     ALLOWED,
     BLOCK_CELLS,
     CODE_CERTIFICATE,
@@ -25,14 +33,6 @@ from matcher.optimiser.eligibility import (
     BoolArray,
     FloatArray,
     IntArray,
-)
-from matcher.optimiser.instance import (
-    COST_UNITS_PER_SATANG,
-    MatchingInstance,
-    PricingPolicy,
-    SupplyNode,
-    demand_nodes,
-    supply_nodes,
 )
 
 

@@ -26,7 +26,8 @@ from typing import NamedTuple
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from matcher.optimiser.eligibility import EligibilityGraph, IntArray
+from matcher.optimiser.eligibility import EligibilityGraph
+from matcher.optimiser.reasons import IntArray
 
 COST_LIMIT = 2**62
 

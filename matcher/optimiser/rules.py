@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.domain.weeks import iso_week
-from matcher.optimiser.eligibility import EligibilityGraph, IntArray, ReasonCode
+from matcher.optimiser.eligibility import EligibilityGraph
 from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.markets import MarketTables
+from matcher.optimiser.reasons import IntArray, ReasonCode
 from matcher.optimiser.solution import Alternative, Explanation
 
 NO_LIMIT = 1 << 40

@@ -8,8 +8,8 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from matcher.domain.model import thb
-from matcher.optimiser.eligibility import ReasonCode
 from matcher.optimiser.instance import COST_UNITS_PER_SATANG
+from matcher.optimiser.reasons import ReasonCode
 
 
 class SolveStatus(StrEnum):

@@ -27,13 +27,7 @@ import numpy as np
 from matcher.optimiser import parallel as pool
 from matcher.optimiser.baseline import greedy_flows
 from matcher.optimiser.cpsat import Budget, RulesResult, greedy_rule_flows, solve_rules
-from matcher.optimiser.eligibility import (
-    Context,
-    EligibilityGraph,
-    FloatArray,
-    IntArray,
-    build_graph,
-)
+from matcher.optimiser.eligibility import Context, EligibilityGraph, build_graph
 from matcher.optimiser.explain import explain_market
 from matcher.optimiser.instance import (
     COST_UNITS_PER_SATANG,
@@ -43,6 +37,7 @@ from matcher.optimiser.instance import (
     supply_nodes,
 )
 from matcher.optimiser.model import NO_STEPS, FlowResult, Steps, solve_flow
+from matcher.optimiser.reasons import FloatArray, IntArray
 from matcher.optimiser.rules import RuleTables, RuleView, explain_rules
 from matcher.optimiser.solution import (
     Allocation,

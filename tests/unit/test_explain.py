@@ -12,9 +12,10 @@ from datetime import timedelta
 
 import numpy as np
 
-from matcher.optimiser.eligibility import Context, ReasonCode, supply_index
+from matcher.optimiser.eligibility import Context, supply_index
 from matcher.optimiser.explain import explain, explain_market
 from matcher.optimiser.instance import MatchingInstance, supply_nodes
+from matcher.optimiser.reasons import ReasonCode
 from matcher.optimiser.solution import Alternative, Figure, Unfilled
 from tests.builders import (
     DELIVERY,

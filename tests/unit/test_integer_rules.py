@@ -22,8 +22,8 @@ import matcher.optimiser.cpsat as cpsat
 from matcher.domain.errors import InvalidValue
 from matcher.domain.model import FarmerGroup, ForwardOrder, Location
 from matcher.domain.weeks import iso_week
-from matcher.optimiser.eligibility import ReasonCode
 from matcher.optimiser.instance import MatchingInstance, Parameters
+from matcher.optimiser.reasons import ReasonCode
 from matcher.optimiser.schema import InstanceError, parse_instance
 from matcher.optimiser.solution import Allocation, Solution
 from matcher.optimiser.solve import solve

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher.domain.weeks import iso_week
-from matcher.optimiser.eligibility import ReasonCode, build_graph
+from matcher.optimiser.eligibility import build_graph
 from matcher.optimiser.instance import MatchingInstance
+from matcher.optimiser.reasons import ReasonCode
 from matcher.optimiser.solution import Solution, Unfilled
 from matcher.optimiser.solve import solve
 from matcher.optimiser.validate import validate
