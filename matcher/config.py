@@ -50,32 +50,51 @@ class KafkaSettings(BaseModel):
     # A refused setting is not echoed in the error: it may be a password.
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    bootstrap_servers: str = "127.0.0.1:9092"
-    topic_prefix: str = "foodmatch"
-    partitions: int = Field(6, ge=1)
-    replication_factor: int = Field(1, ge=1)
+    # The descriptions are the reference's text: docs/configuration.md is generated from them
+    # (python -m matcher.config_docs), so they are written in Markdown.
+    bootstrap_servers: str = Field("127.0.0.1:9092", description="Kafka brokers.")
+    topic_prefix: str = Field(
+        "foodmatch",
+        description="Topic names are `<prefix>.<name>`; the consumer group is `<prefix>-worker`.",
+    )
+    partitions: int = Field(
+        6, ge=1, description="Partitions of the inbound and outbound topics (rounds: 1)."
+    )
+    replication_factor: int = Field(1, ge=1, description="Replication of the topics created.")
     security_protocol: SecurityProtocol = Field(
         "PLAINTEXT",
-        description="PLAINTEXT, SSL (TLS), SASL_PLAINTEXT (SASL, no TLS) or SASL_SSL.",
+        description="`PLAINTEXT`, `SSL` (TLS), `SASL_PLAINTEXT` (SASL login, no TLS) or "
+        "`SASL_SSL` (SASL over TLS); used by every kafka-python client (publisher, topic admin, "
+        "relay, lag) and the faust workers.",
     )
     sasl_mechanism: SaslMechanism | None = Field(
-        None, description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (SASL protocols only)."
+        None,
+        description="`PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`; required (and only allowed) "
+        "with the SASL protocols.",
     )
-    sasl_username: str | None = Field(None, description="SASL user (SASL protocols only).")
+    sasl_username: str | None = Field(None, description="SASL user (SASL protocols).")
     sasl_password: SecretStr | None = Field(
-        None, description="SASL password (SASL protocols only; never shown)."
+        None,
+        description="SASL password (SASL protocols); never shown (`**********` in logs, errors "
+        "and `repr`).",
     )
     ssl_cafile: Path | None = Field(
         None,
-        description="PEM file of the CAs that sign the broker's certificate (else the "
-        "system's CAs).",
+        description="PEM file of the CAs that sign the broker's certificate (`SSL`, "
+        "`SASL_SSL`); unset: the system's CAs.",
     )
     ssl_certfile: Path | None = Field(
-        None, description="PEM file of the client's certificate (TLS client authentication)."
+        None,
+        description="The client's certificate (PEM) for TLS client authentication; with "
+        "`FOODMATCH_KAFKA__SSL_KEYFILE`: both or neither.",
     )
-    ssl_keyfile: Path | None = Field(None, description="PEM file of the client's private key.")
+    ssl_keyfile: Path | None = Field(
+        None,
+        description="The client's private key (PEM) for TLS client authentication; with "
+        "`FOODMATCH_KAFKA__SSL_CERTFILE`: both or neither.",
+    )
     ssl_password: SecretStr | None = Field(
-        None, description="Password of an encrypted ssl_keyfile (never shown)."
+        None, description="The password of an encrypted private key; never shown."
     )
     ssl_check_hostname: bool = Field(
         True, description="Check that the broker's certificate names the host connected to."
@@ -163,146 +182,177 @@ class Settings(BaseSettings):
     )
 
     engine: Literal["inprocess", "faust"] = Field(
-        "inprocess", description="inprocess (one process, SQLite) or faust (Kafka, PostgreSQL)."
+        "inprocess",
+        description="`inprocess`: one process, in-process bus, SQLite; `faust`: Kafka topics, "
+        "faust workers, PostgreSQL.",
     )
     database_url: str = Field(
-        "sqlite:///./foodmatch.db", description="SQLAlchemy URL; sqlite:///path or postgresql://."
+        "sqlite:///./foodmatch.db",
+        description="SQLAlchemy URL: `sqlite:///path.db` or `postgresql://user:pass@host/db`.",
     )
-    data_dir: Path | None = Field(None, description="Reference data folder (default: data/).")
+    data_dir: Path | None = Field(
+        None,
+        description="Reference data (crop catalogue, standards relation); unset: `data/` of the "
+        "installation.",
+    )
     debounce_seconds: float = Field(
         2.0, ge=0, description="A round runs this long after the last change to the book."
     )
     max_debounce_seconds: float = Field(
-        10.0, ge=0, description="…but at the latest this long after the first unmatched change."
+        10.0, ge=0, description="…and at the latest this long after the first unmatched change."
     )
     round_interval_seconds: float = Field(
         300.0, ge=0, description="Scheduled rounds every this many seconds (0: off)."
     )
     solver: Literal["auto", "flow", "cpsat", "greedy"] = Field(
         "auto",
-        description="auto (CP-SAT when an integer rule applies, else flow), flow (optimal "
-        "min-cost flow, no integer rules), cpsat or greedy (baseline).",
+        description="`auto` (CP-SAT when a sourcing rule applies, else `flow`), `flow` (optimal "
+        "min-cost flow; refuses rounds with sourcing rules), `cpsat` or `greedy` (baseline).",
     )
-    road_factor: float = Field(1.3, ge=1.0)
+    road_factor: float = Field(1.3, ge=1.0, description="Road km per straight-line km.")
     priority_weights: dict[str, int] = Field(
         default_factory=dict,
-        description="Weight of filled quantity by buyer kind, JSON, e.g. "
-        '{"hospital": 10, "hotel": 2}; kinds not named keep their default.',
+        description="JSON, weight of filled quantity by buyer kind, e.g. "
+        '`{"hospital": 10, "hotel": 2}`; kinds not named keep the defaults (hospital 10, school '
+        "8, prison 6, factory 3, hotel 2, restaurant 2, other 1).",
     )
     pricing_policy: Literal["ask", "buyer_max", "midpoint", "reference"] = Field(
-        "ask", description="How a contract's unit price is set."
+        "ask",
+        description="How a contract's unit price is set (see [pricing "
+        "policies](optimiser.md#pricing-policies)).",
     )
     reference_prices: list[dict[str, str | float]] = Field(
         default_factory=list,
-        description='JSON, for the reference policy: [{"crop_id": "kale", "scheme": "PGS", '
-        '"price": "32.00"}, ...]',
+        description='JSON, the reference policy\'s table: `[{"crop_id": "kale", "scheme": '
+        '"PGS", "price": "32.00"}]`.',
     )
     transport_cost_per_unit_km: dict[str, float] = Field(
         default_factory=dict,
-        description='THB per unit per road km by unit, JSON, e.g. {"kg": 0.02}.',
+        description='JSON, THB per unit per road km by unit; defaults `{"kg": 0.02, "piece": '
+        "0.001}`.",
     )
     fairness: Literal["off", "progressive"] = Field(
         _OPTIMISER.fairness.value,
-        description="Spread demand across groups: progressive or off (see Parameters).",
+        description="`progressive` spreads demand across eligible groups, `off` lets delivered "
+        "cost alone decide (see [policies](optimiser.md#policies)).",
     )
     fairness_weight: float = Field(
         _OPTIMISER.fairness_weight,
         ge=0,
-        description="THB per unit added for each further step of a supply week (fairness).",
+        description="Share of a supply's unit price added per unit for each further step of its "
+        "week's quantity (0 to 1; see [policies](optimiser.md#policies)).",
     )
     fairness_steps: int = Field(
-        _OPTIMISER.fairness_steps, description="Steps a supply week's quantity is cut into."
+        _OPTIMISER.fairness_steps,
+        description="The number of steps a supply week's quantity is cut into (fairness).",
     )
     continuity_weight: float = Field(
         _OPTIMISER.continuity_weight,
         ge=0,
-        description="THB per unit for a group new to an order that has a supplier (0: off).",
+        description="Share of the unit price added per unit for a group new to an order that "
+        "already has a supplier (`0`: no preference).",
     )
     max_suppliers: int | None = Field(
         _OPTIMISER.max_suppliers,
         ge=1,
-        description="Default most groups per delivery for orders that set none (1: single "
-        "sourcing; unset: no limit).",
+        description="Most groups per delivery for orders that set no `max_suppliers` (`1`: "
+        "single sourcing; unset: no limit).",
     )
     min_lot: int | None = Field(
         _OPTIMISER.min_lot,
         ge=1,
-        description="Default smallest quantity per delivery for groups that set none.",
+        description="Smallest quantity per delivery for groups that set no `min_lot`.",
     )
     max_buyers_per_week: int | None = Field(
         _OPTIMISER.max_buyers_per_week,
         ge=1,
-        description="Default most buyers served in one week for groups that set none.",
+        description="Most buyers served in one week for groups that set no `max_buyers_per_week`.",
     )
     time_limit_seconds: float = Field(
         _OPTIMISER.time_limit_seconds,
         gt=0,
         description="Time the integer solver (CP-SAT) may take in one round.",
     )
-    lead_days: int = Field(0, ge=0, description="Deliveries sooner than this are not matched.")
+    lead_days: int = Field(
+        0,
+        ge=0,
+        description="Deliveries sooner than this many days are not matched (reported unfilled, "
+        "`too_late`).",
+    )
     proposal_ttl_hours: float = Field(
         72.0,
         gt=0,
         le=24 * 365,
-        description="A proposed contract not accepted within this many hours expires.",
+        description="A proposed contract not accepted within this many hours expires and its "
+        "quantity is re-matched.",
     )
     proposal_cutoff_hours: float = Field(
         24.0,
         ge=0,
         le=24 * 365,
         description="A proposal expires at the latest this many hours before its first "
-        "delivery; deliveries closer than this are not proposed (reason too_late).",
+        "delivery (the date at 00:00 UTC), so it never outlives its delivery; a delivery whose "
+        "answer would already be due at the round's time is not proposed but reported unfilled "
+        "with reason `too_late`.",
     )
     webhooks_enabled: bool = Field(
         True, description="Deliver events to participants' webhooks (in-process engine)."
     )
     webhook_poll_seconds: float = Field(
-        1.0, gt=0, description="How often the webhook dispatcher looks for work."
+        1.0,
+        gt=0,
+        description="How often the webhook dispatcher looks for new events and due retries.",
     )
     webhook_max_attempts: int = Field(
-        8, ge=1, description="Attempts per webhook delivery before it is marked failed."
+        8, ge=1, description="Attempts per delivery before it is marked `failed`."
     )
     webhook_timeout_seconds: float = Field(5.0, gt=0, description="Time one webhook POST may take.")
     webhook_backoff_seconds: float = Field(
         1.0,
         ge=0,
-        description="Wait after the first failed attempt; doubles after each (max 5 min).",
+        description="Wait after the first failed attempt; doubles after each, at most 5 minutes.",
     )
-    api_host: str = "127.0.0.1"
-    api_port: int = Field(8000, ge=1, le=65535)
+    api_host: str = Field("127.0.0.1", description="Where `foodmatch serve` listens: address.")
+    api_port: int = Field(
+        8000, ge=1, le=65535, description="Where `foodmatch serve` listens: port (`--port`)."
+    )
     auth: bool = Field(
         True,
-        description="Require an API key on every /api/v1 route (off: every caller is a "
-        "coordinator; for a single-user laptop only).",
+        description="Require an API key on every `/api/v1` route (see [access "
+        "control](api.md#access-control)); `false` makes every caller a coordinator — only for "
+        "a single-user laptop.",
     )
     worker_relay: bool = Field(
         True,
-        description="Kafka workers relay the outbox and deliver webhooks (on the leader); false "
-        "when 'foodmatch relay' runs as a process of its own.",
+        description="Kafka workers relay the outbox and deliver webhooks (on the leader); "
+        "`false` when `foodmatch relay` runs as a process of its own.",
     )
     metrics_port: int = Field(
         9101,
         ge=0,
         le=65535,
-        description="Port of a Kafka worker's Prometheus /metrics endpoint (0: none).",
+        description="Port of a Kafka worker's Prometheus `/metrics` (`--metrics-port`; `0`: "
+        "none). Workers on one host need different ports; a port already taken is logged and "
+        "the worker runs without an endpoint.",
     )
     metrics_host: str = Field(
         "0.0.0.0",
-        description="Address a Kafka worker's /metrics endpoint listens on (all interfaces by "
-        "default, as a container needs; 127.0.0.1 keeps it local).",
+        description="Address a Kafka worker's `/metrics` endpoint listens on (all interfaces by "
+        "default, as a container needs; `127.0.0.1` keeps it local).",
     )
     metrics_cache_seconds: float = Field(
         5.0,
         ge=0,
-        description="How long the market figures read for /metrics are reused (0: every scrape).",
+        description="How long figures read at scrape time (the API's market figures, the "
+        "workers' consumer lag) are reused (`0`: read at every scrape).",
     )
     max_message_bytes: int = Field(
         1_048_576,
         ge=1024,
-        description="Largest inbound message (bytes): larger ones go to the dead letters, the "
-        "publisher refuses them and the API answers 413 to larger request bodies.",
+        description="Largest inbound message (bytes): larger ones go to the dead letters "
+        "unread, the publisher refuses them, and the API answers `413` to larger request bodies.",
     )
-    log_level: str = "INFO"
+    log_level: str = Field("INFO", description="Logging level.")
     kafka: KafkaSettings = Field(default_factory=lambda: KafkaSettings())
 
 
