@@ -1,10 +1,10 @@
-"""Messages written by hand with Debian's kcat (librdkafka), as the README shows them.
+"""Messages written by hand with Debian's kcat (librdkafka), as the docs show them.
 
-The README's kcat blocks ("Topics and schemas") are run as written with bash against the broker,
-with ``B`` and ``P`` set to the test's broker and topic prefix: a worker stores the first block's
-market, and every message of the second is read back and decoded as a worker decodes it. A key
-sent by kcat with ``topic.partitioner=murmur2_random`` lands on the partition ``foodmatch
-publish`` picks for it (Kafka's murmur2); kcat's own default (CRC32) does not always.
+The kcat blocks of docs/formats.md ("Topics and schemas") are run as written with bash against
+the broker, with ``B`` and ``P`` set to the test's broker and topic prefix: a worker stores the
+first block's market, and every message of the second is read back and decoded as a worker
+decodes it. A key sent by kcat with ``topic.partitioner=murmur2_random`` lands on the partition
+``foodmatch publish`` picks for it (Kafka's murmur2); kcat's own default (CRC32) does not always.
 
 Without kcat these tests are skipped, except in CI (``CI`` set), where they fail.
 """
@@ -39,7 +39,7 @@ from tests.kafka.harness import (
 
 StartWorker = Callable[[MarketSpace, str], WorkerProcess]
 
-README = REPO / "README.md"
+FORMATS = REPO / "docs" / "formats.md"
 HEREDOC = re.compile(r"^send ([a-z-]+) <<'?EOF'?\n(.*?)^EOF$", re.M | re.S)
 CONTRACT = "c-kcat-example"
 
@@ -54,9 +54,10 @@ def kcat() -> str:
     return path
 
 
-def readme_blocks() -> list[str]:
-    """The shell blocks of the README's "Topics and schemas" section that send with kcat."""
-    text = README.read_text(encoding="utf-8")
+def documented_blocks() -> list[str]:
+    """The shell blocks of the "Topics and schemas" section (docs/formats.md) that send with
+    kcat."""
+    text = FORMATS.read_text(encoding="utf-8")
     start = text.index("## Topics and schemas")
     section = text[start : text.index("\n## ", start + 1)]
     blocks = re.findall(r"^```sh\n(.*?)^```$", section, re.M | re.S)
@@ -91,8 +92,8 @@ def messages_of(block: str, contract: str = CONTRACT) -> list[HandWritten]:
 
 
 def run_block(block: str, space: MarketSpace, contract: str = CONTRACT) -> None:
-    """Run a README block with bash, kcat on the PATH, against the test's broker and prefix."""
-    first = readme_blocks()[0]
+    """Run a documented block with bash, kcat on the PATH, against the test's broker and prefix."""
+    first = documented_blocks()[0]
     prelude = first[: first.index("\nsend ")]  # B, P and the send() function
     env = dict(os.environ)
     env.update(
@@ -120,11 +121,11 @@ def java_partition(key: str, partitions: int) -> int:
     return int((murmur2(key.encode()) & 0x7FFFFFFF) % partitions)
 
 
-# --- the README's examples as text --------------------------------------------------------------
+# --- the documented examples as text ------------------------------------------------------------
 
 
-def test_the_readme_sends_every_inbound_message_type_with_its_key_on_its_topic() -> None:
-    blocks = readme_blocks()
+def test_the_docs_send_every_inbound_message_type_with_its_key_on_its_topic() -> None:
+    blocks = documented_blocks()
     assert len(blocks) == 2
     assert "-X topic.partitioner=murmur2_random" in blocks[0]
     sent = [m for block in blocks for m in messages_of(block)]
@@ -142,11 +143,11 @@ def test_the_readme_sends_every_inbound_message_type_with_its_key_on_its_topic()
 
 @pytest.mark.kafka
 @pytest.mark.postgres
-def test_the_readme_kcat_messages_are_stored_by_a_worker_and_decoded(
+def test_the_documented_kcat_messages_are_stored_by_a_worker_and_decoded(
     space: MarketSpace, database: Database, workers: StartWorker
 ) -> None:
     kcat()
-    first, later = readme_blocks()
+    first, later = documented_blocks()
     worker = workers(space, "kcat")
     worker.wait_assigned()
     run_block(first, space)
@@ -159,7 +160,7 @@ def test_the_readme_kcat_messages_are_stored_by_a_worker_and_decoded(
             and rounds >= 1
         )
 
-    wait_until(stored, 60, "the README's market and its requested round")
+    wait_until(stored, 60, "the documented market and its requested round")
     for m in messages_of(first):
         assert database.rejection(m.message_id) is None, m.kind
     assert database.order_ids() == ["ord-songkhla-kale"]

@@ -1,4 +1,4 @@
-"""What the README says the objective does where it used to be silent (sections "Eligibility",
+"""What docs/optimiser.md says the objective does where it used to be silent ("Eligibility",
 "The objective", "Policies" and "Pricing policies"): distances rounded to 10 m before the limit,
 transport per unit rounded to 0.0001 THB, ``max_price`` a cap on the price and not on the
 delivered cost, and the fairness steps a share of the ask rather than of the contract price."""
