@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-all lint bench bench-large install clean compare kafka-up kafka-down
+.PHONY: demo test test-all lint docs bench bench-large install clean compare kafka-up kafka-down
 
 install: $(STAMP)
 
@@ -25,6 +25,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory docs
+
+# The docs site (docs/, mkdocs.yml) into site/; --strict: a broken link or anchor fails. Offline:
+# no plugin fetches anything. NO_MKDOCS_2_WARNING quiets Material's notice about MkDocs 2.0.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 bench: $(STAMP)
 	$(BIN)/foodmatch bench
@@ -33,7 +39,7 @@ bench-large: $(STAMP)
 	$(BIN)/foodmatch bench --large
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist site *.egg-info
 
 compare: $(STAMP)
 	$(BIN)/foodmatch compare
