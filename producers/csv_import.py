@@ -1,7 +1,7 @@
 """CSV files of participants, certificates, supply and orders, read line by line.
 
 Each good line becomes a message; each bad line is reported with its number and reason. The
-column sets are documented in the README (section "CSV formats").
+column sets are documented in docs/formats.md (section "CSV formats").
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""The catalogue of foodmatch's Prometheus metrics: one entry per metric, documented in the README.
+"""The catalogue of foodmatch's Prometheus metrics: one entry per metric (docs/dashboard.md).
 
 Every metric foodmatch exports is listed here with its type, labels, where it is served and what
-it means; :mod:`matcher.adapters.metrics` builds the metrics from this table, the README's
-catalogue and the Grafana dashboard are checked against it by the tests.
+it means; :mod:`matcher.adapters.metrics` builds the metrics from this table, the catalogue
+of docs/dashboard.md and the Grafana dashboard are checked against it by the tests.
 
 ``served_by``:
 

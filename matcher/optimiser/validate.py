@@ -115,7 +115,7 @@ def validate(instance: MatchingInstance, solution: Solution) -> ValidationReport
 
 
 def penalties(instance: MatchingInstance, allocations: Sequence[Allocation]) -> int:
-    """The fairness and continuity penalties of ``allocations``, re-stated from the README.
+    """The fairness and continuity penalties of ``allocations``, re-stated from docs/optimiser.md.
 
     Fairness (``progressive``): each supply week's free quantity is cut into ``fairness_steps``
     steps (the remainder one unit each to the first steps), filled in order; a unit in step
@@ -320,7 +320,7 @@ def _covers(cert: Certificate, crop: Crop) -> bool:
 def _policy_price(
     instance: MatchingInstance, supply: SupplyAnnouncement, order: ForwardOrder, ask: int
 ) -> int:
-    """The documented pricing policies, restated (see the README, "Pricing policies")."""
+    """The documented pricing policies, restated (see docs/optimiser.md, "Pricing policies")."""
     policy = instance.parameters.pricing_policy.value
     cap = order.max_price
     if policy == "buyer_max" and cap is not None:
