@@ -970,7 +970,7 @@ class Keys:
 
 def delete_topics(settings: KafkaSettings) -> None:
     """Delete the run's topics (and the worker group's internal ones): best effort."""
-    from producers.broker import admin
+    from matcher.adapters.kafka.broker import admin
 
     prefix = settings.topic_prefix
     try:
@@ -1006,8 +1006,8 @@ def target_for(engine: str, db: str | None, bootstrap: str | None) -> Target:
         raise BenchError(f"unknown engine {engine!r}: inprocess, kafka or both")
     from pydantic import ValidationError
 
+    from matcher.adapters.kafka.probe import BrokerUnreachable, probe
     from matcher.config import load_settings
-    from producers.broker import BrokerUnreachable, probe
 
     url = db or os.environ.get("FOODMATCH_DATABASE_URL", "").strip() or None
     if url is None:
@@ -1061,7 +1061,8 @@ def run_engine(
         coordinator = keys.create("coordinator")
         kafka = None
         if target.kafka is not None:
-            from producers.broker import BrokerUnreachable, ensure_topics
+            from matcher.adapters.kafka.broker import ensure_topics
+            from matcher.adapters.kafka.probe import BrokerUnreachable
 
             kafka = target.kafka.model_copy(update={"topic_prefix": f"foodmatch-bench-{tag}"})
             reporter.status(f"kafka: creating the topics {kafka.topic_prefix}.*")

@@ -62,13 +62,12 @@ def coordinator_routes(crop_id: str) -> list[str]:
 def seed_demo_market(database_url: str, *, weeks: int = 12, seed: int = 1) -> Json:
     """The demo's market in ``database_url``: the scenario's messages handled by the embedded
     service, one round, then the groups' answers. Returns counts of what was made."""
+    from matcher.adapters.messages import scenario_messages, to_command
     from matcher.bootstrap import bootstrap
     from matcher.config import load_settings
-    from matcher.demo import season_start
-    from matcher.scenario import songkhla_instance
+    from matcher.scenario import season_start, songkhla_instance
     from matcher.service import commands
     from matcher.service.ports import ContractFilter
-    from producers.messages import scenario_messages, to_command
 
     settings = load_settings(
         database_url=database_url,

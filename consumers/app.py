@@ -23,12 +23,12 @@ from consumers.agents import register_agents
 from consumers.handling import DeadLetterSink, Retry
 from consumers.relay import PublisherFactory, WorkerRelay, register_relay
 from consumers.rounds import LeaderRounds, register_rounds
+from matcher.adapters.kafka.publisher import registry_of
+from matcher.adapters.kafka.security import describe, faust_credentials
 from matcher.adapters.topics import Topic
 from matcher.bootstrap import Service
 from matcher.config import Settings
 from matcher.engine.inprocess import Timing
-from matcher.kafka_security import describe, faust_credentials
-from producers.publisher import registry_of
 
 log = logging.getLogger(__name__)
 

@@ -116,7 +116,8 @@ class KafkaOffsetSource:
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.security = dict(security or {})
-        """kafka-python security options (:func:`matcher.kafka_security.kafka_python_security`)."""
+        """kafka-python security options
+        (:func:`matcher.adapters.kafka.security.kafka_python_security`)."""
         self.group_id = group_id
         self.topic_names = tuple(topic_names)
         self.client_id = client_id

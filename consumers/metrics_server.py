@@ -25,10 +25,10 @@ from typing import Any
 from prometheus_client import CollectorRegistry, start_http_server
 
 from consumers.lag import LagCollector, lag_collector
+from matcher.adapters.kafka.publisher import registry_of
+from matcher.adapters.kafka.security import kafka_python_security
 from matcher.adapters.metrics import Metrics
 from matcher.config import Settings
-from matcher.kafka_security import kafka_python_security
-from producers.publisher import registry_of
 
 log = logging.getLogger(__name__)
 

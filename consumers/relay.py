@@ -1,9 +1,9 @@
 """The outbox relay inside the worker: committed events go out to their Kafka topics.
 
 Only the leader relays: a faust timer with ``on_leader=True`` runs
-:meth:`producers.relay.OutboxRelay.relay_once` in a thread until the outbox is drained. One relay
-at a time keeps the topics free of routine repeats (two relays reading the same pending rows
-would both publish them). Delivery stays at-least-once all the same: a crash between publishing
+:meth:`matcher.adapters.kafka.relay.OutboxRelay.relay_once` in a thread until the outbox is drained.
+One relay at a time keeps the topics free of routine repeats (two relays reading the same pending
+rows would both publish them). Delivery stays at-least-once all the same: a crash between publishing
 and marking, or a leadership change in the middle of a batch, publishes a batch again, and every
 event carries its outbox id as ``message_id`` so that consumers drop the repeats.
 
@@ -24,10 +24,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from matcher.adapters.kafka.publisher import KafkaPublisher
+from matcher.adapters.kafka.relay import PRODUCER_SETTINGS, OutboxRelay, ParkedHook
 from matcher.config import KafkaSettings
 from matcher.service.ports import Clock, UnitOfWork
-from producers.publisher import KafkaPublisher
-from producers.relay import PRODUCER_SETTINGS, OutboxRelay, ParkedHook
 
 log = logging.getLogger(__name__)
 

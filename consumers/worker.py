@@ -30,7 +30,7 @@ QUIET_LOGGERS = {
 
 def create_topics_when_ready(settings: Settings, wait_seconds: float = TOPICS_WAIT_SECONDS) -> None:
     """Create the missing topics, waiting for the broker to answer for up to ``wait_seconds``."""
-    from producers.publisher import create_topics
+    from matcher.adapters.kafka.publisher import create_topics
 
     deadline = time.monotonic() + wait_seconds
     delay = 0.5

@@ -86,11 +86,11 @@ def import_csv(
     from rich.console import Console
     from rich.progress import Progress
 
+    from matcher.adapters.messages import message_id_for, to_command
     from matcher.bootstrap import bootstrap
     from matcher.config import Settings
     from matcher.domain.errors import DomainError
     from producers.csv_import import COLUMNS, count_lines, read_csv
-    from producers.messages import message_id_for, to_command
 
     if kind not in COLUMNS:
         raise typer.BadParameter(f"must be one of {', '.join(COLUMNS)}", param_hint="KIND")

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -81,11 +81,6 @@ def _prepare_key(settings: Any, key_file: Path) -> str:
         service.close()
 
 
-def season_start(today: date) -> date:
-    """The Monday after next: forward orders start a little ahead."""
-    return today + timedelta(days=7 - today.weekday() + 7)
-
-
 def summary_table(overview: dict[str, Any] | None, base: str) -> Table:
     table = Table(title=f"Songkhla market — API at {base}  (Ctrl-C stops)", show_header=False)
     table.add_column(style="bold")
@@ -112,8 +107,8 @@ def summary_table(overview: dict[str, Any] | None, base: str) -> Table:
 
 async def stream(client: httpx.AsyncClient, options: DemoOptions, state: StreamState) -> None:
     """Send the scenario's messages at ``options.rate`` per second; duplicates are harmless."""
-    from matcher.scenario import songkhla_instance
-    from producers.messages import PATHS, scenario_messages
+    from matcher.adapters.messages import PATHS, scenario_messages
+    from matcher.scenario import season_start, songkhla_instance
 
     instance = songkhla_instance(
         weeks=options.weeks, seed=options.seed, start=season_start(date.today())

@@ -9,7 +9,7 @@ Both are pure and deterministic for a seed; they return JSON-serialisable dicts.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from random import Random
 from typing import Any
 
@@ -71,6 +71,11 @@ GAP_ONLY = "pumpkin"  # grown by THAI_GAP groups only: an ORGANIC order meets "s
 EXPIRING_CROP = "pomelo"  # one grower, whose certificate lapses mid-season
 UNCOVERED_CROP = "oyster_mushroom"  # one grower, whose certificate scope leaves it out
 LAKE_DETOUR = {"9008": 1.8, "9007": 1.5, "9002": 1.45}  # road km / straight km (~)
+
+
+def season_start(today: date) -> date:
+    """The Monday after next: forward orders start a little ahead of today."""
+    return today + timedelta(days=7 - today.weekday() + 7)
 
 
 def _context(seed: int, weeks: int, start: date | None) -> Ctx:

@@ -34,9 +34,11 @@ from datetime import date
 from itertools import islice
 from typing import Any
 
+from matcher.adapters.kafka.broker import ensure_topics, open_publisher
+from matcher.adapters.kafka.probe import BrokerUnreachable
+from matcher.adapters.messages import Message
 from matcher.config import KafkaSettings
-from producers.broker import BrokerUnreachable, ensure_topics, open_publisher
-from producers.messages import Message
+from matcher.scenario import season_start
 from producers.observe import marked
 from producers.stats import (
     IngestFigures,
@@ -45,7 +47,7 @@ from producers.stats import (
     latencies_of,
     summarize_latencies,
 )
-from producers.stream import Scenario, Sink, due, key_of, season_start, to_wire
+from producers.stream import Scenario, Sink, due, key_of, to_wire
 from producers.watch import Watcher, wait_until
 
 ACTOR = "bench-stream"

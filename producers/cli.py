@@ -64,7 +64,7 @@ def _kafka() -> KafkaSettings:
 
 
 def _unreachable(err: Exception, hint: str = BROKER_HINT) -> typer.Exit:
-    from producers.broker import BrokerRefused
+    from matcher.adapters.kafka.probe import BrokerRefused
 
     if isinstance(err, BrokerRefused):  # the broker answers: starting one would not help
         return _fail(str(err))
@@ -86,8 +86,8 @@ def topics_list() -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from matcher.adapters.kafka.publisher import registry_of
     from matcher.adapters.topics import OUTBOUND
-    from producers.publisher import registry_of
 
     registry = registry_of(_kafka())
     table = Table(title=f"topics (prefix {registry.prefix!r}): inbound, then outbound")
@@ -128,7 +128,8 @@ def topics_create() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from producers.broker import BrokerUnreachable, ensure_topics
+    from matcher.adapters.kafka.broker import ensure_topics
+    from matcher.adapters.kafka.probe import BrokerUnreachable
 
     settings = _kafka()
     try:
@@ -192,8 +193,9 @@ def publish(
     from kafka.errors import KafkaError
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from matcher.adapters.kafka.broker import ensure_topics, open_publisher
+    from matcher.adapters.kafka.probe import BrokerUnreachable
     from matcher.adapters.wire import WireMessage
-    from producers.broker import BrokerUnreachable, ensure_topics, open_publisher
     from producers.csv_import import COLUMNS
     from producers.feed import FeedError, count_lines, feed
 
@@ -314,16 +316,11 @@ def simulate(
     from kafka.errors import KafkaError
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from matcher.scenario import songkhla_instance
-    from producers.broker import BrokerUnreachable, ensure_topics, open_publisher
+    from matcher.adapters.kafka.broker import ensure_topics, open_publisher
+    from matcher.adapters.kafka.probe import BrokerUnreachable
+    from matcher.scenario import season_start, songkhla_instance
     from producers.observe import among
-    from producers.stream import (
-        Scenario,
-        StreamCounts,
-        season_start,
-        send_participants,
-        stream_book,
-    )
+    from producers.stream import Scenario, StreamCounts, send_participants, stream_book
     from producers.watch import Watcher
 
     settings = _kafka()
@@ -465,8 +462,8 @@ def bench_stream(
     .contracts, .dead-letters). Each run uses fresh ids and leaves its orders in the book: for
     comparable figures, use an empty database and a fresh topic prefix.
     """
+    from matcher.adapters.kafka.probe import BrokerUnreachable
     from producers.bench_stream import BenchOptions, StreamBench, WorkerSilent
-    from producers.broker import BrokerUnreachable
 
     if not (ingest or latency):
         raise _fail("nothing to measure: drop --no-ingest or --no-latency")

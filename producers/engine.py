@@ -23,6 +23,7 @@ from typing import Any
 
 from kafka.errors import KafkaError
 
+from matcher.adapters.kafka.publisher import KafkaPublisher, create_topics
 from matcher.adapters.wire import encode_command
 from matcher.config import Settings
 from matcher.domain.errors import Unavailable, rebuild_error
@@ -30,7 +31,6 @@ from matcher.service import commands
 from matcher.service.canonical import command_digest
 from matcher.service.messagebus import Outcome
 from matcher.service.ports import Clock, MessageIdReused, UnitOfWork
-from producers.publisher import KafkaPublisher, create_topics
 
 
 class NotYetHandled(Unavailable):

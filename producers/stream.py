@@ -13,11 +13,10 @@ import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any, Protocol
 
+from matcher.adapters.messages import Message, message_id_for, scenario_messages
 from matcher.adapters.wire import WireMessage, encode_body
-from producers.messages import Message, message_id_for, scenario_messages
 from producers.observe import EVENT_OF, Key
 
 WIRE_TYPES: dict[str, str] = {
@@ -36,14 +35,9 @@ REFERENCES = ("group_id", "buyer_id")
 
 
 class Sink(Protocol):
-    """Where wire messages go (:class:`producers.publisher.KafkaPublisher` is one)."""
+    """Where wire messages go (:class:`matcher.adapters.kafka.publisher.KafkaPublisher` is one)."""
 
     def send_many(self, messages: Iterable[WireMessage]) -> int: ...
-
-
-def season_start(today: date) -> date:
-    """The Monday after next: forward orders start a little ahead of today."""
-    return today + timedelta(days=7 - today.weekday() + 7)
 
 
 def to_wire(message: Message, actor: str) -> WireMessage:

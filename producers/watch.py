@@ -6,9 +6,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from matcher.adapters.kafka.broker import tail
 from matcher.adapters.topics import Topic
 from matcher.config import KafkaSettings
-from producers.broker import tail
 from producers.observe import Key, Observations
 
 WATCHED = (Topic.EVENTS, Topic.CONTRACTS, Topic.DEAD_LETTERS)

@@ -17,9 +17,8 @@ import httpx
 
 from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
-from matcher.demo import season_start
 from matcher.domain.contracts import RELEASED_STATES
-from matcher.scenario import songkhla_instance
+from matcher.scenario import season_start, songkhla_instance
 from matcher.service.ports import ContractFilter
 
 WEEKS = 4

@@ -14,15 +14,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from matcher.adapters.messages import scenario_messages, to_command
 from matcher.bootstrap import Service, bootstrap
 from matcher.cli_report import app
 from matcher.config import Settings
-from matcher.demo import season_start
-from matcher.scenario import songkhla_instance
+from matcher.scenario import season_start, songkhla_instance
 from matcher.service import stats
 from matcher.service.commands import RunMatchingRound
 from matcher.service.planning import CSV_COLUMNS, planning_report
-from producers.messages import scenario_messages, to_command
 
 runner = CliRunner()
 

@@ -26,12 +26,12 @@ from kafka import KafkaConsumer
 from api.app import create_app
 from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
+from matcher.adapters.kafka.publisher import KafkaPublisher, create_topics, registry_of
 from matcher.adapters.topics import Topic, TopicRegistry
 from matcher.adapters.wire import WireMessage, encode_body
 from matcher.config import KafkaSettings, Settings
 from matcher.domain.contracts import Contract
 from matcher.service.ports import ContractFilter, Rejection
-from producers.publisher import KafkaPublisher, create_topics, registry_of
 from tests.api_keys import sign_in
 from tests.e2e.market import (
     buyer_body,

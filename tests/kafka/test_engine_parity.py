@@ -13,15 +13,14 @@ import pytest
 
 from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
+from matcher.adapters.messages import Message, scenario_messages, to_command
 from matcher.adapters.wire import encode_body
 from matcher.bootstrap import bootstrap
 from matcher.config import Settings
-from matcher.demo import season_start
-from matcher.scenario import songkhla_instance
+from matcher.scenario import season_start, songkhla_instance
 from matcher.service.commands import RunMatchingRound
 from matcher.service.ports import ContractFilter
 from matcher.service.rounds import round_id_for
-from producers.messages import Message, scenario_messages, to_command
 from tests.kafka.harness import (
     Database,
     MarketSpace,

@@ -39,12 +39,12 @@ from kafka.errors import KafkaError
 from sqlalchemy import Engine, text
 
 from api.app import create_app
+from matcher.adapters.kafka.publisher import KafkaPublisher
 from matcher.adapters.topics import INBOUND, Topic
 from matcher.adapters.wire import MessageTooLarge, WireMessage, encode_body
 from matcher.config import Settings
 from matcher.scenario import songkhla_instance
 from matcher.service.rounds import round_id_for
-from producers.publisher import KafkaPublisher
 from producers.stream import Scenario as ScenarioStream
 from producers.stream import to_wire
 from tests.api_keys import sign_in

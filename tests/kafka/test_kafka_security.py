@@ -25,12 +25,18 @@ import pytest
 from kafka import KafkaConsumer
 from typer.testing import CliRunner
 
+from matcher.adapters.kafka.broker import open_publisher
+from matcher.adapters.kafka.probe import BrokerRefused
+from matcher.adapters.kafka.publisher import (
+    KafkaPublisher,
+    SecureConnectionFailed,
+    create_topics,
+    registry_of,
+)
+from matcher.adapters.kafka.security import kafka_python_security
 from matcher.adapters.topics import Topic
 from matcher.config import KafkaSettings
-from matcher.kafka_security import kafka_python_security
-from producers.broker import BrokerRefused, open_publisher
 from producers.cli import app as cli
-from producers.publisher import KafkaPublisher, SecureConnectionFailed, create_topics, registry_of
 from tests.kafka.harness import (
     REPO,
     Database,

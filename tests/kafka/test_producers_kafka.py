@@ -13,9 +13,9 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from typer.testing import CliRunner
 
+from matcher.adapters.messages import message_id_for
 from matcher.adapters.topics import Topic, TopicRegistry
 from producers.cli import app
-from producers.messages import message_id_for
 
 pytestmark = pytest.mark.kafka
 

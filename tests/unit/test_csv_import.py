@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from matcher.adapters.messages import message_id_for, to_command
 from matcher.domain.errors import InvalidValue
 from producers.csv_import import count_lines, read_csv, row_to_body
-from producers.messages import message_id_for, to_command
 
 
 def write(tmp_path: Path, text: str) -> Path:

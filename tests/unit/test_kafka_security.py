@@ -26,16 +26,19 @@ from pydantic import SecretStr, ValidationError
 from typer.testing import CliRunner
 
 import consumers.lag
-import producers.broker
-import producers.publisher
+import matcher.adapters.kafka.broker
+import matcher.adapters.kafka.publisher
 from consumers.app import create_worker_app
 from consumers.metrics_server import serve_worker_metrics
 from consumers.relay import WorkerRelay
-from matcher.adapters.metrics import Metrics
-from matcher.adapters.topics import Topic
-from matcher.bootstrap import Service
-from matcher.config import KafkaSettings, Settings, load_settings
-from matcher.kafka_security import (
+from matcher.adapters.kafka.probe import BrokerRefused
+from matcher.adapters.kafka.publisher import (
+    KafkaPublisher,
+    SecureConnectionFailed,
+    connect,
+    create_topics,
+)
+from matcher.adapters.kafka.security import (
     KafkaSecurityError,
     connection_hint,
     describe,
@@ -43,12 +46,15 @@ from matcher.kafka_security import (
     kafka_python_security,
     ssl_context,
 )
+from matcher.adapters.metrics import Metrics
+from matcher.adapters.topics import Topic
+from matcher.bootstrap import Service
+from matcher.config import KafkaSettings, Settings, load_settings
 from matcher.optimiser.schema import parse_instance
 from matcher.service.context import ServiceContext
 from matcher.service.messagebus import MessageBus
 from producers.cli import app as cli
 from producers.engine import KafkaEngine
-from producers.publisher import KafkaPublisher, SecureConnectionFailed, connect, create_topics
 from tests.builders import CROPS, STANDARDS
 from tests.fakes import FakeUnitOfWork, FixedClock, Store
 
@@ -504,11 +510,11 @@ class FakeAdmin(FakeClient):
 def made(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """Every kafka-python class the project uses, replaced by a recorder; no network."""
     FakeClient.made = []
-    monkeypatch.setattr(producers.publisher, "KafkaProducer", FakeProducer)
-    monkeypatch.setattr(producers.publisher, "KafkaAdminClient", FakeAdmin)
-    monkeypatch.setattr(producers.broker, "KafkaAdminClient", FakeAdmin)
-    monkeypatch.setattr(producers.broker, "KafkaConsumer", FakeConsumer)
-    monkeypatch.setattr(producers.broker, "probe", lambda *args, **kwargs: None)
+    monkeypatch.setattr(matcher.adapters.kafka.publisher, "KafkaProducer", FakeProducer)
+    monkeypatch.setattr(matcher.adapters.kafka.publisher, "KafkaAdminClient", FakeAdmin)
+    monkeypatch.setattr(matcher.adapters.kafka.broker, "KafkaAdminClient", FakeAdmin)
+    monkeypatch.setattr(matcher.adapters.kafka.broker, "KafkaConsumer", FakeConsumer)
+    monkeypatch.setattr(matcher.adapters.kafka.broker, "probe", lambda *args, **kwargs: None)
     monkeypatch.setattr(consumers.lag, "KafkaConsumer", FakeConsumer)
     monkeypatch.setattr(consumers.lag, "KafkaAdminClient", FakeAdmin)
     yield FakeClient.made
@@ -519,11 +525,11 @@ def build_every_client(kafka: KafkaSettings) -> None:
     """Each path of the project that makes a kafka-python client."""
     KafkaPublisher(kafka).close()
     create_topics(kafka)
-    producers.broker.open_publisher(kafka, client_id="x").close()
-    with producers.broker.admin(kafka):
+    matcher.adapters.kafka.broker.open_publisher(kafka, client_id="x").close()
+    with matcher.adapters.kafka.broker.admin(kafka):
         pass
-    producers.broker.ensure_topics(kafka)
-    producers.broker.tail(kafka, [Topic.EVENTS]).close()
+    matcher.adapters.kafka.broker.ensure_topics(kafka)
+    matcher.adapters.kafka.broker.tail(kafka, [Topic.EVENTS]).close()
     settings = Settings(kafka=kafka, metrics_port=0)
     engine = KafkaEngine(settings, FakeUnitOfWork, FixedClock())
     engine.start_sync()  # the API's Kafka engine: topics, then its producer
@@ -604,15 +610,15 @@ def test_a_missing_file_stops_every_builder_before_any_client_is_made(
         KafkaPublisher(kafka)
     with pytest.raises(KafkaSecurityError, match="FOODMATCH_KAFKA__SSL_CAFILE"):
         create_topics(kafka)
-    with pytest.raises(producers.broker.BrokerRefused, match="FOODMATCH_KAFKA__SSL_CAFILE"):
-        producers.broker.open_publisher(kafka)
+    with pytest.raises(BrokerRefused, match="FOODMATCH_KAFKA__SSL_CAFILE"):
+        matcher.adapters.kafka.broker.open_publisher(kafka)
     assert made == []
 
 
 CLIENT_CLASSES = {"KafkaProducer", "KafkaConsumer", "KafkaAdminClient", "App"}
 CHECKED = {
-    "producers/publisher.py": {"KafkaProducer", "KafkaAdminClient"},
-    "producers/broker.py": {"KafkaAdminClient", "KafkaConsumer"},
+    "matcher/adapters/kafka/publisher.py": {"KafkaProducer", "KafkaAdminClient"},
+    "matcher/adapters/kafka/broker.py": {"KafkaAdminClient", "KafkaConsumer"},
     "consumers/lag.py": {"KafkaConsumer", "KafkaAdminClient"},
     "consumers/app.py": {"App"},
 }
@@ -638,7 +644,7 @@ def test_no_other_module_builds_a_kafka_client() -> None:
 
 
 def test_a_refused_secure_connection_says_what_to_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(producers.publisher, "_answers", lambda bootstrap: True)
+    monkeypatch.setattr(matcher.adapters.kafka.publisher, "_answers", lambda bootstrap: True)
 
     def refused() -> None:
         raise KafkaTimeoutError("Unable to bootstrap from 127.0.0.1:1")
@@ -655,7 +661,7 @@ def test_a_refused_secure_connection_says_what_to_check(monkeypatch: pytest.Monk
     with pytest.raises(KafkaTimeoutError) as plain:
         connect(KafkaSettings(), refused)
     assert not isinstance(plain.value, SecureConnectionFailed)
-    monkeypatch.setattr(producers.publisher, "_answers", lambda bootstrap: False)
+    monkeypatch.setattr(matcher.adapters.kafka.publisher, "_answers", lambda bootstrap: False)
     with pytest.raises(KafkaTimeoutError) as down:
         connect(kafka, refused)
     assert not isinstance(down.value, SecureConnectionFailed)

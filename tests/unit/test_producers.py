@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from matcher.adapters.messages import message_id_for
 from matcher.adapters.topics import Topic
 from matcher.adapters.wire import WireMessage, decode_command, wire_schemas
 from matcher.scenario import songkhla_instance
 from matcher.service import commands
 from producers.cli import app
 from producers.feed import FeedError, FeedLine, feed
-from producers.messages import message_id_for
 from producers.observe import Observations, among, marked
 from producers.stats import (
     count_between,

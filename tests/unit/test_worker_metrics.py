@@ -16,12 +16,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from consumers.handling import Delivery, MessageHandler, Retry
 from consumers.lag import GroupOffsets, LagCollector, inbound_names
 from consumers.metrics_server import MetricsServer, serve_worker_metrics, start_metrics_server
+from matcher.adapters.kafka.publisher import registry_of
 from matcher.adapters.metrics import Metrics
 from matcher.adapters.topics import Topic
 from matcher.adapters.wire import encode_body, encode_command
 from matcher.config import KafkaSettings, Settings
 from matcher.service import codec, commands
-from producers.publisher import registry_of
 from tests.fakes import Store
 from tests.unit.test_agents import (
     PREFIX,

@@ -24,10 +24,10 @@ def run_relay(
 ) -> int:
     """Relay committed events to the outbound topics until SIGTERM/SIGINT (or ``stop``);
     returns how many were published."""
+    from matcher.adapters.kafka.publisher import KafkaPublisher
+    from matcher.adapters.kafka.relay import PRODUCER_SETTINGS, OutboxRelay
     from matcher.adapters.webhook_dispatch import build_dispatcher
     from matcher.bootstrap import bootstrap
-    from producers.publisher import KafkaPublisher
-    from producers.relay import PRODUCER_SETTINGS, OutboxRelay
 
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():

@@ -17,10 +17,11 @@ from kafka.errors import (
     UnsupportedSaslMechanismError,
 )
 
+from matcher.adapters.kafka.probe import BrokerUnreachable, probe
+from matcher.adapters.kafka.security import connection_hint, kafka_python_security
 from matcher.adapters.topics import INBOUND, Topic, TopicRegistry
 from matcher.adapters.wire import MAX_MESSAGE_BYTES, WireMessage, check_size
 from matcher.config import KafkaSettings
-from matcher.kafka_security import connection_hint, kafka_python_security
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,6 @@ def connect(settings: KafkaSettings, make: Callable[[], T]) -> T:
 
 
 def _answers(bootstrap: str) -> bool:
-    from producers.broker import BrokerUnreachable, probe
-
     try:
         probe(bootstrap)
     except BrokerUnreachable:

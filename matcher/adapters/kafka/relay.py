@@ -4,7 +4,7 @@ At-least-once: a crash between publishing and marking publishes those events aga
 carries its outbox id as ``message_id`` so consumers can drop repeats.
 
 One event never holds up the others. Each event of a batch is sent and acknowledged on its
-own (:meth:`producers.publisher.KafkaPublisher.send_each`):
+own (:meth:`matcher.adapters.kafka.publisher.KafkaPublisher.send_each`):
 
 * an event that can never be published — above ``max_message_bytes`` once encoded, or refused
   by the broker with an error that sending again cannot change (too large for the topic, an
@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from matcher.adapters.kafka.publisher import KafkaPublisher, is_retriable
 from matcher.adapters.metrics import PARKED_REFUSED, PARKED_TOO_LARGE
 from matcher.adapters.topics import Topic
 from matcher.adapters.wire import (
@@ -35,7 +36,6 @@ from matcher.adapters.wire import (
     encode_event,
 )
 from matcher.service.ports import Clock, OutboxEntry, UnitOfWork
-from producers.publisher import KafkaPublisher, is_retriable
 
 log = logging.getLogger(__name__)
 
