@@ -41,7 +41,7 @@ def kafka_env(field: str) -> str:
 
 class KafkaSettings(BaseModel):
     """Where the broker is, the topics' shape, and how clients authenticate (kafka-python and
-    faust get the same security settings: :mod:`matcher.kafka_security`).
+    faust get the same security settings: :mod:`matcher.adapters.kafka.security`).
 
     Passwords are :class:`SecretStr`: ``repr``, ``str`` and ``model_dump_json`` show
     ``**********``. Whether the files named exist is checked when a client is built.
