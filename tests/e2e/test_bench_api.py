@@ -16,11 +16,11 @@ from bench.api import (
     PhaseFigures,
     RoundFigures,
     Sample,
-    percentile,
     phase_figures,
     render,
     report_json,
 )
+from bench.percentile import percentile
 from matcher.cli import app
 
 runner = CliRunner()
