@@ -22,7 +22,7 @@ from matcher.service import stats
 from matcher.service.stats import MarketFacts
 
 if TYPE_CHECKING:
-    from matcher.bootstrap import Service
+    from matcher.adapters.metrics import MeteredService as Service
 
 log = logging.getLogger(__name__)
 

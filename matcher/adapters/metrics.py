@@ -8,7 +8,8 @@ the API (:meth:`Metrics.add_collector`), and the Kafka workers add their consume
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.registry import Collector
@@ -16,6 +17,8 @@ from prometheus_client.registry import Collector
 from matcher.adapters.catalogue import BY_NAME
 from matcher.adapters.topics import COMMAND_TOPICS, OUTBOUND
 from matcher.service import events
+from matcher.service.context import ServiceContext
+from matcher.service.ports import UnitOfWork
 
 PARKED_TOO_LARGE, PARKED_REFUSED = "too_large", "refused"
 """The ``reason`` labels of an outbound event parked by the relay: above the size limit, or
@@ -104,3 +107,25 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class CacheSettings(Protocol):
+    @property
+    def metrics_cache_seconds(self) -> float: ...
+
+
+class MeteredService(Protocol):
+    """What the market's gauges need of a running service (:class:`matcher.bootstrap.Service`
+    is one): its metrics, its settings, and units of work to read the market with."""
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+    @property
+    def settings(self) -> CacheSettings: ...
+
+    @property
+    def context(self) -> ServiceContext: ...
+
+    @property
+    def read_uow_factory(self) -> Callable[[], UnitOfWork]: ...
