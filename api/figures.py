@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, TypeVar, cast
@@ -29,7 +29,10 @@ from fastapi import Depends, Request, Response
 
 from api.deps import ReadUow, ServiceDep
 from matcher.bootstrap import Service
+from matcher.domain.contracts import MatchingRound
+from matcher.domain.model import Buyer, FarmerGroup
 from matcher.service import stats
+from matcher.service.aggregates import DemandDay, HeldCell, OpenUnfilled, SupplyCell
 from matcher.service.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -39,11 +42,10 @@ T = TypeVar("T")
 Version = tuple[int, int, date]
 MAX_ANSWERS = 256
 """Answers kept at most (reports of many filters beyond it are computed each time)."""
-SLOW_SECONDS = 2.0
+SLOW_SECONDS = 0.5
 """From this computation time on, a figure is answered from the previous state after a change
 while the current one is computed in the background."""
 STATE_HEADER = "X-Figures-State"
-FACTS = ("facts",)
 
 
 FIGURE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -88,6 +90,11 @@ class FigureCache:
     def kept(self, key: Hashable) -> Kept | None:
         with self._lock:
             return self._kept.get(key)
+
+    def seconds_of(self, keys: Iterable[Hashable]) -> float:
+        """How long the kept answers of ``keys`` took to compute, together."""
+        with self._lock:
+            return sum(k.seconds for key in keys if (k := self._kept.get(key)) is not None)
 
     def get(
         self,
@@ -170,18 +177,15 @@ class Figures:
         self.previous = False
         """Whether an answer given was of an earlier state (a slow figure being computed)."""
 
-    def facts(self) -> stats.MarketFacts:
-        facts, _ = self.cache.get(
-            self.version, FACTS, lambda: stats.read_facts(self.uow, self.service.context)
-        )
-        return facts
+    def facts(self) -> KeptFacts:
+        """The facts of this state, each part read when a figure first needs it, and kept."""
+        return KeptFacts(self)
 
-    def of_facts(self, key: Hashable, compute: Callable[[stats.MarketFacts], T]) -> T:
+    def of_facts(self, key: Hashable, compute: Callable[[stats.Facts], T]) -> T:
         """``compute(facts)``, kept under ``key`` for this state of the market."""
 
         def slow(kept: Kept) -> bool:
-            facts = self.cache.kept(FACTS)
-            return kept.seconds + (facts.seconds if facts is not None else 0.0) >= SLOW_SECONDS
+            return kept.seconds + self.cache.seconds_of(PART_KEYS) >= SLOW_SECONDS
 
         return self._get(key, lambda figures: compute(figures.facts()), slow)
 
@@ -208,6 +212,67 @@ class Figures:
     def mark(self, response: Response) -> None:
         """Tell in ``response`` which state the answer is of (``current`` or ``previous``)."""
         response.headers[STATE_HEADER] = "previous" if self.previous else "current"
+
+
+PART_KEYS = tuple(("facts", name) for name in stats.PARTS)
+
+
+class KeptFacts:
+    """:class:`~matcher.service.stats.Facts` of one request's state of the market: each part is
+    read from the request's unit of work when a figure first needs it, and kept for that state
+    (so a figure reads only what it needs, and the parts figures share are read once)."""
+
+    def __init__(self, figures: Figures) -> None:
+        self._figures = figures
+        self.today = figures.today
+        context = figures.service.context
+        self.crops = context.crops
+        self.districts = context.districts
+        self.generated_at = context.clock.now()
+
+    def _part(self, name: str) -> Any:
+        f = self._figures
+        read = stats.PARTS[name]
+        answer, _ = f.cache.get(
+            f.version, ("facts", name), lambda: read(f.uow, f.service.context, f.today)
+        )
+        return answer
+
+    @property
+    def groups(self) -> Mapping[str, FarmerGroup]:
+        return cast(Mapping[str, FarmerGroup], self._part("groups"))
+
+    @property
+    def buyers(self) -> Mapping[str, Buyer]:
+        return cast(Mapping[str, Buyer], self._part("buyers"))
+
+    @property
+    def demand(self) -> Sequence[DemandDay]:
+        return cast(Sequence[DemandDay], self._part("demand"))
+
+    @property
+    def ordered_by_buyer(self) -> Mapping[str, int]:
+        return cast(Mapping[str, int], self._part("ordered_by_buyer"))
+
+    @property
+    def supply(self) -> Sequence[SupplyCell]:
+        return cast(Sequence[SupplyCell], self._part("supply"))
+
+    @property
+    def held(self) -> Sequence[HeldCell]:
+        return cast(Sequence[HeldCell], self._part("held"))
+
+    @property
+    def contracts_by_state(self) -> Mapping[str, int]:
+        return cast(Mapping[str, int], self._part("contracts_by_state"))
+
+    @property
+    def unfilled(self) -> Sequence[OpenUnfilled]:
+        return cast(Sequence[OpenUnfilled], self._part("unfilled"))
+
+    @property
+    def last_round(self) -> MatchingRound | None:
+        return cast(MatchingRound | None, self._part("last_round"))
 
 
 def request_figures(request: Request, uow: ReadUow, service: ServiceDep) -> Figures:

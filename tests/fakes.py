@@ -23,7 +23,8 @@ from matcher.domain.contracts import (
 )
 from matcher.domain.errors import NotFound
 from matcher.domain.lifecycle import Release, bound_quantity
-from matcher.domain.model import Buyer, Certificate, FarmerGroup
+from matcher.domain.model import Buyer, Certificate, FarmerGroup, ForwardOrder
+from matcher.service import aggregates
 from matcher.service.events import Event
 from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry, Rejection
 
@@ -281,6 +282,42 @@ class FakeRounds(_Table):
         return [u for r in newest for u in r.unfilled if u.crop_id in chosen.get(r.id, ())]
 
 
+class FakeFigures:
+    """The market in aggregate, added up by :mod:`matcher.service.aggregates` over the store."""
+
+    def __init__(self, work: Store) -> None:
+        self.work = work
+
+    def _orders(self) -> list[ForwardOrder]:
+        return [r.order for r in self.work.orders.values() if r.state is BookState.OPEN]
+
+    def _bound(self) -> aggregates.Bound:
+        return aggregates.bound(self.work.contracts.values())
+
+    def demand_days(self) -> Sequence[aggregates.DemandDay]:
+        return aggregates.demand_days(self._orders(), self._bound())
+
+    def ordered_by_buyer(self) -> dict[str, int]:
+        return aggregates.ordered_by_buyer(self._orders())
+
+    def supply_cells(self) -> Sequence[aggregates.SupplyCell]:
+        open_supply = [r.supply for r in self.work.supply.values() if r.state is BookState.OPEN]
+        return aggregates.supply_cells(open_supply, self._bound())
+
+    def held_cells(self) -> Sequence[aggregates.HeldCell]:
+        return aggregates.held_cells(self.work.contracts.values())
+
+    def contracts_by_state(self) -> dict[str, int]:
+        return aggregates.contracts_by_state(self.work.contracts.values())
+
+    def open_unfilled(
+        self, crop_ids: Collection[str], today: date
+    ) -> Sequence[aggregates.OpenUnfilled]:
+        lines = FakeRounds(self.work.rounds).latest_unfilled(crop_ids)
+        orders = {o.id: o for o in self._orders()}
+        return aggregates.open_unfilled(lines, orders, self._bound(), today)
+
+
 class FakeVersions:
     def __init__(self, rows: dict[str, int]) -> None:
         self.rows = rows
@@ -382,6 +419,7 @@ REPOSITORIES = (
     "releases",
     "rounds",
     "markets",
+    "figures",
     "inbox",
     "outbox",
 )
@@ -411,6 +449,7 @@ class FakeUnitOfWork:
             "releases": FakeReleases(self.work.releases),
             "rounds": FakeRounds(self.work.rounds),
             "markets": FakeVersions(self.work.versions),
+            "figures": FakeFigures(self.work),
             "inbox": FakeInbox(self.work.inbox, self.work.rejections, self.work.digests),
             "outbox": FakeOutbox(self.work.outbox, self.work.published, self.work.parked),
         }

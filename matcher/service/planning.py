@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from matcher.domain.model import thb
-from matcher.service.stats import MarketFacts, UnmetLine, unmet_lines
+from matcher.service.stats import Facts, UnmetLine, unmet_lines
 
 Json = dict[str, Any]
 
@@ -108,7 +108,7 @@ class PlanningFilter:
 
 
 def planning_lines(
-    f: MarketFacts,
+    f: Facts,
     where: PlanningFilter | None = None,
     lines: Sequence[UnmetLine] | None = None,
 ) -> list[Json]:
@@ -119,13 +119,12 @@ def planning_lines(
     for u in lines:
         if not where.keeps(u):
             continue
-        tier = f.orders_by_id[u.order_id].min_tier.value
+        tier = u.min_tier.value
         groups[(u.crop_id, u.district, u.week, u.reason, tier)].append(u)
     out: list[Json] = []
     for (crop_id, district, week, reason, tier), parts in sorted(groups.items()):
-        orders = [f.orders_by_id[p.order_id] for p in parts]
-        prices = [o.max_price for o in orders if o.max_price is not None]
-        ranges = [o.max_distance_km for o in orders if o.max_distance_km is not None]
+        prices = [p.max_price for p in parts if p.max_price is not None]
+        ranges = [p.max_distance_km for p in parts if p.max_distance_km is not None]
         crop = f.crops.get(crop_id)
         d = f.districts.get(district)
         row: Json = {
@@ -177,7 +176,7 @@ def suggestion(line: Json) -> tuple[str, str]:
     return en, th
 
 
-def planning_report(f: MarketFacts, where: PlanningFilter | None = None) -> Json:
+def planning_report(f: Facts, where: PlanningFilter | None = None) -> Json:
     lines = planning_lines(f, where)
     return {
         "generated_at": f.generated_at.isoformat() if f.generated_at else None,

@@ -21,6 +21,7 @@ from matcher.domain.contracts import (
 from matcher.domain.errors import Conflict
 from matcher.domain.lifecycle import Release
 from matcher.domain.model import Buyer, Certificate, FarmerGroup
+from matcher.service.aggregates import DemandDay, HeldCell, OpenUnfilled, SupplyCell
 from matcher.service.events import Event
 
 
@@ -187,6 +188,36 @@ class RoundRepository(Protocol):
         ...
 
 
+class FigureQueries(Protocol):
+    """The market in aggregate, what the coordinator's figures are computed from (see
+    :mod:`matcher.service.aggregates`, whose functions define each answer)."""
+
+    def demand_days(self) -> Sequence[DemandDay]:
+        """Open orders' deliveries per crop and day, sorted."""
+        ...
+
+    def ordered_by_buyer(self) -> dict[str, int]:
+        """Quantity of open orders (every delivery) per buyer."""
+        ...
+
+    def supply_cells(self) -> Sequence[SupplyCell]:
+        """Open supply per group and crop, sorted."""
+        ...
+
+    def held_cells(self) -> Sequence[HeldCell]:
+        """Contracts not released per group, buyer, crop and answer, sorted."""
+        ...
+
+    def contracts_by_state(self) -> dict[str, int]:
+        """How many contracts are in each state (every state named, 0 included)."""
+        ...
+
+    def open_unfilled(self, crop_ids: Collection[str], today: date) -> Sequence[OpenUnfilled]:
+        """The unfilled lines of the last round that cleared each of these markets, of open
+        orders, delivered ``today`` or later; each round's lines in their order."""
+        ...
+
+
 class MarketVersions(Protocol):
     def get(self, crop_id: str) -> int: ...
     def all(self) -> dict[str, int]: ...
@@ -273,6 +304,7 @@ class UnitOfWork(Protocol):
     releases: ReleaseLog
     rounds: RoundRepository
     markets: MarketVersions
+    figures: FigureQueries
     inbox: Inbox
     outbox: Outbox
 

@@ -16,86 +16,148 @@ contract since. Open demand that no round has looked at yet is *pending*, not un
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from matcher.domain.contracts import (
-    Contract,
-    ContractState,
-    DeliveryState,
-    MatchingRound,
-    UnfilledLine,
-)
+from matcher.domain.contracts import Contract, MatchingRound, UnfilledLine
 from matcher.domain.model import Buyer, Crop, FarmerGroup, ForwardOrder, SupplyAnnouncement
+from matcher.domain.standards import Tier
 from matcher.domain.weeks import iso_week
 from matcher.optimiser.fairness import gini
 from matcher.reference import District
+from matcher.service import aggregates
+from matcher.service.aggregates import DemandDay, HeldCell, OpenUnfilled, SupplyCell
 from matcher.service.context import ServiceContext
-from matcher.service.ports import ContractFilter, UnitOfWork
+from matcher.service.ports import UnitOfWork
 
 Json = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class MarketFacts:
-    """What the figures are computed from, read at one moment."""
+    """What the figures are computed from, read at one moment: the participants, and the
+    market in aggregate (:mod:`matcher.service.aggregates`)."""
 
     today: date
     crops: Mapping[str, Crop]
     districts: Mapping[str, District]
     groups: Mapping[str, FarmerGroup]
     buyers: Mapping[str, Buyer]
-    orders: Sequence[ForwardOrder]
-    """Open orders."""
-    supply: Sequence[SupplyAnnouncement]
-    """Open supply announcements."""
-    bound_demand: Mapping[tuple[str, date], int]
-    bound_supply: Mapping[tuple[str, str], int]
-    live: Sequence[Contract]
-    """Contracts not released (proposed, accepted, in delivery, completed)."""
+    demand: Sequence[DemandDay]
+    """Open orders' deliveries per crop and day."""
+    ordered_by_buyer: Mapping[str, int]
+    """Quantity of open orders (every delivery) per buyer."""
+    supply: Sequence[SupplyCell]
+    """Open supply per group and crop."""
+    held: Sequence[HeldCell]
+    """Contracts not released per group, buyer, crop and answer."""
     contracts_by_state: Mapping[str, int]
-    unfilled: Sequence[UnfilledLine]
-    """The unfilled lines of the last round of each market."""
+    unfilled: Sequence[OpenUnfilled]
+    """The last round of each market's unfilled lines of open orders from today on."""
     last_round: MatchingRound | None = None
     generated_at: datetime | None = None
-    proposed_demand: Mapping[tuple[str, date], int] = field(default_factory=dict)
-    """Of ``bound_demand``, the quantity under proposals not answered yet."""
-    proposed_supply: Mapping[tuple[str, str], int] = field(default_factory=dict)
-    """Of ``bound_supply``, the quantity under proposals not answered yet."""
-    orders_by_id: dict[str, ForwardOrder] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.orders_by_id.update({o.id: o for o in self.orders})
+
+class Facts(Protocol):
+    """What the figures read: :class:`MarketFacts`, or an object that reads each part when a
+    figure first asks for it (the API's, which keeps each part per state of the market)."""
+
+    @property
+    def today(self) -> date: ...
+    @property
+    def crops(self) -> Mapping[str, Crop]: ...
+    @property
+    def districts(self) -> Mapping[str, District]: ...
+    @property
+    def groups(self) -> Mapping[str, FarmerGroup]: ...
+    @property
+    def buyers(self) -> Mapping[str, Buyer]: ...
+    @property
+    def demand(self) -> Sequence[DemandDay]: ...
+    @property
+    def ordered_by_buyer(self) -> Mapping[str, int]: ...
+    @property
+    def supply(self) -> Sequence[SupplyCell]: ...
+    @property
+    def held(self) -> Sequence[HeldCell]: ...
+    @property
+    def contracts_by_state(self) -> Mapping[str, int]: ...
+    @property
+    def unfilled(self) -> Sequence[OpenUnfilled]: ...
+    @property
+    def last_round(self) -> MatchingRound | None: ...
+    @property
+    def generated_at(self) -> datetime | None: ...
+
+
+def _last_round(uow: UnitOfWork) -> MatchingRound | None:
+    latest = uow.rounds.list(limit=1, unfilled=False)
+    return latest[0] if latest else None
+
+
+PARTS: dict[str, Callable[[UnitOfWork, ServiceContext, date], Any]] = {
+    "groups": lambda uow, ctx, today: {g.id: g for g in uow.groups.list()},
+    "buyers": lambda uow, ctx, today: {b.id: b for b in uow.buyers.list()},
+    "demand": lambda uow, ctx, today: uow.figures.demand_days(),
+    "ordered_by_buyer": lambda uow, ctx, today: uow.figures.ordered_by_buyer(),
+    "supply": lambda uow, ctx, today: uow.figures.supply_cells(),
+    "held": lambda uow, ctx, today: uow.figures.held_cells(),
+    "contracts_by_state": lambda uow, ctx, today: uow.figures.contracts_by_state(),
+    "unfilled": lambda uow, ctx, today: uow.figures.open_unfilled(sorted(ctx.crops), today),
+    "last_round": lambda uow, ctx, today: next(
+        iter(uow.rounds.list(limit=1, unfilled=False)), None
+    ),
+}
+"""How each part of the facts read from the database is read (every one a few queries whose
+answer the database adds up, so the time grows little with the number of contracts)."""
 
 
 def read_facts(uow: UnitOfWork, ctx: ServiceContext) -> MarketFacts:
-    """Everything the figures need, read in ``uow`` (a read-only unit of work will do)."""
-    from matcher.domain.contracts import BookState
-    from matcher.service.rounds import live_contracts
-
+    """Every part of the facts, read in ``uow`` (a read-only unit of work will do)."""
     now = ctx.clock.now()
-    live = live_contracts(uow)
-    counts = {s.value: uow.contracts.count(ContractFilter(state=s)) for s in ContractState}
-    latest = uow.rounds.list(limit=1, unfilled=False)
+    parts = {name: read(uow, ctx, now.date()) for name, read in PARTS.items()}
     return MarketFacts(
         today=now.date(),
         crops=ctx.crops,
         districts=ctx.districts,
-        groups={g.id: g for g in uow.groups.list()},
-        buyers={b.id: b for b in uow.buyers.list()},
-        orders=[r.order for r in uow.orders.list(state=BookState.OPEN)],
-        supply=[r.supply for r in uow.supply.list(state=BookState.OPEN)],
-        bound_demand=uow.contracts.bound_demand(),
-        bound_supply=uow.contracts.bound_supply(),
-        live=live,
-        contracts_by_state=counts,
-        unfilled=uow.rounds.latest_unfilled(sorted(ctx.crops)),
-        last_round=latest[0] if latest else None,
         generated_at=now,
-        proposed_demand=uow.contracts.proposed_demand(),
-        proposed_supply=uow.contracts.proposed_supply(),
+        **parts,
+    )
+
+
+def facts_of(
+    *,
+    today: date,
+    crops: Mapping[str, Crop],
+    districts: Mapping[str, District],
+    groups: Mapping[str, FarmerGroup],
+    buyers: Mapping[str, Buyer],
+    orders: Collection[ForwardOrder],
+    supply: Iterable[SupplyAnnouncement],
+    contracts: Collection[Contract],
+    unfilled: Iterable[UnfilledLine],
+    last_round: MatchingRound | None = None,
+    generated_at: datetime | None = None,
+) -> MarketFacts:
+    """The facts of a market given by its objects: open ``orders`` and ``supply``, every
+    contract, the last rounds' unfilled lines (what :func:`read_facts` has the database add up)."""
+    bound = aggregates.bound(contracts)
+    return MarketFacts(
+        today=today,
+        crops=crops,
+        districts=districts,
+        groups=groups,
+        buyers=buyers,
+        demand=aggregates.demand_days(orders, bound),
+        ordered_by_buyer=aggregates.ordered_by_buyer(orders),
+        supply=aggregates.supply_cells(supply, bound),
+        held=aggregates.held_cells(contracts),
+        contracts_by_state=aggregates.contracts_by_state(contracts),
+        unfilled=aggregates.open_unfilled(unfilled, {o.id: o for o in orders}, bound, today),
+        last_round=last_round,
+        generated_at=generated_at,
     )
 
 
@@ -106,57 +168,32 @@ def ratio(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def _crop_names(f: MarketFacts, crop_id: str) -> Json:
+def _crop_names(f: Facts, crop_id: str) -> Json:
     crop = f.crops.get(crop_id)
     if crop is None:
         return {"name_th": crop_id, "name_en": crop_id, "unit": "kg"}
     return {"name_th": crop.name_th, "name_en": crop.name_en, "unit": crop.unit.value}
 
 
-def _district_names(f: MarketFacts, code: str) -> Json:
+def _district_names(f: Facts, code: str) -> Json:
     d = f.districts.get(code)
     if d is None:
         return {"name_th": code or "-", "name_en": code or "-"}
     return {"name_th": d.name_th, "name_en": d.name_en}
 
 
-def split_demand(f: MarketFacts, order_id: str, day: date, quantity: int) -> tuple[int, int]:
-    """(contracted, proposed) quantity of one delivery of ``quantity``: contracted is under
-    accepted (or later) contracts, proposed under proposals not answered yet."""
-    key = (order_id, day)
-    return _split(quantity, f.bound_demand.get(key, 0), f.proposed_demand.get(key, 0))
-
-
-def split_supply(f: MarketFacts, supply_id: str, week: str, quantity: int) -> tuple[int, int]:
-    """(contracted, proposed) quantity of one supply week, as :func:`split_demand`."""
-    key = (supply_id, week)
-    return _split(quantity, f.bound_supply.get(key, 0), f.proposed_supply.get(key, 0))
-
-
-def _split(quantity: int, bound: int, proposed: int) -> tuple[int, int]:
-    contracted = min(quantity, max(0, bound - proposed))
-    return contracted, min(proposed, quantity - contracted)
-
-
-def _held(contract: Contract) -> Iterable[Any]:
-    """The deliveries a live contract still holds (released ones are gone)."""
-    return (d for d in contract.deliveries if d.state is not DeliveryState.RELEASED)
-
-
 # --- fill rate --------------------------------------------------------------------------------
 
 
-def fill(f: MarketFacts) -> Json:
+def fill(f: Facts) -> Json:
     """Ordered, contracted (accepted or later) and proposed quantity of open orders, per crop and
     ISO week of delivery; the fill rate is the contracted share of the ordered quantity."""
     cells: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
-    for o in f.orders:
-        for d in o.deliveries:
-            cell = cells[o.crop_id][iso_week(d)]
-            contracted, proposed = split_demand(f, o.id, d, o.quantity)
-            cell[0] += o.quantity
-            cell[1] += contracted
-            cell[2] += proposed
+    for d in f.demand:
+        cell = cells[d.crop_id][iso_week(d.day)]
+        cell[0] += d.ordered
+        cell[1] += d.contracted
+        cell[2] += d.proposed
     weeks = sorted({w for by_week in cells.values() for w in by_week})
     crops: list[Json] = []
     for crop_id, by_week in cells.items():
@@ -194,37 +231,28 @@ def fill(f: MarketFacts) -> Json:
     }
 
 
-def open_demand(f: MarketFacts) -> dict[str, int]:
+def open_demand(f: Facts) -> dict[str, int]:
     """Quantity of open orders' deliveries from today on not under contract, per crop."""
     out: dict[str, int] = defaultdict(int)
-    for o in f.orders:
-        for d in o.deliveries:
-            if d >= f.today:
-                out[o.crop_id] += max(0, o.quantity - f.bound_demand.get((o.id, d), 0))
+    for d in f.demand:
+        if d.day >= f.today:
+            out[d.crop_id] += d.open
     return dict(out)
 
 
-def supply_by_crop(f: MarketFacts) -> dict[str, tuple[int, int, int]]:
+def supply_by_crop(f: Facts) -> dict[str, tuple[int, int, int]]:
     """(announced, contracted, proposed) quantity of open supply, per crop: contracted under
     accepted (or later) contracts, proposed under proposals not answered yet."""
-    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for s in f.supply:
-        for w, q in s.quantities.items():
-            contracted, proposed = split_supply(f, s.id, w, q)
-            out[s.crop_id][0] += q
-            out[s.crop_id][1] += contracted
-            out[s.crop_id][2] += proposed
-    return {c: (a, b, p) for c, (a, b, p) in out.items()}
+    return aggregates.by_crop(f.supply)
 
 
-def km_per_unit(f: MarketFacts) -> dict[str, float]:
+def km_per_unit(f: Facts) -> dict[str, float]:
     """Distance from group to kitchen weighted by quantity, over live deliveries, per crop."""
     units: dict[str, int] = defaultdict(int)
     unit_km: dict[str, float] = defaultdict(float)
-    for c in f.live:
-        for d in _held(c):
-            units[c.crop_id] += d.quantity
-            unit_km[c.crop_id] += d.quantity * d.distance_km
+    for c in f.held:
+        units[c.crop_id] += c.quantity
+        unit_km[c.crop_id] += c.unit_km
     return {crop: round(unit_km[crop] / q, 3) for crop, q in units.items() if q}
 
 
@@ -233,7 +261,8 @@ def km_per_unit(f: MarketFacts) -> dict[str, float]:
 
 @dataclass(frozen=True, slots=True)
 class UnmetLine:
-    """A still-open unfilled quantity of one delivery, with the round's reason."""
+    """A still-open unfilled quantity of one delivery, with the round's reason and the order's
+    terms."""
 
     order_id: str
     buyer_id: str
@@ -244,19 +273,20 @@ class UnmetLine:
     quantity: int
     reason: str
     detail: str
+    min_tier: Tier
+    max_price: int | None
+    max_distance_km: float | None
 
 
-def unmet_lines(f: MarketFacts) -> list[UnmetLine]:
+def unmet_lines(f: Facts) -> list[UnmetLine]:
     """The last rounds' unfilled quantities that are still open, oldest delivery first."""
     left: dict[tuple[str, date], int] = {}
     out: list[UnmetLine] = []
     for u in sorted(f.unfilled, key=lambda u: (u.day, u.crop_id, u.order_id, u.reason)):
-        order = f.orders_by_id.get(u.order_id)
-        if order is None or u.day < f.today:
+        if u.day < f.today:
             continue
         key = (u.order_id, u.day)
-        if key not in left:
-            left[key] = max(0, order.quantity - f.bound_demand.get(key, 0))
+        left.setdefault(key, u.open)
         quantity = min(u.quantity, left[key])
         if quantity <= 0:
             continue
@@ -273,12 +303,15 @@ def unmet_lines(f: MarketFacts) -> list[UnmetLine]:
                 quantity,
                 u.reason,
                 u.detail,
+                u.min_tier,
+                u.max_price,
+                u.max_distance_km,
             )
         )
     return out
 
 
-def unmet(f: MarketFacts, lines: Sequence[UnmetLine] | None = None) -> Json:
+def unmet(f: Facts, lines: Sequence[UnmetLine] | None = None) -> Json:
     """Unmet demand by reason, crop and district; ``pending``: open demand no round has seen."""
     lines = unmet_lines(f) if lines is None else lines
     by_reason: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -318,7 +351,7 @@ def unmet_by_reason_crop_district(lines: Sequence[UnmetLine]) -> dict[tuple[str,
 # --- groups: volume, income, utilisation ------------------------------------------------------
 
 
-def group_figures(f: MarketFacts) -> list[Json]:
+def group_figures(f: Facts) -> list[Json]:
     """Announced and contracted quantity, income and utilisation per group, largest first.
 
     Groups with open supply or a live contract are listed. Contracted quantity, income (the
@@ -328,21 +361,19 @@ def group_figures(f: MarketFacts) -> list[Json]:
     announced: dict[str, int] = defaultdict(int)
     used: dict[str, int] = defaultdict(int)
     for s in f.supply:
-        for w, q in s.quantities.items():
-            announced[s.group_id] += q
-            used[s.group_id] += split_supply(f, s.id, w, q)[0]
+        announced[s.group_id] += s.announced
+        used[s.group_id] += s.contracted
     contracted: dict[str, int] = defaultdict(int)
     proposed: dict[str, int] = defaultdict(int)
     income: dict[str, int] = defaultdict(int)
     contracts: dict[str, int] = defaultdict(int)
-    for c in f.live:
-        held = sum(d.quantity for d in _held(c))
-        contracts[c.group_id] += 1
-        if c.state is ContractState.PROPOSED:
-            proposed[c.group_id] += held
+    for c in f.held:
+        contracts[c.group_id] += c.contracts
+        if c.proposal:
+            proposed[c.group_id] += c.quantity
             continue
-        contracted[c.group_id] += held
-        income[c.group_id] += held * c.unit_price
+        contracted[c.group_id] += c.quantity
+        income[c.group_id] += c.value
     out: list[Json] = []
     for group_id in sorted(set(announced) | set(contracted)):
         group = f.groups.get(group_id)
@@ -378,7 +409,7 @@ def ginis(groups: Sequence[Json]) -> dict[str, float]:
     }
 
 
-def distribution(f: MarketFacts) -> Json:
+def distribution(f: Facts) -> Json:
     groups = group_figures(f)
     return {"gini": ginis(groups), "groups": groups}
 
@@ -386,19 +417,15 @@ def distribution(f: MarketFacts) -> Json:
 # --- the map ----------------------------------------------------------------------------------
 
 
-def map_view(f: MarketFacts) -> Json:
+def map_view(f: Facts) -> Json:
     """Groups and buyers with their positions, and one line per (group, buyer) under contract or
     proposal: ``quantity`` under accepted (or later) contracts, ``proposed`` under proposals."""
     figures = {g["group_id"]: g for g in group_figures(f)}
-    ordered: dict[str, int] = defaultdict(int)
-    for o in f.orders:
-        ordered[o.buyer_id] += o.quantity * len(o.deliveries)
     links: dict[tuple[str, str], Json] = {}
     received: dict[str, int] = defaultdict(int)
     awaiting: dict[str, int] = defaultdict(int)
-    for c in f.live:
-        held = sum(d.quantity for d in _held(c))
-        if held <= 0:
+    for c in f.held:
+        if c.holding <= 0:
             continue
         link = links.setdefault(
             (c.group_id, c.buyer_id),
@@ -410,14 +437,14 @@ def map_view(f: MarketFacts) -> Json:
                 "contracts": 0,
             },
         )
-        link["contracts"] += 1
+        link["contracts"] += c.holding
         link.setdefault("crops", set()).add(c.crop_id)
-        if c.state is ContractState.PROPOSED:
-            link["proposed"] += held
-            awaiting[c.buyer_id] += held
+        if c.proposal:
+            link["proposed"] += c.quantity
+            awaiting[c.buyer_id] += c.quantity
         else:
-            link["quantity"] += held
-            received[c.buyer_id] += held
+            link["quantity"] += c.quantity
+            received[c.buyer_id] += c.quantity
     groups = [
         {
             "id": g.id,
@@ -440,7 +467,7 @@ def map_view(f: MarketFacts) -> Json:
             "lat": b.location.lat,
             "lon": b.location.lon,
             "district": b.district,
-            "ordered": ordered[b.id],
+            "ordered": f.ordered_by_buyer.get(b.id, 0),
             "contracted": received[b.id],
             "proposed": awaiting[b.id],
         }

@@ -42,16 +42,19 @@ FIGURES = (
 
 
 @pytest.fixture
-def facts_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the reads of the market's facts (one entry per read)."""
-    reads: list[int] = []
-    original = stats.read_facts
+def facts_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The reads of the parts of the market's facts (each part's name, once per read)."""
+    reads: list[str] = []
 
-    def counted(*args: Any, **kwargs: Any) -> stats.MarketFacts:
-        reads.append(1)
-        return original(*args, **kwargs)
+    def counted(name: str, read: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any) -> Any:
+            reads.append(name)
+            return read(*args)
 
-    monkeypatch.setattr(stats, "read_facts", counted)
+        return run
+
+    for name, read in list(stats.PARTS.items()):
+        monkeypatch.setitem(stats.PARTS, name, counted(name, read))
     return reads
 
 
@@ -92,7 +95,7 @@ def comparable(figures: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_figures_of_one_state_are_computed_once(
-    client: TestClient, market: Market, facts_read: list[int]
+    client: TestClient, market: Market, facts_read: list[str]
 ) -> None:
     days = delivery_dates(2)
     market.group_with_certificate("grp-a")
@@ -102,11 +105,13 @@ def test_the_figures_of_one_state_are_computed_once(
     for _ in range(2):
         for path in FIGURES:
             assert client.get(API + path).status_code == 200, path
-    assert len(facts_read) == 1
+    assert sorted(facts_read) == sorted(set(facts_read))  # each part read once
+    assert {"demand", "held", "supply", "unfilled"} <= set(facts_read)
 
+    facts_read.clear()
     market.order("ord-2", "hosp-1", deliveries=days, quantity=30)
     fill = client.get(API + "/stats/fill").json()
-    assert len(facts_read) == 2
+    assert facts_read == ["demand"]  # a figure reads only the part it needs
     assert fill["ordered"] == 2 * 40 + 2 * 30
 
 
@@ -138,7 +143,7 @@ def test_every_change_of_the_market_shows_in_the_next_answers(
 
 
 def test_requests_at_the_same_time_share_one_computation(
-    client: TestClient, market: Market, facts_read: list[int]
+    client: TestClient, market: Market, facts_read: list[str]
 ) -> None:
     days = delivery_dates(2)
     market.group_with_certificate("grp-a")
@@ -155,7 +160,7 @@ def test_requests_at_the_same_time_share_one_computation(
     for thread in threads:
         thread.join(60)
     assert answers == [200] * 12
-    assert len(facts_read) == 1
+    assert facts_read and sorted(facts_read) == sorted(set(facts_read))
 
 
 def test_an_older_state_is_computed_but_not_kept() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -97,32 +96,33 @@ LIVE = [
 # A proposal g2 has not answered yet: 30 of o2's 40 kg in W50.
 PROPOSAL = contract("c4", "o2", "s1", "g2", "s-g2", "kale", unit_price=5000,
                     deliveries=[ContractDelivery(D50, W50, 30, 25.0)])  # fmt: skip
-BOUND_DEMAND = {("o1", D50): 100, ("o1", D51): 100, ("o3", D51): 200}
-BOUND_SUPPLY = {("s-g1", W50): 80, ("s-g1", W51): 100, ("s-g2", W50): 20, ("s-g3", W51): 200}
 UNFILLED = [
     UnfilledLine("o2", "s1", "kale", D50, W50, 40, "standard_not_met", "no organic group"),
     UnfilledLine("o3", "s1", "eggs", D51, W51, 100, "insufficient_supply", "200 of 300"),
 ]
 
 
-def facts(**changes: Any) -> MarketFacts:
-    base = MarketFacts(
-        today=TODAY,
+def facts(
+    *,
+    today: date = TODAY,
+    orders: list[ForwardOrder] = ORDERS,
+    contracts: list[Contract] = LIVE,
+    unfilled: list[UnfilledLine] = UNFILLED,
+    last_round: MatchingRound | None = None,
+) -> MarketFacts:
+    return stats.facts_of(
+        today=today,
         crops=CROPS,
         districts={d.code: d for d in load_districts()},
         groups=GROUPS,
         buyers=BUYERS,
-        orders=ORDERS,
+        orders=orders,
         supply=SUPPLY,
-        bound_demand=BOUND_DEMAND,
-        bound_supply=BOUND_SUPPLY,
-        live=LIVE,
-        contracts_by_state={"proposed": 2, "accepted": 1, "rejected": 1},
-        unfilled=UNFILLED,
-        last_round=None,
+        contracts=contracts,
+        unfilled=unfilled,
+        last_round=last_round,
         generated_at=datetime(2026, 12, 1, 8, tzinfo=UTC),
     )
-    return replace(base, orders_by_id={}, **changes)
 
 
 def test_fill_counts_ordered_and_contracted_per_crop_and_week() -> None:
@@ -147,13 +147,7 @@ def test_fill_counts_ordered_and_contracted_per_crop_and_week() -> None:
 
 
 def with_proposal() -> MarketFacts:
-    return facts(
-        live=[*LIVE, PROPOSAL],
-        bound_demand=BOUND_DEMAND | {("o2", D50): 30},
-        bound_supply=BOUND_SUPPLY | {("s-g2", W50): 50},
-        proposed_demand={("o2", D50): 30},
-        proposed_supply={("s-g2", W50): 30},
-    )
+    return facts(contracts=[*LIVE, PROPOSAL])
 
 
 def test_fill_rate_counts_accepted_contracts_and_shows_proposals_apart() -> None:
@@ -206,7 +200,9 @@ def test_unmet_lines_are_the_rounds_unfilled_quantities_still_open() -> None:
         ("o3", 100, "insufficient_supply", "9001"),
     ]
     # a contract made since covers part of the line; a cancelled order's line is gone
-    later = facts(bound_demand=BOUND_DEMAND | {("o3", D51): 260}, orders=ORDERS[:1] + ORDERS[2:])
+    since = contract("c5", "o3", "s1", "g3", "s-g3", "eggs", unit_price=400,
+                     deliveries=[ContractDelivery(D51, W51, 60, 40.0)])  # fmt: skip
+    later = facts(contracts=[*LIVE, since], orders=ORDERS[:1] + ORDERS[2:])
     assert [(u.order_id, u.quantity) for u in stats.unmet_lines(later)] == [("o3", 40)]
     # past deliveries are not unmet any more
     assert stats.unmet_lines(facts(today=date(2026, 12, 10))) == [
@@ -327,7 +323,7 @@ def test_market_gauges_carry_the_catalogue_labels() -> None:
     assert ({"crop": "kale", "week": W50}, 0.7143) in samples["foodmatch_fill_rate"]
     unmet = samples["foodmatch_unmet_demand_units"]
     assert ({"reason": "standard_not_met", "crop": "kale", "district": "9001"}, 40.0) in unmet
-    assert ({"state": "accepted"}, 1.0) in samples["foodmatch_contracts"]
+    assert ({"state": "accepted"}, 2.0) in samples["foodmatch_contracts"]
     assert ({"role": "group"}, 3.0) in samples["foodmatch_participants"]
     info = samples["foodmatch_last_round_info"]
     assert info == [({"solver": "flow", "solver_status": "optimal", "trigger": "debounce"}, 1.0)]

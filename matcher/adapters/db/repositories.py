@@ -298,7 +298,7 @@ class SqlContractRepository:
 
     def bound_demand(self) -> dict[tuple[str, date], int]:
         query = (
-            select(ContractRow.order_id, ContractDeliveryRow.day, func.sum(_BOUND_DEMAND))
+            select(ContractRow.order_id, ContractDeliveryRow.day, func.sum(BOUND_DEMAND))
             .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
             .group_by(ContractRow.order_id, ContractDeliveryRow.day)
         )
@@ -308,7 +308,7 @@ class SqlContractRepository:
 
     def bound_supply(self) -> dict[tuple[str, str], int]:
         query = (
-            select(ContractRow.supply_id, ContractDeliveryRow.week, func.sum(_BOUND_SUPPLY))
+            select(ContractRow.supply_id, ContractDeliveryRow.week, func.sum(BOUND_SUPPLY))
             .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
             .group_by(ContractRow.supply_id, ContractDeliveryRow.week)
         )
@@ -320,7 +320,7 @@ class SqlContractRepository:
 
     def proposed_demand(self) -> dict[tuple[str, date], int]:
         query = (
-            select(ContractRow.order_id, ContractDeliveryRow.day, func.sum(_BOUND_DEMAND))
+            select(ContractRow.order_id, ContractDeliveryRow.day, func.sum(BOUND_DEMAND))
             .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
             .where(ContractRow.state == ContractState.PROPOSED.value)
             .group_by(ContractRow.order_id, ContractDeliveryRow.day)
@@ -331,7 +331,7 @@ class SqlContractRepository:
 
     def proposed_supply(self) -> dict[tuple[str, str], int]:
         query = (
-            select(ContractRow.supply_id, ContractDeliveryRow.week, func.sum(_BOUND_SUPPLY))
+            select(ContractRow.supply_id, ContractDeliveryRow.week, func.sum(BOUND_SUPPLY))
             .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
             .where(ContractRow.state == ContractState.PROPOSED.value)
             .group_by(ContractRow.supply_id, ContractDeliveryRow.week)
@@ -380,8 +380,10 @@ def _bound(delivered: ColumnElement[int]) -> ColumnElement[int]:
 
 
 _RECEIVED = func.coalesce(ContractDeliveryRow.received, 0)
-_BOUND_DEMAND = _bound(_RECEIVED)
-_BOUND_SUPPLY = _bound(func.coalesce(ContractDeliveryRow.quantity, 0))
+BOUND_DEMAND = _bound(_RECEIVED)
+"""What a contract delivery still holds of its order's delivery that day."""
+BOUND_SUPPLY = _bound(func.coalesce(ContractDeliveryRow.quantity, 0))
+"""What a contract delivery still holds of its supply's week."""
 
 
 _Ts = TypeVarTuple("_Ts")

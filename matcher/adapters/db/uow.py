@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from matcher.adapters.db.figures import SqlFigureQueries
 from matcher.adapters.db.repositories import (
     SqlBuyerRepository,
     SqlCertificateRepository,
@@ -28,6 +29,7 @@ from matcher.service.ports import (
     BuyerRepository,
     CertificateRepository,
     ContractRepository,
+    FigureQueries,
     GroupRepository,
     Inbox,
     KeyStore,
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
     releases: ReleaseLog
     rounds: RoundRepository
     markets: MarketVersions
+    figures: FigureQueries
     inbox: Inbox
     outbox: Outbox
     webhooks: WebhookStore
@@ -98,6 +101,7 @@ class SqlUnitOfWork:
         self.releases = SqlReleaseLog(session)
         self.rounds = SqlRoundRepository(session)
         self.markets = SqlMarketVersions(session)
+        self.figures = SqlFigureQueries(session)
         self.inbox = SqlInbox(session)
         self.outbox = SqlOutbox(session)
         self.webhooks = SqlWebhookStore(session)
