@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Request, Response
@@ -39,7 +38,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-Version = tuple[int, int, date]
+Version = stats.MarketState
 MAX_ANSWERS = 256
 """Answers kept at most (reports of many filters beyond it are computed each time)."""
 SLOW_SECONDS = 0.5
@@ -61,12 +60,6 @@ FIGURE_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     }
 }
-
-
-def market_version(uow: UnitOfWork, today: date) -> Version:
-    """The state of the market ``uow`` sees: newest outbox id, outbox rows, today."""
-    newest = uow.outbox.history(limit=1)
-    return (newest[0].id if newest else 0, uow.outbox.history_count(), today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +166,7 @@ class Figures:
         self.service = service
         self.uow = uow
         self.today = service.context.clock.now().date()
-        self.version = market_version(uow, self.today)
+        self.version = stats.market_state(uow, self.today)
         self.previous = False
         """Whether an answer given was of an earlier state (a slow figure being computed)."""
 

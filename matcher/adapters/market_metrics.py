@@ -143,9 +143,17 @@ def install(service: Service) -> MarketCollector:
         if isinstance(collector, MarketCollector):
             return collector
 
+    kept: list[tuple[stats.MarketState, MarketFacts]] = []
+
     def read() -> MarketFacts:
+        """The facts of the market's state, read anew only when the state has changed."""
         with service.read_uow_factory() as uow:
-            return stats.read_facts(uow, service.context)
+            state = stats.market_state(uow, service.context.clock.now().date())
+            if kept and kept[0][0] == state:
+                return kept[0][1]
+            facts = stats.read_facts(uow, service.context)
+            kept[:] = [(state, facts)]
+            return facts
 
     collector = MarketCollector(read, service.settings.metrics_cache_seconds)
     service.metrics.add_collector(collector)

@@ -114,6 +114,17 @@ PARTS: dict[str, Callable[[UnitOfWork, ServiceContext, date], Any]] = {
 answer the database adds up, so the time grows little with the number of contracts)."""
 
 
+MarketState = tuple[int, int, date]
+
+
+def market_state(uow: UnitOfWork, today: date) -> MarketState:
+    """The state of the market ``uow`` sees: newest outbox id, outbox rows, today. Every change
+    of the market is a handled command, and every handled command records its events in the
+    outbox in the same transaction, so figures of the same state are the same."""
+    newest = uow.outbox.history(limit=1)
+    return (newest[0].id if newest else 0, uow.outbox.history_count(), today)
+
+
 def read_facts(uow: UnitOfWork, ctx: ServiceContext) -> MarketFacts:
     """Every part of the facts, read in ``uow`` (a read-only unit of work will do)."""
     now = ctx.clock.now()

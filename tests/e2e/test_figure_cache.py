@@ -220,3 +220,37 @@ def test_the_figure_routes_document_which_state_they_answer(client: TestClient) 
     for path in (*FIGURES, "/overview", "/markets/{crop_id}/book"):
         answer = spec["paths"][API + path]["get"]["responses"]["200"]
         assert "X-Figures-State" in answer.get("headers", {}), path
+
+
+def test_the_market_gauges_read_the_facts_again_only_after_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matcher.adapters.market_metrics import install
+    from matcher.bootstrap import bootstrap
+    from matcher.domain.model import Buyer, BuyerKind, Location
+    from matcher.service import commands
+
+    reads: list[int] = []
+    original = stats.read_facts
+
+    def counted(*args: Any) -> stats.MarketFacts:
+        reads.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(stats, "read_facts", counted)
+    service = bootstrap(
+        Settings(database_url=f"sqlite:///{tmp_path}/m.db", metrics_cache_seconds=0)
+    )
+    service.engine.start_sync()
+    try:
+        install(service)
+        service.metrics.render()
+        service.metrics.render()  # the cache period is over, the market has not changed
+        assert len(reads) == 1
+        kitchen = Buyer("hosp-9", "โรงพยาบาล", "Hospital", BuyerKind.HOSPITAL, Location(7, 100.5))
+        service.engine.execute_sync(commands.RegisterBuyer(buyer=kitchen))
+        assert b'foodmatch_participants{role="buyer"} 1.0' in service.metrics.render()
+        assert len(reads) == 2
+    finally:
+        service.engine.stop_sync()
+        service.close()
