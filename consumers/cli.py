@@ -1,4 +1,6 @@
-"""The ``foodmatch worker`` command: one worker of the Kafka engine (registered on import)."""
+"""The consumers' commands of ``foodmatch``: ``worker`` (one worker of the Kafka engine) and
+``relay`` (the outbox relay as a process of its own). Registered as ``foodmatch.commands`` entry
+points; heavy imports happen inside the commands."""
 
 from __future__ import annotations
 
@@ -6,32 +8,29 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcher.cli import app
+from matcher.clikit import DbOption, settings_for
 
 if TYPE_CHECKING:
     from matcher.config import Settings
 
-__all__ = ["app", "relay", "worker"]
+__all__ = ["relay", "worker"]
 
 
 def _settings(db: str | None, bootstrap_servers: str | None, **overrides: object) -> Settings:
     """The settings from the environment, with the command's options on top."""
-    from matcher.config import load_settings
-
-    settings = load_settings(**({"database_url": db} if db else {}), **overrides)
+    settings = settings_for(db, **overrides)
     if bootstrap_servers:
         kafka = settings.kafka.model_copy(update={"bootstrap_servers": bootstrap_servers})
         settings = settings.model_copy(update={"kafka": kafka})
     return settings
 
 
-@app.command()
 def worker(
     worker_id: Annotated[
         str | None,
         typer.Option("--worker-id", help="Name in logs and client ids (default host-pid)."),
     ] = None,
-    db: Annotated[str | None, typer.Option(help="Database URL (FOODMATCH_DATABASE_URL).")] = None,
+    db: DbOption = None,
     bootstrap_servers: Annotated[
         str | None,
         typer.Option(help="Kafka brokers (FOODMATCH_KAFKA__BOOTSTRAP_SERVERS)."),
@@ -59,9 +58,8 @@ def worker(
     run_worker(settings, worker_id=worker_id, loglevel=loglevel or settings.log_level)
 
 
-@app.command()
 def relay(
-    db: Annotated[str | None, typer.Option(help="Database URL (FOODMATCH_DATABASE_URL).")] = None,
+    db: DbOption = None,
     bootstrap_servers: Annotated[
         str | None,
         typer.Option(help="Kafka brokers (FOODMATCH_KAFKA__BOOTSTRAP_SERVERS)."),

@@ -1,9 +1,10 @@
-"""Kafka commands of ``foodmatch``: ``topics``, ``publish``, ``simulate`` and ``bench stream``.
+"""The producers' commands of ``foodmatch``: ``import`` (a CSV file into the service's database)
+and, through Kafka, ``topics``, ``publish``, ``simulate`` and ``bench stream``.
 
-They register themselves on :data:`matcher.cli.app` when this module is imported. The broker
-and topic names come from the ``FOODMATCH_KAFKA__*`` settings. Exit codes: 0 done, 1 some
-lines were bad (``publish``), 2 the file, the broker or the worker could not be used.
-Heavy imports happen inside the commands.
+Registered as ``foodmatch.commands`` entry points. The broker and topic names come from the
+``FOODMATCH_KAFKA__*`` settings. Exit codes: 0 done, 1 some lines were bad (``import``,
+``publish``), 2 the file, the broker or the worker could not be used. Heavy imports happen
+inside the commands.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcher.cli import app, bench_app
+from matcher.clikit import DbOption, domain_errors, fail, settings_for
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,10 +26,9 @@ if TYPE_CHECKING:
     from producers.stream import Scenario, StreamCounts
     from producers.watch import Watcher
 
-__all__ = ["app", "bench_stream", "publish", "simulate", "topics_app"]
+__all__ = ["bench_stream", "import_csv", "publish", "simulate", "topics_app"]
 
 topics_app = typer.Typer(help="Kafka topics of the configured prefix.", no_args_is_help=True)
-app.add_typer(topics_app, name="topics")
 
 TOPIC_KEYS: dict[str, str] = {
     "participants": "participant id",
@@ -47,11 +47,6 @@ BROKER_HINT = (
 )
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
 def _kafka() -> KafkaSettings:
     from pydantic import ValidationError
 
@@ -60,21 +55,77 @@ def _kafka() -> KafkaSettings:
     try:
         return load_settings().kafka
     except ValidationError as err:  # e.g. SASL_PLAINTEXT without a password: say which
-        raise _fail(f"the settings cannot be used: {err}") from None
+        raise fail(f"the settings cannot be used: {err}") from None
 
 
 def _unreachable(err: Exception, hint: str = BROKER_HINT) -> typer.Exit:
     from matcher.adapters.kafka.probe import BrokerRefused
 
     if isinstance(err, BrokerRefused):  # the broker answers: starting one would not help
-        return _fail(str(err))
-    return _fail(f"{err}; {hint}")
+        return fail(str(err))
+    return fail(f"{err}; {hint}")
 
 
 def _console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+def import_csv(
+    kind: Annotated[str, typer.Argument(help="orders, supply, groups, buyers or certificates.")],
+    file: Annotated[Path, typer.Argument(help="CSV file with a header line.")],
+    db: DbOption = None,
+) -> None:
+    """Import a CSV file: good lines are imported, bad lines are listed with their reasons."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from matcher.adapters.messages import message_id_for, to_command
+    from matcher.bootstrap import bootstrap
+    from matcher.domain.errors import DomainError
+    from producers.csv_import import COLUMNS, count_lines, read_csv
+
+    if kind not in COLUMNS:
+        raise typer.BadParameter(f"must be one of {', '.join(COLUMNS)}", param_hint="KIND")
+    if not file.is_file():
+        raise fail(f"no such file: {file}")
+    settings = settings_for(db, round_interval_seconds=0)
+    console = Console(stderr=True)
+    service = bootstrap(settings)
+    service.engine.start_sync()
+    imported = repeated = 0
+    errors: list[str] = []
+    try:
+        with (
+            domain_errors(2, where=str(file)),
+            Progress(console=console, transient=True) as progress,
+        ):
+            task = progress.add_task(f"importing {kind}", total=count_lines(file))
+            for line in read_csv(kind, file):
+                progress.advance(task)
+                if line.body is None:
+                    errors.append(f"line {line.number}: {line.error}")
+                    continue
+                try:
+                    command = to_command(kind, line.body, message_id_for(kind, line.body))
+                    outcome = service.engine.execute_sync(command)
+                except DomainError as err:
+                    errors.append(f"line {line.number}: {err}")
+                    continue
+                repeated += outcome.duplicate
+                imported += not outcome.duplicate
+    finally:
+        service.engine.stop_sync()
+        service.close()
+    console.print(f"{kind}: {imported} imported, {repeated} already there, {len(errors)} rejected")
+    for error in errors:
+        console.print(f"  [red]{error}[/red]")
+    if errors:
+        raise typer.Exit(1)
 
 
 # -- topics -------------------------------------------------------------------------------
@@ -117,7 +168,7 @@ def topics_schemas(
     schemas = wire_schemas()
     if name is not None:
         if name not in schemas:
-            raise _fail(f"no schema {name!r}; known: {', '.join(schemas)}")
+            raise fail(f"no schema {name!r}; known: {', '.join(schemas)}")
         schemas = {name: schemas[name]}
     sys.stdout.write(json.dumps(schemas, ensure_ascii=False, indent=2) + "\n")
 
@@ -163,13 +214,12 @@ def topics_create() -> None:
             err=True,
         )
     if any(s.actual is None for s in states):
-        raise _fail("some topics are still missing on the broker")
+        raise fail("some topics are still missing on the broker")
 
 
 # -- publish ------------------------------------------------------------------------------
 
 
-@app.command()
 def publish(
     file: Annotated[Path, typer.Argument(help="JSON lines (envelopes or kind lines), or CSV.")],
     kind: Annotated[
@@ -204,7 +254,7 @@ def publish(
     try:
         lines = feed(file, kind, actor)
     except FeedError as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     settings = _kafka()
     try:
         ensure_topics(settings)
@@ -257,7 +307,7 @@ def publish(
     except FeedError as err:
         flush()
         _report_publish(console, sent, per_topic, errors)
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     except KafkaError as err:
         raise _unreachable(
             BrokerUnreachable(f"sending to {settings.bootstrap_servers}: {err}")
@@ -284,7 +334,6 @@ def _report_publish(
 # -- simulate -----------------------------------------------------------------------------
 
 
-@app.command()
 def simulate(
     rate: Annotated[float, typer.Option(min=0.01, help="Supply and orders per second.")] = 20.0,
     duration: Annotated[float, typer.Option(min=0.0, help="Seconds of supply and orders.")] = 60.0,
@@ -438,7 +487,6 @@ def _print_totals(c: StreamCounts) -> None:
 # -- bench stream -------------------------------------------------------------------------
 
 
-@bench_app.command("stream")
 def bench_stream(
     rate: Annotated[float, typer.Option(min=0.01, help="Orders per second (latency).")] = 20.0,
     duration: Annotated[float, typer.Option(min=1.0, help="Seconds measured per phase.")] = 30.0,
@@ -466,7 +514,7 @@ def bench_stream(
     from producers.bench_stream import BenchOptions, StreamBench, WorkerSilent
 
     if not (ingest or latency):
-        raise _fail("nothing to measure: drop --no-ingest or --no-latency")
+        raise fail("nothing to measure: drop --no-ingest or --no-latency")
     options = BenchOptions(
         rate=rate,
         duration=duration,
@@ -490,7 +538,7 @@ def bench_stream(
             err, f"{BROKER_HINT}; then start the worker: `foodmatch worker`"
         ) from None
     except WorkerSilent as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     _print_bench(report, options, settings.topic_prefix)
 
 

@@ -21,7 +21,9 @@ from bench.api import (
     report_json,
 )
 from bench.percentile import percentile
-from matcher.cli import app
+from matcher.cli import root_app
+
+app = root_app()
 
 runner = CliRunner()
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from matcher.adapters.db.migrate import upgrade
 from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
-from matcher.cli_contracts import app
+from matcher.cli import root_app
 from matcher.domain.contracts import Contract, ContractDelivery, OrderRecord, SupplyRecord
 from matcher.domain.model import (
     Buyer,
@@ -25,6 +25,8 @@ from matcher.domain.model import (
     SupplyAnnouncement,
 )
 from matcher.domain.standards import Scheme, Tier
+
+app = root_app()
 
 runner = CliRunner()
 DAYS = (date(2026, 12, 7), date(2026, 12, 14))

@@ -9,7 +9,9 @@ from typer.testing import CliRunner
 
 from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
-from matcher.cli_service import app
+from matcher.cli import root_app
+
+app = root_app()
 
 runner = CliRunner()
 

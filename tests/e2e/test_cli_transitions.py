@@ -15,14 +15,14 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-import matcher.cli_contracts
-import matcher.cli_keys  # noqa: F401  (registers the keys commands)
 from api.app import create_app
-from matcher.cli import app
+from matcher.cli import root_app
 from matcher.config import Settings
 from tests.api_keys import new_token
 from tests.e2e.market import Market
 from tests.e2e.test_api_lifecycle import PLAIN, only_contract, two_group_market
+
+app = root_app()
 
 
 def _free_port() -> int:

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.demo_groups import REJECTIONS, GroupAnswers, GroupResponder, decide
 from matcher.config import Settings
-from matcher.demo_groups import REJECTIONS, GroupAnswers, GroupResponder, decide
 from tests.api_keys import sign_in
 from tests.e2e.market import Market
 

@@ -16,12 +16,14 @@ from typer.testing import CliRunner
 
 from matcher.adapters.messages import scenario_messages, to_command
 from matcher.bootstrap import Service, bootstrap
-from matcher.cli_report import app
+from matcher.cli import root_app
 from matcher.config import Settings
 from matcher.scenario import season_start, songkhla_instance
 from matcher.service import stats
 from matcher.service.commands import RunMatchingRound
 from matcher.service.planning import CSV_COLUMNS, planning_report
+
+app = root_app()
 
 runner = CliRunner()
 

@@ -11,9 +11,11 @@ from kafka.admin import KafkaAdminClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from matcher.cli import app
+from matcher.cli import root_app
 from tests.e2e.test_bench_api import check_figures
 from tests.integration.conftest import POSTGRES_ENV
+
+app = root_app()
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 

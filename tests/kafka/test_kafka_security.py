@@ -35,8 +35,8 @@ from matcher.adapters.kafka.publisher import (
 )
 from matcher.adapters.kafka.security import kafka_python_security
 from matcher.adapters.topics import Topic
+from matcher.cli import root_app
 from matcher.config import KafkaSettings
-from producers.cli import app as cli
 from tests.kafka.harness import (
     REPO,
     Database,
@@ -45,6 +45,8 @@ from tests.kafka.harness import (
     contract_terms,
     scenario,
 )
+
+cli = root_app()
 
 pytestmark = pytest.mark.kafka
 

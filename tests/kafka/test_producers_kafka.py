@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 
 from matcher.adapters.messages import message_id_for
 from matcher.adapters.topics import Topic, TopicRegistry
-from producers.cli import app
+from matcher.cli import root_app
+
+app = root_app()
 
 pytestmark = pytest.mark.kafka
 

@@ -484,15 +484,13 @@ def test_a_worker_stopping_during_retries_leaves_the_message_unhandled() -> None
     assert store.groups == {}
 
 
-def test_the_worker_command_is_on_the_command_line_once_registered() -> None:
+def test_the_worker_command_registered_by_the_consumers_is_on_the_command_line() -> None:
     from typer.testing import CliRunner
 
-    import consumers.cli
-    from matcher.cli import app as cli
+    from matcher.cli import root_app
 
-    result = CliRunner().invoke(cli, ["worker", "--help"])
+    result = CliRunner().invoke(root_app(), ["worker", "--help"])
 
-    assert consumers.cli.app is cli
     assert result.exit_code == 0, result.output
     assert "Kafka engine" in result.output
 

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from matcher.cli import app
+from matcher.cli import root_app
 from tests.builders import WEEK, InstanceBuilder
+
+app = root_app()
 
 runner = CliRunner()
 

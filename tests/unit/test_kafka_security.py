@@ -49,14 +49,16 @@ from matcher.adapters.kafka.security import (
 from matcher.adapters.metrics import Metrics
 from matcher.adapters.topics import Topic
 from matcher.bootstrap import Service
+from matcher.cli import root_app
 from matcher.config import KafkaSettings, Settings, load_settings
 from matcher.optimiser.schema import parse_instance
 from matcher.service.context import ServiceContext
 from matcher.service.messagebus import MessageBus
-from producers.cli import app as cli
 from producers.engine import KafkaEngine
 from tests.builders import CROPS, STANDARDS
 from tests.fakes import FakeUnitOfWork, FixedClock, Store
+
+cli = root_app()
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "pw-9f3c-never-shown"

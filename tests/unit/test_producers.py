@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from matcher.adapters.messages import message_id_for
 from matcher.adapters.topics import Topic
 from matcher.adapters.wire import WireMessage, decode_command, wire_schemas
+from matcher.cli import root_app
 from matcher.scenario import songkhla_instance
 from matcher.service import commands
-from producers.cli import app
 from producers.feed import FeedError, FeedLine, feed
 from producers.observe import Observations, among, marked
 from producers.stats import (
@@ -38,6 +38,8 @@ from producers.stream import (
     stream_book,
     to_wire,
 )
+
+app = root_app()
 
 runner = CliRunner()
 

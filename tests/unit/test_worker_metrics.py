@@ -276,8 +276,8 @@ def test_the_default_worker_endpoint_asks_the_broker_only_when_scraped() -> None
 def test_the_worker_commands_take_a_metrics_port(monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    import consumers.cli
     import consumers.worker
+    from matcher.cli import root_app
 
     seen: list[Settings] = []
     monkeypatch.setattr(consumers.worker, "run_worker", lambda settings, **_: seen.append(settings))
@@ -285,7 +285,7 @@ def test_the_worker_commands_take_a_metrics_port(monkeypatch: pytest.MonkeyPatch
 
     consumers.worker.main(["--metrics-port", "9555"])
     consumers.worker.main([])
-    result = CliRunner().invoke(consumers.cli.app, ["worker", "--metrics-port", "0"])
+    result = CliRunner().invoke(root_app(), ["worker", "--metrics-port", "0"])
 
     assert result.exit_code == 0, result.output
     assert [s.metrics_port for s in seen] == [9555, 9101, 0]
@@ -307,9 +307,9 @@ def test_a_metrics_port_out_of_range_is_refused(
 def test_the_worker_help_mentions_the_metrics_port() -> None:
     from typer.testing import CliRunner
 
-    import consumers.cli
+    from matcher.cli import root_app
 
-    result = CliRunner().invoke(consumers.cli.app, ["worker", "--help"])
+    result = CliRunner().invoke(root_app(), ["worker", "--help"])
 
     assert result.exit_code == 0, result.output
     assert "--metrics-port" in result.output

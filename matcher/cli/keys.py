@@ -5,49 +5,26 @@ The token is printed once, when the key is created; only the hash of its secret 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from matcher.cli import app
-from matcher.cli_contracts import DbOption
+from matcher.clikit import DbOption, domain_errors, service_for
+
+if TYPE_CHECKING:
+    from matcher.bootstrap import Service
+    from matcher.keys import KeyUowFactory
 
 __all__ = ["create", "keys_app", "list_", "revoke"]
-
-T = TypeVar("T")
 
 keys_app = typer.Typer(
     help="API keys: create (the token is shown once), list, revoke.", no_args_is_help=True
 )
-app.add_typer(keys_app, name="keys")
 
 
-@contextmanager
-def _service(db: str | None) -> Iterator[Any]:
-    from matcher.bootstrap import bootstrap
-    from matcher.config import load_settings
-
-    overrides: dict[str, object] = {"engine": "inprocess", "round_interval_seconds": 0}
-    if db:
-        overrides["database_url"] = db
-    service = bootstrap(load_settings(**overrides))
-    try:
-        yield service
-    finally:
-        service.close()
-
-
-def _run(db: str | None, action: Callable[[Any], T]) -> T:
-    from matcher.domain.errors import DomainError
-
-    with _service(db) as service:
-        try:
-            return action(service)
-        except DomainError as err:
-            typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(1) from None
+def _keys(service: Service) -> KeyUowFactory:
+    """The service's units of work, which hold the API keys (the SQL ones do)."""
+    return cast("KeyUowFactory", service.uow_factory)
 
 
 @keys_app.command()
@@ -70,10 +47,8 @@ def create(
         raise typer.BadParameter(
             f"{role!r}: choose kitchen, group or coordinator", param_hint="--role"
         ) from None
-    key, token = _run(
-        db,
-        lambda s: create_key(s.uow_factory, chosen, participant, name, s.context.clock.now()),
-    )
+    with service_for(db) as s, domain_errors():
+        key, token = create_key(_keys(s), chosen, participant, name, s.context.clock.now())
     holder = f" for {key.participant_id}" if key.participant_id else ""
     typer.echo(f"created key {key.id} ({key.role.value}{holder})", err=True)
     typer.echo(token)
@@ -87,7 +62,8 @@ def list_(
     """List keys (never their secrets)."""
     from matcher.keys import list_keys
 
-    found = _run(db, lambda s: list_keys(s.uow_factory, include_revoked=revoked))
+    with service_for(db) as s, domain_errors():
+        found = list_keys(_keys(s), include_revoked=revoked)
     typer.echo("id\trole\tparticipant\tname\tcreated\trevoked")
     for k in found:
         revoked_at = k.revoked_at.isoformat() if k.revoked_at else ""
@@ -102,5 +78,6 @@ def revoke(key_id: str, db: DbOption = None) -> None:
     """Revoke a key: requests with it answer 401 from now on."""
     from matcher.keys import revoke_key
 
-    _run(db, lambda s: revoke_key(s.uow_factory, key_id, s.context.clock.now()))
+    with service_for(db) as s, domain_errors():
+        revoke_key(_keys(s), key_id, s.context.clock.now())
     typer.echo(f"revoked key {key_id}", err=True)

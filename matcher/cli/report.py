@@ -10,15 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
-from matcher.cli import app
-from matcher.cli_contracts import DbOption, OutputOption, emit_text, read_service_db
+from matcher.clikit import DbOption, OutputOption, emit_text, read_service_db
 
 __all__ = ["planning", "report_app"]
 
 report_app = typer.Typer(
     help="Reports for coordinators: the planning report of unmet demand.", no_args_is_help=True
 )
-app.add_typer(report_app, name="report")
 
 
 @report_app.command()

@@ -1,4 +1,5 @@
-"""Commands of the running service: ``serve``, ``import`` and ``demo``."""
+"""The API's commands: ``serve`` (the service) and ``demo`` (the service with the Songkhla market
+streamed in). Registered as ``foodmatch.commands`` entry points; heavy imports happen inside."""
 
 from __future__ import annotations
 
@@ -10,18 +11,9 @@ from typing import Annotated
 
 import typer
 
-from matcher.cli import app
+from matcher.clikit import DbOption, fail, settings_for
 
-__all__ = ["app", "demo", "import_csv", "serve"]
-
-
-def _settings(database_url: str | None = None, **extra: object) -> object:
-    from matcher.config import load_settings
-
-    overrides: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
-    if database_url:
-        overrides["database_url"] = database_url
-    return load_settings(**overrides)
+__all__ = ["demo", "port_problem", "require_port", "serve"]
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -49,24 +41,20 @@ def require_port(host: str, port: int, *, how: str) -> None:
     """One line on stderr and exit code 2 unless ``port`` is free (``how``: how to pick one)."""
     problem = port_problem(host, port)
     if problem is not None:
-        typer.echo(f"error: {problem}: {how}", err=True)
-        raise typer.Exit(2)
+        raise fail(f"{problem}: {how}")
 
 
-@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (FOODMATCH_API_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (FOODMATCH_API_PORT).")] = None,
-    db: Annotated[str | None, typer.Option(help="Database URL (FOODMATCH_DATABASE_URL).")] = None,
+    db: DbOption = None,
 ) -> None:
     """Run the service: API, dashboard and matching rounds (engine from FOODMATCH_ENGINE)."""
     import uvicorn
 
     from api.app import create_app
-    from matcher.config import Settings
 
-    settings = _settings(db, api_host=host, api_port=port)
-    assert isinstance(settings, Settings)
+    settings = settings_for(db, api_host=host, api_port=port)
     require_port(
         settings.api_host,
         settings.api_port,
@@ -76,64 +64,6 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
 
 
-@app.command("import")
-def import_csv(
-    kind: Annotated[str, typer.Argument(help="orders, supply, groups, buyers or certificates.")],
-    file: Annotated[Path, typer.Argument(help="CSV file with a header line.")],
-    db: Annotated[str | None, typer.Option(help="Database URL (FOODMATCH_DATABASE_URL).")] = None,
-) -> None:
-    """Import a CSV file: good lines are imported, bad lines are listed with their reasons."""
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from matcher.adapters.messages import message_id_for, to_command
-    from matcher.bootstrap import bootstrap
-    from matcher.config import Settings
-    from matcher.domain.errors import DomainError
-    from producers.csv_import import COLUMNS, count_lines, read_csv
-
-    if kind not in COLUMNS:
-        raise typer.BadParameter(f"must be one of {', '.join(COLUMNS)}", param_hint="KIND")
-    if not file.is_file():
-        typer.echo(f"error: no such file: {file}", err=True)
-        raise typer.Exit(2)
-    settings = _settings(db, round_interval_seconds=0)
-    assert isinstance(settings, Settings)
-    console = Console(stderr=True)
-    service = bootstrap(settings)
-    service.engine.start_sync()
-    imported = repeated = 0
-    errors: list[str] = []
-    try:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task(f"importing {kind}", total=count_lines(file))
-            for line in read_csv(kind, file):
-                progress.advance(task)
-                if line.body is None:
-                    errors.append(f"line {line.number}: {line.error}")
-                    continue
-                try:
-                    command = to_command(kind, line.body, message_id_for(kind, line.body))
-                    outcome = service.engine.execute_sync(command)
-                except DomainError as err:
-                    errors.append(f"line {line.number}: {err}")
-                    continue
-                repeated += outcome.duplicate
-                imported += not outcome.duplicate
-    except DomainError as err:
-        typer.echo(f"error: {file}: {err}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        service.engine.stop_sync()
-        service.close()
-    console.print(f"{kind}: {imported} imported, {repeated} already there, {len(errors)} rejected")
-    for error in errors:
-        console.print(f"  [red]{error}[/red]")
-    if errors:
-        raise typer.Exit(1)
-
-
-@app.command()
 def demo(
     weeks: Annotated[int, typer.Option(min=1, max=52, help="Weeks in the season.")] = 12,
     seed: Annotated[int, typer.Option(help="Scenario seed.")] = 1,
@@ -170,8 +100,8 @@ def demo(
     the groups answer proposals (most accepted, some rejected and re-matched), seeded by --seed."""
     import asyncio
 
-    from matcher.demo import DemoOptions, demo_key_file, run_demo
-    from matcher.demo_groups import GroupAnswers
+    from api.demo import DemoOptions, demo_key_file, run_demo
+    from api.demo_groups import GroupAnswers
 
     require_port(
         host,

@@ -16,7 +16,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from matcher.demo_groups import GroupAnswers, GroupResponder
+from api.demo_groups import GroupAnswers, GroupResponder
 
 
 @dataclass(frozen=True, slots=True)

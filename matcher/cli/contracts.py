@@ -8,13 +8,11 @@ service's HTTP API (``--api`` or ``FOODMATCH_API_URL``), so they work on either 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from matcher.cli import app
+from matcher.clikit import DbOption, OutputOption, emit_text, fail, read_service_db
 
 __all__ = [
     "accept",
@@ -29,47 +27,11 @@ __all__ = [
     "revoke_certificate",
 ]
 
-T = TypeVar("T")
-
 contracts_app = typer.Typer(
     help="Contract documents (HTML, Thai or English), CSV exports per group or buyer, and "
     "the contract's transitions (accept, reject, cancel, confirm, amend).",
     no_args_is_help=True,
 )
-app.add_typer(contracts_app, name="contracts")
-
-DbOption = Annotated[str | None, typer.Option(help="Database URL (FOODMATCH_DATABASE_URL).")]
-OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
-]
-
-
-def read_service_db(db: str | None, view: Callable[..., T]) -> T:
-    """Run ``view(uow, service)`` on a read-only unit of work of the service's database."""
-    from matcher.bootstrap import bootstrap
-    from matcher.config import load_settings
-    from matcher.domain.errors import DomainError
-
-    overrides: dict[str, object] = {"engine": "inprocess", "round_interval_seconds": 0}
-    if db:
-        overrides["database_url"] = db
-    service = bootstrap(load_settings(**overrides))
-    try:
-        with service.read_uow_factory() as uow:
-            return view(uow, service)
-    except DomainError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        service.close()
-
-
-def emit_text(text: str, output: Path | None) -> None:
-    if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
-        return
-    output.write_text(text, encoding="utf-8", newline="")
-    typer.echo(f"wrote {output}", err=True)
 
 
 @contracts_app.command()
@@ -80,8 +42,8 @@ def document(
     db: DbOption = None,
 ) -> None:
     """Write a contract as a printable HTML document."""
-    from api.routes.documents import contract_document
     from matcher.documents import check_lang
+    from matcher.service.contract_documents import contract_document
 
     try:
         language = check_lang(lang)
@@ -111,7 +73,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write a group's or a buyer's contracts (or their deliveries) as CSV."""
-    from api.routes.documents import contracts_export
+    from matcher.service.contract_documents import contracts_export
 
     if (group is None) == (buyer is None):
         raise typer.BadParameter("give exactly one of --group and --buyer")
@@ -178,11 +140,9 @@ def _post(api: str, key: str | None, path: str, body: dict[str, object]) -> None
             answer = json.loads(response.read().decode())
     except urllib.error.HTTPError as err:
         detail = err.read().decode(errors="replace")
-        typer.echo(f"error: {err.code} {detail}", err=True)
-        raise typer.Exit(1) from None
+        raise fail(f"{err.code} {detail}", 1) from None
     except urllib.error.URLError as err:
-        typer.echo(f"error: cannot reach {url}: {err.reason}", err=True)
-        raise typer.Exit(1) from None
+        raise fail(f"cannot reach {url}: {err.reason}", 1) from None
     typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
     state = answer.get("state") if isinstance(answer, dict) else None
     if state:
@@ -258,8 +218,7 @@ def amend(
         day, _, rest = item.partition("=")
         new_day, _, quantity = rest.rpartition(":")
         if not day or not quantity.isdigit():
-            typer.echo(f"error: --change {item!r}: use DATE=QUANTITY", err=True)
-            raise typer.Exit(2)
+            raise fail(f"--change {item!r}: use DATE=QUANTITY")
         line: dict[str, object] = {"date": day, "quantity": int(quantity)}
         if new_day:
             line["new_date"] = new_day
@@ -274,7 +233,6 @@ def amend(
 
 
 certificates_app = typer.Typer(help="Certificates: revoke one from a date.", no_args_is_help=True)
-app.add_typer(certificates_app, name="certificates")
 
 
 @certificates_app.command("revoke")

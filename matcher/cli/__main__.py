@@ -1,0 +1,5 @@
+"""``python -m matcher.cli``: the foodmatch command line."""
+
+from matcher.cli import main
+
+main()
