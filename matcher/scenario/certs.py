@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from random import Random
 
 from matcher.domain.standards import Scheme
-from matcher.scenario_parts import Ctx
-from matcher.scenario_supply import GroupRec
+from matcher.scenario.parts import Ctx
+from matcher.scenario.supply import GroupRec
 
 CERTIFIER = {
     Scheme.THAI_GAP: "Department of Agriculture",

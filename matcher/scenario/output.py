@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from matcher.domain.model import thb
-from matcher.scenario_certs import CertRec
-from matcher.scenario_parts import BuyerRec, Ctx, OrderRec, parameters
-from matcher.scenario_supply import GroupRec, SupplyRec
+from matcher.scenario.certs import CertRec
+from matcher.scenario.parts import BuyerRec, Ctx, OrderRec, parameters
+from matcher.scenario.supply import GroupRec, SupplyRec
 
 FORMAT = "foodmatch-instance/1"
 

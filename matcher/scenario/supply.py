@@ -14,7 +14,7 @@ from random import Random
 from matcher.domain.model import GroupKind
 from matcher.domain.standards import Scheme
 from matcher.reference import GroupName
-from matcher.scenario_parts import Ctx, jitter, round_price, round_quantity
+from matcher.scenario.parts import Ctx, jitter, round_price, round_quantity
 
 # Per supply line, units per week: (low, high, mode) by crop group.
 RAW_RANGE: dict[str, tuple[float, float, float]] = {

@@ -17,9 +17,9 @@ from matcher.domain.errors import require
 from matcher.domain.model import BuyerKind
 from matcher.domain.standards import Scheme, Tier
 from matcher.reference import load_crops, load_districts, load_group_names, load_institutions
-from matcher.scenario_certs import make_certificates
-from matcher.scenario_output import assemble
-from matcher.scenario_parts import (
+from matcher.scenario.certs import make_certificates
+from matcher.scenario.output import assemble
+from matcher.scenario.parts import (
     DEFAULT_START,
     BuyerRec,
     Ctx,
@@ -32,7 +32,7 @@ from matcher.scenario_parts import (
     straight_km,
     synthetic_buyer,
 )
-from matcher.scenario_supply import (
+from matcher.scenario.supply import (
     MEAN_SLOTS,
     ORGANIC_SCHEMES,
     RAW_RANGE,
