@@ -310,6 +310,14 @@ class FakeFigures:
     def contracts_by_state(self) -> dict[str, int]:
         return aggregates.contracts_by_state(self.work.contracts.values())
 
+    def participants_and_book(self) -> dict[str, int]:
+        return {
+            "groups": len(self.work.groups),
+            "buyers": len(self.work.buyers),
+            "orders_open": len(self._orders()),
+            "supply_open": sum(r.state is BookState.OPEN for r in self.work.supply.values()),
+        }
+
     def open_unfilled(
         self, crop_ids: Collection[str], today: date
     ) -> Sequence[aggregates.OpenUnfilled]:

@@ -212,6 +212,11 @@ class FigureQueries(Protocol):
         """How many contracts are in each state (every state named, 0 included)."""
         ...
 
+    def participants_and_book(self) -> dict[str, int]:
+        """How many ``groups`` and ``buyers`` are registered, and how many orders
+        (``orders_open``) and supply announcements (``supply_open``) are open."""
+        ...
+
     def open_unfilled(self, crop_ids: Collection[str], today: date) -> Sequence[OpenUnfilled]:
         """The unfilled lines of the last round that cleared each of these markets, of open
         orders, delivered ``today`` or later; each round's lines in their order."""

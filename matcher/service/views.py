@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from matcher.domain.contracts import BookState, ContractState
+from matcher.domain.contracts import BookState
 from matcher.domain.errors import NotFound
 from matcher.domain.weeks import iso_week
 from matcher.service import codec
@@ -231,44 +231,24 @@ def overview(uow: UnitOfWork, today: date) -> Json:
     ``last_round``: the newest round that made a contract; ``empty_rounds_since``: the rounds
     run after it (none made a contract), the newest of which finished at ``last_empty_round_at``.
     """
-    open_orders = uow.orders.list(state=BookState.OPEN)
-    ordered = sum(r.order.quantity * len(r.order.deliveries) for r in open_orders)
-    bound = uow.contracts.bound_demand()
-    pending = uow.contracts.proposed_demand()
-    contracted = proposed = 0
-    for r in open_orders:
-        for d in r.order.deliveries:
-            key = (r.order.id, d)
-            accepted = min(r.order.quantity, max(0, bound.get(key, 0) - pending.get(key, 0)))
-            contracted += accepted
-            proposed += min(pending.get(key, 0), r.order.quantity - accepted)
+    demand = uow.figures.demand_days()
+    ordered = sum(d.ordered for d in demand)
+    contracted = sum(d.contracted for d in demand)
     cleared = uow.rounds.latest_with_contracts()
     empty_rounds, last_empty = uow.rounds.after(cleared)
-    counts = {s.value: uow.contracts.count(ContractFilter(state=s)) for s in ContractState}
-    bound_supply = uow.contracts.bound_supply()
-    open_supply = uow.supply.list(state=BookState.OPEN)
+    counts = uow.figures.contracts_by_state()
     return {
-        "groups": len(uow.groups.list()),
-        "buyers": len(uow.buyers.list()),
-        "orders_open": len(open_orders),
-        "supply_open": len(open_supply),
-        "open_demand": sum(
-            max(0, r.order.quantity - bound.get((r.order.id, d), 0))
-            for r in open_orders
-            for d in r.order.deliveries
-            if d >= today
-        ),
+        **uow.figures.participants_and_book(),
+        "open_demand": sum(d.open for d in demand if d.day >= today),
         "free_supply": sum(
-            max(0, q - bound_supply.get((r.supply.id, w), 0))
-            for r in open_supply
-            for w, q in r.supply.quantities.items()
+            c.announced - c.contracted - c.proposed for c in uow.figures.supply_cells()
         ),
         "rounds": uow.rounds.count(),
         "contracts": sum(counts.values()),
         "contracts_by_state": {k: v for k, v in counts.items() if v},
         "ordered": ordered,
         "contracted": contracted,
-        "proposed": proposed,
+        "proposed": sum(d.proposed for d in demand),
         "fill_rate": round(contracted / ordered, 4) if ordered else 0.0,
         "last_round": codec.dump_round(cleared, with_unfilled=False) if cleared else None,
         "empty_rounds_since": empty_rounds,

@@ -193,6 +193,12 @@ def test_each_figure_query_adds_up_as_the_pure_functions_do(
         )
         assert sorted(lines, key=repr) == sorted(expected_lines, key=repr)
         assert lines and cells and any(not c.proposal for c in cells)
+        assert uow.figures.participants_and_book() == {
+            "groups": len(market.groups),
+            "buyers": len(market.buyers),
+            "orders_open": len(market.open_orders()),
+            "supply_open": len(market.open_supply()),
+        }
 
 
 def test_the_figures_from_the_database_are_those_from_the_objects(

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from matcher.adapters.db.repositories import BOUND_DEMAND, BOUND_SUPPLY
 from matcher.adapters.db.tables import (
+    BuyerRow,
     ContractDeliveryRow,
     ContractRow,
+    GroupRow,
     OrderDeliveryRow,
     OrderRow,
     RoundRow,
@@ -198,6 +200,19 @@ class SqlFigureQueries:
         query = select(ContractRow.state, func.count()).group_by(ContractRow.state)
         counted = {state: int(n) for state, n in self.session.execute(query)}
         return {s.value: counted.get(s.value, 0) for s in ContractState}
+
+    def participants_and_book(self) -> dict[str, int]:
+        count = func.count()
+        return {
+            "groups": int(self.session.scalar(select(count).select_from(GroupRow)) or 0),
+            "buyers": int(self.session.scalar(select(count).select_from(BuyerRow)) or 0),
+            "orders_open": int(
+                self.session.scalar(select(count).where(OrderRow.state == _OPEN)) or 0
+            ),
+            "supply_open": int(
+                self.session.scalar(select(count).where(SupplyRow.state == _OPEN)) or 0
+            ),
+        }
 
     def open_unfilled(self, crop_ids: Collection[str], today: date) -> Sequence[OpenUnfilled]:
         heads = self.session.execute(
