@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(MAKE) --no-print-directory docs
 
 # The docs site (docs/, mkdocs.yml) into site/; --strict: a broken link or anchor fails. Offline:
