@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from api.deps import read
 from matcher.bootstrap import Service
@@ -35,15 +36,24 @@ NOT_FOUND: Responses = {
 }
 """The ``responses`` of a route that reads something by an id in its path."""
 
+REPLAY = (
+    "A repeat of an earlier request with the same Idempotency-Key: the stored object, with the "
+    "header Idempotent-Replay: true."
+)
+
 COMMAND_RESPONSES: Responses = {
-    200: {
-        "description": "A repeat of an earlier request with the same Idempotency-Key: the "
-        "stored object, with the header Idempotent-Replay: true.",
-    },
+    200: {"description": REPLAY},
     **NOT_FOUND,
     409: {"model": ErrorMessage, "description": "The request contradicts the stored state."},
     422: {"description": "A field is invalid; `loc` names it."},
 }
+"""The ``responses`` of a command route answering 200 (its ``response_model`` is the body)."""
+
+
+def created_responses(model: Any) -> Responses:
+    """The ``responses`` of a command route answering 201 with ``model`` (its
+    ``response_model``): a replay answers 200 with the same body."""
+    return COMMAND_RESPONSES | {200: {"model": model, "description": REPLAY}}
 
 
 async def run_command(
@@ -66,3 +76,16 @@ async def run_command(
     if outcome.duplicate:
         return JSONResponse(body, status_code=200, headers={REPLAY_HEADER: "true"})
     return JSONResponse(body, status_code=status)
+
+
+@cache
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
+
+
+def checked_json(model: Any, value: Any) -> bytes:
+    """``value`` checked against the response model ``model`` (a ``ResponseValidationError``-like
+    ``ValidationError`` when it strays), as the JSON bytes FastAPI would answer for it. For an
+    answer kept and sent many times: it is checked and rendered once."""
+    adapter = _adapter(model)
+    return adapter.dump_json(adapter.validate_python(value))

@@ -20,9 +20,10 @@ from api.auth import (
     require_seen,
 )
 from api.deps import MessageId, ReadUow, ServiceDep, read
+from api.models.participants import Buyer, Certificate, Group, GroupWithCertificates
 from api.pages import LIST_RESPONSES, Limit, Offset, window
 from api.routes.bodies import BuyerBody, CertificateBody, GroupBody, IsoDate
-from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
+from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, created_responses, run_command
 from matcher.domain.errors import NotFound
 from matcher.optimiser import schema
 from matcher.service import codec, commands, views
@@ -35,7 +36,8 @@ router = APIRouter()
     "/groups",
     status_code=201,
     tags=["groups"],
-    responses=COMMAND_RESPONSES,
+    response_model=GroupWithCertificates,
+    responses=created_responses(GroupWithCertificates),
     summary="Register a farmer group",
 )
 async def register_group(
@@ -46,7 +48,13 @@ async def register_group(
     return await run_command(service, command, lambda uow: views.group(uow, group.id), status=201)
 
 
-@router.get("/groups", tags=["groups"], responses=LIST_RESPONSES, summary="List farmer groups")
+@router.get(
+    "/groups",
+    tags=["groups"],
+    response_model=list[Group],
+    responses=LIST_RESPONSES,
+    summary="List farmer groups",
+)
 def list_groups(
     request: Request,
     response: Response,
@@ -62,6 +70,7 @@ def list_groups(
 @router.get(
     "/groups/{group_id}",
     tags=["groups"],
+    response_model=GroupWithCertificates,
     responses=NOT_FOUND,
     summary="A group with its certificates",
 )
@@ -74,6 +83,7 @@ def get_group(group_id: str, uow: ReadUow, caller: Caller) -> Json:
 @router.get(
     "/groups/{group_id}/certificates",
     tags=["groups"],
+    response_model=list[Certificate],
     responses=NOT_FOUND | LIST_RESPONSES,
     summary="The certificates of a group",
 )
@@ -94,7 +104,8 @@ def group_certificates(
     "/buyers",
     status_code=201,
     tags=["buyers"],
-    responses=COMMAND_RESPONSES,
+    response_model=Buyer,
+    responses=created_responses(Buyer),
     summary="Register a buyer (an institutional kitchen)",
 )
 async def register_buyer(
@@ -105,7 +116,13 @@ async def register_buyer(
     return await run_command(service, command, lambda uow: views.buyer(uow, buyer.id), status=201)
 
 
-@router.get("/buyers", tags=["buyers"], responses=LIST_RESPONSES, summary="List buyers")
+@router.get(
+    "/buyers",
+    tags=["buyers"],
+    response_model=list[Buyer],
+    responses=LIST_RESPONSES,
+    summary="List buyers",
+)
 def list_buyers(
     request: Request,
     response: Response,
@@ -118,7 +135,13 @@ def list_buyers(
     return window(request, response, seen, limit=limit, offset=offset)
 
 
-@router.get("/buyers/{buyer_id}", tags=["buyers"], responses=NOT_FOUND, summary="A buyer")
+@router.get(
+    "/buyers/{buyer_id}",
+    tags=["buyers"],
+    response_model=Buyer,
+    responses=NOT_FOUND,
+    summary="A buyer",
+)
 def get_buyer(buyer_id: str, uow: ReadUow, caller: Caller) -> Json:
     found = views.buyer(uow, buyer_id)
     require_seen(may_see_buyer(uow, caller, buyer_id), caller)
@@ -129,7 +152,8 @@ def get_buyer(buyer_id: str, uow: ReadUow, caller: Caller) -> Json:
     "/certificates",
     status_code=201,
     tags=["certificates"],
-    responses=COMMAND_RESPONSES,
+    response_model=Certificate,
+    responses=created_responses(Certificate),
     summary="Register a certificate held by a group",
 )
 async def register_certificate(
@@ -167,6 +191,7 @@ class RevokeBody(BaseModel):
 @router.post(
     "/certificates/{certificate_id}/revoke",
     tags=["groups"],
+    response_model=Certificate,
     responses=COMMAND_RESPONSES,
     summary="Revoke a certificate from a date (affected deliveries are re-matched)",
 )

@@ -1,0 +1,68 @@
+"""Farmer groups, buyers (kitchens) and certificates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, with_config
+from typing_extensions import TypedDict
+
+from api.models import EXACT, DateText, Number
+from matcher.domain.model import BuyerKind, GroupKind
+from matcher.domain.standards import Scheme
+
+
+@with_config(EXACT)
+class Group(TypedDict):
+    """A farmer group, cooperative or community enterprise."""
+
+    id: str
+    name_th: Annotated[str, Field(description="Name in Thai.")]
+    name_en: Annotated[str, Field(description="Name in English.")]
+    kind: GroupKind
+    district: Annotated[str, Field(description="District code (Songkhla: 90xx).")]
+    lat: Number
+    lon: Number
+    members: int
+    min_lot: Annotated[
+        int | None, Field(description="Smallest quantity delivered to one delivery.")
+    ]
+    max_buyers_per_week: Annotated[int | None, Field(description="Most buyers served in one week.")]
+
+
+@with_config(EXACT)
+class Certificate(TypedDict):
+    """A certificate held by a group: scheme, validity and crop scope."""
+
+    id: str
+    group_id: str
+    scheme: Scheme
+    valid_from: DateText
+    valid_until: DateText
+    crops: Annotated[list[str], Field(description="Crop ids it covers.")]
+    crop_groups: Annotated[list[str], Field(description="Crop groups it covers.")]
+    scopes: list[str]
+    certifier: Annotated[str, Field(description="Who certified (empty when unknown).")]
+    revoked_on: Annotated[
+        DateText | None, Field(description="Revoked from this date on (null: not).")
+    ]
+
+
+@with_config(EXACT)
+class GroupWithCertificates(Group):
+    """A group with every certificate it holds."""
+
+    certificates: list[Certificate]
+
+
+@with_config(EXACT)
+class Buyer(TypedDict):
+    """An institutional kitchen (hospital, school, prison...)."""
+
+    id: str
+    name_th: Annotated[str, Field(description="Name in Thai.")]
+    name_en: Annotated[str, Field(description="Name in English.")]
+    kind: BuyerKind
+    district: Annotated[str, Field(description="District code (Songkhla: 90xx).")]
+    lat: Number
+    lon: Number
