@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Caller, message_id_for, require_buyer, require_group, scoped
 from api.deps import MessageId, ReadUow, ServiceDep, read
+from api.models.book import Order, OrderDetail, Supply, SupplyDetail
 from api.pages import LIST_RESPONSES, Limit, Offset, window
 from api.routes.bodies import OrderBody, ReasonBody, SupplyBody
-from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
+from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, created_responses, run_command
 from matcher.auth import Role
 from matcher.domain.contracts import BookState
 from matcher.domain.errors import InvalidValue
@@ -37,7 +38,8 @@ def _supply(body: SupplyBody) -> SupplyAnnouncement:
     "/supply",
     status_code=201,
     tags=["supply"],
-    responses=COMMAND_RESPONSES,
+    response_model=SupplyDetail,
+    responses=created_responses(SupplyDetail),
     summary="Announce supply",
 )
 async def announce_supply(
@@ -52,7 +54,11 @@ async def announce_supply(
 
 
 @router.get(
-    "/supply", tags=["supply"], responses=LIST_RESPONSES, summary="List supply announcements"
+    "/supply",
+    tags=["supply"],
+    response_model=list[Supply],
+    responses=LIST_RESPONSES,
+    summary="List supply announcements",
 )
 def list_supply(
     request: Request,
@@ -73,6 +79,7 @@ def list_supply(
 @router.get(
     "/supply/{supply_id}",
     tags=["supply"],
+    response_model=SupplyDetail,
     responses=NOT_FOUND,
     summary="A supply announcement, with contracted weeks",
 )
@@ -85,6 +92,7 @@ def get_supply(supply_id: str, uow: ReadUow, caller: Caller) -> Json:
 @router.post(
     "/supply/{supply_id}/withdraw",
     tags=["supply"],
+    response_model=SupplyDetail,
     responses=COMMAND_RESPONSES,
     summary="Withdraw a supply announcement",
 )
@@ -112,7 +120,8 @@ async def withdraw_supply(
     "/orders",
     status_code=201,
     tags=["orders"],
-    responses=COMMAND_RESPONSES,
+    response_model=OrderDetail,
+    responses=created_responses(OrderDetail),
     summary="Submit a forward order",
 )
 async def submit_order(
@@ -126,7 +135,13 @@ async def submit_order(
     return await run_command(service, command, lambda uow: views.order(uow, order.id), status=201)
 
 
-@router.get("/orders", tags=["orders"], responses=LIST_RESPONSES, summary="List forward orders")
+@router.get(
+    "/orders",
+    tags=["orders"],
+    response_model=list[Order],
+    responses=LIST_RESPONSES,
+    summary="List forward orders",
+)
 def list_orders(
     request: Request,
     response: Response,
@@ -146,6 +161,7 @@ def list_orders(
 @router.get(
     "/orders/{order_id}",
     tags=["orders"],
+    response_model=OrderDetail,
     responses=NOT_FOUND,
     summary="An order, with contracted and open quantity per delivery",
 )
@@ -158,6 +174,7 @@ def get_order(order_id: str, uow: ReadUow, caller: Caller) -> Json:
 @router.post(
     "/orders/{order_id}/cancel",
     tags=["orders"],
+    response_model=OrderDetail,
     responses=COMMAND_RESPONSES,
     summary="Cancel a forward order",
 )

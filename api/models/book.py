@@ -1,0 +1,111 @@
+"""The open book: supply announcements and forward orders.
+
+An order is either on dates (``deliveries``) or on a schedule (``schedule``), never both: the
+answer holds the one the order was submitted with, so each is a model of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, with_config
+from typing_extensions import TypedDict
+
+from api.models import EXACT, DateText, Number, Thb, Week
+from matcher.domain.contracts import BookState
+from matcher.domain.standards import Scheme, Tier
+
+
+@with_config(EXACT)
+class Supply(TypedDict):
+    """A group's supply announcement: one crop under one scheme, a quantity per ISO week."""
+
+    id: str
+    group_id: str
+    crop_id: str
+    scheme: Scheme
+    weeks: Annotated[
+        dict[str, int], Field(description="Quantity per ISO week, e.g. {'2026-W50': 120}.")
+    ]
+    asking_price: Annotated[Thb | None, Field(description="THB per unit (null: any price).")]
+    state: BookState
+
+
+@with_config(EXACT)
+class SupplyDetail(Supply):
+    """A supply announcement with the quantity under contract (or proposal) per week."""
+
+    contracted: Annotated[
+        dict[str, int],
+        Field(description="Quantity of each announced week under contracts and proposals."),
+    ]
+
+
+@with_config(EXACT)
+class Schedule(TypedDict):
+    """Deliveries on some weekdays of every week from ``start`` to ``end``."""
+
+    start: DateText
+    end: DateText
+    weekdays: Annotated[
+        list[str], Field(description="Weekdays, lower case.", examples=[["mon", "thu"]])
+    ]
+
+
+@with_config(EXACT)
+class _OrderFields(TypedDict):
+    id: str
+    buyer_id: str
+    crop_id: str
+    quantity: Annotated[int, Field(description="Units per delivery.")]
+    min_tier: Annotated[Tier, Field(description="The lowest standard the kitchen accepts.")]
+    max_price: Annotated[Thb | None, Field(description="THB per unit at most (null: any price).")]
+    max_distance_km: Number | None
+    max_suppliers: Annotated[int | None, Field(description="Most groups sharing one delivery.")]
+
+
+@with_config(EXACT)
+class OrderOnDates(_OrderFields):
+    """A forward order on listed delivery dates."""
+
+    deliveries: list[DateText]
+    state: BookState
+
+
+@with_config(EXACT)
+class OrderOnSchedule(_OrderFields):
+    """A forward order on a weekly schedule."""
+
+    schedule: Schedule
+    state: BookState
+
+
+Order = OrderOnDates | OrderOnSchedule
+
+
+@with_config(EXACT)
+class DeliveryStatus(TypedDict):
+    """One delivery date of an order: ordered, under contract (or proposal), still open."""
+
+    date: DateText
+    week: Week
+    ordered: int
+    contracted: int
+    open: int
+
+
+@with_config(EXACT)
+class OrderOnDatesDetail(OrderOnDates):
+    """An order on dates, with contracted and open quantity per delivery."""
+
+    delivery_status: list[DeliveryStatus]
+
+
+@with_config(EXACT)
+class OrderOnScheduleDetail(OrderOnSchedule):
+    """An order on a schedule, with contracted and open quantity per delivery."""
+
+    delivery_status: list[DeliveryStatus]
+
+
+OrderDetail = OrderOnDatesDetail | OrderOnScheduleDetail
