@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, actor_of, message_id_for, require_party, require_role
 from api.deps import MessageId, ReadUow, ServiceDep, read
+from api.models.contracts import Contract, HistoryEntry
 from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.bodies import IsoDate, Text
 from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
@@ -25,7 +26,12 @@ IdFilter = Annotated[str | None, Query(max_length=200)]
 WEEK = r"^\d{4}-W\d{2}$"
 
 
-@router.get("/contracts", responses=LIST_RESPONSES, summary="List contracts, filtered")
+@router.get(
+    "/contracts",
+    response_model=list[Contract],
+    responses=LIST_RESPONSES,
+    summary="List contracts, filtered",
+)
 def list_contracts(
     request: Request,
     response: Response,
@@ -60,7 +66,9 @@ def list_contracts(
     return paged(request, response, page, total=total, limit=limit, offset=offset)
 
 
-@router.get("/contracts/{contract_id}", responses=NOT_FOUND, summary="A contract")
+@router.get(
+    "/contracts/{contract_id}", response_model=Contract, responses=NOT_FOUND, summary="A contract"
+)
 def get_contract(contract_id: str, uow: ReadUow, caller: Caller) -> Json:
     found = views.contract(uow, contract_id)
     require_party(caller, str(found["buyer_id"]), str(found["group_id"]))
@@ -160,6 +168,7 @@ async def _act(
 
 @router.post(
     "/contracts/{contract_id}/accept",
+    response_model=Contract,
     responses=COMMAND_RESPONSES,
     summary="The group accepts a proposed contract",
 )
@@ -172,6 +181,7 @@ async def accept_contract(
 
 @router.post(
     "/contracts/{contract_id}/reject",
+    response_model=Contract,
     responses=COMMAND_RESPONSES,
     summary="The group rejects a proposed contract (its quantity is re-matched)",
 )
@@ -186,6 +196,7 @@ async def reject_contract(
 
 @router.post(
     "/contracts/{contract_id}/cancel",
+    response_model=Contract,
     responses=COMMAND_RESPONSES,
     summary="Either party cancels a contract, with a reason (scheduled deliveries re-matched)",
 )
@@ -199,6 +210,7 @@ async def cancel_contract(
 
 @router.post(
     "/contracts/{contract_id}/deliveries/{day}/confirm",
+    response_model=Contract,
     responses=COMMAND_RESPONSES,
     summary="The kitchen confirms a delivery: received and refused quantities",
 )
@@ -226,6 +238,7 @@ async def confirm_delivery(
 
 @router.post(
     "/contracts/{contract_id}/amend",
+    response_model=Contract,
     responses=COMMAND_RESPONSES,
     summary="Change deliveries' quantities or dates (same week) by agreement of both parties",
 )
@@ -252,6 +265,7 @@ async def amend_contract(
 
 @router.get(
     "/contracts/{contract_id}/history",
+    response_model=list[HistoryEntry],
     responses=NOT_FOUND | LIST_RESPONSES,
     summary="A contract's audit trail",
 )
