@@ -7,9 +7,10 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Coordinator
 from api.deps import MessageId, ReadUow, ServiceDep
+from api.models.rounds import Round, RoundDetail
 from api.pages import LIST_RESPONSES, Limit, Offset, paged
 from api.routes.bodies import RoundBody
-from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
+from api.routes.common import NOT_FOUND, Json, created_responses, run_command
 from matcher.domain.errors import UnknownReference
 from matcher.service import commands, views
 from matcher.service.rounds import round_id_for
@@ -20,7 +21,8 @@ router = APIRouter(tags=["rounds"])
 @router.post(
     "/rounds",
     status_code=201,
-    responses=COMMAND_RESPONSES,
+    response_model=RoundDetail,
+    responses=created_responses(RoundDetail),
     summary="Run a matching round now",
     description="Clears the open book (or only the named crops' markets) and returns the round: "
     "its contracts and every unfilled quantity with its reason.",
@@ -39,7 +41,12 @@ async def run_round(
     )
 
 
-@router.get("/rounds", responses=LIST_RESPONSES, summary="List rounds, newest first")
+@router.get(
+    "/rounds",
+    response_model=list[Round],
+    responses=LIST_RESPONSES,
+    summary="List rounds, newest first",
+)
 def list_rounds(
     request: Request,
     response: Response,
@@ -55,6 +62,7 @@ def list_rounds(
 
 @router.get(
     "/rounds/{round_id}",
+    response_model=RoundDetail,
     responses=NOT_FOUND,
     summary="A round, with its unfilled quantities and reasons",
 )
