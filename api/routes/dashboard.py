@@ -1,16 +1,21 @@
 """The coordinator's figures: fill rate, unmet demand, distribution across groups, the map and the
-planning report (JSON and CSV). The dashboard at ``/`` is built on these."""
+planning report (JSON and CSV). The dashboard at ``/`` is built on these.
+
+A figure is checked against its response model once, when it is computed for a state of the
+market, and kept as the JSON of the answer: the requests of that state get those bytes."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Hashable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.auth import Caller, Coordinator, scoped
 from api.figures import FIGURE_RESPONSES, FiguresDep
-from api.routes.common import Json
+from api.models.figures import Distribution, Fill, MarketMap, PlanningReport, Unmet
+from api.routes.common import Json, checked_json
 from matcher.auth import Role
 from matcher.service import stats
 from matcher.service.planning import PlanningFilter, planning_csv, planning_report
@@ -23,48 +28,55 @@ IdFilter = Annotated[str | None, Query(max_length=200)]
 
 @router.get(
     "/stats/fill",
+    response_model=Fill,
     summary="Fill rate by crop and ISO week",
     description="Ordered and contracted quantity of the open orders, per crop and week.",
     responses=FIGURE_RESPONSES,
 )
-def fill(figures: FiguresDep, response: Response, _: Coordinator) -> Json:
-    answer = figures.of_facts("fill", stats.fill)
-    figures.mark(response)
-    return answer
+def fill(figures: FiguresDep, _: Coordinator) -> Response:
+    return _figure(figures, "fill", Fill, stats.fill)
 
 
 @router.get(
     "/stats/unmet",
+    response_model=Unmet,
     summary="Unmet demand by reason, crop and district",
     description="What the last round of each market left unfilled and is still open; `pending` "
     "is open demand no round has looked at yet.",
     responses=FIGURE_RESPONSES,
 )
-def unmet(figures: FiguresDep, response: Response, _: Coordinator) -> Json:
-    answer = figures.of_facts("unmet", stats.unmet)
-    figures.mark(response)
-    return answer
+def unmet(figures: FiguresDep, _: Coordinator) -> Response:
+    return _figure(figures, "unmet", Unmet, stats.unmet)
 
 
 @router.get(
     "/stats/groups",
+    response_model=Distribution,
     summary="Volume, income and utilisation across groups, with their Gini coefficients",
     responses=FIGURE_RESPONSES,
 )
-def groups(figures: FiguresDep, response: Response, _: Coordinator) -> Json:
-    answer = figures.of_facts("groups", stats.distribution)
-    figures.mark(response)
-    return answer
+def groups(figures: FiguresDep, _: Coordinator) -> Response:
+    return _figure(figures, "groups", Distribution, stats.distribution)
 
 
 @router.get(
     "/map",
+    response_model=MarketMap,
     summary="Groups and kitchens with their positions, and the contract lines between them",
     responses=FIGURE_RESPONSES,
 )
-def market_map(figures: FiguresDep, response: Response, _: Coordinator) -> Json:
-    answer = figures.of_facts("map", stats.map_view)
-    figures.mark(response)
+def market_map(figures: FiguresDep, _: Coordinator) -> Response:
+    return _figure(figures, "map", MarketMap, stats.map_view)
+
+
+def _figure(
+    figures: FiguresDep, key: Hashable, model: Any, compute: Callable[[stats.Facts], Json]
+) -> Response:
+    """The answer of ``compute`` for this state of the market, checked against ``model`` and
+    rendered when it is computed, kept under ``key``."""
+    body = figures.of_facts(key, lambda facts: checked_json(model, compute(facts)))
+    answer = Response(body, media_type="application/json")
+    figures.mark(answer)
     return answer
 
 
@@ -92,19 +104,16 @@ PLANNING_DESCRIPTION = (
 
 @router.get(
     "/report/planning",
+    response_model=PlanningReport,
     summary="The planning report",
     description=PLANNING_DESCRIPTION,
     responses=FIGURE_RESPONSES,
 )
-def planning(figures: FiguresDep, response: Response, where: Where) -> Json:
-    answer = _planning(figures, where)
-    figures.mark(response)
-    return answer
-
-
-def _planning(figures: FiguresDep, where: PlanningFilter) -> Json:
-    """The report for ``where`` (a frozen filter, so a key of the cache)."""
-    return figures.of_facts(("planning", where), lambda facts: planning_report(facts, where))
+def planning(figures: FiguresDep, where: Where) -> Response:
+    # ``where`` is a frozen filter, so a part of the key
+    return _figure(
+        figures, ("planning", where), PlanningReport, lambda facts: planning_report(facts, where)
+    )
 
 
 @router.get(
@@ -118,9 +127,11 @@ def _planning(figures: FiguresDep, where: PlanningFilter) -> Json:
     },
 )
 def planning_as_csv(figures: FiguresDep, where: Where) -> Response:
-    report = _planning(figures, where)
+    text = figures.of_facts(
+        ("planning.csv", where), lambda facts: planning_csv(planning_report(facts, where)["lines"])
+    )
     answer = Response(
-        planning_csv(report["lines"]),
+        text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="planning.csv"'},
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.auth import Caller, Coordinator
 from api.deps import ReadUow, ServiceDep
 from api.figures import FIGURE_RESPONSES, FiguresDep
+from api.models.market import AuditEntry, Crop, OpenBook, Overview
 from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.bodies import IsoDate
 from api.routes.common import NOT_FOUND, Json
@@ -18,7 +19,9 @@ from matcher.service import views
 router = APIRouter(tags=["market"])
 
 
-@router.get("/crops", responses=LIST_RESPONSES, summary="The crop catalogue")
+@router.get(
+    "/crops", response_model=list[Crop], responses=LIST_RESPONSES, summary="The crop catalogue"
+)
 def list_crops(
     request: Request,
     response: Response,
@@ -42,6 +45,7 @@ def list_crops(
 
 @router.get(
     "/markets/{crop_id}/book",
+    response_model=OpenBook,
     responses=NOT_FOUND | FIGURE_RESPONSES,
     summary="The open book of one market",
     description="Open demand and free supply per ISO week, and the order and supply lines.",
@@ -67,6 +71,7 @@ def market_book(
 
 @router.get(
     "/overview",
+    response_model=Overview,
     summary="Counts, fill rate, the last round and the engine's state",
     responses=FIGURE_RESPONSES,
 )
@@ -78,6 +83,7 @@ def overview(figures: FiguresDep, response: Response, service: ServiceDep, _: Co
 
 @router.get(
     "/audit",
+    response_model=list[AuditEntry],
     responses=LIST_RESPONSES,
     summary="The audit trail: every recorded change, newest first (who, when, what, why)",
 )
