@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.deps import ServiceDep
+from api.models.ops import Health
 from matcher.bootstrap import Service
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,13 @@ def _database_ok(service: Service) -> bool:
 @router.get(
     "/health",
     summary="Liveness and readiness",
-    responses={503: {"description": "The engine is stopped or the database does not answer."}},
+    response_model=Health,
+    responses={
+        503: {
+            "model": Health,
+            "description": "The engine is stopped or the database does not answer.",
+        }
+    },
 )
 def health(service: ServiceDep) -> JSONResponse:
     status: dict[str, Any] = service.engine.status()
@@ -48,7 +55,12 @@ def health(service: ServiceDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 def metrics(service: ServiceDep) -> Response:
     service.metrics.queue_depth.set(service.engine.status().get("queue_depth", 0))
     return Response(service.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, Forbidden, require_seen
 from api.deps import ServiceDep
+from api.models import webhooks as models
 from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.common import NOT_FOUND
 from matcher import webhooks as wh
@@ -88,7 +89,12 @@ def _check_url(url: str) -> None:
         raise InvalidValue("url", "must be an absolute http:// or https:// URL")
 
 
-@router.post("/webhooks", status_code=201, summary="Register a webhook for a participant")
+@router.post(
+    "/webhooks",
+    status_code=201,
+    response_model=models.NewWebhook,
+    summary="Register a webhook for a participant",
+)
 def register_webhook(body: WebhookBody, service: ServiceDep, caller: Caller) -> JSONResponse:
     _check_url(body.url)
     require_seen(_owns(caller, body.participant_id), caller)
@@ -111,7 +117,10 @@ def register_webhook(body: WebhookBody, service: ServiceDep, caller: Caller) -> 
 
 
 @router.get(
-    "/webhooks", responses=LIST_RESPONSES, summary="Active webhooks (without their secrets)"
+    "/webhooks",
+    response_model=list[models.Webhook],
+    responses=LIST_RESPONSES,
+    summary="Active webhooks (without their secrets)",
 )
 def list_webhooks(
     request: Request,
@@ -147,6 +156,7 @@ def delete_webhook(webhook_id: str, service: ServiceDep, caller: Caller) -> Resp
 
 @router.get(
     "/webhooks/{webhook_id}/deliveries",
+    response_model=list[models.WebhookDelivery],
     responses=NOT_FOUND | LIST_RESPONSES,
     summary="The delivery log of a webhook",
 )
