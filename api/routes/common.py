@@ -84,8 +84,8 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
 
 
 def checked_json(model: Any, value: Any) -> bytes:
-    """``value`` checked against the response model ``model`` (a ``ResponseValidationError``-like
-    ``ValidationError`` when it strays), as the JSON bytes FastAPI would answer for it. For an
-    answer kept and sent many times: it is checked and rendered once."""
+    """``value`` checked against the response model ``model`` (pydantic's ``ValidationError``
+    when it strays from it), as the JSON bytes FastAPI would answer for it: for an answer kept
+    and sent many times, checked and rendered once."""
     adapter = _adapter(model)
     return adapter.dump_json(adapter.validate_python(value))

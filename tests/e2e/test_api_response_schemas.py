@@ -130,3 +130,38 @@ def test_every_json_body_refers_to_a_named_model(document: Json) -> None:
         if media_type == "application/json" and not _named(body.get("schema") or {})
     ]
     assert inline == []
+
+
+def _refs(value: object) -> set[str]:
+    if isinstance(value, dict):
+        found = {str(value["$ref"]).rsplit("/", 1)[-1]} if "$ref" in value else set()
+        return found.union(*(_refs(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_refs(v) for v in value))
+    return set()
+
+
+def test_response_models_refuse_fields_they_do_not_declare(document: Json) -> None:
+    """An answer that grows a field fails its route's check instead of going out undocumented;
+    only the engine's status is open (each engine reports figures of its own)."""
+    schemas = document["components"]["schemas"]
+    bodies = [
+        answer.get("content", {}).get("application/json", {})
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        for status, answer in operation["responses"].items()
+        if status.startswith("2")
+    ]
+    reached = _refs(bodies)
+    while True:
+        more = reached | _refs([schemas[name] for name in reached])
+        if more == reached:
+            break
+        reached = more
+    open_models = sorted(
+        name
+        for name in reached
+        if schemas[name].get("type") == "object"
+        and schemas[name].get("additionalProperties") is not False
+    )
+    assert open_models == ["EngineStatus"]
