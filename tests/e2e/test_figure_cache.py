@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from api import figures as figures_module
 from api.figures import FigureCache
 from matcher.config import Settings
+from matcher.domain.contracts import BookState
 from matcher.service import stats, views
 from matcher.service.planning import PlanningFilter, planning_report
+from matcher.service.ports import ContractFilter
 from tests.e2e.market import API, Market, delivery_dates, wait_for, weeks_of
 
 
@@ -59,11 +61,23 @@ def facts_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def direct(client: TestClient) -> dict[str, Any]:
-    """The figures computed straight from the stored market, past any cache."""
+    """The figures computed straight from the stored market's objects, past any cache and past
+    the sums the database keeps and adds up."""
     service = client.app.state.service  # type: ignore[attr-defined]
+    ctx = service.context
     with service.read_uow_factory() as uow:
-        facts = stats.read_facts(uow, service.context)
-        today = service.context.clock.now().date()
+        today = ctx.clock.now().date()
+        facts = stats.facts_of(
+            today=today,
+            crops=ctx.crops,
+            districts=ctx.districts,
+            groups={g.id: g for g in uow.groups.list()},
+            buyers={b.id: b for b in uow.buyers.list()},
+            orders=[r.order for r in uow.orders.list(state=BookState.OPEN)],
+            supply=[r.supply for r in uow.supply.list(state=BookState.OPEN)],
+            contracts=uow.contracts.list(ContractFilter(limit=1_000_000)),
+            unfilled=uow.rounds.latest_unfilled(sorted(ctx.crops)),
+        )
         return {
             "/stats/fill": stats.fill(facts),
             "/stats/unmet": stats.unmet(facts),

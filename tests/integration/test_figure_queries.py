@@ -151,6 +151,24 @@ class Market:
             uow.rounds.add(r)
         uow.commit()
 
+    def change(self, uow: SqlUnitOfWork, seed: int) -> None:
+        """Answer, deliver, release and amend some contracts, as the lifecycle would."""
+        rng = random.Random(seed)
+        for n in rng.sample(range(len(self.contracts)), len(self.contracts) // 3):
+            c = self.contracts[n]
+            deliveries = []
+            for d in c.deliveries:
+                if rng.random() < 0.3:  # an amendment moves the day (within the contract's days)
+                    day = d.day + timedelta(days=1)
+                    if all(x.day != day for x in c.deliveries):
+                        d = replace(d, day=day)
+                deliveries.append(self._delivery(rng, d.day, d.quantity))
+            self.contracts[n] = replace(
+                c, deliveries=tuple(deliveries), state=rng.choice(list(ContractState))
+            )
+            uow.contracts.update(self.contracts[n])
+        uow.commit()
+
     def open_orders(self) -> list[ForwardOrder]:
         return [r.order for r in self.orders if r.state is BookState.OPEN]
 
@@ -175,6 +193,17 @@ def test_each_figure_query_adds_up_as_the_pure_functions_do(
     market = Market(seed)
     with uow_factory() as uow:
         market.store(uow)
+    check_figure_queries(market, uow_factory)
+    with uow_factory() as uow:
+        market.change(uow, seed)
+    check_figure_queries(market, uow_factory)
+    with uow_factory() as uow:  # a change rolled back leaves the sums as they were
+        uow.contracts.update(replace(market.contracts[0], deliveries=()))
+        uow.rollback()
+    check_figure_queries(market, uow_factory)
+
+
+def check_figure_queries(market: Market, uow_factory: Callable[[], SqlUnitOfWork]) -> None:
     held = aggregates.bound(market.contracts)
     with uow_factory() as uow:
         assert list(uow.figures.demand_days()) == aggregates.demand_days(market.open_orders(), held)
@@ -207,6 +236,8 @@ def test_the_figures_from_the_database_are_those_from_the_objects(
     market = Market(7)
     with uow_factory() as uow:
         market.store(uow)
+    with uow_factory() as uow:
+        market.change(uow, 7)
     crops = {k: c for k, c in load_crops().items() if k in CROP_IDS}
     districts = {d.code: d for d in load_districts()}
     with uow_factory() as uow:

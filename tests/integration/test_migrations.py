@@ -359,7 +359,11 @@ def test_0004_adds_the_lifecycle_to_a_0003_database_and_downgrade_removes_it(
             )
             assert uow.contracts.bound_demand() == {("o1", WEDNESDAY): 40}
             assert uow.releases.causes(["o1"]) == {}
-            # The new schema is usable at once: the contract changes and is logged.
+        upgrade(engine)  # today's code writes to the newest schema
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            stored = uow.contracts.get("c1")
+            assert stored is not None
+            # The contract changes and is logged in the tables 0004 made.
             change = confirm_delivery(
                 stored, Actor(Party.BUYER, "b1"), AT, WEDNESDAY, Settled(received=30, refused=0)
             )
@@ -391,6 +395,49 @@ def test_0004_adds_the_lifecycle_to_a_0003_database_and_downgrade_removes_it(
             assert connection.exec_driver_sql(
                 "SELECT state, received FROM contract_deliveries"
             ).all() == [("scheduled", None)]
+    finally:
+        engine.dispose()
+
+
+def test_0008_sums_what_contracts_hold_of_each_delivery_and_week(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0003")
+        seed_revision_0003(engine)
+        upgrade(engine, "0007")
+        with engine.begin() as connection:  # a proposal beside the accepted contract
+            connection.exec_driver_sql(
+                "INSERT INTO supply_weeks (supply_id, week, quantity) VALUES ('s1', '2026-W50', 60)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO contracts (id, round_id, order_id, buyer_id, group_id, supply_id, "
+                "crop_id, scheme, min_tier, unit_price, state, pricing_policy, reason) "
+                "SELECT 'c2', round_id, order_id, buyer_id, group_id, supply_id, crop_id, scheme, "
+                "min_tier, unit_price, 'proposed', pricing_policy, reason FROM contracts"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO contract_deliveries (contract_id, day, week, quantity, distance_km, "
+                "state) SELECT 'c2', day, week, 5, distance_km, 'scheduled' "
+                "FROM contract_deliveries"
+            )
+        assert not {"bound", "proposed"} & columns(engine, "order_deliveries")
+
+        upgrade(engine, "0008")
+
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(
+                "SELECT order_id, bound, proposed FROM order_deliveries"
+            ).all() == [("o1", 45, 5)]
+            weeks = connection.exec_driver_sql("SELECT week, bound, proposed FROM supply_weeks")
+            assert sorted(weeks.all()) == [("2026-W50", 45, 5)]
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            assert uow.contracts.bound_demand() == {("o1", WEDNESDAY): 45}
+            assert [d.contracted for d in uow.figures.demand_days()] == [40]
+        downgrade(engine, "0007")
+        assert not {"bound", "proposed"} & columns(engine, "order_deliveries")
+        assert not {"bound", "proposed"} & columns(engine, "supply_weeks")
+        upgrade(engine)
+        assert schema_differences(engine) == []
     finally:
         engine.dispose()
 

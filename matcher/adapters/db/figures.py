@@ -1,10 +1,11 @@
 """The market in aggregate, added up by the database (``FigureQueries`` of the service).
 
 Each query returns sums (per crop and day, per group and crop, per group, buyer, crop and
-answer), so the coordinator's figures read a few thousand rows however many contracts and
-deliveries the market holds. The split of a delivery's quantity into contracted and proposed
-is :func:`matcher.service.aggregates.split`, written here as SQL over each order delivery or
-supply week before the sums; ``tests/integration/test_figure_queries.py`` checks every query
+answer). What contracts hold of each order delivery and supply week is kept on its row
+(:mod:`matcher.adapters.db.held`), so demand and supply are one pass over those rows. The split
+of a delivery's quantity into contracted and proposed is
+:func:`matcher.service.aggregates.split`, written here as SQL over each order delivery or supply
+week before the sums; ``tests/integration/test_figure_queries.py`` checks every query
 against the functions of :mod:`matcher.service.aggregates` on the same market.
 """
 
@@ -13,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from matcher.adapters.db.repositories import BOUND_DEMAND, BOUND_SUPPLY
 from matcher.adapters.db.tables import (
     BuyerRow,
     ContractDeliveryRow,
@@ -39,16 +39,17 @@ from matcher.domain.contracts import (
 from matcher.domain.standards import Tier
 from matcher.service.aggregates import DemandDay, HeldCell, OpenUnfilled, SupplyCell
 
+_Int = ColumnElement[int] | InstrumentedAttribute[int]
 _OPEN = BookState.OPEN.value
 _PROPOSED = ContractState.PROPOSED.value
 _RELEASED = sorted(state.value for state in RELEASED_STATES)
 
 
-def _least(a: ColumnElement[int], b: ColumnElement[int]) -> ColumnElement[int]:
+def _least(a: _Int, b: _Int) -> ColumnElement[int]:
     return case((a < b, a), else_=b)
 
 
-def _greatest(a: ColumnElement[int], b: ColumnElement[int] | int) -> ColumnElement[int]:
+def _greatest(a: _Int, b: _Int | int) -> ColumnElement[int]:
     return case((a > b, a), else_=b)
 
 
@@ -60,50 +61,25 @@ class SqlFigureQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _demand_bound(self) -> Subquery:
-        """(order_id, day, bound, proposed) over the contracts of open orders."""
-        return (
-            select(
-                ContractRow.order_id,
-                ContractDeliveryRow.day,
-                func.sum(BOUND_DEMAND).label("bound"),
-                func.sum(_proposed(BOUND_DEMAND)).label("proposed"),
-            )
-            .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
-            .join(OrderRow, OrderRow.id == ContractRow.order_id)
-            .where(OrderRow.state == _OPEN)
-            .group_by(ContractRow.order_id, ContractDeliveryRow.day)
-            .subquery("bound")
-        )
-
     def demand_days(self) -> Sequence[DemandDay]:
-        b = self._demand_bound()
-        each = (
+        q, bound, proposed = OrderRow.quantity, OrderDeliveryRow.bound, OrderDeliveryRow.proposed
+        contracted = _least(q, _greatest(bound - proposed, 0))
+        query = (
             select(
                 OrderRow.crop_id,
                 OrderDeliveryRow.day,
-                OrderRow.quantity.label("q"),
-                func.coalesce(b.c.bound, 0).label("bound"),
-                func.coalesce(b.c.proposed, 0).label("proposed"),
+                func.sum(q),
+                func.sum(contracted),
+                func.sum(_least(proposed, q - contracted)),
+                func.sum(_greatest(q - bound, 0)),
             )
             .join(OrderDeliveryRow, OrderDeliveryRow.order_id == OrderRow.id)
-            .outerjoin(b, and_(b.c.order_id == OrderRow.id, b.c.day == OrderDeliveryRow.day))
             .where(OrderRow.state == _OPEN)
-            .subquery("each")
+            .group_by(OrderRow.crop_id, OrderDeliveryRow.day)
         )
-        contracted = _least(each.c.q, _greatest(each.c.bound - each.c.proposed, 0))
-        query = select(
-            each.c.crop_id,
-            each.c.day,
-            func.sum(each.c.q),
-            func.sum(contracted),
-            func.sum(_least(each.c.proposed, each.c.q - contracted)),
-            func.sum(_greatest(each.c.q - each.c.bound, 0)),
-        ).group_by(each.c.crop_id, each.c.day)
-        rows = self.session.execute(query)
         return sorted(
             DemandDay(crop, day, int(o), int(c), int(p), int(left))
-            for crop, day, o, c, p, left in rows
+            for crop, day, o, c, p, left in self.session.execute(query)
         )
 
     def ordered_by_buyer(self) -> dict[str, int]:
@@ -116,43 +92,23 @@ class SqlFigureQueries:
         return {buyer: int(total) for buyer, total in self.session.execute(query)}
 
     def supply_cells(self) -> Sequence[SupplyCell]:
-        b = (
-            select(
-                ContractRow.supply_id,
-                ContractDeliveryRow.week,
-                func.sum(BOUND_SUPPLY).label("bound"),
-                func.sum(_proposed(BOUND_SUPPLY)).label("proposed"),
-            )
-            .join(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
-            .join(SupplyRow, SupplyRow.id == ContractRow.supply_id)
-            .where(SupplyRow.state == _OPEN)
-            .group_by(ContractRow.supply_id, ContractDeliveryRow.week)
-            .subquery("bound")
-        )
-        each = (
+        q, bound, proposed = SupplyWeekRow.quantity, SupplyWeekRow.bound, SupplyWeekRow.proposed
+        contracted = _least(q, _greatest(bound - proposed, 0))
+        query = (
             select(
                 SupplyRow.group_id,
                 SupplyRow.crop_id,
-                SupplyWeekRow.quantity.label("q"),
-                func.coalesce(b.c.bound, 0).label("bound"),
-                func.coalesce(b.c.proposed, 0).label("proposed"),
+                func.sum(q),
+                func.sum(contracted),
+                func.sum(_least(proposed, q - contracted)),
             )
             .join(SupplyWeekRow, SupplyWeekRow.supply_id == SupplyRow.id)
-            .outerjoin(b, and_(b.c.supply_id == SupplyRow.id, b.c.week == SupplyWeekRow.week))
             .where(SupplyRow.state == _OPEN)
-            .subquery("each")
+            .group_by(SupplyRow.group_id, SupplyRow.crop_id)
         )
-        contracted = _least(each.c.q, _greatest(each.c.bound - each.c.proposed, 0))
-        query = select(
-            each.c.group_id,
-            each.c.crop_id,
-            func.sum(each.c.q),
-            func.sum(contracted),
-            func.sum(_least(each.c.proposed, each.c.q - contracted)),
-        ).group_by(each.c.group_id, each.c.crop_id)
-        rows = self.session.execute(query)
         return sorted(
-            SupplyCell(group, crop, int(a), int(c), int(p)) for group, crop, a, c, p in rows
+            SupplyCell(group, crop, int(a), int(c), int(p))
+            for group, crop, a, c, p in self.session.execute(query)
         )
 
     def held_cells(self) -> Sequence[HeldCell]:
@@ -223,7 +179,6 @@ class SqlFigureQueries:
         chosen = latest_clearings(((r[0], r[1]) for r in heads), crop_ids)
         if not chosen:
             return []
-        b = self._demand_bound()
         u = RoundUnfilledRow
         query = (
             select(
@@ -235,13 +190,16 @@ class SqlFigureQueries:
                 u.quantity,
                 u.reason,
                 u.detail,
-                _greatest(OrderRow.quantity - func.coalesce(b.c.bound, 0), 0),
+                _greatest(OrderRow.quantity - func.coalesce(OrderDeliveryRow.bound, 0), 0),
                 OrderRow.min_tier,
                 OrderRow.max_price,
                 OrderRow.max_distance_km,
             )
             .join(OrderRow, OrderRow.id == u.order_id)
-            .outerjoin(b, and_(b.c.order_id == u.order_id, b.c.day == u.day))
+            .outerjoin(
+                OrderDeliveryRow,
+                and_(OrderDeliveryRow.order_id == u.order_id, OrderDeliveryRow.day == u.day),
+            )
             .where(
                 OrderRow.state == _OPEN,
                 u.day >= today,

@@ -225,12 +225,30 @@ class SqlOrderRepository:
         return [mapping.order_from(row, tuple(days[row.id])) for row in rows]
 
 
+_TOUCHED = "foodmatch.touched_by_contracts"
+
+
+def _touch(session: Session, contract: Contract) -> None:
+    """Name the order and supply of a contract added or changed in ``session`` (their sums of
+    what contracts hold are set anew before the commit: ``matcher.adapters.db.held``)."""
+    orders, supplies = session.info.setdefault(_TOUCHED, (set(), set()))
+    orders.add(contract.order_id)
+    supplies.add(contract.supply_id)
+
+
+def touched_by_contracts(session: Session) -> tuple[set[str], set[str]]:
+    """The orders and supplies whose contracts changed in ``session`` since the last call."""
+    touched: tuple[set[str], set[str]] = session.info.pop(_TOUCHED, (set(), set()))
+    return touched
+
+
 class SqlContractRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, contract: Contract) -> None:
         self.session.add(mapping.contract_row(contract))
+        _touch(self.session, contract)
 
     def get(self, contract_id: str) -> Contract | None:
         row = self.session.get(ContractRow, contract_id)
@@ -274,6 +292,7 @@ class SqlContractRepository:
         row = self.session.get(ContractRow, contract.id)
         if row is None:
             raise NotFound("contract", contract.id)
+        _touch(self.session, contract)
         row.state = contract.state.value
         row.proposal_expires_at = contract.proposal_expires_at
         # Deliveries are keyed by (contract, day) and an amendment may move a day: rows whose

@@ -154,6 +154,11 @@ class SupplyWeekRow(Base):
     )
     week: Mapped[str] = mapped_column(String(ENUM_LENGTH), primary_key=True)
     quantity: Mapped[int] = mapped_column(Integer)
+    bound: Mapped[int] = mapped_column(Integer, server_default="0", deferred=True)
+    """What contracts hold of the week (``BOUND_SUPPLY`` summed), kept as they change by
+    ``matcher.adapters.db.held`` (deferred: objects never load it, the figures' queries do)."""
+    proposed: Mapped[int] = mapped_column(Integer, server_default="0", deferred=True)
+    """Of ``bound``, what proposals not answered yet hold."""
 
 
 class OrderRow(Base):
@@ -193,6 +198,11 @@ class OrderDeliveryRow(Base):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     quantity: Mapped[int] = mapped_column(Integer)
+    bound: Mapped[int] = mapped_column(Integer, server_default="0", deferred=True)
+    """What contracts hold of the delivery (``BOUND_DEMAND`` summed), kept as they change by
+    ``matcher.adapters.db.held`` (deferred: objects never load it, the figures' queries do)."""
+    proposed: Mapped[int] = mapped_column(Integer, server_default="0", deferred=True)
+    """Of ``bound``, what proposals not answered yet hold."""
 
 
 class ContractRow(Base):

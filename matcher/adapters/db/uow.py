@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from matcher.adapters.db import held
 from matcher.adapters.db.figures import SqlFigureQueries
 from matcher.adapters.db.repositories import (
     SqlBuyerRepository,
@@ -23,6 +24,7 @@ from matcher.adapters.db.repositories import (
     SqlRoundRepository,
     SqlSupplyRepository,
     SqlWebhookStore,
+    touched_by_contracts,
 )
 from matcher.adapters.db.session import SQLITE_BEGIN_OPTION
 from matcher.service.ports import (
@@ -123,9 +125,11 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self.read_only:
             raise ReadOnlyError("a read-only unit of work cannot commit")
+        held.refresh(self.session)
         self.session.commit()
 
     def rollback(self) -> None:
+        touched_by_contracts(self.session)  # what was touched is rolled back with it
         self.session.rollback()
 
 
