@@ -31,7 +31,7 @@ from matcher.bootstrap import Service
 from matcher.domain.contracts import MatchingRound
 from matcher.domain.model import Buyer, FarmerGroup
 from matcher.service import stats
-from matcher.service.aggregates import DemandDay, HeldCell, OpenUnfilled, SupplyCell
+from matcher.service.aggregates import DemandDay, HeldCell, SupplyCell, UnmetCell
 from matcher.service.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -260,8 +260,25 @@ class KeptFacts:
         return cast(Mapping[str, int], self._part("contracts_by_state"))
 
     @property
-    def unfilled(self) -> Sequence[OpenUnfilled]:
-        return cast(Sequence[OpenUnfilled], self._part("unfilled"))
+    def unmet(self) -> Sequence[UnmetCell]:
+        return cast(Sequence[UnmetCell], self._part("unmet"))
+
+    @property
+    def open_demand_total(self) -> int:
+        return cast(int, self._part("open_demand_total"))
+
+    def unmet_for(self, buyer_id: str | None) -> Sequence[UnmetCell]:
+        """``unmet``, or of one buyer's orders only (kept per state and buyer)."""
+        if buyer_id is None:
+            return self.unmet
+        f = self._figures
+        crops = sorted(f.service.context.crops)
+        answer, _ = f.cache.get(
+            f.version,
+            ("facts", "unmet", buyer_id),
+            lambda: f.uow.figures.unmet_cells(crops, f.today, buyer_id),
+        )
+        return answer
 
     @property
     def last_round(self) -> MatchingRound | None:

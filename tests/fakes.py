@@ -318,12 +318,28 @@ class FakeFigures:
             "supply_open": sum(r.state is BookState.OPEN for r in self.work.supply.values()),
         }
 
-    def open_unfilled(
-        self, crop_ids: Collection[str], today: date
-    ) -> Sequence[aggregates.OpenUnfilled]:
+    def unmet_cells(
+        self, crop_ids: Collection[str], today: date, buyer_id: str | None = None
+    ) -> Sequence[aggregates.UnmetCell]:
         lines = FakeRounds(self.work.rounds).latest_unfilled(crop_ids)
         orders = {o.id: o for o in self._orders()}
-        return aggregates.open_unfilled(lines, orders, self._bound(), today)
+        return aggregates.unmet_cells(
+            lines, orders, self._bound(), self.work.buyers, today, buyer_id
+        )
+
+    def open_demand(self, today: date) -> int:
+        days = aggregates.demand_days(self._orders(), self._bound())
+        return sum(d.open for d in days if d.day >= today)
+
+    def open_deliveries(
+        self, crop_id: str, since: date | None = None
+    ) -> Sequence[aggregates.OpenDelivery]:
+        orders = FakeOrders(self.work.orders).list(state=BookState.OPEN, crop_id=crop_id)
+        return aggregates.open_deliveries(orders, self._bound(), since)
+
+    def free_weeks(self, crop_id: str) -> Sequence[aggregates.FreeWeek]:
+        supply = FakeSupply(self.work.supply).list(state=BookState.OPEN, crop_id=crop_id)
+        return aggregates.free_weeks(supply, self._bound())
 
 
 class FakeVersions:

@@ -68,7 +68,7 @@ def market_families(f: MarketFacts) -> list[Metric]:
     out += [ordered, contracted, proposed, rate]
 
     unmet = _family("foodmatch_unmet_demand_units")
-    cells = stats.unmet_by_reason_crop_district(stats.unmet_lines(f))
+    cells = stats.unmet_by_reason_crop_district(f)
     for (reason, crop, district), q in sorted(cells.items()):
         unmet.add_metric([reason, crop, district], q)
     out.append(unmet)

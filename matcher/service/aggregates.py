@@ -17,18 +17,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from matcher.domain.contracts import (
     RELEASED_STATES,
     Contract,
     ContractState,
     DeliveryState,
+    OrderRecord,
+    SupplyRecord,
     UnfilledLine,
 )
 from matcher.domain.lifecycle import bound_quantity
-from matcher.domain.model import ForwardOrder, SupplyAnnouncement
-from matcher.domain.standards import Tier
+from matcher.domain.model import Buyer, ForwardOrder, SupplyAnnouncement
+from matcher.domain.standards import Scheme, Tier
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -75,24 +77,51 @@ class HeldCell:
     """Of those deliveries, quantity × distance."""
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class UnmetCell:
+    """What the last round of each market left unfilled and is still open, per crop, kitchens'
+    district, ISO week, reason and minimum standard of the orders.
+
+    A line counts for an open order, delivered today or later, as far as its delivery is still
+    open (not under contract or proposal): the lines of one delivery take what is open in the
+    order of their reason, then of the round's lines."""
+
+    crop_id: str
+    district: str
+    week: str
+    reason: str
+    min_tier: Tier
+    quantity: int
+    lines: int
+    orders: int
+    buyers: tuple[str, ...]
+    dates: tuple[date, ...]
+    max_price: int | None
+    """The lowest of the orders' maximum prices (None: no order has one)."""
+    within_km: float | None
+    """The shortest of the orders' maximum distances (None: no order has one)."""
+
+
 @dataclass(frozen=True, slots=True)
-class OpenUnfilled:
-    """A line a market's last round left unfilled, of an open order, delivered today or later,
-    with what is still open of its delivery and the order's terms."""
+class OpenDelivery:
+    """A delivery of an open order with quantity not under contract or proposal."""
 
     order_id: str
     buyer_id: str
-    crop_id: str
     day: date
-    week: str
-    quantity: int
-    reason: str
-    detail: str
     open: int
-    """Of the order's delivery that day, the quantity not under contract or proposal."""
     min_tier: Tier
-    max_price: int | None
-    max_distance_km: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FreeWeek:
+    """A week of an open supply announcement with quantity not under contract or proposal."""
+
+    supply_id: str
+    group_id: str
+    week: str
+    free: int
+    scheme: Scheme
 
 
 def split(quantity: int, bound: int, proposed: int) -> tuple[int, int]:
@@ -200,35 +229,94 @@ def contracts_by_state(contracts: Iterable[Contract]) -> dict[str, int]:
     return out
 
 
-def open_unfilled(
+def unmet_cells(
     lines: Iterable[UnfilledLine],
     orders: Mapping[str, ForwardOrder],
     held: Bound,
+    buyers: Mapping[str, Buyer],
     today: date,
-) -> list[OpenUnfilled]:
-    """``lines`` of the open ``orders`` delivered ``today`` or later, in their order."""
-    out: list[OpenUnfilled] = []
-    for u in lines:
+    buyer_id: str | None = None,
+) -> list[UnmetCell]:
+    """The cells of the last rounds' unfilled ``lines`` (each round's in their order), of the
+    open ``orders`` (of one buyer's only, with ``buyer_id``)."""
+    left: dict[tuple[str, date], int] = {}
+    cells: dict[tuple[str, str, str, str, Tier], _Cell] = {}
+    for u in sorted(lines, key=lambda u: (u.day, u.crop_id, u.order_id, u.reason)):
         order = orders.get(u.order_id)
-        if order is None or u.day < today:
+        if order is None or u.day < today or buyer_id not in (None, u.buyer_id):
             continue
-        left = max(0, order.quantity - held.demand.get((u.order_id, u.day), 0))
-        out.append(
-            OpenUnfilled(
-                u.order_id,
-                u.buyer_id,
-                u.crop_id,
-                u.day,
-                u.week,
-                u.quantity,
-                u.reason,
-                u.detail,
-                left,
-                order.min_tier,
-                order.max_price,
-                order.max_distance_km,
-            )
-        )
+        key = (u.order_id, u.day)
+        if key not in left:
+            left[key] = max(0, order.quantity - held.demand.get(key, 0))
+        quantity = min(u.quantity, left[key])
+        if quantity <= 0:
+            continue
+        left[key] -= quantity
+        buyer = buyers.get(u.buyer_id)
+        district = buyer.district if buyer is not None else ""
+        cell = cells.setdefault((u.crop_id, district, u.week, u.reason, order.min_tier), _Cell())
+        cell.add(u, quantity, order)
+    return sorted(cell.done(*key) for key, cell in cells.items())
+
+
+class _Cell:
+    def __init__(self) -> None:
+        self.quantity = self.lines = 0
+        self.orders: set[str] = set()
+        self.buyers: set[str] = set()
+        self.dates: set[date] = set()
+        self.prices: list[int] = []
+        self.ranges: list[float] = []
+
+    def add(self, line: UnfilledLine, quantity: int, order: ForwardOrder) -> None:
+        self.quantity += quantity
+        self.lines += 1
+        self.orders.add(order.id)
+        self.buyers.add(line.buyer_id)
+        self.dates.add(line.day)
+        if order.max_price is not None:
+            self.prices.append(order.max_price)
+        if order.max_distance_km is not None:
+            self.ranges.append(order.max_distance_km)
+
+    def done(self, crop: str, district: str, week: str, reason: str, tier: Tier) -> UnmetCell:
+        return UnmetCell(
+            crop, district, week, reason, tier, self.quantity, self.lines, len(self.orders),
+            tuple(sorted(self.buyers)), tuple(sorted(self.dates)),
+            min(self.prices, default=None), min(self.ranges, default=None),
+        )  # fmt: skip
+
+
+def _stored_order(created_at: datetime | None, key: str) -> tuple[bool, datetime, str]:
+    """Oldest first, those without a time before the others, then by id (as stored)."""
+    return (created_at is not None, created_at or datetime.min.replace(tzinfo=UTC), key)
+
+
+def open_deliveries(
+    orders: Iterable[OrderRecord], held: Bound, since: date | None = None
+) -> list[OpenDelivery]:
+    """The deliveries of ``orders`` (one market's open ones) with open quantity, oldest order
+    first, each order's by day; with ``since``, those from that day on."""
+    out: list[OpenDelivery] = []
+    for r in sorted(orders, key=lambda r: _stored_order(r.created_at, r.order.id)):
+        o = r.order
+        for day in sorted(o.deliveries):
+            left = o.quantity - held.demand.get((o.id, day), 0)
+            if left > 0 and (since is None or day >= since):
+                out.append(OpenDelivery(o.id, o.buyer_id, day, left, o.min_tier))
+    return out
+
+
+def free_weeks(supply: Iterable[SupplyRecord], held: Bound) -> list[FreeWeek]:
+    """The weeks of ``supply`` (one market's open announcements) with free quantity, oldest
+    announcement first, each one's by week."""
+    out: list[FreeWeek] = []
+    for r in sorted(supply, key=lambda r: _stored_order(r.created_at, r.supply.id)):
+        s = r.supply
+        for week, quantity in sorted(s.quantities.items()):
+            free = quantity - held.supply.get((s.id, week), 0)
+            if free > 0:
+                out.append(FreeWeek(s.id, s.group_id, week, free, s.scheme))
     return out
 
 

@@ -1,24 +1,25 @@
 """The planning report: unmet demand by crop, district and week, and the supply that would close it.
 
-Each line gathers the still-open unfilled quantities (see :func:`matcher.service.stats.unmet_lines`)
-of one crop, buyers' district, ISO week, reason and minimum standard, and says what supply would
-fill them: how much of which crop, certified to which standard, where (within the strictest
-distance limit of the orders, from the district), when (the delivery dates) and at what price at
-most. The suggestion names the action the reason calls for, in English and Thai.
+Each line is one cell of the still-open unfilled quantities
+(:class:`~matcher.service.aggregates.UnmetCell`): those of one crop, buyers' district, ISO week,
+reason and minimum standard. It says what supply would fill them: how much of which crop,
+certified to which standard, where (within the strictest distance limit of the orders, from the
+district), when (the delivery dates) and at what price at most. The suggestion names the action
+the reason calls for, in English and Thai.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from matcher.domain.model import thb
-from matcher.service.stats import Facts, UnmetLine, unmet_lines
+from matcher.service.aggregates import UnmetCell
+from matcher.service.stats import Facts
 
 Json = dict[str, Any]
 
@@ -98,52 +99,42 @@ class PlanningFilter:
     week: str | None = None
     buyer_id: str | None = None
 
-    def keeps(self, line: UnmetLine) -> bool:
+    def keeps(self, cell: UnmetCell) -> bool:
+        """Whether the filter keeps a cell (``buyer_id`` is applied when the cells are made:
+        :meth:`~matcher.service.stats.Facts.unmet_for`)."""
         return (
-            (self.crop_id is None or line.crop_id == self.crop_id)
-            and (self.district is None or line.district == self.district)
-            and (self.week is None or line.week == self.week)
-            and (self.buyer_id is None or line.buyer_id == self.buyer_id)
+            (self.crop_id is None or cell.crop_id == self.crop_id)
+            and (self.district is None or cell.district == self.district)
+            and (self.week is None or cell.week == self.week)
         )
 
 
-def planning_lines(
-    f: Facts,
-    where: PlanningFilter | None = None,
-    lines: Sequence[UnmetLine] | None = None,
-) -> list[Json]:
+def planning_lines(f: Facts, where: PlanningFilter | None = None) -> list[Json]:
     """One line per (crop, district, week, reason, minimum standard), in that order."""
     where = where or PlanningFilter()
-    lines = unmet_lines(f) if lines is None else lines
-    groups: dict[tuple[str, str, str, str, str], list[UnmetLine]] = defaultdict(list)
-    for u in lines:
-        if not where.keeps(u):
-            continue
-        tier = u.min_tier.value
-        groups[(u.crop_id, u.district, u.week, u.reason, tier)].append(u)
     out: list[Json] = []
-    for (crop_id, district, week, reason, tier), parts in sorted(groups.items()):
-        prices = [p.max_price for p in parts if p.max_price is not None]
-        ranges = [p.max_distance_km for p in parts if p.max_distance_km is not None]
-        crop = f.crops.get(crop_id)
-        d = f.districts.get(district)
+    for cell in sorted(f.unmet_for(where.buyer_id)):
+        if not where.keeps(cell):
+            continue
+        crop = f.crops.get(cell.crop_id)
+        d = f.districts.get(cell.district)
         row: Json = {
-            "crop_id": crop_id,
-            "crop_name_th": crop.name_th if crop else crop_id,
-            "crop_name_en": crop.name_en if crop else crop_id,
+            "crop_id": cell.crop_id,
+            "crop_name_th": crop.name_th if crop else cell.crop_id,
+            "crop_name_en": crop.name_en if crop else cell.crop_id,
             "unit": crop.unit.value if crop else "kg",
-            "district": district,
-            "district_name_th": d.name_th if d else district,
-            "district_name_en": d.name_en if d else district,
-            "week": week,
-            "reason": reason,
-            "quantity": sum(p.quantity for p in parts),
-            "orders": len({p.order_id for p in parts}),
-            "buyers": sorted({p.buyer_id for p in parts}),
-            "dates": sorted({p.day.isoformat() for p in parts}),
-            "min_tier": tier,
-            "max_price_thb": float(thb(min(prices))) if prices else None,
-            "within_km": min(ranges) if ranges else None,
+            "district": cell.district,
+            "district_name_th": d.name_th if d else cell.district,
+            "district_name_en": d.name_en if d else cell.district,
+            "week": cell.week,
+            "reason": cell.reason,
+            "quantity": cell.quantity,
+            "orders": cell.orders,
+            "buyers": list(cell.buyers),
+            "dates": [day.isoformat() for day in cell.dates],
+            "min_tier": cell.min_tier.value,
+            "max_price_thb": float(thb(cell.max_price)) if cell.max_price is not None else None,
+            "within_km": cell.within_km,
         }
         row["suggestion_en"], row["suggestion_th"] = suggestion(row)
         out.append(row)

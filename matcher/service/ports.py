@@ -21,7 +21,14 @@ from matcher.domain.contracts import (
 from matcher.domain.errors import Conflict
 from matcher.domain.lifecycle import Release
 from matcher.domain.model import Buyer, Certificate, FarmerGroup
-from matcher.service.aggregates import DemandDay, HeldCell, OpenUnfilled, SupplyCell
+from matcher.service.aggregates import (
+    DemandDay,
+    FreeWeek,
+    HeldCell,
+    OpenDelivery,
+    SupplyCell,
+    UnmetCell,
+)
 from matcher.service.events import Event
 
 
@@ -217,9 +224,24 @@ class FigureQueries(Protocol):
         (``orders_open``) and supply announcements (``supply_open``) are open."""
         ...
 
-    def open_unfilled(self, crop_ids: Collection[str], today: date) -> Sequence[OpenUnfilled]:
-        """The unfilled lines of the last round that cleared each of these markets, of open
-        orders, delivered ``today`` or later; each round's lines in their order."""
+    def unmet_cells(
+        self, crop_ids: Collection[str], today: date, buyer_id: str | None = None
+    ) -> Sequence[UnmetCell]:
+        """What the last round that cleared each of these markets left unfilled and is still
+        open, in cells (of one buyer's orders only, with ``buyer_id``), sorted."""
+        ...
+
+    def open_demand(self, today: date) -> int:
+        """Quantity of open orders' deliveries from ``today`` on not under contract."""
+        ...
+
+    def open_deliveries(self, crop_id: str, since: date | None = None) -> Sequence[OpenDelivery]:
+        """One market's open orders' deliveries with open quantity, oldest order first, each
+        order's by day; with ``since``, those from that day on."""
+        ...
+
+    def free_weeks(self, crop_id: str) -> Sequence[FreeWeek]:
+        """One market's open supply weeks with free quantity, oldest announcement first."""
         ...
 
 

@@ -23,12 +23,11 @@ from typing import Any, Protocol
 
 from matcher.domain.contracts import Contract, MatchingRound, UnfilledLine
 from matcher.domain.model import Buyer, Crop, FarmerGroup, ForwardOrder, SupplyAnnouncement
-from matcher.domain.standards import Tier
 from matcher.domain.weeks import iso_week
 from matcher.optimiser.fairness import gini
 from matcher.reference import District
 from matcher.service import aggregates
-from matcher.service.aggregates import DemandDay, HeldCell, OpenUnfilled, SupplyCell
+from matcher.service.aggregates import DemandDay, HeldCell, SupplyCell, UnmetCell
 from matcher.service.context import ServiceContext
 from matcher.service.ports import UnitOfWork
 
@@ -54,10 +53,19 @@ class MarketFacts:
     held: Sequence[HeldCell]
     """Contracts not released per group, buyer, crop and answer."""
     contracts_by_state: Mapping[str, int]
-    unfilled: Sequence[OpenUnfilled]
-    """The last round of each market's unfilled lines of open orders from today on."""
+    unmet: Sequence[UnmetCell]
+    """What the last round of each market left unfilled and is still open."""
+    open_demand_total: int
+    """Quantity of open orders' deliveries from today on not under contract."""
     last_round: MatchingRound | None = None
     generated_at: datetime | None = None
+    unmet_of: Callable[[str], Sequence[UnmetCell]] | None = None
+    """``unmet`` of one buyer's orders (None: not known, no cell)."""
+
+    def unmet_for(self, buyer_id: str | None) -> Sequence[UnmetCell]:
+        if buyer_id is None:
+            return self.unmet
+        return self.unmet_of(buyer_id) if self.unmet_of is not None else ()
 
 
 class Facts(Protocol):
@@ -85,11 +93,16 @@ class Facts(Protocol):
     @property
     def contracts_by_state(self) -> Mapping[str, int]: ...
     @property
-    def unfilled(self) -> Sequence[OpenUnfilled]: ...
+    def unmet(self) -> Sequence[UnmetCell]: ...
+    @property
+    def open_demand_total(self) -> int: ...
     @property
     def last_round(self) -> MatchingRound | None: ...
     @property
     def generated_at(self) -> datetime | None: ...
+    def unmet_for(self, buyer_id: str | None) -> Sequence[UnmetCell]:
+        """``unmet``, or of one buyer's orders only."""
+        ...
 
 
 def _last_round(uow: UnitOfWork) -> MatchingRound | None:
@@ -105,10 +118,9 @@ PARTS: dict[str, Callable[[UnitOfWork, ServiceContext, date], Any]] = {
     "supply": lambda uow, ctx, today: uow.figures.supply_cells(),
     "held": lambda uow, ctx, today: uow.figures.held_cells(),
     "contracts_by_state": lambda uow, ctx, today: uow.figures.contracts_by_state(),
-    "unfilled": lambda uow, ctx, today: uow.figures.open_unfilled(sorted(ctx.crops), today),
-    "last_round": lambda uow, ctx, today: next(
-        iter(uow.rounds.list(limit=1, unfilled=False)), None
-    ),
+    "unmet": lambda uow, ctx, today: uow.figures.unmet_cells(sorted(ctx.crops), today),
+    "open_demand_total": lambda uow, ctx, today: uow.figures.open_demand(today),
+    "last_round": lambda uow, ctx, today: _last_round(uow),
 }
 """How each part of the facts read from the database is read (every one a few queries whose
 answer the database adds up, so the time grows little with the number of contracts)."""
@@ -128,12 +140,14 @@ def market_state(uow: UnitOfWork, today: date) -> MarketState:
 def read_facts(uow: UnitOfWork, ctx: ServiceContext) -> MarketFacts:
     """Every part of the facts, read in ``uow`` (a read-only unit of work will do)."""
     now = ctx.clock.now()
-    parts = {name: read(uow, ctx, now.date()) for name, read in PARTS.items()}
+    today = now.date()
+    parts = {name: read(uow, ctx, today) for name, read in PARTS.items()}
     return MarketFacts(
-        today=now.date(),
+        today=today,
         crops=ctx.crops,
         districts=ctx.districts,
         generated_at=now,
+        unmet_of=lambda buyer: uow.figures.unmet_cells(sorted(ctx.crops), today, buyer),
         **parts,
     )
 
@@ -155,20 +169,29 @@ def facts_of(
     """The facts of a market given by its objects: open ``orders`` and ``supply``, every
     contract, the last rounds' unfilled lines (what :func:`read_facts` has the database add up)."""
     bound = aggregates.bound(contracts)
+    demand = aggregates.demand_days(orders, bound)
+    lines = list(unfilled)
+    by_id = {o.id: o for o in orders}
+
+    def unmet_of(buyer_id: str | None) -> list[UnmetCell]:
+        return aggregates.unmet_cells(lines, by_id, bound, buyers, today, buyer_id)
+
     return MarketFacts(
         today=today,
         crops=crops,
         districts=districts,
         groups=groups,
         buyers=buyers,
-        demand=aggregates.demand_days(orders, bound),
+        demand=demand,
         ordered_by_buyer=aggregates.ordered_by_buyer(orders),
         supply=aggregates.supply_cells(supply, bound),
         held=aggregates.held_cells(contracts),
         contracts_by_state=aggregates.contracts_by_state(contracts),
-        unfilled=aggregates.open_unfilled(unfilled, {o.id: o for o in orders}, bound, today),
+        unmet=unmet_of(None),
+        open_demand_total=sum(d.open for d in demand if d.day >= today),
         last_round=last_round,
         generated_at=generated_at,
+        unmet_of=unmet_of,
     )
 
 
@@ -270,73 +293,20 @@ def km_per_unit(f: Facts) -> dict[str, float]:
 # --- unmet demand -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class UnmetLine:
-    """A still-open unfilled quantity of one delivery, with the round's reason and the order's
-    terms."""
-
-    order_id: str
-    buyer_id: str
-    crop_id: str
-    district: str
-    day: date
-    week: str
-    quantity: int
-    reason: str
-    detail: str
-    min_tier: Tier
-    max_price: int | None
-    max_distance_km: float | None
-
-
-def unmet_lines(f: Facts) -> list[UnmetLine]:
-    """The last rounds' unfilled quantities that are still open, oldest delivery first."""
-    left: dict[tuple[str, date], int] = {}
-    out: list[UnmetLine] = []
-    for u in sorted(f.unfilled, key=lambda u: (u.day, u.crop_id, u.order_id, u.reason)):
-        if u.day < f.today:
-            continue
-        key = (u.order_id, u.day)
-        left.setdefault(key, u.open)
-        quantity = min(u.quantity, left[key])
-        if quantity <= 0:
-            continue
-        left[key] -= quantity
-        buyer = f.buyers.get(u.buyer_id)
-        out.append(
-            UnmetLine(
-                u.order_id,
-                u.buyer_id,
-                u.crop_id,
-                buyer.district if buyer is not None else "",
-                u.day,
-                u.week,
-                quantity,
-                u.reason,
-                u.detail,
-                u.min_tier,
-                u.max_price,
-                u.max_distance_km,
-            )
-        )
-    return out
-
-
-def unmet(f: Facts, lines: Sequence[UnmetLine] | None = None) -> Json:
+def unmet(f: Facts) -> Json:
     """Unmet demand by reason, crop and district; ``pending``: open demand no round has seen."""
-    lines = unmet_lines(f) if lines is None else lines
     by_reason: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_crop: dict[str, int] = defaultdict(int)
     by_district: dict[str, int] = defaultdict(int)
-    for line in lines:
-        by_reason[line.reason][0] += line.quantity
-        by_reason[line.reason][1] += 1
-        by_crop[line.crop_id] += line.quantity
-        by_district[line.district] += line.quantity
-    total = sum(line.quantity for line in lines)
+    for cell in f.unmet:
+        by_reason[cell.reason][0] += cell.quantity
+        by_reason[cell.reason][1] += cell.lines
+        by_crop[cell.crop_id] += cell.quantity
+        by_district[cell.district] += cell.quantity
+    total = sum(cell.quantity for cell in f.unmet)
     return {
         "total": total,
-        "pending": max(0, sum(open_demand(f).values()) - total),
+        "pending": max(0, f.open_demand_total - total),
         "by_reason": [
             {"reason": r, "quantity": q, "lines": n}
             for r, (q, n) in sorted(by_reason.items(), key=lambda kv: (-kv[1][0], kv[0]))
@@ -352,10 +322,10 @@ def unmet(f: Facts, lines: Sequence[UnmetLine] | None = None) -> Json:
     }
 
 
-def unmet_by_reason_crop_district(lines: Sequence[UnmetLine]) -> dict[tuple[str, str, str], int]:
+def unmet_by_reason_crop_district(f: Facts) -> dict[tuple[str, str, str], int]:
     out: dict[tuple[str, str, str], int] = defaultdict(int)
-    for line in lines:
-        out[(line.reason, line.crop_id, line.district)] += line.quantity
+    for cell in f.unmet:
+        out[(cell.reason, cell.crop_id, cell.district)] += cell.quantity
     return dict(out)
 
 
@@ -449,7 +419,9 @@ def map_view(f: Facts) -> Json:
             },
         )
         link["contracts"] += c.holding
-        link.setdefault("crops", set()).add(c.crop_id)
+        crops = link.setdefault("crops", [])
+        if c.crop_id not in crops:
+            crops.append(c.crop_id)
         if c.proposal:
             link["proposed"] += c.quantity
             awaiting[c.buyer_id] += c.quantity
@@ -499,7 +471,7 @@ def map_view(f: Facts) -> Json:
         "groups": groups,
         "buyers": buyers,
         "links": [
-            link | {"crops": sorted(link["crops"])}
+            link | {"crops": sorted(link["crops"]) if len(link["crops"]) > 1 else link["crops"]}
             for _, link in sorted(links.items(), key=lambda kv: kv[0])
         ],
         "bounds": bounds,

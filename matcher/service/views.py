@@ -117,41 +117,31 @@ def rounds(uow: UnitOfWork, *, limit: int = 50, offset: int = 0) -> list[Json]:
 
 def open_book(uow: UnitOfWork, crop_id: str, *, since: date | None = None) -> Json:
     """The open book of one market: open demand and free supply per week, and their lines."""
-    bound_demand = uow.contracts.bound_demand()
-    bound_supply = uow.contracts.bound_supply()
     weeks: dict[str, dict[str, int]] = defaultdict(lambda: {"demand_open": 0, "supply_free": 0})
     order_lines: list[Json] = []
-    for r in uow.orders.list(state=BookState.OPEN, crop_id=crop_id):
-        for d in r.order.deliveries:
-            if since is not None and d < since:
-                continue
-            left = r.order.quantity - bound_demand.get((r.order.id, d), 0)
-            if left > 0:
-                weeks[iso_week(d)]["demand_open"] += left
-                order_lines.append(
-                    {
-                        "order_id": r.order.id,
-                        "buyer_id": r.order.buyer_id,
-                        "date": d.isoformat(),
-                        "open": left,
-                        "min_tier": r.order.min_tier.value,
-                    }
-                )
+    for d in uow.figures.open_deliveries(crop_id, since):
+        weeks[iso_week(d.day)]["demand_open"] += d.open
+        order_lines.append(
+            {
+                "order_id": d.order_id,
+                "buyer_id": d.buyer_id,
+                "date": d.day.isoformat(),
+                "open": d.open,
+                "min_tier": d.min_tier.value,
+            }
+        )
     supply_lines: list[Json] = []
-    for s in uow.supply.list(state=BookState.OPEN, crop_id=crop_id):
-        for w, q in sorted(s.supply.quantities.items()):
-            free = q - bound_supply.get((s.supply.id, w), 0)
-            if free > 0:
-                weeks[w]["supply_free"] += free
-                supply_lines.append(
-                    {
-                        "supply_id": s.supply.id,
-                        "group_id": s.supply.group_id,
-                        "week": w,
-                        "free": free,
-                        "scheme": s.supply.scheme.value,
-                    }
-                )
+    for w in uow.figures.free_weeks(crop_id):
+        weeks[w.week]["supply_free"] += w.free
+        supply_lines.append(
+            {
+                "supply_id": w.supply_id,
+                "group_id": w.group_id,
+                "week": w.week,
+                "free": w.free,
+                "scheme": w.scheme.value,
+            }
+        )
     return {
         "crop_id": crop_id,
         "weeks": {w: weeks[w] for w in sorted(weeks)},

@@ -104,11 +104,16 @@ def test_overview_cards_show_the_api_counts_and_the_rounds(
     )
     assert set(shown_rounds) & {r["id"] for r in rounds}
 
-    by_state = {s: n for s, n in api["contracts_by_state"].items() if n}
-    states = attribute_list(
-        dashboard, '[data-testid="contracts-by-state"] tr[data-state]', "data-state"
-    )
-    assert set(states) == set(by_state)
+    def same_states() -> set[str] | None:
+        """The page's states of contracts are the API's (the demo's groups answer meanwhile, so
+        both are read again until a refresh of the page has caught up)."""
+        by_state = {s for s, n in demo.get("/overview")["contracts_by_state"].items() if n}
+        shown = attribute_list(
+            dashboard, '[data-testid="contracts-by-state"] tr[data-state]', "data-state"
+        )
+        return by_state if set(shown) == by_state else None
+
+    assert wait_for(same_states, 10, "the states of contracts shown are the API's", pause=0.5)
     assert page.locator("html").get_attribute("lang") == "th"
     dashboard.shoot("overview-th")
 

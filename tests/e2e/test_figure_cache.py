@@ -120,7 +120,7 @@ def test_the_figures_of_one_state_are_computed_once(
         for path in FIGURES:
             assert client.get(API + path).status_code == 200, path
     assert sorted(facts_read) == sorted(set(facts_read))  # each part read once
-    assert {"demand", "held", "supply", "unfilled"} <= set(facts_read)
+    assert {"demand", "held", "supply", "unmet", "open_demand_total"} <= set(facts_read)
 
     facts_read.clear()
     market.order("ord-2", "hosp-1", deliveries=days, quantity=30)

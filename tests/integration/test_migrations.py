@@ -430,10 +430,13 @@ def test_0008_sums_what_contracts_hold_of_each_delivery_and_week(db_url: str) ->
             ).all() == [("o1", 45, 5)]
             weeks = connection.exec_driver_sql("SELECT week, bound, proposed FROM supply_weeks")
             assert sorted(weeks.all()) == [("2026-W50", 45, 5)]
+            held = connection.exec_driver_sql("SELECT id, held, held_unit_km FROM contracts")
+            assert sorted(held.all()) == [("c1", 40, 40 * 21.5), ("c2", 5, 5 * 21.5)]
         with SqlUnitOfWork(make_session_factory(engine)) as uow:
             assert uow.contracts.bound_demand() == {("o1", WEDNESDAY): 45}
             assert [d.contracted for d in uow.figures.demand_days()] == [40]
         downgrade(engine, "0007")
+        assert not {"held", "held_unit_km"} & columns(engine, "contracts")
         assert not {"bound", "proposed"} & columns(engine, "order_deliveries")
         assert not {"bound", "proposed"} & columns(engine, "supply_weeks")
         upgrade(engine)

@@ -193,21 +193,41 @@ def test_open_demand_leaves_out_past_deliveries_and_contracted_quantity() -> Non
     assert stats.open_demand(facts(today=date(2026, 12, 10))) == {"kale": 0, "eggs": 100}
 
 
-def test_unmet_lines_are_the_rounds_unfilled_quantities_still_open() -> None:
-    lines = stats.unmet_lines(facts())
-    assert [(u.order_id, u.quantity, u.reason, u.district) for u in lines] == [
-        ("o2", 40, "standard_not_met", "9001"),
-        ("o3", 100, "insufficient_supply", "9001"),
+def unmet_of(f: MarketFacts) -> list[tuple[str, int, str, str]]:
+    return [(c.crop_id, c.quantity, c.reason, c.district) for c in f.unmet]
+
+
+def test_unmet_cells_are_the_rounds_unfilled_quantities_still_open() -> None:
+    assert unmet_of(facts()) == [
+        ("eggs", 100, "insufficient_supply", "9001"),
+        ("kale", 40, "standard_not_met", "9001"),
     ]
     # a contract made since covers part of the line; a cancelled order's line is gone
     since = contract("c5", "o3", "s1", "g3", "s-g3", "eggs", unit_price=400,
                      deliveries=[ContractDelivery(D51, W51, 60, 40.0)])  # fmt: skip
     later = facts(contracts=[*LIVE, since], orders=ORDERS[:1] + ORDERS[2:])
-    assert [(u.order_id, u.quantity) for u in stats.unmet_lines(later)] == [("o3", 40)]
+    assert unmet_of(later) == [("eggs", 40, "insufficient_supply", "9001")]
     # past deliveries are not unmet any more
-    assert stats.unmet_lines(facts(today=date(2026, 12, 10))) == [
-        u for u in lines if u.day >= date(2026, 12, 10)
+    assert unmet_of(facts(today=date(2026, 12, 10))) == [
+        ("eggs", 100, "insufficient_supply", "9001")
     ]
+
+
+def test_lines_of_one_delivery_take_what_is_open_in_the_order_of_their_reasons() -> None:
+    split = [
+        UnfilledLine("o3", "s1", "eggs", D51, W51, 70, "out_of_range", "too far"),
+        UnfilledLine("o3", "s1", "eggs", D51, W51, 50, "insufficient_supply", "short"),
+    ]
+    # 100 of o3's 300 are open on D51: the shortage (first by reason) takes 50, the rest 50
+    cells = {c.reason: c for c in facts(unfilled=split).unmet}
+    assert (cells["insufficient_supply"].quantity, cells["out_of_range"].quantity) == (50, 50)
+    assert cells["out_of_range"].lines == 1 and cells["out_of_range"].dates == (D51,)
+
+
+def test_one_buyers_cells_hold_only_its_orders() -> None:
+    f = facts()
+    assert [c.buyers for c in f.unmet_for("s1")] == [("s1",), ("s1",)]
+    assert f.unmet_for("h1") == [] and f.unmet_for(None) == f.unmet
 
 
 def test_unmet_summary_by_reason_crop_district_and_pending() -> None:
@@ -285,6 +305,7 @@ def test_planning_lines_group_and_say_what_would_close_them() -> None:
     assert planning_lines(facts(), PlanningFilter(crop_id="kale")) == [kale]
     assert planning_lines(facts(), PlanningFilter(week=W50, district="9011")) == []
     assert planning_lines(facts(), PlanningFilter(buyer_id="s1")) == lines
+    assert planning_lines(facts(), PlanningFilter(buyer_id="h1")) == []
 
 
 def test_planning_csv_has_one_row_per_line() -> None:

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from matcher.adapters.db.tables import (
     BuyerRow,
-    ContractDeliveryRow,
     ContractRow,
     GroupRow,
     OrderDeliveryRow,
@@ -33,14 +32,22 @@ from matcher.domain.contracts import (
     RELEASED_STATES,
     BookState,
     ContractState,
-    DeliveryState,
     latest_clearings,
 )
-from matcher.domain.standards import Tier
-from matcher.service.aggregates import DemandDay, HeldCell, OpenUnfilled, SupplyCell
+from matcher.domain.standards import Scheme, Tier
+from matcher.service.aggregates import (
+    DemandDay,
+    FreeWeek,
+    HeldCell,
+    OpenDelivery,
+    SupplyCell,
+    UnmetCell,
+)
 
 _Int = ColumnElement[int] | InstrumentedAttribute[int]
 _OPEN = BookState.OPEN.value
+_SEPARATOR = "\x1f"
+"""Between the ids and dates a cell gathers (no id holds a control character)."""
 _PROPOSED = ContractState.PROPOSED.value
 _RELEASED = sorted(state.value for state in RELEASED_STATES)
 
@@ -83,9 +90,14 @@ class SqlFigureQueries:
         )
 
     def ordered_by_buyer(self) -> dict[str, int]:
+        deliveries = (
+            select(func.count())
+            .where(OrderDeliveryRow.order_id == OrderRow.id)
+            .correlate(OrderRow)
+            .scalar_subquery()
+        )
         query = (
-            select(OrderRow.buyer_id, func.sum(OrderRow.quantity))
-            .join(OrderDeliveryRow, OrderDeliveryRow.order_id == OrderRow.id)
+            select(OrderRow.buyer_id, func.sum(OrderRow.quantity * deliveries))
             .where(OrderRow.state == _OPEN)
             .group_by(OrderRow.buyer_id)
         )
@@ -112,44 +124,25 @@ class SqlFigureQueries:
         )
 
     def held_cells(self) -> Sequence[HeldCell]:
-        kept = ContractDeliveryRow.state != DeliveryState.RELEASED.value
-        quantity = case((kept, ContractDeliveryRow.quantity), else_=0)
-        per_contract = (
+        proposal = case((ContractRow.state == _PROPOSED, 1), else_=0)
+        query = (
             select(
                 ContractRow.group_id,
                 ContractRow.buyer_id,
                 ContractRow.crop_id,
-                case((ContractRow.state == _PROPOSED, 1), else_=0).label("proposal"),
-                func.coalesce(func.sum(quantity), 0).label("held"),
-                func.coalesce(func.sum(quantity * ContractRow.unit_price), 0).label("value"),
-                func.coalesce(
-                    func.sum(
-                        case((kept, ContractDeliveryRow.quantity * ContractDeliveryRow.distance_km))
-                    ),
-                    0.0,
-                ).label("unit_km"),
+                proposal,
+                func.count(),
+                func.sum(case((ContractRow.held > 0, 1), else_=0)),
+                func.sum(ContractRow.held),
+                func.sum(ContractRow.held * ContractRow.unit_price),
+                func.sum(ContractRow.held_unit_km),
             )
-            .outerjoin(ContractDeliveryRow, ContractDeliveryRow.contract_id == ContractRow.id)
             .where(ContractRow.state.not_in(_RELEASED))
-            .group_by(ContractRow.id)
-            .subquery("per_contract")
+            .group_by(ContractRow.group_id, ContractRow.buyer_id, ContractRow.crop_id, proposal)
         )
-        c = per_contract.c
-        query = select(
-            c.group_id,
-            c.buyer_id,
-            c.crop_id,
-            c.proposal,
-            func.count(),
-            func.sum(case((c.held > 0, 1), else_=0)),
-            func.sum(c.held),
-            func.sum(c.value),
-            func.sum(c.unit_km),
-        ).group_by(c.group_id, c.buyer_id, c.crop_id, c.proposal)
-        rows = self.session.execute(query)
         return sorted(
             HeldCell(g, b, crop, bool(p), int(n), int(h), int(q), int(v), float(km))
-            for g, b, crop, p, n, h, q, v, km in rows
+            for g, b, crop, p, n, h, q, v, km in self.session.execute(query)
         )
 
     def contracts_by_state(self) -> dict[str, int]:
@@ -170,7 +163,9 @@ class SqlFigureQueries:
             ),
         }
 
-    def open_unfilled(self, crop_ids: Collection[str], today: date) -> Sequence[OpenUnfilled]:
+    def unmet_cells(
+        self, crop_ids: Collection[str], today: date, buyer_id: str | None = None
+    ) -> Sequence[UnmetCell]:
         heads = self.session.execute(
             select(RoundRow.id, RoundRow.summary).order_by(
                 RoundRow.started_at.desc(), RoundRow.id.desc()
@@ -180,18 +175,39 @@ class SqlFigureQueries:
         if not chosen:
             return []
         u = RoundUnfilledRow
-        query = (
+        wanted = [
+            OrderRow.state == _OPEN,
+            u.day >= today,
+            or_(
+                false(),
+                *(
+                    and_(u.round_id == round_id, u.crop_id.in_(sorted(crops)))
+                    for round_id, crops in sorted(chosen.items())
+                ),
+            ),
+        ]
+        if buyer_id is not None:
+            wanted.append(u.buyer_id == buyer_id)
+        # What each line takes: what is open of its delivery less what the lines before it
+        # (by reason, then round and line) asked for, between 0 and its own quantity.
+        before = (
+            func.sum(u.quantity).over(
+                partition_by=(u.order_id, u.day), order_by=(u.reason, u.round_id, u.line)
+            )
+            - u.quantity
+        )
+        opened = OrderRow.quantity - func.coalesce(OrderDeliveryRow.bound, 0)
+        lines = (
             select(
+                u.crop_id,
+                func.coalesce(BuyerRow.district, "").label("district"),
+                u.week,
+                u.reason,
+                OrderRow.min_tier,
                 u.order_id,
                 u.buyer_id,
-                u.crop_id,
-                u.day,
-                u.week,
-                u.quantity,
-                u.reason,
-                u.detail,
-                _greatest(OrderRow.quantity - func.coalesce(OrderDeliveryRow.bound, 0), 0),
-                OrderRow.min_tier,
+                cast(u.day, String).label("day"),
+                _greatest(_least(u.quantity, opened - before), 0).label("taken"),
                 OrderRow.max_price,
                 OrderRow.max_distance_km,
             )
@@ -200,22 +216,67 @@ class SqlFigureQueries:
                 OrderDeliveryRow,
                 and_(OrderDeliveryRow.order_id == u.order_id, OrderDeliveryRow.day == u.day),
             )
-            .where(
-                OrderRow.state == _OPEN,
-                u.day >= today,
-                or_(
-                    false(),
-                    *(
-                        and_(u.round_id == round_id, u.crop_id.in_(sorted(crops)))
-                        for round_id, crops in sorted(chosen.items())
-                    ),
-                ),
+            .outerjoin(BuyerRow, BuyerRow.id == u.buyer_id)
+            .where(*wanted)
+            .subquery("lines")
+        )
+        c = lines.c
+        keys = (c.crop_id, c.district, c.week, c.reason, c.min_tier)
+        query = (
+            select(
+                *keys,
+                func.sum(c.taken),
+                func.count(),
+                func.count(distinct(c.order_id)),
+                func.aggregate_strings(c.buyer_id, _SEPARATOR),
+                func.aggregate_strings(c.day, _SEPARATOR),
+                func.min(c.max_price),
+                func.min(c.max_distance_km),
             )
-            .order_by(u.round_id, u.line)
+            .where(c.taken > 0)
+            .group_by(*keys)
+        )
+        return sorted(
+            UnmetCell(crop, district, week, reason, Tier(tier), int(q), int(n), int(orders),
+                      tuple(sorted(set(buyers.split(_SEPARATOR)))),
+                      tuple(sorted({date.fromisoformat(d) for d in days.split(_SEPARATOR)})),
+                      price, km)
+            for crop, district, week, reason, tier, q, n, orders, buyers, days, price, km
+            in self.session.execute(query)
+        )  # fmt: skip
+
+    def open_demand(self, today: date) -> int:
+        query = (
+            select(func.sum(_greatest(OrderRow.quantity - OrderDeliveryRow.bound, 0)))
+            .join(OrderDeliveryRow, OrderDeliveryRow.order_id == OrderRow.id)
+            .where(OrderRow.state == _OPEN, OrderDeliveryRow.day >= today)
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def open_deliveries(self, crop_id: str, since: date | None = None) -> Sequence[OpenDelivery]:
+        left = OrderRow.quantity - OrderDeliveryRow.bound
+        query = (
+            select(OrderRow.id, OrderRow.buyer_id, OrderDeliveryRow.day, left, OrderRow.min_tier)
+            .join(OrderDeliveryRow, OrderDeliveryRow.order_id == OrderRow.id)
+            .where(OrderRow.state == _OPEN, OrderRow.crop_id == crop_id, left > 0)
+            .order_by(OrderRow.created_at.asc().nulls_first(), OrderRow.id, OrderDeliveryRow.day)
+        )
+        if since is not None:
+            query = query.where(OrderDeliveryRow.day >= since)
+        return [
+            OpenDelivery(order, buyer, day, int(n), Tier(tier))
+            for order, buyer, day, n, tier in self.session.execute(query)
+        ]
+
+    def free_weeks(self, crop_id: str) -> Sequence[FreeWeek]:
+        free = SupplyWeekRow.quantity - SupplyWeekRow.bound
+        query = (
+            select(SupplyRow.id, SupplyRow.group_id, SupplyWeekRow.week, free, SupplyRow.scheme)
+            .join(SupplyWeekRow, SupplyWeekRow.supply_id == SupplyRow.id)
+            .where(SupplyRow.state == _OPEN, SupplyRow.crop_id == crop_id, free > 0)
+            .order_by(SupplyRow.created_at.asc().nulls_first(), SupplyRow.id, SupplyWeekRow.week)
         )
         return [
-            OpenUnfilled(o, buyer, crop, day, week, int(q), reason, detail, int(left),
-                         Tier(tier), price, km)
-            for o, buyer, crop, day, week, q, reason, detail, left, tier, price, km
-            in self.session.execute(query)
-        ]  # fmt: skip
+            FreeWeek(supply, group, week, int(n), Scheme(scheme))
+            for supply, group, week, n, scheme in self.session.execute(query)
+        ]

@@ -1,13 +1,18 @@
-"""What contracts hold of each order delivery and supply week, kept on those rows.
+"""What contracts hold of each order delivery and supply week, kept on those rows; and what
+each contract still holds, kept on it.
 
 ``order_deliveries.bound`` / ``supply_weeks.bound`` are the sums of what the contracts of the
 order (supply) hold of that day (week): ``BOUND_DEMAND`` / ``BOUND_SUPPLY`` of each contract
-delivery; ``proposed`` the part of it under proposals not answered yet. Contracts change only
-through the contract repository, which names the orders and supplies it touched in the
-session; before the unit of work commits, :func:`refresh` sets their sums anew from the
-contracts (two statements per 5,000 of them), so the figures read the sums instead of adding up
-every contract delivery at each read. ``tests/integration/test_figure_queries.py`` checks them
-against the sums over the contracts' objects after adds, answers, deliveries and amendments.
+delivery; ``proposed`` the part of it under proposals not answered yet. ``contracts.held`` /
+``held_unit_km``: the quantity of a contract's deliveries not released, and quantity × distance
+of them.
+
+Contracts change only through the contract repository, which names the contracts it touched
+(and their orders and supplies) in the session; before the unit of work commits,
+:func:`refresh` sets all of these anew from the contract deliveries (a few statements per 5,000
+of them), so the figures read them instead of adding up every contract delivery at each read.
+``tests/integration/test_figure_queries.py`` checks them against the sums over the contracts'
+objects after adds, answers, deliveries, amendments and a rollback.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, case, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from matcher.adapters.db.repositories import BOUND_DEMAND, BOUND_SUPPLY, touched_by_contracts
@@ -25,7 +30,7 @@ from matcher.adapters.db.tables import (
     OrderDeliveryRow,
     SupplyWeekRow,
 )
-from matcher.domain.contracts import ContractState
+from matcher.domain.contracts import ContractState, DeliveryState
 
 _CHUNK = 5_000
 
@@ -36,10 +41,24 @@ def _proposed(held: ColumnElement[int]) -> ColumnElement[int]:
 
 def refresh(session: Session) -> None:
     """Set the sums of the orders and supplies whose contracts changed in ``session``."""
-    orders, supplies = touched_by_contracts(session)
-    if not orders and not supplies:
+    contracts, orders, supplies = touched_by_contracts(session)
+    if not contracts:
         return
     session.flush()
+    kept = ContractDeliveryRow.state != DeliveryState.RELEASED.value
+    mine = ContractDeliveryRow.contract_id == ContractRow.id
+    for chunk in _chunks(sorted(contracts)):
+        session.execute(
+            update(ContractRow)
+            .where(ContractRow.id.in_(chunk))
+            .values(
+                held=_of_deliveries(ContractDeliveryRow.quantity, mine, kept),
+                held_unit_km=_of_deliveries(
+                    ContractDeliveryRow.quantity * ContractDeliveryRow.distance_km, mine, kept
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
     for chunk in _chunks(sorted(orders)):
         set_sums(
             session,
@@ -58,6 +77,18 @@ def refresh(session: Session) -> None:
             BOUND_SUPPLY,
             chunk,
         )
+
+
+def _of_deliveries(
+    value: ColumnElement[Any] | InstrumentedAttribute[Any], *where: ColumnElement[bool]
+) -> ScalarSelect[Any]:
+    """The sum of ``value`` over a contract's deliveries (0 when none), by its key."""
+    return (
+        select(func.coalesce(func.sum(value), 0))
+        .select_from(ContractDeliveryRow)
+        .where(*where)
+        .scalar_subquery()
+    )
 
 
 def set_sums(

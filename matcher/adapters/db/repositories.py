@@ -229,16 +229,18 @@ _TOUCHED = "foodmatch.touched_by_contracts"
 
 
 def _touch(session: Session, contract: Contract) -> None:
-    """Name the order and supply of a contract added or changed in ``session`` (their sums of
-    what contracts hold are set anew before the commit: ``matcher.adapters.db.held``)."""
-    orders, supplies = session.info.setdefault(_TOUCHED, (set(), set()))
+    """Name a contract added or changed in ``session``, with its order and supply (what they
+    hold is set anew before the commit: ``matcher.adapters.db.held``)."""
+    contracts, orders, supplies = session.info.setdefault(_TOUCHED, (set(), set(), set()))
+    contracts.add(contract.id)
     orders.add(contract.order_id)
     supplies.add(contract.supply_id)
 
 
-def touched_by_contracts(session: Session) -> tuple[set[str], set[str]]:
-    """The orders and supplies whose contracts changed in ``session`` since the last call."""
-    touched: tuple[set[str], set[str]] = session.info.pop(_TOUCHED, (set(), set()))
+def touched_by_contracts(session: Session) -> tuple[set[str], set[str], set[str]]:
+    """The contracts added or changed in ``session`` since the last call, and their orders and
+    supplies."""
+    touched: tuple[set[str], set[str], set[str]] = session.info.pop(_TOUCHED, (set(), set(), set()))
     return touched
 
 

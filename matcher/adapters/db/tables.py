@@ -223,6 +223,11 @@ class ContractRow(Base):
     reason: Mapped[str] = mapped_column(String)
     created_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     proposal_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    held: Mapped[int] = mapped_column(Integer, server_default="0", deferred=True)
+    """The quantity of the deliveries not released, kept as they change by
+    ``matcher.adapters.db.held`` (deferred: objects never load it, the figures' queries do)."""
+    held_unit_km: Mapped[float] = mapped_column(Double, server_default="0", deferred=True)
+    """Of those deliveries, quantity × distance (kept as ``held``)."""
 
     order: Mapped[OrderRow] = _parent()
     buyer: Mapped[BuyerRow] = _parent()

@@ -1,9 +1,11 @@
-"""Order deliveries and supply weeks keep what contracts hold of them.
+"""Order deliveries and supply weeks keep what contracts hold of them; contracts what they hold.
 
 ``order_deliveries.bound`` / ``.proposed`` and ``supply_weeks.bound`` / ``.proposed``: the sums
 of what the contracts of the order (supply) hold of that day (week), and the part under
-proposals not answered yet (see ``matcher.adapters.db.held``), so the coordinator's figures
-read them instead of adding up every contract delivery. Set here from the stored contracts.
+proposals not answered yet (see ``matcher.adapters.db.held``); ``contracts.held`` /
+``held_unit_km``: the quantity of a contract's deliveries not released, and quantity × distance
+of them. The coordinator's figures read them instead of adding up every contract delivery. Set
+here from the stored contracts.
 
 Revision ID: 0008
 Revises: 0007
@@ -30,6 +32,8 @@ contracts = sa.table(
     sa.column("order_id", sa.String),
     sa.column("supply_id", sa.String),
     sa.column("state", sa.String),
+    sa.column("held", sa.Integer),
+    sa.column("held_unit_km", sa.Double),
 )
 deliveries = sa.table(
     "contract_deliveries",
@@ -37,6 +41,7 @@ deliveries = sa.table(
     sa.column("day", sa.Date),
     sa.column("week", sa.String),
     sa.column("quantity", sa.Integer),
+    sa.column("distance_km", sa.Double),
     sa.column("state", sa.String),
     sa.column("received", sa.Integer),
 )
@@ -105,6 +110,25 @@ def upgrade() -> None:
             batch.add_column(
                 sa.Column("proposed", sa.Integer(), server_default="0", nullable=False)
             )
+    with op.batch_alter_table("contracts") as batch:
+        batch.add_column(sa.Column("held", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("held_unit_km", sa.Double(), server_default="0", nullable=False))
+    kept = (deliveries.c.contract_id == contracts.c.id) & (deliveries.c.state != "released")
+
+    def of_deliveries(value: sa.ColumnElement[float]) -> sa.ScalarSelect[float]:
+        return (
+            sa.select(sa.func.coalesce(sa.func.sum(value), 0))
+            .select_from(deliveries)
+            .where(kept)
+            .scalar_subquery()
+        )
+
+    op.execute(
+        contracts.update().values(
+            held=of_deliveries(deliveries.c.quantity),
+            held_unit_km=of_deliveries(deliveries.c.quantity * deliveries.c.distance_km),
+        )
+    )
     _set_sums(
         order_deliveries,
         ("order_id", "day"),
@@ -120,6 +144,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("contracts") as batch:
+        batch.drop_column("held_unit_km")
+        batch.drop_column("held")
     for table in ("supply_weeks", "order_deliveries"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("proposed")
