@@ -188,6 +188,15 @@ class Figures:
             key, lambda figures: compute(figures.uow), lambda kept: kept.seconds >= SLOW_SECONDS
         )
 
+    def of_view(self, key: Hashable, compute: Callable[[UnitOfWork, stats.Facts], T]) -> T:
+        """``compute(uow, facts)``: a view read from the database that takes what it can from
+        the facts the figures share, kept under ``key``."""
+
+        def slow(kept: Kept) -> bool:
+            return kept.seconds + self.cache.seconds_of(PART_KEYS) >= SLOW_SECONDS
+
+        return self._get(key, lambda figures: compute(figures.uow, figures.facts()), slow)
+
     def _get(
         self, key: Hashable, compute: Callable[[Figures], T], slow: Callable[[Kept], bool]
     ) -> T:

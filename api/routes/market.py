@@ -76,7 +76,9 @@ def market_book(
     responses=FIGURE_RESPONSES,
 )
 def overview(figures: FiguresDep, response: Response, service: ServiceDep, _: Coordinator) -> Json:
-    counts = figures.of_uow("overview", lambda uow: views.overview(uow, figures.today))
+    counts = figures.of_view(
+        "overview", lambda uow, facts: views.overview(uow, facts.today, facts=facts)
+    )
     figures.mark(response)
     return counts | {"engine": service.engine.status()}
 

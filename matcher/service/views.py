@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matcher.domain.contracts import BookState
 from matcher.domain.errors import NotFound
 from matcher.domain.weeks import iso_week
 from matcher.service import codec
 from matcher.service.ports import ContractFilter, OutboxEntry, UnitOfWork
+
+if TYPE_CHECKING:
+    from matcher.service.stats import Facts
 
 Json = dict[str, Any]
 
@@ -211,7 +214,7 @@ def _audit_entry(entry: OutboxEntry) -> Json:
     }
 
 
-def overview(uow: UnitOfWork, today: date) -> Json:
+def overview(uow: UnitOfWork, today: date, *, facts: Facts | None = None) -> Json:
     """Counts for the live summary: participants, book, rounds, contracts, fill rate.
 
     ``open_demand``: ordered quantity of deliveries from ``today`` on neither under contract nor
@@ -220,19 +223,19 @@ def overview(uow: UnitOfWork, today: date) -> Json:
     delivery, completed), the fill rate's part; ``proposed``: under proposals not answered yet.
     ``last_round``: the newest round that made a contract; ``empty_rounds_since``: the rounds
     run after it (none made a contract), the newest of which finished at ``last_empty_round_at``.
+    With ``facts`` (of the same state), the sums they hold are taken from them.
     """
-    demand = uow.figures.demand_days()
+    demand = facts.demand if facts is not None else uow.figures.demand_days()
+    supply = facts.supply if facts is not None else uow.figures.supply_cells()
     ordered = sum(d.ordered for d in demand)
     contracted = sum(d.contracted for d in demand)
     cleared = uow.rounds.latest_with_contracts()
     empty_rounds, last_empty = uow.rounds.after(cleared)
-    counts = uow.figures.contracts_by_state()
+    counts = facts.contracts_by_state if facts is not None else uow.figures.contracts_by_state()
     return {
         **uow.figures.participants_and_book(),
         "open_demand": sum(d.open for d in demand if d.day >= today),
-        "free_supply": sum(
-            c.announced - c.contracted - c.proposed for c in uow.figures.supply_cells()
-        ),
+        "free_supply": sum(c.announced - c.contracted - c.proposed for c in supply),
         "rounds": uow.rounds.count(),
         "contracts": sum(counts.values()),
         "contracts_by_state": {k: v for k, v in counts.items() if v},
