@@ -420,6 +420,14 @@ def test_0008_sums_what_contracts_hold_of_each_delivery_and_week(db_url: str) ->
                 "state) SELECT 'c2', day, week, 5, distance_km, 'scheduled' "
                 "FROM contract_deliveries"
             )
+        with engine.begin() as connection:  # the same delivery's line of an earlier reason
+            connection.execute(
+                UNFILLED.insert().values(
+                    round_id="r1", line=1, order_id="o1", buyer_id="b1", crop_id="kale",
+                    week="2026-W50", day=WEDNESDAY, quantity=7, reason="insufficient_supply",
+                    detail="short",
+                )
+            )  # fmt: skip
         assert not {"bound", "proposed"} & columns(engine, "order_deliveries")
 
         upgrade(engine, "0008")
@@ -432,10 +440,13 @@ def test_0008_sums_what_contracts_hold_of_each_delivery_and_week(db_url: str) ->
             assert sorted(weeks.all()) == [("2026-W50", 45, 5)]
             held = connection.exec_driver_sql("SELECT id, held, held_unit_km FROM contracts")
             assert sorted(held.all()) == [("c1", 40, 40 * 21.5), ("c2", 5, 5 * 21.5)]
+            ahead = connection.exec_driver_sql("SELECT line, ahead FROM round_unfilled")
+            assert sorted(ahead.all()) == [(0, 7), (1, 0)]
         with SqlUnitOfWork(make_session_factory(engine)) as uow:
             assert uow.contracts.bound_demand() == {("o1", WEDNESDAY): 45}
             assert [d.contracted for d in uow.figures.demand_days()] == [40]
         downgrade(engine, "0007")
+        assert "ahead" not in columns(engine, "round_unfilled")
         assert not {"held", "held_unit_km"} & columns(engine, "contracts")
         assert not {"bound", "proposed"} & columns(engine, "order_deliveries")
         assert not {"bound", "proposed"} & columns(engine, "supply_weeks")

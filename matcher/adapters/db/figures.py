@@ -189,13 +189,8 @@ class SqlFigureQueries:
         if buyer_id is not None:
             wanted.append(u.buyer_id == buyer_id)
         # What each line takes: what is open of its delivery less what the lines before it
-        # (by reason, then round and line) asked for, between 0 and its own quantity.
-        before = (
-            func.sum(u.quantity).over(
-                partition_by=(u.order_id, u.day), order_by=(u.reason, u.round_id, u.line)
-            )
-            - u.quantity
-        )
+        # (by reason, then line: ``ahead``, kept with the line) asked for, at least 0, at most
+        # its own quantity.
         opened = OrderRow.quantity - func.coalesce(OrderDeliveryRow.bound, 0)
         lines = (
             select(
@@ -207,7 +202,7 @@ class SqlFigureQueries:
                 u.order_id,
                 u.buyer_id,
                 cast(u.day, String).label("day"),
-                _greatest(_least(u.quantity, opened - before), 0).label("taken"),
+                _greatest(_least(u.quantity, opened - u.ahead), 0).label("taken"),
                 OrderRow.max_price,
                 OrderRow.max_distance_km,
             )

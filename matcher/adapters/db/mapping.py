@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -330,6 +331,7 @@ def contract_from(
 
 
 def round_row(r: MatchingRound) -> RoundRow:
+    ahead = _ahead(r.unfilled)
     return RoundRow(
         id=r.id,
         trigger=r.trigger,
@@ -353,10 +355,23 @@ def round_row(r: MatchingRound) -> RoundRow:
                 reason=u.reason,
                 detail=u.detail,
                 alternative=dict(u.alternative) if u.alternative is not None else None,
+                ahead=ahead[n],
             )
             for n, u in enumerate(r.unfilled)
         ],
     )
+
+
+def _ahead(lines: Sequence[UnfilledLine]) -> list[int]:
+    """For each line, the quantity of the lines of the same delivery before it (by reason, then
+    position): what they take first of what is open of the delivery."""
+    out = [0] * len(lines)
+    asked: dict[tuple[str, date], int] = {}
+    for n in sorted(range(len(lines)), key=lambda n: (lines[n].reason, n)):
+        key = (lines[n].order_id, lines[n].day)
+        out[n] = asked.get(key, 0)
+        asked[key] = out[n] + lines[n].quantity
+    return out
 
 
 def round_of(row: RoundRow, *, with_unfilled: bool = True) -> MatchingRound:

@@ -339,6 +339,9 @@ class RoundUnfilledRow(Base):
     detail: Mapped[str] = mapped_column(String)
     alternative: Mapped[dict[str, Any] | None] = mapped_column(Json)
     """The nearest candidate and the rule that stopped it (``Alternative.to_json()``)."""
+    ahead: Mapped[int] = mapped_column(Integer, server_default="0", deferred=True)
+    """What the round's lines of the same delivery before this one (by reason, then line) ask
+    for: of what is open of the delivery, this line takes what they leave."""
 
 
 class MarketVersionRow(Base):

@@ -4,8 +4,9 @@
 of what the contracts of the order (supply) hold of that day (week), and the part under
 proposals not answered yet (see ``matcher.adapters.db.held``); ``contracts.held`` /
 ``held_unit_km``: the quantity of a contract's deliveries not released, and quantity × distance
-of them. The coordinator's figures read them instead of adding up every contract delivery. Set
-here from the stored contracts.
+of them; ``round_unfilled.ahead``: what the round's lines of the same delivery before a line
+(by reason, then line) ask for. The coordinator's figures read them instead of adding up every
+contract delivery. Set here from the stored contracts and rounds.
 
 Revision ID: 0008
 Revises: 0007
@@ -110,6 +111,9 @@ def upgrade() -> None:
             batch.add_column(
                 sa.Column("proposed", sa.Integer(), server_default="0", nullable=False)
             )
+    with op.batch_alter_table("round_unfilled") as batch:
+        batch.add_column(sa.Column("ahead", sa.Integer(), server_default="0", nullable=False))
+    _set_ahead()
     with op.batch_alter_table("contracts") as batch:
         batch.add_column(sa.Column("held", sa.Integer(), server_default="0", nullable=False))
         batch.add_column(sa.Column("held_unit_km", sa.Double(), server_default="0", nullable=False))
@@ -143,7 +147,42 @@ def upgrade() -> None:
     )
 
 
+def _set_ahead() -> None:
+    """Each unfilled line's ``ahead``: the quantity of the round's lines of the same delivery
+    before it, by reason then line (a window over each round's lines of one delivery)."""
+    lines = sa.table(
+        "round_unfilled",
+        sa.column("round_id", sa.String),
+        sa.column("line", sa.Integer),
+        sa.column("order_id", sa.String),
+        sa.column("day", sa.Date),
+        sa.column("reason", sa.String),
+        sa.column("quantity", sa.Integer),
+        sa.column("ahead", sa.Integer),
+    )
+    asked = (
+        sa.select(
+            lines.c.round_id,
+            lines.c.line,
+            (
+                sa.func.sum(lines.c.quantity).over(
+                    partition_by=(lines.c.round_id, lines.c.order_id, lines.c.day),
+                    order_by=(lines.c.reason, lines.c.line),
+                )
+                - lines.c.quantity
+            ).label("ahead"),
+        )
+    ).subquery("asked")
+    op.execute(
+        lines.update()
+        .where(lines.c.round_id == asked.c.round_id, lines.c.line == asked.c.line)
+        .values(ahead=asked.c.ahead)
+    )
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("round_unfilled") as batch:
+        batch.drop_column("ahead")
     with op.batch_alter_table("contracts") as batch:
         batch.drop_column("held_unit_km")
         batch.drop_column("held")
