@@ -64,21 +64,30 @@ def _proposed(held: ColumnElement[int]) -> ColumnElement[int]:
     return case((ContractRow.state == _PROPOSED, held), else_=0)
 
 
+def _split(
+    row: type[OrderDeliveryRow] | type[SupplyWeekRow], quantity: _Int
+) -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """(contracted, proposed) of ``quantity`` on one row that keeps ``bound`` and ``proposed``
+    (:func:`matcher.service.aggregates.split`, as SQL)."""
+    contracted = _least(quantity, _greatest(row.bound - row.proposed, 0))
+    return contracted, _least(row.proposed, quantity - contracted)
+
+
 class SqlFigureQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def demand_days(self) -> Sequence[DemandDay]:
-        q, bound, proposed = OrderRow.quantity, OrderDeliveryRow.bound, OrderDeliveryRow.proposed
-        contracted = _least(q, _greatest(bound - proposed, 0))
+        q = OrderRow.quantity
+        contracted, proposed = _split(OrderDeliveryRow, q)
         query = (
             select(
                 OrderRow.crop_id,
                 OrderDeliveryRow.day,
                 func.sum(q),
                 func.sum(contracted),
-                func.sum(_least(proposed, q - contracted)),
-                func.sum(_greatest(q - bound, 0)),
+                func.sum(proposed),
+                func.sum(_greatest(q - OrderDeliveryRow.bound, 0)),
             )
             .join(OrderDeliveryRow, OrderDeliveryRow.order_id == OrderRow.id)
             .where(OrderRow.state == _OPEN)
@@ -104,15 +113,15 @@ class SqlFigureQueries:
         return {buyer: int(total) for buyer, total in self.session.execute(query)}
 
     def supply_cells(self) -> Sequence[SupplyCell]:
-        q, bound, proposed = SupplyWeekRow.quantity, SupplyWeekRow.bound, SupplyWeekRow.proposed
-        contracted = _least(q, _greatest(bound - proposed, 0))
+        q = SupplyWeekRow.quantity
+        contracted, proposed = _split(SupplyWeekRow, q)
         query = (
             select(
                 SupplyRow.group_id,
                 SupplyRow.crop_id,
                 func.sum(q),
                 func.sum(contracted),
-                func.sum(_least(proposed, q - contracted)),
+                func.sum(proposed),
             )
             .join(SupplyWeekRow, SupplyWeekRow.supply_id == SupplyRow.id)
             .where(SupplyRow.state == _OPEN)
