@@ -56,7 +56,6 @@ if TYPE_CHECKING:
     from bench.figures import FiguresRun
     from matcher.config import KafkaSettings
 
-from bench.percentile import percentile
 from bench.processes import (
     HOST,
     BenchError,
@@ -68,6 +67,7 @@ from bench.processes import (
     wait_assigned,
     wait_ready,
 )
+from matcher.percentile import percentile
 
 API = "/api/v1"
 ENGINES = ("inprocess", "kafka")

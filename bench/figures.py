@@ -353,8 +353,8 @@ def run_figures(
 
     import httpx
 
-    from bench.percentile import percentile
     from bench.processes import HOST, Child, Keys, free_port, service_env, wait_ready
+    from matcher.percentile import percentile
 
     tag = secrets.token_hex(3)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None

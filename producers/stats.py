@@ -1,26 +1,15 @@
-"""Statistics of stream benchmarks: percentiles, rates and latency summaries. Pure."""
+"""Statistics of stream benchmarks: rates and latency summaries. Pure.
+
+The percentiles are :func:`matcher.percentile.percentile`'s, by nearest rank, as in
+``foodmatch bench api``.
+"""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0-100) of ``values``, interpolating linearly between ranks.
-
-    The same definition as NumPy's default: with ``n`` sorted values, rank ``q/100 * (n-1)``.
-    """
-    if not values:
-        raise ValueError("the percentile of no values is undefined")
-    if not 0.0 <= q <= 100.0:
-        raise ValueError(f"percentile {q} is outside 0..100")
-    ordered = sorted(values)
-    rank = q / 100.0 * (len(ordered) - 1)
-    low = math.floor(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+from matcher.percentile import percentile
 
 
 def rate(count: int, seconds: float) -> float:
@@ -35,7 +24,8 @@ def count_between(times: Iterable[float], start: float, end: float) -> int:
 
 @dataclass(frozen=True, slots=True)
 class LatencySummary:
-    """Latencies in seconds; the percentiles are ``None`` when nothing was measured."""
+    """Latencies in seconds; the percentiles (nearest rank) are ``None`` when nothing was
+    measured."""
 
     count: int
     unmatched: int

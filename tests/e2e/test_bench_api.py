@@ -20,31 +20,11 @@ from bench.api import (
     render,
     report_json,
 )
-from bench.percentile import percentile
 from matcher.cli import root_app
 
 app = root_app()
 
 runner = CliRunner()
-
-
-def test_percentile_is_the_nearest_rank() -> None:
-    values = [35.0, 20.0, 15.0, 50.0, 40.0]  # sorted: 15 20 35 40 50
-
-    assert percentile(values, 0) == 15
-    assert percentile(values, 5) == 15
-    assert percentile(values, 30) == 20
-    assert percentile(values, 40) == 20
-    assert percentile(values, 50) == 35
-    assert percentile(values, 100) == 50
-    hundred = [float(n) for n in range(100, 0, -1)]
-    assert [percentile(hundred, q) for q in (50, 90, 95, 99, 100)] == [50, 90, 95, 99, 100]
-    assert percentile([7.0], 99) == 7
-    assert percentile([1.0, 2.0], 50) == 1  # the value at or below which half of them lie
-    with pytest.raises(ValueError):
-        percentile([], 50)
-    with pytest.raises(ValueError):
-        percentile([1.0], 101)
 
 
 def test_phase_figures_count_errors_by_status_and_split_by_kind() -> None:
