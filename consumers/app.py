@@ -21,8 +21,8 @@ import faust
 
 from consumers.agents import register_agents
 from consumers.handling import DeadLetterSink, Retry
-from consumers.relay import PublisherFactory, WorkerRelay, register_relay
 from consumers.rounds import LeaderRounds, register_rounds
+from consumers.worker_relay import PublisherFactory, WorkerRelay, register_relay
 from matcher.adapters.kafka.publisher import registry_of
 from matcher.adapters.kafka.security import describe, faust_credentials
 from matcher.adapters.topics import Topic

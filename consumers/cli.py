@@ -70,7 +70,7 @@ def relay(
     (then start the workers with FOODMATCH_WORKER_RELAY=false)."""
     import logging
 
-    from consumers.relay_service import run_relay
+    from consumers.relay_process import run_relay
 
     settings = _settings(db, bootstrap_servers)
     logging.basicConfig(

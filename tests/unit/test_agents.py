@@ -15,8 +15,8 @@ import faust
 from consumers.agents import agent_name
 from consumers.app import create_worker_app
 from consumers.handling import Delivery, MessageHandler, Retry
-from consumers.relay import WorkerRelay
 from consumers.rounds import LeaderRounds
+from consumers.worker_relay import WorkerRelay
 from matcher.adapters.metrics import Metrics
 from matcher.adapters.topics import INBOUND, Topic
 from matcher.adapters.wire import WireMessage, encode_body, encode_command

@@ -30,7 +30,7 @@ import matcher.adapters.kafka.broker
 import matcher.adapters.kafka.publisher
 from consumers.app import create_worker_app
 from consumers.metrics_server import serve_worker_metrics
-from consumers.relay import WorkerRelay
+from consumers.worker_relay import WorkerRelay
 from matcher.adapters.kafka.probe import BrokerRefused
 from matcher.adapters.kafka.publisher import (
     KafkaPublisher,

@@ -1,7 +1,10 @@
-"""The outbox relay inside the worker: committed events go out to their Kafka topics.
+"""The worker's relay task: the outbox relay inside the worker, so committed events go out to
+their Kafka topics (the relay loop is :mod:`matcher.adapters.kafka.outbox_relay`; the relay as a
+process of its own is :mod:`consumers.relay_process`).
 
 Only the leader relays: a faust timer with ``on_leader=True`` runs
-:meth:`matcher.adapters.kafka.relay.OutboxRelay.relay_once` in a thread until the outbox is drained.
+:meth:`matcher.adapters.kafka.outbox_relay.OutboxRelay.relay_once` in a thread until the outbox
+is drained.
 One relay at a time keeps the topics free of routine repeats (two relays reading the same pending
 rows would both publish them). Delivery stays at-least-once all the same: a crash between publishing
 and marking, or a leadership change in the middle of a batch, publishes a batch again, and every
@@ -24,8 +27,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from matcher.adapters.kafka.outbox_relay import PRODUCER_SETTINGS, OutboxRelay, ParkedHook
 from matcher.adapters.kafka.publisher import KafkaPublisher
-from matcher.adapters.kafka.relay import PRODUCER_SETTINGS, OutboxRelay, ParkedHook
 from matcher.config import KafkaSettings
 from matcher.service.ports import Clock, UnitOfWork
 

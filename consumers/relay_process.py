@@ -1,4 +1,6 @@
-"""``foodmatch relay``: the outbox relay (and the webhook dispatcher) as a process of its own.
+"""``foodmatch relay``: the outbox relay (and the webhook dispatcher) as a process of its own
+(the relay loop is :mod:`matcher.adapters.kafka.outbox_relay`; the one inside every worker is
+:mod:`consumers.worker_relay`).
 
 By default every Kafka worker's leader relays the outbox; a deployment can instead run this
 process (one is enough; a second only repeats events, which consumers drop by ``message_id``)
@@ -24,8 +26,8 @@ def run_relay(
 ) -> int:
     """Relay committed events to the outbound topics until SIGTERM/SIGINT (or ``stop``);
     returns how many were published."""
+    from matcher.adapters.kafka.outbox_relay import PRODUCER_SETTINGS, OutboxRelay
     from matcher.adapters.kafka.publisher import KafkaPublisher
-    from matcher.adapters.kafka.relay import PRODUCER_SETTINGS, OutboxRelay
     from matcher.adapters.webhook_dispatch import build_dispatcher
     from matcher.bootstrap import bootstrap
 

@@ -1,5 +1,8 @@
 """The outbox relay: publishes committed events from the outbox, then marks them published.
 
+The loop itself; it runs in a worker's relay task (:mod:`consumers.worker_relay`) or in the
+relay process (:mod:`consumers.relay_process`, ``foodmatch relay``).
+
 At-least-once: a crash between publishing and marking publishes those events again; each
 carries its outbox id as ``message_id`` so consumers can drop repeats.
 
