@@ -49,7 +49,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (FOODMATCH_API_PORT).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Run the service: API, dashboard and matching rounds (engine from FOODMATCH_ENGINE)."""
+    """Run the service: API, dashboard and matching rounds (engine from FOODMATCH_ENGINE:
+    inprocess or kafka)."""
     import uvicorn
 
     from api.app import create_app

@@ -159,7 +159,7 @@ def service_env(
     env.update(REQUESTED_ROUNDS)
     env.update(
         {
-            "FOODMATCH_ENGINE": "faust" if engine == "kafka" else "inprocess",
+            "FOODMATCH_ENGINE": "kafka" if engine == "kafka" else "inprocess",
             "FOODMATCH_DATABASE_URL": database_url,
             "FOODMATCH_AUTH": "true",
             "FOODMATCH_METRICS_PORT": "0",

@@ -33,6 +33,11 @@ SSL_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
 _SASL_FIELDS = ("sasl_mechanism", "sasl_username", "sasl_password")
 _SSL_FIELDS = ("ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_password")
 
+EngineName = Literal["inprocess", "kafka"]
+FORMER_ENGINE_NAMES: dict[str, EngineName] = {"faust": "kafka"}
+"""Engine names still accepted, and the engine each now goes by: the Kafka engine was called
+``faust`` (after the workers' library, though the API side publishes with kafka-python)."""
+
 
 def kafka_env(field: str) -> str:
     """The environment variable of a Kafka setting: ``FOODMATCH_KAFKA__<FIELD>``."""
@@ -181,10 +186,10 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
-    engine: Literal["inprocess", "faust"] = Field(
+    engine: EngineName = Field(
         "inprocess",
-        description="`inprocess`: one process, in-process bus, SQLite; `faust`: Kafka topics, "
-        "faust workers, PostgreSQL.",
+        description="`inprocess`: one process, in-process bus, SQLite; `kafka`: Kafka topics, "
+        "faust workers, PostgreSQL (its former name `faust` is still accepted).",
     )
     database_url: str = Field(
         "sqlite:///./foodmatch.db",
@@ -354,6 +359,14 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Logging level.")
     kafka: KafkaSettings = Field(default_factory=lambda: KafkaSettings())
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _former_engine_name(cls, value: Any) -> Any:
+        """``FOODMATCH_ENGINE=faust`` (the Kafka engine's former name) still selects it."""
+        if isinstance(value, str):
+            return FORMER_ENGINE_NAMES.get(value, value)
+        return value
 
 
 def load_settings(**overrides: object) -> Settings:

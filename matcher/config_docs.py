@@ -58,7 +58,7 @@ service at start with the setting named.
 KAFKA = """\
 ## Kafka
 
-The broker, the topics' shape and how clients authenticate, for the Kafka engine (`faust`). Set
+The broker, the topics' shape and how clients authenticate, for the Kafka engine (`kafka`). Set
 them for every process — API, workers, relay and the command line (see
 [a secured broker](operations.md#running-on-kafka-by-hand)).
 """

@@ -53,7 +53,7 @@ SEND_TIMEOUT_SECONDS = 10.0
 
 
 class KafkaEngine:
-    name = "faust"
+    name = "kafka"
 
     def __init__(
         self,

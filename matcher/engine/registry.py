@@ -3,7 +3,8 @@ chosen, so the embedded default never loads Kafka libraries.
 
 Each package registers its engine's ``build_engine(service)`` function (the engine for a
 bootstrapped service) in ``pyproject.toml``: the embedded one is ``inprocess``, the Kafka engine
-registers itself as ``faust``. The core names no engine outside it.
+registers itself as ``kafka`` (the settings turn its former name, ``faust``, into ``kafka``). The
+core names no engine outside it.
 """
 
 from __future__ import annotations

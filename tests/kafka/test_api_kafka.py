@@ -37,7 +37,7 @@ def test_an_order_matched_through_kafka_appears_for_kitchen_and_group(
     assert round_["status"] == "completed" and len(round_["contract_ids"]) == 1
     assert kitchen == group and kitchen[0]["group_id"] == "grp-hatyai"
     assert [d["date"] for d in kitchen[0]["deliveries"]] == order_body()["deliveries"]
-    assert kafka_client.get("/health").json()["engine"]["name"] == "faust"
+    assert kafka_client.get("/health").json()["engine"]["name"] == "kafka"
 
 
 def test_refusals_made_by_the_worker_reach_the_api_caller(kafka_client: TestClient) -> None:

@@ -339,11 +339,11 @@ def api_for(
     new_database: Callable[[], str],
     workers: StartWorker,
 ) -> Callable[[str, bool], Any]:
-    """The API on ``engine`` (``inprocess`` or ``faust``, with a worker) over a PostgreSQL
+    """The API on ``engine`` (``inprocess`` or ``kafka``, with a worker) over a PostgreSQL
     database of its own; ``auth`` as the ``auth`` setting. Returns (client context, url)."""
 
     def make(engine: str, auth: bool) -> tuple[Any, str]:
-        if engine == "faust":
+        if engine == "kafka":
             space = new_space()
             workers(space, "api-worker").wait_assigned()
             return kafka_api(space, auth=auth), space.database_url
@@ -367,7 +367,7 @@ def timed(call: Callable[[], Any]) -> tuple[Any, float]:
 
 
 @pytest.mark.parametrize(
-    ("engine", "auth"), [("inprocess", True), ("inprocess", False), ("faust", False)]
+    ("engine", "auth"), [("inprocess", True), ("inprocess", False), ("kafka", False)]
 )
 def test_the_api_answers_503_while_the_database_is_unreachable_and_recovers_by_itself(
     api_for: Callable[[str, bool], Any], postgres_admin: Engine, engine: str, auth: bool

@@ -86,7 +86,7 @@ def test_a_sub_command_of_a_group_nobody_registered_is_refused() -> None:
 def test_the_engines_are_found_through_their_entry_points() -> None:
     from matcher.engine import inprocess
 
-    assert {"inprocess", "faust"} <= set(engine_names())
+    assert {"inprocess", "kafka"} <= set(engine_names())
     assert engine_builder("inprocess") is inprocess.build_engine
     with pytest.raises(ValueError, match=r"unknown engine 'steam'; known: .*inprocess"):
         engine_builder("steam")

@@ -43,7 +43,7 @@ def test_a_row_shows_the_default_and_the_values_the_setting_takes() -> None:
         "`8000`",
         "whole number ≥ 1, ≤ 65535",
     )
-    assert by_name["FOODMATCH_ENGINE"].values == "`inprocess` or `faust`"
+    assert by_name["FOODMATCH_ENGINE"].values == "`inprocess` or `kafka`"
     assert by_name["FOODMATCH_DATA_DIR"].default == "unset"
     assert by_name["FOODMATCH_PRIORITY_WEIGHTS"].default == "`{}`"
     assert by_name["FOODMATCH_KAFKA__SASL_PASSWORD"].values == "text, secret"

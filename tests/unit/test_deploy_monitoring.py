@@ -487,7 +487,7 @@ def test_compose_services(compose: dict[str, Any]) -> None:
         assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
         assert service["command"][0] == "foodmatch"
         env = service["environment"]
-        assert env["FOODMATCH_ENGINE"] == "faust"
+        assert env["FOODMATCH_ENGINE"] == "kafka"
         assert env["FOODMATCH_KAFKA__BOOTSTRAP_SERVERS"] == advertised
         url = env["FOODMATCH_DATABASE_URL"]
         assert url.startswith("postgresql+psycopg://") and "@postgres:5432/" in url
