@@ -72,7 +72,7 @@ class MarketSpace:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FOODMATCH_")}
         env.update(
             {
-                "FOODMATCH_ENGINE": "faust",
+                "FOODMATCH_ENGINE": "kafka",
                 "FOODMATCH_DATABASE_URL": self.database_url,
                 "FOODMATCH_KAFKA__BOOTSTRAP_SERVERS": self.bootstrap,
                 "FOODMATCH_KAFKA__TOPIC_PREFIX": self.prefix,
@@ -122,7 +122,7 @@ def api_on_kafka(
     )
     worker = WorkerProcess(tuned, name, tmp_path).start()
     settings = Settings(
-        engine="faust", database_url=space.database_url, kafka=space.kafka.model_dump()
+        engine="kafka", database_url=space.database_url, kafka=space.kafka.model_dump()
     )
     try:
         worker.wait_assigned()
@@ -517,7 +517,7 @@ def kafka_api(space: MarketSpace, **settings: Any) -> Iterator[TestClient]:
     """The HTTP API on the Kafka engine of ``space`` (no worker of its own), signed in as a
     coordinator; ``settings`` are further :class:`Settings` fields."""
     config = Settings(
-        engine="faust",
+        engine="kafka",
         database_url=space.database_url,
         kafka=space.kafka.model_dump(),
         **settings,
