@@ -19,7 +19,7 @@ HOST = "127.0.0.1"
 REPO = Path(__file__).resolve().parents[1]
 
 ASSIGNED = "assigned partitions: "
-"""What a worker logs once it has partitions (consumers/app.py; tests/kafka/harness.py waits
+"""What a worker logs once it has partitions (consumers/app.py; tests/support/kafka_harness.py waits
 for the same line)."""
 
 REQUESTED_ROUNDS = {

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import ROOT, free_port, wait_for
+from tests.support.browser import ROOT, wait_for
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.browser
 

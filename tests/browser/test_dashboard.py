@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Dashboard, Demo, Json, dashboard_tab, wait_for
+from tests.support.browser import Dashboard, Demo, Json, dashboard_tab, wait_for
 
 try:
     from playwright.sync_api import expect

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from matcher.config import Settings
-from tests.api_keys import sign_in
-from tests.e2e.market import Market
+from tests.support.api_keys import sign_in
+from tests.support.market import Market
 
 
 @pytest.fixture

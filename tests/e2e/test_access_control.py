@@ -18,7 +18,7 @@ from matcher.auth import Role
 from matcher.config import Settings
 from matcher.domain.weeks import iso_week
 from matcher.keys import create_key, revoke_key
-from tests.e2e.market import (
+from tests.support.market import (
     API,
     buyer_body,
     certificate_body,

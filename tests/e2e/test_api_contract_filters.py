@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from matcher.domain.weeks import iso_week
-from tests.e2e.market import Market, delivery_dates, weeks_of
+from tests.support.market import Market, delivery_dates, weeks_of
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.market import API, Market, delivery_dates, weeks_of
+from tests.support.market import API, Market, delivery_dates, weeks_of
 
 
 @pytest.fixture

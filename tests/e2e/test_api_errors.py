@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.market import (
+from tests.support.market import (
     API,
     Market,
     buyer_body,

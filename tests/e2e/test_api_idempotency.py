@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.e2e.market import API, Market, buyer_body, order_body, supply_body
+from tests.support.market import API, Market, buyer_body, order_body, supply_body
 
 
 def test_same_key_twice_submits_one_order(market: Market, client: TestClient) -> None:

@@ -8,8 +8,8 @@ from api.app import create_app
 from matcher.bootstrap import bootstrap
 from matcher.config import Settings
 from matcher.domain.weeks import iso_week
-from tests.api_keys import sign_in
-from tests.e2e.market import (
+from tests.support.api_keys import sign_in
+from tests.support.market import (
     API,
     Market,
     buyer_body,

@@ -12,14 +12,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from matcher.config import Settings
-from tests.api_keys import sign_in
-from tests.e2e.market import API, SONGKHLA_CITY, Market, delivery_dates, weeks_of
+from tests.support.api_keys import sign_in
+from tests.support.lifecycle import PLAIN, act, only_contract, two_group_market
+from tests.support.market import API, Market
 
 Json = dict[str, Any]
-PLAIN = {"fairness": "off", "continuity_weight": 0.0}
-"""Delivered cost alone decides, so a round gives the whole order to the nearer group."""
-NEAR = (7.10, 100.55)  # a few km from the kitchen
-FAR = (7.0167, 100.4681)  # Hat Yai, about 20 km
 
 
 @pytest.fixture
@@ -30,27 +27,6 @@ def settings(tmp_path: Path) -> Settings:
         round_interval_seconds=0,
         **PLAIN,  # type: ignore[arg-type]
     )
-
-
-def two_group_market(market: Market, *, deliveries: int = 1, quantity: int = 40) -> list[str]:
-    days = delivery_dates(deliveries)
-    market.group_with_certificate("grp-near", lat=NEAR[0], lon=NEAR[1])
-    market.group_with_certificate("grp-far", lat=FAR[0], lon=FAR[1])
-    market.buyer("hosp-songkhla", lat=SONGKHLA_CITY[0], lon=SONGKHLA_CITY[1])
-    market.supply("sup-near", "grp-near", weeks=weeks_of(days, quantity))
-    market.supply("sup-far", "grp-far", weeks=weeks_of(days, quantity))
-    market.order("ord-1", deliveries=days, quantity=quantity)
-    return [d.isoformat() for d in days]
-
-
-def only_contract(market: Market, **filters: Any) -> Json:
-    found = market.contracts(**filters)
-    assert len(found) == 1, found
-    return found[0]
-
-
-def act(client: TestClient, contract_id: str, action: str, body: Json) -> Any:
-    return client.post(f"{API}/contracts/{contract_id}/{action}", json=body)
 
 
 def test_a_rejected_proposal_goes_to_another_group_in_the_next_round(

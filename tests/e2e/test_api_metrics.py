@@ -15,9 +15,9 @@ from api.app import create_app
 from matcher.adapters.catalogue import CATALOGUE, exported_names
 from matcher.config import Settings
 from matcher.domain.weeks import iso_week
-from tests.api_keys import sign_in
-from tests.builders import road_km
-from tests.e2e.market import API, HAT_YAI, SONGKHLA_CITY, Market, delivery_dates
+from tests.support.api_keys import sign_in
+from tests.support.builders import road_km
+from tests.support.market import API, HAT_YAI, SONGKHLA_CITY, Market, delivery_dates
 
 Samples = dict[str, list[tuple[dict[str, str], float]]]
 

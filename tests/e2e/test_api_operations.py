@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from tests.e2e.market import API, Market
+from tests.support.market import API, Market
 
 
 def test_health_reports_engine_and_database(client: TestClient) -> None:

@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from matcher.auth import Role
 from matcher.config import Settings
-from tests.api_keys import new_token, sign_in
-from tests.e2e.market import API, Market, delivery_dates, wait_for, weeks_of
+from tests.support.api_keys import new_token, sign_in
+from tests.support.market import API, Market, delivery_dates, wait_for, weeks_of
 
 LINK = re.compile(r'<([^>]*)>;\s*rel="([^"]+)"')
 UNREACHABLE = "http://127.0.0.1:9/hooks"  # nothing listens: deliveries are logged as failed

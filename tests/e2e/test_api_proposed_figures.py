@@ -14,8 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.app import create_app
 from matcher.config import Settings
 from matcher.domain.weeks import iso_week
-from tests.api_keys import sign_in
-from tests.e2e.market import Market, delivery_dates
+from tests.support.api_keys import sign_in
+from tests.support.market import Market, delivery_dates
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.market import API, Market, delivery_dates, group_body, order_body, weeks_of
+from tests.support.market import API, Market, delivery_dates, group_body, order_body, weeks_of
 
 
 def test_an_order_with_max_suppliers_and_a_group_with_limits_come_back_with_them(

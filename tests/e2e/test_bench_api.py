@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 from datetime import date
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -21,6 +20,7 @@ from bench.api import (
     report_json,
 )
 from matcher.cli import root_app
+from tests.support.bench import check_figures
 
 app = root_app()
 
@@ -87,15 +87,6 @@ def test_the_table_and_the_json_show_every_phase() -> None:
     body = report_json([run])
     assert body["runs"][0]["round"]["contracts"] == 3
     assert body["runs"][0]["reads"]["by_kind"]["get"]["requests"] == 1
-
-
-def check_figures(phase: dict[str, Any], requests: int) -> None:
-    """A phase's figures make sense: every request counted, none failed, ordered percentiles."""
-    assert phase["requests"] == requests
-    assert phase["errors"] == 0, phase["errors_by_status"]
-    assert phase["wall_seconds"] > 0 and phase["requests_per_second"] > 0
-    lat = phase["latency_ms"]
-    assert 0 < lat["p50"] <= lat["p90"] <= lat["p95"] <= lat["p99"] <= lat["max"]
 
 
 @pytest.mark.slow

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,17 +17,12 @@ from typer.testing import CliRunner
 from api.app import create_app
 from matcher.cli import root_app
 from matcher.config import Settings
-from tests.api_keys import new_token
-from tests.e2e.market import Market
-from tests.e2e.test_api_lifecycle import PLAIN, only_contract, two_group_market
+from tests.support.api_keys import new_token
+from tests.support.lifecycle import PLAIN, only_contract, two_group_market
+from tests.support.market import Market
+from tests.support.ports import free_port
 
 app = root_app()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -40,7 +34,7 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         round_interval_seconds=0,
         **PLAIN,  # type: ignore[arg-type]
     )
-    port = _free_port()
+    port = free_port()
     api = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

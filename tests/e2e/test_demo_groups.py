@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.demo_groups import REJECTIONS, GroupAnswers, GroupResponder, decide
 from matcher.config import Settings
-from tests.api_keys import sign_in
-from tests.e2e.market import Market
+from tests.support.api_keys import sign_in
+from tests.support.market import Market
 
 
 def test_decisions_are_seeded_mostly_acceptances_and_answered_within_the_limit() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,9 @@ from matcher.adapters.db.uow import SqlUnitOfWork
 from matcher.domain.contracts import RELEASED_STATES
 from matcher.scenario import season_start, songkhla_instance
 from matcher.service.ports import ContractFilter
+from tests.support.ports import free_port
 
 WEEKS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_demo(db: Path, port: int, rate: float) -> subprocess.Popen[bytes]:

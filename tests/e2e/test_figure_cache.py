@@ -19,7 +19,7 @@ from matcher.domain.contracts import BookState
 from matcher.service import stats, views
 from matcher.service.planning import PlanningFilter, planning_report
 from matcher.service.ports import ContractFilter
-from tests.e2e.market import API, Market, delivery_dates, wait_for, weeks_of
+from tests.support.market import API, Market, delivery_dates, wait_for, weeks_of
 
 
 @pytest.fixture

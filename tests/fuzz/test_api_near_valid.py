@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.routes.bodies import MAX_WHOLE
-from tests.e2e.market import (
+from tests.support.fuzz import CALLS, FuzzApi
+from tests.support.market import (
     API,
     buyer_body,
     certificate_body,
@@ -28,7 +29,6 @@ from tests.e2e.market import (
     supply_body,
     weeks_of,
 )
-from tests.fuzz.conftest import CALLS, FuzzApi
 
 Json = dict[str, Any]
 

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from matcher.config import Settings
-from tests.fuzz.conftest import CALLS, SCHEMATHESIS, FuzzApi
+from tests.support.fuzz import CALLS, SCHEMATHESIS, FuzzApi
 
 SEED = 20261207
 MAX_EXAMPLES = 25

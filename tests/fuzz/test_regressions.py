@@ -32,8 +32,9 @@ from api.routes.common import ErrorMessage
 from matcher.adapters.wire import DecodeError, decode_command, encode_body, unpaired_surrogate
 from matcher.domain.errors import InvalidValue
 from matcher.domain.model import MAX_QUANTITY
-from tests.api_keys import sign_in
-from tests.e2e.market import (
+from tests.support.api_keys import sign_in
+from tests.support.fuzz import fuzz_settings
+from tests.support.market import (
     API,
     Market,
     certificate_body,
@@ -41,7 +42,6 @@ from tests.e2e.market import (
     group_body,
     order_body,
 )
-from tests.fuzz.conftest import fuzz_settings
 
 Json = dict[str, Any]
 JSON_TYPE = {"Content-Type": "application/json"}

@@ -16,13 +16,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from matcher.adapters.db.migrate import upgrade
 from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
-
-POSTGRES_ENV = "FOODMATCH_TEST_POSTGRES_URL"
+from tests.support.postgres import POSTGRES_ENV, admin_engine
 
 
 @pytest.fixture
@@ -32,17 +30,8 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_admin() -> Iterator[Engine]:
-    """An autocommit engine on the server named by the environment, to create test databases."""
-    url = os.environ.get(POSTGRES_ENV, "").strip()
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: set {POSTGRES_ENV}")
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (deploy/postgres/start-local.sh)")
-    engine = make_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    try:
+    with admin_engine() as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

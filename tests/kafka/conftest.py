@@ -1,7 +1,7 @@
 """Fixtures of the Kafka tests: the broker, and an isolated market (topics + database) per test.
 
 The broker comes from ``FOODMATCH_TEST_KAFKA_BOOTSTRAP`` (``bash deploy/kafka/kafka-up.sh``
-prints it); PostgreSQL from ``FOODMATCH_TEST_POSTGRES_URL`` (see tests/integration/conftest.py).
+prints it); PostgreSQL from ``FOODMATCH_TEST_POSTGRES_URL`` (see tests/support/postgres.py).
 Without them the tests are skipped, except in CI (``CI`` set), where they fail.
 """
 
@@ -21,10 +21,8 @@ from sqlalchemy.pool import NullPool
 
 from matcher.adapters.db.migrate import upgrade
 from matcher.adapters.db.session import make_engine
-from tests.integration.conftest import POSTGRES_ENV, postgres_admin
-from tests.kafka.harness import Database, MarketSpace, WorkerProcess
-
-__all__ = ["postgres_admin"]
+from tests.support.kafka_harness import Database, MarketSpace, WorkerProcess
+from tests.support.postgres import POSTGRES_ENV, admin_engine
 
 KAFKA_ENV = "FOODMATCH_TEST_KAFKA_BOOTSTRAP"
 
@@ -51,6 +49,12 @@ def kafka_bootstrap() -> str:
     except Exception as err:
         pytest.fail(f"no Kafka broker answers at {servers} ({KAFKA_ENV}): {err!r}")
     return servers
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    with admin_engine() as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.market import API, Market, order_body
-from tests.kafka.harness import REQUESTED_ROUNDS, MarketSpace, api_on_kafka
+from tests.support.kafka_harness import REQUESTED_ROUNDS, MarketSpace, api_on_kafka
+from tests.support.market import API, Market, order_body
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 

@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from matcher.cli import root_app
-from tests.e2e.test_bench_api import check_figures
-from tests.integration.conftest import POSTGRES_ENV
+from tests.support.bench import check_figures
+from tests.support.postgres import POSTGRES_ENV
 
 app = root_app()
 

@@ -21,7 +21,7 @@ from matcher.scenario import season_start, songkhla_instance
 from matcher.service.commands import RunMatchingRound
 from matcher.service.ports import ContractFilter
 from matcher.service.rounds import round_id_for
-from tests.kafka.harness import (
+from tests.support.kafka_harness import (
     Database,
     MarketSpace,
     WorkerProcess,

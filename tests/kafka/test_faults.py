@@ -47,9 +47,8 @@ from matcher.scenario import songkhla_instance
 from matcher.service.rounds import round_id_for
 from producers.stream import Scenario as ScenarioStream
 from producers.stream import to_wire
-from tests.api_keys import sign_in
-from tests.e2e.market import API, buyer_body, order_body
-from tests.kafka.harness import (
+from tests.support.api_keys import sign_in
+from tests.support.kafka_harness import (
     REQUESTED_ROUNDS,
     Database,
     KafkaBroker,
@@ -71,6 +70,7 @@ from tests.kafka.harness import (
     unpublished,
     wait_until,
 )
+from tests.support.market import API, buyer_body, order_body
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -37,7 +36,7 @@ from matcher.adapters.kafka.security import kafka_python_security
 from matcher.adapters.topics import Topic
 from matcher.cli import root_app
 from matcher.config import KafkaSettings
-from tests.kafka.harness import (
+from tests.support.kafka_harness import (
     REPO,
     Database,
     TunedSpace,
@@ -45,6 +44,7 @@ from tests.kafka.harness import (
     contract_terms,
     scenario,
 )
+from tests.support.ports import free_ports
 
 cli = root_app()
 
@@ -87,23 +87,11 @@ class SecureBroker:
         )
 
 
-def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now (and never the main broker's)."""
-    found: list[int] = []
-    while len(found) < count:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port not in MAIN_PORTS and port not in found:
-            found.append(port)
-    return found
-
-
 @pytest.fixture(scope="module")
 def secure_broker(
     kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SecureBroker]:
-    port, controller, tls_port = free_ports(3)
+    port, controller, tls_port = free_ports(3, avoiding=MAIN_PORTS)
     home = tmp_path_factory.mktemp("secure-broker") / "state"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOODMATCH_")}
     env.update(

@@ -27,8 +27,7 @@ from kafka.partitioner.default import murmur2
 
 from matcher.adapters.topics import Topic
 from matcher.adapters.wire import INBOUND_TYPES, decode_command, envelope
-from tests.e2e.market import delivery_dates, order_body
-from tests.kafka.harness import (
+from tests.support.kafka_harness import (
     REPO,
     Database,
     MarketSpace,
@@ -36,6 +35,7 @@ from tests.kafka.harness import (
     read_topic,
     wait_until,
 )
+from tests.support.market import delivery_dates, order_body
 
 StartWorker = Callable[[MarketSpace, str], WorkerProcess]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.market import API, Market
-from tests.e2e.test_api_lifecycle import act, only_contract, two_group_market
-from tests.kafka.harness import REQUESTED_ROUNDS, MarketSpace, api_on_kafka
+from tests.support.kafka_harness import REQUESTED_ROUNDS, MarketSpace, api_on_kafka
+from tests.support.lifecycle import act, only_contract, two_group_market
+from tests.support.market import API, Market
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -32,8 +31,7 @@ from matcher.adapters.topics import Topic
 from matcher.adapters.wire import encode_body
 from matcher.config import Settings
 from matcher.service import events
-from tests.e2e.market import API, order_body
-from tests.kafka.harness import (
+from tests.support.kafka_harness import (
     Database,
     MarketSpace,
     WorkerProcess,
@@ -46,18 +44,13 @@ from tests.kafka.harness import (
     unpublished,
     wait_until,
 )
+from tests.support.market import API, order_body
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 StartWorker = Callable[[MarketSpace, str], WorkerProcess]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def scrape(port: int) -> Samples | None:

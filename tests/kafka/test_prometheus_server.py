@@ -29,19 +29,19 @@ import yaml
 from matcher.adapters.catalogue import CATALOGUE, exported_names
 from matcher.adapters.topics import Topic
 from matcher.adapters.wire import encode_body
-from tests.e2e.market import delivery_dates, order_body
-from tests.kafka.harness import (
+from tests.support.kafka_harness import (
     REPO,
     Database,
     MarketSpace,
     TunedSpace,
     WorkerProcess,
-    free_port,
     message,
     publisher,
     scenario,
     wait_until,
 )
+from tests.support.market import delivery_dates, order_body
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from matcher.adapters.topics import Topic
-from tests.kafka.harness import (
+from tests.support.kafka_harness import (
     REPO,
     Database,
     MarketSpace,

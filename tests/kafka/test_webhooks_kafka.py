@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.market import Market, delivery_dates, wait_for, weeks_of
-from tests.e2e.test_webhooks_e2e import SECRET, Receiver, receiver  # noqa: F401  (fixture)
-from tests.kafka.harness import REQUESTED_ROUNDS, MarketSpace, api_on_kafka
+from tests.support.kafka_harness import REQUESTED_ROUNDS, MarketSpace, api_on_kafka
+from tests.support.market import Market, delivery_dates, wait_for, weeks_of
+from tests.support.webhooks import SECRET, Receiver, running_receiver
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -29,6 +29,12 @@ FAST_HOOKS = {
 
 
 @pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    with running_receiver() as running:
+        yield running
+
+
+@pytest.fixture
 def kafka_client(space: MarketSpace, tmp_path: Path) -> Iterator[TestClient]:
     with api_on_kafka(space, tmp_path, "hooks-worker", **REQUESTED_ROUNDS, **FAST_HOOKS) as client:
         yield client
@@ -36,7 +42,7 @@ def kafka_client(space: MarketSpace, tmp_path: Path) -> Iterator[TestClient]:
 
 def test_webhooks_and_expiry_on_kafka(
     kafka_client: TestClient,
-    receiver: tuple[Receiver, str],  # noqa: F811
+    receiver: tuple[Receiver, str],
 ) -> None:
     state, url = receiver
     market = Market(kafka_client)

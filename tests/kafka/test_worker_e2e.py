@@ -16,8 +16,7 @@ import pytest
 
 from matcher.adapters.topics import INBOUND, Topic
 from matcher.adapters.wire import WireMessage
-from tests.e2e.market import delivery_dates, order_body
-from tests.kafka.harness import (
+from tests.support.kafka_harness import (
     Database,
     MarketSpace,
     WorkerProcess,
@@ -30,6 +29,7 @@ from tests.kafka.harness import (
     scenario,
     wait_until,
 )
+from tests.support.market import delivery_dates, order_body
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 

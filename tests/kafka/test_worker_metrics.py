@@ -7,7 +7,6 @@ collector straight from the broker.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from consumers.app import app_id
 from consumers.lag import lag_collector
 from matcher.adapters.topics import INBOUND, Topic
 from matcher.config import Settings
-from tests.kafka.harness import (
+from tests.support.kafka_harness import (
     Database,
     MarketSpace,
     TunedSpace,
@@ -29,18 +28,12 @@ from tests.kafka.harness import (
     scenario,
     wait_until,
 )
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 StartWorker = Callable[[MarketSpace, str], WorkerProcess]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def scrape(url: str) -> Samples | None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from tests.kafka.harness import (
+from tests.support.kafka_harness import (
     Database,
     MarketSpace,
     WorkerProcess,

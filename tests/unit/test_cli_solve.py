@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from matcher.cli import root_app
-from tests.builders import WEEK, InstanceBuilder
+from tests.support.builders import WEEK, InstanceBuilder
 
 app = root_app()
 

@@ -22,7 +22,7 @@ from matcher.domain.model import (
 )
 from matcher.domain.standards import Scheme, StandardsRelation, Tier, parse_enum
 from matcher.domain.weeks import iso_week, parse_week, week_monday, weeks_between
-from tests.builders import STANDARDS
+from tests.support.builders import STANDARDS
 
 HERE = Location(7.0, 100.5)
 

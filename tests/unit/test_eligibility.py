@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from matcher.optimiser.solve import solve
-from tests.builders import (
+from tests.support.builders import (
     DELIVERY,
     HAT_YAI,
     SONGKHLA_CITY,

@@ -17,7 +17,7 @@ from matcher.optimiser.explain import explain, explain_market
 from matcher.optimiser.instance import MatchingInstance, supply_nodes
 from matcher.optimiser.reasons import ReasonCode
 from matcher.optimiser.solution import Alternative, Figure, Unfilled
-from tests.builders import (
+from tests.support.builders import (
     DELIVERY,
     HAT_YAI,
     SONGKHLA_CITY,

@@ -6,7 +6,7 @@ import pytest
 
 from matcher.optimiser.fairness import fairness, gini
 from matcher.optimiser.solve import solve
-from tests.builders import PLAIN, WEEK, InstanceBuilder
+from tests.support.builders import PLAIN, WEEK, InstanceBuilder
 
 
 def test_gini_is_zero_for_equal_values_and_grows_with_concentration() -> None:

@@ -16,8 +16,8 @@ from matcher.adapters.db.uow import SqlUnitOfWork
 from matcher.domain.contracts import ContractState
 from matcher.domain.errors import NotFound
 from matcher.domain.lifecycle import accept, cancel, reject
-from tests.fakes import FakeUnitOfWork, Store
-from tests.integration.test_lifecycle_persistence import (
+from tests.support.fakes import FakeUnitOfWork, Store
+from tests.support.lifecycle_store import (
     GROUP,
     T0,
     WED_50,

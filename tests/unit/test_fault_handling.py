@@ -27,8 +27,8 @@ from matcher.adapters.wire import (
 )
 from matcher.config import Settings
 from matcher.service import commands
-from tests.fakes import Store
-from tests.unit.test_agents import PREFIX, Captured, Flaky, group, make_service, wire
+from tests.support.agents import PREFIX, Captured, Flaky, group, make_service, wire
+from tests.support.fakes import Store
 
 QUICK = Retry(first_seconds=0.001, max_seconds=0.004, attempts=3)
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.builders import InstanceBuilder
+from tests.support.builders import InstanceBuilder
 
 FORBIDDEN = ("faust", "kafka", "aiokafka", "sqlalchemy", "fastapi", "starlette")
 REPO = Path(__file__).resolve().parents[2]

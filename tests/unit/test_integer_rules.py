@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections import defaultdict
-from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -21,14 +19,21 @@ import pytest
 import matcher.optimiser.cpsat as cpsat
 from matcher.domain.errors import InvalidValue
 from matcher.domain.model import FarmerGroup, ForwardOrder, Location
-from matcher.domain.weeks import iso_week
 from matcher.optimiser.instance import MatchingInstance, Parameters
 from matcher.optimiser.reasons import ReasonCode
 from matcher.optimiser.schema import InstanceError, parse_instance
-from matcher.optimiser.solution import Allocation, Solution
+from matcher.optimiser.solution import Allocation
 from matcher.optimiser.solve import solve
 from matcher.optimiser.validate import validate
-from tests.builders import (
+from tests.support.allocations import (
+    all_allocations,
+    allowed_slots,
+    keeps_rules,
+    served,
+    tiny_market,
+    with_random_rules,
+)
+from tests.support.builders import (
     DELIVERY,
     HAT_YAI,
     PLAIN,
@@ -42,19 +47,10 @@ from tests.builders import (
     with_committed,
     without_rules,
 )
-from tests.unit.test_optimality import Slot, all_allocations, allowed_slots, tiny_market
 
 
 def violations(instance: MatchingInstance, allocations: list[Allocation]) -> list[str]:
     return validate(instance, solution_of(instance, allocations)).violations
-
-
-def served(solution: Solution) -> list[tuple[str, str, int]]:
-    """(order, group, quantity) of every allocation, summed per order and group."""
-    out: dict[tuple[str, str], int] = defaultdict(int)
-    for a in solution.allocations:
-        out[(a.order_id, a.group_id)] += a.quantity
-    return sorted((o, g, q) for (o, g), q in out.items())
 
 
 def market(*groups: tuple[str, str, int], **group_extra: dict[str, Any]) -> InstanceBuilder:
@@ -366,69 +362,6 @@ def test_limits_already_exceeded_by_contracts_only_stop_new_groups_and_buyers() 
 
 
 # Brute force ------------------------------------------------------------------------------
-
-
-def with_random_rules(instance: MatchingInstance, rng: random.Random) -> MatchingInstance:
-    """``instance`` with random supplier limits, lots, buyer limits and groups under contract
-    (quantities in the tiny markets are 1 to 3)."""
-    p = replace(
-        instance.parameters,
-        max_suppliers=rng.choice([None, None, 1, 2]),
-        min_lot=rng.choice([None, None, None, 2]),
-        max_buyers_per_week=rng.choice([None, None, 1]),
-    )
-    orders = tuple(
-        replace(o, max_suppliers=rng.choice([None, None, 1, 1, 2])) for o in instance.orders
-    )
-    groups = {
-        gid: replace(
-            g,
-            min_lot=rng.choice([None, None, 2, 3]),
-            max_buyers_per_week=rng.choice([None, None, 1]),
-        )
-        for gid, g in instance.groups.items()
-    }
-    committed: dict[tuple[str, date], frozenset[str]] = {}
-    for o in orders:
-        for day in o.deliveries:
-            if rng.random() < 0.2:
-                committed[(o.id, day)] = frozenset({rng.choice(sorted(groups))})
-    return replace(instance, parameters=p, orders=orders, groups=groups, committed=committed)
-
-
-def keeps_rules(instance: MatchingInstance, slots: list[Slot], x: list[int]) -> bool:
-    """The three rules, stated once more for the enumeration (slots carry no group)."""
-    p = instance.parameters
-    supplies = {s.id: s for s in instance.supply}
-    orders = {o.id: o for o in instance.orders}
-    per_pair: dict[tuple[str, date, str], int] = defaultdict(int)
-    for (supply_id, order_id, day), q in zip(slots, x, strict=True):
-        if q:
-            per_pair[(order_id, day, supplies[supply_id].group_id)] += q
-    groups: dict[tuple[str, date], set[str]] = defaultdict(set)
-    buyers: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for (order_id, day), held in instance.committed.items():
-        for g in held:
-            buyers[(g, iso_week(day))].add(orders[order_id].buyer_id)
-    old_buyers = {k: set(v) for k, v in buyers.items()}
-    for (order_id, day, group_id), q in per_pair.items():
-        held = instance.committed.get((order_id, day), frozenset())
-        group = instance.groups[group_id]
-        lot = group.min_lot if group.min_lot is not None else p.min_lot
-        if group_id not in held and lot is not None and q < lot:
-            return False
-        groups[(order_id, day)].add(group_id)
-        buyers[(group_id, iso_week(day))].add(orders[order_id].buyer_id)
-    for (order_id, day), gs in groups.items():
-        held = instance.committed.get((order_id, day), frozenset())
-        limit = p.suppliers_limit(orders[order_id])
-        if limit is not None and gs - held and len(gs | held) > limit:
-            return False
-    for (group_id, week), bs in buyers.items():
-        limit = p.buyers_limit(instance.groups[group_id])
-        if limit is not None and bs - old_buyers.get((group_id, week), set()) and len(bs) > limit:
-            return False
-    return True
 
 
 def brute_force_with_rules(instance: MatchingInstance) -> tuple[int, int, list[Allocation]]:

@@ -55,8 +55,9 @@ from matcher.optimiser.schema import parse_instance
 from matcher.service.context import ServiceContext
 from matcher.service.messagebus import MessageBus
 from producers.engine import KafkaEngine
-from tests.builders import CROPS, STANDARDS
-from tests.fakes import FakeUnitOfWork, FixedClock, Store
+from tests.support.builders import CROPS, STANDARDS
+from tests.support.fakes import FakeUnitOfWork, FixedClock, Store
+from tests.support.ports import free_port
 
 cli = root_app()
 
@@ -551,15 +552,6 @@ def build_every_client(kafka: KafkaSettings) -> None:
         source._admin_client()
     finally:
         served.close()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 EXPECTED_KINDS = ["producer", "admin", "producer", "admin", "admin", "admin", "consumer"]

@@ -6,7 +6,7 @@ import pytest
 
 from matcher.domain.model import Unit
 from matcher.optimiser.schema import InstanceError, parse_instance
-from tests.builders import InstanceBuilder
+from tests.support.builders import InstanceBuilder
 
 
 def test_a_quantity_beyond_the_limit_is_refused_with_its_place() -> None:

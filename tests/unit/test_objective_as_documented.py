@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from matcher.optimiser.solution import Solution
-from tests.builders import InstanceBuilder, solve_and_validate
+from tests.support.builders import InstanceBuilder, solve_and_validate
 
 PLAIN: dict[str, Any] = {"fairness": "off", "continuity_weight": 0}
 

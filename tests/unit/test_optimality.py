@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from datetime import date, timedelta
 
 import pytest
 
 import matcher.optimiser.model as flow_model
-from matcher.domain.weeks import iso_week
 from matcher.optimiser.eligibility import build_graph
 from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.lp import solve_lp
 from matcher.optimiser.solution import Allocation
 from matcher.optimiser.solve import solve
 from matcher.optimiser.validate import validate
-from tests.builders import (
-    BUYER_KINDS,
-    DELIVERY,
+from tests.support.allocations import all_allocations, allowed_slots, tiny_market
+from tests.support.builders import (
     HAT_YAI,
-    MONDAY,
     PLAIN,
     SONGKHLA_CITY,
     WEEK,
@@ -30,54 +25,7 @@ from tests.builders import (
     random_market,
     solution_of,
     solve_and_validate,
-    validator_allows,
 )
-
-Slot = tuple[str, str, date]  # supply id, order id, delivery day
-
-
-def allowed_slots(instance: MatchingInstance) -> list[Slot]:
-    """Every (supply week, delivery) pair the validator accepts."""
-    slots = []
-    for order in instance.orders:
-        for day in order.deliveries:
-            for supply in instance.supply:
-                if supply.crop_id == order.crop_id and validator_allows(
-                    instance, supply.id, order.id, day
-                ):
-                    slots.append((supply.id, order.id, day))
-    return slots
-
-
-def all_allocations(instance: MatchingInstance, slots: list[Slot]) -> Iterator[list[int]]:
-    """Every integer quantity vector over ``slots`` within supply and order capacities."""
-    supplies = {s.id: s for s in instance.supply}
-    orders = {o.id: o for o in instance.orders}
-    supply_left: dict[tuple[str, str], int] = {}
-    for s in instance.supply:
-        for week, qty in s.quantities.items():
-            supply_left[(s.id, week)] = qty
-    demand_left = {(o.id, d): o.quantity for o in instance.orders for d in o.deliveries}
-    chosen = [0] * len(slots)
-
-    def go(k: int) -> Iterator[list[int]]:
-        if k == len(slots):
-            yield list(chosen)
-            return
-        supply_id, order_id, day = slots[k]
-        skey = (supply_id, iso_week(day))
-        dkey = (order_id, day)
-        assert supplies[supply_id].crop_id == orders[order_id].crop_id
-        for q in range(min(supply_left[skey], demand_left[dkey]) + 1):
-            chosen[k] = q
-            supply_left[skey] -= q
-            demand_left[dkey] -= q
-            yield from go(k + 1)
-            supply_left[skey] += q
-            demand_left[dkey] += q
-        chosen[k] = 0
-
-    yield from go(0)
 
 
 def brute_force_best(instance: MatchingInstance) -> tuple[int, int, list[Allocation]]:
@@ -100,51 +48,6 @@ def brute_force_best(instance: MatchingInstance) -> tuple[int, int, list[Allocat
         if q > 0
     ]
     return -best[0], best[1], allocations
-
-
-def tiny_market(seed: int) -> MatchingInstance:
-    """At most 3 supply weeks and 3 deliveries of one crop in one week, quantities 1-3, with
-    enough valid certificates that groups and kitchens compete."""
-    rng = random.Random(seed)
-    b = InstanceBuilder(f"tiny-{seed}").parameters(**PLAIN)
-    if rng.random() < 0.3:
-        b.parameters(transport_cost_per_unit_km={"kg": rng.choice([0.0, 0.5, 2.0])})
-
-    def place() -> tuple[float, float]:
-        return (
-            round(SONGKHLA_CITY[0] + rng.uniform(-0.3, 0.3), 4),
-            round(SONGKHLA_CITY[1] + rng.uniform(-0.3, 0.3), 4),
-        )
-
-    for g in range(rng.randint(1, 3)):
-        schemes = rng.sample(["THAI_GAP", "PGS", "ORGANIC_THAILAND"], k=rng.randint(1, 2))
-        b.group(f"g{g}", place())
-        for scheme in schemes:
-            until = DELIVERY if rng.random() < 0.85 else DELIVERY - timedelta(days=1)
-            b.certificate(f"g{g}", scheme, valid_until=until)
-        scheme = rng.choice([*schemes, "NONE"]) if rng.random() < 0.2 else schemes[0]
-        ask = rng.choice(["20.00", "25.50", "30.00", "30.01", None])
-        b.supply(f"s{g}", f"g{g}", scheme=scheme, weeks={WEEK: rng.randint(1, 3)}, ask=ask)
-    buyers = rng.randint(1, 3)
-    for i in range(buyers):
-        b.buyer(f"b{i}", rng.choice(BUYER_KINDS), place())
-    deliveries_left = 3
-    for i in range(rng.randint(1, 3)):
-        if deliveries_left == 0:
-            break
-        n = rng.randint(1, min(2, deliveries_left))
-        deliveries_left -= n
-        days = rng.sample([MONDAY + timedelta(days=k) for k in range(7)], k=n)
-        b.order(
-            f"o{i}",
-            f"b{rng.randrange(buyers)}",
-            quantity=rng.randint(1, 3),
-            deliveries=days,
-            min_tier=rng.choice(["ANY", "SAFE", "SAFE", "ORGANIC"]),
-            max_price=rng.choice([None, None, "30.00", "35.00"]),
-            max_distance_km=rng.choice([None, None, 30.0, 50.0]),
-        )
-    return b.instance()
 
 
 @pytest.mark.parametrize("seed", range(120))

@@ -23,8 +23,8 @@ from matcher.optimiser.schema import InstanceError, parse_instance
 from matcher.optimiser.solve import solve
 from matcher.optimiser.validate import validate
 from matcher.service import codec
-from tests.builders import DELIVERY, STANDARDS, InstanceBuilder
-from tests.unit.test_agents import deliver, make_worker, wire
+from tests.support.agents import deliver, make_worker, wire
+from tests.support.builders import DELIVERY, STANDARDS, InstanceBuilder
 
 LATER = DELIVERY + timedelta(days=7)
 MESSAGE = f"{DELIVERY.isoformat()} is given twice (at positions 0 and 1)"

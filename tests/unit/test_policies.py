@@ -16,7 +16,8 @@ from matcher.optimiser.schema import parameters_from
 from matcher.optimiser.solve import solve
 from matcher.optimiser.validate import validate
 from matcher.scenario import songkhla_instance
-from tests.builders import (
+from tests.support.allocations import all_allocations, allowed_slots, tiny_market
+from tests.support.builders import (
     PLAIN,
     WEEK,
     InstanceBuilder,
@@ -25,7 +26,6 @@ from tests.builders import (
     week_after,
     week_day,
 )
-from tests.unit.test_optimality import all_allocations, allowed_slots, tiny_market
 
 
 def two_groups(km_near: float, km_far: float, **parameters: object) -> MatchingInstance:

@@ -11,7 +11,7 @@ from matcher.optimiser.instance import PricingPolicy, contract_price
 from matcher.optimiser.schema import InstanceError, parse_instance
 from matcher.optimiser.solve import solve
 from matcher.optimiser.validate import validate
-from tests.builders import InstanceBuilder, random_market
+from tests.support.builders import InstanceBuilder, random_market
 
 
 @pytest.mark.parametrize(
@@ -113,9 +113,9 @@ def test_a_round_records_the_policy_and_its_price_on_the_contract() -> None:
     from matcher.service import commands
     from matcher.service.context import ServiceContext
     from matcher.service.messagebus import MessageBus
-    from tests.builders import CROPS, STANDARDS
-    from tests.fakes import FakeUnitOfWork, FixedClock, Store
-    from tests.unit import test_handlers as h
+    from tests.support import participants as h
+    from tests.support.builders import CROPS, STANDARDS
+    from tests.support.fakes import FakeUnitOfWork, FixedClock, Store
 
     catalogue = parse_instance({"crops": CROPS, "standards": STANDARDS})
     store = Store()

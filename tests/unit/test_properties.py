@@ -17,7 +17,7 @@ from matcher.optimiser.reasons import ReasonCode
 from matcher.optimiser.solution import Solution, Unfilled
 from matcher.optimiser.solve import solve
 from matcher.optimiser.validate import validate
-from tests.builders import (
+from tests.support.builders import (
     ALL_CROPS,
     RANDOM_CROPS,
     random_committed,

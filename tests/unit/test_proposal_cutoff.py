@@ -17,9 +17,9 @@ from matcher.optimiser.schema import parse_instance
 from matcher.service import commands
 from matcher.service.context import ServiceContext
 from matcher.service.messagebus import MessageBus
-from tests.builders import CROPS, STANDARDS
-from tests.fakes import FakeUnitOfWork, FixedClock, Store
-from tests.unit.test_handlers import register_market
+from tests.support.builders import CROPS, STANDARDS
+from tests.support.fakes import FakeUnitOfWork, FixedClock, Store
+from tests.support.participants import register_market
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # a Wednesday
 HOUR = timedelta(hours=1)

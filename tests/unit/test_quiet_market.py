@@ -31,8 +31,8 @@ from matcher.optimiser.validate import validate
 from matcher.service import commands
 from matcher.service.context import ServiceContext
 from matcher.service.messagebus import MessageBus
-from tests.builders import CROPS, DELIVERY, STANDARDS, WEEK, InstanceBuilder, week_after
-from tests.fakes import FakeUnitOfWork, FixedClock, Store
+from tests.support.builders import CROPS, DELIVERY, STANDARDS, WEEK, InstanceBuilder, week_after
+from tests.support.fakes import FakeUnitOfWork, FixedClock, Store
 
 SECOND = DELIVERY + timedelta(days=7)
 

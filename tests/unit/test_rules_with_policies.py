@@ -20,7 +20,15 @@ import matcher.optimiser.cpsat as cpsat
 from matcher.optimiser.instance import FairnessPolicy, MatchingInstance
 from matcher.optimiser.solve import solve
 from matcher.optimiser.validate import Objective, penalties, validate
-from tests.builders import (
+from tests.support.allocations import (
+    all_allocations,
+    allowed_slots,
+    keeps_rules,
+    served,
+    tiny_market,
+    with_random_rules,
+)
+from tests.support.builders import (
     DELIVERY,
     MONDAY,
     SONGKHLA_CITY,
@@ -31,8 +39,6 @@ from tests.builders import (
     solve_and_validate,
     without_rules,
 )
-from tests.unit.test_integer_rules import keeps_rules, served, with_random_rules
-from tests.unit.test_optimality import all_allocations, allowed_slots, tiny_market
 
 THB = 10_000
 """Solver cost units (0.0001 THB) per baht."""

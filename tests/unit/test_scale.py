@@ -17,7 +17,7 @@ from matcher.optimiser.explain import explain, explain_market
 from matcher.optimiser.instance import MatchingInstance, supply_nodes
 from matcher.optimiser.solve import solve
 from matcher.optimiser.validate import validate
-from tests.builders import ALL_CROPS, random_market
+from tests.support.builders import ALL_CROPS, random_market
 
 Pair = tuple[str, str, date]
 

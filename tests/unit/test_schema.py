@@ -10,7 +10,7 @@ import pytest
 
 from matcher.domain.standards import Scheme, Tier
 from matcher.optimiser.schema import InstanceError, instance_json_schema, parse_instance
-from tests.builders import DELIVERY, WEEK, InstanceBuilder
+from tests.support.builders import DELIVERY, WEEK, InstanceBuilder
 
 TOP_LEVEL = {
     "format",

@@ -11,7 +11,7 @@ from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.solution import Allocation, Solution
 from matcher.optimiser.solve import solve
 from matcher.optimiser.validate import validate
-from tests.builders import (
+from tests.support.builders import (
     DELIVERY,
     WEEK,
     InstanceBuilder,

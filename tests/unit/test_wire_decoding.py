@@ -21,7 +21,7 @@ from matcher.adapters.wire import (
 from matcher.domain.contracts import MatchingRound, RoundStatus, UnfilledLine
 from matcher.service import codec, commands
 from matcher.service.canonical import command_digest
-from tests.e2e.market import order_body
+from tests.support.market import order_body
 
 
 def envelope(body: dict[str, Any], **fields: Any) -> bytes:

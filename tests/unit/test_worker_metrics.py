@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,8 +21,7 @@ from matcher.adapters.topics import Topic
 from matcher.adapters.wire import encode_body, encode_command
 from matcher.config import KafkaSettings, Settings
 from matcher.service import codec, commands
-from tests.fakes import Store
-from tests.unit.test_agents import (
+from tests.support.agents import (
     PREFIX,
     Captured,
     Flaky,
@@ -34,6 +32,8 @@ from tests.unit.test_agents import (
     order,
     wire,
 )
+from tests.support.fakes import Store
+from tests.support.ports import free_port
 
 CONSUMED = "foodmatch_messages_consumed_total"
 DEAD = "foodmatch_dead_letters_total"
@@ -164,13 +164,6 @@ def scrape(url: str) -> dict[str, Any]:
     response = httpx.get(url, timeout=10)
     assert response.status_code == 200
     return {f.name: f for f in text_string_to_metric_families(response.text)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_the_endpoint_serves_the_registry_on_a_free_port(served: list[MetricsServer]) -> None:

@@ -32,8 +32,8 @@ from matcher.adapters.wire import WireMessage, encode_body
 from matcher.config import KafkaSettings, Settings
 from matcher.domain.contracts import Contract
 from matcher.service.ports import ContractFilter, Rejection
-from tests.api_keys import sign_in
-from tests.e2e.market import (
+from tests.support.api_keys import sign_in
+from tests.support.market import (
     buyer_body,
     certificate_body,
     delivery_dates,
@@ -42,6 +42,7 @@ from tests.e2e.market import (
     supply_body,
     weeks_of,
 )
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PARTITIONS = 3
@@ -418,27 +419,6 @@ def check_within_quantities(contracts: list[Contract], scenario: Scenario) -> No
 # Faults: a broker of a test's own, outages, what must hold afterwards --------------------------
 
 KAFKA_SCRIPTS = REPO / "deploy" / "kafka"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free now, below the ephemeral range: outgoing
-    connections never take it, so a broker stopped for a while finds it free again."""
-    import contextlib
-    import random
-    import socket
-
-    low = 32768
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    for _ in range(200):
-        port = random.randrange(20_000, max(low, 20_001))
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port below the ephemeral range")
 
 
 class KafkaBroker:

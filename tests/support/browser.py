@@ -1,0 +1,209 @@
+"""The coordinator dashboard in headless Chromium: the running demo, a browser tab on it and
+what the browser tests wait for (their fixtures are in tests/browser/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("FOODMATCH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WEEKS = 4
+VIEWPORT = {"width": 1400, "height": 900}
+# The dashboard refreshes every 3 s; the tests make it 1 s to wait less (same code path).
+REFRESH_MS = 1000
+# The demo's groups answer each proposal within this many seconds (a minute or two by default).
+ANSWER_WITHIN = 2
+
+Json = dict[str, Any]
+
+
+def unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def wait_for(check: Callable[[], Any], seconds: float, what: str, pause: float = 0.2) -> Any:
+    """Calls ``check`` until it answers something true; that answer is returned."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {seconds} s")
+        time.sleep(pause)
+
+
+def screenshot_dir() -> Path:
+    configured = os.environ.get("FOODMATCH_SCREENSHOT_DIR")
+    folder = Path(configured) if configured else ROOT / ".foodmatch" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@dataclass
+class Demo:
+    """The running demo: its base URL, its coordinator's API key (``""`` when the API asks for
+    none) and an HTTP client on it that sends the key."""
+
+    base: str
+    http: httpx.Client
+    log: Path
+    key_file: Path
+    token: str = ""
+
+    def pick_up_key(self) -> None:
+        """The demo writes its coordinator key next to its database once it has started."""
+        if not self.token and self.key_file.exists():
+            token = self.key_file.read_text(encoding="utf-8").strip()
+            if token:
+                self.token = token
+                self.http.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.http.get("/api/v1" + path, params=params)
+        assert response.status_code == 200, (path, response.status_code, response.text[:500])
+        return response.json()
+
+    def overview(self) -> Json | None:
+        try:
+            response = self.http.get("/api/v1/overview")
+        except httpx.HTTPError:
+            return None
+        answer: Json = response.json()
+        return answer if response.status_code == 200 else None
+
+
+def stable_market(demo: Demo, process: subprocess.Popen[bytes]) -> Json:
+    """Waits for the stream to be in and matched: contracts and rounds exist, the groups have
+    answered every proposal and the counts stay put (with an empty engine queue) over two looks
+    half a second apart."""
+
+    def alive() -> None:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"the demo ended with {process.returncode}:\n{demo.log.read_text()[-3000:]}"
+            )
+
+    def started() -> Json | None:
+        alive()
+        demo.pick_up_key()
+        o = demo.overview()
+        return o if o and o["contracts"] > 0 and o["rounds"] > 0 else None
+
+    wait_for(started, 90, "the demo made contracts", pause=0.3)
+
+    def counts(o: Json) -> tuple[int, ...]:
+        keys = ("orders_open", "supply_open", "contracts", "groups", "buyers", "open_demand")
+        return tuple(int(o[k]) for k in keys)
+
+    previous: list[tuple[int, ...]] = []
+
+    def settled() -> Json | None:
+        alive()
+        o = demo.overview()
+        if not o or o["engine"].get("queue_depth", 0) != 0:
+            return None
+        if o["contracts_by_state"].get("proposed") or not o["contracts_by_state"].get("accepted"):
+            return None  # the groups are still answering
+        now = counts(o)
+        same = bool(previous) and previous[-1] == now
+        previous.append(now)
+        return o if same else None
+
+    answer: Json = wait_for(settled, 60, "the demo's counts settled", pause=0.5)
+    return answer
+
+
+@dataclass
+class Dashboard:
+    """One browser tab on the dashboard, with what it asked for and what it complained about."""
+
+    page: Any
+    base: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, route: str = "#/") -> None:
+        """Goes to ``route`` (a hash such as ``#/map``) and waits until its data are shown."""
+        self.page.goto(f"{self.base}/{route}")
+        self.wait_loaded(route)
+
+    def wait_loaded(self, route: str) -> None:
+        key = route[1:] if route.startswith("#") else ""
+        self.page.wait_for_function(
+            "key => document.body.dataset.loaded === key", arg=key, timeout=15_000
+        )
+
+    def next_refresh(self) -> None:
+        """Waits for the next live refresh (the status line's time changes)."""
+        self.page.evaluate(
+            "window.__fmSeen = document.getElementById('status-updated').textContent"
+        )
+        self.page.wait_for_function(
+            "document.getElementById('status-updated').textContent !== window.__fmSeen",
+            timeout=10_000,
+        )
+
+    def shoot(self, name: str) -> Path:
+        path = screenshot_dir() / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        assert path.exists() and path.stat().st_size > 0, path
+        print(f"screenshot: {path}")
+        return path
+
+    def foreign_requests(self) -> list[str]:
+        """Requests to anything but this server (``blob:`` URLs made from its answers count as
+        its own)."""
+        own = (self.base + "/", "blob:" + self.base + "/")
+        return [url for url in self.requests if not url.startswith(own)]
+
+
+@contextmanager
+def dashboard_tab(browser: Any, demo: Demo, *, with_key: bool = True) -> Iterator[Dashboard]:
+    """A fresh browser context (fresh storage) with one tab on the dashboard, refreshing every
+    second; ``with_key``: the tab holds the demo's coordinator key, as after opening the link
+    ``/#key=...`` that the demo prints."""
+    context = browser.new_context(viewport=VIEWPORT, locale="th-TH")
+    context.add_init_script(f"window.FOODMATCH_REFRESH_MS = {REFRESH_MS};")
+    if with_key and demo.token:
+        context.add_init_script(
+            f"sessionStorage.setItem('foodmatch.apiKey', {json.dumps(demo.token)});"
+        )
+    page = context.new_page()
+    board = Dashboard(page=page, base=demo.base)
+    page.on("request", lambda request: board.requests.append(request.url))
+    page.on(
+        "console",
+        lambda message: (
+            board.errors.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: board.errors.append(f"page error: {error}"))
+    try:
+        yield board
+    finally:
+        context.close()
+    assert board.foreign_requests() == [], "requests left the server"
+    assert board.errors == [], "the page reported errors"
