@@ -90,6 +90,7 @@ def test_docs_shows_every_operation_without_asking_another_host(browser: Any, se
     finally:
         context.close()
     assert shown == operations
-    assert title is not None and "foodmatch" in title
+    assert title is not None
+    assert "foodmatch" in title
     assert [url for url in requests if not url.startswith(served + "/")] == []
     assert errors == []

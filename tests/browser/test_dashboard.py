@@ -93,7 +93,8 @@ def test_overview_cards_show_the_api_counts_and_the_rounds(
         text = page.locator(f'[data-testid="card-{name}"] .value').inner_text()
         assert digits(text) == str(api[name]), (name, text, api[name])
     assert float(card_values(dashboard)["fill_rate"]) == pytest.approx(api["fill_rate"])
-    assert api["contracts"] > 0 and api["rounds"] > 0
+    assert api["contracts"] > 0
+    assert api["rounds"] > 0
 
     rounds = demo.get("/rounds", limit=10)
     expect(page.locator('[data-testid="rounds-table"] tbody tr[data-round]')).to_have_count(
@@ -128,7 +129,8 @@ def test_overview_shows_the_last_round_that_made_contracts_and_the_empty_rounds_
             break
     api = demo.get("/overview")
     latest = demo.get("/rounds", limit=1)[0]
-    assert api["last_round"]["id"] != latest["id"] and api["last_round"]["summary"]["contracts"]
+    assert api["last_round"]["id"] != latest["id"]
+    assert api["last_round"]["summary"]["contracts"]
     assert api["empty_rounds_since"] >= 1
     assert api["fill_rate"] > 0  # the demo's groups accepted proposals
 
@@ -207,7 +209,8 @@ def test_map_draws_groups_kitchens_and_contract_lines(dashboard: Dashboard, demo
     )
     smallest = min(widths)
     largest = max(widths)
-    assert largest[0] > smallest[0] and largest[1] > smallest[1]
+    assert largest[0] > smallest[0]
+    assert largest[1] > smallest[1]
 
     # A kitchen's popup names it and links to its page.
     buyer = max(api["buyers"], key=lambda b: b["contracted"])
@@ -273,7 +276,8 @@ def test_kitchen_page_lists_its_orders_contracts_and_unmet_lines(
         f"/api/v1/contracts/{first}/document?lang=th",
     ]
     document = demo.http.get(hrefs[1])
-    assert document.status_code == 200 and "text/html" in document.headers["content-type"]
+    assert document.status_code == 200
+    assert "text/html" in document.headers["content-type"]
     # The link opens the document in a new tab (fetched with the key when the API needs one).
     with page.context.expect_page() as opened:
         links.nth(0).click()
@@ -425,7 +429,8 @@ def test_planning_page_lists_lines_filters_and_links_the_csv(
     csv_link = page.get_by_test_id("planning-csv")
     expect(csv_link).to_have_attribute("href", f"/api/v1/report/planning.csv?crop_id={crop}")
     answer = demo.http.get(str(csv_link.get_attribute("href")))
-    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/csv")
     with page.expect_download() as saved:
         csv_link.click()
     assert saved.value.suggested_filename == "planning.csv"

@@ -21,7 +21,8 @@ from tests.support.market import (
 def _loc_of(response: Any) -> list[Any]:
     assert response.status_code == 422, response.text
     detail = response.json()["detail"]
-    assert isinstance(detail, list) and detail
+    assert isinstance(detail, list)
+    assert detail
     assert all(isinstance(d["msg"], str) and d["msg"] for d in detail)
     loc: list[Any] = detail[0]["loc"]
     return loc

@@ -39,7 +39,8 @@ def test_a_rejected_proposal_goes_to_another_group_in_the_next_round(
     assert first["proposal_expires_at"] is not None
 
     refused = act(client, first["id"], "reject", {"actor": "group:grp-far"})
-    assert refused.status_code == 409 and "not a party" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert "not a party" in refused.json()["detail"]
     rejected = act(client, first["id"], "reject", {"actor": "group:grp-near", "reason": "no truck"})
     assert rejected.status_code == 200, rejected.text
     assert rejected.json()["state"] == "rejected"
@@ -100,12 +101,14 @@ def test_an_expired_proposal_is_re_matched(tmp_path: Path) -> None:
         first = only_contract(market)
         time.sleep(0.7)
         late = act(client, first["id"], "accept", {"actor": "group:grp-near"})
-        assert late.status_code == 409 and "expired" in late.json()["detail"]
+        assert late.status_code == 409
+        assert "expired" in late.json()["detail"]
         market.run_round()
         states = {c["id"]: c["state"] for c in market.contracts()}
         assert states[first["id"]] == "expired"
         fresh = [c for c in market.contracts() if c["id"] != first["id"]]
-        assert len(fresh) == 1 and fresh[0]["reason"] == "re-matched: proposal expired"
+        assert len(fresh) == 1
+        assert fresh[0]["reason"] == "re-matched: proposal expired"
         assert fresh[0]["quantity"] == 40
 
 
@@ -117,7 +120,8 @@ def test_illegal_transitions_are_refused_and_change_nothing(
     contract = only_contract(market)
     cid = contract["id"]
     cancelled = act(client, cid, "cancel", {"actor": "buyer:hosp-songkhla", "reason": "menu"})
-    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    assert cancelled.status_code == 200
+    assert cancelled.json()["state"] == "cancelled"
     before = market.get(f"/contracts/{cid}")
 
     accepted = act(client, cid, "accept", {"actor": "group:grp-near"})
@@ -134,7 +138,8 @@ def test_illegal_transitions_are_refused_and_change_nothing(
     body = {"actor": "buyer:hosp-songkhla", "received": 40}
     assert client.post(url, json=body).status_code == 200
     twice = client.post(url, json=body)
-    assert twice.status_code == 409 and "is completed" in twice.json()["detail"]
+    assert twice.status_code == 409
+    assert "is completed" in twice.json()["detail"]
 
 
 @pytest.mark.parametrize(
@@ -190,7 +195,8 @@ def test_a_revoked_certificate_releases_only_the_deliveries_from_that_date(
     days = two_group_market(market, deliveries=3)
     market.run_round()
     first = only_contract(market)
-    assert first["group_id"] == "grp-near" and len(first["deliveries"]) == 3
+    assert first["group_id"] == "grp-near"
+    assert len(first["deliveries"]) == 3
     assert act(client, first["id"], "accept", {"actor": "group:grp-near"}).status_code == 200
     revoked = client.post(
         f"{API}/certificates/cert-grp-near/revoke",
@@ -209,7 +215,8 @@ def test_a_revoked_certificate_releases_only_the_deliveries_from_that_date(
     ]
     assert kept["history"][-1]["action"] == "release"
     fresh = [c for c in market.contracts() if c["id"] != first["id"]]
-    assert len(fresh) == 1 and fresh[0]["group_id"] == "grp-far"
+    assert len(fresh) == 1
+    assert fresh[0]["group_id"] == "grp-far"
     assert [d["date"] for d in fresh[0]["deliveries"]] == days[1:]
     assert fresh[0]["reason"].startswith("re-matched: THAI_GAP certificate not valid on")
     again = client.post(f"{API}/certificates/cert-grp-near/revoke", json={"revoked_on": days[2]})
@@ -233,7 +240,8 @@ def test_the_audit_trail_lists_every_change_with_actor_time_and_reason(
     orders = market.get("/audit", event="OrderSubmitted")
     assert [e["subject"] for e in orders] == ["ord-1"]
     newest_first = [e["id"] for e in market.get("/audit", limit=5)]
-    assert newest_first == sorted(newest_first, reverse=True) and len(newest_first) == 5
+    assert newest_first == sorted(newest_first, reverse=True)
+    assert len(newest_first) == 5
     assert client.get(f"{API}/audit", params={"limit": 0}).status_code == 422
 
 

@@ -171,7 +171,8 @@ def test_the_dashboard_figures_agree_with_the_metrics(client: TestClient) -> Non
         ("kale", "standard_not_met"),
     }
     csv = client.get(API + "/report/planning.csv", params={"crop_id": "rice_jasmine"})
-    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
     assert len(csv.text.strip().splitlines()) == 1 + 2  # header and one line per week
     bad = client.get(API + "/report/planning", params={"week": "2026-50"})
     assert bad.status_code == 422

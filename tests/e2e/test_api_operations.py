@@ -86,7 +86,8 @@ def test_coordinator_page_fetches_nothing_from_elsewhere(client: TestClient) -> 
         assert not re.search(r"fetch\(\s*[\"']https?://", source)
         assert "@import" not in source
     script = sources[1]
-    assert "/overview" in script and "/crops" in script
+    assert "/overview" in script
+    assert "/crops" in script
     assert "ภาษา" in script or "กลุ่มเกษตรกร" in script
 
 

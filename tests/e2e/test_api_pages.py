@@ -207,7 +207,8 @@ def test_the_contract_list_says_there_is_more_than_its_default_page(client: Test
     assert page.headers["X-Total-Count"] == "105"
     assert query_of(links(page)["next"]) == {"limit": "100", "offset": "100"}
     rest = client.get(links(page)["next"])
-    assert len(rest.json()) == 5 and "next" not in links(rest)
+    assert len(rest.json()) == 5
+    assert "next" not in links(rest)
 
 
 def test_the_totals_count_only_the_callers_rows(client: TestClient, ids: dict[str, str]) -> None:

@@ -37,14 +37,16 @@ def test_phase_figures_count_errors_by_status_and_split_by_kind() -> None:
 
     figures = phase_figures("reads", samples, wall_seconds=0.5)
 
-    assert figures.requests == 4 and figures.error_count == 2
+    assert figures.requests == 4
+    assert figures.error_count == 2
     assert figures.errors == {"404": 1, "ReadTimeout": 1}
     assert figures.requests_per_second == pytest.approx(8.0)
     assert figures.latency is not None
     assert figures.latency.p50 == pytest.approx(20.0)
     assert figures.latency.max == pytest.approx(40.0)
     assert set(figures.by_kind) == {"list", "get"}
-    assert figures.by_kind["get"].requests == 2 and figures.by_kind["get"].wall_seconds is None
+    assert figures.by_kind["get"].requests == 2
+    assert figures.by_kind["get"].wall_seconds is None
     assert figures.by_kind["get"].requests_per_second is None
     assert phase_figures("none", [], 0.0).latency is None
 
@@ -82,7 +84,9 @@ def test_the_table_and_the_json_show_every_phase() -> None:
     console.print(render([run]))
     text = console.export_text()
 
-    assert "POST /orders" in text and "POST /rounds" in text and "GET /contracts" in text
+    assert "POST /orders" in text
+    assert "POST /rounds" in text
+    assert "GET /contracts" in text
     assert "3 contracts" in text
     body = report_json([run])
     assert body["runs"][0]["round"]["contracts"] == 3
@@ -100,12 +104,14 @@ def test_bench_api_on_the_embedded_engine_measures_orders_a_round_and_reads() ->
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     (run,) = body["runs"]
-    assert run["engine"] == "inprocess" and run["concurrency"] == 4
+    assert run["engine"] == "inprocess"
+    assert run["concurrency"] == 4
     check_figures(run["orders"], 20)
     check_figures(run["reads"], 40)
     assert run["reads"]["by_kind"]["list"]["requests"] == 20
     assert run["reads"]["by_kind"]["get"]["requests"] == 20
-    assert run["round"]["http_status"] == 201 and run["round"]["status"] == "completed"
+    assert run["round"]["http_status"] == 201
+    assert run["round"]["status"] == "completed"
     assert run["round"]["contracts"] >= 20  # every order is filled, by one group or more
     assert run["round"]["wall_seconds"] > 0
     assert run["notes"] == []
@@ -136,7 +142,8 @@ def test_bench_api_times_every_coordinator_figure_at_two_sizes_against_a_referen
         for route in [size["reference"], *size["routes"]]:
             assert route["errors"] == 0, route
             assert route["reads"] == 3
-            assert 0 < route["p50_ms"] <= route["p95_ms"] and route["cold_ms"] > 0
+            assert 0 < route["p50_ms"] <= route["p95_ms"]
+            assert route["cold_ms"] > 0
             assert route["times_reference"] > 0
             assert route["after_change_ms"] > 0
         for route in size["routes"]:  # a small market is always answered as it is
@@ -156,7 +163,9 @@ def test_the_figures_table_shows_each_route_and_its_multiple_of_the_reference() 
     console.print(render_figures(run))
     text = console.export_text()
 
-    assert "/stats/fill" in text and "/crops" in text and "396 contracts" in text
+    assert "/stats/fill" in text
+    assert "/crops" in text
+    assert "396 contracts" in text
     assert run.to_json()["sizes"][0]["routes"][0]["times_reference"] == 2.0
 
 

@@ -118,12 +118,16 @@ def test_document_to_stdout_and_to_a_file(db: str, tmp_path: Path) -> None:
     )
 
     assert thai.exit_code == 0, thai.output
-    assert "สัญญาซื้อขายล่วงหน้า" in thai.stdout and "โรงพยาบาลสงขลา" in thai.stdout
-    assert "35.00" in thai.stdout and "cert-1" in thai.stdout
+    assert "สัญญาซื้อขายล่วงหน้า" in thai.stdout
+    assert "โรงพยาบาลสงขลา" in thai.stdout
+    assert "35.00" in thai.stdout
+    assert "cert-1" in thai.stdout
     assert english.exit_code == 0, english.output
     page = out.read_text(encoding="utf-8")
-    assert "<html lang='en'>" in page and "Forward contract" in page
-    assert "Songkhla Hospital" in page and "2026-12-14" in page
+    assert "<html lang='en'>" in page
+    assert "Forward contract" in page
+    assert "Songkhla Hospital" in page
+    assert "2026-12-14" in page
 
 
 def test_export_of_a_group_and_a_buyer(db: str, tmp_path: Path) -> None:
@@ -137,8 +141,10 @@ def test_export_of_a_group_and_a_buyer(db: str, tmp_path: Path) -> None:
 
     assert group.exit_code == 0, group.output
     [line] = list(csv.DictReader(io.StringIO(group.stdout)))
-    assert line["contract_id"] == "ctr-1" and line["group_name_th"].startswith("วิสาหกิจ")
-    assert line["value_thb"] == "2800.00" and line["crop_name_th"] == "คะน้า"
+    assert line["contract_id"] == "ctr-1"
+    assert line["group_name_th"].startswith("วิสาหกิจ")
+    assert line["value_thb"] == "2800.00"
+    assert line["crop_name_th"] == "คะน้า"
     assert buyer.exit_code == 0, buyer.output
     lines = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [(r["date"], r["quantity"]) for r in lines] == [
@@ -154,7 +160,10 @@ def test_unknown_ids_and_bad_options_fail_clearly(db: str) -> None:
     neither = runner.invoke(app, ["contracts", "export", "--db", db])
     both = runner.invoke(app, ["contracts", "export", "--group", "g", "--buyer", "b", "--db", db])
 
-    assert missing.exit_code == 1 and "no contract with id 'ctr-none'" in missing.output
+    assert missing.exit_code == 1
+    assert "no contract with id 'ctr-none'" in missing.output
     assert bad_lang.exit_code == 2
-    assert nobody.exit_code == 1 and "no group with id 'grp-none'" in nobody.output
-    assert neither.exit_code == 2 and both.exit_code == 2
+    assert nobody.exit_code == 1
+    assert "no group with id 'grp-none'" in nobody.output
+    assert neither.exit_code == 2
+    assert both.exit_code == 2

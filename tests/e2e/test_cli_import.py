@@ -57,7 +57,8 @@ def test_import_of_a_missing_file_or_unknown_kind_fails_clearly(tmp_path: Path) 
     missing = runner.invoke(app, ["import", "orders", str(tmp_path / "nope.csv")])
     unknown = runner.invoke(app, ["import", "tractors", str(tmp_path / "nope.csv")])
 
-    assert missing.exit_code == 2 and "no such file" in missing.output
+    assert missing.exit_code == 2
+    assert "no such file" in missing.output
     assert unknown.exit_code == 2
 
 

@@ -75,8 +75,11 @@ def test_the_report_lists_every_unfilled_quantity_with_its_reason(
     reasons = {x["reason"] for x in report["lines"]}
     assert {"no_supply", "capacity_taken"} <= reasons
     for line in report["lines"]:
-        assert line["quantity"] > 0 and line["orders"] >= 1 and line["dates"]
-        assert line["crop_name_th"] and line["district_name_en"] != line["district"]
+        assert line["quantity"] > 0
+        assert line["orders"] >= 1
+        assert line["dates"]
+        assert line["crop_name_th"]
+        assert line["district_name_en"] != line["district"]
         assert f"{line['quantity']:,}" in line["suggestion_en"]
         assert line["district_name_th"] in line["suggestion_th"]
 
@@ -102,9 +105,11 @@ def test_the_cli_writes_the_report_as_csv(
     )  # fmt: skip
     assert narrowed.exit_code == 0, narrowed.output
     kept = list(csv.DictReader(io.StringIO(narrowed.output)))
-    assert kept and all(
+    assert kept
+    assert all(
         (r["crop_id"], r["week"], r["district"]) == (one["crop_id"], one["week"], one["district"])
         for r in kept
     )
     bad = runner.invoke(app, ["report", "planning", "--db", url, "--week", "2026-W60"])
-    assert bad.exit_code == 2 and "ISO week" in bad.output
+    assert bad.exit_code == 2
+    assert "ISO week" in bad.output

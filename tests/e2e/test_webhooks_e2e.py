@@ -48,7 +48,8 @@ def test_the_group_gets_its_contract_proposal_once_despite_two_failures(
         hook = market.post(
             "/webhooks", {"participant_id": "grp-hatyai", "url": url, "secret": SECRET}
         )
-        assert hook["secret"] == SECRET and hook["id"].startswith("wh_")
+        assert hook["secret"] == SECRET
+        assert hook["id"].startswith("wh_")
         market.supply("sup-1", "grp-hatyai", weeks=weeks_of(days, 100))
         market.order("ord-1", "hosp-songkhla", deliveries=days)
         market.run_round(["kale"])
@@ -68,7 +69,8 @@ def test_the_group_gets_its_contract_proposal_once_despite_two_failures(
 
         log = wait_for(settled, seconds=15)
         events = {d["event"] for d in log}
-        assert "ContractProposed" in events and "SupplyAnnounced" in events
+        assert "ContractProposed" in events
+        assert "SupplyAnnounced" in events
         assert "OrderSubmitted" not in events  # the buyer's, not the group's
         assert all(d["attempts"] == 3 and d["last_status"] == 200 for d in log)
 

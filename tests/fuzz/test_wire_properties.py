@@ -278,8 +278,9 @@ def decodes_or_refuses(message: bytes) -> commands.Command | DecodeError:
     try:
         return decode_command(message)
     except DecodeError as err:
-        assert err.field, "a refusal names a field"
-        return err
+        refusal = err
+    assert refusal.field, "a refusal names a field"
+    return refusal
 
 
 @FUZZ
@@ -498,7 +499,8 @@ def test_a_very_long_string_is_refused_by_name_or_taken(
     set_at(message, path, "x" * size)
     outcome = decodes_or_refuses(raw(message))
     if size > MAX_MESSAGE_BYTES:
-        assert isinstance(outcome, DecodeError) and outcome.field == "value"
+        assert isinstance(outcome, DecodeError)
+        assert outcome.field == "value"
     elif isinstance(outcome, DecodeError):
         assert names(outcome.field, path), (field_name(path), str(outcome))
 
@@ -513,7 +515,8 @@ def test_invalid_utf8_anywhere_is_refused_as_the_value(
     set_at(message, data.draw(st.sampled_from(strings), label="field"), "@@BYTES@@")
     bad = data.draw(st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80"]))
     outcome = decodes_or_refuses(raw(message).replace(b"@@BYTES@@", bad))
-    assert isinstance(outcome, DecodeError) and outcome.field == "value"
+    assert isinstance(outcome, DecodeError)
+    assert outcome.field == "value"
     assert "UTF-8" in outcome.reason
 
 

@@ -167,8 +167,10 @@ def test_supply_round_trips_with_weekly_quantities_and_filters_by_state(
     with uow_factory() as uow:
         got = uow.supply.get("s1")
         assert got == supply("s1", "g1", "kale")
-        assert got is not None and got.created_at is not None
-        assert got.created_at.tzinfo is not None and got.created_at.utcoffset() == timedelta(0)
+        assert got is not None
+        assert got.created_at is not None
+        assert got.created_at.tzinfo is not None
+        assert got.created_at.utcoffset() == timedelta(0)
         assert [r.supply.id for r in uow.supply.list(state=BookState.OPEN)] == ["s1", "s3"]
         assert [r.supply.id for r in uow.supply.list(group_id="g1", crop_id="kale")] == ["s1"]
         assert [r.supply.id for r in uow.supply.list(crop_id="kale")] == ["s1", "s2"]
@@ -189,7 +191,8 @@ def test_orders_round_trip_with_deliveries_and_schedule(uow_factory: UowFactory)
     with uow_factory() as uow:
         plain, with_schedule = uow.orders.get("o1"), uow.orders.get("o2")
         assert plain == order()
-        assert plain is not None and plain.order.schedule is None
+        assert plain is not None
+        assert plain.order.schedule is None
         assert with_schedule is not None
         assert with_schedule.order == scheduled
         assert with_schedule.order.schedule == schedule
@@ -212,7 +215,8 @@ def test_group_lot_and_buyer_limits_round_trip_and_stay_null_when_unset(
         assert uow.groups.get("g2") == only_lot
         plain = uow.groups.get("g3")
         assert plain == group("g3")
-        assert plain is not None and (plain.min_lot, plain.max_buyers_per_week) == (None, None)
+        assert plain is not None
+        assert (plain.min_lot, plain.max_buyers_per_week) == (None, None)
         assert [(g.min_lot, g.max_buyers_per_week) for g in uow.groups.list()] == [
             (25, 3),
             (1_000_000_000, None),
@@ -237,9 +241,12 @@ def test_an_orders_supplier_limit_round_trips_with_or_without_a_schedule(
     with uow_factory() as uow:
         assert uow.orders.get("o1") == shared
         got = uow.orders.get("o2")
-        assert got is not None and got.order == single and got.order.max_suppliers == 1
+        assert got is not None
+        assert got.order == single
+        assert got.order.max_suppliers == 1
         unset = uow.orders.get("o3")
-        assert unset is not None and unset.order.max_suppliers is None
+        assert unset is not None
+        assert unset.order.max_suppliers is None
         listed = uow.orders.list(state=BookState.OPEN)
         assert [r.order.max_suppliers for r in listed] == [1, 3, None]
 
@@ -284,7 +291,9 @@ def test_contracts_round_trip(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         got = uow.contracts.get("c1")
         assert got == stored
-        assert got is not None and got.quantity == 65 and got.value == 65 * 3050
+        assert got is not None
+        assert got.quantity == 65
+        assert got.value == 65 * 3050
         assert uow.contracts.get("missing") is None
 
 
@@ -540,10 +549,14 @@ def test_leaving_a_unit_of_work_without_commit_keeps_nothing(uow_factory: UowFac
 
 
 def test_an_error_inside_a_unit_of_work_rolls_it_back(uow_factory: UowFactory) -> None:
-    with pytest.raises(RuntimeError), uow_factory() as uow:
-        uow.groups.add(group())
-        uow.session.flush()
-        raise RuntimeError("boom")
+    def fail_after_a_write() -> None:
+        with uow_factory() as uow:
+            uow.groups.add(group())
+            uow.session.flush()
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        fail_after_a_write()
     with uow_factory() as uow:
         assert uow.groups.list() == []
 
@@ -635,7 +648,8 @@ def test_the_last_round_that_made_contracts_and_the_rounds_after_it(
         uow.commit()
     with uow_factory() as uow:
         cleared = uow.rounds.latest_with_contracts()
-        assert cleared is not None and cleared.id == "r2"
+        assert cleared is not None
+        assert cleared.id == "r2"
         assert uow.rounds.after(cleared) == (
             2,
             T0 + timedelta(minutes=15, seconds=2, microseconds=5),

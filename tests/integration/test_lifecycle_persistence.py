@@ -53,7 +53,8 @@ def test_a_contract_round_trips_through_its_lifecycle(uow_factory: UowFactory) -
         assert step.bound_supply == step.expected_supply, step.name
 
     final = steps[-1].stored
-    assert final is not None and final.state is ContractState.CANCELLED
+    assert final is not None
+    assert final.state is ContractState.CANCELLED
     assert [h.action for h in final.history] == ["accept", "confirm_delivery", "amend", "cancel"]
     assert final.history[2].details["agreed_by"] == "buyer:b1"
     assert [(d.day, d.quantity, d.state) for d in final.deliveries] == [
@@ -148,7 +149,8 @@ def test_a_new_contract_round_trips_its_history_and_deadline(uow_factory: UowFac
     with uow_factory() as uow:
         stored = uow.contracts.get("c1")
         assert stored == accepted
-        assert stored is not None and stored.history[0].at.tzinfo is not None
+        assert stored is not None
+        assert stored.history[0].at.tzinfo is not None
 
 
 def test_due_proposals_are_proposed_contracts_at_or_past_their_deadline(

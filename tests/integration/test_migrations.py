@@ -197,9 +197,12 @@ def test_0003_adds_the_rule_columns_to_a_0002_database_and_downgrade_removes_the
             assert added <= columns(engine, table)
         with SqlUnitOfWork(make_session_factory(engine)) as uow:
             group, order, record = uow.groups.get("g1"), uow.orders.get("o1"), uow.rounds.get("r1")
-            assert group is not None and (group.min_lot, group.max_buyers_per_week) == (None, None)
-            assert order is not None and order.order.max_suppliers is None
-            assert record is not None and record.unfilled[0].alternative is None
+            assert group is not None
+            assert (group.min_lot, group.max_buyers_per_week) == (None, None)
+            assert order is not None
+            assert order.order.max_suppliers is None
+            assert record is not None
+            assert record.unfilled[0].alternative is None
         with engine.begin() as connection:
             connection.exec_driver_sql(
                 "UPDATE groups SET min_lot = 20, max_buyers_per_week = 2 WHERE id = 'g1'"
@@ -353,7 +356,8 @@ def test_0004_adds_the_lifecycle_to_a_0003_database_and_downgrade_removes_it(
             assert stored is not None
             assert stored.state is ContractState.ACCEPTED
             assert (stored.unit_price, stored.created_at) == (3000, AT)
-            assert stored.proposal_expires_at is None and stored.history == ()
+            assert stored.proposal_expires_at is None
+            assert stored.history == ()
             assert stored.deliveries == (
                 ContractDelivery(WEDNESDAY, "2026-W50", 40, 21.5, DeliveryState.SCHEDULED),
             )
@@ -645,7 +649,8 @@ def revisions() -> list[str]:
 def test_the_revisions_form_one_chain_ending_at_the_head() -> None:
     chain = revisions()
     assert chain[-1] == head_revision()
-    assert chain == sorted(chain) and len(chain) >= 6
+    assert chain == sorted(chain)
+    assert len(chain) >= 6
 
 
 SEEDS: dict[str, Callable[[Engine], None]] = {
@@ -687,7 +692,8 @@ def check_messages(engine: Engine) -> None:
     """The seeded message and event read back at the head: the message has no digest (a repeat
     of it is a plain duplicate) and the event is still pending, not parked."""
     with SqlUnitOfWork(make_session_factory(engine)) as uow:
-        assert uow.inbox.digest("m-old") == "" and uow.inbox.digest("m-new") is None
+        assert uow.inbox.digest("m-old") == ""
+        assert uow.inbox.digest("m-new") is None
         assert [(e.event, e.payload) for e in uow.outbox.pending()] == [
             ("OrderSubmitted", {"id": "o1"})
         ]
@@ -719,7 +725,8 @@ def test_upgrade_from_each_previous_revision_keeps_the_data_and_reaches_the_head
                 assert [u.reason for u in uow.rounds.latest_unfilled(["kale"])] == ["no_supply"]
             if seeded == "0003":
                 contract = uow.contracts.get("c1")
-                assert contract is not None and contract.state is ContractState.ACCEPTED
+                assert contract is not None
+                assert contract.state is ContractState.ACCEPTED
                 assert contract.deliveries[0].state is DeliveryState.SCHEDULED
             assert uow.keys.list() == []
     finally:

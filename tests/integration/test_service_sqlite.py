@@ -125,7 +125,8 @@ def test_a_round_proposes_a_contract_with_the_nearest_cheapest_group(
     )
     assert contract.unit_price == 3000
     assert contract.state is ContractState.PROPOSED
-    assert contract.created_at is not None and contract.created_at.tzinfo is not None
+    assert contract.created_at is not None
+    assert contract.created_at.tzinfo is not None
     (delivery,) = contract.deliveries
     assert (delivery.day, delivery.week, delivery.quantity) == (WEDNESDAY, WEEK, 50)
     assert delivery.distance_km > 0
@@ -309,7 +310,8 @@ def test_an_unfilled_line_of_a_round_keeps_its_alternative(
     alternative = limited[0].alternative
     assert alternative is not None
     assert (alternative["group_id"], alternative["rule"]) == ("far", "supplier_limit")
-    assert alternative["supply_id"] == "s-far" and alternative["week"] == WEEK
+    assert alternative["supply_id"] == "s-far"
+    assert alternative["week"] == WEEK
     with uow_factory() as uow:
         stored = uow.rounds.get(record.id)
         contracts = uow.contracts.list(ContractFilter(order_id="o-single"))

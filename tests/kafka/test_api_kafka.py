@@ -34,8 +34,10 @@ def test_an_order_matched_through_kafka_appears_for_kitchen_and_group(
     group = market.get("/contracts", group_id="grp-hatyai")
 
     assert order["state"] == "open"
-    assert round_["status"] == "completed" and len(round_["contract_ids"]) == 1
-    assert kitchen == group and kitchen[0]["group_id"] == "grp-hatyai"
+    assert round_["status"] == "completed"
+    assert len(round_["contract_ids"]) == 1
+    assert kitchen == group
+    assert kitchen[0]["group_id"] == "grp-hatyai"
     assert [d["date"] for d in kitchen[0]["deliveries"]] == order_body()["deliveries"]
     assert kafka_client.get("/health").json()["engine"]["name"] == "kafka"
 
@@ -62,5 +64,6 @@ def test_a_repeated_request_has_one_effect_on_kafka(kafka_client: TestClient) ->
     )  # fmt: skip
 
     assert first.status_code == 201
-    assert again.status_code == 200 and again.headers["Idempotent-Replay"] == "true"
+    assert again.status_code == 200
+    assert again.headers["Idempotent-Replay"] == "true"
     assert [b["id"] for b in market.get("/buyers")] == ["b1"]

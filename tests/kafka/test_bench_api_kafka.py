@@ -36,7 +36,8 @@ def test_bench_api_on_the_kafka_engine(kafka_bootstrap: str, postgres_admin: Eng
     assert run["engine"] == "kafka"
     check_figures(run["orders"], 20)
     check_figures(run["reads"], 40)
-    assert run["round"]["http_status"] == 201 and run["round"]["status"] == "completed"
+    assert run["round"]["http_status"] == 201
+    assert run["round"]["status"] == "completed"
     assert run["round"]["contracts"] >= 20
     assert run["notes"] == []
     tag = run["run"]

@@ -189,10 +189,13 @@ def test_a_worker_killed_during_a_round_leaves_no_trace_and_the_next_one_runs_it
         assert rounds_begun(second)[0] == (killed_round, "request")
         assert stored == [(killed_round, "request")]
     else:  # the new leader found the book changed and ran a round of its own
-        assert len(stored) == 1 and stored[0][1] == "debounce" and stored[0][0] != killed_round
+        assert len(stored) == 1
+        assert stored[0][1] == "debounce"
+        assert stored[0][0] != killed_round
     assert kinds(database)["RunMatchingRound"] == 1
     contracts = check_contracts_consistent(database)
-    assert contracts and {c.round_id for c in contracts} == {stored[0][0]}
+    assert contracts
+    assert {c.round_id for c in contracts} == {stored[0][0]}
     assert len({(c.order_id, c.supply_id) for c in contracts}) == len(contracts)
     proposed_rows = "SELECT count(*) FROM outbox WHERE event = 'ContractProposed'"
     assert database.scalar(proposed_rows) == len(contracts)
@@ -295,7 +298,8 @@ def test_the_broker_stopped_and_started_again_loses_nothing_and_everything_recov
             outage = time.monotonic() - down_at
 
             stream.join(90)
-            assert not stream.is_alive() and stream.failure is None, stream.failure
+            assert not stream.is_alive(), stream.failure
+            assert stream.failure is None, stream.failure
             again = api.post(
                 f"{API}/buyers", json=buyer_body("b-during"), headers={"Idempotency-Key": "k-d"}
             )
@@ -314,14 +318,18 @@ def test_the_broker_stopped_and_started_again_loses_nothing_and_everything_recov
     finally:
         database.close()
 
-    assert accepted_at_stop < len(market.book) and len(stream.accepted) == len(market.book)
+    assert accepted_at_stop < len(market.book)
+    assert len(stream.accepted) == len(market.book)
     assert outage >= 10.0
-    assert during.status_code == 503 and "Retry-After" in during.headers, during.text
+    assert during.status_code == 503, during.text
+    assert "Retry-After" in during.headers, during.text
     assert answered_in < 25.0  # an answer (after the send timeout), not a hang
     assert read.status_code == 200  # reads need only the database
     assert again.status_code in (200, 201), again.text
     assert sorted(b["id"] for b in buyers) == sorted(["b-before", "b-during", "b0", "b1"])
-    assert worker.running and worker.process is not None and worker.process.pid == pid
+    assert worker.running
+    assert worker.process is not None
+    assert worker.process.pid == pid
     assert database.order_ids() == sorted(market.orders)
     assert kinds(database)["SubmitOrder"] == len(market.orders)
     assert sorted(c.order_id for c in contracts) == sorted(market.orders)
@@ -399,7 +407,8 @@ def test_the_api_answers_503_while_the_database_is_unreachable_and_recovers_by_i
         assert "database" in answer.json()["detail"]
         assert took < 10.0  # an answer, not a hang
     assert health.status_code == 503
-    assert health.json()["status"] == "degraded" and health.json()["database"] == "error"
+    assert health.json()["status"] == "degraded"
+    assert health.json()["database"] == "error"
     assert again.status_code == 201, again.text  # the refused command had no effect
     assert sorted(b["id"] for b in buyers) == ["b-before", "b-during"]
 
@@ -449,7 +458,8 @@ def test_an_oversized_message_goes_to_the_dead_letters_unread_and_the_partition_
     )
     assert (dead[0]["topic"], dead[0]["key"]) == (space.topics.name(Topic.ORDERS), "kale")
     kept = base64.b64decode(dead[0]["original_base64"])
-    assert huge.value.startswith(kept) and 0 < len(kept) < limit
+    assert huge.value.startswith(kept)
+    assert 0 < len(kept) < limit
     assert dead[0]["original_bytes"] == len(huge.value)
     assert sorted(c.order_id for c in contracts) == sorted(market.orders)  # o000 not cancelled
     assert too_big.status_code == 413
@@ -567,12 +577,14 @@ def test_a_message_whose_handling_keeps_failing_is_refused_after_its_attempts_no
     dead = envelopes(read_topic(space, Topic.DEAD_LETTERS, until=lambda r: len(r) >= 1))
     contracts = database.wait_for_filled(market)
 
-    assert len(dead) == 1 and base64.b64decode(dead[0]["original_base64"]) == cursed.value
+    assert len(dead) == 1
+    assert base64.b64decode(dead[0]["original_base64"]) == cursed.value
     assert dead[0]["field"] == "handler"
     assert dead[0]["reason"].startswith("handling failed 5 times: IntegrityError")
     assert "t_no_cursed" in dead[0]["reason"]
     rejection = database.rejection(message_id_of(cursed))
-    assert rejection is not None and rejection.error == "HandlerFailed"
+    assert rejection is not None
+    assert rejection.error == "HandlerFailed"
     assert worker.log().count("failed; retrying") == 4  # attempts 1 to 4, then refused
     assert database.order_ids() == sorted(market.orders)
     assert sorted(c.order_id for c in contracts) == sorted(market.orders)
@@ -620,10 +632,13 @@ def test_a_503_while_the_broker_is_away_says_the_order_may_still_take_effect_and
     finally:
         database.close()
 
-    assert during.status_code == 503 and "Retry-After" in during.headers, during.text
+    assert during.status_code == 503, during.text
+    assert "Retry-After" in during.headers, during.text
     assert OUTCOME_UNKNOWN in during.json()["detail"]
-    assert again.status_code == 200 and again.headers["Idempotent-Replay"] == "true", again.text
+    assert again.status_code == 200, again.text
+    assert again.headers["Idempotent-Replay"] == "true", again.text
     assert again.json()["quantity"] == 30
-    assert changed.status_code == 409 and "reused with a different body" in changed.text
+    assert changed.status_code == 409
+    assert "reused with a different body" in changed.text
     assert sorted(o["id"] for o in orders) == ["o-before", "o-late"]
     assert handled == 2  # the order once, whatever the retry

@@ -34,11 +34,14 @@ def test_rejection_and_illegal_moves_on_kafka(kafka_client: TestClient) -> None:
     assert first["group_id"] == "grp-near"
 
     wrong = act(kafka_client, first["id"], "reject", {"actor": "group:grp-far"})
-    assert wrong.status_code == 409 and "not a party" in wrong.json()["detail"]
+    assert wrong.status_code == 409
+    assert "not a party" in wrong.json()["detail"]
     rejected = act(kafka_client, first["id"], "reject", {"actor": "group:grp-near"})
-    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
+    assert rejected.status_code == 200
+    assert rejected.json()["state"] == "rejected"
     again = act(kafka_client, first["id"], "accept", {"actor": "group:grp-near"})
-    assert again.status_code == 409 and "is rejected" in again.json()["detail"]
+    assert again.status_code == 409
+    assert "is rejected" in again.json()["detail"]
 
     market.post("/rounds", {})
     second = only_contract(market, state="proposed")

@@ -170,7 +170,8 @@ def test_a_round_event_carries_its_contract_count_and_where_to_read_the_contract
     assert "contract_ids" not in body
     assert body["contracts"] == len(contracts)
     assert body["contracts_url"].startswith(f"{API}/contracts?round_id=")
-    assert listed.status_code == 200 and record.status_code == 200
+    assert listed.status_code == 200
+    assert record.status_code == 200
     assert sorted(c["id"] for c in listed.json()) == sorted(c.id for c in contracts)
     assert record.json()["id"] == body["id"]
 
@@ -272,7 +273,8 @@ def test_a_reused_message_id_and_bad_messages_are_dead_lettered_naming_fields_in
     assert len(dead) == 4
     with database._uow() as uow:
         stored = uow.orders.get("o-1")
-        assert stored is not None and stored.order.quantity == 10  # the first body stays
+        assert stored is not None
+        assert stored.order.quantity == 10
     assert counted(samples, "foodmatch_dead_letters_total") == {
         (("field", f), ("topic", "orders")): 1
         for f in ("message_id", "version", "buyer_id", "quantity")

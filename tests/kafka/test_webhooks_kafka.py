@@ -67,7 +67,8 @@ def test_webhooks_and_expiry_on_kafka(
     states = {c["id"]: c["state"] for c in market.contracts()}
     assert states[first["id"]] == "expired"
     [fresh] = [c for c in market.contracts() if c["id"] != first["id"]]
-    assert fresh["reason"] == "re-matched: proposal expired" and fresh["quantity"] == 40
+    assert fresh["reason"] == "re-matched: proposal expired"
+    assert fresh["quantity"] == 40
 
     def expired_heard() -> list[dict[str, Any]]:
         with state.lock:

@@ -108,7 +108,8 @@ def test_refused_messages_land_on_the_dead_letters_and_the_valid_ones_around_the
     assert len({(d["partition"], d["offset"]) for d in dead}) == 3
     assert database.order_ids() == ["o000", "o001"]
     rejection = database.rejection(message_id_of(stray))
-    assert rejection is not None and rejection.field == "buyer_id"
+    assert rejection is not None
+    assert rejection.field == "buyer_id"
 
 
 def test_a_message_delivered_twice_has_one_effect(

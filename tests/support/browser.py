@@ -169,7 +169,8 @@ class Dashboard:
     def shoot(self, name: str) -> Path:
         path = screenshot_dir() / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
-        assert path.exists() and path.stat().st_size > 0, path
+        assert path.exists(), path
+        assert path.stat().st_size > 0, path
         print(f"screenshot: {path}")
         return path
 

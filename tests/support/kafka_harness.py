@@ -564,7 +564,8 @@ def check_contracts_consistent(database: Database) -> list[Contract]:
             per_supply_week[(c.supply_id, d.week)] += d.quantity
     for (order_id, day), quantity in per_order_day.items():
         order = orders[order_id]
-        assert day in order.deliveries and quantity <= order.quantity, (order_id, day, quantity)
+        assert day in order.deliveries, (order_id, day, quantity)
+        assert quantity <= order.quantity, (order_id, day, quantity)
     for (supply_id, week), quantity in per_supply_week.items():
         assert quantity <= supply[supply_id].quantities.get(week, 0), (supply_id, week, quantity)
     listed = {r.id: sorted(r.contract_ids) for r in rounds}

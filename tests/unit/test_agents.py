@@ -398,7 +398,8 @@ def test_an_order_arriving_just_before_its_buyer_is_handled_once_the_buyer_is_re
     outcome = asyncio.run(order_then_buyer())
 
     assert outcome == "ok"
-    assert list(store.orders) == ["o1"] and dead.records == []
+    assert list(store.orders) == ["o1"]
+    assert dead.records == []
 
 
 def test_an_unknown_reference_is_refused_once_the_grace_period_is_over() -> None:
@@ -494,7 +495,8 @@ def test_an_event_that_cannot_be_sent_is_parked_counted_and_the_events_behind_it
     assert reasons["g-big"].endswith("is above the limit of 20,000 bytes")
     assert reasons["g-refused"].startswith("refused by the broker: TopicAuthorizationFailedError")
     assert reasons["g-broker"].startswith("refused by the broker: MessageSizeTooLargeError")
-    assert relay.published == 2 and relay.parked == 3
+    assert relay.published == 2
+    assert relay.parked == 3
     counted = metrics.registry.get_sample_value
     parked = "foodmatch_outbox_parked_total"
     assert counted(parked, {"topic": "events", "reason": "too_large"}) == 2

@@ -57,7 +57,8 @@ def test_the_producers_add_stream_to_the_bench_group_of_the_bench_package() -> N
     result = CliRunner().invoke(root_app(), ["bench", "--help"])
 
     assert result.exit_code == 0, result.output
-    assert " api " in result.output and " stream " in result.output
+    assert " api " in result.output
+    assert " stream " in result.output
     assert [c.name for c in bench_app.registered_commands] == ["api"]
 
 

@@ -74,10 +74,13 @@ def test_good_lines_pass_and_bad_lines_carry_their_number_and_reason(tmp_path: P
     lines = list(read_csv("supply", path))
 
     assert [line.number for line in lines] == [2, 3, 4, 5]
-    assert lines[0].body is not None and lines[0].error is None
-    assert lines[1].error is not None and "WEEK:QUANTITY" in lines[1].error
+    assert lines[0].body is not None
+    assert lines[0].error is None
+    assert lines[1].error is not None
+    assert "WEEK:QUANTITY" in lines[1].error
     assert lines[2].error == "group_id: is required"
-    assert lines[3].error is not None and "many" in lines[3].error
+    assert lines[3].error is not None
+    assert "many" in lines[3].error
     assert count_lines(path) == 4
 
 
@@ -128,7 +131,8 @@ def test_a_group_line_may_set_a_minimum_lot_and_a_weekly_buyer_limit() -> None:
     group = to_command("groups", body, "m1").group  # type: ignore[attr-defined]
     assert (group.min_lot, group.max_buyers_per_week) == (25, 2)
     bare = row_to_body("groups", row | {"min_lot": "", "max_buyers_per_week": ""})
-    assert "min_lot" not in bare and "max_buyers_per_week" not in bare
+    assert "min_lot" not in bare
+    assert "max_buyers_per_week" not in bare
     plain = to_command("groups", bare, "m2").group  # type: ignore[attr-defined]
     assert (plain.min_lot, plain.max_buyers_per_week) == (None, None)
 
@@ -150,8 +154,10 @@ def test_bad_limits_in_a_file_are_reported_per_line_with_their_column(tmp_path: 
         "max_buyers_per_week: '2.5' is not a whole number",
         None,
     ]
-    assert lines[0].body is not None and lines[0].body["min_lot"] == 25
-    assert lines[3].body is not None and "min_lot" not in lines[3].body
+    assert lines[0].body is not None
+    assert lines[0].body["min_lot"] == 25
+    assert lines[3].body is not None
+    assert "min_lot" not in lines[3].body
     orders = write(
         tmp_path,
         "id,buyer_id,crop_id,quantity,deliveries,max_suppliers\n"
@@ -159,5 +165,6 @@ def test_bad_limits_in_a_file_are_reported_per_line_with_their_column(tmp_path: 
         "o2,b1,kale,80,2026-12-07,one\n",
     )
     order_lines = list(read_csv("orders", orders))
-    assert order_lines[0].body is not None and order_lines[0].body["max_suppliers"] == 1
+    assert order_lines[0].body is not None
+    assert order_lines[0].body["max_suppliers"] == 1
     assert order_lines[1].error == "max_suppliers: 'one' is not a whole number"

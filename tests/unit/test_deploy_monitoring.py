@@ -259,7 +259,9 @@ def test_dashboard_is_a_provisionable_grafana_dashboard(dashboard: dict[str, Any
         assert panel.get("title"), panel["id"]
         grid = panel["gridPos"]
         assert {"h", "w", "x", "y"} <= grid.keys(), panel["title"]
-        assert grid["w"] >= 1 and grid["h"] >= 1 and grid["x"] + grid["w"] <= 24, panel["title"]
+        assert grid["w"] >= 1, panel["title"]
+        assert grid["h"] >= 1, panel["title"]
+        assert grid["x"] + grid["w"] <= 24, panel["title"]
         assert panel["datasource"] == DATASOURCE_REF, panel["title"]
         if panel["type"] == "row":
             continue
@@ -287,9 +289,11 @@ def test_dashboard_crop_variable(dashboard: dict[str, Any]) -> None:
     assert crop["type"] == "query"
     assert crop["datasource"] == DATASOURCE_REF
     assert crop["query"]["query"] == "label_values(foodmatch_fill_rate, crop)"
-    assert crop["multi"] is True and crop["includeAll"] is True
+    assert crop["multi"] is True
+    assert crop["includeAll"] is True
     uses = [e for e in dashboard_exprs(dashboard) if "$crop" in e]
-    assert uses and all('crop=~"$crop"' in e for e in uses)
+    assert uses
+    assert all('crop=~"$crop"' in e for e in uses)
 
 
 def test_dashboard_queries_use_catalogue_metrics_and_labels(
@@ -454,7 +458,8 @@ def test_alert_rules(alert_rules: list[dict[str, Any]], prometheus: dict[str, An
     (lag,) = by_metric["foodmatch_consumer_lag"]
     assert next(r for r in alert_rules if r["alert"] == lag)["for"] == "10m"
     stale = next(r for r in alert_rules if r["alert"] == "FoodmatchNoRecentRound")["expr"]
-    assert "1800" in stale and "foodmatch_open_demand_units" in stale
+    assert "1800" in stale
+    assert "foodmatch_open_demand_units" in stale
 
 
 # --- the compose file ------------------------------------------------------------------------
@@ -490,7 +495,8 @@ def test_compose_services(compose: dict[str, Any]) -> None:
         assert env["FOODMATCH_ENGINE"] == "kafka"
         assert env["FOODMATCH_KAFKA__BOOTSTRAP_SERVERS"] == advertised
         url = env["FOODMATCH_DATABASE_URL"]
-        assert url.startswith("postgresql+psycopg://") and "@postgres:5432/" in url
+        assert url.startswith("postgresql+psycopg://")
+        assert "@postgres:5432/" in url
         for dependency in ("kafka", "postgres"):
             assert service["depends_on"][dependency]["condition"] == "service_healthy"
     assert services["api"]["command"][:2] == ["foodmatch", "serve"]
@@ -548,7 +554,8 @@ def test_dockerfile_copies_what_the_wheel_is_built_from() -> None:
     assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
     assert re.search(r"^RUN pip install \.", text, re.M)
     user = re.findall(r"^USER (\S+)", text, re.M)
-    assert user and user[-1] not in {"root", "0"}
+    assert user
+    assert user[-1] not in {"root", "0"}
     exposed = re.findall(r"^EXPOSE (.+)$", text, re.M)
     assert {port for line in exposed for port in line.split()} == {"8000", "9101"}
     copied: set[str] = set()

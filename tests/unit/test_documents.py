@@ -198,10 +198,15 @@ def test_the_page_prints_on_a4_and_loads_nothing_from_outside() -> None:
     page = render(lang="en", alternate_href="?lang=th")
 
     assert "@page { size: A4" in page
-    assert "@media print" in page and "nav, .no-print { display: none" in page
-    assert "<nav class='no-print'>" in page and "href='?lang=th'" in page
-    assert "http://" not in page and "https://" not in page
-    assert "<link" not in page and "<script" not in page and "src=" not in page
+    assert "@media print" in page
+    assert "nav, .no-print { display: none" in page
+    assert "<nav class='no-print'>" in page
+    assert "href='?lang=th'" in page
+    assert "http://" not in page
+    assert "https://" not in page
+    assert "<link" not in page
+    assert "<script" not in page
+    assert "src=" not in page
     assert "signature" in page
 
 
@@ -235,9 +240,12 @@ def test_history_entries_from_the_contract_objects_or_dicts() -> None:
         ],
     )
 
-    assert "group:grp-phatong" in own and "accepted" in own and "2026-11-26 09:30" in own
+    assert "group:grp-phatong" in own
+    assert "accepted" in own
+    assert "2026-11-26 09:30" in own
     assert "No changes yet" not in own
-    assert "buyer:hosp-hatyai" in given and "ยกเลิก" in given
+    assert "buyer:hosp-hatyai" in given
+    assert "ยกเลิก" in given
     assert "kitchen closed &lt;for repairs&gt;" in given
     assert "ยังไม่มีการเปลี่ยนแปลง" not in given
 
@@ -255,7 +263,9 @@ def test_user_text_is_escaped() -> None:
 def test_missing_participants_and_certificates_still_render() -> None:
     page = render(group=None, buyer=None, crop=None, certificates=[], lang="en")
 
-    assert "grp-phatong" in page and "hosp-hatyai" in page and "kale" in page
+    assert "grp-phatong" in page
+    assert "hosp-hatyai" in page
+    assert "kale" in page
     assert "no certificate of this scheme valid" in page
 
 
@@ -273,8 +283,11 @@ def test_helpers() -> None:
     eggs_only = replace(CERT, crops=frozenset({"eggs"}))
     assert relevant_certificates(contract(), [eggs_only], KALE) == []
     odd = export_filename("group", "grp/../กลุ่ม 1")
-    assert odd.isascii() and "/" not in odd and " " not in odd
-    assert odd.startswith("group-grp_.._") and odd.endswith("_1-contracts.csv")
+    assert odd.isascii()
+    assert "/" not in odd
+    assert " " not in odd
+    assert odd.startswith("group-grp_.._")
+    assert odd.endswith("_1-contracts.csv")
     assert export_filename("buyer", "b1", deliveries=True) == "buyer-b1-deliveries.csv"
 
 
@@ -311,13 +324,20 @@ def test_contracts_csv_has_one_row_per_contract_with_thai_names() -> None:
     assert first["group_name_th"] == "กลุ่มเกษตรอินทรีย์บ้านควนขี้แรด"
     assert first["buyer_name_th"] == "โรงพยาบาลหาดใหญ่"
     assert first["buyer_name_en"] == "Hat Yai Hospital"
-    assert first["crop_name_th"] == "คะน้า" and first["crop_name_en"] == "Chinese kale"
-    assert first["scheme"] == "PGS" and first["min_tier"] == "ORGANIC"
-    assert first["unit_price_thb"] == "35.00" and first["pricing_policy"] == "midpoint"
-    assert first["quantity"] == "180" and first["value_thb"] == "6300.00"
-    assert first["first_delivery"] == "2026-12-07" and first["last_delivery"] == "2026-12-21"
-    assert first["state"] == "proposed" and first["order_id"] == "ord-1"
-    assert second["state"] == "accepted" and second["value_thb"] == "490.00"
+    assert first["crop_name_th"] == "คะน้า"
+    assert first["crop_name_en"] == "Chinese kale"
+    assert first["scheme"] == "PGS"
+    assert first["min_tier"] == "ORGANIC"
+    assert first["unit_price_thb"] == "35.00"
+    assert first["pricing_policy"] == "midpoint"
+    assert first["quantity"] == "180"
+    assert first["value_thb"] == "6300.00"
+    assert first["first_delivery"] == "2026-12-07"
+    assert first["last_delivery"] == "2026-12-21"
+    assert first["state"] == "proposed"
+    assert first["order_id"] == "ord-1"
+    assert second["state"] == "accepted"
+    assert second["value_thb"] == "490.00"
 
 
 def test_deliveries_csv_has_one_row_per_delivery() -> None:
@@ -334,8 +354,10 @@ def test_deliveries_csv_has_one_row_per_delivery() -> None:
         ("ctr-0001", "2026-12-21", "40"),
         ("ctr-0002", "2026-12-07", "20"),
     ]
-    assert rows[0]["week"] == "2026-W50" and rows[0]["distance_km"] == "12.50"
-    assert rows[0]["contract_state"] == "proposed" and rows[3]["contract_state"] == "accepted"
+    assert rows[0]["week"] == "2026-W50"
+    assert rows[0]["distance_km"] == "12.50"
+    assert rows[0]["contract_state"] == "proposed"
+    assert rows[3]["contract_state"] == "accepted"
     assert rows[0]["value_thb"] == "2800.00"
     assert rows[0]["group_name_th"] == GROUP.name_th
 
@@ -346,7 +368,8 @@ def test_csv_quotes_commas_and_neutralises_formulas() -> None:
 
     assert rows[0]["group_name_en"] == '\'=HYPERLINK("x"), "quoted"'
     assert rows[0]["group_name_th"] == "กลุ่ม, ตำบล"
-    assert rows[0]["buyer_name_th"] == "" and rows[0]["crop_name_en"] == ""
+    assert rows[0]["buyer_name_th"] == ""
+    assert rows[0]["crop_name_en"] == ""
 
 
 def test_empty_exports_have_the_header_only() -> None:

@@ -11,7 +11,8 @@ from tests.support.builders import PLAIN, WEEK, InstanceBuilder
 
 def test_gini_is_zero_for_equal_values_and_grows_with_concentration() -> None:
     assert gini([0.5, 0.5, 0.5]) == 0.0
-    assert gini([]) == 0.0 and gini([0.0, 0.0]) == 0.0
+    assert gini([]) == 0.0
+    assert gini([0.0, 0.0]) == 0.0
     assert gini([0.0, 0.0, 0.0, 1.0]) == pytest.approx(0.75)
     assert gini([0.1, 0.2, 0.9]) > gini([0.3, 0.4, 0.5])
 
@@ -44,4 +45,5 @@ def test_groups_with_nothing_offered_or_not_eligible_are_not_counted() -> None:
     metrics = fairness(instance, solve(instance).allocations, {"g1", "ghost"})
 
     assert metrics.groups == 1
-    assert metrics.min_utilisation == 1.0 and metrics.smallest_groups_share == 1.0
+    assert metrics.min_utilisation == 1.0
+    assert metrics.smallest_groups_share == 1.0

@@ -100,7 +100,8 @@ def test_a_transient_failure_is_retried_beyond_the_attempts_until_it_passes() ->
     _, value = wire(encode_command(commands.RegisterGroup(group=group())))
 
     assert handle(handler, value) == "ok"
-    assert dead.records == [] and set(store.groups) == {"g1"}
+    assert dead.records == []
+    assert set(store.groups) == {"g1"}
 
 
 def test_an_oversized_message_is_refused_unread_with_the_sizes_named() -> None:
@@ -137,7 +138,8 @@ def test_a_dead_letter_stays_small_whatever_it_refuses() -> None:
     assert len(record) < 1_000_000
     assert data["original_bytes"] == 5_000_000
     assert base64.b64decode(data["original_base64"]) == original[:DEAD_LETTER_ORIGINAL_BYTES]
-    assert len(data["reason"]) <= 2_000 and len(data["key"]) <= 2_000
+    assert len(data["reason"]) <= 2_000
+    assert len(data["key"]) <= 2_000
 
 
 @pytest.fixture

@@ -88,7 +88,8 @@ def test_the_same_message_id_twice_has_one_effect(bus: MessageBus, store: Store)
     first = bus.handle(commands.SubmitOrder(message_id="m-1", order=order()))
     again = bus.handle(commands.SubmitOrder(message_id="m-1", actor="resent", order=order()))
 
-    assert not first.duplicate and again.duplicate
+    assert not first.duplicate
+    assert again.duplicate
     assert list(store.orders) == ["o1"]
     assert sum(1 for e in store.outbox if e.event == "OrderSubmitted") == 1
 
@@ -124,7 +125,8 @@ def test_a_message_handled_before_digests_were_kept_repeats_as_a_plain_duplicate
 
     again = bus.handle(commands.SubmitOrder(message_id="m-1", order=order("other")))
 
-    assert again.duplicate and list(store.orders) == ["o1"]
+    assert again.duplicate
+    assert list(store.orders) == ["o1"]
 
 
 def test_repeating_a_registration_with_the_same_values_is_harmless(
@@ -150,7 +152,9 @@ def test_an_order_of_an_unknown_buyer_is_refused_and_leaves_nothing(
         bus.handle(commands.SubmitOrder(message_id="m-x", order=order(bid="nobody")))
 
     assert caught.value.field == "buyer_id"
-    assert store.orders == {} and store.inbox == {} and store.outbox == []
+    assert store.orders == {}
+    assert store.inbox == {}
+    assert store.outbox == []
 
 
 def test_supply_of_an_unknown_crop_is_refused(bus: MessageBus) -> None:
@@ -203,7 +207,8 @@ def test_deliveries_already_past_are_not_matched(
 
     outcome = bus.handle(commands.RunMatchingRound())
 
-    assert outcome.value.contract_ids == () and outcome.value.unfilled == ()
+    assert outcome.value.contract_ids == ()
+    assert outcome.value.unfilled == ()
 
 
 def test_a_market_changed_while_solving_is_left_for_the_next_round(
@@ -229,13 +234,15 @@ def test_a_market_changed_while_solving_is_left_for_the_next_round(
     finally:
         rounds.solve = real_solve
 
-    assert outcome.rerun and outcome.value.contract_ids == ()
+    assert outcome.rerun
+    assert outcome.value.contract_ids == ()
     assert any("kale" in note for note in outcome.value.notes)
     assert bus.handle(commands.RunMatchingRound()).value.contract_ids != ()
 
 
 def test_book_events_are_marked_as_book_changes() -> None:
-    assert events.OrderSubmitted.book_change and events.SupplyAnnounced.book_change
+    assert events.OrderSubmitted.book_change
+    assert events.SupplyAnnounced.book_change
     assert not events.ContractProposed.book_change
 
 
@@ -254,7 +261,8 @@ def test_subscribers_see_committed_events_and_their_failure_does_not_undo_them(
     )
     bus.handle(commands.RegisterGroup(group=group()))
 
-    assert seen == ["GroupRegistered"] and "g1" in store.groups
+    assert seen == ["GroupRegistered"]
+    assert "g1" in store.groups
 
 
 def test_a_round_only_for_some_crops_leaves_the_others_open(bus: MessageBus, store: Store) -> None:

@@ -185,9 +185,11 @@ def test_sasl_ssl_gives_both_the_login_and_tls(pki: Pki) -> None:
     assert credentials.mechanism is SASLMechanism.SCRAM_SHA_512
     context = credentials.ssl_context
     assert isinstance(context, ssl.SSLContext)
-    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
     auth = credentials_to_aiokafka_auth(credentials)
-    assert auth["security_protocol"] == "SASL_SSL" and auth["ssl_context"] is context
+    assert auth["security_protocol"] == "SASL_SSL"
+    assert auth["ssl_context"] is context
     assert describe(settings) == "SASL_SSL (SCRAM-SHA-512 as alice)"
 
 
@@ -227,7 +229,8 @@ def test_ssl_without_a_ca_file_trusts_the_system_cas() -> None:
         "ssl_check_hostname": True,
     }
     context = ssl_context(settings)
-    assert context is not None and context.verify_mode == ssl.CERT_REQUIRED
+    assert context is not None
+    assert context.verify_mode == ssl.CERT_REQUIRED
 
 
 def make_service(settings: Settings) -> Service:
@@ -458,7 +461,8 @@ def test_passwords_never_show_in_repr_str_json_or_messages(pki: Pki) -> None:
         repr(faust_credentials(kafka)),
     ]
     for text in shown:
-        assert PASSWORD not in text and KEY_PASSWORD not in text, text
+        assert PASSWORD not in text, text
+        assert KEY_PASSWORD not in text, text
     assert "**********" in repr(kafka)
 
 
@@ -649,7 +653,8 @@ def test_a_refused_secure_connection_says_what_to_check(monkeypatch: pytest.Monk
     message = str(failed.value)
     assert message.startswith("KafkaTimeoutError: Unable to bootstrap from 127.0.0.1:1; ")
     assert "SASL authentication failed (SCRAM-SHA-256 as 'alice')" in message
-    assert "FOODMATCH_KAFKA__SASL_PASSWORD" in message and PASSWORD not in message
+    assert "FOODMATCH_KAFKA__SASL_PASSWORD" in message
+    assert PASSWORD not in message
     assert "does not speak SASL_PLAINTEXT" in message
     # PLAINTEXT, or no broker at all: kafka-python's own error, unchanged.
     with pytest.raises(KafkaTimeoutError) as plain:
@@ -696,7 +701,8 @@ def test_the_topics_command_names_a_missing_file(
         },
     )
     assert result.exit_code == 2
-    assert "FOODMATCH_KAFKA__SSL_CAFILE" in result.output and "does not exist" in result.output
+    assert "FOODMATCH_KAFKA__SSL_CAFILE" in result.output
+    assert "does not exist" in result.output
     assert "kafka-up.sh" not in result.output  # starting a broker would not help
 
 
@@ -719,4 +725,5 @@ def test_builders_log_no_password(
     )
     assert any("SASL_SSL (PLAIN as alice, client certificate)" in r.message for r in caplog.records)
     for record in caplog.records:
-        assert PASSWORD not in record.getMessage() and KEY_PASSWORD not in record.getMessage()
+        assert PASSWORD not in record.getMessage()
+        assert KEY_PASSWORD not in record.getMessage()

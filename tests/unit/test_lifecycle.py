@@ -82,9 +82,8 @@ def test_only_the_contracts_group_accepts_and_only_in_time() -> None:
 def test_illegal_transitions_are_refused_with_the_state_named() -> None:
     cancelled = contract(ContractState.CANCELLED)
     message = refused(accept, cancelled, GROUP, MADE)
-    assert "is cancelled" in message and "only a contract that is proposed can be accepted" in (
-        message
-    )
+    assert "is cancelled" in message
+    assert "only a contract that is proposed can be accepted" in (message)
     accepted = contract(ContractState.ACCEPTED)
     assert "is accepted" in refused(reject, accepted, GROUP, MADE)
     assert "is accepted" in refused(expire, accepted, MADE + timedelta(days=9))

@@ -53,7 +53,8 @@ def test_an_instance_with_a_date_given_twice_is_refused_with_the_order_s_place()
     with pytest.raises(InstanceError) as refused:
         parse_instance(doc)
     (problem,) = refused.value.problems
-    assert "orders[0].deliveries" in problem and MESSAGE in problem
+    assert "orders[0].deliveries" in problem
+    assert MESSAGE in problem
 
 
 def order_message(days: list[date]) -> tuple[bytes, bytes]:

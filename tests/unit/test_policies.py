@@ -141,7 +141,8 @@ def test_fair_flow_is_the_lexicographic_best_with_the_penalty(seed: int) -> None
         -solution.summary.weighted_filled,
         solution.summary.delivered_cost + _fairness_penalty(instance, used_now),
     )
-    assert best is not None and ours == best
+    assert best is not None
+    assert ours == best
 
 
 def season(weeks: int) -> list[str]:
@@ -224,7 +225,8 @@ def test_policy_parameters_are_checked() -> None:
     assert parameters_from({"fairness": " OFF "}).fairness is FairnessPolicy.OFF
     with pytest.raises(InvalidValue) as err:
         parameters_from({"fairness": "fair"})
-    assert err.value.field == "fairness" and "progressive" in err.value.reason
+    assert err.value.field == "fairness"
+    assert "progressive" in err.value.reason
     for field, value in (
         ("fairness_weight", 1.5),
         ("fairness_weight", -0.1),

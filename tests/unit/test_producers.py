@@ -348,7 +348,8 @@ def test_topics_list_shows_every_topic_with_partitions_and_key() -> None:
     assert "sk.orders" in result.output
     assert "sk.dead-letters" in result.output
     rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
-    assert " 4 " in rows["orders"] and "crop_id" in rows["orders"]
+    assert " 4 " in rows["orders"]
+    assert "crop_id" in rows["orders"]
     assert " 1 " in rows["rounds"]
 
 
@@ -421,7 +422,7 @@ def test_cycle_suffixes_number_the_passes() -> None:
     assert cycle_suffix(2) == "-r2"
     assert cycle_suffix(1, "b1") == "-b1"
     assert cycle_suffix(3, "b1") == "-b1-r3"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be at least 1"):
         cycle_suffix(0)
 
 
@@ -430,7 +431,7 @@ def test_due_counts_the_messages_whose_time_has_come() -> None:
     assert due(0.95, 10.0, 1) == 9
     assert due(1.0, 10.0, 10) == 1
     assert due(0.5, 10.0, 20) == 0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be positive"):
         due(1.0, 0.0, 0)
 
 

@@ -141,7 +141,8 @@ def test_a_round_over_a_book_fully_under_contract_completes_with_no_open_demand(
     )
     first = bus.handle(commands.RunMatchingRound()).value
     assert first.status is RoundStatus.COMPLETED
-    assert first.summary["demand"] == 160 and first.summary["filled"] == 160
+    assert first.summary["demand"] == 160
+    assert first.summary["filled"] == 160
 
     second = bus.handle(commands.RunMatchingRound()).value
 

@@ -55,7 +55,8 @@ def test_sixteen_districts_with_dopa_codes() -> None:
 def test_district_points_lie_in_songkhla_and_carry_their_marks() -> None:
     for district in load_districts():
         for point in (district.seat, district.centroid):
-            assert 6.4 < point.lat < 7.9 and 100.1 < point.lon < 101.0, district.code
+            assert 6.4 < point.lat < 7.9, district.code
+            assert 100.1 < point.lon < 101.0, district.code
         assert "centroid:~" in district.approx
     na_thawi = next(d for d in load_districts() if d.code == "9004")
     assert "seat:?" in na_thawi.approx
@@ -66,7 +67,8 @@ def test_seventeen_moph_hospitals_and_songklanagarind() -> None:
     subkinds = Counter(h.subkind for h in hospitals)
     assert subkinds == {"regional": 1, "general": 1, "community": 15, "university": 1}
     beds = {h.id: h.size for h in hospitals}
-    assert beds["hosp-hatyai"] == 700 and beds["hosp-songkhla"] == 508
+    assert beds["hosp-hatyai"] == 700
+    assert beds["hosp-songkhla"] == 508
     assert beds["hosp-songklanagarind"] == 855
     community = [h for h in hospitals if h.subkind == "community"]
     assert sum(h.size for h in community) == 638
@@ -114,19 +116,23 @@ def test_every_crop_has_thai_and_english_names() -> None:
     crops = load_crops()
     assert len(crops) >= 20
     for crop in crops.values():
-        assert crop.name_th.strip() and crop.name_en.strip()
+        assert crop.name_th.strip()
+        assert crop.name_en.strip()
         assert any("\u0e00" <= ch <= "\u0e7f" for ch in crop.name_th), crop.id
-        assert crop.reference_price is not None and crop.reference_price > 0
+        assert crop.reference_price is not None
+        assert crop.reference_price > 0
 
 
 def test_crop_units_groups_and_processing() -> None:
     crops = load_crops()
-    assert crops["eggs"].unit is Unit.PIECE and crops["eggs"].group == "egg"
+    assert crops["eggs"].unit is Unit.PIECE
+    assert crops["eggs"].group == "egg"
     assert all(c.unit is Unit.KG for c in crops.values() if c.id != "eggs")
     rice = {c.id for c in crops.values() if c.group == "staple"}
     assert rice == {"rice_jasmine", "rice_brown", "rice_sangyod"}
     assert {c.id for c in crops.values() if c.processed} == rice
-    assert crops["kale"].name_th == "คะน้า" and crops["kale"].reference_price == 2500
+    assert crops["kale"].name_th == "คะน้า"
+    assert crops["kale"].reference_price == 2500
     assert crops["eggs"].reference_price == 300
 
 
@@ -172,7 +178,8 @@ def test_group_names_hold_the_real_groups_and_synthetic_stems() -> None:
         "กลุ่มเกษตรอินทรีย์บ้านควนขี้แรด",
     }
     khuan_khi_raet = next(n for n in real if "ควนขี้แรด" in n.name_th)
-    assert khuan_khi_raet.scheme is Scheme.PGS and khuan_khi_raet.district_code == "9011"
+    assert khuan_khi_raet.scheme is Scheme.PGS
+    assert khuan_khi_raet.district_code == "9011"
     synthetic = [n for n in names if not n.real]
     assert len(synthetic) >= 40
     assert len({n.name_th for n in names}) == len(names)

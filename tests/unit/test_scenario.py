@@ -112,7 +112,8 @@ def test_ids_follow_the_naming_scheme_and_are_unique(demo: dict[str, Any]) -> No
         ids = [item["id"] for item in demo[key]]
         assert len(set(ids)) == len(ids), key
         assert all(re.fullmatch(pattern, i) for i in ids), key
-    assert demo["groups"][0]["id"] == "grp-001" and demo["orders"][0]["id"] == "ord-00001"
+    assert demo["groups"][0]["id"] == "grp-001"
+    assert demo["orders"][0]["id"] == "ord-00001"
 
 
 def test_every_referenced_id_exists(demo: dict[str, Any]) -> None:
@@ -150,7 +151,8 @@ def test_groups_members_and_places(seed: int) -> None:
     groups = instance["groups"]
     assert 40 <= len(groups) <= 60
     members = [g["members"] for g in groups]
-    assert min(members) >= 7 and max(members) <= 40
+    assert min(members) >= 7
+    assert max(members) <= 40
     assert 11 <= statistics.median(members) <= 19
     centroids = {d.code: d.centroid for d in load_districts()}
     for g in groups:
@@ -168,7 +170,9 @@ def test_certificate_mix_within_the_stated_ranges(seed: int) -> None:
     gap = schemes["THAI_GAP"] / total
     pgs = schemes["PGS"] / total
     third = sum(schemes[s] for s in THIRD_PARTY) / total
-    assert 0.40 <= gap <= 0.60 and 0.30 <= pgs <= 0.50 and 0.05 <= third <= 0.15
+    assert 0.40 <= gap <= 0.60
+    assert 0.30 <= pgs <= 0.50
+    assert 0.05 <= third <= 0.15
 
 
 def test_a_few_uncertified_groups_sell_without_certificate(demo: dict[str, Any]) -> None:
@@ -187,7 +191,8 @@ def test_supply_is_offered_under_the_groups_certificate(demo: dict[str, Any]) ->
 
 def test_rice_groups_hold_gmp_credentials(demo: dict[str, Any]) -> None:
     gmp = [c for c in demo["certificates"] if c["scheme"] == "GMP"]
-    assert gmp and all(c["crop_groups"] == ["staple"] for c in gmp)
+    assert gmp
+    assert all(c["crop_groups"] == ["staple"] for c in gmp)
     rice_growers = {s["group_id"] for s in demo["supply"] if s["crop_id"].startswith("rice_")}
     assert {c["group_id"] for c in gmp} <= rice_growers
     assert len(gmp) >= len(rice_growers) // 2
@@ -198,7 +203,8 @@ def test_some_certificates_lapse_or_start_inside_the_season(demo: dict[str, Any]
     certs = [c for c in demo["certificates"] if c["scheme"] != "GMP"]
     lapsing = [c for c in certs if START <= date.fromisoformat(c["valid_until"]) < end]
     starting = [c for c in certs if START < date.fromisoformat(c["valid_from"]) < end]
-    assert 2 <= len(lapsing) <= 5 and 1 <= len(starting) <= 4
+    assert 2 <= len(lapsing) <= 5
+    assert 1 <= len(starting) <= 4
     for c in certs:
         assert date.fromisoformat(c["valid_from"]) < date.fromisoformat(c["valid_until"])
 
@@ -223,7 +229,8 @@ def test_supply_quantities_and_prices(demo: dict[str, Any]) -> None:
     reference = {c["id"]: Decimal(c["reference_price"]) for c in demo["crops"]}
     weeks = {iso_week(START + timedelta(weeks=i)) for i in range(12)}
     for s in demo["supply"]:
-        assert s["weeks"] and set(s["weeks"]) <= weeks
+        assert s["weeks"]
+        assert set(s["weeks"]) <= weeks
         assert all(isinstance(q, int) and q > 0 for q in s["weeks"].values())
         assert re.fullmatch(r"\d+\.\d{2}", s["asking_price"])
         ratio = Decimal(s["asking_price"]) / reference[s["crop_id"]]
@@ -244,8 +251,10 @@ def test_every_order_delivers_inside_the_season(demo: dict[str, Any]) -> None:
     end = START + timedelta(days=83)
     for order in demo["orders"]:
         dates = deliveries(order)
-        assert dates and all(START <= d <= end for d in dates), order["id"]
-        assert isinstance(order["quantity"], int) and order["quantity"] > 0
+        assert dates, order["id"]
+        assert all(START <= d <= end for d in dates), order["id"]
+        assert isinstance(order["quantity"], int)
+        assert order["quantity"] > 0
     kinds = {("deliveries" in o, "schedule" in o) for o in demo["orders"]}
     assert kinds == {(False, True), (True, False)}
 
@@ -421,7 +430,8 @@ def test_scaled_instance_keeps_the_songkhla_mix() -> None:
 
 def test_demo_and_scaled_instances_parse() -> None:
     demo = parse_instance(songkhla_instance())
-    assert len(demo.groups) >= 40 and len(demo.orders) > 100
+    assert len(demo.groups) >= 40
+    assert len(demo.orders) > 100
     scaled = parse_instance(scaled_instance(order_weeks=1000, groups=200))
     assert len(scaled.groups) == 200
     assert sum(len(o.deliveries) for o in scaled.orders) == 1000

@@ -115,13 +115,16 @@ def test_a_round_event_carries_counts_and_references_whatever_the_rounds_size() 
     event = encode_event("RoundCompleted", "rounds", large, "evt-2")
     envelope_ = json.loads(event.value)
 
-    assert envelope_["type"] == "round.completed" and envelope_["version"] == 2
+    assert envelope_["type"] == "round.completed"
+    assert envelope_["version"] == 2
     body = envelope_["body"]
-    assert "contract_ids" not in body and body["contracts"] == 107_207
+    assert "contract_ids" not in body
+    assert body["contracts"] == 107_207
     assert body["contracts_url"] == "/api/v1/contracts?round_id=rnd-1"
     assert body["round_url"] == "/api/v1/rounds/rnd-1"
     assert body["unfilled_lines"] == 1
-    assert len(body["notes"]) == 20 and all(len(n) <= 1_000 for n in body["notes"])
+    assert len(body["notes"]) == 20
+    assert all(len(n) <= 1_000 for n in body["notes"])
     grown = len(event.value) - len(small.value)
     assert grown <= 2 * len("107207") + len("evt-2")  # the counts' digits, not the ids
     assert len(event.value) < 30_000
