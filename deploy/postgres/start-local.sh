@@ -82,6 +82,9 @@ if [[ -z "$(as_postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER'"
 else
   as_postgres -c "ALTER ROLE \"$PG_USER\" LOGIN CREATEDB PASSWORD '$PG_PASSWORD'"
 fi
+# The tests drop their databases WITH (FORCE): the role may then end any session still in one,
+# a server's background process (autovacuum) included.
+as_postgres -c "GRANT pg_signal_backend TO \"$PG_USER\""
 
 if [[ -z "$(as_postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'")" ]]; then
   log "creating database $PG_DATABASE"

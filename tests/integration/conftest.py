@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from matcher.adapters.db.migrate import upgrade
 from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
-from tests.support.postgres import POSTGRES_ENV, admin_engine
+from tests.support.postgres import POSTGRES_ENV, admin_engine, drop_database
 
 
 @pytest.fixture
@@ -47,8 +47,7 @@ def postgres_url(postgres_admin: Engine) -> Iterator[str]:
             .render_as_string(hide_password=False)
         )
     finally:
-        with postgres_admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(postgres_admin, name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

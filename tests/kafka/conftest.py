@@ -22,7 +22,7 @@ from sqlalchemy.pool import NullPool
 from matcher.adapters.db.migrate import upgrade
 from matcher.adapters.db.session import make_engine
 from tests.support.kafka_harness import Database, MarketSpace, WorkerProcess
-from tests.support.postgres import POSTGRES_ENV, admin_engine
+from tests.support.postgres import POSTGRES_ENV, admin_engine, drop_database
 
 KAFKA_ENV = "FOODMATCH_TEST_KAFKA_BOOTSTRAP"
 
@@ -77,9 +77,8 @@ def new_database(postgres_admin: Engine) -> Iterator[Callable[[], str]]:
         return url
 
     yield make
-    with postgres_admin.connect() as connection:
-        for name in made:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for name in made:
+        drop_database(postgres_admin, name)
 
 
 @pytest.fixture
