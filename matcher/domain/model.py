@@ -247,8 +247,8 @@ class WeeklySchedule:
     def __post_init__(self) -> None:
         require(self.end >= self.start, "schedule.end", f"{self.end} is before {self.start}")
         require(len(self.weekdays) > 0, "schedule.weekdays", "name at least one weekday")
-        for day in self.weekdays:
-            require(day in WEEKDAYS, "schedule.weekdays", f"{day!r} is not one of {WEEKDAYS}")
+        for n, day in enumerate(self.weekdays):  # the refusal names the item: schedule.weekdays.1
+            require(day in WEEKDAYS, f"schedule.weekdays.{n}", f"{day!r} is not one of {WEEKDAYS}")
         require(
             (self.end - self.start).days <= 366 * 2,
             "schedule.end",

@@ -232,7 +232,7 @@ def test_schedule_end_before_start_is_rejected() -> None:
 def test_schedule_with_unknown_weekday_is_rejected() -> None:
     with pytest.raises(InvalidValue) as caught:
         WeeklySchedule(date(2026, 12, 1), date(2026, 12, 31), ("mon", "funday"))
-    assert caught.value.field == "schedule.weekdays"
+    assert caught.value.field == "schedule.weekdays.1"
     assert "funday" in caught.value.reason
 
 

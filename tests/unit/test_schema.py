@@ -167,7 +167,7 @@ def test_schedule_problems_name_their_place() -> None:
 
     problems = problems_of(change)
     assert len(problems) == 1
-    assert problems[0].startswith("orders[0].schedule.weekdays: 'someday'")
+    assert problems[0].startswith("orders[0].schedule.weekdays.0: 'someday'")
 
 
 def test_unknown_fields_are_rejected() -> None:
