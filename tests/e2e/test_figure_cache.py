@@ -153,7 +153,9 @@ def test_every_change_of_the_market_shows_in_the_next_answers(
         now = comparable(answered(client))
         assert now == comparable(direct(client))
         seen.append(now["/stats/fill"]["ordered"])
-    assert seen[3] == 80 and seen[4] == 180 and seen[-2] == 80
+    assert seen[3] == 80
+    assert seen[4] == 180
+    assert seen[-2] == 80
 
 
 def test_requests_at_the_same_time_share_one_computation(
@@ -174,7 +176,8 @@ def test_requests_at_the_same_time_share_one_computation(
     for thread in threads:
         thread.join(60)
     assert answers == [200] * 12
-    assert facts_read and sorted(facts_read) == sorted(set(facts_read))
+    assert facts_read
+    assert sorted(facts_read) == sorted(set(facts_read))
 
 
 def test_an_older_state_is_computed_but_not_kept() -> None:

@@ -246,7 +246,9 @@ def check_figure_queries(market: Market, uow_factory: Callable[[], SqlUnitOfWork
             )
         days = aggregates.demand_days(market.open_orders(), held)
         assert uow.figures.open_demand(TODAY) == sum(d.open for d in days if d.day >= TODAY)
-        assert unmet and cells and any(not c.proposal for c in cells)
+        assert unmet
+        assert cells
+        assert any(not c.proposal for c in cells)
         assert uow.figures.participants_and_book() == {
             "groups": len(market.groups),
             "buyers": len(market.buyers),
@@ -303,4 +305,5 @@ def test_the_figures_from_the_database_are_those_from_the_objects(
     assert stats.km_per_unit(stored) == pytest.approx(stats.km_per_unit(objects))
     assert stats.map_view(stored) == stats.map_view(objects)
     assert planning.planning_lines(stored) == planning.planning_lines(objects)
-    assert stats.unmet(stored)["total"] > 0 and stats.fill(stored)["contracted"] > 0
+    assert stats.unmet(stored)["total"] > 0
+    assert stats.fill(stored)["contracted"] > 0

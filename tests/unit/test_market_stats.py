@@ -221,13 +221,15 @@ def test_lines_of_one_delivery_take_what_is_open_in_the_order_of_their_reasons()
     # 100 of o3's 300 are open on D51: the shortage (first by reason) takes 50, the rest 50
     cells = {c.reason: c for c in facts(unfilled=split).unmet}
     assert (cells["insufficient_supply"].quantity, cells["out_of_range"].quantity) == (50, 50)
-    assert cells["out_of_range"].lines == 1 and cells["out_of_range"].dates == (D51,)
+    assert cells["out_of_range"].lines == 1
+    assert cells["out_of_range"].dates == (D51,)
 
 
 def test_one_buyers_cells_hold_only_its_orders() -> None:
     f = facts()
     assert [c.buyers for c in f.unmet_for("s1")] == [("s1",), ("s1",)]
-    assert f.unmet_for("h1") == [] and f.unmet_for(None) == f.unmet
+    assert f.unmet_for("h1") == []
+    assert f.unmet_for(None) == f.unmet
 
 
 def test_unmet_summary_by_reason_crop_district_and_pending() -> None:
@@ -253,7 +255,8 @@ def test_group_figures_income_utilisation_and_gini() -> None:
     assert groups["g3"]["income_thb"] == 800.0
     assert groups["g1"]["district_name_en"] == "Hat Yai"
     ginis = stats.ginis(list(groups.values()))
-    assert 0 < ginis["volume"] < 1 and 0 < ginis["income"] < 1
+    assert 0 < ginis["volume"] < 1
+    assert 0 < ginis["income"] < 1
     equal = [dict(g, contracted=10, income_thb=5.0, utilisation=0.5) for g in groups.values()]
     assert stats.ginis(equal) == {"volume": 0.0, "income": 0.0, "utilisation": 0.0}
 
@@ -268,7 +271,8 @@ def test_map_has_every_participant_and_one_line_per_pair() -> None:
     assert {b["id"] for b in out["buyers"]} == {"h1", "s1"}
     links = {(x["group_id"], x["buyer_id"]): x for x in out["links"]}
     assert set(links) == {("g1", "h1"), ("g2", "h1"), ("g3", "s1")}
-    assert links[("g1", "h1")]["quantity"] == 180 and links[("g1", "h1")]["crops"] == ["kale"]
+    assert links[("g1", "h1")]["quantity"] == 180
+    assert links[("g1", "h1")]["crops"] == ["kale"]
     assert out["bounds"] == {"south": 6.9, "west": 100.47, "north": 7.2, "east": 100.7}
     assert next(b for b in out["buyers"] if b["id"] == "s1")["contracted"] == 200
 
@@ -295,13 +299,18 @@ def test_planning_lines_group_and_say_what_would_close_them() -> None:
     ]
     kale = lines[1]
     assert (kale["min_tier"], kale["max_price_thb"], kale["within_km"]) == ("ORGANIC", 80.0, None)
-    assert kale["district_name_th"] == "เมืองสงขลา" and kale["buyers"] == ["s1"]
+    assert kale["district_name_th"] == "เมืองสงขลา"
+    assert kale["buyers"] == ["s1"]
     assert kale["suggestion_en"].startswith("Certify groups for 40 kg of Kale certified ORGANIC")
-    assert "Mueang Songkhla" in kale["suggestion_en"] and "09 Dec" in kale["suggestion_en"]
-    assert "คะน้า 40 กก." in kale["suggestion_th"] and "9 ธ.ค." in kale["suggestion_th"]
+    assert "Mueang Songkhla" in kale["suggestion_en"]
+    assert "09 Dec" in kale["suggestion_en"]
+    assert "คะน้า 40 กก." in kale["suggestion_th"]
+    assert "9 ธ.ค." in kale["suggestion_th"]
     eggs = lines[0]
-    assert "300" not in eggs["suggestion_en"] and "100 pieces of Hen eggs" in eggs["suggestion_en"]
-    assert "within 30 km" in eggs["suggestion_en"] and "ฟอง" in eggs["suggestion_th"]
+    assert "300" not in eggs["suggestion_en"]
+    assert "100 pieces of Hen eggs" in eggs["suggestion_en"]
+    assert "within 30 km" in eggs["suggestion_en"]
+    assert "ฟอง" in eggs["suggestion_th"]
     assert planning_lines(facts(), PlanningFilter(crop_id="kale")) == [kale]
     assert planning_lines(facts(), PlanningFilter(week=W50, district="9011")) == []
     assert planning_lines(facts(), PlanningFilter(buyer_id="s1")) == lines
@@ -312,9 +321,12 @@ def test_planning_csv_has_one_row_per_line() -> None:
     lines = planning_lines(facts())
     rows = list(csv.DictReader(io.StringIO(planning_csv(lines))))
     assert len(rows) == 2
-    assert rows[1]["crop_name_th"] == "คะน้า" and rows[1]["quantity"] == "40"
-    assert rows[1]["dates"] == "2026-12-09" and rows[1]["within_km"] == ""
-    assert rows[0]["within_km"] == "30.0" and rows[0]["max_price_thb"] == ""
+    assert rows[1]["crop_name_th"] == "คะน้า"
+    assert rows[1]["quantity"] == "40"
+    assert rows[1]["dates"] == "2026-12-09"
+    assert rows[1]["within_km"] == ""
+    assert rows[0]["within_km"] == "30.0"
+    assert rows[0]["max_price_thb"] == ""
 
 
 def _samples(registry: CollectorRegistry) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -335,7 +347,8 @@ def test_market_gauges_carry_the_catalogue_labels() -> None:
     families = market_families(facts(last_round=last))
     for family in families:
         spec = BY_NAME[family.name]
-        assert spec.kind == "gauge" and spec.served_by == "api"
+        assert spec.kind == "gauge"
+        assert spec.served_by == "api"
         for sample in family.samples:
             assert tuple(sample.labels) == spec.labels, family.name
     registry = CollectorRegistry()
@@ -368,14 +381,18 @@ def test_the_collector_reads_at_most_once_per_cache_period_and_survives_errors()
 
     collector = MarketCollector(read, cache_seconds=5, clock=lambda: now[0])
     first = list(collector.collect())
-    assert first and calls[0] == 1
+    assert first
+    assert calls[0] == 1
     now[0] = 4.9
-    assert [f.name for f in collector.collect()] == [f.name for f in first] and calls[0] == 1
+    assert [f.name for f in collector.collect()] == [f.name for f in first]
+    assert calls[0] == 1
     now[0] = 5.0  # the read fails: the last figures stay
-    assert [f.name for f in collector.collect()] == [f.name for f in first] and calls[0] == 2
+    assert [f.name for f in collector.collect()] == [f.name for f in first]
+    assert calls[0] == 2
     now[0] = 10.0
     list(collector.collect())
-    assert calls[0] == 3 and collector.reads == 2
+    assert calls[0] == 3
+    assert collector.reads == 2
 
 
 @pytest.mark.parametrize("kind", ["counter", "gauge", "histogram"])
