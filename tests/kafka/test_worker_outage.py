@@ -3,18 +3,17 @@ and a worker stopped during the outage exits cleanly and leaves them for the nex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from tests.support.kafka_harness import (
     Database,
     MarketSpace,
     WorkerProcess,
     check_within_quantities,
+    database_down,
     publisher,
     scenario,
     wait_until,
@@ -23,22 +22,6 @@ from tests.support.kafka_harness import (
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 StartWorker = Callable[[MarketSpace, str], WorkerProcess]
-
-
-@contextmanager
-def database_down(admin: Engine, url: str) -> Iterator[None]:
-    """No connection to the database at ``url`` succeeds inside the block."""
-    name = make_url(url).database
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        connection.exec_driver_sql(
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-        )
-    try:
-        yield
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
 def retried(worker: WorkerProcess, at_least: int = 1) -> bool:

@@ -22,6 +22,8 @@ from typing import IO, Any
 
 from fastapi.testclient import TestClient
 from kafka import KafkaConsumer
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from api.app import create_app
 from matcher.adapters.db.session import make_engine, make_session_factory
@@ -467,11 +469,9 @@ class KafkaBroker:
 
 
 @contextmanager
-def database_down(admin: Any, url: str) -> Iterator[None]:
+def database_down(admin: Engine, url: str) -> Iterator[None]:
     """No connection to the database at ``url`` succeeds inside the block (``admin``: an engine
     on another database of the same server)."""
-    from sqlalchemy.engine import make_url
-
     name = make_url(url).database
     with admin.connect() as connection:
         connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
