@@ -90,6 +90,31 @@ def make_certificates(
     start inside the season, and a few scopes miss a crop the group announces; ``expires`` and
     ``uncovered`` (group id -> crop id) force these for chosen groups."""
     rng = ctx.rng
+    flags, drops = _flaws(rng, groups, expires, uncovered)
+    rice = [g for g in groups if any(ctx.crops[c].group == "staple" for c in g.crops)]
+    with_gmp = {g.id for g in rice} - {g.id for g in rng.sample(rice, len(rice) // 5)}
+    out: list[CertRec] = []
+    for group in groups:
+        if group.scheme is not Scheme.NONE:
+            years = 3 if group.scheme is Scheme.THAI_GAP else 1
+            span = _validity(rng, ctx, years, flags.get(group.id, ""))
+            scope = _scope(ctx, group, drops.get(group.id))
+            out.append(_certificate(rng, len(out) + 1, group, group.scheme, span, scope))
+        if group.id in with_gmp:
+            span = _validity(rng, ctx, 3, "")
+            out.append(_certificate(rng, len(out) + 1, group, Scheme.GMP, span, ([], ["staple"])))
+    return out
+
+
+def _flaws(
+    rng: Random,
+    groups: list[GroupRec],
+    expires: Iterable[str],
+    uncovered: dict[str, str] | None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The certified groups whose certificate "expires" or "starts" inside the season (group id
+    -> flag), and those whose scope leaves out a crop they announce (group id -> crop id): the
+    forced ones and a few more drawn at random."""
     certified = [g for g in groups if g.scheme is not Scheme.NONE]
     flags: dict[str, str] = {g: "expires" for g in expires}
     drops: dict[str, str] = dict(uncovered or {})
@@ -109,37 +134,31 @@ def make_certificates(
         if len(group.crops) >= 2:
             drops[group.id] = group.crops[-1]
             n_drop -= 1
-    rice = [g for g in groups if any(ctx.crops[c].group == "staple" for c in g.crops)]
-    with_gmp = {g.id for g in rice} - {g.id for g in rng.sample(rice, len(rice) // 5)}
-    out: list[CertRec] = []
+    return flags, drops
 
-    def add(
-        group: GroupRec, scheme: Scheme, span: tuple[date, date], scope: tuple[list[str], list[str]]
-    ) -> None:
-        certifier = CERTIFIER.get(scheme, "")
-        if scheme is Scheme.PGS:
-            certifier = rng.choice(("SDGsPGS", "SGS-PGS"))
-        elif scheme is Scheme.THAI_GAP and group.crops == ["eggs"]:
-            certifier = "Department of Livestock Development"
-        out.append(
-            CertRec(
-                id=f"cert-{len(out) + 1:04d}",
-                group_id=group.id,
-                scheme=scheme,
-                valid_from=span[0],
-                valid_until=span[1],
-                crops=scope[0],
-                crop_groups=scope[1],
-                scopes=list(group.scopes) if scheme is group.scheme else [],
-                certifier=certifier,
-            )
-        )
 
-    for group in groups:
-        if group.scheme is not Scheme.NONE:
-            years = 3 if group.scheme is Scheme.THAI_GAP else 1
-            span = _validity(rng, ctx, years, flags.get(group.id, ""))
-            add(group, group.scheme, span, _scope(ctx, group, drops.get(group.id)))
-        if group.id in with_gmp:
-            add(group, Scheme.GMP, _validity(rng, ctx, 3, ""), ([], ["staple"]))
-    return out
+def _certificate(
+    rng: Random,
+    number: int,
+    group: GroupRec,
+    scheme: Scheme,
+    span: tuple[date, date],
+    scope: tuple[list[str], list[str]],
+) -> CertRec:
+    """The group's ``number``-th certificate of the market under ``scheme``."""
+    certifier = CERTIFIER.get(scheme, "")
+    if scheme is Scheme.PGS:
+        certifier = rng.choice(("SDGsPGS", "SGS-PGS"))
+    elif scheme is Scheme.THAI_GAP and group.crops == ["eggs"]:
+        certifier = "Department of Livestock Development"
+    return CertRec(
+        id=f"cert-{number:04d}",
+        group_id=group.id,
+        scheme=scheme,
+        valid_from=span[0],
+        valid_until=span[1],
+        crops=scope[0],
+        crop_groups=scope[1],
+        scopes=list(group.scopes) if scheme is group.scheme else [],
+        certifier=certifier,
+    )

@@ -183,47 +183,82 @@ def allocate_crops(
     active = {c: w for c, w in lines.items() if w > 0}
     gap_set = set(gap_only)
     constrained = [c for c in active if c in pinned or c in gap_set]
+    tokens = _crop_tokens(groups, active, pinned, constrained)
+    order = list(groups)
+    rng.shuffle(order)
+    group_of = {c: ctx.crops[c].group for c in active}
+    for crop_id in constrained:
+        _place_constrained(order, crop_id, tokens[crop_id], crop_id not in pinned, group_of)
+    free = [c for c in active if c not in constrained]
+    for group in order:
+        _fill_slots(rng, group, free, tokens, active, group_of)
+    grown = {c for g in groups for c in g.crops}
+    for crop_id in free:
+        if crop_id not in grown and groups:
+            _place_orphan(rng, order, crop_id)
+
+
+def _crop_tokens(
+    groups: list[GroupRec],
+    active: dict[str, float],
+    pinned: dict[str, int],
+    constrained: list[str],
+) -> dict[str, int]:
+    """Supply lines per crop: the slots left after the constrained crops' lines, shared out by
+    weight (at least one line per active crop); ``pinned`` crops get exactly their count."""
     budget = sum(g.slots for g in groups) - sum(pinned.get(c, 0) for c in constrained)
     tokens = _largest_remainder({c: active[c] for c in active if c not in pinned}, budget)
     for crop_id in active:
         if crop_id not in pinned and tokens[crop_id] == 0:
             tokens[crop_id] = 1
     tokens.update({c: n for c, n in pinned.items() if c in active})
-    order = list(groups)
-    rng.shuffle(order)
-    group_of = {c: ctx.crops[c].group for c in active}
-    for crop_id in constrained:
-        need = tokens[crop_id]
-        gap = crop_id not in pinned
-        ranked = sorted(order, key=lambda g: -affinity(g.focus, group_of[crop_id]))
-        for group in ranked:
-            if need == 0:
-                break
-            ok = group.scheme is Scheme.THAI_GAP if gap else group.scheme is not Scheme.NONE
-            if ok and len(group.crops) < group.slots and crop_id not in group.crops:
-                group.crops.append(crop_id)
-                need -= 1
-    free = [c for c in active if c not in constrained]
-    for group in order:
-        while len(group.crops) < group.slots:
-            candidates = [c for c in free if c not in group.crops]
-            if not candidates:
-                break
-            fit = [affinity(group.focus, group_of[c]) for c in candidates]
-            weights = [tokens[c] * f for c, f in zip(candidates, fit, strict=True)]
-            if sum(weights) <= 0:
-                weights = [active[c] * f for c, f in zip(candidates, fit, strict=True)]
-            crop_id = rng.choices(candidates, weights=weights)[0]
+    return tokens
+
+
+def _place_constrained(
+    order: list[GroupRec], crop_id: str, need: int, gap: bool, group_of: dict[str, str]
+) -> None:
+    """Give a constrained crop its ``need`` lines, best-fitting groups first: THAI_GAP groups
+    only when ``gap``, otherwise any certified group."""
+    ranked = sorted(order, key=lambda g: -affinity(g.focus, group_of[crop_id]))
+    for group in ranked:
+        if need == 0:
+            break
+        ok = group.scheme is Scheme.THAI_GAP if gap else group.scheme is not Scheme.NONE
+        if ok and len(group.crops) < group.slots and crop_id not in group.crops:
             group.crops.append(crop_id)
-            tokens[crop_id] = max(0, tokens[crop_id] - 1)
-    grown = {c for g in groups for c in g.crops}
-    for crop_id in free:
-        if crop_id not in grown and groups:
-            for _ in range(len(groups)):
-                group = order[rng.randrange(len(order))]
-                if crop_id not in group.crops:
-                    group.crops.append(crop_id)
-                    break
+            need -= 1
+
+
+def _fill_slots(
+    rng: Random,
+    group: GroupRec,
+    free: list[str],
+    tokens: dict[str, int],
+    active: dict[str, float],
+    group_of: dict[str, str],
+) -> None:
+    """Fill a group's remaining slots with free crops, drawn by lines still wanted and fit."""
+    while len(group.crops) < group.slots:
+        candidates = [c for c in free if c not in group.crops]
+        if not candidates:
+            break
+        fit = [affinity(group.focus, group_of[c]) for c in candidates]
+        weights = [tokens[c] * f for c, f in zip(candidates, fit, strict=True)]
+        if sum(weights) <= 0:
+            weights = [active[c] * f for c, f in zip(candidates, fit, strict=True)]
+        crop_id = rng.choices(candidates, weights=weights)[0]
+        group.crops.append(crop_id)
+        tokens[crop_id] = max(0, tokens[crop_id] - 1)
+
+
+def _place_orphan(rng: Random, order: list[GroupRec], crop_id: str) -> None:
+    """Give a crop no group grows to a random group (a few tries, as many as there are groups)."""
+    for _ in range(len(order)):
+        group = order[rng.randrange(len(order))]
+        if crop_id not in group.crops:
+            group.crops.append(crop_id)
+            break
 
 
 def _weeks(rng: Random, week_ids: list[str]) -> list[str]:
@@ -240,6 +275,11 @@ def _weeks(rng: Random, week_ids: list[str]) -> list[str]:
     return kept or [week_ids[0]]
 
 
+# A supply line before scaling: the record (weeks still empty), its raw weekly size and the
+# multiplier of each week it is offered in.
+_Draft = tuple[SupplyRec, float, dict[str, float]]
+
+
 def make_supply(
     ctx: Ctx,
     groups: list[GroupRec],
@@ -254,43 +294,18 @@ def make_supply(
     the demand of orders that need organic produce.
     ``realistic`` keeps each line within a plausible size (then the ratios are approximate);
     lines of ``steady`` crops are offered in every week of the season."""
-    rng = ctx.rng
     week_ids = ctx.season.week_ids()
     whole_season = set(steady)
-    drafts: list[tuple[SupplyRec, float, dict[str, float]]] = []
+    drafts: list[_Draft] = []
     raw: dict[tuple[str, bool], float] = {}
     for group in groups:
-        organic = group.scheme in ORGANIC_SCHEMES
         for crop_id in group.crops:
-            crop = ctx.crops[crop_id]
-            low, high, mode = RAW_RANGE.get(crop.group, RAW_RANGE["leafy"])
-            base = rng.triangular(low, high, mode) * (ORGANIC_SIZE if organic else 1.0)
-            weeks = week_ids if crop_id in whole_season else _weeks(rng, week_ids)
-            mult = {w: rng.uniform(0.85, 1.15) for w in weeks}
-            reference = crop.reference_price or 2000
-            premium = 1.0
-            if organic:
-                premium = rng.uniform(1.2, 1.6)
-            elif group.scheme is Scheme.ORGANIC_CONVERSION:
-                premium = rng.uniform(1.0, 1.15)
-            elif group.scheme is Scheme.NONE:
-                premium = rng.uniform(0.85, 1.0)
-            price = round_price(reference * rng.uniform(0.75, 1.25) * premium)
-            drafts.append((SupplyRec(group, crop_id, group.scheme, {}, price), base, mult))
-            key = (crop_id, organic)
+            draft = _draft(ctx, group, crop_id, week_ids, crop_id in whole_season)
+            drafts.append(draft)
+            record, base, mult = draft
+            key = (crop_id, record.scheme in ORGANIC_SCHEMES)
             raw[key] = raw.get(key, 0.0) + base * sum(mult.values())
-    factor: dict[tuple[str, bool], float] = {}
-    for crop_id, (total, organic_total) in demand.items():
-        target = ratio.get(crop_id, 1.0) * total
-        raw_org, raw_conv = raw.get((crop_id, True), 0.0), raw.get((crop_id, False), 0.0)
-        share = organic_ratio.get(crop_id)
-        natural = target * raw_org / (raw_org + raw_conv) if raw_org + raw_conv > 0 else 0.0
-        if share is not None and organic_total > 0 and raw_org > 0:
-            wanted_org = min(natural, share * organic_total)
-            factor[(crop_id, True)] = wanted_org / raw_org
-            factor[(crop_id, False)] = (target - wanted_org) / raw_conv if raw_conv else 0.0
-        elif raw_org + raw_conv > 0:
-            factor[(crop_id, True)] = factor[(crop_id, False)] = target / (raw_org + raw_conv)
+    factor = _scale_factors(demand, ratio, organic_ratio, raw)
     out: list[SupplyRec] = []
     for record, base, mult in drafts:
         crop = ctx.crops[record.crop_id]
@@ -304,3 +319,54 @@ def make_supply(
             record.weeks = {w: max(1, round(size * m)) for w, m in mult.items()}
         out.append(record)
     return out
+
+
+def _draft(
+    ctx: Ctx, group: GroupRec, crop_id: str, week_ids: list[str], whole_season: bool
+) -> _Draft:
+    """A group's line of one crop: raw size, weeks offered (every week of ``week_ids`` when
+    ``whole_season``) with their multipliers, and price."""
+    rng = ctx.rng
+    organic = group.scheme in ORGANIC_SCHEMES
+    crop = ctx.crops[crop_id]
+    low, high, mode = RAW_RANGE.get(crop.group, RAW_RANGE["leafy"])
+    base = rng.triangular(low, high, mode) * (ORGANIC_SIZE if organic else 1.0)
+    weeks = week_ids if whole_season else _weeks(rng, week_ids)
+    mult = {w: rng.uniform(0.85, 1.15) for w in weeks}
+    reference = crop.reference_price or 2000
+    premium = _premium(rng, group.scheme)
+    price = round_price(reference * rng.uniform(0.75, 1.25) * premium)
+    return SupplyRec(group, crop_id, group.scheme, {}, price), base, mult
+
+
+def _premium(rng: Random, scheme: Scheme) -> float:
+    """Price premium of a group's produce over the reference price, by its scheme."""
+    if scheme in ORGANIC_SCHEMES:
+        return rng.uniform(1.2, 1.6)
+    if scheme is Scheme.ORGANIC_CONVERSION:
+        return rng.uniform(1.0, 1.15)
+    if scheme is Scheme.NONE:
+        return rng.uniform(0.85, 1.0)
+    return 1.0
+
+
+def _scale_factors(
+    demand: dict[str, tuple[float, float]],
+    ratio: dict[str, float],
+    organic_ratio: dict[str, float],
+    raw: dict[tuple[str, bool], float],
+) -> dict[tuple[str, bool], float]:
+    """Factor per (crop, organic) that scales the raw line sizes to the crop's target supply."""
+    factor: dict[tuple[str, bool], float] = {}
+    for crop_id, (total, organic_total) in demand.items():
+        target = ratio.get(crop_id, 1.0) * total
+        raw_org, raw_conv = raw.get((crop_id, True), 0.0), raw.get((crop_id, False), 0.0)
+        share = organic_ratio.get(crop_id)
+        natural = target * raw_org / (raw_org + raw_conv) if raw_org + raw_conv > 0 else 0.0
+        if share is not None and organic_total > 0 and raw_org > 0:
+            wanted_org = min(natural, share * organic_total)
+            factor[(crop_id, True)] = wanted_org / raw_org
+            factor[(crop_id, False)] = (target - wanted_org) / raw_conv if raw_conv else 0.0
+        elif raw_org + raw_conv > 0:
+            factor[(crop_id, True)] = factor[(crop_id, False)] = target / (raw_org + raw_conv)
+    return factor
