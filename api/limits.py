@@ -28,36 +28,45 @@ class BodyLimit:
             return
         limit = _limit(scope)
         declared = _content_length(scope)
-        if declared is not None:
-            if declared > limit:
-                await _too_large(send, f"request body of {declared:,} bytes", limit)
-                return
+        if declared is not None and declared > limit:
+            await _too_large(send, f"request body of {declared:,} bytes", limit)
+            return
+        if declared is not None or scope["method"] not in WITH_BODY:
             await self.app(scope, receive, send)
             return
-        if scope["method"] not in WITH_BODY:
-            await self.app(scope, receive, send)
-            return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            body += message.get("body", b"")
-            if len(body) > limit:
-                await _too_large(send, "request body", limit)
-                return
-            if not message.get("more_body", False):
-                break
-        replayed = False
+        body = await _read_body(receive, send, limit)
+        if body is not None:
+            await self.app(scope, _replay(bytes(body), receive), send)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": bytes(body), "more_body": False}
 
-        await self.app(scope, replay, send)
+async def _read_body(receive: Receive, send: Send, limit: int) -> bytearray | None:
+    """A body without a declared length, read up to ``limit``; ``None`` when the client went away
+    or the body is above the limit (answered ``413`` here)."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return None
+        body += message.get("body", b"")
+        if len(body) > limit:
+            await _too_large(send, "request body", limit)
+            return None
+        if not message.get("more_body", False):
+            return body
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The app's ``receive``: the body read once, then the client's own messages."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def _limit(scope: Scope) -> int:

@@ -34,13 +34,21 @@ def _family(name: str) -> GaugeMetricFamily:
 
 def market_families(f: MarketFacts) -> list[Metric]:
     """The gauges of one reading of the market (pure)."""
-    out: list[Metric] = []
-
     participants = _family("foodmatch_participants")
     participants.add_metric(["group"], len(f.groups))
     participants.add_metric(["buyer"], len(f.buyers))
-    out.append(participants)
+    return [
+        participants,
+        *_supply_families(f),
+        *_fill_families(f),
+        *_unmet_and_distance_families(f),
+        *_contract_families(f),
+        *_last_round_families(f),
+    ]
 
+
+def _supply_families(f: MarketFacts) -> list[Metric]:
+    """Open demand, then free, announced and contracted supply and its utilisation, per crop."""
     demand = _family("foodmatch_open_demand_units")
     for crop, q in sorted(stats.open_demand(f).items()):
         demand.add_metric([crop], q)
@@ -53,8 +61,11 @@ def market_families(f: MarketFacts) -> list[Metric]:
         used.add_metric([crop], u)
         utilisation.add_metric([crop], stats.ratio(u, a))
         free.add_metric([crop], a - u - p)
-    out += [demand, free, announced, used, utilisation]
+    return [demand, free, announced, used, utilisation]
 
+
+def _fill_families(f: MarketFacts) -> list[Metric]:
+    """Ordered, contracted and proposed units and the fill rate, per crop and week."""
     ordered = _family("foodmatch_ordered_units")
     contracted = _family("foodmatch_contracted_units")
     proposed = _family("foodmatch_proposed_units")
@@ -65,42 +76,47 @@ def market_families(f: MarketFacts) -> list[Metric]:
             contracted.add_metric([crop["crop_id"], week], cell["contracted"])
             proposed.add_metric([crop["crop_id"], week], cell["proposed"])
             rate.add_metric([crop["crop_id"], week], cell["fill_rate"])
-    out += [ordered, contracted, proposed, rate]
+    return [ordered, contracted, proposed, rate]
 
+
+def _unmet_and_distance_families(f: MarketFacts) -> list[Metric]:
+    """Unmet demand by reason, crop and district; kilometres per unit by crop."""
     unmet = _family("foodmatch_unmet_demand_units")
     cells = stats.unmet_by_reason_crop_district(f)
     for (reason, crop, district), q in sorted(cells.items()):
         unmet.add_metric([reason, crop, district], q)
-    out.append(unmet)
-
     km = _family("foodmatch_km_per_unit")
     for crop, value in sorted(stats.km_per_unit(f).items()):
         km.add_metric([crop], value)
-    out.append(km)
+    return [unmet, km]
 
+
+def _contract_families(f: MarketFacts) -> list[Metric]:
+    """Contracts per state and the Gini coefficients of the groups' figures."""
     contracts = _family("foodmatch_contracts")
     for state, n in sorted(f.contracts_by_state.items()):
         contracts.add_metric([state], n)
-    out.append(contracts)
-
     gini = _family("foodmatch_gini")
     for measure, value in stats.ginis(stats.group_figures(f)).items():
         gini.add_metric([measure], value)
-    out.append(gini)
+    return [contracts, gini]
 
+
+def _last_round_families(f: MarketFacts) -> list[Metric]:
+    """The last round's fill rate, gap, solver and end (none before the first round)."""
     last = f.last_round
-    if last is not None:
-        summary = last.summary
-        fill = _family("foodmatch_last_round_fill_rate")
-        fill.add_metric([], float(summary.get("fill_rate", 0.0)))
-        gap = _family("foodmatch_last_round_gap")
-        gap.add_metric([], float(summary.get("gap", 0.0)))
-        info = _family("foodmatch_last_round_info")
-        info.add_metric([last.solver, last.solver_status, last.trigger], 1)
-        when = _family("foodmatch_last_round_timestamp_seconds")
-        when.add_metric([], last.finished_at.timestamp())
-        out += [fill, gap, info, when]
-    return out
+    if last is None:
+        return []
+    summary = last.summary
+    fill = _family("foodmatch_last_round_fill_rate")
+    fill.add_metric([], float(summary.get("fill_rate", 0.0)))
+    gap = _family("foodmatch_last_round_gap")
+    gap.add_metric([], float(summary.get("gap", 0.0)))
+    info = _family("foodmatch_last_round_info")
+    info.add_metric([last.solver, last.solver_status, last.trigger], 1)
+    when = _family("foodmatch_last_round_timestamp_seconds")
+    when.add_metric([], last.finished_at.timestamp())
+    return [fill, gap, info, when]
 
 
 class MarketCollector(Collector):
