@@ -458,6 +458,26 @@ def decode_command(
     if raw is None:
         raise DecodeError("value", "the message is empty (a tombstone)")
     check_size(raw, max_bytes)
+    data = _json_object(raw)
+    _check_version(data)
+    try:
+        env = Envelope.model_validate(data)
+    except PydanticError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "envelope"
+        raise DecodeError(where, first["msg"]) from None
+    mtype = _inbound_type(env.type, topic)
+    try:
+        return mtype.command(env.body, env.message_id, env.actor)
+    except InvalidValue as err:  # named by its path in the body, as a handler names it
+        raise DecodeError(err.field or "body", err.reason) from None
+    except DomainError as err:
+        raise DecodeError("body", str(err)) from None
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    """The JSON object a message holds; refused when it is not UTF-8, not JSON, not an object,
+    or holds text no database can."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -472,25 +492,18 @@ def decode_command(
     place = unpaired_surrogate(data) if may_escape_a_surrogate(raw) else None
     if place is not None:
         raise DecodeError(_where(place), SURROGATE_REASON)
-    _check_version(data)
-    try:
-        env = Envelope.model_validate(data)
-    except PydanticError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "envelope"
-        raise DecodeError(where, first["msg"]) from None
-    mtype = INBOUND_TYPES.get(env.type)
+    return data
+
+
+def _inbound_type(kind: str, topic: Topic | None) -> MessageType:
+    """The inbound message type ``kind`` names, which must belong on ``topic`` when given."""
+    mtype = INBOUND_TYPES.get(kind)
     if mtype is None:
         known = ", ".join(sorted(INBOUND_TYPES))
-        raise DecodeError("type", f"unknown message type {env.type!r}; known: {known}")
+        raise DecodeError("type", f"unknown message type {kind!r}; known: {known}")
     if topic is not None and mtype.topic is not topic:
-        raise DecodeError("type", f"{env.type} belongs on the {mtype.topic.value} topic")
-    try:
-        return mtype.command(env.body, env.message_id, env.actor)
-    except InvalidValue as err:  # named by its path in the body, as a handler names it
-        raise DecodeError(err.field or "body", err.reason) from None
-    except DomainError as err:
-        raise DecodeError("body", str(err)) from None
+        raise DecodeError("type", f"{kind} belongs on the {mtype.topic.value} topic")
+    return mtype
 
 
 def _check_version(data: dict[str, Any]) -> None:

@@ -15,8 +15,24 @@ from typing import Any
 
 from matcher.service import codec, commands
 
+_Body = tuple[str, dict[str, Any]]
+
+_CONTRACT_ACTIONS: dict[type[commands.ContractCommand], str] = {
+    commands.AcceptContract: "contract.accept",
+    commands.RejectContract: "contract.reject",
+    commands.CancelContract: "contract.cancel",
+}
+
 
 def command_body(command: commands.Command) -> tuple[str, dict[str, Any]]:
+    found = _registration(command) or _withdrawal(command) or _contract_step(command)
+    if found is None:
+        raise TypeError(f"{type(command).__name__} has no wire form")
+    return found
+
+
+def _registration(command: commands.Command) -> _Body | None:
+    """A command that registers or announces a whole record: its body is the record's."""
     if isinstance(command, commands.RegisterGroup):
         return "group.register", codec.dump_group(command.group)
     if isinstance(command, commands.RegisterBuyer):
@@ -27,6 +43,11 @@ def command_body(command: commands.Command) -> tuple[str, dict[str, Any]]:
         return "supply.announce", codec.dump_supply(command.supply)
     if isinstance(command, commands.SubmitOrder):
         return "order.submit", codec.dump_order(command.order)
+    return None
+
+
+def _withdrawal(command: commands.Command) -> _Body | None:
+    """A command that withdraws, cancels or revokes a record, or asks for a round."""
     if isinstance(command, commands.WithdrawSupply):
         body = {"supply_id": command.supply_id, "crop_id": command.crop_id}
         return "supply.withdraw", body | {"reason": command.reason}
@@ -42,6 +63,12 @@ def command_body(command: commands.Command) -> tuple[str, dict[str, Any]]:
             "group_id": command.group_id,
             "reason": command.reason,
         }
+    return None
+
+
+def _contract_step(command: commands.Command) -> _Body | None:
+    """A command on a contract: a delivery confirmed, an amendment, or an accept, reject or
+    cancel."""
     if isinstance(command, commands.ConfirmDelivery):
         return "delivery.confirm", {
             "contract_id": command.contract_id,
@@ -61,15 +88,10 @@ def command_body(command: commands.Command) -> tuple[str, dict[str, Any]]:
             ],
             "reason": command.reason,
         }
-    actions = {
-        commands.AcceptContract: "contract.accept",
-        commands.RejectContract: "contract.reject",
-        commands.CancelContract: "contract.cancel",
-    }
-    if isinstance(command, commands.ContractCommand) and type(command) in actions:
+    if isinstance(command, commands.ContractCommand) and type(command) in _CONTRACT_ACTIONS:
         body = {"contract_id": command.contract_id, "crop_id": command.crop_id}
-        return actions[type(command)], body | {"reason": command.reason}
-    raise TypeError(f"{type(command).__name__} has no wire form")
+        return _CONTRACT_ACTIONS[type(command)], body | {"reason": command.reason}
+    return None
 
 
 def command_digest(command: commands.Command) -> str:
