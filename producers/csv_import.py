@@ -73,8 +73,33 @@ def _weeks(text: str) -> dict[str, int]:
     return out
 
 
+_FLOAT_COLUMNS = ("lat", "lon", "max_distance_km")
+_INT_COLUMNS = ("members", "quantity", "max_suppliers", "min_lot", "max_buyers_per_week")
+_LIST_COLUMNS = ("crops", "crop_groups", "scopes", "deliveries")
+
+
 def row_to_body(kind: str, row: dict[str, str]) -> dict[str, Any]:
     """One CSV row as the JSON body of its kind (the instance-format shape)."""
+    body = _filled_cells(kind, row)
+    for column in _FLOAT_COLUMNS:
+        if column in body:
+            body[column] = _number(body[column], column, float)
+    for column in _INT_COLUMNS:
+        if column in body:
+            body[column] = _number(body[column], column, int)
+    for column in _LIST_COLUMNS:
+        if column in body:
+            body[column] = _split(body[column])
+    if kind == "supply":
+        body["weeks"] = _weeks(body["weeks"])
+    if kind == "orders" and "deliveries" not in body:
+        body["schedule"] = _schedule(body)
+    return body
+
+
+def _filled_cells(kind: str, row: dict[str, str]) -> dict[str, Any]:
+    """The row's cells of the kind's columns, as text: every required one, and the optional ones
+    that are not empty."""
     required, optional = COLUMNS[kind]
     cells = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
     for column in required:
@@ -84,23 +109,15 @@ def row_to_body(kind: str, row: dict[str, str]) -> dict[str, Any]:
     for column in optional:
         if cells.get(column):
             body[column] = cells[column]
-    for column in ("lat", "lon", "max_distance_km"):
-        if column in body:
-            body[column] = _number(body[column], column, float)
-    for column in ("members", "quantity", "max_suppliers", "min_lot", "max_buyers_per_week"):
-        if column in body:
-            body[column] = _number(body[column], column, int)
-    for column in ("crops", "crop_groups", "scopes", "deliveries"):
-        if column in body:
-            body[column] = _split(body[column])
-    if kind == "supply":
-        body["weeks"] = _weeks(body["weeks"])
-    if kind == "orders" and "deliveries" not in body:
-        schedule = {k: body.pop(k) for k in ("start", "end", "weekdays") if k in body}
-        if "weekdays" in schedule:
-            schedule["weekdays"] = _split(schedule["weekdays"])
-        body["schedule"] = schedule
     return body
+
+
+def _schedule(body: dict[str, Any]) -> dict[str, Any]:
+    """An order's schedule, taken out of its body's start, end and weekdays columns."""
+    schedule: dict[str, Any] = {k: body.pop(k) for k in ("start", "end", "weekdays") if k in body}
+    if "weekdays" in schedule:
+        schedule["weekdays"] = _split(schedule["weekdays"])
+    return schedule
 
 
 def read_csv(kind: str, path: Path) -> Iterator[Line]:
