@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,8 +23,11 @@ from matcher.clikit import DbOption, domain_errors, fail, settings_for
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from matcher.adapters.kafka.publisher import KafkaPublisher
+    from matcher.adapters.wire import WireMessage
     from matcher.config import KafkaSettings
     from producers.bench_stream import BenchOptions, BenchReport
+    from producers.feed import FeedLine
     from producers.stream import Scenario, StreamCounts
     from producers.watch import Watcher
 
@@ -238,16 +243,10 @@ def publish(
     ids come from the envelope, else from the content, so publishing a file twice has one
     effect.
     """
-    import time
-
     from kafka.errors import KafkaError
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from matcher.adapters.kafka.broker import ensure_topics, open_publisher
-    from matcher.adapters.kafka.probe import BrokerUnreachable
-    from matcher.adapters.wire import WireMessage
     from producers.csv_import import COLUMNS
-    from producers.feed import FeedError, count_lines, feed
+    from producers.feed import FeedError, feed
 
     if kind is not None and kind not in COLUMNS:
         raise typer.BadParameter(f"must be one of {', '.join(COLUMNS)}", param_hint="--kind")
@@ -256,28 +255,86 @@ def publish(
     except FeedError as err:
         raise fail(str(err)) from None
     settings = _kafka()
-    try:
-        ensure_topics(settings)
-        publisher = open_publisher(settings, client_id="foodmatch-publish")
-    except BrokerUnreachable as err:
-        raise _unreachable(err) from None
+    publisher = _open_publisher(settings, "foodmatch-publish")
     console = _console()
     errors: list[str] = []
-    per_topic: dict[str, int] = {}
-    pending: list[WireMessage] = []
-    batch = 500 if rate is None else max(1, min(500, int(rate / 10)))
-    sent = 0
-    started = time.monotonic()
+    out = _Batches(publisher, rate)
+    try:
+        _publish_lines(file, lines, out, errors, console)
+    except FeedError as err:
+        out.flush()
+        _report_publish(console, out.sent, out.per_topic, errors)
+        raise fail(str(err)) from None
+    except KafkaError as err:
+        raise _send_failed(settings, err) from None
+    finally:
+        publisher.close()
+    _report_publish(console, out.sent, out.per_topic, errors)
+    if errors:
+        raise typer.Exit(1)
 
-    def flush() -> None:
-        nonlocal sent
-        if pending:
-            publisher.send_many(pending)
-            sent += len(pending)
-            for message in pending:
-                name = publisher.topics.name(message.topic)
-                per_topic[name] = per_topic.get(name, 0) + 1
-            pending.clear()
+
+def _open_publisher(settings: KafkaSettings, client_id: str) -> KafkaPublisher:
+    """A publisher on the broker, once the configured topics are there."""
+    from matcher.adapters.kafka.broker import ensure_topics, open_publisher
+    from matcher.adapters.kafka.probe import BrokerUnreachable
+
+    try:
+        ensure_topics(settings)
+        return open_publisher(settings, client_id=client_id)
+    except BrokerUnreachable as err:
+        raise _unreachable(err) from None
+
+
+def _send_failed(settings: KafkaSettings, err: Exception) -> typer.Exit:
+    """The exit for a broker that failed while messages were being sent to it."""
+    from matcher.adapters.kafka.probe import BrokerUnreachable
+
+    return _unreachable(BrokerUnreachable(f"sending to {settings.bootstrap_servers}: {err}"))
+
+
+class _Batches:
+    """Messages sent in batches, at most ``rate`` a second when given, counted per topic."""
+
+    def __init__(self, publisher: KafkaPublisher, rate: float | None) -> None:
+        self.publisher = publisher
+        self.rate = rate
+        self.size = 500 if rate is None else max(1, min(500, int(rate / 10)))
+        self.pending: list[WireMessage] = []
+        self.sent = 0
+        self.per_topic: dict[str, int] = {}
+        self.started = time.monotonic()
+
+    def add(self, message: WireMessage) -> None:
+        """Queue a message, first waiting its turn at ``rate`` (having sent what is queued)."""
+        if self.rate is not None:
+            wait = self.started + (self.sent + len(self.pending)) / self.rate - time.monotonic()
+            if wait > 0:
+                self.flush()
+                time.sleep(wait)
+        self.pending.append(message)
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send what is queued."""
+        if self.pending:
+            self.publisher.send_many(self.pending)
+            self.sent += len(self.pending)
+            for message in self.pending:
+                name = self.publisher.topics.name(message.topic)
+                self.per_topic[name] = self.per_topic.get(name, 0) + 1
+            self.pending.clear()
+
+
+def _publish_lines(
+    file: Path, lines: Iterable[FeedLine], out: _Batches, errors: list[str], console: Console
+) -> None:
+    """Send the good lines of ``file`` and list the bad ones in ``errors``, under a progress
+    bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from producers.feed import count_lines
 
     progress = Progress(
         TextColumn(f"publishing {file.name}"),
@@ -287,36 +344,15 @@ def publish(
         console=console,
         transient=True,
     )
-    try:
-        with progress:
-            task = progress.add_task("publish", total=count_lines(file) or None, bad=0)
-            for line in lines:
-                progress.update(task, completed=line.number, bad=len(errors))
-                if line.message is None:
-                    errors.append(f"line {line.number}: {line.error}")
-                    continue
-                if rate is not None:
-                    wait = started + (sent + len(pending)) / rate - time.monotonic()
-                    if wait > 0:
-                        flush()
-                        time.sleep(wait)
-                pending.append(line.message)
-                if len(pending) >= batch:
-                    flush()
-            flush()
-    except FeedError as err:
-        flush()
-        _report_publish(console, sent, per_topic, errors)
-        raise fail(str(err)) from None
-    except KafkaError as err:
-        raise _unreachable(
-            BrokerUnreachable(f"sending to {settings.bootstrap_servers}: {err}")
-        ) from None
-    finally:
-        publisher.close()
-    _report_publish(console, sent, per_topic, errors)
-    if errors:
-        raise typer.Exit(1)
+    with progress:
+        task = progress.add_task("publish", total=count_lines(file) or None, bad=0)
+        for line in lines:
+            progress.update(task, completed=line.number, bad=len(errors))
+            if line.message is None:
+                errors.append(f"line {line.number}: {line.error}")
+                continue
+            out.add(line.message)
+        out.flush()
 
 
 def _report_publish(
@@ -363,43 +399,20 @@ def simulate(
     from datetime import date
 
     from kafka.errors import KafkaError
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from matcher.adapters.kafka.broker import ensure_topics, open_publisher
-    from matcher.adapters.kafka.probe import BrokerUnreachable
     from matcher.scenario import season_start, songkhla_instance
-    from producers.observe import among
-    from producers.stream import Scenario, StreamCounts, send_participants, stream_book
-    from producers.watch import Watcher
+    from producers.stream import Scenario, StreamCounts, send_participants
 
     settings = _kafka()
     console = _console()
-    try:
-        ensure_topics(settings)
-        publisher = open_publisher(settings, client_id="foodmatch-simulate")
-    except BrokerUnreachable as err:
-        raise _unreachable(err) from None
+    publisher = _open_publisher(settings, "foodmatch-simulate")
     with console.status("generating the Songkhla scenario"):
         instance = songkhla_instance(
             weeks=weeks, seed=seed, scale=scale, start=season_start(date.today())
         )
         scenario = Scenario.of(instance, f"simulate-{seed}", seed, tag)
     counts = StreamCounts()
-    watcher = None
-    if wait > 0:
-        try:
-            watcher = Watcher(settings, among(m.body["id"] for m in scenario.participants))
-        except BrokerUnreachable as err:
-            publisher.close()
-            raise _unreachable(err) from None
-        watcher.start()
-    progress = Progress(
-        TextColumn("simulating"),
-        BarColumn(),
-        TextColumn("{task.fields[line]}"),
-        TimeElapsedColumn(),
-        console=console,
-    )
+    watcher = _start_watcher(settings, scenario, publisher) if wait > 0 else None
     try:
         send_participants(scenario, publisher, "simulate", counts)
         publisher.flush()
@@ -407,32 +420,71 @@ def simulate(
         if watcher is not None:
             _await_registrations(watcher, scenario, wait, console)
             watcher.stop()
-        with progress:
-            task = progress.add_task("simulate", total=duration or None, line="")
-
-            def show(c: StreamCounts) -> None:
-                line = _count_line(c)
-                progress.update(task, completed=min(c.elapsed, duration), line=line)
-
-            stream_book(
-                scenario,
-                publisher,
-                rate=rate,
-                duration=duration,
-                actor="simulate",
-                counts=counts,
-                on_tick=show,
-            )
+        _stream_book(scenario, publisher, rate, duration, counts, console)
         publisher.flush()
     except KafkaError as err:
-        raise _unreachable(
-            BrokerUnreachable(f"sending to {settings.bootstrap_servers}: {err}")
-        ) from None
+        raise _send_failed(settings, err) from None
     finally:
         if watcher is not None:
             watcher.stop()
         publisher.close()
     _print_totals(counts)
+
+
+def _start_watcher(
+    settings: KafkaSettings, scenario: Scenario, publisher: KafkaPublisher
+) -> Watcher:
+    """A running watcher of the events topic for the scenario's participants (the publisher is
+    closed when the broker cannot be watched)."""
+    from matcher.adapters.kafka.probe import BrokerUnreachable
+    from producers.observe import among
+    from producers.watch import Watcher
+
+    try:
+        watcher = Watcher(settings, among(m.body["id"] for m in scenario.participants))
+    except BrokerUnreachable as err:
+        publisher.close()
+        raise _unreachable(err) from None
+    watcher.start()
+    return watcher
+
+
+def _stream_book(
+    scenario: Scenario,
+    publisher: KafkaPublisher,
+    rate: float,
+    duration: float,
+    counts: StreamCounts,
+    console: Console,
+) -> None:
+    """Stream supply and orders at ``rate`` for ``duration`` seconds under a progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from producers.stream import stream_book
+
+    progress = Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.fields[line]}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    with progress:
+        task = progress.add_task("simulate", total=duration or None, line="")
+
+        def show(c: StreamCounts) -> None:
+            line = _count_line(c)
+            progress.update(task, completed=min(c.elapsed, duration), line=line)
+
+        stream_book(
+            scenario,
+            publisher,
+            rate=rate,
+            duration=duration,
+            actor="simulate",
+            counts=counts,
+            on_tick=show,
+        )
 
 
 def _await_registrations(
