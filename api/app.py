@@ -19,7 +19,7 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.figures import FigureCache
 from api.limits import BodyLimit
-from api.routes import api_router, ops
+from api.routes import api_router, labels, ops
 from matcher.adapters import market_metrics
 from matcher.bootstrap import Service, bootstrap
 from matcher.config import Settings, load_settings
@@ -53,6 +53,7 @@ TAGS = [
     {"name": "rounds", "description": "Matching rounds and their unfilled quantities."},
     {"name": "market", "description": "Crop catalogue, open books and the overview."},
     {"name": "operations", "description": "Health and Prometheus metrics."},
+    {"name": "labels", "description": "The Thai and English labels of the dashboard (public)."},
 ]
 
 
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.add_middleware(BodyLimit)  # 413 above max_message_bytes
     app.include_router(api_router())
     app.include_router(ops.router)
+    app.include_router(labels.router())
     install_docs(app)
     app.mount("/static", StaticFiles(directory=ops.STATIC), name="static")
     return app
