@@ -153,34 +153,66 @@ def with_random_rules(instance: MatchingInstance, rng: random.Random) -> Matchin
 
 def keeps_rules(instance: MatchingInstance, slots: list[Slot], x: list[int]) -> bool:
     """The three rules, stated once more for the enumeration (slots carry no group)."""
-    p = instance.parameters
-    supplies = {s.id: s for s in instance.supply}
     orders = {o.id: o for o in instance.orders}
-    per_pair: dict[tuple[str, date, str], int] = defaultdict(int)
-    for (supply_id, order_id, day), q in zip(slots, x, strict=True):
-        if q:
-            per_pair[(order_id, day, supplies[supply_id].group_id)] += q
+    per_pair = _per_group(instance, slots, x)
+    if not _lots_kept(instance, per_pair):
+        return False
     groups: dict[tuple[str, date], set[str]] = defaultdict(set)
     buyers: dict[tuple[str, str], set[str]] = defaultdict(set)
     for (order_id, day), held in instance.committed.items():
         for g in held:
             buyers[(g, iso_week(day))].add(orders[order_id].buyer_id)
     old_buyers = {k: set(v) for k, v in buyers.items()}
+    for order_id, day, group_id in per_pair:
+        groups[(order_id, day)].add(group_id)
+        buyers[(group_id, iso_week(day))].add(orders[order_id].buyer_id)
+    return _suppliers_kept(instance, groups) and _buyers_kept(instance, buyers, old_buyers)
+
+
+def _per_group(
+    instance: MatchingInstance, slots: list[Slot], x: list[int]
+) -> dict[tuple[str, date, str], int]:
+    """Quantity per (order, day, group) of the enumerated quantities ``x``."""
+    supplies = {s.id: s for s in instance.supply}
+    per_pair: dict[tuple[str, date, str], int] = defaultdict(int)
+    for (supply_id, order_id, day), q in zip(slots, x, strict=True):
+        if q:
+            per_pair[(order_id, day, supplies[supply_id].group_id)] += q
+    return per_pair
+
+
+def _lots_kept(instance: MatchingInstance, per_pair: dict[tuple[str, date, str], int]) -> bool:
+    """Each group's quantity for an order and day is at least its minimum lot, unless the group
+    is already under contract for it."""
+    p = instance.parameters
     for (order_id, day, group_id), q in per_pair.items():
         held = instance.committed.get((order_id, day), frozenset())
         group = instance.groups[group_id]
         lot = group.min_lot if group.min_lot is not None else p.min_lot
         if group_id not in held and lot is not None and q < lot:
             return False
-        groups[(order_id, day)].add(group_id)
-        buyers[(group_id, iso_week(day))].add(orders[order_id].buyer_id)
+    return True
+
+
+def _suppliers_kept(instance: MatchingInstance, groups: dict[tuple[str, date], set[str]]) -> bool:
+    """No order's delivery takes a new group beyond its supplier limit."""
+    orders = {o.id: o for o in instance.orders}
     for (order_id, day), gs in groups.items():
         held = instance.committed.get((order_id, day), frozenset())
-        limit = p.suppliers_limit(orders[order_id])
+        limit = instance.parameters.suppliers_limit(orders[order_id])
         if limit is not None and gs - held and len(gs | held) > limit:
             return False
+    return True
+
+
+def _buyers_kept(
+    instance: MatchingInstance,
+    buyers: dict[tuple[str, str], set[str]],
+    old_buyers: dict[tuple[str, str], set[str]],
+) -> bool:
+    """No group takes a new buyer in a week beyond its buyer limit."""
     for (group_id, week), bs in buyers.items():
-        limit = p.buyers_limit(instance.groups[group_id])
+        limit = instance.parameters.buyers_limit(instance.groups[group_id])
         if limit is not None and bs - old_buyers.get((group_id, week), set()) and len(bs) > limit:
             return False
     return True

@@ -398,73 +398,115 @@ def random_market(
         b.parameters(default_max_distance_km=rng.choice([15.0, 30.0, 60.0]))
     if rng.random() < 0.2:
         b.parameters(road_factor=rng.choice([1.0, 1.2, 1.5]))
-
-    def near_songkhla() -> tuple[float, float]:
-        return (
-            round(SONGKHLA_CITY[0] + rng.uniform(-0.4, 0.4), 4),
-            round(SONGKHLA_CITY[1] + rng.uniform(-0.4, 0.4), 4),
-        )
-
     for g in range(groups):
         gid = f"g{g}"
-        b.group(gid, near_songkhla())
-        held: list[str] = []
-        for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 3])):
-            scheme = rng.choice(CERTIFIED_SCHEMES)
-            held.append(scheme)
-            valid_from = first + timedelta(days=rng.choice([-400, -100, -10, 0, 3, 10]))
-            valid_until = valid_from + timedelta(days=rng.choice([0, 5, 20, 365, 730, 1000]))
-            extra: dict[str, Any] = {}
-            scope = rng.random()
-            if scope < 0.1:
-                extra["crops"] = rng.sample(list(crops), k=1)
-            elif scope < 0.2:
-                extra["crop_groups"] = [rng.choice(["leafy", "staple", "eggs", "fruit_veg"])]
-            if rng.random() < 0.3:
-                extra["scopes"] = [rng.choice(["EU", "COR"])]
-            if rng.random() < 0.05:
-                extra["revoked_on"] = first + timedelta(days=rng.randint(0, 7 * weeks))
-            b.certificate(gid, scheme, valid_from=valid_from, valid_until=valid_until, **extra)
+        b.group(gid, _near_songkhla(rng))
+        held = [
+            _random_certificate(b, rng, gid, first, weeks, crops)
+            for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 3]))
+        ]
         for k in range(rng.randint(1, supply_per_group)):
-            offered = [s for s in held if s != "GMP"]
-            pick = rng.random()
-            if offered and pick < 0.85:
-                scheme = rng.choice(offered)
-            elif pick < 0.95:
-                scheme = "NONE"
-            else:
-                scheme = rng.choice(CERTIFIED_SCHEMES[:-1])
-            chosen = [w for w in season if rng.random() < 0.7] or [rng.choice(season)]
-            ask = None if rng.random() < 0.15 else f"{rng.randint(15, 45)}.{rng.randint(0, 99):02d}"
-            b.supply(
-                f"s{g}-{k}",
-                gid,
-                crop=rng.choice(crops),
-                scheme=scheme,
-                weeks={w: rng.randint(1, max_quantity) for w in chosen},
-                ask=ask,
-            )
+            _random_supply(b, rng, f"s{g}-{k}", gid, held, season, crops, max_quantity)
     for i in range(buyers):
-        b.buyer(f"b{i}", rng.choice(BUYER_KINDS), near_songkhla())
+        b.buyer(f"b{i}", rng.choice(BUYER_KINDS), _near_songkhla(rng))
     for i in range(orders):
-        days = sorted(
-            {first + timedelta(days=rng.randint(0, (last - first).days)) for _ in range(3)}
-        )[: rng.randint(1, max_deliveries)]
-        b.order(
-            f"o{i}",
-            f"b{rng.randrange(buyers)}",
-            crop=rng.choice(crops),
-            quantity=rng.randint(1, max_quantity),
-            deliveries=days,
-            min_tier=rng.choice(TIERS),
-            max_price=None if rng.random() < 0.5 else f"{rng.randint(20, 45)}.00",
-            max_distance_km=None if rng.random() < 0.5 else float(rng.choice([10, 25, 40, 80])),
-        )
+        _random_order(b, rng, f"o{i}", (first, last), buyers, crops, max_quantity, max_deliveries)
     for g in range(groups):
         for i in range(buyers):
             if rng.random() < 0.1:
                 b.road(f"g{g}", f"b{i}", round(rng.uniform(3.0, 90.0), 2))
     return b
+
+
+def _near_songkhla(rng: random.Random) -> tuple[float, float]:
+    return (
+        round(SONGKHLA_CITY[0] + rng.uniform(-0.4, 0.4), 4),
+        round(SONGKHLA_CITY[1] + rng.uniform(-0.4, 0.4), 4),
+    )
+
+
+def _random_certificate(
+    b: InstanceBuilder,
+    rng: random.Random,
+    gid: str,
+    first: date,
+    weeks: int,
+    crops: tuple[str, ...],
+) -> str:
+    """A certificate of group ``gid`` with a random scheme, validity and scope; its scheme."""
+    scheme = rng.choice(CERTIFIED_SCHEMES)
+    valid_from = first + timedelta(days=rng.choice([-400, -100, -10, 0, 3, 10]))
+    valid_until = valid_from + timedelta(days=rng.choice([0, 5, 20, 365, 730, 1000]))
+    extra: dict[str, Any] = {}
+    scope = rng.random()
+    if scope < 0.1:
+        extra["crops"] = rng.sample(list(crops), k=1)
+    elif scope < 0.2:
+        extra["crop_groups"] = [rng.choice(["leafy", "staple", "eggs", "fruit_veg"])]
+    if rng.random() < 0.3:
+        extra["scopes"] = [rng.choice(["EU", "COR"])]
+    if rng.random() < 0.05:
+        extra["revoked_on"] = first + timedelta(days=rng.randint(0, 7 * weeks))
+    b.certificate(gid, scheme, valid_from=valid_from, valid_until=valid_until, **extra)
+    return scheme
+
+
+def _random_supply(
+    b: InstanceBuilder,
+    rng: random.Random,
+    supply_id: str,
+    gid: str,
+    held: list[str],
+    season: list[str],
+    crops: tuple[str, ...],
+    max_quantity: int,
+) -> None:
+    """A supply line of group ``gid``: mostly under a scheme it holds, sometimes under none or
+    one it does not hold; in random weeks of the season."""
+    offered = [s for s in held if s != "GMP"]
+    pick = rng.random()
+    if offered and pick < 0.85:
+        scheme = rng.choice(offered)
+    elif pick < 0.95:
+        scheme = "NONE"
+    else:
+        scheme = rng.choice(CERTIFIED_SCHEMES[:-1])
+    chosen = [w for w in season if rng.random() < 0.7] or [rng.choice(season)]
+    ask = None if rng.random() < 0.15 else f"{rng.randint(15, 45)}.{rng.randint(0, 99):02d}"
+    b.supply(
+        supply_id,
+        gid,
+        crop=rng.choice(crops),
+        scheme=scheme,
+        weeks={w: rng.randint(1, max_quantity) for w in chosen},
+        ask=ask,
+    )
+
+
+def _random_order(
+    b: InstanceBuilder,
+    rng: random.Random,
+    order_id: str,
+    span: tuple[date, date],
+    buyers: int,
+    crops: tuple[str, ...],
+    max_quantity: int,
+    max_deliveries: int,
+) -> None:
+    """An order of a random buyer for up to ``max_deliveries`` days in ``span`` (first, last)."""
+    first, last = span
+    drawn = sorted({first + timedelta(days=rng.randint(0, (last - first).days)) for _ in range(3)})
+    days = drawn[: rng.randint(1, max_deliveries)]
+    b.order(
+        order_id,
+        f"b{rng.randrange(buyers)}",
+        crop=rng.choice(crops),
+        quantity=rng.randint(1, max_quantity),
+        deliveries=days,
+        min_tier=rng.choice(TIERS),
+        max_price=None if rng.random() < 0.5 else f"{rng.randint(20, 45)}.00",
+        max_distance_km=None if rng.random() < 0.5 else float(rng.choice([10, 25, 40, 80])),
+    )
 
 
 # Integer rules ----------------------------------------------------------------------------
