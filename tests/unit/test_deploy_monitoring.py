@@ -155,25 +155,49 @@ def _allowed_labels(sample: str, extra: set[str]) -> set[str]:
 
 def check_expr(expr: str, extra_labels: set[str]) -> list[str]:
     """What is wrong with ``expr`` against the catalogue (empty when nothing is found)."""
-    problems: list[str] = []
-    # label_values(metric, label): the variable query of the dashboard.
-    for metric, label in re.findall(r"label_values\(\s*([a-z0-9_]+)\s*,\s*(\w+)\s*\)", expr):
-        if metric in SAMPLES and label not in _allowed_labels(metric, extra_labels):
-            problems.append(f"{metric} has no label {label!r} (label_values)")
+    problems = _label_values_problems(expr, extra_labels)
     code = STRING.sub('""', expr)  # label values may contain anything
-    for name in METRIC_TOKEN.findall(code):
-        if name not in SAMPLES:
-            problems.append(f"{name} is not in the catalogue")
-    for metric, matchers in SELECTOR.findall(code):
-        if metric not in SAMPLES:
-            continue
-        for label in MATCHER_LABEL.findall(matchers):
-            if label not in _allowed_labels(metric, extra_labels):
-                problems.append(f"{metric} has no label {label!r} (matcher)")
-    # Grouping clauses: `agg by (labels) (argument)` or `agg (argument) by (labels)`. A label must
-    # be one of every catalogue metric's labels in the argument, and survive any grouping nested
-    # between the metric and the clause.
-    clauses: list[tuple[int, int, str, set[str]]] = []
+    problems += [
+        f"{name} is not in the catalogue"
+        for name in METRIC_TOKEN.findall(code)
+        if name not in SAMPLES
+    ]
+    problems += _matcher_problems(code, extra_labels)
+    clauses, unfound = _grouping_clauses(code)
+    problems += unfound
+    problems += _grouping_problems(code, clauses, extra_labels)
+    return problems
+
+
+def _label_values_problems(expr: str, extra_labels: set[str]) -> list[str]:
+    """label_values(metric, label): the variable query of the dashboard."""
+    return [
+        f"{metric} has no label {label!r} (label_values)"
+        for metric, label in re.findall(r"label_values\(\s*([a-z0-9_]+)\s*,\s*(\w+)\s*\)", expr)
+        if metric in SAMPLES and label not in _allowed_labels(metric, extra_labels)
+    ]
+
+
+def _matcher_problems(code: str, extra_labels: set[str]) -> list[str]:
+    """Labels of selectors' matchers (``metric{label="..."}``) the metric does not have."""
+    return [
+        f"{metric} has no label {label!r} (matcher)"
+        for metric, matchers in SELECTOR.findall(code)
+        if metric in SAMPLES
+        for label in MATCHER_LABEL.findall(matchers)
+        if label not in _allowed_labels(metric, extra_labels)
+    ]
+
+
+# A grouping clause: where its argument starts and ends in the code, by or without, its labels.
+_Clause = tuple[int, int, str, set[str]]
+
+
+def _grouping_clauses(code: str) -> tuple[list[_Clause], list[str]]:
+    """Grouping clauses: `agg by (labels) (argument)` or `agg (argument) by (labels)`; and the
+    problems of those whose argument cannot be found."""
+    clauses: list[_Clause] = []
+    problems: list[str] = []
     for match in GROUPING.finditer(code):
         labels = {label.strip() for label in match.group(2).split(",") if label.strip()}
         after = code[match.end() :].lstrip()
@@ -188,6 +212,13 @@ def check_expr(expr: str, extra_labels: set[str]) -> list[str]:
             end = len(before) - 1
             start = _opening_paren(code, end)
         clauses.append((start, end, match.group(1), labels))
+    return clauses, problems
+
+
+def _grouping_problems(code: str, clauses: list[_Clause], extra_labels: set[str]) -> list[str]:
+    """A clause's label must be one of every catalogue metric's labels in the argument, and
+    survive any grouping nested between the metric and the clause."""
+    problems: list[str] = []
     for start, end, kind, labels in clauses:
         for metric in METRIC_TOKEN.finditer(code, start, end):
             if metric.group(0) not in SAMPLES:
@@ -197,8 +228,10 @@ def check_expr(expr: str, extra_labels: set[str]) -> list[str]:
                 inside = start < inner_start and inner_end < end
                 if inside and inner_start < metric.start() < inner_end and inner_kind == "by":
                     available &= inner_labels
-            for label in sorted(labels - available):
-                problems.append(f"{metric.group(0)} has no label {label!r} here ({kind})")
+            problems += [
+                f"{metric.group(0)} has no label {label!r} here ({kind})"
+                for label in sorted(labels - available)
+            ]
     return problems
 
 
