@@ -44,27 +44,28 @@ def _names_its_fields(document: Json, schema: Json) -> bool:
 
 def undescribed(document: Json) -> list[str]:
     """The 2xx answers the document does not describe, as 'METHOD path status: why'."""
-    found: list[str] = []
-    for path, operations in document["paths"].items():
-        for method, operation in operations.items():
-            for status, answer in operation["responses"].items():
-                if not status.startswith("2"):
-                    continue
-                where = f"{method.upper()} {path} {status}"
-                content = answer.get("content") or {}
-                if status == "204":
-                    if content:
-                        found.append(f"{where}: a 204 has no body")
-                    continue
-                if not content:
-                    found.append(f"{where}: no media type")
-                for media_type, body in content.items():
-                    if media_type in NOT_JSON:
-                        continue
-                    if media_type != "application/json":
-                        found.append(f"{where}: {media_type} is neither JSON nor declared")
-                    elif not _names_its_fields(document, body.get("schema") or {}):
-                        found.append(f"{where}: no schema naming the fields")
+    return [
+        f"{method.upper()} {path} {status}: {why}"
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        for status, answer in operation["responses"].items()
+        if status.startswith("2")
+        for why in _answer_problems(document, status, answer.get("content") or {})
+    ]
+
+
+def _answer_problems(document: Json, status: str, content: Json) -> list[str]:
+    """Why a success answer with ``content`` (media type -> body) is not described."""
+    if status == "204":
+        return ["a 204 has no body"] if content else []
+    found = [] if content else ["no media type"]
+    for media_type, body in content.items():
+        if media_type in NOT_JSON:
+            continue
+        if media_type != "application/json":
+            found.append(f"{media_type} is neither JSON nor declared")
+        elif not _names_its_fields(document, body.get("schema") or {}):
+            found.append("no schema naming the fields")
     return found
 
 
