@@ -71,9 +71,7 @@ class LeaderRounds:
         assert self.trigger is not None
         expected = dict(before)
         crops = {
-            str(e.payload.get("crop_id", e.key))
-            for e in outcome.events
-            if isinstance(e, events.ContractProposed)
+            e.contract.crop_id for e in outcome.events if isinstance(e, events.ContractProposed)
         }
         for crop in crops:
             expected[crop] = expected.get(crop, 0) + 1

@@ -9,13 +9,14 @@ the API (:meth:`Metrics.add_collector`), and the Kafka workers add their consume
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.registry import Collector
 
 from matcher.adapters.catalogue import BY_NAME
 from matcher.adapters.topics import COMMAND_TOPICS, OUTBOUND
+from matcher.domain.contracts import MatchingRound
 from matcher.service import events
 from matcher.service.context import ServiceContext
 from matcher.service.ports import UnitOfWork
@@ -71,16 +72,16 @@ class Metrics:
     def on_event(self, event: events.Event) -> None:
         self.events.labels(event.name).inc()
         if isinstance(event, events.ContractProposed):
-            self.contracts.labels(str(event.payload.get("crop_id", ""))).inc()
+            self.contracts.labels(event.contract.crop_id).inc()
         elif isinstance(event, events.RoundCompleted):
-            self._round(event.payload)
+            self._round(event.round)
 
-    def _round(self, payload: dict[str, Any]) -> None:
-        summary = payload.get("summary") or {}
-        self.rounds.labels(str(payload.get("trigger")), str(payload.get("status"))).inc()
+    def _round(self, record: MatchingRound) -> None:
+        summary = record.summary or {}
+        self.rounds.labels(record.trigger, record.status.value).inc()
         self.round_seconds.observe(float(summary.get("wall_seconds", 0.0)))
-        solver = str(payload.get("solver") or summary.get("solver") or "")
-        status = str(payload.get("solver_status") or summary.get("status") or "")
+        solver = str(record.solver or summary.get("solver") or "")
+        status = str(record.solver_status or summary.get("status") or "")
         self.solver_runs.labels(solver, status).inc()
         gap = summary.get("gap")
         self.solver_gap.set(float(gap) if gap is not None else 0.0)

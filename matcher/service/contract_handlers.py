@@ -8,7 +8,7 @@ from matcher.domain.contracts import Contract, ContractState, DeliveryState
 from matcher.domain.errors import Conflict, NotFound
 from matcher.domain.lifecycle import Actor, Change, Settled, accept, amend, cancel, reject
 from matcher.domain.lifecycle import confirm_delivery as confirm
-from matcher.service import codec, commands, events
+from matcher.service import commands, events
 from matcher.service.context import ServiceContext
 from matcher.service.ports import UnitOfWork
 from matcher.service.results import Result
@@ -22,7 +22,7 @@ def _contract(uow: UnitOfWork, contract_id: str) -> Contract:
 
 
 def record_change(
-    uow: UnitOfWork, ctx: ServiceContext, change: Change, kind: type[events.Event]
+    uow: UnitOfWork, ctx: ServiceContext, change: Change, kind: type[events.ContractChanged]
 ) -> list[events.Event]:
     """Store ``change``, log what it released and return its events."""
     contract = change.contract
@@ -32,13 +32,9 @@ def record_change(
         uow.releases.add(released, now)
     if change.released:
         uow.markets.bump(contract.crop_id)
-    payload = codec.dump_contract(contract) | {
-        "change": codec.dump_history_entry(change.entry),
-        "released": [codec.dump_release(r) for r in change.released],
-    }
-    happened: list[events.Event] = [kind(key=contract.crop_id, payload=payload)]
+    happened: list[events.Event] = [kind(change=change)]
     if contract.state is ContractState.COMPLETED and change.entry.from_state != "completed":
-        happened.append(events.ContractCompleted(key=contract.crop_id, payload=payload))
+        happened.append(events.ContractCompleted(change=change))
     return happened
 
 

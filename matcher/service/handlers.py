@@ -12,7 +12,7 @@ from dataclasses import replace
 from matcher.domain.contracts import BookState, Contract, OrderRecord, SupplyRecord
 from matcher.domain.errors import Conflict, NotFound, UnknownReference
 from matcher.domain.lifecycle import CANCELLABLE, Actor, Party, cancel
-from matcher.service import codec, commands, events
+from matcher.service import commands, events
 from matcher.service import contract_handlers as contracts
 from matcher.service.context import ServiceContext
 from matcher.service.ports import ContractFilter, UnitOfWork
@@ -36,7 +36,7 @@ def register_group(cmd: commands.RegisterGroup, uow: UnitOfWork, ctx: ServiceCon
     if _same_or_conflict(uow.groups.get(g.id), g, "group", g.id):
         return Result(value=g)
     uow.groups.add(g)
-    return Result([events.GroupRegistered(key=g.id, payload=codec.dump_group(g))], g)
+    return Result([events.GroupRegistered(group=g)], g)
 
 
 def register_buyer(cmd: commands.RegisterBuyer, uow: UnitOfWork, ctx: ServiceContext) -> Result:
@@ -44,7 +44,7 @@ def register_buyer(cmd: commands.RegisterBuyer, uow: UnitOfWork, ctx: ServiceCon
     if _same_or_conflict(uow.buyers.get(b.id), b, "buyer", b.id):
         return Result(value=b)
     uow.buyers.add(b)
-    return Result([events.BuyerRegistered(key=b.id, payload=codec.dump_buyer(b))], b)
+    return Result([events.BuyerRegistered(buyer=b)], b)
 
 
 def register_certificate(
@@ -60,8 +60,7 @@ def register_certificate(
     uow.certificates.add(c)
     for record in uow.supply.list(state=BookState.OPEN, group_id=c.group_id):
         uow.markets.bump(record.supply.crop_id)
-    payload = codec.dump_certificate(c)
-    return Result([events.CertificateRegistered(key=c.group_id, payload=payload)], c)
+    return Result([events.CertificateRegistered(certificate=c)], c)
 
 
 def revoke_certificate(
@@ -75,11 +74,9 @@ def revoke_certificate(
     uow.certificates.revoke(c.id, cmd.revoked_on)
     for record in uow.supply.list(state=BookState.OPEN, group_id=c.group_id):
         uow.markets.bump(record.supply.crop_id)
-    payload = codec.dump_certificate(replace(c, revoked_on=cmd.revoked_on)) | {
-        "reason": cmd.reason,
-        "actor": cmd.actor,
-    }
-    return Result([events.CertificateRevoked(key=c.group_id, payload=payload)], c)
+    revoked = replace(c, revoked_on=cmd.revoked_on)
+    happened = events.CertificateRevoked(certificate=revoked, reason=cmd.reason, actor=cmd.actor)
+    return Result([happened], c)
 
 
 def announce_supply(cmd: commands.AnnounceSupply, uow: UnitOfWork, ctx: ServiceContext) -> Result:
@@ -95,7 +92,7 @@ def announce_supply(cmd: commands.AnnounceSupply, uow: UnitOfWork, ctx: ServiceC
         return Result(value=s)
     uow.supply.add(SupplyRecord(s, BookState.OPEN, ctx.clock.now()))
     uow.markets.bump(s.crop_id)
-    return Result([events.SupplyAnnounced(key=s.crop_id, payload=codec.dump_supply(s))], s)
+    return Result([events.SupplyAnnounced(supply=s)], s)
 
 
 def withdraw_supply(cmd: commands.WithdrawSupply, uow: UnitOfWork, ctx: ServiceContext) -> Result:
@@ -106,11 +103,10 @@ def withdraw_supply(cmd: commands.WithdrawSupply, uow: UnitOfWork, ctx: ServiceC
         raise Conflict(f"supply {cmd.supply_id!r} is already {record.state.value}")
     uow.supply.set_state(cmd.supply_id, BookState.WITHDRAWN)
     uow.markets.bump(record.supply.crop_id)
-    payload = {"id": cmd.supply_id, "reason": cmd.reason, "actor": cmd.actor}
-    happened: list[events.Event] = [
-        events.SupplyWithdrawn(key=record.supply.crop_id, payload=payload)
-    ]
     s = record.supply
+    happened: list[events.Event] = [
+        events.SupplyWithdrawn(supply=s, reason=cmd.reason, actor=cmd.actor)
+    ]
     where = ContractFilter(group_id=s.group_id, crop_id=s.crop_id, limit=1000)
     actor = Actor(Party.GROUP, s.group_id)
     why = "supply withdrawn" + (f": {cmd.reason}" if cmd.reason else "")
@@ -152,7 +148,7 @@ def submit_order(cmd: commands.SubmitOrder, uow: UnitOfWork, ctx: ServiceContext
         return Result(value=o)
     uow.orders.add(OrderRecord(o, BookState.OPEN, ctx.clock.now()))
     uow.markets.bump(o.crop_id)
-    return Result([events.OrderSubmitted(key=o.crop_id, payload=codec.dump_order(o))], o)
+    return Result([events.OrderSubmitted(order=o)], o)
 
 
 def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork, ctx: ServiceContext) -> Result:
@@ -163,11 +159,10 @@ def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork, ctx: ServiceContext
         raise Conflict(f"order {cmd.order_id!r} is already {record.state.value}")
     uow.orders.set_state(cmd.order_id, BookState.CANCELLED)
     uow.markets.bump(record.order.crop_id)
-    payload = {"id": cmd.order_id, "reason": cmd.reason, "actor": cmd.actor}
-    happened: list[events.Event] = [
-        events.OrderCancelled(key=record.order.crop_id, payload=payload)
-    ]
     o = record.order
+    happened: list[events.Event] = [
+        events.OrderCancelled(order=o, reason=cmd.reason, actor=cmd.actor)
+    ]
     where = ContractFilter(order_id=o.id, limit=1000)
     why = "order cancelled" + (f": {cmd.reason}" if cmd.reason else "")
     happened += _cancel_live(uow, ctx, where, Actor(Party.BUYER, o.buyer_id), why, bool)

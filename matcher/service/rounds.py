@@ -40,7 +40,7 @@ from matcher.domain.weeks import iso_week
 from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.solution import Allocation, Solution, SolveStatus
 from matcher.optimiser.solve import solve
-from matcher.service import codec, commands, events
+from matcher.service import commands, events
 from matcher.service.context import ServiceContext
 from matcher.service.contract_handlers import record_change
 from matcher.service.ports import ContractFilter, UnitOfWork
@@ -387,8 +387,6 @@ def apply_round(
         notes=tuple([solution.message, *notes] if solution.message else notes),
     )
     uow.rounds.add(record)
-    happened += [
-        events.ContractProposed(key=c.crop_id, payload=codec.dump_contract(c)) for c in contracts
-    ]
-    happened.append(events.RoundCompleted(key="rounds", payload=codec.dump_round_event(record)))
+    happened += [events.ContractProposed(contract=c) for c in contracts]
+    happened.append(events.RoundCompleted(round=record))
     return Result(happened, record, rerun=bool(stale))

@@ -511,10 +511,11 @@ def test_inbox_remembers_messages_and_refuses_a_duplicate(uow_factory: UowFactor
 
 
 def test_outbox_lists_pending_events_in_order_until_published(uow_factory: UowFactory) -> None:
+    submitted = events.OrderSubmitted(order=order().order)
     with uow_factory() as uow:
-        uow.outbox.add(events.OrderSubmitted(key="kale", payload={"id": "o1", "n": 1}), T0)
-        uow.outbox.add(events.SupplyAnnounced(key="kale", payload={"id": "s1"}), T0)
-        uow.outbox.add(events.RoundCompleted(key="rounds", payload={"notes": ["a"]}), T0)
+        uow.outbox.add(submitted, T0)
+        uow.outbox.add(events.SupplyAnnounced(supply=supply().supply), T0)
+        uow.outbox.add(events.RoundCompleted(round=matching_round("r1", T0)), T0)
         uow.commit()
     with uow_factory() as uow:
         pending = uow.outbox.pending()
@@ -523,7 +524,7 @@ def test_outbox_lists_pending_events_in_order_until_published(uow_factory: UowFa
             ("SupplyAnnounced", "kale"),
             ("RoundCompleted", "rounds"),
         ]
-        assert pending[0].payload == {"id": "o1", "n": 1}
+        assert pending[0].payload == submitted.payload
         assert pending[0].created_at == T0
         assert pending[0].id < pending[1].id < pending[2].id
         assert [e.event for e in uow.outbox.pending(limit=1)] == ["OrderSubmitted"]
@@ -539,7 +540,7 @@ def test_leaving_a_unit_of_work_without_commit_keeps_nothing(uow_factory: UowFac
         seed_book(uow)
         uow.markets.bump("kale")
         uow.inbox.record("m-1", "SubmitOrder", T0)
-        uow.outbox.add(events.OrderSubmitted(key="kale"), T0)
+        uow.outbox.add(events.OrderSubmitted(order=order().order), T0)
     with uow_factory() as uow:
         assert uow.groups.list() == []
         assert uow.orders.list() == []
@@ -579,7 +580,7 @@ def test_timestamps_come_back_as_the_same_instant_in_utc(uow_factory: UowFactory
     local = datetime(2026, 11, 2, 15, 30, tzinfo=bangkok)
     with uow_factory() as uow:
         uow.inbox.record("m-1", "RegisterGroup", local)
-        uow.outbox.add(events.GroupRegistered(key="g1"), local)
+        uow.outbox.add(events.GroupRegistered(group=group()), local)
         uow.commit()
     with uow_factory() as uow:
         (entry,) = uow.outbox.pending()

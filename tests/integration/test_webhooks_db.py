@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from matcher import webhooks as wh
 from matcher.adapters.db.uow import SqlUnitOfWork
 from matcher.adapters.webhook_dispatch import WebhookDispatcher
+from matcher.domain.contracts import MatchingRound, RoundStatus
 from matcher.service import events
 from matcher.service.ports import Webhook
+from tests.support.lifecycle_store import contract
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 SECRET = "whsec_integration_test_secret"
@@ -50,8 +53,22 @@ class Receiver:
 
 
 def contract_event(contract_id: str, group: str = "grp-a", buyer: str = "hosp-a") -> events.Event:
-    payload = {"id": contract_id, "group_id": group, "buyer_id": buyer, "state": "proposed"}
-    return events.ContractProposed(key="kale", payload=payload)
+    proposed = replace(contract(contract_id, group_id=group), buyer_id=buyer)
+    return events.ContractProposed(contract=proposed)
+
+
+def round_event(round_id: str) -> events.Event:
+    record = MatchingRound(
+        id=round_id,
+        trigger="request",
+        started_at=T0,
+        finished_at=T0,
+        status=RoundStatus.COMPLETED,
+        solver="flow",
+        solver_status="optimal",
+        summary={},
+    )
+    return events.RoundCompleted(round=record)
 
 
 def setup(uow_factory: Callable[[], SqlUnitOfWork]) -> None:
@@ -60,7 +77,7 @@ def setup(uow_factory: Callable[[], SqlUnitOfWork]) -> None:
         uow.webhooks.add(Webhook("wh_other", "grp-b", "http://example.test/b", SECRET, T0))
         uow.outbox.add(contract_event("c-1"), T0)
         uow.outbox.add(contract_event("c-2"), T0)
-        uow.outbox.add(events.RoundCompleted(key="rounds", payload={"id": "r-1"}), T0)
+        uow.outbox.add(round_event("r-1"), T0)
         uow.commit()
 
 
@@ -115,7 +132,7 @@ def test_a_receiver_failing_twice_gets_each_event_once_on_the_third_attempt(
     assert dispatcher.deliver_due() == 0
 
     assert receiver.bad_signatures == 0
-    assert sorted(d["delivery_id"] for d in receiver.accepted) == sorted(receiver.attempts)
+    assert sorted(str(d["delivery_id"]) for d in receiver.accepted) == sorted(receiver.attempts)
     assert Counter(str(d["delivery_id"]) for d in receiver.accepted) == Counter(
         {wh.delivery_id(1, "wh_group"): 1, wh.delivery_id(2, "wh_group"): 1}
     )

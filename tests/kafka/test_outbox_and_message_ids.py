@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,9 @@ from matcher.adapters.db.uow import SqlUnitOfWork
 from matcher.adapters.topics import Topic
 from matcher.adapters.wire import encode_body
 from matcher.config import Settings
+from matcher.domain.contracts import MatchingRound, RoundStatus
 from matcher.service import events
+from matcher.service.codec import ROUND_EVENT_NOTE_CHARS, ROUND_EVENT_NOTES
 from tests.support.kafka_harness import (
     Database,
     MarketSpace,
@@ -45,6 +48,7 @@ from tests.support.kafka_harness import (
     wait_until,
 )
 from tests.support.market import API, order_body
+from tests.support.participants import group
 from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -85,14 +89,29 @@ def add_event(database: Database, event: events.Event) -> None:
 
 
 def parked(database: Database) -> dict[str, str]:
-    """Parked events: key -> reason."""
-    from sqlalchemy import text
+    """Parked events: the id in the payload -> reason."""
+    from sqlalchemy import JSON, String, column, text
 
+    query = text("SELECT payload, parked_reason FROM outbox WHERE parked_at IS NOT NULL")
+    typed = query.columns(column("payload", JSON()), column("parked_reason", String()))
     with database.engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT key, parked_reason FROM outbox WHERE parked_at IS NOT NULL")
-        )
-        return {str(k): str(r) for k, r in rows}
+        return {str(p["id"]): str(r) for p, r in connection.execute(typed)}
+
+
+def round_event(round_id: str, notes: tuple[str, ...] = ()) -> events.Event:
+    at = datetime.now(UTC)
+    record = MatchingRound(
+        id=round_id,
+        trigger="request",
+        started_at=at,
+        finished_at=at,
+        status=RoundStatus.COMPLETED,
+        solver="flow",
+        solver_status="optimal",
+        summary={},
+        notes=notes,
+    )
+    return events.RoundCompleted(round=record)
 
 
 # 1. Events that cannot be published ------------------------------------------------------------
@@ -103,11 +122,11 @@ def test_events_that_cannot_be_published_are_parked_counted_and_the_events_behin
 ) -> None:
     limit = Settings().max_message_bytes
     set_topic_config(space, Topic.ROUNDS, {"max.message.bytes": "20000"})
-    huge = {"id": "g-huge", "name_th": "ก" * (limit // 3 + 10_000)}  # 3 bytes a character
-    wordy = {"id": "rnd-wordy", "notes": ["n" * 50_000]}  # above the rounds topic's limit
-    add_event(database, events.GroupRegistered(key="g-huge", payload=huge))
-    add_event(database, events.RoundCompleted(key="rnd-wordy", payload=wordy))
-    add_event(database, events.RoundCompleted(key="rnd-small", payload={"id": "rnd-small"}))
+    huge = replace(group("g-huge"), name_th="ก" * (limit // 3 + 10_000))  # 3 bytes a character
+    wordy = ("น" * ROUND_EVENT_NOTE_CHARS,) * ROUND_EVENT_NOTES  # above the rounds topic's limit
+    add_event(database, events.GroupRegistered(group=huge))
+    add_event(database, round_event("rnd-wordy", wordy))
+    add_event(database, round_event("rnd-small"))
     market = scenario(orders=0, tag=space.prefix)
     port = free_port()
     workers(tuned(space, FOODMATCH_METRICS_PORT=str(port)), "relaying")
@@ -192,7 +211,7 @@ def test_a_worker_stops_within_its_grace_period_while_its_relay_backs_off(
         pub.send_many(market.participants)
     database.wait_for_participants(market)
     wait_until(lambda: unpublished(database) == 0, 60, "the registrations relayed")
-    add_event(database, events.GroupRegistered(key="g-later", payload={"id": "g-later"}))
+    add_event(database, events.GroupRegistered(group=group("g-later")))
     with database.engine.begin() as connection:  # the relay fails on every pass from now on
         connection.exec_driver_sql("ALTER TABLE outbox RENAME TO outbox_away")
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from matcher.domain.contracts import BookState, ContractState
@@ -10,7 +12,10 @@ from matcher.domain.model import (
     SupplyAnnouncement,
 )
 from matcher.domain.standards import Scheme
+from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.schema import parse_instance
+from matcher.optimiser.solution import Solution
+from matcher.optimiser.solve import solve
 from matcher.service import commands, events
 from matcher.service.canonical import command_digest
 from matcher.service.context import ServiceContext
@@ -212,27 +217,24 @@ def test_deliveries_already_past_are_not_matched(
 
 
 def test_a_market_changed_while_solving_is_left_for_the_next_round(
-    bus: MessageBus, store: Store
+    bus: MessageBus, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from matcher.service import rounds
 
     register_market(bus)
     bus.handle(commands.AnnounceSupply(supply=supply()))
     bus.handle(commands.SubmitOrder(order=order()))
-    real_solve = rounds.solve
 
-    def solve_while_the_book_changes(*args: object, **kwargs: object) -> object:
-        result = real_solve(*args, **kwargs)  # type: ignore[arg-type]
+    def solve_while_the_book_changes(instance: MatchingInstance, **options: Any) -> Solution:
+        result = solve(instance, **options)
         with FakeUnitOfWork(store) as uow:
             uow.markets.bump("kale")
             uow.commit()
         return result
 
-    rounds.solve = solve_while_the_book_changes  # type: ignore[assignment]
-    try:
+    with monkeypatch.context() as patched:
+        patched.setattr(rounds, "solve", solve_while_the_book_changes)
         outcome = bus.handle(commands.RunMatchingRound())
-    finally:
-        rounds.solve = real_solve
 
     assert outcome.rerun
     assert outcome.value.contract_ids == ()
