@@ -83,38 +83,44 @@ def near_valid(draw: st.DrawFn) -> tuple[str, Json]:
     """A valid body of one kind with one field (or a nested one) set to an edge value."""
     kind = draw(st.sampled_from(["/groups", "/buyers", "/certificates", "/supply", "/orders"]))
     days = delivery_dates(3)
-    body: Json
-    if kind == "/groups":
-        body = group_body(fresh("grp"), min_lot=5, max_buyers_per_week=3)
-    elif kind == "/buyers":
-        body = buyer_body(fresh("buyer"))
-    elif kind == "/certificates":
-        body = certificate_body(fresh("cert"), "grp-hatyai", crops=["kale"], revoked_on=None)
-    elif kind == "/supply":
-        body = supply_body(fresh("sup"), "grp-hatyai", weeks=weeks_of(days, 50))
-    else:
-        body = order_body(fresh("ord"), "hosp-songkhla", deliveries=days, max_suppliers=2)
-        if draw(st.booleans()):
-            del body["deliveries"]
-            start = days[0].isoformat()
-            body["schedule"] = {"start": start, "end": days[-1].isoformat(), "weekdays": ["mon"]}
+    body = _valid_body(draw, kind, days)
     field = draw(st.sampled_from(sorted(body)))
-    value: Any
+    return kind, body | {field: _edge_value(draw, body, field, days)}
+
+
+def _valid_body(draw: st.DrawFn, kind: str, days: list[date]) -> Json:
+    """A valid body for ``kind`` (an order with its deliveries or, drawn, a schedule)."""
+    if kind == "/groups":
+        return group_body(fresh("grp"), min_lot=5, max_buyers_per_week=3)
+    if kind == "/buyers":
+        return buyer_body(fresh("buyer"))
+    if kind == "/certificates":
+        return certificate_body(fresh("cert"), "grp-hatyai", crops=["kale"], revoked_on=None)
+    if kind == "/supply":
+        return supply_body(fresh("sup"), "grp-hatyai", weeks=weeks_of(days, 50))
+    body = order_body(fresh("ord"), "hosp-songkhla", deliveries=days, max_suppliers=2)
+    if draw(st.booleans()):
+        del body["deliveries"]
+        start = days[0].isoformat()
+        body["schedule"] = {"start": start, "end": days[-1].isoformat(), "weekdays": ["mon"]}
+    return body
+
+
+def _edge_value(draw: st.DrawFn, body: Json, field: str, days: list[date]) -> Any:
+    """An edge value for ``field`` of ``body``, drawn among the edges that field can meet."""
     if field == "weeks":
-        value = {draw(EDGE_WEEKS): draw(EDGE_INTS)} | draw(st.sampled_from([{}, body["weeks"]]))
-    elif field == "schedule":
+        return {draw(EDGE_WEEKS): draw(EDGE_INTS)} | draw(st.sampled_from([{}, body["weeks"]]))
+    if field == "schedule":
         part = draw(st.sampled_from(["start", "end", "weekdays"]))
         edge = draw(st.lists(EDGE_TEXT, max_size=3) if part == "weekdays" else EDGE_DATES)
-        value = body["schedule"] | {part: edge}
-    elif field == "deliveries":
-        value = draw(st.lists(EDGE_DATES, max_size=4)) + [d.isoformat() for d in days]
-    elif field in ("asking_price", "max_price"):
-        value = draw(EDGE_PRICES)
-    elif field in ("valid_from", "valid_until", "revoked_on"):
-        value = draw(EDGE_DATES)
-    else:
-        value = draw(EDGE_VALUES)
-    return kind, body | {field: value}
+        return body["schedule"] | {part: edge}
+    if field == "deliveries":
+        return draw(st.lists(EDGE_DATES, max_size=4)) + [d.isoformat() for d in days]
+    if field in ("asking_price", "max_price"):
+        return draw(EDGE_PRICES)
+    if field in ("valid_from", "valid_until", "revoked_on"):
+        return draw(EDGE_DATES)
+    return draw(EDGE_VALUES)
 
 
 def _refusal_names_a_field(answer: Json) -> bool:
