@@ -29,8 +29,10 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from kafka import KafkaProducer, TopicPartition
@@ -262,6 +264,46 @@ class Trickle(threading.Thread):
             pub.close()
 
 
+@dataclass(frozen=True, slots=True)
+class BrokerOutage:
+    """What the API answered while the broker was down, and how long it was down."""
+
+    accepted_at_stop: int  # messages of the stream the broker had acknowledged when it stopped
+    during: httpx.Response  # a command posted while the broker was down
+    answered_in: float  # seconds it took to answer
+    read: httpx.Response  # a read while the broker was down
+    seconds: float  # how long the broker was down
+
+
+def ten_seconds_without_the_broker(
+    broker: KafkaBroker, api: TestClient, stream: Trickle
+) -> BrokerOutage:
+    """Stop ``broker`` for ten seconds while ``stream`` flows; a command and a read are sent to
+    the API meanwhile."""
+    broker.stop()
+    down_at = time.monotonic()
+    accepted_at_stop = len(stream.accepted)
+    asked = time.monotonic()
+    during = api.post(
+        f"{API}/buyers", json=buyer_body("b-during"), headers={"Idempotency-Key": "k-d"}
+    )
+    answered_in = time.monotonic() - asked
+    read = api.get(f"{API}/buyers")
+    time.sleep(max(0.0, 10.0 - (time.monotonic() - down_at)))
+    broker.start()
+    return BrokerOutage(accepted_at_stop, during, answered_in, read, time.monotonic() - down_at)
+
+
+def submitted_events(space: MarketSpace, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The outbound events by message id, read until every order of ``ids`` was submitted."""
+
+    def all_submitted(records: list[Any]) -> bool:
+        got = {e["body"]["id"] for e in envelopes(records) if e["type"] == "order.submitted"}
+        return got >= ids
+
+    return distinct_by_message_id(read_topic(space, Topic.EVENTS, until=all_submitted))
+
+
 def test_the_broker_stopped_and_started_again_loses_nothing_and_everything_recovers_by_itself(
     own_broker: KafkaBroker,
     new_database: Callable[[], str],
@@ -284,18 +326,7 @@ def test_the_broker_stopped_and_started_again_loses_nothing_and_everything_recov
             stream.start()
             wait_until(lambda: len(stream.accepted) >= 10, 30, "ten messages accepted")
 
-            own_broker.stop()
-            down_at = time.monotonic()
-            accepted_at_stop = len(stream.accepted)
-            asked = time.monotonic()
-            during = api.post(
-                f"{API}/buyers", json=buyer_body("b-during"), headers={"Idempotency-Key": "k-d"}
-            )
-            answered_in = time.monotonic() - asked
-            read = api.get(f"{API}/buyers")
-            time.sleep(max(0.0, 10.0 - (time.monotonic() - down_at)))
-            own_broker.start()
-            outage = time.monotonic() - down_at
+            outage = ten_seconds_without_the_broker(own_broker, api, stream)
 
             stream.join(90)
             assert not stream.is_alive(), stream.failure
@@ -305,26 +336,18 @@ def test_the_broker_stopped_and_started_again_loses_nothing_and_everything_recov
             )
             contracts = database.wait_for_filled(market, seconds=90)
             wait_until(lambda: unpublished(database) == 0, 60, "the outbox to be relayed")
-            ids = set(market.orders)
-
-            def all_submitted(records: list[Any]) -> bool:
-                got = {
-                    e["body"]["id"] for e in envelopes(records) if e["type"] == "order.submitted"
-                }
-                return got >= ids
-
-            events = distinct_by_message_id(read_topic(space, Topic.EVENTS, until=all_submitted))
+            events = submitted_events(space, set(market.orders))
             buyers = api.get(f"{API}/buyers").json()
     finally:
         database.close()
 
-    assert accepted_at_stop < len(market.book)
+    assert outage.accepted_at_stop < len(market.book)
     assert len(stream.accepted) == len(market.book)
-    assert outage >= 10.0
-    assert during.status_code == 503, during.text
-    assert "Retry-After" in during.headers, during.text
-    assert answered_in < 25.0  # an answer (after the send timeout), not a hang
-    assert read.status_code == 200  # reads need only the database
+    assert outage.seconds >= 10.0
+    assert outage.during.status_code == 503, outage.during.text
+    assert "Retry-After" in outage.during.headers, outage.during.text
+    assert outage.answered_in < 25.0  # an answer (after the send timeout), not a hang
+    assert outage.read.status_code == 200  # reads need only the database
     assert again.status_code in (200, 201), again.text
     assert sorted(b["id"] for b in buyers) == sorted(["b-before", "b-during", "b0", "b1"])
     assert worker.running
