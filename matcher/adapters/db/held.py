@@ -23,7 +23,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, ScalarSelect, case, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from matcher.adapters.db.repositories import BOUND_DEMAND, BOUND_SUPPLY, touched_by_contracts
+from matcher.adapters.db.repositories.bound import BOUND_DEMAND, BOUND_SUPPLY
+from matcher.adapters.db.repositories.contracts import touched_by_contracts
 from matcher.adapters.db.tables import (
     ContractDeliveryRow,
     ContractRow,

@@ -1,0 +1,58 @@
+"""The inbox: messages handled (each once), and the reasons messages were rejected."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from matcher.adapters.db.tables import InboxRow, RejectionRow
+from matcher.service.ports import DuplicateMessage, Rejection
+
+
+class SqlInbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def seen(self, message_id: str) -> bool:
+        query = select(exists().where(InboxRow.message_id == message_id))
+        return bool(self.session.scalar(query))
+
+    def reject(self, rejection: Rejection) -> None:
+        row = self.session.get(RejectionRow, rejection.message_id)
+        if row is None:
+            row = RejectionRow(message_id=rejection.message_id)
+            self.session.add(row)
+        row.kind = rejection.kind
+        row.error = rejection.error[:64]
+        row.field = rejection.field
+        row.reason = rejection.reason
+        row.rejected_at = rejection.at
+        self.session.flush()
+
+    def rejection(self, message_id: str) -> Rejection | None:
+        row = self.session.get(RejectionRow, message_id)
+        if row is None:
+            return None
+        return Rejection(
+            row.message_id, row.kind, row.error, row.field, row.reason, row.rejected_at
+        )
+
+    def digest(self, message_id: str) -> str | None:
+        query = select(InboxRow.message_id, InboxRow.body_digest).where(
+            InboxRow.message_id == message_id
+        )
+        row = self.session.execute(query).first()
+        return None if row is None else (row.body_digest or "")
+
+    def record(self, message_id: str, kind: str, at: datetime, digest: str = "") -> None:
+        """Record a handled message; a duplicate id raises ``DuplicateMessage`` right here."""
+        self.session.add(
+            InboxRow(message_id=message_id, kind=kind, handled_at=at, body_digest=digest or None)
+        )
+        try:
+            self.session.flush()
+        except IntegrityError as err:
+            raise DuplicateMessage(message_id) from err
