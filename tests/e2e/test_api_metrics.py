@@ -123,9 +123,9 @@ def test_the_catalogue_metrics_are_scraped_with_their_labels_and_values(
     rice = value(samples, "foodmatch_unmet_demand_units", reason="no_supply",
                  crop="rice_jasmine", district="9001")  # fmt: skip
     assert rice == 2 * 40
-    organic = value(samples, "foodmatch_unmet_demand_units", reason="standard_not_met",
-                    crop="kale", district="9011")  # fmt: skip
-    assert organic == 40
+    unserved = value(samples, "foodmatch_unmet_demand_units", reason="standard_not_met",
+                     crop="kale", district="9011")  # fmt: skip
+    assert unserved == 40
     assert value(samples, "foodmatch_open_demand_units", crop="rice_jasmine") == 80
     assert value(samples, "foodmatch_supply_announced_units", crop="kale") == 300
     assert value(samples, "foodmatch_supply_contracted_units", crop="kale") == 120

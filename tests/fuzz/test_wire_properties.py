@@ -26,7 +26,6 @@ from matcher.adapters.wire import (
     INBOUND_TYPES,
     MAX_MESSAGE_BYTES,
     DecodeError,
-    command_body,
     decode_command,
     encode_body,
     encode_command,
@@ -47,6 +46,7 @@ from matcher.domain.model import (
 from matcher.domain.standards import Scheme, Tier
 from matcher.domain.weeks import iso_week
 from matcher.service import commands
+from matcher.service.canonical import command_body
 
 Json = dict[str, Any]
 Path = tuple[str | int, ...]

@@ -91,7 +91,7 @@ class Market:
                 continue
             supply = rng.choice(matching)
             chosen = rng.sample(order.deliveries, rng.randint(1, len(order.deliveries)))
-            deliveries = tuple(
+            promised = tuple(
                 self._delivery(rng, day, rng.randint(1, order.quantity)) for day in sorted(chosen)
             )
             self.contracts.append(
@@ -99,7 +99,7 @@ class Market:
                     id=f"c{i}", round_id="r1", order_id=order.id, buyer_id=order.buyer_id,
                     group_id=supply.group_id, supply_id=supply.id, crop_id=order.crop_id,
                     scheme=Scheme.THAI_GAP, min_tier=order.min_tier,
-                    unit_price=rng.choice([3000, 4500, 5200]), deliveries=deliveries,
+                    unit_price=rng.choice([3000, 4500, 5200]), deliveries=promised,
                     state=rng.choice(list(ContractState)),
                 )
             )  # fmt: skip

@@ -83,7 +83,10 @@ class _Table:
 
 
 def _record_id(record: Any) -> str:
+    """The id of a book record (a supply or order record): its announcement's or order's."""
     inner = getattr(record, "supply", None) or getattr(record, "order", None)
+    if inner is None:
+        raise TypeError(f"{type(record).__name__} has no id, supply or order")
     return str(inner.id)
 
 
@@ -261,7 +264,7 @@ class FakeRounds(_Table):
     def count(self) -> int:
         return len(self.rows)
 
-    def _newest(self) -> list[MatchingRound]:
+    def _newest(self) -> Sequence[MatchingRound]:
         return sorted(self.rows.values(), key=lambda r: (r.started_at, r.id), reverse=True)
 
     def latest_with_contracts(self) -> MatchingRound | None:

@@ -473,13 +473,14 @@ def test_an_event_that_cannot_be_sent_is_parked_counted_and_the_events_behind_it
     )
     service.bus.handle(commands.RegisterBuyer(buyer=buyer()))
 
+    refusals: dict[str, Callable[[], BaseException]] = {
+        "g-refused": TopicAuthorizationFailedError,
+        "g-broker": MessageSizeTooLargeError,
+    }
+
     def refuse(message: WireMessage) -> BaseException | None:
-        body = json.loads(message.value)["body"]
-        if body.get("id") == "g-refused":
-            return TopicAuthorizationFailedError()
-        if body.get("id") == "g-broker":
-            return MessageSizeTooLargeError()
-        return None
+        refusal = refusals.get(json.loads(message.value)["body"].get("id"))
+        return None if refusal is None else refusal()
 
     publisher = FakePublisher(refuse)
     relay = relay_of(service, publisher, metrics)

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import faust
 import pytest
+from faust.transport.drivers.aiokafka import Producer as AiokafkaProducer
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from faust.types.auth import AuthProtocol, SASLMechanism
 from kafka.errors import KafkaTimeoutError
@@ -266,8 +267,10 @@ def test_the_worker_app_gets_the_credentials_for_its_consumers_and_producers(
     auth = credentials_to_aiokafka_auth(app.conf.broker_credentials, app.conf.ssl_context)
     assert auth["security_protocol"] == "SASL_PLAINTEXT"
     assert (auth["sasl_mechanism"], auth["sasl_plain_username"]) == (mechanism, "alice")
-    assert app.producer.credentials is credentials
-    assert app.producer._settings_auth()["sasl_plain_password"] == PASSWORD
+    producer = app.producer
+    assert isinstance(producer, AiokafkaProducer)
+    assert producer.credentials is credentials
+    assert producer._settings_auth()["sasl_plain_password"] == PASSWORD
 
 
 def test_a_plaintext_worker_app_has_no_credentials() -> None:
@@ -538,10 +541,11 @@ def build_every_client(kafka: KafkaSettings) -> None:
     matcher.adapters.kafka.broker.ensure_topics(kafka)
     matcher.adapters.kafka.broker.tail(kafka, [Topic.EVENTS]).close()
     settings = Settings(kafka=kafka, metrics_port=0)
-    engine = KafkaEngine(settings, FakeUnitOfWork, FixedClock())
+    store = Store()
+    engine = KafkaEngine(settings, lambda: FakeUnitOfWork(store), FixedClock())
     engine.start_sync()  # the API's Kafka engine: topics, then its producer
     engine.stop_sync()
-    relay = WorkerRelay(FakeUnitOfWork, kafka, FixedClock())
+    relay = WorkerRelay(lambda: FakeUnitOfWork(store), kafka, FixedClock())
     relay._make_publisher().close()  # the worker's outbox relay
     served = serve_worker_metrics(
         settings.model_copy(update={"metrics_port": free_port()}),
