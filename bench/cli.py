@@ -90,8 +90,8 @@ def api(
     """
     if engine not in ("inprocess", "kafka", "both"):
         raise typer.BadParameter("must be inprocess, kafka or both", param_hint="--engine")
-    from bench.api import Plan
-    from bench.api import main as run_api_bench
+    from bench.api.driving import Plan
+    from bench.api.run import main as run_api_bench
 
     plan = Plan(
         orders=orders,

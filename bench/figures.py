@@ -347,13 +347,12 @@ def run_figures(
     (see the module's description)."""
     import os
     import secrets
-    import sys
     import tempfile
     from pathlib import Path
 
     import httpx
 
-    from bench.processes import HOST, Child, Keys, free_port, service_env, wait_ready
+    from bench.processes import HOST, Keys, api_child, free_port, service_env, wait_ready
     from matcher.percentile import percentile
 
     tag = secrets.token_hex(3)
@@ -376,16 +375,9 @@ def run_figures(
                 counts = replicate(url, scale)
             chosen = port or free_port()
             base_url = f"http://{HOST}:{chosen}"
-            api = Child(
-                "API",
-                [
-                    sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
-                    "--host", HOST, "--port", str(chosen), "--log-level", "warning",
-                    "--no-access-log",
-                ],
-                service_env("inprocess", url, None, tmp),
-                tmp / f"api-{label}.log",
-            )  # fmt: skip
+            api = api_child(
+                chosen, service_env("inprocess", url, None, tmp), tmp / f"api-{label}.log"
+            )
             api.start()
             try:
                 wait_ready(api, base_url, ready_seconds)

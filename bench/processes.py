@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,6 +87,29 @@ class Child:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def api_child(port: int, env: dict[str, str], log_path: Path) -> Child:
+    """The API (uvicorn on ``HOST:port``, warnings only, no access log), not started yet."""
+    return Child(
+        "API",
+        [
+            sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
+            "--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log",
+        ],
+        env,
+        log_path,
+    )  # fmt: skip
+
+
+def worker_child(worker_id: str, env: dict[str, str], log_path: Path) -> Child:
+    """A worker of the Kafka engine (``python -m consumers.worker``), not started yet."""
+    return Child(
+        "worker",
+        [sys.executable, "-m", "consumers.worker", "--worker-id", worker_id],
+        env,
+        log_path,
+    )
 
 
 def free_port(host: str = HOST) -> int:

@@ -9,9 +9,8 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from bench.api import (
+from bench.api.figures import (
     EngineRun,
-    Market,
     PhaseFigures,
     RoundFigures,
     Sample,
@@ -19,6 +18,7 @@ from bench.api import (
     render,
     report_json,
 )
+from bench.api.workload import Market
 from matcher.cli import root_app
 from tests.support.bench import check_figures
 
