@@ -1,9 +1,13 @@
 """Readable contract documents (HTML, Thai and English) and CSV exports of contracts.
 
-Pure: these functions take domain objects and return text; they read and write nothing. The
-HTML page is self-contained (inline CSS with an A4 print stylesheet, no external resources) and
-escapes every piece of user text. Dates are ISO (``2026-12-07``); the Thai page adds the
-Buddhist-era year to each (``2026-12-07 (พ.ศ. 2569)``).
+Pure: these functions take domain objects and return text; they write nothing and read only
+their own package's files, on first use: the label catalogue (:mod:`matcher.labels`, every Thai
+and English word of the page) and the page's template (``matcher/templates/contract.html.j2``,
+autoescaped, with its stylesheet). :func:`contract_page` turns a contract into what its page
+shows (:class:`ContractPage`, text in one language); the template lays it out. The page is
+self-contained (inline CSS with an A4 print stylesheet, no external resources) and escapes every
+piece of user text. Dates are ISO (``2026-12-07``); the Thai page adds the Buddhist-era year to
+each (``2026-12-07 (BE 2569)``, with BE in Thai).
 """
 
 from __future__ import annotations
@@ -13,218 +17,52 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
+from functools import cache, partial
 from typing import Any, Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from matcher.domain.contracts import Contract
 from matcher.domain.model import Buyer, Certificate, Crop, FarmerGroup, Satang, thb
 from matcher.domain.standards import StandardsRelation
 from matcher.domain.weeks import iso_week
+from matcher.labels import Lang, has_label, label
 
-Lang = Literal["th", "en"]
-LANGS: tuple[Lang, ...] = ("th", "en")
+__all__ = [
+    "BUDDHIST_ERA_OFFSET",
+    "CONTRACT_COLUMNS",
+    "DELIVERY_COLUMNS",
+    "ContractPage",
+    "Lang",
+    "check_lang",
+    "contract_html",
+    "contract_page",
+    "contracts_csv",
+    "deliveries_csv",
+    "export_filename",
+    "format_date",
+    "format_time",
+    "money",
+    "relevant_certificates",
+    "render_page",
+]
 
 BUDDHIST_ERA_OFFSET = 543
 
-# Every label in both languages: (Thai, English).
-LABELS: dict[str, tuple[str, str]] = {
-    "title": ("สัญญาซื้อขายล่วงหน้า", "Forward contract"),
-    "subtitle": (
-        "สัญญาซื้อขายสินค้าเกษตรปลอดภัยล่วงหน้า จังหวัดสงขลา",
-        "Forward purchase agreement for safe food, Songkhla province",
-    ),
-    "contract_id": ("เลขที่สัญญา", "Contract no."),
-    "state": ("สถานะ", "State"),
-    "made_on": ("วันที่ทำสัญญา", "Date made"),
-    "round": ("รอบการจับคู่", "Matching round"),
-    "reason": ("ที่มาของสัญญา", "How it was made"),
-    "order": ("คำสั่งซื้อล่วงหน้า", "Forward order"),
-    "supply": ("ประกาศผลผลิต", "Supply announcement"),
-    "expires": ("ต้องตอบรับภายใน", "Accept before"),
-    "parties": ("คู่สัญญา", "Parties"),
-    "seller": ("ผู้ขาย", "Seller"),
-    "buyer": ("ผู้ซื้อ", "Buyer"),
-    "name_th": ("ชื่อ (ภาษาไทย)", "Name (Thai)"),
-    "name_en": ("ชื่อ (ภาษาอังกฤษ)", "Name (English)"),
-    "kind": ("ประเภท", "Kind"),
-    "district": ("รหัสอำเภอ", "District code"),
-    "members": ("จำนวนสมาชิก", "Members"),
-    "location": ("ที่ตั้ง (ละติจูด, ลองจิจูด)", "Location (latitude, longitude)"),
-    "id": ("รหัส", "Id"),
-    "product": ("สินค้า", "Product"),
-    "crop": ("ชนิดสินค้า", "Crop"),
-    "unit": ("หน่วย", "Unit"),
-    "standard": ("มาตรฐานสินค้า", "Quality standard"),
-    "min_tier": ("มาตรฐานขั้นต่ำที่ผู้ซื้อกำหนด", "Minimum standard required by the buyer"),
-    "scheme": ("มาตรฐานการผลิตของผู้ขาย", "Seller's production standard"),
-    "certificates": ("ใบรับรองมาตรฐาน", "Certificates"),
-    "certificate": ("เลขที่ใบรับรอง", "Certificate no."),
-    "certifier": ("หน่วยรับรอง", "Certifier"),
-    "validity": ("อายุใบรับรอง", "Valid"),
-    "scope": ("ขอบเขตการรับรอง", "Scope"),
-    "whole_farm": ("ทั้งฟาร์ม (ทุกชนิดพืช)", "whole farm (every crop)"),
-    "no_certificate": (
-        "ไม่พบใบรับรองมาตรฐานนี้ที่มีผลในช่วงสัญญา",
-        "no certificate of this scheme valid over the contract's dates",
-    ),
-    "not_needed": ("ไม่ต้องมีใบรับรอง", "no certificate needed"),
-    "revoked": ("เพิกถอนเมื่อ", "revoked on"),
-    "to": ("ถึง", "to"),
-    "schedule": ("กำหนดส่งมอบ", "Delivery schedule"),
-    "date": ("วันที่ส่งมอบ", "Date"),
-    "week": ("สัปดาห์ (ISO)", "ISO week"),
-    "quantity": ("ปริมาณ", "Quantity"),
-    "distance": ("ระยะทาง (กม.)", "Distance (km)"),
-    "delivery_state": ("สถานะการส่งมอบ", "Delivery state"),
-    "total": ("รวม", "Total"),
-    "price": ("ราคา", "Price"),
-    "unit_price": ("ราคาต่อหน่วย", "Unit price"),
-    "pricing_policy": ("หลักการกำหนดราคา", "Pricing policy"),
-    "total_value": ("มูลค่ารวมตามสัญญา", "Total value"),
-    "baht": ("บาท", "THB"),
-    "per": ("ต่อ", "per"),
-    "place": ("สถานที่ส่งมอบ", "Delivery place"),
-    "deliver_to": ("ส่งมอบที่", "Deliver to"),
-    "coordinates": ("พิกัด", "Coordinates"),
-    "payment": ("เงื่อนไขการชำระเงิน", "Payment terms"),
-    "history": ("ประวัติ", "History"),
-    "no_history": ("ยังไม่มีการเปลี่ยนแปลง", "No changes yet"),
-    "time": ("เวลา", "Time"),
-    "actor": ("ผู้ดำเนินการ", "Actor"),
-    "action": ("การดำเนินการ", "Action"),
-    "why": ("เหตุผล", "Reason"),
-    "signatures": ("ลงนาม", "Signatures"),
-    "signature": ("ลงชื่อ", "Signed"),
-    "signed_date": ("วันที่", "Date"),
-    "for_seller": ("ผู้ขาย", "for the seller"),
-    "for_buyer": ("ผู้ซื้อ", "for the buyer"),
-    "print": ("พิมพ์", "Print"),
-    "other_lang": ("English", "ภาษาไทย"),
-    "be": ("พ.ศ.", "BE"),
+TEMPLATE = "contract.html.j2"
+"""The contract page's template in ``matcher/templates/`` (with its stylesheet ``contract.css``)."""
+
+REASON_LABELS: dict[str, str] = {
+    "matched in a clearing round": "doc_reason_clearing_round",
 }
-
-DEFAULT_PAYMENT_TERMS: dict[Lang, str] = {
-    "th": (
-        "ผู้ซื้อชำระเงินภายใน 30 วันนับจากวันที่รับมอบสินค้าแต่ละงวดที่ผ่านการตรวจรับ โดยโอนเงินเข้าบัญชีธนาคารของผู้ขาย"
-    ),
-    "en": (
-        "Payment within 30 days of each accepted delivery, by bank transfer to the seller's "
-        "account."
-    ),
-}
-
-STATES: dict[str, tuple[str, str]] = {
-    "proposed": ("เสนอแล้ว รอการตอบรับ", "proposed"),
-    "accepted": ("ตอบรับแล้ว", "accepted"),
-    "rejected": ("ถูกปฏิเสธ", "rejected"),
-    "expired": ("หมดอายุ", "expired"),
-    "in_delivery": ("อยู่ระหว่างส่งมอบ", "in delivery"),
-    "completed": ("เสร็จสิ้น", "completed"),
-    "cancelled": ("ยกเลิก", "cancelled"),
-}
-
-DELIVERY_STATES: dict[str, tuple[str, str]] = {
-    "scheduled": ("ตามกำหนด", "scheduled"),
-    "delivered": ("ส่งมอบแล้ว", "delivered"),
-    "released": ("ยกเลิกงวดนี้", "released"),
-}
-
-BUYER_KINDS: dict[str, tuple[str, str]] = {
-    "hospital": ("โรงพยาบาล", "hospital"),
-    "school": ("โรงเรียน", "school"),
-    "prison": ("เรือนจำ", "prison"),
-    "factory": ("โรงงาน", "factory"),
-    "hotel": ("โรงแรม", "hotel"),
-    "restaurant": ("ร้านอาหาร", "restaurant"),
-    "other": ("อื่น ๆ", "other"),
-}
-
-GROUP_KINDS: dict[str, tuple[str, str]] = {
-    "cooperative": ("สหกรณ์", "cooperative"),
-    "community_enterprise": ("วิสาหกิจชุมชน", "community enterprise"),
-    "farmer_group": ("กลุ่มเกษตรกร", "farmer group"),
-}
-
-UNITS: dict[str, tuple[str, str]] = {
-    "kg": ("กิโลกรัม", "kg"),
-    "piece": ("ชิ้น", "piece"),
-}
-
-TIERS: dict[str, tuple[str, str]] = {
-    "ANY": ("ไม่กำหนดมาตรฐาน", "any produce"),
-    "SAFE": ("ผักผลไม้ปลอดภัย (GAP ขึ้นไป)", "safe produce (GAP or better)"),
-    "ORGANIC": ("เกษตรอินทรีย์ (รวม PGS)", "organic (PGS or better)"),
-    "ORGANIC_CERTIFIED": (
-        "เกษตรอินทรีย์ที่มีใบรับรองจากหน่วยรับรอง",
-        "organic, third-party certified",
-    ),
-    "EU": ("เกษตรอินทรีย์มาตรฐานสหภาพยุโรป", "EU organic"),
-    "USDA": ("เกษตรอินทรีย์มาตรฐานสหรัฐอเมริกา", "USDA organic"),
-    "COR": ("เกษตรอินทรีย์มาตรฐานแคนาดา", "Canada organic"),
-}
-
-SCHEMES: dict[str, tuple[str, str]] = {
-    "NONE": ("ไม่มีใบรับรอง", "no certificate"),
-    "THAI_GAP": ("มาตรฐาน GAP (มกษ. 9001)", "Thai GAP (TAS 9001)"),
-    "ORGANIC_CONVERSION": ("อยู่ระหว่างปรับเปลี่ยนเป็นเกษตรอินทรีย์", "organic in conversion"),
-    "PGS": ("เกษตรอินทรีย์แบบมีส่วนร่วม (PGS)", "PGS organic (participatory guarantee)"),
-    "ORGANIC_THAILAND": ("เกษตรอินทรีย์ Organic Thailand (มกษ. 9000)", "Organic Thailand"),
-    "ACT_IFOAM": ("เกษตรอินทรีย์ มกท. (ACT-IFOAM)", "ACT organic (IFOAM-accredited)"),
-    "EU_ORGANIC": ("เกษตรอินทรีย์มาตรฐานสหภาพยุโรป", "EU organic"),
-    "USDA_NOP": ("เกษตรอินทรีย์มาตรฐานสหรัฐอเมริกา", "USDA organic (NOP)"),
-    "COR": ("เกษตรอินทรีย์มาตรฐานแคนาดา", "Canada Organic Regime"),
-    "GMP": ("หลักเกณฑ์วิธีการที่ดีในการผลิตอาหาร (GMP)", "GMP (Thai FDA)"),
-}
-
-POLICIES: dict[str, tuple[str, str]] = {
-    "ask": (
-        "ราคาที่ผู้ขายเสนอ: ราคาเสนอขายของกลุ่มเกษตรกร",
-        "ask: the group's asking price",
-    ),
-    "buyer_max": (
-        "ราคาสูงสุดของผู้ซื้อ: ราคาสูงสุดที่ผู้ซื้อกำหนดในคำสั่งซื้อ",
-        "buyer_max: the buyer's maximum price in the order",
-    ),
-    "midpoint": (
-        "ราคากึ่งกลาง: กึ่งกลางระหว่างราคาเสนอขายและราคาสูงสุดของผู้ซื้อ",
-        "midpoint: half way between the group's ask and the buyer's maximum price",
-    ),
-    "reference": (
-        "ราคาอ้างอิง: ราคาอ้างอิงของสินค้าและมาตรฐาน ไม่ต่ำกว่าราคาเสนอขาย และไม่เกินราคาสูงสุดของผู้ซื้อ",
-        "reference: the reference price of the crop and standard, raised to the ask and "
-        "capped at the buyer's maximum price",
-    ),
-}
-
-REASONS: dict[str, tuple[str, str]] = {
-    "matched in a clearing round": ("จับคู่ในรอบการจับคู่ของตลาด", "matched in a clearing round"),
-}
-"""Translations of the reasons the service itself records on contracts."""
-
-ACTIONS: dict[str, tuple[str, str]] = {
-    "propose": ("เสนอสัญญา", "proposed"),
-    "accept": ("ตอบรับ", "accepted"),
-    "reject": ("ปฏิเสธ", "rejected"),
-    "expire": ("หมดอายุ", "expired"),
-    "cancel": ("ยกเลิก", "cancelled"),
-    "confirm_delivery": ("ยืนยันการรับมอบ", "delivery confirmed"),
-    "amend": ("แก้ไขกำหนดส่งมอบ", "schedule amended"),
-    "release": ("ปล่อยปริมาณคืน", "quantities released"),
-}
+"""The catalogue's keys of the reasons the service itself records on contracts."""
 
 
-def label(key: str, lang: Lang) -> str:
-    """A label in ``lang``."""
-    th, en = LABELS[key]
-    return th if lang == "th" else en
-
-
-def _pick(table: Mapping[str, tuple[str, str]], key: str, lang: Lang) -> str:
-    """The translation of a code, or the code itself when the table does not know it."""
-    pair = table.get(key)
-    if pair is None:
-        return key
-    return pair[0] if lang == "th" else pair[1]
+def _named(prefix: str, code: str, lang: Lang) -> str:
+    """The catalogue's name of a code (``state_`` + ``proposed``), or the code itself when the
+    catalogue does not know it."""
+    key = prefix + code
+    return label(key, lang) if has_label(key) else code
 
 
 def check_lang(lang: str) -> Lang:
@@ -245,24 +83,21 @@ def money(amount: Satang) -> str:
     return f"{sign}{whole:,}.{cents:02d}"
 
 
+def _era(year: int, lang: Lang) -> str:
+    """The Buddhist-era year after a Thai date; nothing in English."""
+    if lang != "th":
+        return ""
+    return f" ({label('doc_be', lang)} {year + BUDDHIST_ERA_OFFSET})"
+
+
 def format_date(day: date, lang: Lang) -> str:
     """ISO date; in Thai followed by the Buddhist-era year."""
-    text = day.isoformat()
-    if lang == "th":
-        text += f" (พ.ศ. {day.year + BUDDHIST_ERA_OFFSET})"
-    return text
+    return day.isoformat() + _era(day.year, lang)
 
 
 def format_time(at: datetime, lang: Lang) -> str:
     """ISO date and time to the minute (with its UTC offset); in Thai the Buddhist-era year."""
-    text = at.isoformat(sep=" ", timespec="minutes")
-    if lang == "th":
-        text += f" (พ.ศ. {at.year + BUDDHIST_ERA_OFFSET})"
-    return text
-
-
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    return at.isoformat(sep=" ", timespec="minutes") + _era(at.year, lang)
 
 
 # --- certificates ----------------------------------------------------------------------------
@@ -338,57 +173,134 @@ def _when(value: datetime | date | str | None, lang: Lang) -> str:
     return "" if value is None else str(value)
 
 
-# --- the HTML document -----------------------------------------------------------------------
+# --- the HTML document: a view of the contract, rendered by the template ---------------------
 
-CSS = """
-:root { color-scheme: light; }
-* { box-sizing: border-box; }
-body { font-family: "Sarabun", "TH Sarabun New", "Noto Sans Thai", "Leelawadee UI", Tahoma,
-  "Helvetica Neue", Arial, sans-serif; color: #111; background: #eef0f2; margin: 0;
-  line-height: 1.5; font-size: 11pt; }
-nav { background: #1f4e3d; color: #fff; padding: 0.5rem 1rem; display: flex; gap: 1rem;
-  align-items: center; }
-nav a, nav button { color: #fff; background: transparent; border: 1px solid #fff;
-  border-radius: 4px; padding: 0.2rem 0.8rem; font: inherit; cursor: pointer;
-  text-decoration: none; }
-main { background: #fff; max-width: 210mm; margin: 1rem auto; padding: 16mm 18mm;
-  box-shadow: 0 1px 4px rgba(0, 0, 0, 0.2); }
-h1 { font-size: 18pt; margin: 0; }
-h2 { font-size: 12.5pt; border-bottom: 1px solid #1f4e3d; color: #1f4e3d;
-  margin: 1.2rem 0 0.4rem; padding-bottom: 0.1rem; }
-h3 { font-size: 11pt; margin: 0.4rem 0; }
-.subtitle { color: #444; margin: 0.2rem 0 0.8rem; }
-table { border-collapse: collapse; width: 100%; margin: 0.3rem 0; }
-th, td { border: 1px solid #bbb; padding: 0.15rem 0.4rem; text-align: left;
-  vertical-align: top; }
-th { background: #f1f4f2; font-weight: 600; }
-table.facts th { width: 38%; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-tfoot td { font-weight: 700; }
-.parties { display: grid; grid-template-columns: 1fr 1fr; gap: 0.8rem; }
-.signatures { display: grid; grid-template-columns: 1fr 1fr; gap: 2rem; margin-top: 2.5rem; }
-.signature p { margin: 0.3rem 0; }
-.line { border-bottom: 1px dotted #333; display: inline-block; min-width: 60%; height: 1.4rem; }
-.muted { color: #555; }
-.state { display: inline-block; border: 1px solid #1f4e3d; border-radius: 3px;
-  padding: 0 0.4rem; }
-section { break-inside: avoid; page-break-inside: avoid; }
-@page { size: A4; margin: 15mm 15mm 18mm; }
-@media print {
-  nav, .no-print { display: none !important; }
-  body { background: #fff; font-size: 10.5pt; }
-  main { box-shadow: none; margin: 0; padding: 0; max-width: none; }
-  a { color: inherit; text-decoration: none; }
-  thead { display: table-header-group; }
-  tr { break-inside: avoid; page-break-inside: avoid; }
-}
-"""
+FactStyle = Literal["plain", "strong", "state"]
 
 
-def _facts(rows: Iterable[tuple[str, str]]) -> str:
-    """A two-column table of (label, already escaped value)."""
-    body = "".join(f"<tr><th scope='row'>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    return f"<table class='facts'><tbody>{body}</tbody></table>"
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One row of a two-column table: a label and its value, all plain text (the template
+    escapes it). ``after`` follows the value (its unit), ``code`` a muted code in brackets."""
+
+    label: str
+    text: str
+    style: FactStyle = "plain"
+    after: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRow:
+    id: str
+    certifier: str
+    valid_from: str
+    valid_until: str
+    revoked_on: str
+    scope: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    date: str
+    week: str
+    quantity: str
+    distance: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    time: str
+    actor: str
+    action: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContractPage:
+    """What the contract page shows, in one language, as text; the labels of the headings come
+    from the catalogue in the template."""
+
+    lang: Lang
+    other_lang: Lang
+    alternate_href: str | None
+    contract_id: str
+    header: tuple[Fact, ...]
+    seller: tuple[Fact, ...]
+    buyer: tuple[Fact, ...]
+    product: tuple[Fact, ...]
+    standard: tuple[Fact, ...]
+    certificates: tuple[CertificateRow, ...]
+    certificates_needed: bool
+    unit: str
+    schedule: tuple[ScheduleRow, ...]
+    total_quantity: str
+    price: tuple[Fact, ...]
+    place: tuple[Fact, ...]
+    payment_terms: str
+    history: tuple[HistoryRow, ...]
+    seller_name: str
+    buyer_name: str
+
+
+def _header(contract: Contract, lang: Lang) -> tuple[Fact, ...]:
+    made = format_time(contract.created_at, lang) if contract.created_at else "—"
+    reason = REASON_LABELS.get(contract.reason)
+    rows = [
+        Fact(label("doc_contract_id", lang), contract.id, style="strong"),
+        Fact(label("doc_state", lang), _named("state_", contract.state.value, lang), "state"),
+        Fact(label("doc_made_on", lang), made),
+        Fact(label("doc_round", lang), contract.round_id),
+        Fact(label("doc_reason", lang), label(reason, lang) if reason else contract.reason),
+        Fact(label("doc_order", lang), contract.order_id),
+        Fact(label("doc_supply", lang), contract.supply_id),
+    ]
+    if contract.proposal_expires_at is not None and contract.state.value == "proposed":
+        expires = format_time(contract.proposal_expires_at, lang)
+        rows.append(Fact(label("doc_expires", lang), expires))
+    return tuple(rows)
+
+
+def _location(lat: float, lon: float) -> str:
+    return f"{lat:.5f}, {lon:.5f}"
+
+
+def _seller(contract: Contract, group: FarmerGroup | None, lang: Lang) -> tuple[Fact, ...]:
+    if group is None:
+        return (Fact(label("doc_id", lang), contract.group_id),)
+    return (
+        Fact(label("doc_id", lang), group.id),
+        Fact(label("doc_name_th", lang), group.name_th),
+        Fact(label("doc_name_en", lang), group.name_en),
+        Fact(label("doc_kind", lang), _named("kind_", group.kind.value, lang)),
+        Fact(label("doc_district", lang), group.district or "—"),
+        Fact(label("doc_members", lang), f"{group.members:,}"),
+        Fact(label("doc_location", lang), _location(group.location.lat, group.location.lon)),
+    )
+
+
+def _buyer(contract: Contract, buyer: Buyer | None, lang: Lang) -> tuple[Fact, ...]:
+    if buyer is None:
+        return (Fact(label("doc_id", lang), contract.buyer_id),)
+    return (
+        Fact(label("doc_id", lang), buyer.id),
+        Fact(label("doc_name_th", lang), buyer.name_th),
+        Fact(label("doc_name_en", lang), buyer.name_en),
+        Fact(label("doc_kind", lang), _named("kind_", buyer.kind.value, lang)),
+        Fact(label("doc_district", lang), buyer.district or "—"),
+    )
+
+
+def _product(contract: Contract, crop: Crop | None, unit: str, lang: Lang) -> tuple[Fact, ...]:
+    rows = [Fact(label("doc_id", lang), contract.crop_id)]
+    if crop is not None:
+        rows += [
+            Fact(label("doc_name_th", lang), crop.name_th),
+            Fact(label("doc_name_en", lang), crop.name_en),
+            Fact(label("doc_unit", lang), f"{unit} ({crop.unit.value})" if lang == "th" else unit),
+        ]
+    return tuple(rows)
 
 
 def _scheme_name(code: str, lang: Lang, standards: StandardsRelation | None) -> str:
@@ -398,7 +310,153 @@ def _scheme_name(code: str, lang: Lang, standards: StandardsRelation | None) -> 
             name = rule.name_th if lang == "th" else rule.name_en
             if name and name != code:
                 return name
-    return _pick(SCHEMES, code, lang)
+    return _named("scheme_", code, lang)
+
+
+def _standard(
+    contract: Contract, lang: Lang, standards: StandardsRelation | None
+) -> tuple[Fact, ...]:
+    tier = contract.min_tier.value
+    scheme = contract.scheme.value
+    return (
+        Fact(label("doc_min_tier", lang), _named("tier_", tier, lang), code=tier),
+        Fact(label("doc_scheme", lang), _scheme_name(scheme, lang, standards), code=scheme),
+    )
+
+
+def _certificate_rows(
+    certificates: Iterable[Certificate], lang: Lang
+) -> tuple[CertificateRow, ...]:
+    return tuple(
+        CertificateRow(
+            id=cert.id,
+            certifier=cert.certifier or "—",
+            valid_from=format_date(cert.valid_from, lang),
+            valid_until=format_date(cert.valid_until, lang),
+            revoked_on=format_date(cert.revoked_on, lang) if cert.revoked_on else "",
+            scope=_scope(cert, lang),
+        )
+        for cert in certificates
+    )
+
+
+def _schedule(contract: Contract, lang: Lang) -> tuple[ScheduleRow, ...]:
+    return tuple(
+        ScheduleRow(
+            date=format_date(d.day, lang),
+            week=d.week or iso_week(d.day),
+            quantity=f"{d.quantity:,}",
+            distance=f"{d.distance_km:,.1f}",
+            state=_named("delivery_", d.state.value, lang),
+        )
+        for d in sorted(contract.deliveries, key=lambda d: d.day)
+    )
+
+
+def _price(contract: Contract, unit_code: str, unit: str, lang: Lang) -> tuple[Fact, ...]:
+    per_unit = "doc_baht_per_" + unit_code
+    currency = label(per_unit if unit_code and has_label(per_unit) else "baht", lang)
+    policy = contract.pricing_policy
+    return (
+        Fact(label("doc_unit_price", lang), money(contract.unit_price), "strong", currency),
+        Fact(label("doc_pricing_policy", lang), _named("policy_", policy, lang), code=policy),
+        Fact(label("doc_quantity", lang), f"{contract.quantity:,} {unit}".strip()),
+        Fact(label("doc_total_value", lang), money(contract.value), "strong", label("baht", lang)),
+    )
+
+
+def _place(contract: Contract, buyer: Buyer | None, lang: Lang) -> tuple[Fact, ...]:
+    if buyer is None:
+        return (Fact(label("doc_deliver_to", lang), contract.buyer_id),)
+    return (
+        Fact(label("doc_deliver_to", lang), buyer.name_th if lang == "th" else buyer.name_en),
+        Fact(label("doc_coordinates", lang), _location(buyer.location.lat, buyer.location.lon)),
+        Fact(label("doc_district", lang), buyer.district or "—"),
+    )
+
+
+def _action(entry: _Entry, lang: Lang) -> str:
+    action = _named("action_", entry.action, lang)
+    if entry.from_state and entry.to_state and entry.from_state != entry.to_state:
+        before = _named("state_", entry.from_state, lang)
+        after = _named("state_", entry.to_state, lang)
+        action += f" ({before} → {after})"
+    return action
+
+
+def _history(entries: Iterable[_Entry], lang: Lang) -> tuple[HistoryRow, ...]:
+    return tuple(
+        HistoryRow(
+            time=_when(h.time, lang), actor=h.actor, action=_action(h, lang), reason=h.reason or "—"
+        )
+        for h in entries
+    )
+
+
+def _name(party: FarmerGroup | Buyer | None, fallback: str, lang: Lang) -> str:
+    if party is None:
+        return fallback
+    return party.name_th if lang == "th" else party.name_en
+
+
+def contract_page(
+    contract: Contract,
+    *,
+    group: FarmerGroup | None,
+    buyer: Buyer | None,
+    crop: Crop | None,
+    certificates: Iterable[Certificate] = (),
+    lang: Lang = "th",
+    history: Iterable[Any] = (),
+    payment_terms: str | None = None,
+    standards: StandardsRelation | None = None,
+    alternate_href: str | None = None,
+) -> ContractPage:
+    """What :func:`contract_html` shows of ``contract`` in ``lang`` (same arguments)."""
+    lang = check_lang(lang)
+    unit_code = crop.unit.value if crop is not None else ""
+    unit = _named("unit_", unit_code, lang) if unit_code else ""
+    entries = [_entry(h) for h in (list(history) or list(contract.history))]
+    return ContractPage(
+        lang=lang,
+        other_lang="en" if lang == "th" else "th",
+        alternate_href=alternate_href or None,
+        contract_id=contract.id,
+        header=_header(contract, lang),
+        seller=_seller(contract, group, lang),
+        buyer=_buyer(contract, buyer, lang),
+        product=_product(contract, crop, unit, lang),
+        standard=_standard(contract, lang, standards),
+        certificates=_certificate_rows(relevant_certificates(contract, certificates, crop), lang),
+        certificates_needed=contract.scheme.value != "NONE",
+        unit=unit,
+        schedule=_schedule(contract, lang),
+        total_quantity=f"{contract.quantity:,}",
+        price=_price(contract, unit_code, unit, lang),
+        place=_place(contract, buyer, lang),
+        payment_terms=payment_terms
+        if payment_terms is not None
+        else label("doc_payment_terms", lang),
+        history=_history(entries, lang),
+        seller_name=_name(group, contract.group_id, lang),
+        buyer_name=_name(buyer, contract.buyer_id, lang),
+    )
+
+
+@cache
+def _environment() -> Environment:
+    """The templates of ``matcher/templates/``, read on first use (never at import time)."""
+    return Environment(
+        loader=PackageLoader("matcher", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_page(page: ContractPage) -> str:
+    """The HTML of a contract page, its labels from the catalogue in the page's language."""
+    return _environment().get_template(TEMPLATE).render(doc=page, t=partial(label, lang=page.lang))
 
 
 def contract_html(
@@ -418,225 +476,22 @@ def contract_html(
 
     ``certificates`` may hold all of the group's certificates: the page shows those of the
     contract's scheme valid on its dates. ``history`` defaults to the contract's own history;
-    ``payment_terms`` to :data:`DEFAULT_PAYMENT_TERMS`. ``alternate_href`` links the page in the
-    other language from the (screen-only) navigation bar.
+    ``payment_terms`` to the catalogue's ``doc_payment_terms``. ``alternate_href`` links the
+    page in the other language from the (screen-only) navigation bar.
     """
-    lang = check_lang(lang)
-
-    def t(key: str) -> str:
-        return label(key, lang)
-
-    unit_code = crop.unit.value if crop is not None else ""
-    unit = _pick(UNITS, unit_code, lang) if unit_code else ""
-    state = _pick(STATES, contract.state.value, lang)
-
-    # Title and header facts.
-    header_rows = [
-        (t("contract_id"), f"<strong>{_e(contract.id)}</strong>"),
-        (t("state"), f"<span class='state'>{_e(state)}</span>"),
-        (
-            t("made_on"),
-            _e(format_time(contract.created_at, lang)) if contract.created_at else "—",
-        ),
-        (t("round"), _e(contract.round_id)),
-        (t("reason"), _e(_pick(REASONS, contract.reason, lang))),
-        (t("order"), _e(contract.order_id)),
-        (t("supply"), _e(contract.supply_id)),
-    ]
-    if contract.proposal_expires_at is not None and contract.state.value == "proposed":
-        header_rows.append((t("expires"), _e(format_time(contract.proposal_expires_at, lang))))
-
-    # Parties.
-    if group is not None:
-        seller = _facts(
-            [
-                (t("id"), _e(group.id)),
-                (t("name_th"), _e(group.name_th)),
-                (t("name_en"), _e(group.name_en)),
-                (t("kind"), _e(_pick(GROUP_KINDS, group.kind.value, lang))),
-                (t("district"), _e(group.district or "—")),
-                (t("members"), _e(f"{group.members:,}")),
-                (
-                    t("location"),
-                    _e(f"{group.location.lat:.5f}, {group.location.lon:.5f}"),
-                ),
-            ]
-        )
-    else:
-        seller = _facts([(t("id"), _e(contract.group_id))])
-    if buyer is not None:
-        purchaser = _facts(
-            [
-                (t("id"), _e(buyer.id)),
-                (t("name_th"), _e(buyer.name_th)),
-                (t("name_en"), _e(buyer.name_en)),
-                (t("kind"), _e(_pick(BUYER_KINDS, buyer.kind.value, lang))),
-                (t("district"), _e(buyer.district or "—")),
-            ]
-        )
-    else:
-        purchaser = _facts([(t("id"), _e(contract.buyer_id))])
-
-    # Product.
-    product_rows = [(t("id"), _e(contract.crop_id))]
-    if crop is not None:
-        product_rows += [
-            (t("name_th"), _e(crop.name_th)),
-            (t("name_en"), _e(crop.name_en)),
-            (t("unit"), _e(f"{unit} ({crop.unit.value})" if lang == "th" else unit)),
-        ]
-
-    # Quality standard and certificates.
-    tier = contract.min_tier.value
-    scheme = contract.scheme.value
-    standard_rows = [
-        (t("min_tier"), f"{_e(_pick(TIERS, tier, lang))} <span class='muted'>({_e(tier)})</span>"),
-        (
-            t("scheme"),
-            f"{_e(_scheme_name(scheme, lang, standards))} "
-            f"<span class='muted'>({_e(scheme)})</span>",
-        ),
-    ]
-    certs = relevant_certificates(contract, certificates, crop)
-    if certs:
-        rows = []
-        for cert in certs:
-            validity = (
-                f"{_e(format_date(cert.valid_from, lang))} {_e(t('to'))} "
-                f"{_e(format_date(cert.valid_until, lang))}"
-            )
-            if cert.revoked_on is not None:
-                validity += f"; {_e(t('revoked'))} {_e(format_date(cert.revoked_on, lang))}"
-            rows.append(
-                f"<tr><td>{_e(cert.id)}</td><td>{_e(cert.certifier or '—')}</td>"
-                f"<td>{validity}</td><td>{_e(_scope(cert, lang))}</td></tr>"
-            )
-        cert_table = (
-            f"<table><thead><tr><th>{_e(t('certificate'))}</th><th>{_e(t('certifier'))}</th>"
-            f"<th>{_e(t('validity'))}</th><th>{_e(t('scope'))}</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
-    elif scheme == "NONE":
-        cert_table = f"<p class='muted'>{_e(t('not_needed'))}</p>"
-    else:
-        cert_table = f"<p class='muted'>{_e(t('no_certificate'))}</p>"
-
-    # Schedule.
-    schedule_rows = []
-    for d in sorted(contract.deliveries, key=lambda d: d.day):
-        schedule_rows.append(
-            f"<tr><td>{_e(format_date(d.day, lang))}</td><td>{_e(d.week or iso_week(d.day))}</td>"
-            f"<td class='num'>{_e(f'{d.quantity:,}')}</td>"
-            f"<td class='num'>{_e(f'{d.distance_km:,.1f}')}</td>"
-            f"<td>{_e(_pick(DELIVERY_STATES, d.state.value, lang))}</td></tr>"
-        )
-    quantity_head = f"{t('quantity')} ({unit})" if unit else t("quantity")
-    schedule = (
-        f"<table><thead><tr><th>{_e(t('date'))}</th><th>{_e(t('week'))}</th>"
-        f"<th class='num'>{_e(quantity_head)}</th><th class='num'>{_e(t('distance'))}</th>"
-        f"<th>{_e(t('delivery_state'))}</th></tr></thead>"
-        f"<tbody>{''.join(schedule_rows)}</tbody>"
-        f"<tfoot><tr><td colspan='2'>{_e(t('total'))}</td>"
-        f"<td class='num'>{_e(f'{contract.quantity:,}')}</td><td></td><td></td></tr></tfoot>"
-        "</table>"
+    page = contract_page(
+        contract,
+        group=group,
+        buyer=buyer,
+        crop=crop,
+        certificates=certificates,
+        lang=lang,
+        history=history,
+        payment_terms=payment_terms,
+        standards=standards,
+        alternate_href=alternate_href,
     )
-
-    # Price.
-    per_unit = (f"{t('per')}{unit}" if lang == "th" else f" {t('per')} {unit}") if unit else ""
-    price_rows = [
-        (
-            t("unit_price"),
-            f"<strong>{_e(money(contract.unit_price))}</strong> {_e(t('baht'))}{_e(per_unit)}",
-        ),
-        (
-            t("pricing_policy"),
-            f"{_e(_pick(POLICIES, contract.pricing_policy, lang))} "
-            f"<span class='muted'>({_e(contract.pricing_policy)})</span>",
-        ),
-        (t("quantity"), _e(f"{contract.quantity:,} {unit}".strip())),
-        (t("total_value"), f"<strong>{_e(money(contract.value))}</strong> {_e(t('baht'))}"),
-    ]
-
-    # Delivery place.
-    if buyer is not None:
-        name = buyer.name_th if lang == "th" else buyer.name_en
-        place_rows = [
-            (t("deliver_to"), _e(name)),
-            (t("coordinates"), _e(f"{buyer.location.lat:.5f}, {buyer.location.lon:.5f}")),
-            (t("district"), _e(buyer.district or "—")),
-        ]
-    else:
-        place_rows = [(t("deliver_to"), _e(contract.buyer_id))]
-
-    terms = payment_terms if payment_terms is not None else DEFAULT_PAYMENT_TERMS[lang]
-
-    # History.
-    entries = [_entry(h) for h in (list(history) or list(contract.history))]
-    if entries:
-        lines = []
-        for h in entries:
-            action = _pick(ACTIONS, h.action, lang)
-            if h.from_state and h.to_state and h.from_state != h.to_state:
-                action += (
-                    f" ({_pick(STATES, h.from_state, lang)} → {_pick(STATES, h.to_state, lang)})"
-                )
-            lines.append(
-                f"<tr><td>{_e(_when(h.time, lang))}</td><td>{_e(h.actor)}</td>"
-                f"<td>{_e(action)}</td><td>{_e(h.reason or '—')}</td></tr>"
-            )
-        history_html = (
-            f"<table><thead><tr><th>{_e(t('time'))}</th><th>{_e(t('actor'))}</th>"
-            f"<th>{_e(t('action'))}</th><th>{_e(t('why'))}</th></tr></thead>"
-            f"<tbody>{''.join(lines)}</tbody></table>"
-        )
-    else:
-        history_html = f"<p class='muted'>{_e(t('no_history'))}</p>"
-
-    # Signatures.
-    def signature(role: str, name: str) -> str:
-        return (
-            f"<div class='signature'><h3>{_e(t(role))}</h3>"
-            f"<p>{_e(t('signature'))} <span class='line'></span></p>"
-            f"<p>({_e(name)})</p>"
-            f"<p>{_e(t('signed_date'))} <span class='line'></span></p></div>"
-        )
-
-    seller_name = (group.name_th if lang == "th" else group.name_en) if group else contract.group_id
-    buyer_name = (buyer.name_th if lang == "th" else buyer.name_en) if buyer else contract.buyer_id
-
-    other = "en" if lang == "th" else "th"
-    alternate = (
-        f"<a href='{_e(alternate_href)}' hreflang='{other}'>{_e(t('other_lang'))}</a>"
-        if alternate_href
-        else ""
-    )
-    title = f"{t('title')} {contract.id}"
-    return (
-        "<!DOCTYPE html>\n"
-        f"<html lang='{lang}'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-        f"<nav class='no-print'><button type='button' onclick='window.print()'>"
-        f"{_e(t('print'))}</button>{alternate}</nav>"
-        "<main>"
-        f"<header><h1>{_e(t('title'))} <span class='muted'>{_e(contract.id)}</span></h1>"
-        f"<p class='subtitle'>{_e(t('subtitle'))}</p>{_facts(header_rows)}</header>"
-        f"<section><h2>{_e(t('parties'))}</h2><div class='parties'>"
-        f"<div><h3>{_e(t('seller'))}</h3>{seller}</div>"
-        f"<div><h3>{_e(t('buyer'))}</h3>{purchaser}</div></div></section>"
-        f"<section><h2>{_e(t('product'))}</h2>{_facts(product_rows)}</section>"
-        f"<section><h2>{_e(t('standard'))}</h2>{_facts(standard_rows)}"
-        f"<h3>{_e(t('certificates'))}</h3>{cert_table}</section>"
-        f"<section><h2>{_e(t('schedule'))}</h2>{schedule}</section>"
-        f"<section><h2>{_e(t('price'))}</h2>{_facts(price_rows)}</section>"
-        f"<section><h2>{_e(t('place'))}</h2>{_facts(place_rows)}</section>"
-        f"<section><h2>{_e(t('payment'))}</h2><p>{_e(terms)}</p></section>"
-        f"<section><h2>{_e(t('history'))}</h2>{history_html}</section>"
-        f"<section><h2>{_e(t('signatures'))}</h2><div class='signatures'>"
-        f"{signature('for_seller', seller_name)}{signature('for_buyer', buyer_name)}"
-        "</div></section>"
-        "</main></body></html>\n"
-    )
+    return render_page(page)
 
 
 # --- CSV exports -----------------------------------------------------------------------------

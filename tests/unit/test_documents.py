@@ -255,7 +255,7 @@ def test_user_text_is_escaped() -> None:
     page = render(contract(reason='"><img src=x>'), group=evil, lang="en")
 
     assert "<script>" not in page
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     assert "&lt;b&gt;กลุ่ม&lt;/b&gt;" in page
     assert "<img" not in page
 

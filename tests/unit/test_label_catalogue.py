@@ -12,7 +12,20 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from matcher import labels
 from matcher.config import Settings
-from tests.support.labels import CATALOGUE, THAI, load_catalogue
+from matcher.domain.contracts import ContractState, DeliveryState
+from matcher.domain.model import BuyerKind, GroupKind, Unit
+from matcher.domain.standards import Scheme, Tier
+from matcher.optimiser.instance import PricingPolicy
+from tests.support.labels import (
+    CATALOGUE,
+    ROOT,
+    THAI,
+    called_keys,
+    load_catalogue,
+    python_keys,
+    python_string_keys,
+    thai_lines,
+)
 
 CATALOGUE_KEYS = sorted(load_catalogue())
 
@@ -81,3 +94,86 @@ def test_the_route_model_names_every_key_and_no_other(client: TestClient) -> Non
     assert sorted(model["properties"]) == CATALOGUE_KEYS
     assert sorted(model["required"]) == CATALOGUE_KEYS
     assert model["additionalProperties"] is False
+
+
+# --- the contract documents use the catalogue only ------------------------------------------
+
+DOCUMENTS = ROOT / "matcher" / "documents.py"
+TEMPLATES = ROOT / "matcher" / "templates"
+LIFECYCLE = ROOT / "matcher" / "domain" / "lifecycle.py"
+
+LITERAL_KEY = r"doc_[A-Za-z0-9_]*[A-Za-z0-9]"
+"""A document's key named whole in documents.py, outside a call of ``label`` (a table's value);
+a prefix such as ``doc_baht_per_`` ends with ``_``."""
+
+
+def _recorded_actions() -> set[str]:
+    """The actions the contract lifecycle records in a contract's history."""
+    return set(re.findall(r'action="(\w+)"', LIFECYCLE.read_text(encoding="utf-8")))
+
+
+def _codes_by_prefix() -> dict[str, set[str]]:
+    """The codes documents.py names by prefix (``state_`` + a contract state)."""
+    return {
+        "state_": {s.value for s in ContractState},
+        "delivery_": {s.value for s in DeliveryState},
+        "kind_": {k.value for k in BuyerKind} | {k.value for k in GroupKind},
+        "tier_": {t.value for t in Tier},
+        "scheme_": {s.value for s in Scheme},
+        "unit_": {u.value for u in Unit},
+        "doc_baht_per_": {u.value for u in Unit},
+        "policy_": {p.value for p in PricingPolicy},
+        "action_": _recorded_actions() | {"propose"},
+    }
+
+
+def _template_texts() -> dict[str, str]:
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(TEMPLATES.iterdir())}
+
+
+def test_every_key_the_documents_name_is_in_the_catalogue() -> None:
+    source = DOCUMENTS.read_text(encoding="utf-8")
+    named = python_keys(source, ["label"]) | python_string_keys(source, LITERAL_KEY)
+
+    assert len(named) > 5
+    assert sorted(named - set(load_catalogue())) == []
+
+
+def test_every_code_the_documents_translate_has_a_label() -> None:
+    source = DOCUMENTS.read_text(encoding="utf-8")
+    prefixes = python_string_keys(source, r"[a-z_]+_") - {"_"}
+    codes = _codes_by_prefix()
+    catalogue = load_catalogue()
+
+    assert prefixes == set(codes), "a prefix of documents.py the test does not enumerate"
+    missing = sorted(p + c for p, values in codes.items() for c in values if p + c not in catalogue)
+    assert missing == []
+
+
+def test_every_key_the_template_uses_is_in_the_catalogue() -> None:
+    used = set().union(*(called_keys(text, ["t", "label"]) for text in _template_texts().values()))
+
+    assert "doc_title" in used
+    assert sorted(used - set(load_catalogue())) == []
+
+
+def test_the_documents_hold_no_thai_outside_the_catalogue() -> None:
+    held = {
+        name: thai_lines(text)
+        for name, text in {
+            "documents.py": DOCUMENTS.read_text(encoding="utf-8"),
+            **_template_texts(),
+        }.items()
+    }
+
+    assert {name: lines for name, lines in held.items() if lines} == {}
+
+
+def test_the_helpers_find_keys_and_thai() -> None:
+    template = "{{ t('doc_a') }} {{ t(\"doc_b\") }} {{ label('doc_c', lang) }} {{ x.t('no') }}"
+    python = "label('doc_d', lang)\nlabels.label(\"doc_e\", lang)\nother('doc_f')\n"
+
+    assert called_keys(template, ["t", "label"]) == {"doc_a", "doc_b", "doc_c"}
+    assert python_keys(python, ["label"]) == {"doc_d", "doc_e"}
+    assert python_string_keys(python, r"doc_\w+") == {"doc_d", "doc_e", "doc_f"}
+    assert thai_lines("a\nตลาด b\n") == ["2: ตลาด b"]
