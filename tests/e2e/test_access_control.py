@@ -282,7 +282,7 @@ def test_a_revoked_key_stops_working(world: World) -> None:
 
 
 def test_health_metrics_and_the_dashboard_page_need_no_key(world: World) -> None:
-    for path in ("/health", "/metrics", "/", "/static/app.js"):
+    for path in ("/health", "/metrics", "/", "/static/js/main.js"):
         assert world.client.get(path).status_code == 200, path
 
 

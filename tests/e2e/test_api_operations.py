@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from fastapi.testclient import TestClient
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from api.routes import ops
 from tests.support.market import API, Market
 
 
@@ -67,25 +69,54 @@ def test_overview_includes_the_engine_status(client: TestClient) -> None:
     assert overview["engine"]["running"] is True
 
 
+DASHBOARD = "/static/js/main.js"
+IMPORT = re.compile(r'^import [^;]* from "(\.{1,2}/[^"]+)";', re.MULTILINE)
+JAVASCRIPT = {"text/javascript", "application/javascript"}
+
+
+def dashboard_modules(client: TestClient) -> dict[str, str]:
+    """The dashboard's ES modules as served, by path: main.js and whatever it imports, in turn."""
+    found: dict[str, str] = {}
+    waiting = [DASHBOARD]
+    while waiting:
+        path = waiting.pop()
+        if path in found:
+            continue
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        # A module script is run only when served with a JavaScript MIME type.
+        assert answer.headers["content-type"].split(";")[0] in JAVASCRIPT, path
+        found[path] = answer.text
+        folder = path.rsplit("/", 1)[0]
+        for target in IMPORT.findall(answer.text):
+            waiting.append(posixpath.normpath(f"{folder}/{target}"))
+    return found
+
+
 def test_coordinator_page_is_served_with_its_assets(client: TestClient) -> None:
     page = client.get("/")
 
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "foodmatch" in page.text
-    for asset in ("/static/app.js", "/static/app.css"):
-        assert asset in page.text
-        assert client.get(asset).status_code == 200
+    assert f'<script type="module" src="{DASHBOARD}"></script>' in page.text
+    assert "/static/app.css" in page.text
+    assert client.get("/static/app.css").status_code == 200
+    # Every module on disk is reached from main.js (none is left behind, none is missing).
+    scripts = ops.STATIC / "js"
+    on_disk = {f"/static/js/{p.relative_to(scripts).as_posix()}" for p in scripts.rglob("*.js")}
+    assert set(dashboard_modules(client)) == on_disk
 
 
 def test_coordinator_page_fetches_nothing_from_elsewhere(client: TestClient) -> None:
-    sources = [client.get(p).text for p in ("/", "/static/app.js", "/static/app.css")]
+    modules = dashboard_modules(client)
+    sources = [client.get(p).text for p in ("/", "/static/app.css")] + list(modules.values())
 
     for source in sources:
         assert not re.search(r"(src|href)=\"https?://", source)
         assert not re.search(r"fetch\(\s*[\"']https?://", source)
         assert "@import" not in source
-    script = sources[1]
+    script = "\n".join(modules.values())
     assert "/overview" in script
     assert "/crops" in script
     assert "ภาษา" in script or "กลุ่มเกษตรกร" in script

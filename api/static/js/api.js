@@ -1,0 +1,95 @@
+/* The API of this server: the API key (kept for the tab, or on this computer when asked), GET
+ * of JSON with it, and the HTTP errors. */
+import { state } from "./state.js";
+
+export const API = "/api/v1";
+const API_KEY = "foodmatch.apiKey";
+
+export function storedKey() {
+  try {
+    return sessionStorage.getItem(API_KEY) || localStorage.getItem(API_KEY) || "";
+  } catch (err) {
+    return "";
+  }
+}
+
+export function saveKey(key, remember) {
+  state.apiKey = key;
+  try {
+    sessionStorage.setItem(API_KEY, key);
+    if (remember) {
+      localStorage.setItem(API_KEY, key);
+    } else {
+      localStorage.removeItem(API_KEY);
+    }
+  } catch (err) {
+    // Storage refused (private mode): the key lasts as long as this page.
+  }
+}
+
+export function forgetKey() {
+  state.apiKey = "";
+  try {
+    sessionStorage.removeItem(API_KEY);
+    localStorage.removeItem(API_KEY);
+  } catch (err) {
+    // Nothing stored.
+  }
+}
+
+/* A link such as http://127.0.0.1:8000/#key=fm_... (printed by `foodmatch demo`) hands the
+ * dashboard its key; the key is kept for this tab and taken out of the address. */
+export function takeKeyFromAddress() {
+  const found = location.hash.match(/(^#|[?&])key=([^&]*)/);
+  if (!found) {
+    return;
+  }
+  let key = "";
+  try {
+    key = decodeURIComponent(found[2]).trim();
+  } catch (err) {
+    key = "";
+  }
+  if (key) {
+    saveKey(key, false);
+  }
+  let rest = location.hash.replace(/(^#|[?&])key=[^&]*&?/, "$1").replace(/[?&]$/, "");
+  if (rest === "#" || rest === "") {
+    rest = "#/";
+  }
+  history.replaceState(null, "", location.pathname + location.search + rest);
+}
+
+export function HttpError(path, status) {
+  this.name = "HttpError";
+  this.message = path + ": HTTP " + status;
+  this.status = status;
+}
+HttpError.prototype = Object.create(Error.prototype);
+
+export function authHeaders(accept) {
+  const headers = { Accept: accept || "application/json" };
+  if (state.apiKey) {
+    headers.Authorization = "Bearer " + state.apiKey;
+  }
+  return headers;
+}
+
+export async function getJson(path) {
+  const response = await fetch(API + path, { headers: authHeaders(), cache: "no-store" });
+  if (!response.ok) {
+    throw new HttpError(path, response.status);
+  }
+  return response.json();
+}
+
+export async function getOrMissing(path) {
+  try {
+    return await getJson(path);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 404) {
+      return null;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,113 @@
+/* The dashboard's words and numbers in the language shown: t() and tOr() over the labels, the
+ * language chosen (kept on this computer) and the formatters of numbers, money, quantities and
+ * dates. */
+import { LABELS } from "./label-table.js";
+import { state } from "./state.js";
+
+const LANG_KEY = "foodmatch.lang";
+
+export function storedLanguage() {
+  return localStorage.getItem(LANG_KEY) === "en" ? "en" : "th";
+}
+
+export function rememberLanguage(lang) {
+  state.lang = lang === "en" ? "en" : "th";
+  try {
+    localStorage.setItem(LANG_KEY, state.lang);
+  } catch (err) {
+    // Private mode: the choice lasts for this page only.
+  }
+}
+
+export function has(table, key) {
+  return Object.prototype.hasOwnProperty.call(table, key);
+}
+
+export function t(key, vars) {
+  const table = LABELS[state.lang];
+  let text = has(table, key) ? table[key] : has(LABELS.en, key) ? LABELS.en[key] : key;
+  if (vars) {
+    text = text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return has(vars, name) ? String(vars[name]) : whole;
+    });
+  }
+  return text;
+}
+
+export function tOr(key, fallback) {
+  return has(LABELS[state.lang], key) ? LABELS[state.lang][key] : fallback;
+}
+
+export function locale() {
+  return state.lang === "th" ? "th-TH" : "en-GB";
+}
+
+const formats = {};
+function numberFormat(kind) {
+  const key = state.lang + ":" + kind;
+  if (!formats[key]) {
+    const options = {
+      int: { maximumFractionDigits: 0 },
+      dec1: { minimumFractionDigits: 1, maximumFractionDigits: 1 },
+      dec2: { minimumFractionDigits: 2, maximumFractionDigits: 2 },
+      dec3: { minimumFractionDigits: 3, maximumFractionDigits: 3 },
+      dec4: { minimumFractionDigits: 4, maximumFractionDigits: 4 },
+      pct: { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 },
+    }[kind];
+    formats[key] = new Intl.NumberFormat(locale(), options);
+  }
+  return formats[key];
+}
+
+export function num(value) {
+  return numberFormat("int").format(Number(value || 0));
+}
+
+export function dec(value, digits) {
+  return numberFormat("dec" + (digits || 2)).format(Number(value || 0));
+}
+
+export function pct(rate) {
+  return numberFormat("pct").format(Number(rate || 0));
+}
+
+export function money(value) {
+  if (value === null || value === undefined || value === "") {
+    return "–";
+  }
+  return dec(Number(value), 2);
+}
+
+export function unitLabel(unit) {
+  return unit ? t("unit_" + unit) : "";
+}
+
+export function qty(value, unit) {
+  const u = unitLabel(unit);
+  return num(value) + (u ? " " + u : "");
+}
+
+export function day(iso) {
+  if (!iso) {
+    return "";
+  }
+  const parts = String(iso).split("-").map(Number);
+  const when = new Date(parts[0], parts[1] - 1, parts[2]);
+  return when.toLocaleDateString(locale(), { day: "numeric", month: "short", year: "numeric" });
+}
+
+export function shortDay(iso) {
+  if (!iso) {
+    return "";
+  }
+  const parts = String(iso).split("-").map(Number);
+  const when = new Date(parts[0], parts[1] - 1, parts[2]);
+  return when.toLocaleDateString(locale(), { day: "numeric", month: "short" });
+}
+
+export function moment(iso) {
+  if (!iso) {
+    return "";
+  }
+  return new Date(iso).toLocaleString(locale(), { dateStyle: "medium", timeStyle: "medium" });
+}
