@@ -32,5 +32,6 @@ The modules: :mod:`bench.api.workload` (the market and the calls of each phase),
 :mod:`bench.api.driving` (the concurrent clients, the phases in order),
 :mod:`bench.api.target` (the engine's database and topics), :mod:`bench.api.figures` (the
 figures, their table and JSON) and :mod:`bench.api.run` (a run on each engine, and the report);
-the processes are :mod:`bench.processes`' and the coordinator's figures :mod:`bench.figures`'.
+the coordinator's figures are timed by :mod:`bench.api.coordinator` on the market of
+:mod:`bench.api.demo_market`; the processes are started by :mod:`bench.processes`.
 """

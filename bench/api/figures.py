@@ -17,7 +17,7 @@ from matcher.percentile import percentile
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from bench.figures import FiguresRun
+    from bench.api.coordinator import FiguresRun
 
 PERCENTILES = (50, 90, 95, 99)
 

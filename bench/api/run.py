@@ -33,7 +33,7 @@ from bench.processes import (
 )
 
 if TYPE_CHECKING:
-    from bench.figures import FiguresRun
+    from bench.api.coordinator import FiguresRun
 
 ENGINES = ("inprocess", "kafka")
 
@@ -154,7 +154,7 @@ def main(
             for target in targets:
                 runs.append(run_engine(target, plan, reporter, port=port))
             if plan.figures:
-                from bench.figures import run_figures
+                from bench.api.coordinator import run_figures
 
                 figures = run_figures(
                     reads=plan.figure_reads, scale=plan.figure_scale, reporter=reporter, port=port
@@ -175,7 +175,7 @@ def main(
             console = Console(width=max(console.width, 110))
         console.print(render(runs))
         if figures is not None:
-            from bench.figures import render_figures
+            from bench.api.coordinator import render_figures
 
             console.print(render_figures(figures))
     failed = any(run.errors for run in runs) or (figures is not None and figures.errors > 0)

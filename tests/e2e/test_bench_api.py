@@ -153,7 +153,7 @@ def test_bench_api_times_every_coordinator_figure_at_two_sizes_against_a_referen
 def test_the_figures_table_shows_each_route_and_its_multiple_of_the_reference() -> None:
     from rich.console import Console
 
-    from bench.figures import FiguresRun, RouteFigures, SizeFigures, render_figures
+    from bench.api.coordinator import FiguresRun, RouteFigures, SizeFigures, render_figures
 
     reference = RouteFigures("/api/v1/crops", 5.0, 2.0, 3.0, 10, 1.0, 0)
     fill = RouteFigures("/api/v1/stats/fill", 400.0, 4.0, 6.0, 10, 2.0, 0)

@@ -7,16 +7,18 @@ from typing import Any
 import pytest
 
 import matcher.optimiser.lp as lp
-from bench.run import (
-    SCENARIO_LARGE,
-    SCENARIOS_QUICK,
-    SCENARIOS_RULES,
-    Scenario,
+from bench.optimiser_figures import (
     figures_rows,
     figures_table,
     fill_kept,
     lp_agrees,
     relaxation_gap,
+)
+from bench.run import (
+    SCENARIO_LARGE,
+    SCENARIOS_QUICK,
+    SCENARIOS_RULES,
+    Scenario,
     run_scenario,
     scenarios,
 )
