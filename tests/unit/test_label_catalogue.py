@@ -146,6 +146,7 @@ def test_every_code_the_documents_translate_has_a_label() -> None:
     catalogue = load_catalogue()
 
     assert prefixes == set(codes), "a prefix of documents.py the test does not enumerate"
+    assert len(_recorded_actions()) >= 7, "the lifecycle's actions are no longer found"
     missing = sorted(p + c for p, values in codes.items() for c in values if p + c not in catalogue)
     assert missing == []
 
