@@ -25,6 +25,7 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -188,6 +189,156 @@ CPSAT_WORKERS = 8
 even on two cores."""
 
 
+class _ArcSets(NamedTuple):
+    """A bucket's arcs (positions in the bucket) by supply node, by delivery and by
+    (delivery, group), each in the order of the arcs."""
+
+    by_supply: dict[int, list[int]]
+    by_demand: dict[int, list[int]]
+    by_pair: dict[tuple[int, int], list[int]]
+
+
+class _BucketModel:
+    """The CP-SAT model of one bucket: a quantity per arc (``x``) kept within supply and
+    demand, whether each group serves each delivery (``chosen``), the integer rules over those,
+    the fairness steps as phase 2 penalties and the priority-weighted fill. ``hint`` (flows
+    keeping the rules) is the start."""
+
+    def __init__(
+        self,
+        graph: EligibilityGraph,
+        view: RuleView,
+        arc_ids: IntArray,
+        steps: Steps,
+        hint: IntArray,
+    ) -> None:
+        self.model = cp_model.CpModel()
+        self.graph, self.view, self.arc_ids, self.hint = graph, view, arc_ids, hint
+        self.arc_d = graph.arc_demand[arc_ids]
+        self.groups: list[int] = view.arc_group[arc_ids].tolist()
+        arc_s = graph.arc_supply[arc_ids]
+        caps = np.minimum(graph.supply_quantity[arc_s], graph.demand_quantity[self.arc_d])
+        self.x = [self.model.new_int_var(0, int(c), "") for c in caps.tolist()]
+        for var, h in zip(self.x, hint.tolist(), strict=True):
+            self.model.add_hint(var, h)
+        arcs = _arc_sets(arc_s.tolist(), self.arc_d.tolist(), self.groups)
+        self.penalties = self._supply_limits(arcs.by_supply, steps)
+        self._demand_limits(arcs.by_demand)
+        self.chosen = self._pair_choices(arcs.by_pair)
+        self._supplier_limits()
+        self._buyer_limits()
+        weights = graph.weight[self.arc_d].tolist()
+        self.filled = sum(w * var for w, var in zip(weights, self.x, strict=True))
+        """Priority-weighted filled quantity: phase 1 maximises it, phase 2 keeps it."""
+
+    def _supply_limits(
+        self, by_supply: dict[int, list[int]], steps: Steps
+    ) -> list[cp_model.LinearExprT]:
+        """Each supply node gives at most its quantity; under fairness steps the quantity is cut
+        into steps, each unit of step ``k`` adding ``k`` times the supply's step cost. Returns
+        those penalty terms."""
+        penalties: list[cp_model.LinearExprT] = []
+        for s, ks in by_supply.items():
+            total = sum(self.x[k] for k in ks)
+            quantity = int(self.graph.supply_quantity[s])
+            step_cost = int(steps.node_costs(np.asarray([s], dtype=np.int64))[0])
+            if step_cost and steps.levels > 1:
+                step_caps = _step_caps(np.asarray([quantity], dtype=np.int64), steps.levels)[:, 0]
+                parts = [self.model.new_int_var(0, int(c), "") for c in step_caps.tolist()]
+                self.model.add(sum(parts) == total)
+                penalties += [level * step_cost * part for level, part in enumerate(parts)]
+            else:
+                self.model.add(total <= quantity)
+        return penalties
+
+    def _demand_limits(self, by_demand: dict[int, list[int]]) -> None:
+        """Each delivery gets at most its quantity."""
+        for d, ks in by_demand.items():
+            self.model.add(sum(self.x[k] for k in ks) <= int(self.graph.demand_quantity[d]))
+
+    def _pair_choices(
+        self, by_pair: dict[tuple[int, int], list[int]]
+    ) -> dict[tuple[int, int], cp_model.IntVar]:
+        """Whether group ``g`` serves delivery ``d``: nothing unless chosen, then at least the
+        group's lot (minimum lot)."""
+        chosen: dict[tuple[int, int], cp_model.IntVar] = {}
+        for (d, g), ks in by_pair.items():
+            serves = self.model.new_bool_var("")
+            total = sum(self.x[k] for k in ks)
+            self.model.add(total <= int(self.graph.demand_quantity[d]) * serves)
+            lot = int(self.view.arc_lot[self.arc_ids[ks[0]]])
+            if lot:
+                self.model.add(total >= lot * serves)
+            self.model.add_hint(serves, any(self.hint[k] > 0 for k in ks))
+            chosen[(d, g)] = serves
+        return chosen
+
+    def _supplier_limits(self) -> None:
+        """Each delivery takes at most its allowance of groups not under contract for it
+        (supplier limit)."""
+        view = self.view
+        committed_arcs = np.flatnonzero(view.arc_committed[self.arc_ids]).tolist()
+        committed = {(int(self.arc_d[k]), self.groups[k]) for k in committed_arcs}
+        new_by_delivery: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for (d, g), var in self.chosen.items():
+            if (d, g) not in committed:
+                new_by_delivery[d].append(var)
+        for d, new in new_by_delivery.items():
+            allowance = int(view.d_allowance[d])
+            if allowance < NO_LIMIT and allowance < len(new):
+                self.model.add(sum(new) <= allowance)
+
+    def _buyer_limits(self) -> None:
+        """Each limited (group, week) serves at most its allowance of buyers not under contract
+        with it that week (buyer limit): a buyer counts once any of its deliveries is chosen."""
+        view, model = self.view, self.model
+        buyers = view.arc_buyer[self.arc_ids].tolist()
+        weeks = view.arc_week[self.arc_ids].tolist()
+        served: dict[tuple[int, int], dict[int, cp_model.IntVar]] = defaultdict(dict)
+        for k, (d, g) in enumerate(zip(self.arc_d.tolist(), self.groups, strict=True)):
+            key = (g, weeks[k])
+            if key not in view.buyer_allowance or buyers[k] in view.committed_buyers[key]:
+                continue
+            if buyers[k] not in served[key]:
+                served[key][buyers[k]] = model.new_bool_var("")
+            model.add_implication(self.chosen[(d, g)], served[key][buyers[k]])
+        for key, by_buyer in served.items():
+            if view.buyer_allowance[key] < len(by_buyer):
+                model.add(sum(by_buyer.values()) <= view.buyer_allowance[key])
+            hinted = {
+                buyers[k]
+                for k in range(len(self.arc_ids))
+                if (self.groups[k], weeks[k]) == key and self.hint[k] > 0 and buyers[k] in by_buyer
+            }
+            for b, z in by_buyer.items():
+                model.add_hint(z, b in hinted)
+
+    def values(self, solver: cp_model.CpSolver) -> IntArray:
+        """The quantities of the solver's answer, arc by arc."""
+        return np.asarray([solver.value(v) for v in self.x], dtype=np.int64)
+
+
+def _arc_sets(arc_s: list[int], arc_d: list[int], groups: list[int]) -> _ArcSets:
+    out = _ArcSets(defaultdict(list), defaultdict(list), defaultdict(list))
+    for k, (s, d, g) in enumerate(zip(arc_s, arc_d, groups, strict=True)):
+        out.by_supply[s].append(k)
+        out.by_demand[d].append(k)
+        out.by_pair[(d, g)].append(k)
+    return out
+
+
+@dataclass
+class _PhaseOne:
+    """Phase 1's answer: the most weighted fill found, its bound, whether it is proven, the
+    quantities reaching it and the solver's seconds."""
+
+    best: int
+    bound: int
+    optimal: bool
+    flows: IntArray
+    seconds: float
+
+
 def _cpsat(
     graph: EligibilityGraph,
     view: RuleView,
@@ -198,120 +349,65 @@ def _cpsat(
     hint: IntArray,
 ) -> _Outcome:
     """Two-phase CP-SAT on one bucket, ``hint`` (flows keeping the rules) as a start."""
-    model = cp_model.CpModel()
-    arc_s = graph.arc_supply[arc_ids]
-    arc_d = graph.arc_demand[arc_ids]
-    caps = np.minimum(graph.supply_quantity[arc_s], graph.demand_quantity[arc_d])
-    x = [model.new_int_var(0, int(c), "") for c in caps.tolist()]
-    for var, h in zip(x, hint.tolist(), strict=True):
-        model.add_hint(var, h)
-
-    by_supply: dict[int, list[int]] = defaultdict(list)
-    by_demand: dict[int, list[int]] = defaultdict(list)
-    pairs: dict[tuple[int, int], list[int]] = defaultdict(list)
-    groups = view.arc_group[arc_ids].tolist()
-    for k, (s, d, g) in enumerate(zip(arc_s.tolist(), arc_d.tolist(), groups, strict=True)):
-        by_supply[s].append(k)
-        by_demand[d].append(k)
-        pairs[(d, g)].append(k)
-
-    penalties: list[cp_model.LinearExprT] = []
-    for s, ks in by_supply.items():
-        total = sum(x[k] for k in ks)
-        quantity = int(graph.supply_quantity[s])
-        step_cost = int(steps.node_costs(np.asarray([s], dtype=np.int64))[0])
-        if step_cost and steps.levels > 1:
-            step_caps = _step_caps(np.asarray([quantity], dtype=np.int64), steps.levels)[:, 0]
-            parts = [model.new_int_var(0, int(c), "") for c in step_caps.tolist()]
-            model.add(sum(parts) == total)
-            penalties += [level * step_cost * part for level, part in enumerate(parts)]
-        else:
-            model.add(total <= quantity)
-    for d, ks in by_demand.items():
-        model.add(sum(x[k] for k in ks) <= int(graph.demand_quantity[d]))
-
-    y: dict[tuple[int, int], cp_model.IntVar] = {}
-    hint_used: dict[tuple[int, int], bool] = {}
-    for (d, g), ks in pairs.items():
-        chosen = model.new_bool_var("")
-        total = sum(x[k] for k in ks)
-        model.add(total <= int(graph.demand_quantity[d]) * chosen)
-        lot = int(view.arc_lot[arc_ids[ks[0]]])
-        if lot:
-            model.add(total >= lot * chosen)
-        used = any(hint[k] > 0 for k in ks)
-        model.add_hint(chosen, used)
-        y[(d, g)] = chosen
-        hint_used[(d, g)] = used
-    committed = {
-        (int(arc_d[k]), groups[k]) for k in np.flatnonzero(view.arc_committed[arc_ids]).tolist()
-    }
-    new_by_delivery: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-    for (d, g), var in y.items():
-        if (d, g) not in committed:
-            new_by_delivery[d].append(var)
-    for d, new in new_by_delivery.items():
-        allowance = int(view.d_allowance[d])
-        if allowance < NO_LIMIT and allowance < len(new):
-            model.add(sum(new) <= allowance)
-    buyers = view.arc_buyer[arc_ids].tolist()
-    weeks = view.arc_week[arc_ids].tolist()
-    served: dict[tuple[int, int], dict[int, cp_model.IntVar]] = defaultdict(dict)
-    for k, (d, g) in enumerate(zip(arc_d.tolist(), groups, strict=True)):
-        key = (g, weeks[k])
-        if key not in view.buyer_allowance or buyers[k] in view.committed_buyers[key]:
-            continue
-        if buyers[k] not in served[key]:
-            z = model.new_bool_var("")
-            served[key][buyers[k]] = z
-        model.add_implication(y[(d, g)], served[key][buyers[k]])
-    for key, by_buyer in served.items():
-        if view.buyer_allowance[key] < len(by_buyer):
-            model.add(sum(by_buyer.values()) <= view.buyer_allowance[key])
-        hinted = {
-            buyers[k]
-            for k in range(len(arc_ids))
-            if (groups[k], weeks[k]) == key and hint[k] > 0 and buyers[k] in by_buyer
-        }
-        for b, z in by_buyer.items():
-            model.add_hint(z, b in hinted)
-
-    weights = graph.weight[arc_d].tolist()
-    filled = sum(w * var for w, var in zip(weights, x, strict=True))
-    model.maximize(filled)
+    bucket = _BucketModel(graph, view, arc_ids, steps, hint)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = CPSAT_WORKERS
-    solver.parameters.max_time_in_seconds = max(MIN_BUCKET_SECONDS, seconds * PHASE_ONE_SHARE)
     began = time.monotonic()
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    first = _most_filled(bucket, solver, seconds)
+    if first is None:
         return _Outcome(None, False, 0, solver.wall_time, seconds)
-    best = round(solver.objective_value)
-    bound = int(solver.best_objective_bound + 1e-6)
-    first_optimal = status == cp_model.OPTIMAL
-    phase_one = np.asarray([solver.value(v) for v in x], dtype=np.int64)
-    spent = solver.wall_time
+    return _least_cost(bucket, solver, first, costs[arc_ids], seconds, began)
 
+
+def _most_filled(
+    bucket: _BucketModel, solver: cp_model.CpSolver, seconds: float
+) -> _PhaseOne | None:
+    """Phase 1: maximise the priority-weighted fill within its share of ``seconds``; ``None``
+    when CP-SAT finds no solution in time."""
+    bucket.model.maximize(bucket.filled)
+    solver.parameters.max_time_in_seconds = max(MIN_BUCKET_SECONDS, seconds * PHASE_ONE_SHARE)
+    status = solver.solve(bucket.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return _PhaseOne(
+        best=round(solver.objective_value),
+        bound=int(solver.best_objective_bound + 1e-6),
+        optimal=status == cp_model.OPTIMAL,
+        flows=bucket.values(solver),
+        seconds=solver.wall_time,
+    )
+
+
+def _least_cost(
+    bucket: _BucketModel,
+    solver: cp_model.CpSolver,
+    first: _PhaseOne,
+    unit_costs: IntArray,
+    seconds: float,
+    began: float,
+) -> _Outcome:
+    """Phase 2: keep phase 1's fill and minimise cost plus penalties in what is left of
+    ``seconds`` since ``began``, phase 1's answer as the start (and the answer, when nothing
+    better comes in time)."""
+    model = bucket.model
     model.clear_hints()  # type: ignore[no-untyped-call]
-    for var, v in zip(x, phase_one.tolist(), strict=True):
+    for var, v in zip(bucket.x, first.flows.tolist(), strict=True):
         model.add_hint(var, v)
-    model.add(filled >= best)
-    unit = costs[arc_ids].tolist()
-    model.minimize(sum(c * var for c, var in zip(unit, x, strict=True)) + sum(penalties))
+    model.add(bucket.filled >= first.best)
+    unit = unit_costs.tolist()
+    model.minimize(
+        sum(c * var for c, var in zip(unit, bucket.x, strict=True)) + sum(bucket.penalties)
+    )
     left = seconds - (time.monotonic() - began)
     solver.parameters.max_time_in_seconds = max(MIN_BUCKET_SECONDS, left)
     status = solver.solve(model)
-    spent += solver.wall_time
-    cost_bound = 0
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        flows = np.asarray([solver.value(v) for v in x], dtype=np.int64)
-        optimal = first_optimal and status == cp_model.OPTIMAL
-        cost_bound = max(0, math.ceil(solver.best_objective_bound - 1e-6))
-    else:
-        flows, optimal = phase_one, False
-    return _Outcome(
-        flows, optimal, bound if not first_optimal else best, spent, seconds, cost_bound
-    )
+    spent = first.seconds + solver.wall_time
+    bound = first.bound if not first.optimal else first.best
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _Outcome(first.flows, False, bound, spent, seconds, 0)
+    optimal = first.optimal and status == cp_model.OPTIMAL
+    cost_bound = max(0, math.ceil(solver.best_objective_bound - 1e-6))
+    return _Outcome(bucket.values(solver), optimal, bound, spent, seconds, cost_bound)
 
 
 def greedy_rule_flows(
@@ -324,6 +420,78 @@ def greedy_rule_flows(
     flows = np.zeros(len(ids), dtype=np.int64)
     if len(ids) == 0:
         return flows
+    visit = _greedy_order(graph, ids)
+    need = graph.demand_quantity.astype(np.int64).copy()
+    left = graph.supply_quantity.astype(np.int64).copy()
+    arc_s = graph.arc_supply[ids].tolist()
+    arc_d = graph.arc_demand[ids].tolist()
+    rules = _GreedyRules(view, ids)
+    for k in visit.tolist():
+        d, s = arc_d[k], arc_s[k]
+        take = int(min(need[d], left[s]))
+        if take <= 0 or not rules.allow(k, d, take):
+            continue
+        flows[k] += take
+        need[d] -= take
+        left[s] -= take
+        rules.add(k, d)
+    return flows
+
+
+class _GreedyRules:
+    """The integer rules as the greedy baseline meets them, arc by arc (positions in its arcs):
+    the groups each delivery has, how many of them are new to it (not under contract), and the
+    new buyers of each limited (group, week)."""
+
+    def __init__(self, view: RuleView, ids: IntArray) -> None:
+        self.view = view
+        self.groups: list[int] = view.arc_group[ids].tolist()
+        self.weeks: list[int] = view.arc_week[ids].tolist()
+        self.buyers: list[int] = view.arc_buyer[ids].tolist()
+        self.lots: list[int] = view.arc_lot[ids].tolist()
+        self.committed: list[bool] = view.arc_committed[ids].tolist()
+        self.supplied: dict[int, set[int]] = defaultdict(set)
+        self.new_count: dict[int, int] = defaultdict(int)
+        self.buyers_of: dict[tuple[int, int], set[int]] = defaultdict(set)
+
+    def allow(self, k: int, d: int, take: int) -> bool:
+        """Whether arc ``k`` may bring ``take`` to delivery ``d``: a group new to the delivery
+        (and not under contract for it) needs room under the supplier limit and brings at least
+        its lot; a buyer new to the group's week needs room under the buyer limit."""
+        g = self.groups[k]
+        new_group = g not in self.supplied[d] and not self.committed[k]
+        if new_group and (self.new_count[d] >= self.view.d_allowance[d] or take < self.lots[k]):
+            return False
+        key = (g, self.weeks[k])
+        full = (
+            self._new_buyer(k, key) and len(self.buyers_of[key]) >= self.view.buyer_allowance[key]
+        )
+        return not full
+
+    def add(self, k: int, d: int) -> None:
+        """Count arc ``k``'s group as a supplier of delivery ``d`` and its buyer as served."""
+        g = self.groups[k]
+        key = (g, self.weeks[k])
+        if self._new_buyer(k, key):
+            self.buyers_of[key].add(self.buyers[k])
+        if g not in self.supplied[d]:
+            self.supplied[d].add(g)
+            if not self.committed[k]:
+                self.new_count[d] += 1
+
+    def _new_buyer(self, k: int, key: tuple[int, int]) -> bool:
+        """Whether arc ``k``'s buyer is new to its limited (group, week) ``key``."""
+        buyer = self.buyers[k]
+        return (
+            key in self.view.buyer_allowance
+            and buyer not in self.view.committed_buyers[key]
+            and buyer not in self.buyers_of[key]
+        )
+
+
+def _greedy_order(graph: EligibilityGraph, ids: IntArray) -> IntArray:
+    """The order the greedy baseline visits the arcs ``ids`` in (positions in ``ids``):
+    deliveries by priority, then date, then order; within one, the nearest, then cheapest."""
     demand = graph.demand
     arc_d = graph.arc_demand[ids]
     rank_key = sorted(
@@ -331,45 +499,5 @@ def greedy_rule_flows(
     )
     rank = {d: i for i, d in enumerate(rank_key)}
     ranks = np.fromiter((rank[d] for d in arc_d.tolist()), np.int64, len(ids))
-    visit = np.lexsort((ids, graph.arc_cost[ids], graph.arc_km[ids], ranks))
-    need = graph.demand_quantity.astype(np.int64).copy()
-    left = graph.supply_quantity.astype(np.int64).copy()
-    supplied: dict[int, set[int]] = defaultdict(set)
-    new_count: dict[int, int] = defaultdict(int)
-    buyers_of: dict[tuple[int, int], set[int]] = defaultdict(set)
-    arc_s = graph.arc_supply[ids].tolist()
-    arc_dl = arc_d.tolist()
-    groups = view.arc_group[ids].tolist()
-    weeks = view.arc_week[ids].tolist()
-    buyers = view.arc_buyer[ids].tolist()
-    lots = view.arc_lot[ids].tolist()
-    committed = view.arc_committed[ids].tolist()
-    for k in visit.tolist():
-        d, s, g = arc_dl[k], arc_s[k], groups[k]
-        take = int(min(need[d], left[s]))
-        if take <= 0:
-            continue
-        fresh = g not in supplied[d]
-        if fresh and not committed[k]:
-            if new_count[d] >= view.d_allowance[d]:
-                continue
-            if take < lots[k]:
-                continue
-        key = (g, weeks[k])
-        new_buyer = (
-            key in view.buyer_allowance
-            and buyers[k] not in view.committed_buyers[key]
-            and buyers[k] not in buyers_of[key]
-        )
-        if new_buyer and len(buyers_of[key]) >= view.buyer_allowance[key]:
-            continue
-        flows[k] += take
-        need[d] -= take
-        left[s] -= take
-        if fresh:
-            supplied[d].add(g)
-            if not committed[k]:
-                new_count[d] += 1
-        if new_buyer:
-            buyers_of[key].add(buyers[k])
-    return flows
+    visit: IntArray = np.lexsort((ids, graph.arc_cost[ids], graph.arc_km[ids], ranks))
+    return visit
