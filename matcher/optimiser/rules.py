@@ -24,7 +24,7 @@ from matcher.domain.weeks import iso_week
 from matcher.optimiser.eligibility import EligibilityGraph
 from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.markets import MarketTables
-from matcher.optimiser.reasons import IntArray, ReasonCode
+from matcher.optimiser.reasons import BoolArray, IntArray, ReasonCode
 from matcher.optimiser.solution import Alternative, Explanation
 
 NO_LIMIT = 1 << 40
@@ -173,32 +173,34 @@ def violations(
 ) -> list[str]:
     """The rules ``flows`` (on ``arc_ids``) break; empty when they hold."""
     used = flows > 0
+    return [
+        *_supplier_violations(view, graph, arc_ids, flows, used),
+        *_buyer_violations(view, arc_ids, used),
+    ]
+
+
+def _supplier_violations(
+    view: RuleView, graph: EligibilityGraph, arc_ids: IntArray, flows: IntArray, used: BoolArray
+) -> list[str]:
+    """Groups delivering less than their lot, deliveries taking more new groups than allowed."""
     problems: list[str] = []
     d = graph.arc_demand[arc_ids][used]
     g = view.arc_group[arc_ids][used]
     pairs: dict[tuple[int, int], int] = defaultdict(int)
     for di, gi, q in zip(d.tolist(), g.tolist(), flows[used].tolist(), strict=True):
         pairs[(di, gi)] += q
+    arc_d = graph.arc_demand[arc_ids].tolist()
+    arc_g = view.arc_group[arc_ids].tolist()
     lots = {
         (int(di), int(gi)): int(lot)
-        for di, gi, lot in zip(
-            graph.arc_demand[arc_ids].tolist(),
-            view.arc_group[arc_ids].tolist(),
-            view.arc_lot[arc_ids].tolist(),
-            strict=True,
-        )
+        for di, gi, lot in zip(arc_d, arc_g, view.arc_lot[arc_ids].tolist(), strict=True)
     }
-    new_groups: dict[int, int] = defaultdict(int)
     committed = {
         (int(di), int(gi))
-        for di, gi, c in zip(
-            graph.arc_demand[arc_ids].tolist(),
-            view.arc_group[arc_ids].tolist(),
-            view.arc_committed[arc_ids].tolist(),
-            strict=True,
-        )
+        for di, gi, c in zip(arc_d, arc_g, view.arc_committed[arc_ids].tolist(), strict=True)
         if c
     }
+    new_groups: dict[int, int] = defaultdict(int)
     for (di, gi), q in pairs.items():
         if q < lots[(di, gi)]:
             problems.append(f"delivery {di}: group {gi} delivers {q} < lot {lots[(di, gi)]}")
@@ -207,20 +209,26 @@ def violations(
     for di, n in new_groups.items():
         if n > view.d_allowance[di]:
             problems.append(f"delivery {di}: {n} new suppliers > {view.d_allowance[di]} allowed")
+    return problems
+
+
+def _buyer_violations(view: RuleView, arc_ids: IntArray, used: BoolArray) -> list[str]:
+    """Limited (group, week)s taking more new buyers than allowed."""
     buyers: dict[tuple[int, int], set[int]] = defaultdict(set)
-    weeks = view.arc_week[arc_ids][used]
     for gi, wi, bi in zip(
-        g.tolist(), weeks.tolist(), view.arc_buyer[arc_ids][used].tolist(), strict=True
+        view.arc_group[arc_ids][used].tolist(),
+        view.arc_week[arc_ids][used].tolist(),
+        view.arc_buyer[arc_ids][used].tolist(),
+        strict=True,
     ):
         if (gi, wi) in view.buyer_allowance and bi not in view.committed_buyers[(gi, wi)]:
             buyers[(gi, wi)].add(bi)
-    for key, found in buyers.items():
-        if len(found) > view.buyer_allowance[key]:
-            problems.append(
-                f"group {key[0]} week {view.weeks[key[1]]}: {len(found)} new buyers > "
-                f"{view.buyer_allowance[key]} allowed"
-            )
-    return problems
+    return [
+        f"group {key[0]} week {view.weeks[key[1]]}: {len(found)} new buyers > "
+        f"{view.buyer_allowance[key]} allowed"
+        for key, found in buyers.items()
+        if len(found) > view.buyer_allowance[key]
+    ]
 
 
 def explain_rules(
@@ -243,83 +251,169 @@ def explain_rules(
     np.add.at(filled, graph.arc_demand, flows)
     order_of_arc = np.argsort(graph.arc_demand, kind="stable")
     starts = np.searchsorted(graph.arc_demand[order_of_arc], np.arange(len(graph.demand) + 1))
+    served = _served_buyers(view, flows)
     group_ids = list(instance.groups)
-    served: dict[tuple[int, int], set[int]] = defaultdict(set)
-    active = np.flatnonzero(flows > 0)
-    for k in active.tolist():
-        key = (int(view.arc_group[k]), int(view.arc_week[k]))
-        if key in view.buyer_allowance:
-            served[key].add(int(view.arc_buyer[k]))
     for d in deliveries.tolist():
         arcs = order_of_arc[starts[d] : starts[d + 1]]
         open_arcs = arcs[free[graph.arc_supply[arcs]] > 0]
         if len(open_arcs) == 0:
             continue
         missing = int(graph.demand_quantity[d] - filled[d])
-        node = graph.demand[d]
-        order = instance.orders[int(t.d_order[graph.demand_ids[d]])]
-        crop = instance.crops[order.crop_id]
-        label = f"{crop.name_en} ({crop.name_th})"
-        unit = crop.unit.value
         suppliers = {int(view.arc_group[k]) for k in arcs.tolist() if flows[k] > 0}
         suppliers |= view.d_committed[d]
+        short = _Short.of(
+            view, graph, t, instance, group_ids, free, d, missing, suppliers, open_arcs
+        )
+        answer = _supplier_limit(short) or _below_lot(short) or _buyer_limit(short, view, served)
+        if answer is not None:
+            out[d] = answer
+    return out
+
+
+def _served_buyers(view: RuleView, flows: IntArray) -> dict[tuple[int, int], set[int]]:
+    """The buyers each limited (group, week index) serves in ``flows``."""
+    served: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for k in np.flatnonzero(flows > 0).tolist():
+        key = (int(view.arc_group[k]), int(view.arc_week[k]))
+        if key in view.buyer_allowance:
+            served[key].add(int(view.arc_buyer[k]))
+    return served
+
+
+@dataclass(frozen=True, slots=True)
+class _Short:
+    """An unfilled delivery ``d`` with free eligible supply, as its explanations see it."""
+
+    graph: EligibilityGraph
+    view: RuleView
+    d: int
+    missing: int
+    week: str
+    label: str
+    """The crop's names."""
+    unit: str
+    by_km: list[int]
+    """Arcs to supply with something free, nearest first."""
+    suppliers: set[int]
+    """Groups serving the delivery (in the solve, or under contract)."""
+    free: IntArray
+    """Free quantity of each supply node."""
+    group_ids: list[str]
+
+    @classmethod
+    def of(
+        cls,
+        view: RuleView,
+        graph: EligibilityGraph,
+        t: MarketTables,
+        instance: MatchingInstance,
+        group_ids: list[str],
+        free: IntArray,
+        d: int,
+        missing: int,
+        suppliers: set[int],
+        open_arcs: IntArray,
+    ) -> _Short:
+        order = instance.orders[int(t.d_order[graph.demand_ids[d]])]
+        crop = instance.crops[order.crop_id]
         by_km = open_arcs[np.argsort(graph.arc_km[open_arcs], kind="stable")]
-        others = [k for k in by_km.tolist() if int(view.arc_group[k]) not in suppliers]
-        limit = int(view.d_limit[d])
-        if others and len(suppliers) >= limit:
-            k = others[0]
-            g = group_ids[int(view.arc_group[k])]
-            names = ", ".join(sorted(group_ids[s] for s in suppliers))
-            out[d] = Explanation(
-                ReasonCode.SUPPLIER_LIMIT,
-                f"the order allows {limit} supplier{'s' if limit != 1 else ''} per delivery "
-                f"and has {names}; nearest other: group {g} with {int(free[graph.arc_supply[k]])} "
-                f"{unit} of {label} free in week {node.week} at {float(graph.arc_km[k]):g} km",
-                _alternative(
-                    graph, k, g, ReasonCode.SUPPLIER_LIMIT, "suppliers", len(suppliers), limit
-                ),
-            )
+        return cls(
+            graph=graph,
+            view=view,
+            d=d,
+            missing=missing,
+            week=graph.demand[d].week,
+            label=f"{crop.name_en} ({crop.name_th})",
+            unit=crop.unit.value,
+            by_km=by_km.tolist(),
+            suppliers=suppliers,
+            free=free,
+            group_ids=group_ids,
+        )
+
+    def free_at(self, k: int) -> int:
+        """Free quantity of arc ``k``'s supply node."""
+        return int(self.free[self.graph.arc_supply[k]])
+
+    def group(self, k: int) -> str:
+        """Id of arc ``k``'s group."""
+        return self.group_ids[int(self.view.arc_group[k])]
+
+    def km(self, k: int) -> float:
+        return float(self.graph.arc_km[k])
+
+
+def _supplier_limit(short: _Short) -> Explanation | None:
+    """The delivery has as many suppliers as the order allows, and a nearer group is free."""
+    view = short.view
+    others = [k for k in short.by_km if int(view.arc_group[k]) not in short.suppliers]
+    limit = int(view.d_limit[short.d])
+    if not others or len(short.suppliers) < limit:
+        return None
+    k = others[0]
+    g = short.group(k)
+    names = ", ".join(sorted(short.group_ids[s] for s in short.suppliers))
+    return Explanation(
+        ReasonCode.SUPPLIER_LIMIT,
+        f"the order allows {limit} supplier{'s' if limit != 1 else ''} per delivery "
+        f"and has {names}; nearest other: group {g} with {short.free_at(k)} "
+        f"{short.unit} of {short.label} free in week {short.week} at {short.km(k):g} km",
+        _alternative(
+            short.graph,
+            k,
+            g,
+            ReasonCode.SUPPLIER_LIMIT,
+            "suppliers",
+            len(short.suppliers),
+            limit,
+        ),
+    )
+
+
+def _below_lot(short: _Short) -> Explanation | None:
+    """The nearest free supply whose group's lot is more than it could bring."""
+    view = short.view
+    lotted = [k for k in short.by_km if view.arc_lot[k] > min(short.missing, short.free_at(k))]
+    if not lotted:
+        return None
+    k = lotted[0]
+    g = short.group(k)
+    lot = int(view.arc_lot[k])
+    room = min(short.missing, short.free_at(k))
+    return Explanation(
+        ReasonCode.BELOW_MIN_LOT,
+        f"{short.missing} {short.unit} of {short.label} still missing in week {short.week}; "
+        f"nearest free supply: group {g} at {short.km(k):g} km delivers lots of at least "
+        f"{lot} {short.unit}",
+        _alternative(short.graph, k, g, ReasonCode.BELOW_MIN_LOT, "min_lot", lot, room),
+    )
+
+
+def _buyer_limit(
+    short: _Short, view: RuleView, served: dict[tuple[int, int], set[int]]
+) -> Explanation | None:
+    """The nearest free supply whose group already serves as many buyers that week as allowed,
+    the delivery's buyer not among them."""
+    for k in short.by_km:
+        key = (int(view.arc_group[k]), int(view.arc_week[k]))
+        if key not in view.buyer_allowance:
             continue
-        lotted = [
-            k
-            for k in by_km.tolist()
-            if view.arc_lot[k] > min(missing, int(free[graph.arc_supply[k]]))
-        ]
-        if lotted:
-            k = lotted[0]
-            g = group_ids[int(view.arc_group[k])]
-            lot = int(view.arc_lot[k])
-            room = min(missing, int(free[graph.arc_supply[k]]))
-            out[d] = Explanation(
-                ReasonCode.BELOW_MIN_LOT,
-                f"{missing} {unit} of {label} still missing in week {node.week}; nearest free "
-                f"supply: group {g} at {float(graph.arc_km[k]):g} km delivers lots of at least "
-                f"{lot} {unit}",
-                _alternative(graph, k, g, ReasonCode.BELOW_MIN_LOT, "min_lot", lot, room),
-            )
+        buyer = int(view.arc_buyer[k])
+        held = view.committed_buyers[key]
+        if buyer in served[key] or buyer in held:
             continue
-        for k in by_km.tolist():
-            key = (int(view.arc_group[k]), int(view.arc_week[k]))
-            if key not in view.buyer_allowance:
-                continue
-            buyer = int(view.arc_buyer[k])
-            held = view.committed_buyers[key]
-            if buyer in served[key] or buyer in held:
-                continue
-            new_buyers = served[key] - held
+        new_buyers = served[key] - held
+        if len(new_buyers) >= view.buyer_allowance[key]:
             have = len(new_buyers) + len(held)
             cap = len(held) + view.buyer_allowance[key]
-            if len(new_buyers) >= view.buyer_allowance[key]:
-                g = group_ids[key[0]]
-                out[d] = Explanation(
-                    ReasonCode.BUYER_LIMIT,
-                    f"nearest free {label} in week {node.week}: group {g} at "
-                    f"{float(graph.arc_km[k]):g} km already serves {have} buyers that week, "
-                    f"its limit",
-                    _alternative(graph, k, g, ReasonCode.BUYER_LIMIT, "buyers", have, cap),
-                )
-                break
-    return out
+            g = short.group_ids[key[0]]
+            return Explanation(
+                ReasonCode.BUYER_LIMIT,
+                f"nearest free {short.label} in week {short.week}: group {g} at "
+                f"{short.km(k):g} km already serves {have} buyers that week, its limit",
+                _alternative(short.graph, k, g, ReasonCode.BUYER_LIMIT, "buyers", have, cap),
+            )
+    return None
 
 
 def _alternative(
