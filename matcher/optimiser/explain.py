@@ -29,13 +29,14 @@ Remaining ties go to the supply week that comes first in the instance's supply l
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 
-from matcher.domain.model import Certificate, Crop, SupplyAnnouncement, thb
+from matcher.domain.model import Certificate, Crop, ForwardOrder, SupplyAnnouncement, thb
 from matcher.domain.standards import Scheme, Tier
 from matcher.domain.weeks import week_monday
 from matcher.geo import GridIndex
@@ -96,38 +97,64 @@ def explain(
         return ctx.km(ctx.supplies[supply_nodes[s].supply_id].group_id, order.buyer_id)
 
     if allowed:
-        eligible = sum(supply_nodes[s].quantity for s in allowed)
-        if 0 < eligible < node.quantity:
-            pick = min(allowed, key=lambda s: (-supply_nodes[s].quantity, km(s), s))
-            reason = ReasonCode.INSUFFICIENT_SUPPLY
-        else:
-            pool = [s for s in allowed if supply_nodes[s].quantity > 0] or allowed
-            pick = min(pool, key=lambda s: (km(s), s))
-            reason = ReasonCode.CAPACITY_TAKEN
-        return _describe(ctx, node, reason, supply_nodes[pick], eligible=eligible, missing=missing)
+        return _explain_allowed(ctx, node, allowed, supply_nodes, km, missing)
     reason = max(failures, key=RULE_ORDER.index)
     near = failures[reason]
+    pick = _pick_stopped(ctx, node, reason, near, supply_nodes, km)
     schemes: list[str] = []
+    if reason is ReasonCode.STANDARD_NOT_MET:
+        schemes = sorted({ctx.supplies[supply_nodes[s].supply_id].scheme.value for s in near})
+    return _describe(ctx, node, reason, supply_nodes[pick], schemes=schemes)
+
+
+def _explain_allowed(
+    ctx: Context,
+    node: DemandNode,
+    allowed: list[int],
+    supply_nodes: list[SupplyNode],
+    km: Callable[[int], float],
+    missing: int | None,
+) -> Explanation:
+    """Some candidates qualified: they hold too little (the largest, then the nearest), or their
+    capacity went elsewhere (the nearest with something free, else the nearest)."""
+    eligible = sum(supply_nodes[s].quantity for s in allowed)
+    if 0 < eligible < node.quantity:
+        pick = min(allowed, key=lambda s: (-supply_nodes[s].quantity, km(s), s))
+        reason = ReasonCode.INSUFFICIENT_SUPPLY
+    else:
+        pool = [s for s in allowed if supply_nodes[s].quantity > 0] or allowed
+        pick = min(pool, key=lambda s: (km(s), s))
+        reason = ReasonCode.CAPACITY_TAKEN
+    return _describe(ctx, node, reason, supply_nodes[pick], eligible=eligible, missing=missing)
+
+
+def _pick_stopped(
+    ctx: Context,
+    node: DemandNode,
+    reason: ReasonCode,
+    near: list[int],
+    supply_nodes: list[SupplyNode],
+    km: Callable[[int], float],
+) -> int:
+    """Of the candidates ``near`` stopped by ``reason``, the one that came nearest: the cheapest
+    (prices), the nearest to valid (certificates), else the nearest; then the nearest."""
+    order = ctx.orders[node.order_id]
     if reason is ReasonCode.PRICE_TOO_HIGH:
         crop = ctx.instance.crops[order.crop_id]
 
         def price(s: int) -> int:
             return offered_price(ctx.supplies[supply_nodes[s].supply_id], crop, order)
 
-        pick = min(near, key=lambda s: (price(s), km(s), s))
-    elif reason is ReasonCode.CERTIFICATE_INVALID:
+        return min(near, key=lambda s: (price(s), km(s), s))
+    if reason is ReasonCode.CERTIFICATE_INVALID:
 
         def gap(s: int) -> int:
             supply = ctx.supplies[supply_nodes[s].supply_id]
             meeting = _meeting(ctx, supply, order.min_tier)
             return min(_certificate_gap(c, node.day)[0] for c in meeting)
 
-        pick = min(near, key=lambda s: (gap(s), km(s), s))
-    else:
-        pick = min(near, key=lambda s: (km(s), s))
-        if reason is ReasonCode.STANDARD_NOT_MET:
-            schemes = sorted({ctx.supplies[supply_nodes[s].supply_id].scheme.value for s in near})
-    return _describe(ctx, node, reason, supply_nodes[pick], schemes=schemes)
+        return min(near, key=lambda s: (gap(s), km(s), s))
+    return min(near, key=lambda s: (km(s), s))
 
 
 def _other_week(
@@ -231,6 +258,58 @@ def _credentials(ctx: Context, group_id: str, crop: Crop, day: date) -> str:
 # --- the readable answer -------------------------------------------------------------------
 
 
+class _Answer(NamedTuple):
+    """An explanation's detail and its alternative's measure, value and limit."""
+
+    detail: str
+    measure: str
+    value: Figure
+    limit: Figure
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """The delivery explained and the candidate its explanation names."""
+
+    ctx: Context
+    node: DemandNode
+    order: ForwardOrder
+    crop: Crop
+    pick: SupplyNode
+    supply: SupplyAnnouncement
+    km: float
+    """Road km from the candidate's group to the order's buyer."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.crop.name_en} ({self.crop.name_th})"
+
+    @property
+    def where(self) -> str:
+        return f"{self.label} in week {self.node.week}"
+
+    @property
+    def unit(self) -> str:
+        return self.crop.unit.value
+
+    @property
+    def group(self) -> str:
+        return self.supply.group_id
+
+
+_CERTIFICATE_REASONS = frozenset(
+    {
+        ReasonCode.STANDARD_NOT_MET,
+        ReasonCode.CERTIFICATE_INVALID,
+        ReasonCode.CROP_NOT_COVERED,
+        ReasonCode.NO_FOOD_SAFETY_CREDENTIAL,
+    }
+)
+_TERMS_REASONS = frozenset(
+    {ReasonCode.NO_SUPPLY, ReasonCode.OUT_OF_RANGE, ReasonCode.PRICE_TOO_HIGH}
+)
+
+
 def _describe(
     ctx: Context,
     node: DemandNode,
@@ -244,44 +323,46 @@ def _describe(
     """The explanation of ``reason`` for ``node``, naming the candidate ``pick``."""
     order = ctx.orders[node.order_id]
     crop = ctx.instance.crops[order.crop_id]
-    label = f"{crop.name_en} ({crop.name_th})"
-    where = f"{label} in week {node.week}"
-    unit = crop.unit.value
     if pick is None:
+        label = f"{crop.name_en} ({crop.name_th})"
         return Explanation(
             reason, f"no supply of {label} in week {node.week}, nor in any other week"
         )
     supply = ctx.supplies[pick.supply_id]
-    group = supply.group_id
-    km = ctx.km(group, order.buyer_id)
+    named = _Named(ctx, node, order, crop, pick, supply, ctx.km(supply.group_id, order.buyer_id))
+    if reason in _CERTIFICATE_REASONS:
+        answer = _certificate_answer(named, reason, schemes)
+    elif reason in _TERMS_REASONS:
+        answer = _terms_answer(named, reason)
+    else:
+        answer = _supply_answer(named, reason, eligible, missing)
+    alternative = Alternative(
+        named.group, supply.id, pick.week, reason, answer.measure, answer.value, answer.limit
+    )
+    return Explanation(reason, answer.detail, alternative)
 
-    def answer(detail: str, measure: str, value: Figure, limit: Figure) -> Explanation:
-        alternative = Alternative(group, supply.id, pick.week, reason, measure, value, limit)
-        return Explanation(reason, detail, alternative)
 
-    if reason is ReasonCode.NO_SUPPLY:
-        return answer(
-            f"no supply of {where}; nearest week with supply: {pick.week}, "
-            f"group {group} at {km:g} km",
-            "week",
-            pick.week,
-            node.week,
-        )
+def _certificate_answer(named: _Named, reason: ReasonCode, schemes: Sequence[str]) -> _Answer:
+    """``standard_not_met``, ``certificate_invalid``, ``crop_not_covered`` and
+    ``no_food_safety_credential``."""
+    ctx, node, order, supply = named.ctx, named.node, named.order, named.supply
+    group, km, tier = named.group, named.km, order.min_tier.value
     if reason is ReasonCode.STANDARD_NOT_MET:
-        return answer(
-            f"no {where} meets {order.min_tier.value}; offered under {', '.join(schemes)}; "
+        return _Answer(
+            f"no {named.where} meets {tier}; offered under {', '.join(schemes)}; "
             f"nearest: group {group} at {km:g} km, offering {supply.scheme.value}",
             "scheme",
             supply.scheme.value,
-            order.min_tier.value,
+            tier,
         )
     if reason is ReasonCode.CERTIFICATE_INVALID:
         meeting = _meeting(ctx, supply, order.min_tier)
         cert = min(meeting, key=lambda c: _certificate_gap(c, node.day)[0])
         _, measure, when = _certificate_gap(cert, node.day)
-        return answer(
-            f"no {where} has a certificate valid on {node.day.isoformat()}; nearest to valid: "
-            f"group {group}, whose {cert.scheme.value} certificate {_validity(cert, node.day)}",
+        return _Answer(
+            f"no {named.where} has a certificate valid on {node.day.isoformat()}; nearest to "
+            f"valid: group {group}, whose {cert.scheme.value} certificate "
+            f"{_validity(cert, node.day)}",
             measure,
             when.isoformat(),
             node.day.isoformat(),
@@ -289,44 +370,62 @@ def _describe(
     if reason is ReasonCode.CROP_NOT_COVERED:
         valid = [c for c in _meeting(ctx, supply, order.min_tier) if c.valid_on(node.day)]
         scope = _scope(valid)
-        return answer(
-            f"no certificate meeting {order.min_tier.value} covers {label}; nearest: group "
+        return _Answer(
+            f"no certificate meeting {tier} covers {named.label}; nearest: group "
             f"{group} at {km:g} km, whose {supply.scheme.value} certificate covers {scope}",
             "crop_scope",
             scope,
-            crop.id,
+            named.crop.id,
         )
-    if reason is ReasonCode.NO_FOOD_SAFETY_CREDENTIAL:
-        held = _credentials(ctx, group, crop, node.day)
-        holds = "no food-safety credential" if held == "none" else held
-        return answer(
-            f"{label} is processed; no supplier holds a valid food-safety credential; "
-            f"nearest: group {group} at {km:g} km, holding {holds}",
-            "food_safety",
-            held,
-            crop.id,
+    held = _credentials(ctx, group, named.crop, node.day)
+    holds = "no food-safety credential" if held == "none" else held
+    return _Answer(
+        f"{named.label} is processed; no supplier holds a valid food-safety credential; "
+        f"nearest: group {group} at {km:g} km, holding {holds}",
+        "food_safety",
+        held,
+        named.crop.id,
+    )
+
+
+def _terms_answer(named: _Named, reason: ReasonCode) -> _Answer:
+    """``no_supply`` (another week), ``out_of_range`` and ``price_too_high``."""
+    node, order, group, km = named.node, named.order, named.group, named.km
+    if reason is ReasonCode.NO_SUPPLY:
+        return _Answer(
+            f"no supply of {named.where}; nearest week with supply: {named.pick.week}, "
+            f"group {group} at {km:g} km",
+            "week",
+            named.pick.week,
+            node.week,
         )
     if reason is ReasonCode.OUT_OF_RANGE:
-        limit = ctx.instance.max_distance(order)
-        return answer(
-            f"no {where} within {limit:g} km; nearest: group {group} at {km:g} km",
+        limit = named.ctx.instance.max_distance(order)
+        return _Answer(
+            f"no {named.where} within {limit:g} km; nearest: group {group} at {km:g} km",
             "distance_km",
             km,
             limit,
         )
-    if reason is ReasonCode.PRICE_TOO_HIGH:
-        price = thb(offered_price(supply, crop, order))
-        cap = thb(order.max_price) if order.max_price is not None else None
-        return answer(
-            f"no {where} within the max price {cap} THB; cheapest: group {group} "
-            f"asking {price} THB",
-            "unit_price_thb",
-            price,
-            cap,
-        )
+    price = thb(offered_price(named.supply, named.crop, order))
+    cap = thb(order.max_price) if order.max_price is not None else None
+    return _Answer(
+        f"no {named.where} within the max price {cap} THB; cheapest: group {group} "
+        f"asking {price} THB",
+        "unit_price_thb",
+        price,
+        cap,
+    )
+
+
+def _supply_answer(
+    named: _Named, reason: ReasonCode, eligible: int, missing: int | None
+) -> _Answer:
+    """``insufficient_supply`` and ``capacity_taken``."""
+    node, pick, unit, group, km = named.node, named.pick, named.unit, named.group, named.km
     if reason is ReasonCode.INSUFFICIENT_SUPPLY:
-        return answer(
-            f"eligible supply of {where} totals {eligible} {unit}, less than the "
+        return _Answer(
+            f"eligible supply of {named.where} totals {eligible} {unit}, less than the "
             f"{node.quantity} {unit} ordered; largest: group {group} with {pick.quantity} {unit}",
             "free_quantity",
             eligible,
@@ -335,15 +434,16 @@ def _describe(
     gap = node.quantity if missing is None else missing
     if eligible == 0:
         detail = (
-            f"all eligible {where} is already under contract; nearest: group {group} at {km:g} km"
+            f"all eligible {named.where} is already under contract; nearest: group {group} at "
+            f"{km:g} km"
         )
     else:
         detail = (
-            f"the {eligible} {unit} of eligible {where} went to other deliveries (higher "
+            f"the {eligible} {unit} of eligible {named.where} went to other deliveries (higher "
             f"priority or cheaper to serve); nearest: group {group} at {km:g} km, which had "
             f"{pick.quantity} {unit} free"
         )
-    return answer(detail, "free_quantity", pick.quantity, gap)
+    return _Answer(detail, "free_quantity", pick.quantity, gap)
 
 
 # --- vectorised ----------------------------------------------------------------------------
