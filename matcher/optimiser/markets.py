@@ -53,14 +53,11 @@ class MarketTables:
 
     def __init__(self, instance: MatchingInstance) -> None:
         self.instance = instance
-        params = instance.parameters
-        anns = instance.supply
         orders = instance.orders
         group_ids = list(instance.groups)
         buyer_ids = list(instance.buyers)
         g_pos = {g: i for i, g in enumerate(group_ids)}
         b_pos = {b: i for i, b in enumerate(buyer_ids)}
-        a_pos = {s.id: i for i, s in enumerate(anns)}
         o_pos = {o.id: i for i, o in enumerate(orders)}
         self.distances = instance.distance_model()
 
@@ -76,9 +73,34 @@ class MarketTables:
             key = (orders[o_pos[node.order_id]].crop_id, node.week)
             d_market.append(market_of.setdefault(key, len(market_of)))
         self.markets: list[tuple[str, str]] = list(market_of)
-        n_markets = len(self.markets)
+        self.d_market = np.asarray(d_market, dtype=np.int64)
+        self._supply_arrays(market_of)
+        self._delivery_arrays(o_pos)
+        self.a_group = np.fromiter(
+            (g_pos[s.group_id] for s in instance.supply), np.int64, len(instance.supply)
+        )
+        self._price_arrays()
+        tiers = sorted({o.min_tier for o in orders}, key=list(Tier).index)
+        self._order_arrays(tiers, b_pos)
+        self.d_weight = self.o_weight[self.d_order]
+        self._distance_arrays(group_ids, buyer_ids, g_pos, b_pos)
 
-        def supply_arrays(nodes: list[SupplyNode]) -> tuple[IntArray, IntArray, IntArray]:
+        self.excluded: dict[int, list[int]] = {}
+        """Groups never matched with an order (they declined it), by order index."""
+        for o, g in sorted(instance.excluded):
+            if o in o_pos and g in g_pos:
+                self.excluded.setdefault(o_pos[o], []).append(g_pos[g])
+        self.certificate_codes = self._certificate_codes(tiers)
+        """Code of the certificate rules (0 or 1-4) by [tier, supply, delivery day]."""
+
+    def _supply_arrays(self, market_of: dict[tuple[str, str], int]) -> None:
+        """Announcement, quantity and market of every supply node (``s_``, and ``e_`` for the
+        nodes kept when empty), and the supply nodes of each market (``m_supply``,
+        ``m_every``)."""
+        anns = self.instance.supply
+        a_pos = {s.id: i for i, s in enumerate(anns)}
+
+        def columns(nodes: list[SupplyNode]) -> tuple[IntArray, IntArray, IntArray]:
             ann = np.fromiter((a_pos[n.supply_id] for n in nodes), np.int64, len(nodes))
             qty = np.fromiter((n.quantity for n in nodes), np.int64, len(nodes))
             crop = [anns[a].crop_id for a in ann.tolist()]
@@ -89,12 +111,18 @@ class MarketTables:
             )
             return ann, qty, market
 
-        self.s_ann, self.s_qty, s_market = supply_arrays(self.snodes)
+        n_markets = len(self.markets)
+        self.s_ann, self.s_qty, s_market = columns(self.snodes)
+        self.m_supply = _split(s_market, n_markets)
         if self.enodes is self.snodes:
-            self.e_ann, self.e_qty, e_market = self.s_ann, self.s_qty, s_market
+            self.e_ann, self.e_qty, self.m_every = self.s_ann, self.s_qty, self.m_supply
         else:
-            self.e_ann, self.e_qty, e_market = supply_arrays(self.enodes)
+            self.e_ann, self.e_qty, e_market = columns(self.enodes)
+            self.m_every = _split(e_market, n_markets)
 
+    def _delivery_arrays(self, o_pos: dict[str, int]) -> None:
+        """The delivery days (ordinals, ascending); order, day (index in ``days``) and quantity
+        of every delivery node; the delivery nodes of each market (``m_demand``)."""
         days = sorted({n.day for n in self.dnodes})
         self.days = np.array([d.toordinal() for d in days], dtype=np.int64)
         day_pos = {d: i for i, d in enumerate(days)}
@@ -102,21 +130,26 @@ class MarketTables:
         self.d_order = np.fromiter((o_pos[n.order_id] for n in self.dnodes), np.int64, n_d)
         self.d_day = np.fromiter((day_pos[n.day] for n in self.dnodes), np.int64, n_d)
         self.d_qty = np.fromiter((n.quantity for n in self.dnodes), np.int64, n_d)
-        self.d_market = np.asarray(d_market, dtype=np.int64)
+        self.m_demand = _split(self.d_market, len(self.markets))
 
-        self.m_supply = _split(s_market, n_markets)
-        self.m_every = self.m_supply if self.enodes is self.snodes else _split(e_market, n_markets)
-        self.m_demand = _split(self.d_market, n_markets)
-
-        self.a_group = np.fromiter((g_pos[s.group_id] for s in anns), np.int64, len(anns))
+    def _price_arrays(self) -> None:
+        """Each announcement's own price and reference price (-1: none), and the policy."""
+        instance = self.instance
+        anns = instance.supply
         self.a_price = np.fromiter(
             (_own_price(s, instance.crops[s.crop_id]) for s in anns), np.int64, len(anns)
         )
         self.a_ref = np.fromiter(
             (_or_minus_one(instance.reference_price(s)) for s in anns), np.int64, len(anns)
         )
-        self.policy = params.pricing_policy
-        tiers = sorted({o.min_tier for o in orders}, key=list(Tier).index)
+        self.policy = instance.parameters.pricing_policy
+
+    def _order_arrays(self, tiers: list[Tier], b_pos: dict[str, int]) -> None:
+        """Buyer, distance limit, max price, tier (index in ``tiers``), transport rate and
+        priority weight of every order."""
+        instance = self.instance
+        params = instance.parameters
+        orders = instance.orders
         tier_pos = {t: i for i, t in enumerate(tiers)}
         n_o = len(orders)
         self.o_buyer = np.fromiter((b_pos[o.buyer_id] for o in orders), np.int64, n_o)
@@ -134,8 +167,17 @@ class MarketTables:
         self.o_weight = np.fromiter(
             (params.weight(instance.buyers[o.buyer_id].kind) for o in orders), np.int64, n_o
         )
-        self.d_weight = self.o_weight[self.d_order]
 
+    def _distance_arrays(
+        self,
+        group_ids: list[str],
+        buyer_ids: list[str],
+        g_pos: dict[str, int],
+        b_pos: dict[str, int],
+    ) -> None:
+        """Locations of groups and buyers, and the road distances of the instance's table by
+        ``group × n_buyers + buyer``."""
+        instance = self.instance
         groups = [instance.groups[g].location for g in group_ids]
         buyers = [instance.buyers[b].location for b in buyer_ids]
         self.g_lat = np.array([at.lat for at in groups], dtype=np.float64)
@@ -149,14 +191,6 @@ class MarketTables:
         )
         self.road_keys = np.array([k for k, _ in table], dtype=np.int64)
         self.road_km = np.array([km for _, km in table], dtype=np.float64)
-
-        self.excluded: dict[int, list[int]] = {}
-        """Groups never matched with an order (they declined it), by order index."""
-        for o, g in sorted(instance.excluded):
-            if o in o_pos and g in g_pos:
-                self.excluded.setdefault(o_pos[o], []).append(g_pos[g])
-        self.certificate_codes = self._certificate_codes(tiers)
-        """Code of the certificate rules (0 or 1-4) by [tier, supply, delivery day]."""
 
     # --- certificate rules ---------------------------------------------------------------
 
