@@ -362,19 +362,7 @@ def amend(
     out = dict(by_day)
     released: list[Release] = []
     for day, (new_day, quantity) in sorted(changes.items()):
-        current = by_day.get(day)
-        if current is None:
-            raise InvalidValue("deliveries", f"contract {contract.id} has no delivery on {day}")
-        if current.state is not DeliveryState.SCHEDULED:
-            raise Conflict(f"the delivery of {day.isoformat()} is {current.state.value}")
-        if iso_week(new_day) != current.week:
-            raise InvalidValue(
-                "deliveries", f"{new_day.isoformat()} is not in the delivery's week {current.week}"
-            )
-        if quantity < 0:
-            raise InvalidValue("deliveries", "a quantity must be >= 0")
-        if new_day != day and new_day in out:
-            raise InvalidValue("deliveries", f"there is already a delivery on {new_day}")
+        current = _amendable(contract, by_day, out, day, new_day, quantity)
         del out[day]
         if quantity == 0:
             out[day] = replace(current, state=DeliveryState.RELEASED)
@@ -404,6 +392,33 @@ def amend(
             },
         },
     )
+
+
+def _amendable(
+    contract: Contract,
+    by_day: dict[date, ContractDelivery],
+    out: dict[date, ContractDelivery],
+    day: date,
+    new_day: date,
+    quantity: int,
+) -> ContractDelivery:
+    """The scheduled delivery of ``day``, once moving it to ``new_day`` (same ISO week, no
+    delivery there yet in ``out``, the deliveries as amended so far) with ``quantity`` (>= 0)
+    is checked."""
+    current = by_day.get(day)
+    if current is None:
+        raise InvalidValue("deliveries", f"contract {contract.id} has no delivery on {day}")
+    if current.state is not DeliveryState.SCHEDULED:
+        raise Conflict(f"the delivery of {day.isoformat()} is {current.state.value}")
+    if iso_week(new_day) != current.week:
+        raise InvalidValue(
+            "deliveries", f"{new_day.isoformat()} is not in the delivery's week {current.week}"
+        )
+    if quantity < 0:
+        raise InvalidValue("deliveries", "a quantity must be >= 0")
+    if new_day != day and new_day in out:
+        raise InvalidValue("deliveries", f"there is already a delivery on {new_day}")
+    return current
 
 
 def release_from(contract: Contract, at: datetime, first_day: date, cause: str) -> Change:
