@@ -119,7 +119,11 @@ def test_coordinator_page_fetches_nothing_from_elsewhere(client: TestClient) -> 
     script = "\n".join(modules.values())
     assert "/overview" in script
     assert "/crops" in script
-    assert "ภาษา" in script or "กลุ่มเกษตรกร" in script
+    # Its words come from the label catalogue, served here without a key.
+    assert '"/labels.json"' in script
+    labels = client.get("/labels.json")
+    assert labels.status_code == 200
+    assert labels.json()["nav_overview"]["th"] == "ภาพรวม"
 
 
 def test_api_documentation_is_served(client: TestClient) -> None:

@@ -1,10 +1,23 @@
-/* The dashboard's words and numbers in the language shown: t() and tOr() over the labels, the
+/* The dashboard's words and numbers in the language shown: the label catalogue (read from
+ * GET /labels.json at boot: the dashboard holds no label of its own), t() and tOr() over it, the
  * language chosen (kept on this computer) and the formatters of numbers, money, quantities and
  * dates. */
-import { LABELS } from "./label-table.js";
 import { state } from "./state.js";
 
 const LANG_KEY = "foodmatch.lang";
+const CATALOGUE = "/labels.json";
+
+// Every label by key, each in Thai and English: {"key": {"th": "...", "en": "..."}}.
+let catalogue = {};
+
+/* Reads the catalogue; throws when the server does not give it. */
+export async function loadLabels() {
+  const response = await fetch(CATALOGUE, { headers: { Accept: "application/json" } });
+  if (!response.ok) {
+    throw new Error(CATALOGUE + ": HTTP " + response.status);
+  }
+  catalogue = await response.json();
+}
 
 export function storedLanguage() {
   return localStorage.getItem(LANG_KEY) === "en" ? "en" : "th";
@@ -23,9 +36,20 @@ export function has(table, key) {
   return Object.prototype.hasOwnProperty.call(table, key);
 }
 
+/* The label of key in lang, or undefined. */
+function label(key, lang) {
+  const entry = has(catalogue, key) ? catalogue[key] : null;
+  return entry && has(entry, lang) ? entry[lang] : undefined;
+}
+
 export function t(key, vars) {
-  const table = LABELS[state.lang];
-  let text = has(table, key) ? table[key] : has(LABELS.en, key) ? LABELS.en[key] : key;
+  let text = label(key, state.lang);
+  if (text === undefined) {
+    text = label(key, "en");
+  }
+  if (text === undefined) {
+    text = key;
+  }
   if (vars) {
     text = text.replace(/\{(\w+)\}/g, function (whole, name) {
       return has(vars, name) ? String(vars[name]) : whole;
@@ -35,7 +59,8 @@ export function t(key, vars) {
 }
 
 export function tOr(key, fallback) {
-  return has(LABELS[state.lang], key) ? LABELS[state.lang][key] : fallback;
+  const text = label(key, state.lang);
+  return text === undefined ? fallback : text;
 }
 
 export function locale() {
