@@ -420,73 +420,48 @@ def greedy_rule_flows(
     flows = np.zeros(len(ids), dtype=np.int64)
     if len(ids) == 0:
         return flows
-    visit = _greedy_order(graph, ids)
     need = graph.demand_quantity.astype(np.int64).copy()
     left = graph.supply_quantity.astype(np.int64).copy()
+    supplied: dict[int, set[int]] = defaultdict(set)
+    new_count: dict[int, int] = defaultdict(int)
+    buyers_of: dict[tuple[int, int], set[int]] = defaultdict(set)
     arc_s = graph.arc_supply[ids].tolist()
     arc_d = graph.arc_demand[ids].tolist()
-    rules = _GreedyRules(view, ids)
-    for k in visit.tolist():
-        d, s = arc_d[k], arc_s[k]
+    groups = view.arc_group[ids].tolist()
+    weeks = view.arc_week[ids].tolist()
+    buyers = view.arc_buyer[ids].tolist()
+    lots = view.arc_lot[ids].tolist()
+    committed = view.arc_committed[ids].tolist()
+    for k in _greedy_order(graph, ids).tolist():
+        d, s, g = arc_d[k], arc_s[k], groups[k]
         take = int(min(need[d], left[s]))
-        if take <= 0 or not rules.allow(k, d, take):
+        if take <= 0:
+            continue
+        # A group new to the delivery (not under contract for it) needs room under the
+        # supplier limit and brings at least its lot.
+        fresh = g not in supplied[d]
+        new_group = fresh and not committed[k]
+        if new_group and (new_count[d] >= view.d_allowance[d] or take < lots[k]):
+            continue
+        # A buyer new to a limited (group, week) needs room under the buyer limit.
+        key = (g, weeks[k])
+        new_buyer = (
+            key in view.buyer_allowance
+            and buyers[k] not in view.committed_buyers[key]
+            and buyers[k] not in buyers_of[key]
+        )
+        if new_buyer and len(buyers_of[key]) >= view.buyer_allowance[key]:
             continue
         flows[k] += take
         need[d] -= take
         left[s] -= take
-        rules.add(k, d)
+        if fresh:
+            supplied[d].add(g)
+        if new_group:
+            new_count[d] += 1
+        if new_buyer:
+            buyers_of[key].add(buyers[k])
     return flows
-
-
-class _GreedyRules:
-    """The integer rules as the greedy baseline meets them, arc by arc (positions in its arcs):
-    the groups each delivery has, how many of them are new to it (not under contract), and the
-    new buyers of each limited (group, week)."""
-
-    def __init__(self, view: RuleView, ids: IntArray) -> None:
-        self.view = view
-        self.groups: list[int] = view.arc_group[ids].tolist()
-        self.weeks: list[int] = view.arc_week[ids].tolist()
-        self.buyers: list[int] = view.arc_buyer[ids].tolist()
-        self.lots: list[int] = view.arc_lot[ids].tolist()
-        self.committed: list[bool] = view.arc_committed[ids].tolist()
-        self.supplied: dict[int, set[int]] = defaultdict(set)
-        self.new_count: dict[int, int] = defaultdict(int)
-        self.buyers_of: dict[tuple[int, int], set[int]] = defaultdict(set)
-
-    def allow(self, k: int, d: int, take: int) -> bool:
-        """Whether arc ``k`` may bring ``take`` to delivery ``d``: a group new to the delivery
-        (and not under contract for it) needs room under the supplier limit and brings at least
-        its lot; a buyer new to the group's week needs room under the buyer limit."""
-        g = self.groups[k]
-        new_group = g not in self.supplied[d] and not self.committed[k]
-        if new_group and (self.new_count[d] >= self.view.d_allowance[d] or take < self.lots[k]):
-            return False
-        key = (g, self.weeks[k])
-        full = (
-            self._new_buyer(k, key) and len(self.buyers_of[key]) >= self.view.buyer_allowance[key]
-        )
-        return not full
-
-    def add(self, k: int, d: int) -> None:
-        """Count arc ``k``'s group as a supplier of delivery ``d`` and its buyer as served."""
-        g = self.groups[k]
-        key = (g, self.weeks[k])
-        if self._new_buyer(k, key):
-            self.buyers_of[key].add(self.buyers[k])
-        if g not in self.supplied[d]:
-            self.supplied[d].add(g)
-            if not self.committed[k]:
-                self.new_count[d] += 1
-
-    def _new_buyer(self, k: int, key: tuple[int, int]) -> bool:
-        """Whether arc ``k``'s buyer is new to its limited (group, week) ``key``."""
-        buyer = self.buyers[k]
-        return (
-            key in self.view.buyer_allowance
-            and buyer not in self.view.committed_buyers[key]
-            and buyer not in self.buyers_of[key]
-        )
 
 
 def _greedy_order(graph: EligibilityGraph, ids: IntArray) -> IntArray:
