@@ -489,6 +489,25 @@ def test_status_line_shows_offline_when_the_server_does_not_answer(dashboard: Da
     dashboard.errors = [e for e in dashboard.errors if "Failed to load resource" not in e]
 
 
+def test_the_page_says_so_while_its_labels_cannot_be_read_and_recovers(
+    browser: Any, demo: Demo
+) -> None:
+    with dashboard_tab(browser, demo) as board:
+        page = board.page
+        page.route("**/labels.json", lambda route: route.abort())
+        page.goto(f"{board.base}/#/map")
+        failed = page.get_by_test_id("labels-failed")
+        expect(failed).to_be_visible(timeout=10_000)
+        expect(failed).to_contain_text("/labels.json")
+
+        page.unroute("**/labels.json")
+        board.wait_loaded("#/map")
+        expect(failed).to_be_hidden()
+        expect(page.locator('nav a[data-route="map"]')).to_have_text("แผนที่")
+        # The aborted requests are logged by Chromium as failed loads: expected here.
+        board.errors = [e for e in board.errors if "Failed to load resource" not in e]
+
+
 def test_the_key_comes_from_the_link_and_a_bad_key_is_refused(browser: Any, demo: Demo) -> None:
     assert demo.token, "the demo serves with access control on and prints its key"
     with dashboard_tab(browser, demo, with_key=False) as board:

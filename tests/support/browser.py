@@ -132,7 +132,8 @@ def stable_market(demo: Demo, process: subprocess.Popen[bytes]) -> Json:
         previous.append(now)
         return o if same else None
 
-    answer: Json = wait_for(settled, 60, "the demo's counts settled", pause=0.5)
+    # Two minutes: the demo's first rounds take longer on a machine busy with other work.
+    answer: Json = wait_for(settled, 120, "the demo's counts settled", pause=0.5)
     return answer
 
 
