@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from bench.run import Scenario
+    from bench.scenarios import Scenario
 
 SOLVES = ("ours", "plain", "greedy")
 """The three answers of a scenario: default parameters, the plain model, the greedy baseline."""

@@ -14,12 +14,12 @@ from bench.optimiser_figures import (
     lp_agrees,
     relaxation_gap,
 )
-from bench.run import (
+from bench.run import run_scenario
+from bench.scenarios import (
     SCENARIO_LARGE,
     SCENARIOS_QUICK,
     SCENARIOS_RULES,
     Scenario,
-    run_scenario,
     scenarios,
 )
 from matcher.optimiser.eligibility import build_graph
