@@ -60,10 +60,13 @@ export function takeKeyFromAddress() {
   history.replaceState(null, "", location.pathname + location.search + rest);
 }
 
-export function HttpError(path, status) {
+/* A refused request: its status and, when the API said why, its JSON body (a 422's detail,
+ * with the loc of each field). */
+export function HttpError(path, status, body) {
   this.name = "HttpError";
   this.message = path + ": HTTP " + status;
   this.status = status;
+  this.body = body === undefined ? null : body;
 }
 HttpError.prototype = Object.create(Error.prototype);
 
@@ -76,9 +79,48 @@ export function authHeaders(accept) {
 }
 
 export async function getJson(path) {
-  const response = await fetch(API + path, { headers: authHeaders(), cache: "no-store" });
+  const response = await fetch(API + path, {
+    headers: authHeaders(), cache: "no-store", credentials: "same-origin",
+  });
   if (!response.ok) {
     throw new HttpError(path, response.status);
+  }
+  return response.json();
+}
+
+/* The CSRF token of a cookie session (GET /api/v1/session), sent with every change. */
+let csrfToken = "";
+
+export function setCsrfToken(token) {
+  csrfToken = token || "";
+}
+
+async function bodyOf(response) {
+  try {
+    return await response.json();
+  } catch (err) {
+    return null;
+  }
+}
+
+/* POST of JSON: the answer's JSON, or an HttpError carrying the API's explanation. Each call
+ * sends a fresh Idempotency-Key unless one is given (a retry of the same change sends the
+ * same key, so it has its effect once). */
+export async function postJson(path, body, idempotencyKey) {
+  const headers = authHeaders();
+  headers["Content-Type"] = "application/json";
+  if (csrfToken) {
+    headers["X-CSRF-Token"] = csrfToken;
+  }
+  if (idempotencyKey) {
+    headers["Idempotency-Key"] = idempotencyKey;
+  }
+  const response = await fetch(API + path, {
+    method: "POST", headers: headers, body: JSON.stringify(body || {}),
+    cache: "no-store", credentials: "same-origin",
+  });
+  if (!response.ok) {
+    throw new HttpError(path, response.status, await bodyOf(response));
   }
   return response.json();
 }
@@ -88,6 +130,21 @@ export async function getOrMissing(path) {
     return await getJson(path);
   } catch (err) {
     if (err instanceof HttpError && err.status === 404) {
+      return null;
+    }
+    throw err;
+  }
+}
+
+/* The cookie session of this browser (GET /api/v1/session: role, participant, CSRF token), or
+ * null when there is none (an API key is used instead). */
+export async function readSession() {
+  try {
+    const session = await getJson("/session");
+    setCsrfToken(session.csrf_token || session.csrf || "");
+    return session;
+  } catch (err) {
+    if (err instanceof HttpError && (err.status === 401 || err.status === 404)) {
       return null;
     }
     throw err;
