@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -421,6 +422,52 @@ class WebhookDeliveryRow(Base):
     last_status: Mapped[int | None] = mapped_column(Integer)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ContactRow(Base):
+    """A participant's contacts, language and the channels it wants notices on."""
+
+    __tablename__ = "participant_contacts"
+
+    participant_id: Mapped[str] = mapped_column(String, primary_key=True)
+    email: Mapped[str | None] = mapped_column(String)
+    line_user_id: Mapped[str | None] = mapped_column(String)
+    phone: Mapped[str | None] = mapped_column(String)
+    language: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    channels: Mapped[list[str]] = mapped_column(Json)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NotificationRow(Base):
+    """One message to one participant on one channel: pending until sent, or failed."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    key: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    participant_id: Mapped[str] = mapped_column(String, index=True)
+    channel: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    address: Mapped[str] = mapped_column(String)
+    language: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    subject: Mapped[str] = mapped_column(String)
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxNotifiedRow(Base):
+    """An outbox event the notifier has read (and queued its notifications for)."""
+
+    __tablename__ = "outbox_notified"
+
+    outbox_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    notified_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 metadata = Base.metadata
