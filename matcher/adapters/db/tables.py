@@ -485,3 +485,49 @@ class ApiKeyRow(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SignInLinkRow(Base):
+    """A one-time sign-in link: the SHA-256 of its token, whom it signs in, until when."""
+
+    __tablename__ = "sign_in_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    participant_id: Mapped[str] = mapped_column(String, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class WebSessionRow(Base):
+    """A person's browser session: the SHA-256 of its secret, role, participant, its times."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    participant_id: Mapped[str] = mapped_column(String, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String)
+    ended_by: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))
+
+
+class SignInLogRow(Base):
+    """The sign-in audit log: invitations, sign-ins, refused links, sign-outs, revocations."""
+
+    __tablename__ = "sign_in_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    event: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    role: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))
+    participant_id: Mapped[str | None] = mapped_column(String, index=True)
+    session_id: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String)
+    detail: Mapped[str] = mapped_column(String)

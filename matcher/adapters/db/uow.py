@@ -26,6 +26,7 @@ from matcher.adapters.db.repositories import (
     SqlWebhookStore,
     touched_by_contracts,
 )
+from matcher.adapters.db.repositories.sessions import SqlSignInStore
 from matcher.adapters.db.session import SQLITE_BEGIN_OPTION
 from matcher.service.ports import (
     BuyerRepository,
@@ -75,6 +76,7 @@ class SqlUnitOfWork:
     outbox: Outbox
     webhooks: WebhookStore
     keys: KeyStore
+    sign_ins: SqlSignInStore
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self.session_factory = session_factory
@@ -108,6 +110,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(session)
         self.webhooks = SqlWebhookStore(session)
         self.keys = SqlKeyStore(session)
+        self.sign_ins = SqlSignInStore(session)
         return self
 
     def __exit__(
