@@ -1,4 +1,5 @@
-"""Outside the versioned prefix: health, Prometheus metrics and the coordinator page."""
+"""Outside the versioned prefix: health, Prometheus metrics, the coordinator page and the
+participants' portals."""
 
 from __future__ import annotations
 
@@ -69,3 +70,15 @@ def metrics(service: ServiceDep) -> Response:
 @router.get("/", include_in_schema=False)
 def index() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/group/", include_in_schema=False)
+def group_portal() -> FileResponse:
+    """The farmer group's portal (its proposals, supply, deliveries, contracts, certificates)."""
+    return FileResponse(STATIC / "group" / "index.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/kitchen/", include_in_schema=False)
+def kitchen_portal() -> FileResponse:
+    """The kitchen's portal (its forward orders and their deliveries, ordering, contracts)."""
+    return FileResponse(STATIC / "kitchen" / "index.html", media_type="text/html; charset=utf-8")
