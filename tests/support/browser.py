@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -209,3 +210,140 @@ def dashboard_tab(browser: Any, demo: Demo, *, with_key: bool = True) -> Iterato
         context.close()
     assert board.foreign_requests() == [], "requests left the server"
     assert board.errors == [], "the page reported errors"
+
+
+# --- the participants' portals ---------------------------------------------------------------
+
+PORTAL_VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 390, "height": 844},
+}
+"""The kitchen portal is used on a desktop, the group portal on a phone; both are looked at in
+both sizes."""
+
+
+def participant_key(demo: Demo, role: str, participant: str) -> str:
+    """A new API key of ``role`` for ``participant`` in the demo's database (``foodmatch keys
+    create``, as a coordinator would make one)."""
+    database = demo.key_file.with_suffix(".db")
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "matcher", "keys", "create", "--role", role,
+            "--participant", participant, "--name", "browser test", "--db", f"sqlite:///{database}",
+        ],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+@dataclass
+class Portal(Dashboard):
+    """One browser tab on a participant's portal (``/kitchen/``): its pages are hash routes
+    under the portal's path, and ``body[data-loaded]`` names the route whose data are shown.
+    A refusal the test provokes (``refusals``: HTTP statuses) is no error of the page."""
+
+    path: str = "/kitchen/"
+    refusals: set[int] = field(default_factory=set)
+
+    def open(self, route: str = "#/") -> None:
+        self.page.goto(f"{self.base}{self.path}{route}")
+        self.wait_loaded(route)
+
+    def wait_loaded(self, route: str) -> None:
+        key = route[1:] if route.startswith("#") else "/"
+        self.page.wait_for_function(
+            "key => document.body.dataset.loaded === key", arg=key, timeout=15_000
+        )
+
+    def unexpected_errors(self) -> list[str]:
+        allowed = [f"status of {status} " for status in self.refusals]
+        return [e for e in self.errors if not any(a in e for a in allowed)]
+
+
+@contextmanager
+def portal_tab(
+    browser: Any, demo: Demo, token: str, *, path: str = "/kitchen/", size: str = "desktop"
+) -> Iterator[Portal]:
+    """A fresh browser context on a portal, in Thai, holding ``token`` (a participant's API
+    key, as after opening ``/kitchen/#key=...``; ``""``: none), refreshing every second."""
+    context = browser.new_context(viewport=PORTAL_VIEWPORTS[size], locale="th-TH")
+    context.add_init_script(f"window.FOODMATCH_REFRESH_MS = {REFRESH_MS};")
+    if token:
+        context.add_init_script(f"sessionStorage.setItem('foodmatch.apiKey', {json.dumps(token)});")
+    page = context.new_page()
+    tab = Portal(page=page, base=demo.base, path=path)
+    page.on("request", lambda request: tab.requests.append(request.url))
+    page.on(
+        "console",
+        lambda message: (
+            tab.errors.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: tab.errors.append(f"page error: {error}"))
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert tab.foreign_requests() == [], "requests left the server"
+    assert tab.unexpected_errors() == [], "the page reported errors"
+
+
+# --- a demo whose groups leave proposals to real answers --------------------------------------
+
+
+@contextmanager
+def running_demo(folder: Path, *options: str) -> Iterator[tuple[Demo, subprocess.Popen[bytes]]]:
+    """``foodmatch demo`` on a free port with its database in ``folder`` and ``options`` added
+    (``--no-group-answers``: proposals wait for real answers), stopped afterwards."""
+    import signal
+
+    from tests.support.ports import free_port
+
+    port = free_port()
+    log = folder / "demo.log"
+    command = [
+        sys.executable, "-m", "matcher", "demo",
+        "--db", str(folder / "demo.db"), "--port", str(port), "--weeks", str(WEEKS),
+        "--rate", "0", "--no-live", *options,
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    http = httpx.Client(base_url=base, timeout=10)
+    try:
+        yield Demo(base=base, http=http, log=log, key_file=folder / "demo.key"), process
+    finally:
+        http.close()
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def proposals_waiting(demo: Demo, process: subprocess.Popen[bytes]) -> Json:
+    """Waits, for a demo whose groups do not answer, until its first rounds have proposed
+    contracts and the counts stay put (an empty engine queue, two looks half a second apart)."""
+    previous: list[tuple[int, ...]] = []
+
+    def settled() -> Json | None:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"the demo ended with {process.returncode}:\n{demo.log.read_text()[-3000:]}"
+            )
+        demo.pick_up_key()
+        o = demo.overview()
+        if not o or not o["contracts_by_state"].get("proposed"):
+            return None
+        if o["engine"].get("queue_depth", 0) != 0:
+            return None
+        now = (int(o["contracts"]), int(o["orders_open"]), int(o["supply_open"]), int(o["rounds"]))
+        same = bool(previous) and previous[-1] == now
+        previous.append(now)
+        return o if same else None
+
+    answer: Json = wait_for(settled, 150, "the demo proposed contracts", pause=0.5)
+    return answer

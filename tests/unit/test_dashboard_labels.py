@@ -23,6 +23,8 @@ from tests.support.labels import KEY, ROOT, called_keys, load_catalogue, thai_li
 
 STATIC = ROOT / "api" / "static"
 PAGE = STATIC / "index.html"
+PORTALS = sorted(p for p in STATIC.glob("*/index.html") if p.parent.name != "vendor")
+"""The participants' portals (``/kitchen/``...): pages of their own over the same modules."""
 SCRIPTS = sorted((STATIC / "js").rglob("*.js"))
 
 TRIGGERS = ("request", "debounce", "schedule")
@@ -75,9 +77,9 @@ class _Marked(HTMLParser):
                 self.keys.add(value)
 
 
-def page_keys() -> set[str]:
+def page_keys(page: Path = PAGE) -> set[str]:
     parser = _Marked()
-    parser.feed(PAGE.read_text(encoding="utf-8"))
+    parser.feed(page.read_text(encoding="utf-8"))
     return parser.keys
 
 
@@ -108,6 +110,18 @@ def test_every_key_the_scripts_use_is_in_the_catalogue() -> None:
 def test_every_key_the_page_marks_is_in_the_catalogue() -> None:
     keys = page_keys()
     assert {"nav_overview", "navigation", "key_title"} <= keys
+    assert sorted(keys - load_catalogue().keys()) == []
+
+
+def test_the_kitchen_portal_is_checked_too() -> None:
+    assert STATIC / "kitchen" / "index.html" in PORTALS
+    assert STATIC / "js" / "kitchen" / "main.js" in SCRIPTS
+    assert {"navigation", "kp_send", "kp_f_crop"} <= page_keys(STATIC / "kitchen" / "index.html")
+
+
+@pytest.mark.parametrize("page", PORTALS, ids=lambda p: p.relative_to(STATIC).as_posix())
+def test_every_key_a_portal_marks_is_in_the_catalogue(page: Path) -> None:
+    keys = page_keys(page)
     assert sorted(keys - load_catalogue().keys()) == []
 
 

@@ -13,7 +13,9 @@ export async function openWithKey(link, event) {
   const download = link.getAttribute("download");
   const target = download ? null : window.open("", "_blank");
   try {
-    const response = await fetch(link.getAttribute("href"), { headers: authHeaders("*/*") });
+    const response = await fetch(link.getAttribute("href"), {
+      headers: authHeaders("*/*"), credentials: "same-origin",
+    });
     if (!response.ok) {
       throw new HttpError(link.getAttribute("href"), response.status);
     }

@@ -1,0 +1,315 @@
+"""The kitchen portal at ``/kitchen/`` against a live demo, with a kitchen's API key: the
+kitchen sees its orders with each delivery's state, orders ahead (a wrong field is named next
+to it, in Thai, and the corrected order is sent and listed), cancels an order with a reason,
+finds its contracts' documents and CSV, and is told plainly that another kitchen's order is not
+its own (the API answers 403)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.browser import Demo, Json, Portal, participant_key, portal_tab, wait_for
+from tests.support.labels import load_catalogue
+
+try:
+    from playwright.sync_api import expect
+except ImportError as missing:  # pragma: no cover - depends on the environment
+    if os.environ.get("CI"):
+        raise
+    pytest.skip(f"the playwright package is not installed ({missing})", allow_module_level=True)
+
+pytestmark = pytest.mark.browser
+
+LABELS = load_catalogue()
+
+
+def th(key: str, **values: object) -> str:
+    text = LABELS[key]["th"]
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+class Kitchen:
+    """The kitchen of the test: the demo's buyer with the most contracts, its key, and an HTTP
+    client that calls the API with that key."""
+
+    def __init__(self, demo: Demo) -> None:
+        contracts = demo.get("/contracts", limit=1000)
+        self.id = str(Counter(c["buyer_id"] for c in contracts).most_common(1)[0][0])
+        self.buyer: Json = demo.get(f"/buyers/{self.id}")
+        self.token = participant_key(demo, "kitchen", self.id)
+        self.http = httpx.Client(
+            base_url=demo.base + "/api/v1",
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=10,
+        )
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.http.get(path, params=params)
+        assert response.status_code == 200, (path, response.status_code, response.text[:300])
+        return response.json()
+
+
+@pytest.fixture(scope="module")
+def kitchen(demo: Demo) -> Iterator[Kitchen]:
+    made = Kitchen(demo)
+    try:
+        yield made
+    finally:
+        made.http.close()
+
+
+@pytest.fixture
+def portal(browser: Any, demo: Demo, kitchen: Kitchen) -> Iterator[Portal]:
+    with portal_tab(browser, demo, kitchen.token) as tab:
+        yield tab
+
+
+def next_monday(weeks_ahead: int) -> date:
+    today = date.today()
+    return today + timedelta(days=7 * weeks_ahead + (7 - today.weekday()) % 7 or 7)
+
+
+def new_order(kitchen: Kitchen, crop: str = "kale") -> Json:
+    start = next_monday(3)
+    body = {
+        "id": f"ord-test-{kitchen.id}-{os.urandom(4).hex()}",
+        "buyer_id": kitchen.id,
+        "crop_id": crop,
+        "quantity": 12,
+        "schedule": {
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=13)).isoformat(),
+            "weekdays": ["tue"],
+        },
+    }
+    response = kitchen.http.post("/orders", json=body)
+    assert response.status_code == 201, response.text
+    answer: Json = response.json()
+    return answer
+
+
+# --- the orders ----------------------------------------------------------------------------
+
+
+def test_the_kitchen_sees_its_orders_and_each_delivery_state(
+    portal: Portal, kitchen: Kitchen
+) -> None:
+    portal.open("#/")
+    page = portal.page
+    expect(page.get_by_test_id("kp-kitchen")).to_have_text(kitchen.buyer["name_th"])
+    expect(page.locator("html")).to_have_attribute("lang", "th")
+    orders = [o for o in kitchen.get("/orders", buyer_id=kitchen.id) if o["state"] == "open"]
+    assert orders
+    shown = page.eval_on_selector_all(
+        "#kp-orders .order-card", "els => els.map(e => e.dataset.order)"
+    )
+    assert sorted(shown) == sorted(o["id"] for o in orders)
+    contracts = kitchen.get("/contracts", buyer_id=kitchen.id, limit=1000)
+    states: Counter[str] = Counter()
+    for order in orders:
+        detail = kitchen.get(f"/orders/{order['id']}")
+        chips = page.locator(f'.order-card[data-order="{order["id"]}"] .dchip')
+        expect(chips).to_have_count(len(detail["delivery_status"]))
+        for delivery in detail["delivery_status"]:
+            chip = page.locator(
+                f'.order-card[data-order="{order["id"]}"] .dchip[data-date="{delivery["date"]}"]'
+            )
+            state = chip.get_attribute("data-state")
+            assert state is not None
+            states[state] += 1
+            if delivery["open"] > 0:
+                assert state == "unfilled", (order["id"], delivery)
+                continue
+            assert state != "unfilled", (order["id"], delivery)
+            live = [
+                c["state"]
+                for c in contracts
+                if c["order_id"] == order["id"]
+                and any(d["date"] == delivery["date"] for d in c["deliveries"])
+            ]
+            assert live, (order["id"], delivery)
+    assert states["accepted"] > 0
+    if states["unfilled"]:
+        # Each unfilled delivery says why, in the catalogue's Thai.
+        reasons = page.locator("#kp-orders p.unfilled")
+        assert reasons.count() > 0
+        first = reasons.first
+        code = first.get_attribute("data-reason")
+        assert code
+        assert th("reason_" + code) in first.inner_text()
+    portal.shoot("kitchen-portal-orders")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    portal.shoot("kitchen-portal-orders-phone")
+
+
+def test_one_order_shows_its_deliveries_groups_and_documents(
+    portal: Portal, kitchen: Kitchen
+) -> None:
+    contracts = kitchen.get("/contracts", buyer_id=kitchen.id, limit=1000)
+    contract = next(c for c in contracts if c["state"] == "accepted")
+    route = f"#/order/{contract['order_id']}"
+    portal.open(route)
+    page = portal.page
+    rows = page.locator('[data-testid="kp-deliveries"] tbody tr')
+    detail = kitchen.get(f"/orders/{contract['order_id']}")
+    expect(rows).to_have_count(len(detail["delivery_status"]))
+    line = page.locator(f'[data-testid="kp-deliveries"] li[data-contract="{contract["id"]}"]').first
+    expect(line).to_contain_text(th("kp_d_accepted"))
+    row = page.locator(f'[data-testid="kp-order-contracts"] tr[data-contract="{contract["id"]}"]')
+    href = row.locator('a[data-doc="th"]').get_attribute("href")
+    assert href == f"/api/v1/contracts/{contract['id']}/document?lang=th"
+    document = kitchen.http.get(href.removeprefix("/api/v1"))
+    assert document.status_code == 200
+    assert "text/html" in document.headers["content-type"]
+    portal.shoot("kitchen-portal-order")
+
+
+def test_the_contracts_page_links_the_csv_export(portal: Portal, kitchen: Kitchen) -> None:
+    portal.open("#/contracts")
+    page = portal.page
+    contracts = kitchen.get("/contracts", buyer_id=kitchen.id, limit=1000)
+    expect(page.locator("#kp-contracts-body tr[data-contract]")).to_have_count(len(contracts))
+    href = page.get_by_test_id("kp-csv").get_attribute("href")
+    assert href == f"/api/v1/buyers/{kitchen.id}/contracts.csv"
+    with page.expect_download() as download:
+        page.get_by_test_id("kp-csv").click()
+    saved = download.value.path()
+    assert saved is not None
+    text = saved.read_text(encoding="utf-8-sig")
+    assert sum(1 for c in contracts if c["id"] in text) == len(contracts)
+
+
+# --- ordering ------------------------------------------------------------------------------
+
+
+def test_an_order_with_a_wrong_field_is_named_in_thai_then_sent(
+    portal: Portal, kitchen: Kitchen
+) -> None:
+    portal.refusals.add(422)  # the API's answer to the wrong field, which the page shows
+    portal.open("#/new")
+    page = portal.page
+    kale = next(c for c in kitchen.get("/crops") if c["id"] == "kale")
+    start = next_monday(2)
+    end = start + timedelta(days=20)
+    page.get_by_test_id("kp-crop").fill(kale["name_th"])
+    expect(page.get_by_test_id("kp-unit")).to_have_text(LABELS["unit_kg"]["th"])
+    page.get_by_test_id("kp-quantity").fill("0")
+    page.get_by_test_id("kp-wd-thu").check()
+    page.get_by_test_id("kp-start").fill(start.isoformat())
+    page.get_by_test_id("kp-end").fill(end.isoformat())
+    page.get_by_test_id("kp-price").fill("60")
+    page.get_by_test_id("kp-distance").fill("40")
+    page.get_by_test_id("kp-tier").select_option("ORGANIC")
+    # The preview: every Monday and Thursday of the three weeks.
+    expect(page.get_by_test_id("kp-preview-summary")).to_have_attribute("data-count", "6")
+    expect(page.locator("#kp-preview-list li[data-date]")).to_have_count(6)
+    page.get_by_test_id("kp-send").click()
+    error = page.get_by_test_id("error-quantity")
+    expect(error).to_be_visible()
+    expect(error).to_have_text(th("kp_err_quantity_positive"))
+    expect(page.locator('#kp-form .field[data-field="quantity"]')).to_have_class("field invalid")
+    expect(page.get_by_test_id("kp-quantity")).to_have_attribute("aria-invalid", "true")
+    for other in ("crop", "start", "end", "price", "distance", "tier", "weekdays"):
+        expect(page.get_by_test_id(f"error-{other}")).to_be_hidden()
+    assert all(o["quantity"] != 0 for o in kitchen.get("/orders", buyer_id=kitchen.id))
+    portal.shoot("kitchen-portal-form-error")
+
+    before = {o["id"] for o in kitchen.get("/orders", buyer_id=kitchen.id)}
+    page.get_by_test_id("kp-quantity").fill("25")
+    expect(page.get_by_test_id("kp-preview-summary")).to_contain_text("150")
+    page.get_by_test_id("kp-send").click()
+    portal.wait_loaded("#/")
+    expect(page.get_by_test_id("kp-flash")).to_be_visible()
+    added = wait_for(
+        lambda: [o for o in kitchen.get("/orders", buyer_id=kitchen.id) if o["id"] not in before],
+        10,
+        "the new order",
+    )
+    assert len(added) == 1
+    order = added[0]
+    assert (order["crop_id"], order["quantity"], order["min_tier"]) == ("kale", 25, "ORGANIC")
+    assert order["schedule"] == {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "weekdays": ["mon", "thu"],
+    }
+    assert float(order["max_price"]) == 60
+    assert order["max_distance_km"] == 40
+    card = page.locator(f'.order-card[data-order="{order["id"]}"]')
+    expect(card).to_be_visible()
+    expect(card).to_contain_text(kale["name_th"])
+    expect(card.locator(".dchip")).to_have_count(6)
+    expect(page.get_by_test_id("error-quantity")).to_be_hidden()
+
+
+def test_the_crop_must_come_from_the_list(portal: Portal, kitchen: Kitchen) -> None:
+    portal.refusals.add(422)
+    portal.open("#/new")
+    page = portal.page
+    page.get_by_test_id("kp-crop").fill("ผักที่ไม่มีในรายการ")
+    page.get_by_test_id("kp-quantity").fill("10")
+    page.get_by_test_id("kp-send").click()
+    expect(page.get_by_test_id("error-crop")).to_have_text(th("kp_err_crop_unknown"))
+    expect(page.get_by_test_id("error-quantity")).to_be_hidden()
+
+
+# --- cancelling ----------------------------------------------------------------------------
+
+
+def test_the_kitchen_cancels_an_order_with_a_reason(portal: Portal, kitchen: Kitchen) -> None:
+    order = new_order(kitchen)
+    portal.open(f"#/order/{order['id']}")
+    page = portal.page
+    page.get_by_test_id("kp-cancel-send").click()
+    expect(page.get_by_test_id("error-reason")).to_have_text(th("kp_err_reason"))
+    assert kitchen.get(f"/orders/{order['id']}")["state"] == "open"
+    page.get_by_test_id("kp-cancel-reason").fill("เมนูเปลี่ยน ไม่ใช้คะน้าช่วงนี้")
+    page.get_by_test_id("kp-cancel-send").click()
+    portal.wait_loaded("#/")
+    expect(page.get_by_test_id("kp-flash")).to_have_text(th("kp_cancelled", id=order["id"]))
+    assert kitchen.get(f"/orders/{order['id']}")["state"] == "cancelled"
+    expect(page.locator(f'#kp-orders .order-card[data-order="{order["id"]}"]')).to_have_count(0)
+    expect(page.locator(f'#kp-closed .order-card[data-order="{order["id"]}"]')).to_have_count(1)
+
+
+# --- another kitchen's data ----------------------------------------------------------------
+
+
+def test_another_kitchens_order_is_refused_with_a_clear_message(
+    portal: Portal, kitchen: Kitchen, demo: Demo
+) -> None:
+    portal.refusals.add(403)
+    other = next(o for o in demo.get("/orders", limit=1000) if o["buyer_id"] != kitchen.id)
+    assert kitchen.http.get(f"/orders/{other['id']}").status_code == 403
+    portal.open(f"#/order/{other['id']}")
+    page = portal.page
+    notice = page.get_by_test_id("kp-order-forbidden")
+    expect(notice).to_be_visible()
+    expect(notice).to_have_text(th("kp_order_forbidden"))
+    expect(page.get_by_test_id("kp-order")).to_be_empty()
+    expect(page.get_by_test_id("kp-cancel")).to_be_hidden()
+    portal.shoot("kitchen-portal-forbidden")
+
+
+def test_without_a_key_the_page_asks_for_one_and_a_coordinator_is_sent_away(
+    browser: Any, demo: Demo
+) -> None:
+    with portal_tab(browser, demo, "") as tab:
+        tab.refusals.add(401)
+        tab.page.goto(f"{demo.base}/kitchen/")
+        expect(tab.page.get_by_test_id("key-panel")).to_be_visible()
+        expect(tab.page.get_by_test_id("key-panel")).to_contain_text(th("kp_key_title"))
+    with portal_tab(browser, demo, demo.token) as tab:
+        tab.refusals.add(403)
+        tab.page.goto(f"{demo.base}/kitchen/")
+        expect(tab.page.get_by_test_id("kp-not-kitchen")).to_have_text(th("kp_not_kitchen"))
