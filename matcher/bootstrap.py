@@ -80,7 +80,21 @@ def bootstrap(
     assert read_factory is not None
     service = Service(settings, context, bus, uow_factory, read_factory, metrics, None, db_engine)
     service.engine = engine_builder(settings.engine)(service)
+    _attach_notifier(service)
     return service
+
+
+def _attach_notifier(service: Service) -> None:
+    """The notifier runs beside the engines that keep companions (the in-process one), as the
+    webhook dispatcher does."""
+    companions = getattr(service.engine, "companions", None)
+    if companions is None:
+        return
+    from matcher.adapters.notify.notifier import build_notifier
+
+    notifier = build_notifier(service)
+    if notifier is not None:
+        companions.append(notifier)
 
 
 def service_parameters(settings: Settings) -> Parameters:

@@ -317,6 +317,50 @@ class Settings(BaseSettings):
         ge=0,
         description="Wait after the first failed attempt; doubles after each, at most 5 minutes.",
     )
+    notifications_enabled: bool = Field(
+        True,
+        description="Send participants notices (new proposals, contracts accepted, rejected or "
+        "cancelled, refused deliveries, sign-in links) by e-mail and LINE, as their contacts "
+        "ask (in-process engine; see [notifications](notifications.md)).",
+    )
+    notify_poll_seconds: float = Field(
+        5.0, gt=0, description="How often the notifier looks for new events and due retries."
+    )
+    notify_max_attempts: int = Field(
+        8, ge=1, description="Attempts per notification before it is marked `failed`."
+    )
+    notify_backoff_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Wait after a notification's first failed attempt; doubles after each, at "
+        "most an hour.",
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail notices; unset: no e-mail is sent."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server's port.")
+    smtp_starttls: bool = Field(
+        True, description="Switch the SMTP connection to TLS (STARTTLS) before logging in."
+    )
+    smtp_username: str | None = Field(None, description="SMTP login; unset: no login.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field(
+        "foodmatch@localhost", description="The `From` address of e-mail notices."
+    )
+    smtp_timeout_seconds: float = Field(
+        10.0, gt=0, description="Time one SMTP conversation may take."
+    )
+    line_endpoint: str = Field(
+        "https://api.line.me",
+        description="LINE Messaging API's address (push messages go to "
+        "`{line_endpoint}/v2/bot/message/push`).",
+    )
+    line_channel_token: SecretStr | None = Field(
+        None,
+        description="LINE channel access token (sent as a bearer token); unset: no LINE "
+        "message is sent.",
+    )
+    line_timeout_seconds: float = Field(10.0, gt=0, description="Time one LINE request may take.")
     api_host: str = Field("127.0.0.1", description="Where `foodmatch serve` listens: address.")
     api_port: int = Field(
         8000, ge=1, le=65535, description="Where `foodmatch serve` listens: port (`--port`)."

@@ -416,6 +416,88 @@ class WebhookStore(Protocol):
     def delivery(self, delivery_id: str) -> WebhookDelivery | None: ...
 
 
+# -- notifications (contacts, the notification outbox and its log) --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How a participant (group or buyer) is reached, in which language, on which channels."""
+
+    participant_id: str
+    email: str | None = None
+    line_user_id: str | None = None
+    phone: str | None = None
+    language: str = "th"
+    channels: tuple[str, ...] = ()
+    """Channels the participant wants notices on: ``email``, ``line``."""
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One message to one participant on one channel (its id is deterministic, see
+    :func:`matcher.notifications.notification_id`)."""
+
+    id: str
+    key: str
+    """What it is about: ``event:<outbox id>``, ``sign_in:<digest>``, ..."""
+    kind: str
+    participant_id: str
+    channel: str
+    address: str
+    language: str
+    subject: str
+    body: str
+    state: str
+    """pending, sent or failed."""
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    sent_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationFilter:
+    participant_id: str | None = None
+    state: str | None = None
+    kind: str | None = None
+    channel: str | None = None
+
+
+class NotificationStore(Protocol):
+    def contact(self, participant_id: str) -> Contact | None: ...
+    def put_contact(self, contact: Contact) -> None:
+        """Insert or replace the participant's contact."""
+        ...
+
+    def unnotified(self, limit: int = 500) -> Sequence[OutboxEntry]:
+        """Recorded events the notifier has not read yet, oldest first."""
+        ...
+
+    def mark_notified(self, ids: Sequence[int], at: datetime) -> None: ...
+    def add(self, notification: Notification) -> bool:
+        """Queue a notification; False (and nothing written) when its id is already there."""
+        ...
+
+    def get(self, notification_id: str) -> Notification | None: ...
+    def due(self, at: datetime, limit: int = 100) -> Sequence[Notification]:
+        """Pending notifications whose next attempt is at or before ``at``, oldest first."""
+        ...
+
+    def update(self, notification: Notification) -> None:
+        """Record an attempt: state, attempts, next attempt, last error, sent at."""
+        ...
+
+    def log(
+        self, where: NotificationFilter, *, limit: int = 100, offset: int = 0
+    ) -> Sequence[Notification]:
+        """The delivery log, newest first."""
+        ...
+
+    def count(self, where: NotificationFilter) -> int: ...
+
+
 class KeyStore(Protocol):
     """API keys (hashed secrets only)."""
 
@@ -437,3 +519,9 @@ class WebhookUnitOfWork(UnitOfWork, Protocol):
     """A unit of work that also holds the webhooks (the SQL one does)."""
 
     webhooks: WebhookStore
+
+
+class NotificationUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work that also holds contacts and notifications (the SQL one does)."""
+
+    notifications: NotificationStore

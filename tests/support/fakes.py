@@ -26,7 +26,15 @@ from matcher.domain.lifecycle import Release, bound_quantity
 from matcher.domain.model import Buyer, Certificate, FarmerGroup, ForwardOrder
 from matcher.service import aggregates
 from matcher.service.events import Event
-from matcher.service.ports import ContractFilter, DuplicateMessage, OutboxEntry, Rejection
+from matcher.service.ports import (
+    Contact,
+    ContractFilter,
+    DuplicateMessage,
+    Notification,
+    NotificationFilter,
+    OutboxEntry,
+    Rejection,
+)
 
 
 class FixedClock:
@@ -508,3 +516,74 @@ class FakeUnitOfWork:
 
     def rollback(self) -> None:
         self._repos = None
+
+
+class FakeNotificationStore:
+    """Contacts, notifications and the notify cursor in memory (the SQL store's behaviour is
+    checked against this one in tests/integration/test_notifications_db.py)."""
+
+    def __init__(self, outbox: list[OutboxEntry] | None = None) -> None:
+        self.outbox = outbox if outbox is not None else []
+        self.contacts: dict[str, Contact] = {}
+        self.rows: dict[str, Notification] = {}
+        self.notified: dict[int, datetime] = {}
+
+    def contact(self, participant_id: str) -> Contact | None:
+        return self.contacts.get(participant_id)
+
+    def put_contact(self, contact: Contact) -> None:
+        if contact.updated_at is None:
+            raise ValueError("a stored contact needs updated_at")
+        self.contacts[contact.participant_id] = contact
+
+    def unnotified(self, limit: int = 500) -> Sequence[OutboxEntry]:
+        return [e for e in self.outbox if e.id not in self.notified][:limit]
+
+    def mark_notified(self, ids: Sequence[int], at: datetime) -> None:
+        for outbox_id in ids:
+            self.notified.setdefault(outbox_id, at)
+
+    def add(self, notification: Notification) -> bool:
+        if notification.id in self.rows:
+            return False
+        self.rows[notification.id] = notification
+        return True
+
+    def get(self, notification_id: str) -> Notification | None:
+        return self.rows.get(notification_id)
+
+    def due(self, at: datetime, limit: int = 100) -> Sequence[Notification]:
+        due = [
+            n
+            for n in self.rows.values()
+            if n.state == "pending" and n.next_attempt_at is not None and n.next_attempt_at <= at
+        ]
+        return sorted(due, key=lambda n: (n.next_attempt_at or at, n.created_at))[:limit]
+
+    def update(self, notification: Notification) -> None:
+        if notification.id not in self.rows:
+            raise KeyError(notification.id)
+        self.rows[notification.id] = notification
+
+    def log(
+        self, where: NotificationFilter, *, limit: int = 100, offset: int = 0
+    ) -> Sequence[Notification]:
+        found = [n for n in self.rows.values() if _matches(n, where)]
+        found.sort(key=lambda n: n.id)
+        found.sort(key=lambda n: n.created_at, reverse=True)
+        return found[offset : offset + limit]
+
+    def count(self, where: NotificationFilter) -> int:
+        return sum(1 for n in self.rows.values() if _matches(n, where))
+
+
+def _matches(notification: Notification, where: NotificationFilter) -> bool:
+    return all(
+        value is None or getattr(notification, name) == value
+        for name, value in (
+            ("participant_id", where.participant_id),
+            ("state", where.state),
+            ("kind", where.kind),
+            ("channel", where.channel),
+        )
+    )

@@ -26,6 +26,7 @@ from matcher.adapters.db.repositories import (
     SqlWebhookStore,
     touched_by_contracts,
 )
+from matcher.adapters.db.repositories.notifications import SqlNotificationStore
 from matcher.adapters.db.repositories.sessions import SqlSignInStore
 from matcher.adapters.db.session import SQLITE_BEGIN_OPTION
 from matcher.service.ports import (
@@ -38,6 +39,8 @@ from matcher.service.ports import (
     KeyStore,
     KeyUnitOfWork,
     MarketVersions,
+    NotificationStore,
+    NotificationUnitOfWork,
     OrderRepository,
     Outbox,
     ReleaseLog,
@@ -76,6 +79,7 @@ class SqlUnitOfWork:
     outbox: Outbox
     webhooks: WebhookStore
     keys: KeyStore
+    notifications: NotificationStore
     sign_ins: SqlSignInStore
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
@@ -110,6 +114,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(session)
         self.webhooks = SqlWebhookStore(session)
         self.keys = SqlKeyStore(session)
+        self.notifications = SqlNotificationStore(session)
         self.sign_ins = SqlSignInStore(session)
         return self
 
@@ -145,4 +150,9 @@ if TYPE_CHECKING:
         return SqlUnitOfWork(session_factory)
 
     def _implements_key_port(session_factory: sessionmaker[Session]) -> KeyUnitOfWork:
+        return SqlUnitOfWork(session_factory)
+
+    def _implements_notification_port(
+        session_factory: sessionmaker[Session],
+    ) -> NotificationUnitOfWork:
         return SqlUnitOfWork(session_factory)

@@ -1,0 +1,130 @@
+"""The channels a notification goes out on. A sender sends one notification or raises.
+
+* :class:`SmtpSender`: an e-mail over SMTP (STARTTLS and login when configured), plain text in
+  UTF-8, with a ``Message-ID`` made from the notification's id so that a repeat after a crash
+  is recognisable as the same message.
+* :class:`LineSender`: a LINE Messaging API push message, ``POST {endpoint}/v2/bot/message/push``
+  with the channel access token as a bearer token and an ``X-Line-Retry-Key`` made from the
+  notification's id: LINE accepts a retry key once and answers 409 to a repeat, which counts as
+  sent.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import uuid
+from collections.abc import Callable, Mapping
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+import httpx
+
+from matcher.service.ports import Notification
+
+Sender = Callable[[Notification], None]
+"""Sends one notification; raises :class:`SendError` (or any error) when it did not go."""
+
+LINE_TEXT_LIMIT = 5000
+"""The longest text message LINE takes, in characters."""
+
+
+class SendError(RuntimeError):
+    """A channel refused a message."""
+
+
+class SmtpSender:
+    def __init__(
+        self,
+        host: str,
+        port: int = 587,
+        *,
+        sender: str,
+        starttls: bool = True,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 10.0,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.starttls = starttls
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        self.tls_context = tls_context
+
+    def message(self, notification: Notification) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = notification.address
+        message["Subject"] = notification.subject
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        domain = self.sender.rpartition("@")[2] or "foodmatch.invalid"
+        message["Message-ID"] = make_msgid(idstring=notification.id, domain=domain)
+        message["Content-Language"] = notification.language
+        message.set_content(notification.body, charset="utf-8")
+        return message
+
+    def __call__(self, notification: Notification) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls(context=self.tls_context or ssl.create_default_context())
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            refused = smtp.send_message(self.message(notification))
+        if refused:
+            raise SendError(f"the server refused {', '.join(sorted(refused))}")
+
+
+Post = Callable[[str, Mapping[str, Any], Mapping[str, str], float], tuple[int, str]]
+"""``post(url, json document, headers, timeout) -> (status, body)``; raises when no answer."""
+
+
+def httpx_post(
+    url: str, document: Mapping[str, Any], headers: Mapping[str, str], timeout: float
+) -> tuple[int, str]:
+    response = httpx.post(url, json=dict(document), headers=dict(headers), timeout=timeout)
+    return response.status_code, response.text
+
+
+def line_text(notification: Notification) -> str:
+    text = f"{notification.subject}\n\n{notification.body}".strip()
+    return text[:LINE_TEXT_LIMIT]
+
+
+def retry_key(notification: Notification) -> str:
+    """The same UUID for every attempt of one notification."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"foodmatch:{notification.id}"))
+
+
+class LineSender:
+    def __init__(
+        self,
+        token: str,
+        *,
+        endpoint: str = "https://api.line.me",
+        timeout: float = 10.0,
+        post: Post = httpx_post,
+    ) -> None:
+        self.token = token
+        self.endpoint = endpoint.rstrip("/")
+        self.timeout = timeout
+        self.post = post
+
+    def __call__(self, notification: Notification) -> None:
+        document = {
+            "to": notification.address,
+            "messages": [{"type": "text", "text": line_text(notification)}],
+        }
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "X-Line-Retry-Key": retry_key(notification),
+        }
+        url = f"{self.endpoint}/v2/bot/message/push"
+        status, body = self.post(url, document, headers, self.timeout)
+        if 200 <= status < 300 or status == 409:  # 409: this retry key was accepted before
+            return
+        raise SendError(f"HTTP {status}: {body[:300]}")

@@ -1,0 +1,294 @@
+"""The notifier: outbox events → notification rows → e-mails and LINE messages, with retries.
+
+Two steps, each safe to repeat, as the webhook dispatcher's
+(:mod:`matcher.adapters.webhook_dispatch`):
+
+* :meth:`Notifier.scan` reads the outbox events it has not read yet, queues one notification
+  per concerned participant and channel it wants (:func:`queue`), and marks the events read in
+  the same transaction. A notification's id is a digest of (event, participant, channel), so a
+  repeat queues nothing new.
+* :meth:`Notifier.send_due` sends the due pending notifications. A sent one is marked ``sent``;
+  a failure counts an attempt and schedules the next by exponential backoff
+  (:func:`matcher.webhooks.after_failure`), until ``max_attempts`` marks it ``failed``.
+
+Everything waiting is a row: a service stopped with notifications queued sends them when it
+starts again. Sending is at least once: a crash between sending and recording it sends again,
+with the same e-mail ``Message-ID`` and the same LINE retry key (which LINE accepts once).
+
+:func:`notify_sign_in_link` queues a sign-in link for a participant (the caller commits).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from matcher import notifications as nt
+from matcher import webhooks as wh
+from matcher.adapters.notify.channels import LineSender, Sender, SmtpSender
+from matcher.domain.model import Crop
+from matcher.labels import Lang, label
+from matcher.service.ports import Contact, Notification, NotificationUnitOfWork, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+NotificationUowFactory = Callable[[], NotificationUnitOfWork]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoredNames:
+    """Names for the texts: crops from the catalogue, participants from the unit of work."""
+
+    def __init__(self, uow: UnitOfWork, crops: Mapping[str, Crop]) -> None:
+        self.uow = uow
+        self.crops = crops
+
+    def crop(self, crop_id: str, lang: Lang) -> tuple[str, str]:
+        crop = self.crops.get(crop_id)
+        if crop is None:
+            return crop_id, ""
+        name = crop.name_th if lang == "th" else crop.name_en
+        return name, label(f"unit_{crop.unit.value}", lang)
+
+    def participant(self, participant_id: str, lang: Lang) -> str:
+        found = self.uow.groups.get(participant_id) or self.uow.buyers.get(participant_id)
+        if found is None:
+            return participant_id
+        return found.name_th if lang == "th" else found.name_en
+
+
+def address_of(contact: Contact, channel: str) -> str | None:
+    if channel == "email":
+        return contact.email or None
+    if channel == "line":
+        return contact.line_user_id or None
+    return None
+
+
+def queue(
+    uow: NotificationUnitOfWork,
+    notice: nt.Notice,
+    at: datetime,
+    crops: Mapping[str, Crop] | None = None,
+) -> list[str]:
+    """Queue a notice on each channel its participant wants and has an address for; the ids
+    of the notifications written (none when the participant has no contact, or was told
+    already). The caller commits."""
+    contact = uow.notifications.contact(notice.participant_id)
+    if contact is None:
+        return []
+    lang = nt.language_of(contact.language)
+    subject, body = nt.render(notice, lang, StoredNames(uow, crops or {}))
+    written: list[str] = []
+    for channel in contact.channels:
+        address = address_of(contact, channel)
+        if address is None:
+            continue
+        notification = Notification(
+            id=nt.notification_id(notice.key, notice.participant_id, channel),
+            key=notice.key,
+            kind=notice.kind,
+            participant_id=notice.participant_id,
+            channel=channel,
+            address=address,
+            language=lang,
+            subject=subject,
+            body=body,
+            state="pending",
+            attempts=0,
+            next_attempt_at=at,
+            last_error=None,
+            sent_at=None,
+            created_at=at,
+        )
+        if uow.notifications.add(notification):
+            written.append(notification.id)
+    return written
+
+
+def notify_sign_in_link(
+    uow: NotificationUnitOfWork,
+    participant_id: str,
+    link: str,
+    expires_at: datetime,
+    *,
+    now: datetime | None = None,
+) -> list[str]:
+    """Queue a sign-in link for a participant by e-mail and LINE, as its contact says.
+
+    Returns the ids of the notifications written: an empty list when the participant has no
+    contact or no channel with an address (the caller then shows the link some other way).
+    The same link is queued once. The caller commits; the notifier sends it."""
+    notice = nt.sign_in_notice(participant_id, link, expires_at)
+    return queue(uow, notice, now or _utcnow())
+
+
+class Notifier:
+    def __init__(
+        self,
+        uow_factory: NotificationUowFactory,
+        senders: Mapping[str, Sender],
+        *,
+        crops: Mapping[str, Crop] | None = None,
+        max_attempts: int = 8,
+        backoff_seconds: float = 30.0,
+        backoff_cap_seconds: float = 3600.0,
+        poll_seconds: float = 5.0,
+        now: Callable[[], datetime] = _utcnow,
+        batch: int = 500,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.senders = dict(senders)
+        self.crops = crops or {}
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.backoff_cap_seconds = backoff_cap_seconds
+        self.poll_seconds = poll_seconds
+        self.now = now
+        self.batch = batch
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def scan(self) -> int:
+        """Queue the notifications of the outbox events not read yet; how many were written."""
+        written = 0
+        while True:
+            with self.uow_factory() as uow:
+                entries = uow.notifications.unnotified(self.batch)
+                if not entries:
+                    return written
+                now = self.now()
+                for entry in entries:
+                    for notice in nt.notices_of(entry.id, entry.event, entry.payload):
+                        written += len(queue(uow, notice, now, self.crops))
+                uow.notifications.mark_notified([e.id for e in entries], now)
+                uow.commit()
+            if len(entries) < self.batch:
+                return written
+
+    def send_due(self, limit: int = 100) -> int:
+        """Send the due pending notifications once each; how many were attempted."""
+        with self.uow_factory() as uow:
+            due: Sequence[Notification] = list(uow.notifications.due(self.now(), limit))
+        for notification in due:
+            outcome = self._attempt(notification)
+            with self.uow_factory() as uow:
+                uow.notifications.update(outcome)
+                uow.commit()
+        return len(due)
+
+    def _attempt(self, notification: Notification) -> Notification:
+        attempts = notification.attempts + 1
+        sender = self.senders.get(notification.channel)
+        if sender is None:
+            error = f"the {notification.channel} channel is not configured"
+            return replace(
+                notification,
+                state="failed",
+                attempts=attempts,
+                next_attempt_at=None,
+                last_error=error,
+            )
+        try:
+            sender(notification)
+        except Exception as err:  # counted as a failed attempt
+            error = f"{type(err).__name__}: {err}"[:500]
+        else:
+            return replace(
+                notification,
+                state="sent",
+                attempts=attempts,
+                next_attempt_at=None,
+                last_error=None,
+                sent_at=self.now(),
+            )
+        state, next_at = wh.after_failure(
+            attempts,
+            self.now(),
+            max_attempts=self.max_attempts,
+            base=self.backoff_seconds,
+            cap=self.backoff_cap_seconds,
+        )
+        log.info("notification %s attempt %d failed: %s", notification.id, attempts, error)
+        return replace(
+            notification,
+            state=state,
+            attempts=attempts,
+            next_attempt_at=next_at,
+            last_error=error,
+        )
+
+    # -- the background thread --------------------------------------------------------------
+
+    def run_once(self) -> None:
+        self.scan()
+        self.send_due()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="foodmatch-notify", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("notifier failed; retrying")
+            self._stop.wait(self.poll_seconds)
+
+
+def senders_of(settings: Any) -> dict[str, Sender]:
+    """The channels the settings configure: e-mail when an SMTP host is set, LINE when a
+    channel access token is."""
+    senders: dict[str, Sender] = {}
+    if settings.smtp_host:
+        password = settings.smtp_password
+        senders["email"] = SmtpSender(
+            settings.smtp_host,
+            settings.smtp_port,
+            sender=settings.smtp_from,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=password.get_secret_value() if password is not None else None,
+            timeout=settings.smtp_timeout_seconds,
+        )
+    if settings.line_channel_token is not None:
+        senders["line"] = LineSender(
+            settings.line_channel_token.get_secret_value(),
+            endpoint=settings.line_endpoint,
+            timeout=settings.line_timeout_seconds,
+        )
+    return senders
+
+
+def build_notifier(service: Any, *, senders: Mapping[str, Sender] | None = None) -> Notifier | None:
+    """The notifier of a bootstrapped service, or None when notifications are off or the
+    service has no database of its own."""
+    settings = service.settings
+    if not settings.notifications_enabled or service.db_engine is None:
+        return None
+    return Notifier(
+        service.uow_factory,
+        senders if senders is not None else senders_of(settings),
+        crops=service.context.crops,
+        max_attempts=settings.notify_max_attempts,
+        backoff_seconds=settings.notify_backoff_seconds,
+        poll_seconds=settings.notify_poll_seconds,
+    )

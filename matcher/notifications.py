@@ -1,0 +1,186 @@
+"""Notifications to people, the pure part: which event concerns whom, and what the message says.
+
+An event recorded in the outbox becomes :class:`Notice` values (one per participant it
+concerns, see :func:`notices_of`); the notifier (:mod:`matcher.adapters.notify`) turns each into
+one :class:`~matcher.service.ports.Notification` per channel the participant wants, rendered in
+its language: the template ``matcher/templates/notify_<kind>.txt.j2`` lays out the body's lines,
+each a label of the catalogue (``notify_...``, with ``{placeholders}`` filled from the notice),
+and the subject is the label ``notify_subject_<kind>``. A notification's id is a digest of its
+key, the participant and the channel, so the same notice is queued once however often it is
+looked at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any, Protocol
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from matcher.labels import Lang, label
+
+CHANNELS: tuple[str, ...] = ("email", "line")
+LANGUAGES: tuple[Lang, ...] = ("th", "en")
+KINDS: tuple[str, ...] = (
+    "contract_proposed",
+    "contract_accepted",
+    "contract_rejected",
+    "contract_cancelled",
+    "delivery_refused",
+    "sign_in_link",
+)
+STATES: tuple[str, ...] = ("pending", "sent", "failed")
+
+# Contract transitions that concern both sides, by event name.
+_BOTH = {
+    "ContractAccepted": "contract_accepted",
+    "ContractRejected": "contract_rejected",
+    "ContractCancelled": "contract_cancelled",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """That ``participant_id`` should hear of ``kind`` (``key``: what it is about, once)."""
+
+    key: str
+    kind: str
+    participant_id: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Names(Protocol):
+    """What the texts name: crops (and their unit) and participants, in a language."""
+
+    def crop(self, crop_id: str, lang: Lang) -> tuple[str, str]:
+        """``(name, unit)`` of a crop, such as ``("คะน้า", "กก.")``."""
+        ...
+
+    def participant(self, participant_id: str, lang: Lang) -> str: ...
+
+
+def notification_id(key: str, participant_id: str, channel: str) -> str:
+    digest = hashlib.sha256(f"{key}|{participant_id}|{channel}".encode()).hexdigest()
+    return "ntf_" + digest[:32]
+
+
+def event_key(outbox_id: int) -> str:
+    return f"event:{outbox_id}"
+
+
+def sign_in_key(link: str) -> str:
+    return "sign_in:" + hashlib.sha256(link.encode()).hexdigest()[:24]
+
+
+def _contract_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
+    deliveries = payload.get("deliveries") or []
+    days = sorted(str(d.get("date")) for d in deliveries if isinstance(d, Mapping))
+    change = payload.get("change") or {}
+    return {
+        "contract_id": payload.get("id"),
+        "crop_id": payload.get("crop_id"),
+        "buyer_id": payload.get("buyer_id"),
+        "group_id": payload.get("group_id"),
+        "quantity": payload.get("quantity"),
+        "unit_price": payload.get("unit_price"),
+        "value": payload.get("value"),
+        "deliveries": len(days),
+        "first_day": days[0] if days else None,
+        "last_day": days[-1] if days else None,
+        "expires_at": payload.get("proposal_expires_at"),
+        "reason": (change.get("reason") if isinstance(change, Mapping) else None) or "",
+    }
+
+
+def notices_of(outbox_id: int, event: str, payload: Mapping[str, Any]) -> list[Notice]:
+    """The notices an outbox event gives: a new proposal to the group; an accepted, rejected
+    or cancelled contract to both sides; a delivery refused (in part) for quality to the group.
+    Other events concern nobody's inbox."""
+    key = event_key(outbox_id)
+    group, buyer = payload.get("group_id"), payload.get("buyer_id")
+    if not isinstance(group, str) or not isinstance(buyer, str):
+        return []
+    facts = _contract_facts(payload)
+    if event == "ContractProposed":
+        return [Notice(key, "contract_proposed", group, facts)]
+    if event in _BOTH:
+        return [Notice(key, _BOTH[event], who, facts) for who in (group, buyer)]
+    if event == "DeliveryConfirmed":
+        change = payload.get("change") or {}
+        details = change.get("details") if isinstance(change, Mapping) else None
+        if isinstance(details, Mapping) and int(details.get("refused") or 0) > 0:
+            refused = {n: details.get(n) for n in ("date", "contracted", "received", "refused")}
+            return [Notice(key, "delivery_refused", group, facts | refused)]
+    return []
+
+
+def sign_in_notice(participant_id: str, link: str, expires_at: datetime) -> Notice:
+    return Notice(
+        sign_in_key(link),
+        "sign_in_link",
+        participant_id,
+        {"link": link, "expires_at": expires_at.isoformat()},
+    )
+
+
+def language_of(value: str | None) -> Lang:
+    return "en" if value == "en" else "th"
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("matcher", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,  # plain text: an e-mail body and a LINE message
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _when(value: Any) -> str:
+    """An ISO timestamp as ``2026-12-08 09:00 UTC`` (dates stay as they are)."""
+    text = str(value or "")
+    if "T" not in text:
+        return text
+    moment = datetime.fromisoformat(text)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _baht(value: Any) -> str:
+    """``"3600.00"`` (as the wire writes baht) as ``3,600.00``; anything else as it is."""
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except InvalidOperation:
+        return str(value or "")
+
+
+def context_of(notice: Notice, lang: Lang, names: Names) -> dict[str, Any]:
+    facts = dict(notice.facts)
+    context: dict[str, Any] = dict(facts)
+    crop_id = facts.get("crop_id")
+    crop, unit = names.crop(crop_id, lang) if isinstance(crop_id, str) else ("", "")
+    context.update(crop=crop, unit=unit, expires=_when(facts.get("expires_at")))
+    context.update(unit_price=_baht(facts.get("unit_price")), value=_baht(facts.get("value")))
+    for side in ("buyer", "group"):
+        who = facts.get(f"{side}_id")
+        context[side] = names.participant(who, lang) if isinstance(who, str) else ""
+    context["name"] = names.participant(notice.participant_id, lang)
+    return context
+
+
+def render(notice: Notice, lang: Lang, names: Names) -> tuple[str, str]:
+    """``(subject, body)`` of a notice in ``lang``."""
+    context = context_of(notice, lang, names)
+
+    def t(key: str) -> str:
+        return label(key, lang).format(**context)
+
+    template = _environment().get_template(f"notify_{notice.kind}.txt.j2")
+    return t(f"notify_subject_{notice.kind}"), template.render(t=t, **context).strip() + "\n"

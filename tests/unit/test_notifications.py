@@ -1,0 +1,185 @@
+"""Notifications, the pure part: who hears of which event, and the Thai and English texts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from matcher import notifications as nt
+from matcher.labels import Lang
+from matcher.service import events
+from tests.support.lifecycle_store import contract
+
+AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+class Names:
+    def crop(self, crop_id: str, lang: Lang) -> tuple[str, str]:
+        return ("คะน้า", "กก.") if lang == "th" else ("kale", "kg")
+
+    def participant(self, participant_id: str, lang: Lang) -> str:
+        names = {
+            "g1": ("วิสาหกิจชุมชนผักปลอดภัยคลองหอยโข่ง", "Khlong Hoi Khong safe vegetables"),
+            "b1": ("โรงพยาบาลหาดใหญ่", "Hat Yai Hospital"),
+        }
+        th, en = names.get(participant_id, (participant_id, participant_id))
+        return th if lang == "th" else en
+
+
+def proposed_payload() -> dict[str, Any]:
+    return dict(events.ContractProposed(contract=contract("c-1")).payload)
+
+
+def changed_payload(action: str, details: dict[str, Any], reason: str = "") -> dict[str, Any]:
+    payload = proposed_payload()
+    payload["change"] = {"action": action, "reason": reason, "details": details}
+    return payload
+
+
+def test_a_new_proposal_concerns_the_group_only() -> None:
+    (notice,) = nt.notices_of(7, "ContractProposed", proposed_payload())
+
+    assert (notice.key, notice.kind, notice.participant_id) == (
+        "event:7",
+        "contract_proposed",
+        "g1",
+    )
+    assert notice.facts["contract_id"] == "c-1"
+    assert notice.facts["deliveries"] == 3
+    assert notice.facts["first_day"] < notice.facts["last_day"]
+
+
+@pytest.mark.parametrize(
+    ("event", "kind"),
+    [
+        ("ContractAccepted", "contract_accepted"),
+        ("ContractRejected", "contract_rejected"),
+        ("ContractCancelled", "contract_cancelled"),
+    ],
+)
+def test_an_answered_or_cancelled_contract_concerns_both_sides(event: str, kind: str) -> None:
+    notices = nt.notices_of(9, event, changed_payload("x", {}, reason="ราคาต่ำเกินไป"))
+
+    assert [(n.kind, n.participant_id) for n in notices] == [(kind, "g1"), (kind, "b1")]
+    assert all(n.facts["reason"] == "ราคาต่ำเกินไป" for n in notices)
+
+
+def test_a_refused_delivery_concerns_the_group_and_a_full_one_nobody() -> None:
+    refused = {"date": "2026-12-09", "contracted": 40, "received": 30, "refused": 10}
+    full = refused | {"received": 40, "refused": 0}
+
+    (notice,) = nt.notices_of(3, "DeliveryConfirmed", changed_payload("confirm", refused))
+
+    assert (notice.kind, notice.participant_id) == ("delivery_refused", "g1")
+    assert notice.facts["refused"] == 10
+    assert nt.notices_of(4, "DeliveryConfirmed", changed_payload("confirm", full)) == []
+
+
+@pytest.mark.parametrize(
+    "event", ["RoundCompleted", "ContractExpired", "ContractAmended", "OrderSubmitted"]
+)
+def test_other_events_concern_nobody(event: str) -> None:
+    assert nt.notices_of(1, event, proposed_payload()) == []
+
+
+def test_an_event_naming_no_participant_concerns_nobody() -> None:
+    assert nt.notices_of(1, "ContractProposed", {"id": "c-1"}) == []
+
+
+def test_notification_ids_are_one_per_event_participant_and_channel() -> None:
+    first = nt.notification_id("event:7", "g1", "email")
+
+    assert first == nt.notification_id("event:7", "g1", "email")
+    assert first.startswith("ntf_")
+    others = {
+        nt.notification_id("event:8", "g1", "email"),
+        nt.notification_id("event:7", "b1", "email"),
+        nt.notification_id("event:7", "g1", "line"),
+    }
+    assert first not in others
+    assert len(others) == 3
+
+
+def test_the_proposal_reads_in_thai_for_the_group() -> None:
+    (notice,) = nt.notices_of(7, "ContractProposed", proposed_payload())
+
+    subject, body = nt.render(notice, "th", Names())
+
+    assert subject == "ข้อเสนอซื้อคะน้าใหม่จาก โรงพยาบาลหาดใหญ่ รอท่านตอบ"
+    assert body.startswith("เรียน วิสาหกิจชุมชนผักปลอดภัยคลองหอยโข่ง\n\n")
+    assert "โรงพยาบาลหาดใหญ่ เสนอซื้อคะน้าจากกลุ่มของท่าน รวม 120 กก." in body
+    assert "เป็นเงิน 3,600.00 บาท" in body
+    assert "ราคา 30.00 บาท/กก." in body
+    assert "กรุณาตอบรับหรือปฏิเสธภายใน 2026-12-04 08:00 UTC" in body
+    assert "เลขที่สัญญา c-1" in body
+    assert "{" not in body
+    assert "}" not in body
+
+
+def test_the_same_notice_reads_in_english() -> None:
+    (notice,) = nt.notices_of(7, "ContractProposed", proposed_payload())
+
+    subject, body = nt.render(notice, "en", Names())
+
+    assert subject == "New proposal from Hat Yai Hospital for kale: your answer is needed"
+    assert body.startswith("Dear Khlong Hoi Khong safe vegetables,\n\n")
+    assert "Please accept or reject it by 2026-12-04 08:00 UTC" in body
+
+
+def test_a_reason_is_written_only_when_there_is_one() -> None:
+    with_reason = nt.notices_of(1, "ContractRejected", changed_payload("reject", {}, "ไกลเกินไป"))
+    without = nt.notices_of(1, "ContractRejected", changed_payload("reject", {}))
+
+    assert "เหตุผล: ไกลเกินไป" in nt.render(with_reason[1], "th", Names())[1]
+    assert "เหตุผล" not in nt.render(without[1], "th", Names())[1]
+
+
+def test_the_refusal_names_what_was_kept_and_refused() -> None:
+    refused = {"date": "2026-12-09", "contracted": 40, "received": 30, "refused": 10}
+    (notice,) = nt.notices_of(3, "DeliveryConfirmed", changed_payload("confirm", refused))
+
+    subject, body = nt.render(notice, "th", Names())
+
+    assert subject == "โรงพยาบาลหาดใหญ่ ไม่รับคะน้าบางส่วน (ส่งวันที่ 2026-12-09)"
+    assert "รับไว้ 30 กก. จากที่ตกลง 40 กก. และไม่รับ 10 กก. เพราะคุณภาพไม่ผ่าน" in body
+
+
+def test_a_sign_in_link_is_keyed_by_the_link_and_shows_it() -> None:
+    link = "https://market.example.org/signin/abc"
+    notice = nt.sign_in_notice("b1", link, AT)
+
+    assert notice.key == nt.sign_in_key(link) != nt.sign_in_key(link + "x")
+    subject, body = nt.render(notice, "th", Names())
+    assert subject == "ลิงก์เข้าสู่ระบบตลาดล่วงหน้า"
+    assert f"\n{link}\n" in body
+    assert "2026-12-01 08:00 UTC" in body
+
+
+@pytest.mark.parametrize("kind", nt.KINDS)
+@pytest.mark.parametrize("lang", nt.LANGUAGES)
+def test_every_kind_renders_in_both_languages(kind: str, lang: Lang) -> None:
+    facts = nt.notices_of(1, "ContractProposed", proposed_payload())[0].facts
+    more = {"date": "2026-12-09", "contracted": 1, "received": 1, "refused": 0}
+    notice = nt.Notice("k", kind, "g1", dict(facts) | more | {"link": "https://x.test/l"})
+
+    subject, body = nt.render(notice, lang, Names())
+
+    assert subject
+    assert body.strip()
+    assert "{" not in subject + body
+
+
+def test_the_language_is_thai_unless_english_is_asked_for() -> None:
+    assert [nt.language_of(v) for v in ("en", "th", None, "fr")] == ["en", "th", "th", "th"]
+
+
+def test_a_contract_without_deliveries_still_renders() -> None:
+    payload = replace(contract("c-2"), deliveries=())
+    notices = nt.notices_of(
+        2, "ContractProposed", dict(events.ContractProposed(contract=payload).payload)
+    )
+
+    assert notices[0].facts["first_day"] is None
