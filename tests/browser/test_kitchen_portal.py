@@ -282,6 +282,51 @@ def test_the_kitchen_cancels_an_order_with_a_reason(portal: Portal, kitchen: Kit
     expect(page.locator(f'#kp-closed .order-card[data-order="{order["id"]}"]')).to_have_count(1)
 
 
+# --- confirming a delivery -----------------------------------------------------------------
+
+
+def test_the_kitchen_confirms_a_delivery_refusing_part_of_it(
+    portal: Portal, kitchen: Kitchen
+) -> None:
+    """On the day of a delivery (the browser's clock is set to it), the kitchen records what it
+    kept and what it sent back; too much is named next to the field, in Thai."""
+    portal.refusals.add(422)
+    contracts = kitchen.get("/contracts", buyer_id=kitchen.id, limit=1000)
+    contract, line = next(
+        (c, d)
+        for c in sorted(contracts, key=lambda c: str(c["id"]))
+        if c["state"] == "accepted"
+        for d in c["deliveries"]
+        if d["state"] == "scheduled" and d["quantity"] >= 4
+    )
+    due = date.fromisoformat(line["date"])
+    portal.page.clock.set_fixed_time(f"{due.isoformat()}T10:00:00")
+    portal.open(f"#/order/{contract['order_id']}")
+    page = portal.page
+    form = page.get_by_test_id("kp-confirm")
+    expect(form).to_be_visible()
+    page.get_by_test_id("kp-confirm-which").select_option(f"{contract['id']}|{line['date']}")
+    expect(page.get_by_test_id("kp-confirm-received")).to_have_value(str(line["quantity"]))
+    page.get_by_test_id("kp-confirm-refused").fill("3")
+    page.get_by_test_id("kp-confirm-send").click()
+    expect(page.get_by_test_id("error-received")).to_have_text(th("kp_err_more_than_contracted"))
+    kept = line["quantity"] - 3
+    page.get_by_test_id("kp-confirm-received").fill(str(kept))
+    page.get_by_test_id("kp-confirm-send").click()
+    expect(page.get_by_test_id("kp-flash")).to_be_visible()
+    expect(page.get_by_test_id("error-received")).to_be_hidden()
+    stored = kitchen.get(f"/contracts/{contract['id']}")
+    done = next(d for d in stored["deliveries"] if d["date"] == line["date"])
+    assert (done["state"], done["received"], done["refused"]) == ("delivered", kept, 3)
+    part = page.locator(
+        f'[data-testid="kp-deliveries"] tr[data-date="{line["date"]}"] '
+        f'li[data-contract="{contract["id"]}"]'
+    )
+    expect(part).to_contain_text(th("kp_d_delivered"))
+    expect(part.locator(".short")).to_be_visible()
+    portal.shoot("kitchen-portal-confirmed")
+
+
 # --- another kitchen's data ----------------------------------------------------------------
 
 

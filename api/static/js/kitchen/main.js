@@ -9,10 +9,11 @@ import {
 } from "../api.js";
 import { byId, enc, setText } from "../dom.js";
 import { openWithKey } from "../files.js";
-import { loadLabels, locale, rememberLanguage, storedLanguage, t } from "../labels.js";
+import { day, loadLabels, locale, rememberLanguage, storedLanguage, t } from "../labels.js";
 import { ensureNames, loadNames, nm } from "../names.js";
 import { state } from "../state.js";
 import { noteFailure, renderKeyPanel } from "../status.js";
+import { fillQuantities, sendConfirm } from "./confirm.js";
 import { fillDefaults, labelForm, renderPreview, sendOrder } from "./form.js";
 import { renderContracts, renderOrder, renderOrders } from "./orders.js";
 
@@ -290,6 +291,24 @@ async function onCancelSubmit(event) {
   renderStatus();
 }
 
+async function onConfirmSubmit(event) {
+  event.preventDefault();
+  const button = event.target.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const confirmed = await sendConfirm();
+    if (confirmed) {
+      portal.flash = t("kp_confirmed", { date: day(confirmed) });
+      renderStatus();
+      tick();
+    }
+  } catch (err) {
+    failed(err, state.generation);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function onKeySubmit(event) {
   event.preventDefault();
   const key = byId("key-input").value.trim();
@@ -324,6 +343,8 @@ function start() {
   byId("kp-form").addEventListener("input", renderPreview);
   byId("kp-form").addEventListener("change", renderPreview);
   byId("kp-cancel").addEventListener("submit", onCancelSubmit);
+  byId("kp-confirm").addEventListener("submit", onConfirmSubmit);
+  byId("kp-confirm-which").addEventListener("change", fillQuantities);
   document.addEventListener("click", function (event) {
     const link = event.target.closest ? event.target.closest("a[data-doc], a[data-csv]") : null;
     if (link) {

@@ -7,6 +7,7 @@ import { badge, byId, enc, esc, rows, setHtml } from "../dom.js";
 import { day, money, num, qty, shortDay, t, tOr, unitLabel } from "../labels.js";
 import { cropName, cropUnit, groupName } from "../names.js";
 import { contractRow, contractSort } from "../pages/contracts.js";
+import { renderConfirm } from "./confirm.js";
 
 /* A delivery's state: its label and its class. */
 const DELIVERY_STATES = [
@@ -192,6 +193,7 @@ export function renderOrder(data) {
   byId("kp-order-missing").hidden = !data.missing;
   const o = data.order;
   byId("kp-cancel").hidden = !o || o.state !== "open";
+  renderConfirm(o, data.contracts);
   if (!o) {
     setHtml(byId("kp-order"), "");
     return;
