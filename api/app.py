@@ -20,6 +20,7 @@ from api.errors import install_error_handlers
 from api.figures import FigureCache
 from api.limits import BodyLimit
 from api.routes import api_router, labels, ops
+from api.routes import session as sign_in
 from matcher.adapters import market_metrics
 from matcher.bootstrap import Service, bootstrap
 from matcher.config import Settings, load_settings
@@ -54,6 +55,11 @@ TAGS = [
     {"name": "market", "description": "Crop catalogue, open books and the overview."},
     {"name": "operations", "description": "Health and Prometheus metrics."},
     {"name": "labels", "description": "The Thai and English labels of the dashboard (public)."},
+    {
+        "name": "sign-in",
+        "description": "People's sign-in: one-time links, sessions (cookie and CSRF token), "
+        "sign-out, revocation and the sign-in log.",
+    },
 ]
 
 
@@ -112,6 +118,8 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.include_router(api_router())
     app.include_router(ops.router)
     app.include_router(labels.router())
+    app.include_router(sign_in.api)
+    app.include_router(sign_in.pages)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=ops.STATIC), name="static")
     return app

@@ -1,24 +1,43 @@
 """Authentication and the checks of who may see or change what (see :mod:`matcher.auth`).
 
 Every route under ``/api/v1`` takes a :data:`Caller`: the principal of the API key sent as
-``Authorization: Bearer fm_...`` (or ``X-API-Key: fm_...``). No key, a malformed, unknown or
-revoked key: 401. A key of the wrong role or of another participant: 403. With access control
-off (``FOODMATCH_AUTH=false``) every caller is a coordinator.
+``Authorization: Bearer fm_...`` (or ``X-API-Key: fm_...``), or, for a person signed in through a
+sign-in link, the session cookie (:mod:`matcher.sessions`): a request authenticated by the cookie
+that changes something must carry the session's CSRF token (``X-CSRF-Token`` header or
+``csrf_token`` form field) or it is refused (403). No key, a malformed, unknown or revoked key
+or an ended session: 401. A key of the wrong role or of another participant: 403. With access
+control off (``FOODMATCH_AUTH=false``) every caller is a coordinator.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import (
+    APIKeyCookie,
+    APIKeyHeader,
+    HTTPAuthorizationCredentials,
+    HTTPBearer,
+)
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep
 from matcher.auth import COORDINATOR_OPEN, Principal, Role, principal_of, split_token, verify
 from matcher.bootstrap import Service
+from matcher.config import Settings
 from matcher.service.ports import ContractFilter, UnitOfWork
+from matcher.sessions import (
+    COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    SessionRules,
+    csrf_ok,
+    csrf_token,
+)
 
 REALM = 'Bearer realm="foodmatch"'
 
@@ -60,18 +79,76 @@ HEADER = APIKeyHeader(
 )
 
 
+SESSION_COOKIE = APIKeyCookie(
+    name=COOKIE,
+    auto_error=False,
+    scheme_name="SessionCookie",
+    description="A person's session, started by opening a sign-in link (`foodmatch invite`); "
+    "requests that change something also send the session's CSRF token in `X-CSRF-Token`.",
+)
+
+
+def session_rules(settings: Settings) -> SessionRules:
+    """How long sign-in links and sessions last, from the settings."""
+    return SessionRules.of(
+        settings.sign_in_link_minutes, settings.session_idle_hours, settings.session_max_days
+    )
+
+
+async def _csrf_sent(request: Request) -> str | None:
+    """The CSRF token of the request: the header, else the field of a URL-encoded form."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent:
+        return sent
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        fields = parse_qs((await request.body()).decode("utf-8", "replace"))
+        return next(iter(fields.get(CSRF_FIELD, [])), None)
+    return None
+
+
+async def _session_caller(request: Request, service: Service, cookie: str) -> Principal:
+    """The principal of a session cookie; a change without the session's CSRF token: 403."""
+    from matcher.signin import authenticate_cookie
+
+    now = service.context.clock.now()
+    rules = session_rules(service.settings)
+    found = await run_in_threadpool(
+        authenticate_cookie,
+        service.uow_factory,  # type: ignore[arg-type]
+        cookie,
+        now,
+        rules,
+    )
+    if found is None:
+        raise Unauthenticated("the session has ended or was revoked: open a new sign-in link")
+    principal, web, secret = found
+    if request.method.upper() not in SAFE_METHODS and not csrf_ok(
+        secret, await _csrf_sent(request)
+    ):
+        raise Forbidden(f"a change made in a signed-in session needs its {CSRF_HEADER} header")
+    request.state.web_session = web
+    request.state.csrf_token = csrf_token(secret)
+    request.state.principal = principal
+    return principal
+
+
 async def authenticate(
     request: Request,
     service: ServiceDep,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
     _header: Annotated[str | None, Depends(HEADER)] = None,
+    _cookie: Annotated[str | None, Depends(SESSION_COOKIE)] = None,
 ) -> Principal:
     """The caller (the security dependencies above only document the schemes in OpenAPI: the
-    headers are read here, so a malformed Authorization header is a 401 too)."""
+    headers are read here, so a malformed Authorization header is a 401 too). An API key, when
+    one is sent, wins over a session cookie."""
     if not service.settings.auth:
         return COORDINATOR_OPEN
     token = _token(request)
     if token is None:
+        cookie = request.cookies.get(COOKIE)
+        if cookie:
+            return await _session_caller(request, service, cookie)
         raise Unauthenticated("an API key is required: 'Authorization: Bearer <API key>'")
     parts = split_token(token)
     if parts is None:

@@ -371,6 +371,38 @@ class Settings(BaseSettings):
         "control](api.md#access-control)); `false` makes every caller a coordinator — only for "
         "a single-user laptop.",
     )
+    sign_in_link_minutes: float = Field(
+        15.0,
+        gt=0,
+        le=7 * 24 * 60,
+        description="How long a one-time sign-in link (`foodmatch invite`) can be opened.",
+    )
+    session_idle_hours: float = Field(
+        12.0,
+        gt=0,
+        description="A person's session ends after this long without a request.",
+    )
+    session_max_days: float = Field(
+        7.0,
+        gt=0,
+        description="A person's session ends this long after signing in, however much it is used.",
+    )
+    session_cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Mark the session cookie `Secure` (sent only over HTTPS): `auto` when the "
+        "request came over HTTPS (or, with `trust_forwarded_proto`, when the proxy says so).",
+    )
+    trust_forwarded_proto: bool = Field(
+        False,
+        description="Believe the `X-Forwarded-Proto` header about the request's scheme: only "
+        "behind a TLS proxy that sets it.",
+    )
+    public_url: str | None = Field(
+        None,
+        description="The service's address as participants reach it (e.g. "
+        "`https://market.example.org`), for the sign-in links; unset: the request's address "
+        "(API) or `http://api_host:api_port` (command line).",
+    )
     worker_relay: bool = Field(
         True,
         description="Kafka workers relay the outbox and deliver webhooks (on the leader); "

@@ -182,6 +182,10 @@ CASES: tuple[Case, ...] = (
     case("GET", "/report/planning.csv", "coordinator kitchen", buyer_id="kit-a"),
     case("POST", "/webhooks", GRP_OWN,
          {"participant_id": "grp-a", "url": "https://example.org/hook"}),
+    case("GET", "/session", ALL),
+    case("POST", "/sign-in-links", "coordinator", {"participant_id": "kit-a"}),
+    case("GET", "/sessions", "coordinator"),
+    case("GET", "/sign-ins", "coordinator"),
 )  # fmt: skip
 """Lists (``GET /groups``, ``/orders``...) are checked for leaks below; webhooks' own routes too."""
 
@@ -195,6 +199,9 @@ LIST_ROUTES = {
     ("GET", "/webhooks"),
     ("DELETE", "/webhooks/{webhook_id}"),
     ("GET", "/webhooks/{webhook_id}/deliveries"),
+    # a person's session: signing out and revocation (tests/e2e/test_sign_in.py)
+    ("POST", "/session/sign-out"),
+    ("POST", "/sessions/{session_id}/revoke"),
 }
 
 

@@ -1,0 +1,323 @@
+"""People's sign-in: a coordinator's sign-in links, opening one (``GET /signin/{token}``), the
+caller's session, sign-out, and the coordinator's list of sessions, revocation and sign-in log.
+
+A link opened once starts a session held in an HttpOnly, SameSite=Strict cookie (Secure behind
+TLS) and sends the browser to the participant's own pages; a link used before, expired or
+unknown answers a page in Thai (and English) saying so and what to do.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import Caller, Coordinator, session_rules
+from api.deps import ServiceDep
+from api.models import session as models
+from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
+from api.routes import PREFIX
+from api.routes.bodies import unicode_body
+from api.routes.common import NOT_FOUND, Responses
+from matcher import signin
+from matcher.auth import Principal, Role
+from matcher.bootstrap import Service
+from matcher.config import Settings
+from matcher.domain.errors import Conflict
+from matcher.labels import Lang, label
+from matcher.sessions import COOKIE, LinkState, SessionRules, SignInEntry, WebSession, portal_of
+
+Json = dict[str, Any]
+
+api = APIRouter(
+    prefix=PREFIX,
+    tags=["sign-in"],
+    dependencies=[Depends(unicode_body)],
+    responses={
+        401: {"description": "No API key or session, or one that is unknown, revoked or ended."},
+        403: {"description": "Not a coordinator's, or a change without the session's CSRF token."},
+    },
+)
+pages = APIRouter(tags=["sign-in"])
+
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+"""Answers that carry or follow a sign-in token are never cached, and never send it on."""
+
+
+class InviteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    participant_id: str = Field(min_length=1, max_length=200)
+    role: Role | None = Field(
+        None, description="kitchen or group; needed only when a buyer and a group share the id."
+    )
+
+
+def _uow_factory(service: Service) -> signin.SignInUowFactory:
+    """The service's units of work, which hold the sign-in links and sessions (the SQL ones do)."""
+    return cast(signin.SignInUowFactory, service.uow_factory)
+
+
+def base_url(request: Request, settings: Settings) -> str:
+    """The service's address as participants reach it."""
+    return (settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def secure_cookie(request: Request, settings: Settings) -> bool:
+    """Whether the session cookie is marked Secure: the setting, or whether the request came
+    over HTTPS (as the proxy says, when it is trusted to)."""
+    if settings.session_cookie_secure != "auto":
+        return settings.session_cookie_secure == "always"
+    scheme = request.url.scheme
+    if settings.trust_forwarded_proto:
+        forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        scheme = forwarded or scheme
+    return scheme == "https"
+
+
+@api.post(
+    "/sign-in-links",
+    status_code=201,
+    response_model=models.SignInLink,
+    summary="A one-time sign-in link for a kitchen or a group (coordinators)",
+)
+def create_sign_in_link(
+    body: InviteBody, request: Request, service: ServiceDep, caller: Coordinator
+) -> Json:
+    rules = session_rules(service.settings)
+    link, token = signin.invite(
+        _uow_factory(service),
+        body.participant_id,
+        caller.actor,
+        service.context.clock.now(),
+        rules,
+        body.role,
+    )
+    return {
+        "link": f"{base_url(request, service.settings)}/signin/{token}",
+        "participant_id": link.participant_id,
+        "role": link.role.value,
+        "expires_at": link.expires_at.isoformat(),
+    }
+
+
+def _me(service: Service, caller: Principal, request: Request) -> Json:
+    web: WebSession | None = getattr(request.state, "web_session", None)
+    names = ("", "")
+    if caller.participant_id and caller.role is not Role.COORDINATOR:
+        names = signin.participant_names(_uow_factory(service), caller.role, caller.participant_id)
+    via = "session" if web is not None else ("api_key" if caller.key_id else "open")
+    rules = session_rules(service.settings)
+    return {
+        "via": via,
+        "role": caller.role.value,
+        "participant_id": caller.participant_id,
+        "name_th": names[0],
+        "name_en": names[1],
+        "session_id": web.id if web else None,
+        "signed_in_at": web.created_at.isoformat() if web else None,
+        "expires_at": web.ends_at(rules).isoformat() if web else None,
+        "csrf_token": getattr(request.state, "csrf_token", None),
+        "portal": portal_of(caller.role) if caller.role is not Role.COORDINATOR else None,
+    }
+
+
+@api.get("/session", response_model=models.Me, summary="Who is calling, and the CSRF token")
+async def who_am_i(
+    request: Request, response: Response, service: ServiceDep, caller: Caller
+) -> Json:
+    response.headers["Cache-Control"] = "no-store"
+    return await run_in_threadpool(_me, service, caller, request)
+
+
+SIGN_OUT: Responses = {
+    409: {"description": "The request came with an API key: there is no session to end."}
+}
+
+
+@api.post(
+    "/session/sign-out",
+    status_code=204,
+    responses=SIGN_OUT,
+    summary="End the caller's session (the cookie stops working)",
+)
+def sign_out(request: Request, service: ServiceDep, caller: Caller) -> Response:
+    web: WebSession | None = getattr(request.state, "web_session", None)
+    if web is None:
+        raise Conflict("there is no session to end: this request came with an API key")
+    signin.sign_out(_uow_factory(service), web.id, service.context.clock.now())
+    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    _forget_cookie(response, request, service.settings)
+    return response
+
+
+@api.get(
+    "/sessions",
+    response_model=list[models.WebSession],
+    responses=LIST_RESPONSES,
+    summary="People's active sessions, newest first (coordinators)",
+)
+def list_sessions(
+    request: Request,
+    response: Response,
+    service: ServiceDep,
+    _: Coordinator,
+    participant_id: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> list[Json]:
+    rules = session_rules(service.settings)
+    now = service.context.clock.now()
+    found = signin.list_sessions(_uow_factory(service), now, rules, participant_id)
+    rows = [session_json(web, rules) for web in found]
+    return window(request, response, rows, limit=limit, offset=offset)
+
+
+def session_json(web: WebSession, rules: SessionRules) -> Json:
+    return {
+        "id": web.id,
+        "role": web.role.value,
+        "participant_id": web.participant_id,
+        "created_at": web.created_at.isoformat(),
+        "last_seen_at": web.last_seen_at.isoformat(),
+        "ends_at": web.ends_at(rules).isoformat(),
+        "expires_at": web.expires_at.isoformat(),
+    }
+
+
+@api.post(
+    "/sessions/{session_id}/revoke",
+    status_code=204,
+    responses=NOT_FOUND,
+    summary="Revoke a person's session (coordinators): its cookie answers 401 from now on",
+)
+def revoke_session(session_id: str, service: ServiceDep, caller: Coordinator) -> Response:
+    now = service.context.clock.now()
+    signin.revoke_session(_uow_factory(service), session_id, caller.actor, now)
+    return Response(status_code=204)
+
+
+@api.get(
+    "/sign-ins",
+    response_model=list[models.SignInEntry],
+    responses=LIST_RESPONSES,
+    summary="The sign-in log, newest first: invitations, sign-ins, refused links, sign-outs "
+    "and revocations (coordinators)",
+)
+def sign_in_log(
+    request: Request,
+    response: Response,
+    service: ServiceDep,
+    _: Coordinator,
+    participant_id: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[Json]:
+    found, total = signin.sign_in_log(
+        _uow_factory(service), participant_id=participant_id, limit=limit, offset=offset
+    )
+    page = [entry_json(entry) for entry in found]
+    return paged(request, response, page, total=total, limit=limit, offset=offset)
+
+
+def entry_json(entry: SignInEntry) -> Json:
+    return {
+        "id": entry.id or 0,
+        "at": entry.at.isoformat(),
+        "event": entry.event.value,
+        "role": entry.role.value if entry.role else None,
+        "participant_id": entry.participant_id,
+        "session_id": entry.session_id,
+        "actor": entry.actor,
+        "detail": entry.detail,
+    }
+
+
+# --- opening a link -----------------------------------------------------------------------
+
+
+@pages.get(
+    "/signin/{token}",
+    response_class=HTMLResponse,
+    status_code=303,
+    responses={
+        303: {"description": "Signed in: the session cookie is set; on to the portal."},
+        410: {"description": "The link was used before or has expired (a page saying so)."},
+        404: {"description": "No such link (a page saying so)."},
+    },
+    summary="Open a one-time sign-in link: start a session and go to the participant's pages",
+)
+async def open_sign_in_link(token: str, request: Request, service: ServiceDep) -> Response:
+    rules = session_rules(service.settings)
+    client = request.client.host if request.client else ""
+    opened = await run_in_threadpool(
+        signin.open_link,
+        _uow_factory(service),
+        token[:200],
+        service.context.clock.now(),
+        rules,
+        client,
+    )
+    if opened.session is None:
+        status = 404 if opened.state is LinkState.UNKNOWN else 410
+        return HTMLResponse(refusal_page(opened.state), status_code=status, headers=NO_STORE)
+    response = RedirectResponse(portal_of(opened.session.role), status_code=303, headers=NO_STORE)
+    response.set_cookie(
+        COOKIE,
+        opened.cookie,
+        max_age=int(rules.absolute.total_seconds()),
+        path="/",
+        secure=secure_cookie(request, service.settings),
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+def _forget_cookie(response: Response, request: Request, settings: Settings) -> None:
+    response.delete_cookie(
+        COOKIE,
+        path="/",
+        secure=secure_cookie(request, settings),
+        httponly=True,
+        samesite="strict",
+    )
+
+
+_PAGE_KEYS = {
+    LinkState.USED: ("signin_used_heading", "signin_used_text"),
+    LinkState.EXPIRED: ("signin_expired_heading", "signin_expired_text"),
+    LinkState.UNKNOWN: ("signin_unknown_heading", "signin_unknown_text"),
+}
+
+
+def refusal_page(state: LinkState) -> str:
+    """The page of a link that cannot sign anyone in: why, and what to do, in Thai first."""
+    heading, text = _PAGE_KEYS[state]
+
+    def part(lang: Lang) -> str:
+        def say(key: str) -> str:
+            return html.escape(label(key, lang))
+
+        return (
+            f'<section lang="{lang}"><h1>{say(heading)}</h1><p>{say(text)}</p>'
+            f"<p><strong>{say('signin_what_to_do')}</strong></p></section>"
+        )
+
+    title = html.escape(label(heading, "th"))
+    return (
+        '<!doctype html><html lang="th"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;"
+        "padding:0 1rem;line-height:1.6}section+section{border-top:1px solid #ccc;"
+        "margin-top:2rem;color:#444}</style></head><body>"
+        f"<main>{part('th')}{part('en')}</main></body></html>"
+    )
+
+
+__all__ = ["api", "base_url", "pages", "refusal_page", "secure_cookie"]

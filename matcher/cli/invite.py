@@ -1,0 +1,135 @@
+"""``foodmatch invite`` and ``foodmatch sessions``: people's sign-in, in the service's database.
+
+``invite`` makes a one-time sign-in link for a kitchen or a farmer group and prints it (only
+the hash of its token is stored), so a coordinator without the dashboard open can invite from
+the command line. ``sessions`` lists people's active sessions, revokes one, and shows the
+sign-in log.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, cast
+
+import typer
+
+from matcher.clikit import DbOption, domain_errors, service_for
+
+if TYPE_CHECKING:
+    from matcher.bootstrap import Service
+    from matcher.config import Settings
+    from matcher.sessions import SessionRules
+    from matcher.signin import SignInUowFactory
+
+__all__ = ["invite", "list_", "log", "revoke", "sessions_app"]
+
+ACTOR = "coordinator:cli"
+"""Who the log records as inviting or revoking from the command line."""
+
+sessions_app = typer.Typer(
+    help="People's sign-in sessions: list the active ones, revoke one, the sign-in log.",
+    no_args_is_help=True,
+)
+
+
+def _sign_ins(service: Service) -> SignInUowFactory:
+    """The service's units of work, which hold sign-in links and sessions (the SQL ones do)."""
+    return cast("SignInUowFactory", service.uow_factory)
+
+
+def _rules(settings: Settings) -> SessionRules:
+    from matcher.sessions import SessionRules
+
+    return SessionRules.of(
+        settings.sign_in_link_minutes, settings.session_idle_hours, settings.session_max_days
+    )
+
+
+def base_url(settings: Settings) -> str:
+    """The service's address as participants reach it: ``public_url``, else where it listens."""
+    return (settings.public_url or f"http://{settings.api_host}:{settings.api_port}").rstrip("/")
+
+
+def invite(
+    participant: Annotated[
+        str, typer.Option("--participant", help="The kitchen's buyer id or the group's id.")
+    ],
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role", help="kitchen or group: only when a buyer and a group share the id."
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Make a one-time sign-in link for a kitchen or a farmer group and print it."""
+    from matcher.auth import Role
+    from matcher.signin import invite as make_link
+
+    chosen: Role | None = None
+    if role is not None:
+        if role not in (Role.KITCHEN.value, Role.GROUP.value):
+            raise typer.BadParameter(f"{role!r}: choose kitchen or group", param_hint="--role")
+        chosen = Role(role)
+    with service_for(db) as s, domain_errors():
+        now = s.context.clock.now()
+        link, token = make_link(_sign_ins(s), participant, ACTOR, now, _rules(s.settings), chosen)
+        url = f"{base_url(s.settings)}/signin/{token}"
+    typer.echo(
+        f"sign-in link for {link.participant_id} ({link.role.value}); it works once, until "
+        f"{link.expires_at.isoformat(timespec='seconds')}",
+        err=True,
+    )
+    typer.echo(url)
+
+
+@sessions_app.command("list")
+def list_(
+    participant: Annotated[
+        str | None, typer.Option("--participant", help="Only this participant's.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """People's active sessions, newest first (never their secrets)."""
+    from matcher.signin import list_sessions
+
+    with service_for(db) as s, domain_errors():
+        rules = _rules(s.settings)
+        found = list_sessions(_sign_ins(s), s.context.clock.now(), rules, participant)
+    typer.echo("id\trole\tparticipant\tsigned in\tlast used\tends")
+    for web in found:
+        typer.echo(
+            f"{web.id}\t{web.role.value}\t{web.participant_id}\t{web.created_at.isoformat()}\t"
+            f"{web.last_seen_at.isoformat()}\t{web.ends_at(rules).isoformat()}"
+        )
+
+
+@sessions_app.command()
+def revoke(session_id: str, db: DbOption = None) -> None:
+    """Revoke a session: its cookie answers 401 from now on."""
+    from matcher.signin import revoke_session
+
+    with service_for(db) as s, domain_errors():
+        revoke_session(_sign_ins(s), session_id, ACTOR, s.context.clock.now())
+    typer.echo(f"revoked session {session_id}", err=True)
+
+
+@sessions_app.command()
+def log(
+    participant: Annotated[
+        str | None, typer.Option("--participant", help="Only this participant's.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most entries shown.")] = 50,
+    db: DbOption = None,
+) -> None:
+    """The sign-in log, newest first: invitations, sign-ins, refused links, sign-outs and
+    revocations."""
+    from matcher.signin import sign_in_log
+
+    with service_for(db) as s, domain_errors():
+        found, _ = sign_in_log(_sign_ins(s), participant_id=participant, limit=limit)
+    typer.echo("at\tevent\trole\tparticipant\tsession\tactor\tdetail")
+    for e in found:
+        typer.echo(
+            f"{e.at.isoformat()}\t{e.event.value}\t{e.role.value if e.role else ''}\t"
+            f"{e.participant_id or ''}\t{e.session_id or ''}\t{e.actor}\t{e.detail}"
+        )
