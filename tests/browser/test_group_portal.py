@@ -264,3 +264,19 @@ def test_every_page_fits_the_screen_in_thai_and_english(
         assert tab.page.evaluate("document.documentElement.lang") == "en"
         tab.page.get_by_test_id("lang-th").click()
         expect(tab.page.get_by_test_id("nav-supply")).to_have_text(th("gp_nav_supply"))
+
+
+def test_the_link_signs_in_and_signing_out_forgets_the_key(
+    browser: Any, quiet_demo: Demo, group_key: str, group_id: str
+) -> None:
+    with portal_tab(browser, quiet_demo, "", path="/group/", size="phone") as tab:
+        tab.refusals.add(401)  # after signing out, the API asks for a key
+        tab.page.goto(f"{quiet_demo.base}/group/#key={group_key}")
+        tab.wait_loaded("#/")
+        assert "key=" not in tab.page.url
+        group = quiet_demo.get(f"/groups/{group_id}")
+        expect(tab.page.get_by_test_id("group-name")).to_have_text(group["name_th"])
+        tab.page.get_by_test_id("sign-out").click()
+        expect(tab.page.get_by_test_id("key-panel")).to_be_visible()
+        expect(tab.page.get_by_test_id("nav")).to_be_hidden()
+        assert tab.page.evaluate("sessionStorage.getItem('foodmatch.apiKey')") is None

@@ -103,7 +103,7 @@ async function bodyOf(response) {
   }
 }
 
-/* POST of JSON: the answer's JSON, or an HttpError carrying the API's explanation. Each call
+/* POST of JSON: the answer's JSON (null for 204 No Content), or an HttpError carrying the API's explanation. Each call
  * sends a fresh Idempotency-Key unless one is given (a retry of the same change sends the
  * same key, so it has its effect once). */
 export async function postJson(path, body, idempotencyKey) {
@@ -122,7 +122,7 @@ export async function postJson(path, body, idempotencyKey) {
   if (!response.ok) {
     throw new HttpError(path, response.status, await bodyOf(response));
   }
-  return response.json();
+  return response.status === 204 ? null : response.json();
 }
 
 export async function getOrMissing(path) {

@@ -3,7 +3,9 @@
  * step, sharing the coordinator dashboard's modules (labels, API, names, HTML); asks nothing of
  * any other host. The group is the one its sign-in session or its API key (a #key=... link)
  * speaks for. */
-import { getJson, HttpError, postJson, readSession, saveKey, storedKey, takeKeyFromAddress } from "../api.js";
+import {
+  forgetKey, getJson, HttpError, postJson, readSession, saveKey, storedKey, takeKeyFromAddress,
+} from "../api.js";
 import { byId, enc, esc, setHtml, setText } from "../dom.js";
 import { loadLabels, rememberLanguage, storedLanguage, t } from "../labels.js";
 import { buyerName, cropName, nm } from "../names.js";
@@ -26,6 +28,9 @@ const PAGES = {
 let timer = null;
 let detail = null; // {id, contract} or {id, status} of the contract page shown
 let problem = "";
+let session = null; // GET /api/v1/session's answer, when the server has the route
+let toastTimer = null;
+const TOAST_MS = 12000;
 
 function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
@@ -51,6 +56,7 @@ function applyLabels() {
   setText(byId("gp-nav-deliveries"), t("gp_nav_deliveries"));
   setText(byId("gp-nav-contracts"), t("gp_nav_contracts"));
   setText(byId("gp-nav-certificates"), t("gp_nav_certificates"));
+  setText(byId("gp-signout"), t("gp_sign_out"));
   byId("gp-nav").setAttribute("aria-label", t("navigation"));
   byId("gp-lang").setAttribute("aria-label", t("language"));
   document.querySelectorAll("[data-lang]").forEach(function (button) {
@@ -75,6 +81,7 @@ function render() {
   const here = route();
   const ready = Boolean(portal.group) && !portal.notGroup;
   byId("gp-nav").hidden = !ready;
+  byId("gp-signout").hidden = !(portal.group || portal.notGroup || state.apiKey);
   byId("gp-key").hidden = ready || portal.notGroup || !state.needKey;
   setHtml(byId("gp-key"), byId("gp-key").hidden ? "" : keyPanel());
   const problemEl = byId("gp-problem");
@@ -111,10 +118,29 @@ function render() {
   document.body.dataset.loaded = waiting ? "" : here.key;
 }
 
+/* What a tap did, at the foot of the screen for a while (or until tapped). */
 function say(text) {
   const toast = byId("gp-toast");
+  clearTimeout(toastTimer);
   setText(toast, text);
   toast.hidden = !text;
+  if (text) {
+    toastTimer = setTimeout(function () { say(""); }, TOAST_MS);
+  }
+}
+
+/* Ends the cookie session, or forgets the key this tab holds; the page starts again. */
+async function signOut() {
+  try {
+    if (session && session.via === "session") {
+      await postJson("/session/sign-out", {});
+    }
+  } catch (err) {
+    // The session has ended already.
+  }
+  forgetKey();
+  location.hash = "#/";
+  location.reload();
 }
 
 function failed(err) {
@@ -140,7 +166,8 @@ async function refresh() {
   clearTimeout(timer);
   try {
     if (!portal.group && !portal.notGroup) {
-      await loadGroup(await readSession());
+      session = await readSession();
+      await loadGroup(session);
     }
     if (portal.group) {
       await loadAll();
@@ -236,6 +263,14 @@ function onClick(event) {
     event.preventDefault();
     button.disabled = true;
     ACTIONS[button.dataset.act](button);
+    return;
+  }
+  if (event.target.closest("#gp-toast")) {
+    say("");
+    return;
+  }
+  if (event.target.closest("#gp-signout")) {
+    signOut();
     return;
   }
   const lang = event.target.closest("[data-lang]");
