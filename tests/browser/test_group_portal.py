@@ -161,6 +161,11 @@ def test_supply_is_announced_after_a_wrong_price_is_explained_and_then_withdrawn
     form.locator("#sp-weeks").select_option("3")
     form.locator("#sp-quantity").fill("120")
     form.locator("#sp-price").fill("-4")
+    # The page refreshes every second here: a form being filled in is left as it is.
+    phone.page.wait_for_timeout(2500)
+    expect(form.locator("#sp-price")).to_have_value("-4")
+    expect(form.locator("#sp-price")).to_be_focused()
+    expect(form.locator("#sp-quantity")).to_have_value("120")
     form.get_by_test_id("announce").click()
     error = phone.page.get_by_test_id("error-price")
     expect(error).to_have_text(th("gp_err_price"))

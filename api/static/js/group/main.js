@@ -76,6 +76,12 @@ function keyPanel() {
     "</button></form>";
 }
 
+/* Someone is filling in the supply form: the timed refresh leaves the page as it is. */
+function typing() {
+  const form = byId("supply-form");
+  return Boolean(form && form.contains(document.activeElement));
+}
+
 function render() {
   applyLabels();
   const here = route();
@@ -112,7 +118,12 @@ function render() {
     html = PAGES[here.page]();
   }
   const page = byId("gp-page");
+  const focused = document.activeElement && page.contains(document.activeElement)
+    ? document.activeElement.id : "";
   setHtml(page, html);
+  if (focused && byId(focused) && document.activeElement !== byId(focused)) {
+    byId(focused).focus(); // a redraw keeps the field being filled in
+  }
   page.setAttribute("data-page", here.page);
   // What the browser tests wait for: the route (as in the address) whose data are shown.
   document.body.dataset.loaded = waiting ? "" : here.key;
@@ -162,7 +173,9 @@ async function loadContract(id) {
   }
 }
 
-async function refresh() {
+/* Reads the group's data again and redraws (a timed refresh, without `force`, leaves a form
+ * being filled in alone). */
+async function refresh(force) {
   clearTimeout(timer);
   try {
     if (!portal.group && !portal.notGroup) {
@@ -181,7 +194,9 @@ async function refresh() {
   } catch (err) {
     failed(err);
   }
-  render();
+  if (force || !typing()) {
+    render();
+  }
   if (!state.needKey && !portal.notGroup) {
     timer = setTimeout(refresh, REFRESH_MS);
   }
@@ -202,7 +217,7 @@ async function act(change, done) {
   }
   portal.rejecting = null;
   portal.withdrawing = null;
-  await refresh();
+  await refresh(true);
 }
 
 function contractOf(id) {
@@ -292,7 +307,7 @@ async function onSupply(form) {
   }
   if (made) {
     say(supplySummary(made));
-    await refresh();
+    await refresh(true);
     return;
   }
   render();
@@ -313,7 +328,7 @@ function onSubmit(event) {
     if (key) {
       saveKey(key, false);
       state.needKey = false;
-      refresh();
+      refresh(true);
     }
   }
 }
@@ -322,7 +337,7 @@ function onInput(event) {
   const form = event.target.form;
   if (form && form.id === "supply-form") {
     rememberDraft(form);
-    if (event.target.name === "crop") {
+    if (event.type === "change" && event.target.name === "crop") {
       render(); // the unit in the labels follows the crop
     }
   }
@@ -345,16 +360,17 @@ async function boot() {
   document.addEventListener("click", onClick);
   document.addEventListener("submit", onSubmit);
   document.addEventListener("change", onInput);
+  document.addEventListener("input", onInput);
   window.addEventListener("hashchange", function () {
     say("");
     detail = null;
     render();
     if (route().page === "contract") {
-      refresh();
+      refresh(true);
     }
     byId("view").focus();
   });
-  await refresh();
+  await refresh(true);
 }
 
 boot();
