@@ -20,6 +20,13 @@ class SignInLink(TypedDict):
     participant_id: str
     role: Role
     expires_at: DateTimeText
+    queued_notifications: Annotated[
+        list[str],
+        Field(
+            description="With `send`: the notifications queued (one per channel); empty when "
+            "the participant has no contact to send it to."
+        ),
+    ]
 
 
 @with_config(EXACT)

@@ -9,6 +9,7 @@ unknown answers a page in Thai (and English) saying so and what to do.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,11 +25,13 @@ from api.routes import PREFIX
 from api.routes.bodies import unicode_body
 from api.routes.common import NOT_FOUND, Responses
 from matcher import signin
+from matcher.adapters.notify.notifier import notify_sign_in_link
 from matcher.auth import Principal, Role
 from matcher.bootstrap import Service
 from matcher.config import Settings
 from matcher.domain.errors import Conflict
 from matcher.labels import Lang, label
+from matcher.service.ports import NotificationUnitOfWork
 from matcher.sessions import COOKIE, LinkState, SessionRules, SignInEntry, WebSession, portal_of
 
 Json = dict[str, Any]
@@ -54,6 +57,11 @@ class InviteBody(BaseModel):
     participant_id: str = Field(min_length=1, max_length=200)
     role: Role | None = Field(
         None, description="kitchen or group; needed only when a buyer and a group share the id."
+    )
+    send: bool = Field(
+        False,
+        description="Also send the link to the participant's contact (e-mail, LINE), as its "
+        "contact's channels say.",
     )
 
 
@@ -97,12 +105,29 @@ def create_sign_in_link(
         rules,
         body.role,
     )
+    url = f"{base_url(request, service.settings)}/signin/{token}"
+    queued = _send(service, link.participant_id, url, link.expires_at) if body.send else []
     return {
-        "link": f"{base_url(request, service.settings)}/signin/{token}",
+        "link": url,
         "participant_id": link.participant_id,
         "role": link.role.value,
         "expires_at": link.expires_at.isoformat(),
+        "queued_notifications": queued,
     }
+
+
+def _send(service: Service, participant_id: str, url: str, expires_at: datetime) -> list[str]:
+    """Queue the link on the participant's channels (the notifier sends it); the ids queued."""
+    with service.uow_factory() as uow:
+        queued = notify_sign_in_link(
+            cast(NotificationUnitOfWork, uow),
+            participant_id,
+            url,
+            expires_at,
+            now=service.context.clock.now(),
+        )
+        uow.commit()
+    return queued
 
 
 def _me(service: Service, caller: Principal, request: Request) -> Json:

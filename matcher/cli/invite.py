@@ -2,8 +2,9 @@
 
 ``invite`` makes a one-time sign-in link for a kitchen or a farmer group and prints it (only
 the hash of its token is stored), so a coordinator without the dashboard open can invite from
-the command line. ``sessions`` lists people's active sessions, revokes one, and shows the
-sign-in log.
+the command line; with ``--send`` it also queues the link to the participant's contact (e-mail,
+LINE), which the service's notifier sends. ``sessions`` lists people's active sessions,
+revokes one, and shows the sign-in log.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import typer
 from matcher.clikit import DbOption, domain_errors, service_for
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from matcher.bootstrap import Service
     from matcher.config import Settings
+    from matcher.service.ports import NotificationUnitOfWork
     from matcher.sessions import SessionRules
     from matcher.signin import SignInUowFactory
 
@@ -59,6 +63,10 @@ def invite(
             "--role", help="kitchen or group: only when a buyer and a group share the id."
         ),
     ] = None,
+    send: Annotated[
+        bool,
+        typer.Option("--send", help="Also send it to the participant's contact (e-mail, LINE)."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Make a one-time sign-in link for a kitchen or a farmer group and print it."""
@@ -74,12 +82,43 @@ def invite(
         now = s.context.clock.now()
         link, token = make_link(_sign_ins(s), participant, ACTOR, now, _rules(s.settings), chosen)
         url = f"{base_url(s.settings)}/signin/{token}"
+        if send:
+            _send(s, link.participant_id, url, link.expires_at)
     typer.echo(
         f"sign-in link for {link.participant_id} ({link.role.value}); it works once, until "
         f"{link.expires_at.isoformat(timespec='seconds')}",
         err=True,
     )
     typer.echo(url)
+
+
+def _send(service: Service, participant_id: str, url: str, expires_at: datetime) -> None:
+    """Queue the link for the participant's channels; say where it goes, or that it cannot."""
+    from matcher.adapters.notify.notifier import notify_sign_in_link
+
+    with service.uow_factory() as uow:
+        queued = notify_sign_in_link(
+            cast("NotificationUnitOfWork", uow),
+            participant_id,
+            url,
+            expires_at,
+            now=service.context.clock.now(),
+        )
+        uow.commit()
+    if not queued:
+        typer.echo(
+            f"not sent: {participant_id} has no contact with an address on a channel it wants; "
+            "give the link yourself",
+            err=True,
+        )
+        return
+    typer.echo(f"queued {len(queued)} notification(s): {', '.join(queued)}", err=True)
+    if not service.settings.notifications_enabled:
+        typer.echo(
+            "notifications are off (FOODMATCH_NOTIFICATIONS_ENABLED=false): they go out once "
+            "they are on",
+            err=True,
+        )
 
 
 @sessions_app.command("list")

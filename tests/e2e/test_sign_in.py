@@ -363,3 +363,49 @@ def test_the_command_line_prints_a_working_link_and_revokes_the_session(
     unknown = cli.invoke(root_app(), ["invite", "--participant", "nobody", *db])
     assert unknown.exit_code == 1
     assert "nobody" in unknown.output
+
+
+def test_send_queues_the_link_to_the_participants_contact(market: Market, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from matcher.cli import root_app
+    from matcher.service.ports import Contact, NotificationFilter
+
+    service = market.client.app.state.service  # type: ignore[attr-defined]
+    with service.uow_factory() as uow:
+        uow.notifications.put_contact(
+            Contact(
+                "kit-a",
+                email="kitchen@hatyai.example",
+                channels=("email",),
+                updated_at=datetime.now(UTC),
+            )
+        )
+        uow.commit()
+
+    made = market.invite("kit-a", send=True)
+    assert len(made["queued_notifications"]) == 1
+    unsent = market.invite("grp-a", send=True)  # the group has no contact
+    assert unsent["queued_notifications"] == []
+    assert market.invite("kit-a")["queued_notifications"] == []  # not asked to send
+
+    db = ["--db", f"sqlite:///{tmp_path}/signin.db"]
+    sent = CliRunner().invoke(root_app(), ["invite", "--participant", "kit-a", "--send", *db])
+    assert sent.exit_code == 0, sent.output
+    assert "queued 1 notification" in sent.stderr
+    nowhere = CliRunner().invoke(root_app(), ["invite", "--participant", "grp-a", "--send", *db])
+    assert nowhere.exit_code == 0
+    assert "not sent" in nowhere.stderr
+    assert nowhere.stdout.strip().startswith("http://127.0.0.1:8000/signin/")
+
+    with service.uow_factory() as uow:
+        queued = uow.notifications.log(NotificationFilter(participant_id="kit-a"))
+        bodies = [n.body for n in queued]
+        assert [n.kind for n in queued] == ["sign_in_link", "sign_in_link"]
+        assert {n.address for n in queued} == {"kitchen@hatyai.example"}
+    assert any(made["link"] in body for body in bodies)
+    assert any(sent.stdout.strip() in body for body in bodies)
+    opened = market.browser().get(
+        sent.stdout.strip().removeprefix("http://127.0.0.1:8000"), follow_redirects=False
+    )
+    assert opened.status_code == 303
