@@ -8,14 +8,18 @@ scrolls sideways on the phone, and no request leaves the server."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.support.browser import (
+    ROOT,
     Demo,
     Json,
     Portal,
@@ -285,3 +289,50 @@ def test_the_link_signs_in_and_signing_out_forgets_the_key(
         expect(tab.page.get_by_test_id("key-panel")).to_be_visible()
         expect(tab.page.get_by_test_id("nav")).to_be_hidden()
         assert tab.page.evaluate("sessionStorage.getItem('foodmatch.apiKey')") is None
+
+
+def sign_in_path(demo: Demo, participant: str) -> str:
+    """The path of a new one-time sign-in link for ``participant`` (``foodmatch invite``)."""
+    database = "sqlite:///" + str(demo.key_file.with_suffix(".db"))
+    made = subprocess.run(
+        [sys.executable, "-m", "matcher", "invite", "--participant", participant, "--db", database],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr[-2000:]
+    link = made.stdout.strip().splitlines()[-1]
+    path = urlsplit(link).path
+    assert path.startswith("/signin/"), link
+    return path
+
+
+def test_a_sign_in_link_opens_the_portal_whose_changes_carry_the_csrf_token(
+    browser: Any, quiet_demo: Demo, group_id: str
+) -> None:
+    with portal_tab(browser, quiet_demo, "", path="/group/", size="phone") as tab:
+        tab.refusals |= {401, 403}  # the change without its token, and after signing out
+        tab.page.goto(quiet_demo.base + sign_in_path(quiet_demo, group_id))
+        tab.wait_loaded("#/")
+        assert urlsplit(tab.page.url).path == "/group/"
+        assert tab.page.evaluate("sessionStorage.getItem('foodmatch.apiKey')") is None
+        card = tab.page.locator("[data-testid=proposal]").first
+        chosen = str(card.get_attribute("data-contract"))
+
+        # The cookie alone does not make a change: the session's CSRF token must come with it.
+        status = tab.page.evaluate(
+            """id => fetch('/api/v1/contracts/' + id + '/accept', {method: 'POST',
+                 headers: {'Content-Type': 'application/json'}, body: '{}'}).then(r => r.status)""",
+            chosen,
+        )
+        assert status == 403
+        assert contract(quiet_demo, chosen)["state"] == "proposed"
+
+        card.get_by_test_id("accept").click()
+        expect(tab.page.get_by_test_id("toast")).to_contain_text(lead("gp_accepted"))
+        wait_for(
+            lambda: contract(quiet_demo, chosen)["state"] == "accepted", 10, "accepted by session"
+        )
+        assert contract(quiet_demo, chosen)["history"][-1]["actor"] == f"group:{group_id}"
+
+        tab.page.get_by_test_id("sign-out").click()
+        expect(tab.page.get_by_test_id("key-panel")).to_be_visible()
+        assert tab.page.evaluate("fetch('/api/v1/session').then(r => r.status)") == 401
