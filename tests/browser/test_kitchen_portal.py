@@ -346,6 +346,37 @@ def test_another_kitchens_order_is_refused_with_a_clear_message(
     portal.shoot("kitchen-portal-forbidden")
 
 
+def test_a_kitchen_signed_in_by_a_link_orders_and_signs_out(
+    browser: Any, demo: Demo, kitchen: Kitchen
+) -> None:
+    """With a session cookie instead of a key: the order goes with the session's CSRF token."""
+    made = demo.http.post(
+        "/api/v1/sign-in-links", json={"participant_id": kitchen.id, "role": "kitchen"}
+    )
+    assert made.status_code == 201, made.text
+    with portal_tab(browser, demo, "") as tab:
+        tab.refusals.add(401)  # after signing out
+        page = tab.page
+        page.goto(made.json()["link"])
+        assert page.url.startswith(f"{demo.base}/kitchen/")
+        tab.wait_loaded("#/")
+        expect(page.get_by_test_id("kp-kitchen")).to_have_text(kitchen.buyer["name_th"])
+        expect(page.get_by_test_id("sign-out")).to_be_visible()
+        expect(page.get_by_test_id("key-forget")).to_be_hidden()
+        before = {o["id"] for o in kitchen.get("/orders", buyer_id=kitchen.id)}
+        page.goto(f"{demo.base}/kitchen/#/new")
+        tab.wait_loaded("#/new")
+        page.get_by_test_id("kp-crop").fill("kale")
+        page.get_by_test_id("kp-quantity").fill("8")
+        page.get_by_test_id("kp-send").click()
+        tab.wait_loaded("#/")
+        added = [o for o in kitchen.get("/orders", buyer_id=kitchen.id) if o["id"] not in before]
+        assert [(o["crop_id"], o["quantity"]) for o in added] == [("kale", 8)]
+        page.get_by_test_id("sign-out").click()
+        expect(page.get_by_test_id("key-panel")).to_be_visible()
+        assert page.evaluate("fetch('/api/v1/session').then(r => r.status)") == 401
+
+
 def test_without_a_key_the_page_asks_for_one_and_a_coordinator_is_sent_away(
     browser: Any, demo: Demo
 ) -> None:

@@ -22,6 +22,7 @@ let refreshMs = 5000;
 const portal = {
   buyerId: "", // the kitchen this page works for (its session's or its key's)
   notKitchen: false,
+  via: "", // "session" when signed in with a link (a cookie), "api_key" with a key
   flash: "",
 };
 
@@ -52,6 +53,7 @@ function parseRoute() {
 /* The kitchen of the session, or of the key: a kitchen's key sees one buyer, itself. */
 async function identify() {
   const session = await readSession();
+  portal.via = session ? String(session.via || "") : "";
   if (session && session.role) {
     portal.notKitchen = session.role !== "kitchen";
     portal.buyerId = session.role === "kitchen" ? String(session.participant_id || session.participant || "") : "";
@@ -124,6 +126,7 @@ function renderStatus() {
     : state.needKey ? "key-needed" : state.forbidden ? "forbidden"
       : state.serverError ? "error" : "online");
   byId("key-forget").hidden = !state.apiKey;
+  byId("kp-signout").hidden = portal.via !== "session";
   byId("kp-not-kitchen").hidden = !portal.notKitchen;
   const buyer = state.buyers[portal.buyerId];
   setText(byId("kp-kitchen"), buyer ? nm(buyer) : "");
@@ -309,6 +312,18 @@ async function onConfirmSubmit(event) {
   }
 }
 
+/* Ends the cookie session (the cookie stops working) and starts the page again. */
+async function signOut() {
+  try {
+    await postJson("/session/sign-out", {});
+  } catch (err) {
+    // The session has ended already.
+  }
+  forgetKey();
+  location.hash = "#/";
+  location.reload();
+}
+
 function onKeySubmit(event) {
   event.preventDefault();
   const key = byId("key-input").value.trim();
@@ -339,6 +354,7 @@ function start() {
     renderStatus();
     tick();
   });
+  byId("kp-signout").addEventListener("click", signOut);
   byId("kp-form").addEventListener("submit", onOrderSubmit);
   byId("kp-form").addEventListener("input", renderPreview);
   byId("kp-form").addEventListener("change", renderPreview);
