@@ -325,8 +325,9 @@ def running_demo(folder: Path, *options: str) -> Iterator[tuple[Demo, subprocess
 
 
 def proposals_waiting(demo: Demo, process: subprocess.Popen[bytes]) -> Json:
-    """Waits, for a demo whose groups do not answer, until its first rounds have proposed
-    contracts and the counts stay put (an empty engine queue, two looks half a second apart)."""
+    """Waits, for a demo whose groups do not answer, until the whole scenario is in (the demo's
+    log says so), rounds have proposed contracts and the counts stay put (an empty engine queue,
+    two looks half a second apart)."""
     previous: list[tuple[int, ...]] = []
 
     def settled() -> Json | None:
@@ -335,6 +336,8 @@ def proposals_waiting(demo: Demo, process: subprocess.Popen[bytes]) -> Json:
                 f"the demo ended with {process.returncode}:\n{demo.log.read_text()[-3000:]}"
             )
         demo.pick_up_key()
+        if "streaming done" not in demo.log.read_text(encoding="utf-8", errors="replace"):
+            return None  # the scenario is still coming in
         o = demo.overview()
         if not o or not o["contracts_by_state"].get("proposed"):
             return None
