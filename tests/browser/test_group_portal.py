@@ -268,6 +268,13 @@ def test_every_page_fits_the_screen_in_thai_and_english(
                 "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().height)",
             )
             assert all(height >= 44 for height in targets), (route, targets)
+        if size == "desktop":
+            # 200 % zoom on a 1280 px screen: 640 CSS pixels across.
+            tab.page.set_viewport_size({"width": 640, "height": 400})
+            for route in PAGES:
+                tab.open(route)
+                scrolled = tab.page.evaluate("document.documentElement.scrollWidth")
+                assert scrolled <= 640, (route, scrolled)
         tab.page.get_by_test_id("lang-en").click()
         expect(tab.page.get_by_test_id("nav-supply")).to_have_text("Supply")
         assert tab.page.evaluate("document.documentElement.lang") == "en"
