@@ -10,6 +10,7 @@ from api.routes import (
     dashboard,
     documents,
     market,
+    notifications,
     participants,
     rounds,
     webhooks,
@@ -37,6 +38,7 @@ def api_router() -> APIRouter:
         dashboard,
         documents,
         webhooks,
+        notifications,
     ):
         router.include_router(module.router)
     return router
