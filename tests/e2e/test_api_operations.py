@@ -1,10 +1,11 @@
-"""Health, metrics, the catalogue, the API documentation and the coordinator page."""
+"""Health, metrics, the catalogue, the API documentation, the coordinator page and the portals."""
 
 from __future__ import annotations
 
 import posixpath
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -70,14 +71,16 @@ def test_overview_includes_the_engine_status(client: TestClient) -> None:
 
 
 DASHBOARD = "/static/js/main.js"
+PORTALS = {"/kitchen/": "/static/js/kitchen/main.js", "/group/": "/static/js/group/main.js"}
+"""The participants' pages and their entry modules (over the dashboard's shared ones)."""
 IMPORT = re.compile(r'^import [^;]* from "(\.{1,2}/[^"]+)";', re.MULTILINE)
 JAVASCRIPT = {"text/javascript", "application/javascript"}
 
 
-def dashboard_modules(client: TestClient) -> dict[str, str]:
+def dashboard_modules(client: TestClient, entry: str = DASHBOARD) -> dict[str, str]:
     """The dashboard's ES modules as served, by path: main.js and whatever it imports, in turn."""
     found: dict[str, str] = {}
-    waiting = [DASHBOARD]
+    waiting = [entry]
     while waiting:
         path = waiting.pop()
         if path in found:
@@ -102,10 +105,30 @@ def test_coordinator_page_is_served_with_its_assets(client: TestClient) -> None:
     assert f'<script type="module" src="{DASHBOARD}"></script>' in page.text
     assert "/static/app.css" in page.text
     assert client.get("/static/app.css").status_code == 200
-    # Every module on disk is reached from main.js (none is left behind, none is missing).
+    # Every module on disk is reached from main.js or a portal's (none is left behind, none is
+    # missing).
     scripts = ops.STATIC / "js"
     on_disk = {f"/static/js/{p.relative_to(scripts).as_posix()}" for p in scripts.rglob("*.js")}
-    assert set(dashboard_modules(client)) == on_disk
+    reached = set(dashboard_modules(client))
+    for entry in PORTALS.values():
+        reached |= set(dashboard_modules(client, entry))
+    assert reached == on_disk
+
+
+@pytest.mark.parametrize("page", sorted(PORTALS))
+def test_portal_pages_are_served_with_their_modules(client: TestClient, page: str) -> None:
+    answer = client.get(page)
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html")
+    assert f'<script type="module" src="{PORTALS[page]}"></script>' in answer.text
+    assert "/static/app.css" in answer.text
+    modules = dashboard_modules(client, PORTALS[page])
+    assert "/static/js/labels.js" in modules  # the dashboard's shared modules, not copies
+    assert "/static/js/api.js" in modules
+    for source in [answer.text, *modules.values()]:
+        assert not re.search(r"(src|href)=\"https?://", source)
+        assert not re.search(r"fetch\(\s*[\"']https?://", source)
 
 
 def test_coordinator_page_fetches_nothing_from_elsewhere(client: TestClient) -> None:
