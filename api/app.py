@@ -37,7 +37,10 @@ certificate validity, distance, price and capacity. Every unfilled quantity carr
 
 Every `/api/v1` route needs an API key: `Authorization: Bearer fm_...` (keys are made with
 `foodmatch keys create`; roles kitchen, group, coordinator). Without one: `401`; another
-participant's data: `403`.
+participant's data: `403`. People sign in instead with a one-time link a coordinator makes
+(`foodmatch invite`, `POST /api/v1/sign-in-links`): opening it starts a session in a cookie, with
+the same checks as a key of that participant; every change made in a session sends its CSRF
+token in `X-CSRF-Token` (from `GET /api/v1/session`).
 
 Commands accept an `Idempotency-Key` header: a repeat has no further effect and is answered with
 `200` and `Idempotent-Replay: true`. Invalid fields answer `422` with `loc` naming the field;

@@ -29,7 +29,7 @@ from matcher.adapters.notify.notifier import notify_sign_in_link
 from matcher.auth import Principal, Role
 from matcher.bootstrap import Service
 from matcher.config import Settings
-from matcher.domain.errors import Conflict
+from matcher.domain.errors import Conflict, InvalidValue
 from matcher.labels import Lang, label
 from matcher.service.ports import NotificationUnitOfWork
 from matcher.sessions import COOKIE, LinkState, SessionRules, SignInEntry, WebSession, portal_of
@@ -195,11 +195,18 @@ def list_sessions(
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> list[Json]:
+    _once(request, "participant_id")
     rules = session_rules(service.settings)
     now = service.context.clock.now()
     found = signin.list_sessions(_uow_factory(service), now, rules, participant_id)
     rows = [session_json(web, rules) for web in found]
     return window(request, response, rows, limit=limit, offset=offset)
+
+
+def _once(request: Request, name: str) -> None:
+    """A filter given more than once is refused (422), not read as its last value."""
+    if len(request.query_params.getlist(name)) > 1:
+        raise InvalidValue(name, "give it once")
 
 
 def session_json(web: WebSession, rules: SessionRules) -> Json:
@@ -242,6 +249,7 @@ def sign_in_log(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[Json]:
+    _once(request, "participant_id")
     found, total = signin.sign_in_log(
         _uow_factory(service), participant_id=participant_id, limit=limit, offset=offset
     )
