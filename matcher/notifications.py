@@ -13,16 +13,18 @@ looked at.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Protocol
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from matcher.labels import Lang, label
+from matcher.domain.contracts import Contract, ContractState, DeliveryState
+from matcher.domain.model import Certificate, thb
+from matcher.labels import Lang, has_label, label
 
 CHANNELS: tuple[str, ...] = ("email", "line")
 LANGUAGES: tuple[Lang, ...] = ("th", "en")
@@ -33,6 +35,9 @@ KINDS: tuple[str, ...] = (
     "contract_cancelled",
     "delivery_refused",
     "sign_in_link",
+    "proposal_lapsing",
+    "delivery_tomorrow",
+    "certificate_expiring",
 )
 STATES: tuple[str, ...] = ("pending", "sent", "failed")
 
@@ -128,6 +133,103 @@ def sign_in_notice(participant_id: str, link: str, expires_at: datetime) -> Noti
     )
 
 
+# -- notices that come with time: a periodic scan, each notice keyed so that it is sent once --
+
+LAPSE_WARNING = timedelta(hours=24)
+"""A proposal not answered yet is recalled this long before it lapses."""
+CERTIFICATE_WARNINGS: tuple[int, ...] = (60, 30, 7)
+"""Days before a certificate's last valid day at which its group is told."""
+MARKET_OFFSET = timedelta(hours=7)
+"""The market's clock (Thailand, UTC+7): "tomorrow" is the next day there."""
+_DELIVERING = frozenset({ContractState.ACCEPTED, ContractState.IN_DELIVERY})
+
+
+def market_day(now: datetime) -> date:
+    return (now + MARKET_OFFSET).date()
+
+
+def facts_of_contract(contract: Contract) -> dict[str, Any]:
+    days = sorted(d.day for d in contract.deliveries)
+    expires = contract.proposal_expires_at
+    return {
+        "contract_id": contract.id,
+        "crop_id": contract.crop_id,
+        "buyer_id": contract.buyer_id,
+        "group_id": contract.group_id,
+        "quantity": contract.quantity,
+        "unit_price": thb(contract.unit_price),
+        "value": thb(contract.value),
+        "deliveries": len(days),
+        "first_day": days[0].isoformat() if days else None,
+        "last_day": days[-1].isoformat() if days else None,
+        "expires_at": expires.isoformat() if expires is not None else None,
+        "reason": "",
+    }
+
+
+def lapsing_notices(now: datetime, contracts: Iterable[Contract]) -> list[Notice]:
+    """A proposal still unanswered within :data:`LAPSE_WARNING` of its deadline: to the group."""
+    found = []
+    for c in contracts:
+        expires = c.proposal_expires_at
+        if c.state is not ContractState.PROPOSED or expires is None:
+            continue
+        if expires - LAPSE_WARNING <= now < expires:
+            facts = facts_of_contract(c)
+            found.append(Notice(f"lapsing:{c.id}", "proposal_lapsing", c.group_id, facts))
+    return found
+
+
+def tomorrow_notices(now: datetime, contracts: Iterable[Contract]) -> list[Notice]:
+    """A scheduled delivery of a live contract on the market's next day: to both sides."""
+    tomorrow = market_day(now) + timedelta(days=1)
+    found = []
+    for c in contracts:
+        if c.state not in _DELIVERING:
+            continue
+        for d in c.deliveries:
+            if d.day == tomorrow and d.state is DeliveryState.SCHEDULED:
+                facts = facts_of_contract(c) | {"date": d.day.isoformat(), "due": d.quantity}
+                key = f"tomorrow:{c.id}:{d.day.isoformat()}"
+                sides = (c.group_id, c.buyer_id)
+                found += [Notice(key, "delivery_tomorrow", who, facts) for who in sides]
+    return found
+
+
+def certificate_notices(now: datetime, certificates: Iterable[Certificate]) -> list[Notice]:
+    """A certificate within 60, 30 or 7 days of its last valid day: to its group, once per
+    threshold (the nearest one passed, so a scan that missed a day still tells it)."""
+    today = market_day(now)
+    found = []
+    for cert in certificates:
+        if cert.revoked_on is not None and cert.revoked_on <= today:
+            continue
+        left = (cert.valid_until - today).days
+        passed = [days for days in CERTIFICATE_WARNINGS if 0 <= left <= days]
+        if not passed:
+            continue
+        facts = {
+            "certificate_id": cert.id,
+            "scheme": cert.scheme.value,
+            "valid_until": cert.valid_until.isoformat(),
+            "days_left": left,
+        }
+        key = f"certificate:{cert.id}:{min(passed)}"
+        found.append(Notice(key, "certificate_expiring", cert.group_id, facts))
+    return found
+
+
+def timed_notices(
+    now: datetime, contracts: Iterable[Contract], certificates: Iterable[Certificate]
+) -> list[Notice]:
+    live = list(contracts)
+    return (
+        lapsing_notices(now, live)
+        + tomorrow_notices(now, live)
+        + certificate_notices(now, certificates)
+    )
+
+
 def language_of(value: str | None) -> Lang:
     return "en" if value == "en" else "th"
 
@@ -172,6 +274,10 @@ def context_of(notice: Notice, lang: Lang, names: Names) -> dict[str, Any]:
         who = facts.get(f"{side}_id")
         context[side] = names.participant(who, lang) if isinstance(who, str) else ""
     context["name"] = names.participant(notice.participant_id, lang)
+    scheme = facts.get("scheme")
+    if isinstance(scheme, str):
+        key = f"scheme_{scheme}"
+        context["scheme"] = label(key, lang) if has_label(key) else scheme
     return context
 
 

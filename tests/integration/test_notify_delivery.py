@@ -5,7 +5,8 @@ once per event, participant and channel, with retries, across a restart."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from matcher.adapters.db.migrate import upgrade
@@ -16,11 +17,13 @@ from matcher.adapters.notify.notifier import Notifier, notify_sign_in_link, send
 from matcher.bootstrap import bootstrap
 from matcher.config import load_settings
 from matcher.domain import lifecycle
+from matcher.domain.contracts import ContractState
 from matcher.domain.lifecycle import Actor, Party
-from matcher.domain.model import Crop, Unit
+from matcher.domain.model import Certificate, Crop, Unit
+from matcher.domain.standards import Scheme
 from matcher.service import events
 from matcher.service.ports import Contact, NotificationFilter
-from tests.support.lifecycle_store import contract
+from tests.support.lifecycle_store import contract, seed_book
 from tests.support.notify import LINE_TOKEN, SMTP_LOGIN, running_line, running_smtp
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -233,3 +236,33 @@ def test_the_service_runs_the_notifier_with_the_channels_its_settings_name(
     finally:
         off.close()
     assert senders_of(load_settings()) == {}
+
+
+def test_time_brings_its_notices_once_each(uow_factory: UowFactory) -> None:
+    clock = Clock()
+    clock.at = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)  # 19:00 in Thailand
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.contracts.add(contract("c-1", state=ContractState.ACCEPTED))  # first day 12-09
+        uow.contracts.add(contract("c-2", order_id="o2", expires=clock.at + timedelta(hours=5)))
+        uow.certificates.add(
+            Certificate("cert-g1", "g1", Scheme.PGS, date(2025, 1, 1), date(2027, 1, 7))
+        )
+        uow.notifications.put_contact(GROUP)
+        uow.notifications.put_contact(replace(BUYER, participant_id="b1"))
+        uow.commit()
+    with running_smtp() as (mailbox, port):
+        worker = notifier(uow_factory, {"email": smtp(port)}, clock)
+        worker.run_once()
+        worker.run_once()  # the next scan of time waits for its turn
+        assert worker.scan_timed() == 0  # and queues nothing new when it comes
+        clock.at += timedelta(minutes=20)
+        worker.run_once()
+
+    subjects = sorted((str(m["To"]), str(m["Subject"])) for m in mailbox.messages)
+    assert subjects == [
+        ("leader@coop.test", "ข้อเสนอซื้อคะน้าจาก โรงพยาบาล จะหมดอายุใน 24 ชั่วโมง"),
+        ("leader@coop.test", "พรุ่งนี้ (2026-12-09) ส่งคะน้า 40 กก. ให้ โรงพยาบาล"),
+        ("leader@coop.test", "ใบรับรอง อินทรีย์แบบมีส่วนร่วม (PGS) ของกลุ่มจะหมดอายุในอีก 30 วัน"),
+        ("procurement@hospital.test", "Tomorrow (2026-12-09): 40 kg of Chinese kale for Hospital"),
+    ]

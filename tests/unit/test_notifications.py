@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from matcher import notifications as nt
+from matcher.domain.contracts import Contract, ContractState, DeliveryState
+from matcher.domain.model import Certificate
+from matcher.domain.standards import Scheme
 from matcher.labels import Lang
 from matcher.service import events
 from tests.support.lifecycle_store import contract
@@ -162,7 +165,8 @@ def test_a_sign_in_link_is_keyed_by_the_link_and_shows_it() -> None:
 @pytest.mark.parametrize("lang", nt.LANGUAGES)
 def test_every_kind_renders_in_both_languages(kind: str, lang: Lang) -> None:
     facts = nt.notices_of(1, "ContractProposed", proposed_payload())[0].facts
-    more = {"date": "2026-12-09", "contracted": 1, "received": 1, "refused": 0}
+    more = {"date": "2026-12-09", "contracted": 1, "received": 1, "refused": 0, "due": 1}
+    more |= {"certificate_id": "c", "scheme": "PGS", "valid_until": "2027-01-01", "days_left": 7}
     notice = nt.Notice("k", kind, "g1", dict(facts) | more | {"link": "https://x.test/l"})
 
     subject, body = nt.render(notice, lang, Names())
@@ -183,3 +187,86 @@ def test_a_contract_without_deliveries_still_renders() -> None:
     )
 
     assert notices[0].facts["first_day"] is None
+
+
+# -- notices that come with time ------------------------------------------------------------
+
+
+def test_a_proposal_is_recalled_in_its_last_24_hours_only() -> None:
+    proposed = contract("c-1", expires=AT + timedelta(hours=72))
+
+    def kinds(at: datetime, c: Contract = proposed) -> list[tuple[str, str, str]]:
+        return [(n.key, n.kind, n.participant_id) for n in nt.lapsing_notices(at, [c])]
+
+    assert kinds(AT + timedelta(hours=47, minutes=59)) == []
+    assert kinds(AT + timedelta(hours=48)) == [("lapsing:c-1", "proposal_lapsing", "g1")]
+    assert kinds(AT + timedelta(hours=71)) == [("lapsing:c-1", "proposal_lapsing", "g1")]
+    assert kinds(AT + timedelta(hours=72)) == []
+    accepted = replace(proposed, state=ContractState.ACCEPTED)
+    assert kinds(AT + timedelta(hours=60), accepted) == []
+
+
+def test_a_delivery_due_tomorrow_in_thailand_concerns_both_sides() -> None:
+    accepted = replace(contract("c-1"), state=ContractState.ACCEPTED)
+    day = accepted.deliveries[0].day  # 2026-12-09
+    evening = datetime(2026, 12, 8, 16, 59, tzinfo=UTC)  # 23:59 in Thailand, the day before
+
+    notices = nt.tomorrow_notices(evening, [accepted])
+
+    assert [(n.key, n.participant_id) for n in notices] == [
+        (f"tomorrow:c-1:{day.isoformat()}", "g1"),
+        (f"tomorrow:c-1:{day.isoformat()}", "b1"),
+    ]
+    assert notices[0].facts["due"] == 40
+    assert nt.tomorrow_notices(evening + timedelta(minutes=1), [accepted]) == []  # it is today
+    assert nt.tomorrow_notices(evening, [contract("c-2")]) == []  # not accepted yet
+    delivered = replace(
+        accepted,
+        deliveries=(
+            replace(accepted.deliveries[0], state=DeliveryState.DELIVERED),
+            *accepted.deliveries[1:],
+        ),
+    )
+    assert nt.tomorrow_notices(evening, [delivered]) == []
+
+
+def certificate(valid_until: date, revoked_on: date | None = None) -> Certificate:
+    return Certificate(
+        "cert-1", "g1", Scheme.PGS, date(2025, 1, 1), valid_until, revoked_on=revoked_on
+    )
+
+
+def test_a_certificate_is_announced_at_60_30_and_7_days_once_each() -> None:
+    today = nt.market_day(AT)
+
+    def keys(days_left: int, revoked: date | None = None) -> list[str]:
+        cert = certificate(today + timedelta(days=days_left), revoked)
+        return [n.key for n in nt.certificate_notices(AT, [cert])]
+
+    assert keys(61) == []
+    assert keys(60) == keys(45) == ["certificate:cert-1:60"]
+    assert keys(30) == keys(8) == ["certificate:cert-1:30"]
+    assert keys(7) == keys(0) == ["certificate:cert-1:7"]
+    assert keys(-1) == []
+    assert keys(20, revoked=today) == []
+    (notice,) = nt.certificate_notices(AT, [certificate(today + timedelta(days=30))])
+    assert notice.participant_id == "g1"
+    subject, body = nt.render(notice, "th", Names())
+    assert subject == "ใบรับรอง อินทรีย์แบบมีส่วนร่วม (PGS) ของกลุ่มจะหมดอายุในอีก 30 วัน"
+    assert "ใช้ได้ถึงวันที่ 2026-12-31 (อีก 30 วัน)" in body
+
+
+def test_the_timed_notices_join_the_three_kinds() -> None:
+    accepted = replace(contract("c-1"), state=ContractState.ACCEPTED)
+    evening = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
+    lapsing = contract("c-2", expires=evening + timedelta(hours=2))
+    soon = certificate(nt.market_day(evening) + timedelta(days=7))
+
+    found = nt.timed_notices(evening, [accepted, lapsing], [soon])
+
+    assert sorted(n.kind for n in found) == [
+        "certificate_expiring",
+        "delivery_tomorrow",
+        "delivery_tomorrow",
+        "proposal_lapsing",
+    ]

@@ -21,18 +21,25 @@ with the same e-mail ``Message-ID`` and the same LINE retry key (which LINE acce
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from matcher import notifications as nt
 from matcher import webhooks as wh
 from matcher.adapters.notify.channels import LineSender, Sender, SmtpSender
+from matcher.adapters.polling import Poller
+from matcher.domain.contracts import Contract, ContractState
 from matcher.domain.model import Crop
 from matcher.labels import Lang, label
-from matcher.service.ports import Contact, Notification, NotificationUnitOfWork, UnitOfWork
+from matcher.service.ports import (
+    Contact,
+    ContractFilter,
+    Notification,
+    NotificationUnitOfWork,
+    UnitOfWork,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +137,9 @@ def notify_sign_in_link(
     return queue(uow, notice, now or _utcnow())
 
 
-class Notifier:
+class Notifier(Poller):
+    thread_name = "foodmatch-notify"
+
     def __init__(
         self,
         uow_factory: NotificationUowFactory,
@@ -141,6 +150,7 @@ class Notifier:
         backoff_seconds: float = 30.0,
         backoff_cap_seconds: float = 3600.0,
         poll_seconds: float = 5.0,
+        timed_every_seconds: float = 900.0,
         now: Callable[[], datetime] = _utcnow,
         batch: int = 500,
     ) -> None:
@@ -150,11 +160,11 @@ class Notifier:
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.backoff_cap_seconds = backoff_cap_seconds
-        self.poll_seconds = poll_seconds
         self.now = now
         self.batch = batch
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.timed_every = timedelta(seconds=timed_every_seconds)
+        self._next_timed: datetime | None = None
+        super().__init__(poll_seconds)
 
     def scan(self) -> int:
         """Queue the notifications of the outbox events not read yet; how many were written."""
@@ -172,6 +182,16 @@ class Notifier:
                 uow.commit()
             if len(entries) < self.batch:
                 return written
+
+    def scan_timed(self) -> int:
+        """Queue the notices that come with time (a proposal about to lapse, a delivery due
+        tomorrow, a certificate about to expire); each is keyed, so a repeat queues nothing."""
+        now = self.now()
+        with self.uow_factory() as uow:
+            notices = nt.timed_notices(now, _live_contracts(uow), uow.certificates.list())
+            written = sum(len(queue(uow, notice, now, self.crops)) for notice in notices)
+            uow.commit()
+        return written
 
     def send_due(self, limit: int = 100) -> int:
         """Send the due pending notifications once each; how many were attempted."""
@@ -229,29 +249,28 @@ class Notifier:
 
     def run_once(self) -> None:
         self.scan()
+        now = self.now()
+        if self._next_timed is None or now >= self._next_timed:
+            self.scan_timed()
+            self._next_timed = now + self.timed_every
         self.send_due()
 
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="foodmatch-notify", daemon=True)
-        self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._thread is None:
-            return
-        self._stop.set()
-        self._thread.join(timeout)
-        self._thread = None
+_LIVE = (ContractState.PROPOSED, ContractState.ACCEPTED, ContractState.IN_DELIVERY)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("notifier failed; retrying")
-            self._stop.wait(self.poll_seconds)
+
+def _live_contracts(uow: UnitOfWork, page: int = 500) -> list[Contract]:
+    """Contracts proposed, accepted or in delivery: those time-based notices are about."""
+    found: list[Contract] = []
+    for state in _LIVE:
+        offset = 0
+        while True:
+            batch = uow.contracts.list(ContractFilter(state=state, limit=page, offset=offset))
+            found.extend(batch)
+            if len(batch) < page:
+                break
+            offset += page
+    return found
 
 
 def senders_of(settings: Any) -> dict[str, Sender]:
