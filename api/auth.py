@@ -11,7 +11,7 @@ control off (``FOODMATCH_AUTH=false``) every caller is a coordinator.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Request
@@ -38,6 +38,7 @@ from matcher.sessions import (
     csrf_ok,
     csrf_token,
 )
+from matcher.signin import SignInUowFactory, authenticate_cookie
 
 REALM = 'Bearer realm="foodmatch"'
 
@@ -108,16 +109,15 @@ async def _csrf_sent(request: Request) -> str | None:
 
 async def _session_caller(request: Request, service: Service, cookie: str) -> Principal:
     """The principal of a session cookie; a change without the session's CSRF token: 403."""
-    from matcher.signin import authenticate_cookie
-
     now = service.context.clock.now()
     rules = session_rules(service.settings)
     found = await run_in_threadpool(
         authenticate_cookie,
-        service.uow_factory,  # type: ignore[arg-type]
+        cast(SignInUowFactory, service.uow_factory),
         cookie,
         now,
         rules,
+        cast(SignInUowFactory, service.read_uow_factory),
     )
     if found is None:
         raise Unauthenticated("the session has ended or was revoked: open a new sign-in link")

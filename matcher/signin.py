@@ -172,22 +172,28 @@ def open_link(
 
 
 def authenticate_cookie(
-    uow_factory: SignInUowFactory, cookie: str, now: datetime, rules: SessionRules
+    uow_factory: SignInUowFactory,
+    cookie: str,
+    now: datetime,
+    rules: SessionRules,
+    read_uow_factory: SignInUowFactory | None = None,
 ) -> tuple[Principal, WebSession, str] | None:
     """The principal of an active session's cookie, the session and its secret; None when the
-    cookie is malformed, unknown, expired or revoked. Notes the use (at most once a minute)."""
+    cookie is malformed, unknown, expired or revoked. The session is read through
+    ``read_uow_factory`` (when given); its use is written at most once a minute."""
     parts = split_cookie(cookie)
     if parts is None:
         return None
     session_id, secret = parts
-    with uow_factory() as uow:
+    with (read_uow_factory or uow_factory)() as uow:
         web = uow.sign_ins.get_session(session_id)
-        if web is None or not verify_session(web, secret, now, rules):
-            return None
-        if web.needs_touch(now):
+    if web is None or not verify_session(web, secret, now, rules):
+        return None
+    if web.needs_touch(now):
+        with uow_factory() as uow:
             uow.sign_ins.touch(web.id, now)
             uow.commit()
-            web = web.touched(now)
+        web = web.touched(now)
     return principal_of_session(web), web, secret
 
 

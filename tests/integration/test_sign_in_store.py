@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.adapters.db.uow import SqlUnitOfWork
 from matcher.auth import Role
@@ -154,3 +155,23 @@ def test_links_are_for_registered_kitchens_and_groups(market: Factory) -> None:
         invite(market, "both", "coordinator:ops", T0, RULES)
     link, _ = invite(market, "both", "coordinator:ops", T0, RULES, Role.GROUP)
     assert link.role is Role.GROUP
+
+
+def test_a_session_is_read_on_the_read_side_and_its_use_written_once_a_minute(
+    market: Factory, sessions: sessionmaker[Session]
+) -> None:
+    def reader() -> SqlUnitOfWork:
+        return SqlUnitOfWork(sessions, read_only=True)
+
+    _, token = invite(market, "grp-a", "coordinator:ops", T0, RULES)
+    cookie = open_link(market, token, T0, RULES).cookie
+
+    soon = authenticate_cookie(market, cookie, T0 + timedelta(seconds=30), RULES, reader)
+    later = authenticate_cookie(market, cookie, T0 + timedelta(minutes=5), RULES, reader)
+    assert soon is not None
+    assert later is not None
+    assert soon[1].last_seen_at == T0  # under a minute: nothing written
+    with reader() as uow:
+        stored = uow.sign_ins.get_session(later[1].id)
+    assert stored is not None
+    assert stored.last_seen_at == T0 + timedelta(minutes=5)
