@@ -138,6 +138,8 @@ class Opened:
     state: LinkState
     session: WebSession | None = None
     cookie: str = ""
+    link: SignInLink | None = None
+    """The link opened (None when unknown)."""
 
 
 _REFUSED = {
@@ -161,14 +163,14 @@ def open_link(
                 uow.sign_ins.add_session(web)
                 _log(uow, now, SignInEvent.SIGNED_IN, web, _actor(web), client)
                 uow.commit()
-                return Opened(LinkState.VALID, web, cookie)
+                return Opened(LinkState.VALID, web, cookie, link)
             state = LinkState.USED
         role = link.role if link is not None else None
         participant = link.participant_id if link is not None else None
         entry = SignInEntry(now, _REFUSED[state], role, participant, None, "anonymous", client)
         uow.sign_ins.log(entry)
         uow.commit()
-    return Opened(state)
+    return Opened(state, link=link)
 
 
 def authenticate_cookie(

@@ -296,6 +296,10 @@ async def open_sign_in_link(token: str, request: Request, service: ServiceDep) -
         client,
     )
     if opened.session is None:
+        if opened.link is not None and await _signed_in_by(request, service, opened):
+            # Opened again in the browser it signed in (a second tap): on to the pages.
+            portal = portal_of(opened.link.role)
+            return RedirectResponse(portal, status_code=303, headers=NO_STORE)
         status = 404 if opened.state is LinkState.UNKNOWN else 410
         return HTMLResponse(refusal_page(opened.state), status_code=status, headers=NO_STORE)
     response = RedirectResponse(portal_of(opened.session.role), status_code=303, headers=NO_STORE)
@@ -309,6 +313,25 @@ async def open_sign_in_link(token: str, request: Request, service: ServiceDep) -
         samesite="strict",
     )
     return response
+
+
+async def _signed_in_by(request: Request, service: Service, opened: signin.Opened) -> bool:
+    """Whether this browser already holds an active session of the used link's participant."""
+    cookie = request.cookies.get(COOKIE)
+    if opened.state is not LinkState.USED or opened.link is None or not cookie:
+        return False
+    found = await run_in_threadpool(
+        signin.authenticate_cookie,
+        _uow_factory(service),
+        cookie,
+        service.context.clock.now(),
+        session_rules(service.settings),
+        cast(signin.SignInUowFactory, service.read_uow_factory),
+    )
+    if found is None:
+        return False
+    caller = found[0]
+    return (caller.role, caller.participant_id) == (opened.link.role, opened.link.participant_id)
 
 
 def _forget_cookie(response: Response, request: Request, settings: Settings) -> None:

@@ -409,3 +409,19 @@ def test_send_queues_the_link_to_the_participants_contact(market: Market, tmp_pa
         sent.stdout.strip().removeprefix("http://127.0.0.1:8000"), follow_redirects=False
     )
     assert opened.status_code == 303
+
+
+def test_a_second_tap_in_the_browser_it_signed_in_goes_on_to_the_pages(market: Market) -> None:
+    path = market.invite("grp-a")["link"].removeprefix("http://testserver")
+    browser = market.browser()
+    assert browser.get(path, follow_redirects=False).status_code == 303
+
+    again = browser.get(path, follow_redirects=False)
+    assert again.status_code == 303
+    assert again.headers["location"] == "/group/"
+    assert "set-cookie" not in again.headers  # the session it has goes on
+
+    elsewhere = market.browser()
+    other, _ = market.sign_in("grp-b")  # signed in, but as another group
+    assert elsewhere.get(path, follow_redirects=False).status_code == 410
+    assert other.get(path, follow_redirects=False).status_code == 410
