@@ -246,13 +246,14 @@ def _environment() -> Environment:
     )
 
 
-def _when(value: Any) -> str:
-    """An ISO timestamp as ``2026-12-08 09:00 UTC`` (dates stay as they are)."""
+def _when(value: Any, lang: Lang) -> str:
+    """An ISO timestamp on the market's clock (Thailand), worded by the label ``notify_time``;
+    anything else as it is."""
     text = str(value or "")
     if "T" not in text:
         return text
-    moment = datetime.fromisoformat(text)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    moment = datetime.fromisoformat(text) + MARKET_OFFSET
+    return label("notify_time", lang).format(time=moment.strftime("%Y-%m-%d %H:%M"))
 
 
 def _baht(value: Any) -> str:
@@ -268,7 +269,7 @@ def context_of(notice: Notice, lang: Lang, names: Names) -> dict[str, Any]:
     context: dict[str, Any] = dict(facts)
     crop_id = facts.get("crop_id")
     crop, unit = names.crop(crop_id, lang) if isinstance(crop_id, str) else ("", "")
-    context.update(crop=crop, unit=unit, expires=_when(facts.get("expires_at")))
+    context.update(crop=crop, unit=unit, expires=_when(facts.get("expires_at"), lang))
     context.update(unit_price=_baht(facts.get("unit_price")), value=_baht(facts.get("value")))
     for side in ("buyer", "group"):
         who = facts.get(f"{side}_id")

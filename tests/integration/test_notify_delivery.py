@@ -211,7 +211,7 @@ def test_a_sign_in_link_is_queued_once_and_sent_by_email(uow_factory: UowFactory
     (message,) = mailbox.messages
     assert message["Subject"] == "Your sign-in link to the forward market"
     assert link in message.get_content().splitlines()
-    assert "until 2026-12-01 08:15 UTC" in message.get_content()
+    assert "until 2026-12-01 15:15 Thailand time" in message.get_content()
 
 
 def test_the_service_runs_the_notifier_with_the_channels_its_settings_name(

@@ -116,7 +116,7 @@ def test_the_proposal_reads_in_thai_for_the_group() -> None:
     assert "โรงพยาบาลหาดใหญ่ เสนอซื้อคะน้าจากกลุ่มของท่าน รวม 120 กก." in body
     assert "เป็นเงิน 3,600.00 บาท" in body
     assert "ราคา 30.00 บาท/กก." in body
-    assert "กรุณาตอบรับหรือปฏิเสธภายใน 2026-12-04 08:00 UTC" in body
+    assert "กรุณาตอบรับหรือปฏิเสธภายใน 2026-12-04 15:00 น. (เวลาประเทศไทย)" in body
     assert "เลขที่สัญญา c-1" in body
     assert "{" not in body
     assert "}" not in body
@@ -129,7 +129,7 @@ def test_the_same_notice_reads_in_english() -> None:
 
     assert subject == "New proposal from Hat Yai Hospital for kale: your answer is needed"
     assert body.startswith("Dear Khlong Hoi Khong safe vegetables,\n\n")
-    assert "Please accept or reject it by 2026-12-04 08:00 UTC" in body
+    assert "Please accept or reject it by 2026-12-04 15:00 Thailand time;" in body
 
 
 def test_a_reason_is_written_only_when_there_is_one() -> None:
@@ -158,7 +158,7 @@ def test_a_sign_in_link_is_keyed_by_the_link_and_shows_it() -> None:
     subject, body = nt.render(notice, "th", Names())
     assert subject == "ลิงก์เข้าสู่ระบบตลาดล่วงหน้า"
     assert f"\n{link}\n" in body
-    assert "2026-12-01 08:00 UTC" in body
+    assert "2026-12-01 15:00 น. (เวลาประเทศไทย)" in body
 
 
 @pytest.mark.parametrize("kind", nt.KINDS)
