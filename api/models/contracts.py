@@ -8,7 +8,7 @@ from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
 from api.models import EXACT, DateText, DateTimeText, Number, Thb, Week
-from matcher.domain.contracts import ContractState, DeliveryState
+from matcher.domain.contracts import ContractState, DeliveryState, RefusalReason
 from matcher.domain.standards import Scheme, Tier
 
 
@@ -25,6 +25,13 @@ class ContractDelivery(TypedDict):
         int | None, Field(description="Confirmed by the kitchen: quantity accepted.")
     ]
     refused: Annotated[int | None, Field(description="Confirmed by the kitchen: quantity refused.")]
+    refusal_reason: Annotated[
+        RefusalReason | None,
+        Field(description="Why the kitchen refused what it refused (when it refused any)."),
+    ]
+    refusal_note: Annotated[
+        str | None, Field(description="The kitchen's own words, with the reason other.")
+    ]
 
 
 @with_config(EXACT)

@@ -15,7 +15,7 @@ from api.pages import LIST_RESPONSES, Limit, Offset, paged, window
 from api.routes.bodies import IsoDate, Text
 from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, run_command
 from matcher.auth import Principal, Role
-from matcher.domain.contracts import ContractState
+from matcher.domain.contracts import REFUSAL_NOTE_LENGTH, ContractState, RefusalReason
 from matcher.domain.errors import InvalidValue
 from matcher.service import commands, views
 from matcher.service.ports import ContractFilter, UnitOfWork
@@ -121,6 +121,16 @@ class ConfirmBody(_Body):
     actor: Actor = None
     received: Count
     refused: Count = 0
+    refusal_reason: RefusalReason | None = Field(
+        None,
+        description="Why a quantity was refused: required when `refused` > 0, refused when it "
+        "is 0 (not_fresh, residue_test_failed, wrong_size, late, other).",
+    )
+    refusal_note: str | None = Field(
+        None,
+        max_length=REFUSAL_NOTE_LENGTH,
+        description="The kitchen's own words on the refusal, only with the reason `other`.",
+    )
 
 
 class AmendLine(_Body):
@@ -212,7 +222,7 @@ async def cancel_contract(
     "/contracts/{contract_id}/deliveries/{day}/confirm",
     response_model=Contract,
     responses=COMMAND_RESPONSES,
-    summary="The kitchen confirms a delivery: received and refused quantities",
+    summary="The kitchen confirms a delivery: received and refused quantities, and why",
 )
 async def confirm_delivery(
     contract_id: str,
@@ -233,6 +243,8 @@ async def confirm_delivery(
         day=day,
         received=body.received,
         refused=body.refused,
+        refusal_reason=body.refusal_reason.value if body.refusal_reason else None,
+        refusal_note=body.refusal_note,
     )
 
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from matcher.adapters.topics import Topic
+from matcher.domain.contracts import REFUSAL_NOTE_LENGTH, RefusalReason
 from matcher.domain.errors import DomainError, InvalidValue
 from matcher.domain.model import MAX_QUANTITY
 from matcher.optimiser import schema
@@ -97,6 +98,8 @@ class ConfirmDeliveryBody(_Strict):
     date: date_type
     received: int = Field(ge=0, le=MAX_QUANTITY)
     refused: int = Field(0, ge=0, le=MAX_QUANTITY)
+    refusal_reason: RefusalReason | None = None
+    refusal_note: str | None = Field(None, max_length=REFUSAL_NOTE_LENGTH)
 
 
 class AmendLineBody(_Strict):
@@ -188,6 +191,8 @@ def _confirm(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
         day=b.date,
         received=b.received,
         refused=b.refused,
+        refusal_reason=b.refusal_reason.value if b.refusal_reason else None,
+        refusal_note=b.refusal_note,
     )
 
 

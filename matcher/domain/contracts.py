@@ -56,6 +56,20 @@ class DeliveryState(StrEnum):
     RELEASED = "released"
 
 
+class RefusalReason(StrEnum):
+    """Why a kitchen refused part of a delivery (required when it refused any)."""
+
+    NOT_FRESH = "not_fresh"
+    RESIDUE_TEST_FAILED = "residue_test_failed"
+    WRONG_SIZE = "wrong_size"
+    LATE = "late"
+    OTHER = "other"
+
+
+REFUSAL_NOTE_LENGTH = 200
+"""The longest free-text note a refusal may carry (with the reason ``other``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ContractDelivery:
     day: date
@@ -67,6 +81,10 @@ class ContractDelivery:
     """Confirmed by the kitchen: quantity accepted."""
     refused: int | None = None
     """Confirmed by the kitchen: quantity refused for quality."""
+    refusal_reason: RefusalReason | None = None
+    """Why the kitchen refused what it refused (set when ``refused`` > 0)."""
+    refusal_note: str | None = None
+    """The kitchen's own words on the refusal (only with the reason ``other``)."""
 
 
 @dataclass(frozen=True, slots=True)

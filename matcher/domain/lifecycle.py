@@ -25,11 +25,13 @@ from enum import StrEnum
 from typing import Any
 
 from matcher.domain.contracts import (
+    REFUSAL_NOTE_LENGTH,
     Contract,
     ContractDelivery,
     ContractState,
     DeliveryState,
     HistoryEntry,
+    RefusalReason,
 )
 from matcher.domain.errors import Conflict, InvalidValue
 from matcher.domain.weeks import iso_week
@@ -97,6 +99,10 @@ class Settled:
 
     received: int
     refused: int
+    reason: str | None = None
+    """Why it refused (a :class:`RefusalReason` code): required when ``refused`` > 0."""
+    note: str | None = None
+    """Free text on the refusal, only with the reason ``other``."""
 
 
 LIVE = frozenset({ContractState.ACCEPTED, ContractState.IN_DELIVERY})
@@ -298,20 +304,15 @@ def confirm_delivery(
             f"the delivery of {day.isoformat()} of contract {contract.id} is already "
             f"{delivery.state.value}"
         )
-    for name, value in (("received", settled.received), ("refused", settled.refused)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise InvalidValue(name, "must be a whole number >= 0")
-    if settled.received + settled.refused > delivery.quantity:
-        raise InvalidValue(
-            "received",
-            f"received {settled.received} + refused {settled.refused} is more than the "
-            f"{delivery.quantity} contracted",
-        )
+    _check_quantities(settled, delivery.quantity)
+    reason, note = _refusal(settled)
     done = replace(
         delivery,
         state=DeliveryState.DELIVERED,
         received=settled.received,
         refused=settled.refused,
+        refusal_reason=reason,
+        refusal_note=note,
     )
     deliveries = tuple(done if d.day == day else d for d in contract.deliveries)
     released: tuple[Release, ...] = ()
@@ -334,8 +335,52 @@ def confirm_delivery(
             "contracted": delivery.quantity,
             "received": settled.received,
             "refused": settled.refused,
+            **_refusal_details(reason, note),
         },
     )
+
+
+def _check_quantities(settled: Settled, contracted: int) -> None:
+    for name, value in (("received", settled.received), ("refused", settled.refused)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise InvalidValue(name, "must be a whole number >= 0")
+    if settled.received + settled.refused > contracted:
+        raise InvalidValue(
+            "received",
+            f"received {settled.received} + refused {settled.refused} is more than the "
+            f"{contracted} contracted",
+        )
+
+
+def _refusal(settled: Settled) -> tuple[RefusalReason | None, str | None]:
+    """The reason (and note) of a refusal: a reason is required when something was refused
+    and refused when nothing was; a note only goes with the reason ``other``."""
+    note = settled.note.strip() if settled.note is not None else None
+    if settled.refused == 0:
+        if settled.reason is not None:
+            raise InvalidValue("refusal_reason", "must be empty when nothing is refused")
+        if note:
+            raise InvalidValue("refusal_note", "must be empty when nothing is refused")
+        return None, None
+    if settled.reason is None:
+        raise InvalidValue("refusal_reason", "is required when a quantity is refused")
+    try:
+        reason = RefusalReason(settled.reason)
+    except ValueError:
+        codes = ", ".join(r.value for r in RefusalReason)
+        raise InvalidValue("refusal_reason", f"must be one of {codes}") from None
+    if note and reason is not RefusalReason.OTHER:
+        raise InvalidValue("refusal_note", "goes only with the reason other")
+    if note and len(note) > REFUSAL_NOTE_LENGTH:
+        raise InvalidValue("refusal_note", f"must be at most {REFUSAL_NOTE_LENGTH} characters")
+    return reason, note or None
+
+
+def _refusal_details(reason: RefusalReason | None, note: str | None) -> dict[str, str]:
+    """The history's record of a refusal's reason (nothing when nothing was refused)."""
+    if reason is None:
+        return {}
+    return {"refusal_reason": reason.value} | ({"refusal_note": note} if note else {})
 
 
 def amend(

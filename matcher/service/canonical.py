@@ -70,12 +70,23 @@ def _contract_step(command: commands.Command) -> _Body | None:
     """A command on a contract: a delivery confirmed, an amendment, or an accept, reject or
     cancel."""
     if isinstance(command, commands.ConfirmDelivery):
+        # The reason and note are written only when given: a confirmation without them keeps
+        # the body (and so the message id's fingerprint) it had before they existed.
+        refusal = {
+            name: value
+            for name, value in (
+                ("refusal_reason", command.refusal_reason),
+                ("refusal_note", command.refusal_note),
+            )
+            if value is not None
+        }
         return "delivery.confirm", {
             "contract_id": command.contract_id,
             "crop_id": command.crop_id,
             "date": command.day.isoformat(),
             "received": command.received,
             "refused": command.refused,
+            **refusal,
         }
     if isinstance(command, commands.AmendContract):
         return "contract.amend", {

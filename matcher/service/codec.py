@@ -132,6 +132,8 @@ def dump_contract(c: Contract) -> Json:
                 "state": d.state.value,
                 "received": d.received,
                 "refused": d.refused,
+                "refusal_reason": d.refusal_reason.value if d.refusal_reason else None,
+                "refusal_note": d.refusal_note,
             }
             for d in c.deliveries
         ],

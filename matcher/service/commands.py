@@ -106,6 +106,9 @@ class ConfirmDelivery(ContractCommand):
     day: date
     received: int
     refused: int = 0
+    refusal_reason: str | None = None
+    """Why it refused (not_fresh, residue_test_failed, wrong_size, late, other)."""
+    refusal_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -57,7 +57,12 @@ def cancel_contract(cmd: commands.CancelContract, uow: UnitOfWork, ctx: ServiceC
 
 def confirm_delivery(cmd: commands.ConfirmDelivery, uow: UnitOfWork, ctx: ServiceContext) -> Result:
     contract = _contract(uow, cmd.contract_id)
-    settled = Settled(received=cmd.received, refused=cmd.refused)
+    settled = Settled(
+        received=cmd.received,
+        refused=cmd.refused,
+        reason=cmd.refusal_reason,
+        note=cmd.refusal_note,
+    )
     change = confirm(contract, Actor.parse(cmd.actor), ctx.clock.now(), cmd.day, settled)
     return Result(record_change(uow, ctx, change, events.DeliveryConfirmed), change.contract)
 

@@ -77,12 +77,89 @@ def test_a_delivery_short_by_30_percent_gets_a_top_up_contract(
         "state": "delivered",
         "received": 28,
         "refused": 0,
+        "refusal_reason": None,
+        "refusal_note": None,
     }
     market.run_round()
     top_up = [c for c in market.contracts() if c["id"] != first["id"]]
     assert [(c["quantity"], c["reason"]) for c in top_up] == [(12, "re-matched: delivery short")]
     order = market.get("/orders/ord-1")
     assert [(d["contracted"], d["open"]) for d in order["delivery_status"]] == [(40, 0)]
+
+
+def confirm(client: TestClient, contract_id: str, day: str, body: Json) -> Any:
+    return client.post(
+        f"{API}/contracts/{contract_id}/deliveries/{day}/confirm",
+        json={"actor": "buyer:hosp-songkhla"} | body,
+    )
+
+
+def refused_field(answer: Any) -> tuple[int, list[str], str]:
+    """The status, the field named and the message of a refused confirmation."""
+    [error] = answer.json()["detail"]
+    return answer.status_code, error["loc"], error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "says"),
+    [
+        ({"received": 30, "refused": 10}, "refusal_reason", "is required when a quantity"),
+        (
+            {"received": 40, "refused": 0, "refusal_reason": "late"},
+            "refusal_reason",
+            "must be empty when nothing is refused",
+        ),
+        (
+            {"received": 30, "refused": 10, "refusal_reason": "spoilt"},
+            "refusal_reason",
+            "",
+        ),
+        (
+            {"received": 30, "refused": 10, "refusal_reason": "late", "refusal_note": "2 h"},
+            "refusal_note",
+            "goes only with the reason other",
+        ),
+        (
+            {"received": 30, "refused": 10, "refusal_reason": "other", "refusal_note": "x" * 201},
+            "refusal_note",
+            "",
+        ),
+    ],
+)
+def test_a_refusal_without_a_good_reason_is_refused_naming_the_field(
+    client: TestClient, market: Market, body: Json, field: str, says: str
+) -> None:
+    [day] = two_group_market(market)
+    market.run_round()
+    first = only_contract(market)
+    assert act(client, first["id"], "accept", {"actor": "group:grp-near"}).status_code == 200
+    status, loc, msg = refused_field(confirm(client, first["id"], day, body))
+    assert (status, loc[-1]) == (422, field)
+    assert says in msg
+    assert only_contract(market)["deliveries"][0]["state"] == "scheduled"
+
+
+def test_a_refusal_keeps_its_reason_on_the_delivery_and_in_the_history(
+    client: TestClient, market: Market
+) -> None:
+    [day] = two_group_market(market)
+    market.run_round()
+    first = only_contract(market)
+    assert act(client, first["id"], "accept", {"actor": "group:grp-near"}).status_code == 200
+    body = {"received": 30, "refused": 10, "refusal_reason": "other", "refusal_note": "ถุงขาด"}
+    confirmed = confirm(client, first["id"], day, body)
+    assert confirmed.status_code == 200, confirmed.text
+    delivery = market.get(f"/contracts/{first['id']}")["deliveries"][0]
+    assert (delivery["refused"], delivery["refusal_reason"], delivery["refusal_note"]) == (
+        10,
+        "other",
+        "ถุงขาด",
+    )
+    [entry] = [
+        h for h in market.get(f"/contracts/{first['id']}/history") if h["action"] != "accept"
+    ]
+    assert entry["details"]["refusal_reason"] == "other"
+    assert entry["details"]["refusal_note"] == "ถุงขาด"
 
 
 def test_an_expired_proposal_is_re_matched(tmp_path: Path) -> None:

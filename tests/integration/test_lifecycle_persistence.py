@@ -19,12 +19,15 @@ from matcher.adapters.db.uow import SqlUnitOfWork
 from matcher.domain.contracts import (
     ContractState,
     DeliveryState,
+    RefusalReason,
 )
 from matcher.domain.errors import NotFound
 from matcher.domain.lifecycle import (
+    Settled,
     accept,
     amend,
     cancel,
+    confirm_delivery,
     reject,
 )
 from tests.support.lifecycle_store import (
@@ -63,6 +66,8 @@ def test_a_contract_round_trips_through_its_lifecycle(uow_factory: UowFactory) -
         (WED_52, 40, DeliveryState.RELEASED),
     ]
     assert (final.deliveries[0].received, final.deliveries[0].refused) == (30, 5)
+    assert final.deliveries[0].refusal_reason is RefusalReason.NOT_FRESH
+    assert final.history[1].details["refusal_reason"] == "not_fresh"
 
     # The numbers, spelled out: c2 holds 10 on 9 December throughout.
     by_step = {s.name: s for s in steps}
@@ -133,6 +138,25 @@ def test_update_keeps_the_stored_history_and_appends_the_rest(uow_factory: UowFa
         assert stored is not None
         assert stored.history == second.contract.history
         assert stored.history[0].reason == ""
+
+
+def test_a_refusal_with_its_own_words_round_trips(uow_factory: UowFactory) -> None:
+    accepted = accept(contract("c1"), GROUP, T0).contract
+    note = "ถุงขาด ผักช้ำ " + "ก" * 186  # 200 characters, the longest note
+    settled = Settled(received=30, refused=10, reason="other", note=note)
+    confirmed = confirm_delivery(accepted, BUYER, T0 + timedelta(days=8), WED_50, settled)
+    with uow_factory() as uow:
+        seed_book(uow)
+        uow.contracts.add(accepted)
+        uow.contracts.update(confirmed.contract)
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.contracts.get("c1")
+        assert stored == confirmed.contract
+        assert stored is not None
+        first, *rest = stored.deliveries
+        assert (first.refusal_reason, first.refusal_note) == (RefusalReason.OTHER, note)
+        assert all((d.refusal_reason, d.refusal_note) == (None, None) for d in rest)
 
 
 def test_update_of_an_unknown_contract_is_not_found(uow_factory: UowFactory) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,7 +29,12 @@ from matcher.adapters.db.migrate import (
 from matcher.adapters.db.session import make_engine, make_session_factory, normalise_url
 from matcher.adapters.db.tables import metadata
 from matcher.adapters.db.uow import ReadOnlyError, SqlUnitOfWork
-from matcher.domain.contracts import ContractDelivery, ContractState, DeliveryState
+from matcher.domain.contracts import (
+    ContractDelivery,
+    ContractState,
+    DeliveryState,
+    RefusalReason,
+)
 from matcher.domain.lifecycle import Actor, Party, Settled, confirm_delivery
 
 APPLICATION_TABLES = {table.name for table in metadata.sorted_tables}
@@ -351,6 +357,9 @@ def test_0004_adds_the_lifecycle_to_a_0003_database_and_downgrade_removes_it(
         assert set(inspect(engine).get_table_names()) >= LIFECYCLE_TABLES
         for table, added in LIFECYCLE_COLUMNS.items():
             assert added <= columns(engine, table)
+        # Today's code reads the newest schema (later revisions add columns to the same tables);
+        # what 0004 gave the rows is still what they hold there.
+        upgrade(engine)
         with SqlUnitOfWork(make_session_factory(engine)) as uow:
             stored = uow.contracts.get("c1")
             assert stored is not None
@@ -363,7 +372,6 @@ def test_0004_adds_the_lifecycle_to_a_0003_database_and_downgrade_removes_it(
             )
             assert uow.contracts.bound_demand() == {("o1", WEDNESDAY): 40}
             assert uow.releases.causes(["o1"]) == {}
-        upgrade(engine)  # today's code writes to the newest schema
         with SqlUnitOfWork(make_session_factory(engine)) as uow:
             stored = uow.contracts.get("c1")
             assert stored is not None
@@ -792,5 +800,56 @@ def test_0007_adds_digests_and_parking_and_downgrade_removes_them(db_url: str) -
             assert connection.exec_driver_sql("SELECT count(*) FROM outbox").scalar() == 1
         upgrade(engine)
         assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_0011_adds_the_refusal_reason_and_downgrade_removes_it(db_url: str) -> None:
+    """A delivery confirmed before 0011 reads back with no reason; one confirmed after keeps its
+    reason and note; downgrading to 0010 drops both columns and keeps the quantities."""
+    added = {"refusal_reason", "refusal_note"}
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0003")
+        seed_revision_0003(engine)
+        upgrade(engine, "0010")
+        assert not added & columns(engine, "contract_deliveries")
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE contract_deliveries SET state = 'delivered', received = 35, refused = 5"
+            )
+        upgrade(engine, "0011")
+        assert added <= columns(engine, "contract_deliveries")
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            stored = uow.contracts.get("c1")
+            assert stored is not None
+            [old] = stored.deliveries
+            assert (old.received, old.refused, old.refusal_reason, old.refusal_note) == (
+                35,
+                5,
+                None,
+                None,
+            )
+            uow.contracts.update(
+                replace(
+                    stored,
+                    deliveries=(
+                        replace(old, refusal_reason=RefusalReason.OTHER, refusal_note="ถุงขาด"),
+                    ),
+                )
+            )
+            uow.commit()
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            stored = uow.contracts.get("c1")
+            assert stored is not None
+            assert (stored.deliveries[0].refusal_reason, stored.deliveries[0].refusal_note) == (
+                RefusalReason.OTHER,
+                "ถุงขาด",
+            )
+        downgrade(engine, "0010")
+        assert not added & columns(engine, "contract_deliveries")
+        with engine.connect() as connection:
+            kept = connection.exec_driver_sql("SELECT received, refused FROM contract_deliveries")
+            assert kept.all() == [(35, 5)]
     finally:
         engine.dispose()

@@ -176,7 +176,11 @@ def lifecycle_scenario(new_uow: UowFactory) -> list[Step]:
     change = accept(c1, GROUP, T0 + timedelta(hours=1))
     store("accept", change, change.contract)
     change = confirm_delivery(
-        change.contract, BUYER, T0 + timedelta(days=8), WED_50, Settled(received=30, refused=5)
+        change.contract,
+        BUYER,
+        T0 + timedelta(days=8),
+        WED_50,
+        Settled(received=30, refused=5, reason="not_fresh"),
     )
     store("confirm_delivery", change, change.contract)
     change = amend(

@@ -50,7 +50,11 @@ def changes() -> dict[str, Change]:
     proposed = contract("c1")
     accepted = accept(proposed, GROUP, T0 + timedelta(hours=1))
     confirmed = confirm_delivery(
-        accepted.contract, BUYER, T0 + timedelta(days=8), WED_50, Settled(received=30, refused=5)
+        accepted.contract,
+        BUYER,
+        T0 + timedelta(days=8),
+        WED_50,
+        Settled(received=30, refused=5, reason="not_fresh"),
     )
     last = contract("c2", days=(WED_50,), state=ContractState.ACCEPTED)
     completed = confirm_delivery(
@@ -194,3 +198,23 @@ def test_an_event_cannot_be_changed() -> None:
     event = events.OrderSubmitted(order=order())
     with pytest.raises(FrozenInstanceError, match="order"):
         event.order = order("o2")  # type: ignore[misc]
+
+
+def test_a_delivery_confirmed_event_carries_the_refusals_reason() -> None:
+    """The fields added for the reason of a refusal: on every delivery (null where nothing was
+    refused) and in the change's details only when something was refused."""
+    payload = CASES["DeliveryConfirmed"].event.payload
+    [done] = [d for d in payload["deliveries"] if d["state"] == "delivered"]
+    assert (done["refused"], done["refusal_reason"], done["refusal_note"]) == (5, "not_fresh", None)
+    rest = [d for d in payload["deliveries"] if d["state"] == "scheduled"]
+    assert rest
+    assert all((d["refusal_reason"], d["refusal_note"]) == (None, None) for d in rest)
+    assert payload["change"]["details"] == {
+        "date": WED_50.isoformat(),
+        "contracted": 40,
+        "received": 30,
+        "refused": 5,
+        "refusal_reason": "not_fresh",
+    }
+    completed = CASES["ContractCompleted"].event.payload["change"]["details"]
+    assert "refusal_reason" not in completed

@@ -6,7 +6,13 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from matcher.domain.contracts import Contract, ContractDelivery, ContractState, DeliveryState
+from matcher.domain.contracts import (
+    Contract,
+    ContractDelivery,
+    ContractState,
+    DeliveryState,
+    RefusalReason,
+)
 from matcher.domain.errors import Conflict, InvalidValue
 from matcher.domain.lifecycle import (
     Actor,
@@ -150,7 +156,9 @@ def test_a_short_delivery_returns_the_shortfall_and_confirming_twice_is_refused(
 
 def test_produce_refused_for_quality_goes_back_as_demand_not_as_supply() -> None:
     accepted = accept(contract(), GROUP, MADE).contract
-    change = confirm_delivery(accepted, BUYER, MADE, DAYS[0], Settled(received=60, refused=40))
+    change = confirm_delivery(
+        accepted, BUYER, MADE, DAYS[0], Settled(received=60, refused=40, reason="late")
+    )
     [released] = change.released
     assert (released.demand, released.supply, released.cause) == (
         40,
@@ -226,3 +234,34 @@ def test_actors_parse_from_text() -> None:
         Actor.parse("farmer:x")
     with pytest.raises(InvalidValue, match="give the group's id"):
         Actor.parse("group:")
+
+
+def test_a_refusal_needs_a_reason_and_nothing_refused_takes_none() -> None:
+    c = accept(contract(), GROUP, MADE).contract
+    assert "refusal_reason: is required" in refused(
+        confirm_delivery, c, BUYER, MADE, DAYS[0], Settled(90, 10)
+    )
+    assert "refusal_reason: must be one of" in refused(
+        confirm_delivery, c, BUYER, MADE, DAYS[0], Settled(90, 10, reason="ugly")
+    )
+    assert "refusal_reason: must be empty" in refused(
+        confirm_delivery, c, BUYER, MADE, DAYS[0], Settled(100, 0, reason="late")
+    )
+    assert "refusal_note: must be empty" in refused(
+        confirm_delivery, c, BUYER, MADE, DAYS[0], Settled(100, 0, note="fine")
+    )
+    assert "refusal_note: goes only with the reason other" in refused(
+        confirm_delivery, c, BUYER, MADE, DAYS[0], Settled(90, 10, reason="late", note="2 h")
+    )
+    assert "at most 200 characters" in refused(
+        confirm_delivery, c, BUYER, MADE, DAYS[0], Settled(90, 10, reason="other", note="x" * 201)
+    )
+    change = confirm_delivery(
+        c, BUYER, MADE, DAYS[0], Settled(90, 10, reason="other", note="  ถุงขาด  ")
+    )
+    first = change.contract.deliveries[0]
+    assert (first.refusal_reason, first.refusal_note) == (RefusalReason.OTHER, "ถุงขาด")
+    assert change.entry.details["refusal_reason"] == "other"
+    assert change.entry.details["refusal_note"] == "ถุงขาด"
+    plain = confirm_delivery(c, BUYER, MADE, DAYS[0], Settled(100, 0)).contract.deliveries[0]
+    assert (plain.refusal_reason, plain.refusal_note) == (None, None)

@@ -20,7 +20,7 @@ from matcher.adapters.wire import (
 )
 from matcher.domain.contracts import MatchingRound, RoundStatus, UnfilledLine
 from matcher.service import codec, commands
-from matcher.service.canonical import command_digest
+from matcher.service.canonical import command_body, command_digest
 from tests.support.market import order_body
 
 
@@ -158,3 +158,44 @@ def test_the_digest_of_a_command_is_the_same_however_its_message_was_written() -
     assert command_digest(one) == command_digest(two)
     assert command_digest(one) != command_digest(other)
     assert len(command_digest(one)) == 64
+
+
+CONFIRM = {"contract_id": "c1", "date": "2026-12-09", "received": 30, "refused": 0}
+
+
+def test_a_confirmation_written_before_refusal_reasons_existed_reads_and_digests_as_before() -> (
+    None
+):
+    raw = encode_body("delivery.confirm", CONFIRM, "m-1", "buyer:b1").value
+    old = decode_command(raw)
+    assert isinstance(old, commands.ConfirmDelivery)
+    assert (old.refusal_reason, old.refusal_note) == (None, None)
+    # The canonical body of a confirmation without a reason has no reason fields at all.
+    assert command_body(old)[1] == {"crop_id": "", **CONFIRM}
+
+
+def test_a_confirmation_carries_the_refusals_reason_and_note_through_the_wire() -> None:
+    body = CONFIRM | {"refused": 5, "refusal_reason": "other", "refusal_note": "ถุงขาด"}
+    decoded = decode_command(encode_body("delivery.confirm", body, "m-1", "buyer:b1").value)
+    assert isinstance(decoded, commands.ConfirmDelivery)
+    assert (decoded.refused, decoded.refusal_reason, decoded.refusal_note) == (5, "other", "ถุงขาด")
+    assert command_body(decoded)[1] == {"crop_id": "", **body}
+    plain = decode_command(encode_body("delivery.confirm", CONFIRM, "m-1", "buyer:b1").value)
+    assert command_digest(decoded) != command_digest(plain)
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"refusal_reason": "ugly"}, "refusal_reason"),
+        ({"refusal_reason": "other", "refusal_note": "x" * 201}, "refusal_note"),
+    ],
+)
+def test_a_confirmations_bad_refusal_fields_are_refused_naming_them(
+    extra: dict[str, Any], field: str
+) -> None:
+    body = CONFIRM | {"refused": 5} | extra
+    raw = envelope(body, type="delivery.confirm")
+    with pytest.raises(DecodeError) as refused:
+        decode_command(raw)
+    assert refused.value.field == field

@@ -29,6 +29,7 @@ from matcher.domain.contracts import (
     HistoryEntry,
     MatchingRound,
     OrderRecord,
+    RefusalReason,
     RoundStatus,
     SupplyRecord,
     UnfilledLine,
@@ -257,6 +258,8 @@ def set_delivery(row: ContractDeliveryRow, d: ContractDelivery) -> None:
     row.state = d.state.value
     row.received = d.received
     row.refused = d.refused
+    row.refusal_reason = d.refusal_reason.value if d.refusal_reason else None
+    row.refusal_note = d.refusal_note
 
 
 def history_row(seq: int, e: HistoryEntry) -> ContractHistoryRow:
@@ -281,6 +284,8 @@ def delivery_of(row: Any) -> ContractDelivery:
         DeliveryState(row.state),
         row.received,
         row.refused,
+        RefusalReason(row.refusal_reason) if row.refusal_reason else None,
+        row.refusal_note,
     )
 
 

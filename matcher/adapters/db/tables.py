@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from matcher.domain.contracts import REFUSAL_NOTE_LENGTH
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -262,6 +264,8 @@ class ContractDeliveryRow(Base):
     state: Mapped[str] = mapped_column(String(ENUM_LENGTH), server_default="scheduled")
     received: Mapped[int | None] = mapped_column(Integer)
     refused: Mapped[int | None] = mapped_column(Integer)
+    refusal_reason: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))
+    refusal_note: Mapped[str | None] = mapped_column(String(REFUSAL_NOTE_LENGTH))
 
 
 class ContractHistoryRow(Base):
