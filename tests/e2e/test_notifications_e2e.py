@@ -33,7 +33,8 @@ def test_a_proposal_reaches_the_group_by_email_and_line_and_a_cancellation_both_
     mailbox, port, line, endpoint = channels
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/t.db",
-        debounce_seconds=0.2,
+        debounce_seconds=3600,  # one round, the one run below (no second after the cancel)
+        max_debounce_seconds=3600,
         round_interval_seconds=0,
         webhooks_enabled=False,
         notify_poll_seconds=0.05,
