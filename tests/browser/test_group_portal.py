@@ -343,3 +343,48 @@ def test_a_sign_in_link_opens_the_portal_whose_changes_carry_the_csrf_token(
         tab.page.get_by_test_id("sign-out").click()
         expect(tab.page.get_by_test_id("key-panel")).to_be_visible()
         assert tab.page.evaluate("fetch('/api/v1/session').then(r => r.status)") == 401
+
+
+def live_delivery(demo: Demo, group: str) -> tuple[Json, Json]:
+    """A contract of the group, accepted (by the coordinator for it when none is yet), and one
+    of its deliveries still to come."""
+    for c in demo.get("/contracts", group_id=group, limit=1000):
+        scheduled = [d for d in c["deliveries"] if d["state"] == "scheduled"]
+        if (
+            c["state"] in ("accepted", "in_delivery")
+            and scheduled
+            and scheduled[0]["quantity"] >= 2
+        ):
+            return c, scheduled[0]
+    chosen = proposed(demo, group)[-1]
+    answer = demo.http.post(
+        f"/api/v1/contracts/{chosen['id']}/accept", json={"actor": f"group:{group}"}
+    )
+    assert answer.status_code == 200, answer.text
+    return chosen, chosen["deliveries"][0]
+
+
+def test_the_group_sees_what_the_kitchen_sent_back_and_why(
+    phone: Portal, quiet_demo: Demo, group_id: str
+) -> None:
+    c, line = live_delivery(quiet_demo, group_id)
+    refused = line["quantity"] // 2
+    answer = quiet_demo.http.post(
+        f"/api/v1/contracts/{c['id']}/deliveries/{line['date']}/confirm",
+        json={
+            "actor": f"buyer:{c['buyer_id']}",
+            "received": line["quantity"] - refused,
+            "refused": refused,
+            "refusal_reason": "residue_test_failed",
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    phone.open(f"#/contract/{c['id']}")
+    item = phone.page.locator(f'[data-testid=contract-delivery][data-date="{line["date"]}"]')
+    expect(item.get_by_test_id("kept")).to_contain_text(lead("gp_kept"))
+    sent_back = item.get_by_test_id("sent-back")
+    expect(sent_back).to_have_attribute("data-reason", "residue_test_failed")
+    expect(sent_back).to_contain_text(lead("gp_sent_back"))
+    expect(sent_back).to_contain_text(th("refusal_residue_test_failed"))
+    no_sideways_scroll(phone)
+    phone.shoot("group-portal-sent-back-390")

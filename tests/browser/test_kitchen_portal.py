@@ -28,6 +28,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
 pytestmark = pytest.mark.browser
 
 LABELS = load_catalogue()
+REFUSAL_CODES = ("not_fresh", "residue_test_failed", "wrong_size", "late", "other")
 
 
 def th(key: str, **values: object) -> str:
@@ -301,7 +302,8 @@ def test_the_kitchen_confirms_a_delivery_refusing_part_of_it(
     portal: Portal, kitchen: Kitchen
 ) -> None:
     """On the day of a delivery (the browser's clock is set to it), the kitchen records what it
-    kept and what it sent back; too much is named next to the field, in Thai."""
+    kept and what it sent back, and why; too much, and no reason for what was sent back, are
+    named next to their fields, in Thai."""
     portal.refusals.add(422)
     contracts = kitchen.get("/contracts", buyer_id=kitchen.id, limit=1000)
     contract, line = next(
@@ -319,17 +321,32 @@ def test_the_kitchen_confirms_a_delivery_refusing_part_of_it(
     expect(form).to_be_visible()
     page.get_by_test_id("kp-confirm-which").select_option(f"{contract['id']}|{line['date']}")
     expect(page.get_by_test_id("kp-confirm-received")).to_have_value(str(line["quantity"]))
+    reason = page.get_by_test_id("kp-confirm-refusal_reason")
+    expect(reason).to_be_hidden()  # nothing sent back, no reason asked
     page.get_by_test_id("kp-confirm-refused").fill("3")
+    expect(reason).to_be_visible()
+    expect(reason.locator("option")).to_have_text(
+        [th("kp_confirm_reason_pick")] + [th(f"refusal_{code}") for code in REFUSAL_CODES]
+    )
     page.get_by_test_id("kp-confirm-send").click()
     expect(page.get_by_test_id("error-received")).to_have_text(th("kp_err_more_than_contracted"))
     kept = line["quantity"] - 3
     page.get_by_test_id("kp-confirm-received").fill(str(kept))
     page.get_by_test_id("kp-confirm-send").click()
-    expect(page.get_by_test_id("kp-flash")).to_be_visible()
+    expect(page.get_by_test_id("error-refusal_reason")).to_have_text(th("kp_err_reason_required"))
     expect(page.get_by_test_id("error-received")).to_be_hidden()
+    note = page.get_by_test_id("kp-confirm-refusal_note")
+    reason.select_option("other")
+    expect(note).to_be_visible()
+    reason.select_option("not_fresh")  # details go with "other" only
+    expect(note).to_be_hidden()
+    page.get_by_test_id("kp-confirm-send").click()
+    expect(page.get_by_test_id("kp-flash")).to_be_visible()
+    expect(page.get_by_test_id("error-refusal_reason")).to_be_hidden()
     stored = kitchen.get(f"/contracts/{contract['id']}")
     done = next(d for d in stored["deliveries"] if d["date"] == line["date"])
     assert (done["state"], done["received"], done["refused"]) == ("delivered", kept, 3)
+    assert (done["refusal_reason"], done["refusal_note"]) == ("not_fresh", None)
     part = page.locator(
         f'[data-testid="kp-deliveries"] tr[data-date="{line["date"]}"] '
         f'li[data-contract="{contract["id"]}"]'

@@ -1,5 +1,6 @@
 /* The group portal's pages as HTML: the proposals waiting for an answer, the coming deliveries
- * week by week, the contracts with the income by month, the certificates and one contract. */
+ * week by week, the contracts with the income by month, the certificates and one contract (with
+ * what the kitchen kept of each delivery, and what it sent back and why). */
 import { badge, enc, esc } from "../dom.js";
 import { dec, locale, money, qty, shortDay, day, t } from "../labels.js";
 import { buyerName, cropName, cropUnit, districtName } from "../names.js";
@@ -228,10 +229,30 @@ export function contractPage(c) {
     row(t("gp_distance"), esc(distance(c))) +
     row(t("gp_contract_id"), '<span class="code">' + esc(c.id) + "</span>") +
     "</dl><ul class=\"gp-list\">" + c.deliveries.map(function (d) {
-      return '<li class="gp-delivery"><div class="gp-when">' + esc(weekday(d.date)) +
+      return '<li class="gp-delivery" data-testid="contract-delivery" data-date="' + esc(d.date) +
+        '"><div class="gp-when">' + esc(weekday(d.date)) +
         '</div><div class="gp-what">' + esc(qty(d.quantity, cropUnit(c.crop_id))) + " " +
-        badge("delivery_", d.state) + "</div></li>";
+        badge("delivery_", d.state) + "</div>" + settled(c, d) + "</li>";
     }).join("") + "</ul></article>";
+}
+
+/* Why the kitchen sent produce back: the reason's label, with the kitchen's own words. */
+function refusalText(d) {
+  const reason = d.refusal_reason ? t("refusal_" + d.refusal_reason) : "";
+  return [reason, d.refusal_note || ""].filter(Boolean).join(": ");
+}
+
+/* What the kitchen kept of a delivery it confirmed, and what it sent back and why. */
+function settled(c, d) {
+  if (d.state !== "delivered" || d.received === null || d.received === undefined) {
+    return "";
+  }
+  const unit = cropUnit(c.crop_id);
+  return '<div class="gp-sub" data-testid="kept">' + esc(t("gp_kept", { quantity: qty(d.received, unit) })) +
+    "</div>" + (d.refused ? '<div class="gp-sub short" data-testid="sent-back" data-reason="' +
+      esc(d.refusal_reason || "") + '">' + esc(t("gp_sent_back", {
+        quantity: qty(d.refused, unit), reason: refusalText(d),
+      })) + "</div>" : "");
 }
 
 /* A contract this group may not open, or one that does not exist. */

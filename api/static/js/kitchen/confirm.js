@@ -1,18 +1,26 @@
 /* Confirming a delivery on one order's page: of the deliveries due by today on a live contract
- * and not yet confirmed, the kitchen records what it received and what it refused (POST
- * /contracts/{id}/deliveries/{date}/confirm); the shortfall goes back to the book for another
- * group. The API's refusals are shown next to the quantity they name. */
+ * and not yet confirmed, the kitchen records what it received and what it refused, and why it
+ * refused it (POST /contracts/{id}/deliveries/{date}/confirm); the shortfall goes back to the
+ * book for another group. The reason is asked for once a quantity is sent back, its details
+ * once the reason is "other". The API's refusals are shown next to the field they name. */
 import { HttpError, postJson } from "../api.js";
 import { byId, enc, esc, setHtml, setText } from "../dom.js";
 import { day, num, t, unitLabel } from "../labels.js";
 import { cropUnit, groupName } from "../names.js";
 
-const FIELDS = ["received", "refused"];
+const FIELDS = ["received", "refused", "refusal_reason", "refusal_note"];
 const CONFIRMABLE = ["accepted", "in_delivery"];
+/* Why a kitchen sends produce back, as the API names it (labels: refusal_<code>). */
+export const REFUSAL_REASONS = ["not_fresh", "residue_test_failed", "wrong_size", "late", "other"];
+const NOTE_LENGTH = 200;
 
 /* [label, field, pattern of the API's message], the first that fits wins. */
 const KNOWN = [
   ["kp_err_more_than_contracted", "received", /more than/],
+  ["kp_err_reason_required", "refusal_reason", /is required/],
+  ["kp_err_reason_not_needed", "refusal_reason", /must be empty/],
+  ["kp_err_note_other", "refusal_note", /only with the reason other/],
+  ["kp_err_note_long", "refusal_note", /at most|characters/],
   ["kp_err_whole", "", /whole number/],
   ["kp_err_whole", "", /integer/],
 ];
@@ -40,6 +48,83 @@ export function confirmable(order, contracts) {
   return found.sort(function (a, b) { return a.date < b.date ? -1 : a.date > b.date ? 1 : 0; });
 }
 
+function field(name, labelKey, control) {
+  const box = document.createElement("div");
+  box.className = "field";
+  box.setAttribute("data-field", name);
+  const label = document.createElement("label");
+  label.htmlFor = "kp-confirm-" + name;
+  label.setAttribute("data-i18n", labelKey);
+  setText(label, t(labelKey));
+  control.id = "kp-confirm-" + name;
+  control.setAttribute("data-testid", "kp-confirm-" + name);
+  control.setAttribute("aria-describedby", "kp-confirm-" + name + "-error");
+  const error = document.createElement("p");
+  error.className = "field-error";
+  error.id = "kp-confirm-" + name + "-error";
+  error.setAttribute("data-testid", "error-" + name);
+  error.hidden = true;
+  box.append(label, control, error);
+  return box;
+}
+
+/* The reason and its details, added to the form once (before its button). */
+function reasonFields() {
+  const form = byId("kp-confirm");
+  if (byId("kp-confirm-refusal_reason")) {
+    return;
+  }
+  const select = document.createElement("select");
+  select.setAttribute("aria-required", "true");
+  const note = document.createElement("input");
+  note.maxLength = NOTE_LENGTH;
+  note.autocomplete = "off";
+  const button = form.querySelector("button[type=submit]");
+  form.insertBefore(field("refusal_reason", "kp_confirm_reason", select), button);
+  form.insertBefore(field("refusal_note", "kp_confirm_note", note), button);
+  byId("kp-confirm-refused").addEventListener("input", showReason);
+  select.addEventListener("change", showReason);
+}
+
+function refusedCount() {
+  const value = quantity(byId("kp-confirm-refused").value);
+  return typeof value === "number" ? value : 0;
+}
+
+/* A field with its label (the style sheet's display of .field outranks the hidden attribute). */
+function shown(control, visible) {
+  const box = control.closest(".field");
+  box.hidden = !visible;
+  box.style.display = visible ? "" : "none";
+}
+
+/* The reason is asked for while something is sent back; its details with the reason "other". */
+export function showReason() {
+  const select = byId("kp-confirm-refusal_reason");
+  const asked = refusedCount() > 0;
+  shown(select, asked);
+  if (!asked) {
+    select.value = "";
+  }
+  const other = asked && select.value === "other";
+  shown(byId("kp-confirm-refusal_note"), other);
+  if (!other) {
+    byId("kp-confirm-refusal_note").value = "";
+  }
+}
+
+function renderReasons() {
+  reasonFields();
+  const select = byId("kp-confirm-refusal_reason");
+  const chosen = select.value;
+  setHtml(select, '<option value="">' + esc(t("kp_confirm_reason_pick")) + "</option>" +
+    REFUSAL_REASONS.map(function (code) {
+      return '<option value="' + esc(code) + '"' + (code === chosen ? " selected" : "") + ">" +
+        esc(t("refusal_" + code)) + "</option>";
+    }).join(""));
+  showReason();
+}
+
 export function renderConfirm(order, contracts) {
   const form = byId("kp-confirm");
   const choices = order ? confirmable(order, contracts) : [];
@@ -47,6 +132,7 @@ export function renderConfirm(order, contracts) {
   if (!choices.length) {
     return;
   }
+  renderReasons();
   const unit = unitLabel(cropUnit(order.crop_id));
   setText(byId("kp-confirm-unit"), unit);
   const select = byId("kp-confirm-which");
@@ -69,6 +155,7 @@ export function fillQuantities() {
   byId("kp-confirm-received").value = option ? option.getAttribute("data-quantity") : "";
   byId("kp-confirm-refused").value = "0";
   byId("kp-confirm").__fmChoice = byId("kp-confirm-which").value;
+  showReason();
 }
 
 function showError(field, text) {
@@ -117,6 +204,14 @@ export async function sendConfirm() {
     received: quantity(byId("kp-confirm-received").value),
     refused: quantity(byId("kp-confirm-refused").value),
   };
+  const reason = byId("kp-confirm-refusal_reason").value;
+  const note = byId("kp-confirm-refusal_note").value.trim();
+  if (reason) {
+    body.refusal_reason = reason;
+  }
+  if (reason === "other" && note) {
+    body.refusal_note = note;
+  }
   try {
     await postJson("/contracts/" + enc(parts[0]) + "/deliveries/" + enc(parts[1]) + "/confirm", body);
   } catch (err) {
