@@ -104,8 +104,9 @@ def _contract_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def notices_of(outbox_id: int, event: str, payload: Mapping[str, Any]) -> list[Notice]:
     """The notices an outbox event gives: a new proposal to the group; an accepted, rejected
-    or cancelled contract to both sides; a delivery refused (in part) for quality to the group.
-    Other events concern nobody's inbox."""
+        or cancelled contract to both sides; a delivery sent back (in part) to the group, with the
+    kitchen's reason.
+        Other events concern nobody's inbox."""
     key = event_key(outbox_id)
     group, buyer = payload.get("group_id"), payload.get("buyer_id")
     if not isinstance(group, str) or not isinstance(buyer, str):
@@ -119,7 +120,8 @@ def notices_of(outbox_id: int, event: str, payload: Mapping[str, Any]) -> list[N
         change = payload.get("change") or {}
         details = change.get("details") if isinstance(change, Mapping) else None
         if isinstance(details, Mapping) and int(details.get("refused") or 0) > 0:
-            refused = {n: details.get(n) for n in ("date", "contracted", "received", "refused")}
+            names = ("date", "contracted", "received", "refused", "refusal_reason", "refusal_note")
+            refused = {n: details.get(n) for n in names}
             return [Notice(key, "delivery_refused", group, facts | refused)]
     return []
 
@@ -275,6 +277,11 @@ def context_of(notice: Notice, lang: Lang, names: Names) -> dict[str, Any]:
         who = facts.get(f"{side}_id")
         context[side] = names.participant(who, lang) if isinstance(who, str) else ""
     context["name"] = names.participant(notice.participant_id, lang)
+    refusal = facts.get("refusal_reason")
+    if isinstance(refusal, str) and has_label(f"refusal_{refusal}"):
+        note = facts.get("refusal_note")
+        reason = label(f"refusal_{refusal}", lang)
+        context["reason"] = f"{reason} ({note})" if note else reason
     scheme = facts.get("scheme")
     if isinstance(scheme, str):
         key = f"scheme_{scheme}"

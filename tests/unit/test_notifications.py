@@ -142,12 +142,17 @@ def test_a_reason_is_written_only_when_there_is_one() -> None:
 
 def test_the_refusal_names_what_was_kept_and_refused() -> None:
     refused = {"date": "2026-12-09", "contracted": 40, "received": 30, "refused": 10}
+    refused |= {"refusal_reason": "not_fresh"}
     (notice,) = nt.notices_of(3, "DeliveryConfirmed", changed_payload("confirm", refused))
 
     subject, body = nt.render(notice, "th", Names())
 
     assert subject == "โรงพยาบาลหาดใหญ่ ไม่รับคะน้าบางส่วน (ส่งวันที่ 2026-12-09)"
-    assert "รับไว้ 30 กก. จากที่ตกลง 40 กก. และไม่รับ 10 กก. เพราะคุณภาพไม่ผ่าน" in body
+    assert "รับไว้ 30 กก. จากที่ตกลง 40 กก. และส่งคืน 10 กก." in body
+    assert "เหตุผล: ไม่สด\n" in body
+    other = refused | {"refusal_reason": "other", "refusal_note": "มีหนอน"}
+    (notice,) = nt.notices_of(3, "DeliveryConfirmed", changed_payload("confirm", other))
+    assert "Reason: Other (มีหนอน)\n" in nt.render(notice, "en", Names())[1]
 
 
 def test_a_sign_in_link_is_keyed_by_the_link_and_shows_it() -> None:
