@@ -190,12 +190,26 @@ def confirm(
     day: Annotated[str, typer.Argument(help="Delivery date, YYYY-MM-DD.")],
     received: Annotated[int, typer.Option(min=0, help="Quantity received.")],
     refused: Annotated[int, typer.Option(min=0, help="Quantity refused for quality.")] = 0,
+    refusal_reason: Annotated[
+        str | None,
+        typer.Option(
+            help="Why it was refused (needed with --refused): not_fresh, residue_test_failed, "
+            "wrong_size, late or other."
+        ),
+    ] = None,
+    refusal_note: Annotated[
+        str | None, typer.Option(help="With --refusal-reason other: in your own words.")
+    ] = None,
     actor: ActorOption = None,
     api: ApiOption = DEFAULT_API,
     key: KeyOption = None,
 ) -> None:
-    """The kitchen confirms a delivery."""
+    """The kitchen confirms a delivery: what it received, what it refused and why."""
     body: dict[str, object] = {"actor": actor, "received": received, "refused": refused}
+    if refusal_reason is not None:
+        body["refusal_reason"] = refusal_reason
+    if refusal_note is not None:
+        body["refusal_note"] = refusal_note
     _post(api, key, f"/contracts/{contract_id}/deliveries/{day}/confirm", body)
 
 

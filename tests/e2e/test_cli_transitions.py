@@ -82,11 +82,26 @@ def test_each_transition_from_the_command_line(live: str) -> None:
         )  # fmt: skip
         assert code == 0
         assert json.loads(out)["deliveries"][0]["quantity"] == 35
+        code, _, err = cli(
+            "confirm", cid, day, "--as", "buyer:hosp-songkhla", "--received", "30",
+            "--refused", "5", "--api", live,
+        )  # fmt: skip
+        assert code == 1
+        assert "422" in err
+        assert "refusal_reason" in err
         code, out, _ = cli(
-            "confirm", cid, day, "--as", "buyer:hosp-songkhla", "--received", "35", "--api", live
-        )
+            "confirm", cid, day, "--as", "buyer:hosp-songkhla", "--received", "30",
+            "--refused", "5", "--refusal-reason", "other", "--refusal-note", "ถุงขาด",
+            "--api", live,
+        )  # fmt: skip
         assert code == 0
         assert json.loads(out)["state"] == "completed"
+        [done] = json.loads(out)["deliveries"]
+        assert (done["refused"], done["refusal_reason"], done["refusal_note"]) == (
+            5,
+            "other",
+            "ถุงขาด",
+        )
         code, _, err = cli("cancel", cid, "--as", "buyer:hosp-songkhla", "--reason", "x",
                            "--api", live)  # fmt: skip
         assert code == 1
