@@ -25,6 +25,7 @@ from consumers.rounds import LeaderRounds, register_rounds
 from consumers.worker_relay import PublisherFactory, WorkerRelay, register_relay
 from matcher.adapters.kafka.publisher import registry_of
 from matcher.adapters.kafka.security import describe, faust_credentials
+from matcher.adapters.polling import Poller
 from matcher.adapters.topics import Topic
 from matcher.bootstrap import Service
 from matcher.config import Settings
@@ -121,6 +122,7 @@ def create_worker_app(
         )
         register_relay(app, outbox)
         register_webhooks(app, service, settings.webhook_poll_seconds)
+        register_notifier(app, service, settings.notify_poll_seconds)
     _log_assignments(app, worker)
     return app
 
@@ -129,17 +131,30 @@ def register_webhooks(app: faust.App, service: Service, interval: float) -> None
     """Deliver webhooks on the leader (one dispatcher at a time), like the outbox relay."""
     from matcher.adapters.webhook_dispatch import build_dispatcher
 
-    dispatcher = build_dispatcher(service)
-    if dispatcher is None:
+    register_poller(app, "foodmatch.webhooks", build_dispatcher(service), interval)
+
+
+def register_notifier(app: faust.App, service: Service, interval: float) -> None:
+    """Send people's notifications (e-mail, LINE) on the leader, one notifier at a time."""
+    from matcher.adapters.notify.notifier import build_notifier
+
+    register_poller(app, "foodmatch.notifications", build_notifier(service), interval)
+
+
+def register_poller(app: faust.App, name: str, poller: Poller | None, interval: float) -> None:
+    """Run ``poller.run_once`` in a thread on a leader timer every ``interval`` seconds; an
+    error is logged and the next tick tries again. ``None``: the feature is off."""
+    if poller is None:
         return
+    run_once = poller.run_once
 
-    async def deliver() -> None:
+    async def tick() -> None:
         try:
-            await asyncio.to_thread(dispatcher.run_once)
+            await asyncio.to_thread(run_once)
         except Exception:
-            log.exception("webhook delivery failed; trying again at the next tick")
+            log.exception("%s failed; trying again at the next tick", name)
 
-    app.timer(interval, on_leader=True, name="foodmatch.webhooks")(deliver)
+    app.timer(interval, on_leader=True, name=name)(tick)
 
 
 def _dead_letter_producer(app: faust.App, topic_name: str) -> DeadLetterSink:

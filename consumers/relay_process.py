@@ -1,6 +1,6 @@
-"""``foodmatch relay``: the outbox relay (and the webhook dispatcher) as a process of its own
-(the relay loop is :mod:`matcher.adapters.kafka.outbox_relay`; the one inside every worker is
-:mod:`consumers.worker_relay`).
+"""``foodmatch relay``: the outbox relay, with the webhook dispatcher and the notifier, as a
+process of its own (the relay loop is :mod:`matcher.adapters.kafka.outbox_relay`; the one
+inside every worker is :mod:`consumers.worker_relay`).
 
 By default every Kafka worker's leader relays the outbox; a deployment can instead run this
 process (one is enough; a second only repeats events, which consumers drop by ``message_id``)
@@ -28,6 +28,7 @@ def run_relay(
     returns how many were published."""
     from matcher.adapters.kafka.outbox_relay import PRODUCER_SETTINGS, OutboxRelay
     from matcher.adapters.kafka.publisher import KafkaPublisher
+    from matcher.adapters.notify.notifier import build_notifier
     from matcher.adapters.webhook_dispatch import build_dispatcher
     from matcher.bootstrap import bootstrap
 
@@ -42,6 +43,8 @@ def run_relay(
         signal.signal(signal.SIGINT, stopping)
     service = bootstrap(settings.model_copy(update={"engine": "inprocess"}))
     dispatcher = build_dispatcher(service)
+    notifier = build_notifier(service)
+    pollers = [p for p in (dispatcher, notifier) if p is not None]
     client_id = f"foodmatch-relay-{socket.gethostname()}-{os.getpid()}"
     publisher = KafkaPublisher(settings.kafka, client_id=client_id, **PRODUCER_SETTINGS)
     relay = OutboxRelay(
@@ -53,19 +56,20 @@ def run_relay(
         stopping=stop.is_set,
     )
     try:
-        if dispatcher is not None:
-            dispatcher.start()
+        for poller in pollers:
+            poller.start()
         log.info(
             "relay %s: outbox -> %s (topic prefix %s)%s",
             client_id,
             settings.kafka.bootstrap_servers,
             settings.kafka.topic_prefix,
-            ", webhooks on" if dispatcher is not None else "",
+            (", webhooks on" if dispatcher is not None else "")
+            + (", notifications on" if notifier is not None else ""),
         )
         relay.run(stop, interval)
     finally:
-        if dispatcher is not None:
-            dispatcher.stop()
+        for poller in pollers:
+            poller.stop()
         publisher.close()
         service.close()
         log.info("relay stopped after %d events", relay.published)

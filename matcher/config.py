@@ -321,7 +321,7 @@ class Settings(BaseSettings):
         True,
         description="Send participants notices (new proposals, contracts accepted, rejected or "
         "cancelled, refused deliveries, sign-in links) by e-mail and LINE, as their contacts "
-        "ask (in-process engine; see [notifications](notifications.md)).",
+        "ask (on either engine; see [notifications](notifications.md)).",
     )
     notify_poll_seconds: float = Field(
         5.0, gt=0, description="How often the notifier looks for new events and due retries."

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -27,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from matcher import webhooks as wh
+from matcher.adapters.polling import Poller
 from matcher.service.ports import OutboxEntry, WebhookDelivery, WebhookUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,9 @@ def encode(delivery: WebhookDelivery) -> bytes:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(Poller):
+    thread_name = "foodmatch-webhooks"
+
     def __init__(
         self,
         uow_factory: WebhookUowFactory,
@@ -96,11 +98,9 @@ class WebhookDispatcher:
         self.timeout_seconds = timeout_seconds
         self.backoff_seconds = backoff_seconds
         self.backoff_cap_seconds = backoff_cap_seconds
-        self.poll_seconds = poll_seconds
+        super().__init__(poll_seconds)
         self.now = now
         self.batch = batch
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- fan-out ----------------------------------------------------------------------------
 
@@ -215,28 +215,6 @@ class WebhookDispatcher:
     def run_once(self) -> None:
         self.fan_out()
         self.deliver_due()
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="foodmatch-webhooks", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._thread is None:
-            return
-        self._stop.set()
-        self._thread.join(timeout)
-        self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("webhook dispatcher failed; retrying")
-            self._stop.wait(self.poll_seconds)
 
 
 def _looked_up(uow: WebhookUnitOfWork, entry: OutboxEntry) -> set[str]:
