@@ -352,7 +352,7 @@ def test_the_kitchen_confirms_a_delivery_refusing_part_of_it(
         f'li[data-contract="{contract["id"]}"]'
     )
     expect(part).to_contain_text(th("kp_d_delivered"))
-    expect(part.locator(".short")).to_be_visible()
+    expect(part.locator(".short")).to_contain_text(th("refusal_not_fresh"))
     portal.shoot("kitchen-portal-confirmed")
 
 

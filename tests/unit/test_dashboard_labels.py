@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from matcher.domain.contracts import BookState, ContractState, DeliveryState, RoundStatus
+from matcher.domain.contracts import (
+    BookState,
+    ContractState,
+    DeliveryState,
+    RefusalReason,
+    RoundStatus,
+)
 from matcher.domain.lifecycle import TOO_LATE
 from matcher.domain.model import WEEKDAYS, BuyerKind, GroupKind, Unit
 from matcher.domain.standards import Scheme, Tier
@@ -45,6 +51,7 @@ BUILT: dict[str, Iterable[str]] = {
     "solver_": SolveStatus,
     "wd_": WEEKDAYS,
     "cropgroup_": CROP_GROUPS,
+    "refusal_": RefusalReason,
 }
 """Each prefix the scripts build keys from, with the values the API may put after it."""
 

@@ -37,7 +37,8 @@ function partOf(contract, line) {
     code = line.state;
   }
   return { contract: contract, group: contract.group_id, quantity: line.quantity, state: code,
-    refused: line.refused, received: line.received, km: line.distance_km };
+    refused: line.refused, refusalReason: line.refusal_reason, received: line.received,
+    km: line.distance_km };
 }
 
 /* Each delivery of the order with the groups covering it and what is still open, with why. */
@@ -168,10 +169,16 @@ export function renderOrders(data) {
   }).join(""));
 }
 
+/* What the kitchen sent back of a delivery, and why. */
+function refusedText(p, unit) {
+  const text = t("kp_refused", { quantity: num(p.refused) + " " + unit });
+  return p.refusalReason ? text + " — " + t("refusal_" + p.refusalReason) : text;
+}
+
 function partHtml(p, unit) {
   return '<li data-contract="' + esc(p.contract.id) + '">' + stateChip(p.state) + " " +
     esc(groupName(p.group)) + ": " + esc(num(p.quantity) + " " + unit) +
-    (p.refused ? ' <span class="short">' + esc(t("kp_refused", { quantity: num(p.refused) + " " + unit })) + "</span>" : "") +
+    (p.refused ? ' <span class="short">' + esc(refusedText(p, unit)) + "</span>" : "") +
     "</li>";
 }
 
