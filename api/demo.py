@@ -105,14 +105,61 @@ def summary_table(overview: dict[str, Any] | None, base: str) -> Table:
     return table
 
 
+def demo_instance(options: DemoOptions) -> dict[str, Any]:
+    """The Songkhla scenario the demo streams, its season starting from today."""
+    from matcher.scenario import season_start, songkhla_instance
+
+    return songkhla_instance(
+        weeks=options.weeks, seed=options.seed, start=season_start(date.today())
+    )
+
+
+def people(instance: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Whom the demo signs in: (role, id, Thai name) of its first hospital kitchen (else its
+    first kitchen) and of its first farmer group."""
+    buyers = instance["buyers"]
+    kitchen = next((b for b in buyers if b["kind"] == "hospital"), buyers[0])
+    group = instance["groups"][0]
+    return [
+        ("kitchen", kitchen["id"], kitchen["name_th"]),
+        ("group", group["id"], group["name_th"]),
+    ]
+
+
+async def invite_people(client: httpx.AsyncClient, options: DemoOptions, console: Console) -> None:
+    """Once the stream has registered them, gives one kitchen and one group an e-mail address
+    and a sign-in link (printed, and e-mailed into the demo's outbox), so that the three roles'
+    screens can be seen in one run."""
+    for role, participant, name in people(demo_instance(options)):
+        plural = "buyers" if role == "kitchen" else "groups"
+        while (await client.get(f"/api/v1/{plural}/{participant}")).status_code != 200:
+            await asyncio.sleep(0.5)
+        contact = {"email": f"{participant}@demo.foodmatch.invalid", "channels": ["email"]}
+        await client.put(f"/api/v1/{plural}/{participant}/contacts", json=contact)
+        body = {"participant_id": participant, "role": role, "send": True}
+        answer = await client.post("/api/v1/sign-in-links", json=body)
+        if answer.status_code != 201:
+            console.print(f"[red]no sign-in link for {participant}:[/red] {answer.text}")
+            continue
+        console.print(f"{role} {name}: {answer.json()['link']}", highlight=False, soft_wrap=True)
+    console.print(
+        "each sign-in link works once, within 15 minutes (foodmatch invite --participant ID "
+        f"makes another); the e-mails the market sends are in {outbox_of(options)}/",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def outbox_of(options: DemoOptions) -> Path:
+    """Where the demo writes the e-mails it would send: ``outbox/`` beside its key file."""
+    return options.key_file.parent / "outbox"
+
+
 async def stream(client: httpx.AsyncClient, options: DemoOptions, state: StreamState) -> None:
     """Send the scenario's messages at ``options.rate`` per second; duplicates are harmless."""
     from matcher.adapters.messages import PATHS, scenario_messages
-    from matcher.scenario import season_start, songkhla_instance
 
-    instance = songkhla_instance(
-        weeks=options.weeks, seed=options.seed, start=season_start(date.today())
-    )
+    instance = demo_instance(options)
     messages = list(scenario_messages(instance, f"demo-{options.seed}", options.seed))
     state.total = len(messages)
     pause = 1.0 / options.rate if options.rate > 0 else 0.0
@@ -152,6 +199,8 @@ async def run_demo(options: DemoOptions) -> int:
         round_interval_seconds=60.0,
         api_host=options.host,
         api_port=options.port,
+        mail_dir=str(outbox_of(options)),
+        notify_poll_seconds=1.0,
     )
     console = Console()
     token = await asyncio.to_thread(_prepare_key, settings, options.key_file)
@@ -176,7 +225,7 @@ async def run_demo(options: DemoOptions) -> int:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers) as client:
         streaming = asyncio.create_task(stream(client, options, state))
-        tasks = [streaming]
+        tasks = [streaming, asyncio.create_task(invite_people(client, options, console))]
         if options.groups.enabled:
             state.responder = GroupResponder(client, options.groups)
             tasks.append(asyncio.create_task(state.responder.run()))

@@ -336,7 +336,9 @@ class Settings(BaseSettings):
         "most an hour.",
     )
     smtp_host: str | None = Field(
-        None, description="SMTP server for e-mail notices; unset: no e-mail is sent."
+        None,
+        description="SMTP server for e-mail notices; unset: e-mails go into the mail folder "
+        "(`FOODMATCH_MAIL_DIR`) if one is set, else none is sent.",
     )
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server's port.")
     smtp_starttls: bool = Field(
@@ -349,6 +351,11 @@ class Settings(BaseSettings):
     )
     smtp_timeout_seconds: float = Field(
         10.0, gt=0, description="Time one SMTP conversation may take."
+    )
+    mail_dir: str | None = Field(
+        None,
+        description="Without an SMTP host: each e-mail notice is written into this folder as "
+        "an `.eml` file instead (`make demo` writes them to `.foodmatch/outbox/`).",
     )
     line_endpoint: str = Field(
         "https://api.line.me",

@@ -4,9 +4,12 @@ once per event, participant and channel, with retries, across a restart."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 from matcher.adapters.db.migrate import upgrade
@@ -212,6 +215,26 @@ def test_a_sign_in_link_is_queued_once_and_sent_by_email(uow_factory: UowFactory
     assert message["Subject"] == "Your sign-in link to the forward market"
     assert link in message.get_content().splitlines()
     assert "until 2026-12-01 15:15 Thailand time" in message.get_content()
+
+
+def test_without_a_mail_server_the_mails_are_written_into_the_mail_folder(
+    uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    link = "https://market.example.org/sign-in/tok-456"
+    with uow_factory() as uow:
+        uow.notifications.put_contact(BUYER)
+        [queued] = notify_sign_in_link(uow, "b1", link, T0 + timedelta(minutes=15), now=T0)
+        uow.commit()
+    folder = tmp_path / "outbox"
+    (sender,) = senders_of(load_settings(mail_dir=str(folder))).values()
+    notifier(uow_factory, {"email": sender}, Clock()).send_due()
+
+    (written,) = folder.iterdir()
+    assert written.name == f"{queued}.eml"
+    message = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "Your sign-in link to the forward market"
+    assert isinstance(message, EmailMessage)
+    assert link in message.get_content().splitlines()
 
 
 def test_the_service_runs_the_notifier_with_the_channels_its_settings_name(

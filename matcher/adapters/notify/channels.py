@@ -3,6 +3,8 @@
 * :class:`SmtpSender`: an e-mail over SMTP (STARTTLS and login when configured), plain text in
   UTF-8, with a ``Message-ID`` made from the notification's id so that a repeat after a crash
   is recognisable as the same message.
+* :class:`MailFolderSender`: the same e-mail written into a folder as an ``.eml`` file, for a
+  machine without a mail server (the demo's ``.foodmatch/outbox/``).
 * :class:`LineSender`: a LINE Messaging API push message, ``POST {endpoint}/v2/bot/message/push``
   with the channel access token as a bearer token and an ``X-Line-Retry-Key`` made from the
   notification's id: LINE accepts a retry key once and answers 409 to a repeat, which counts as
@@ -17,6 +19,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +35,21 @@ LINE_TEXT_LIMIT = 5000
 
 class SendError(RuntimeError):
     """A channel refused a message."""
+
+
+def email_message(notification: Notification, sender: str) -> EmailMessage:
+    """The e-mail of ``notification`` from ``sender``: plain text in UTF-8, with a
+    ``Message-ID`` made from the notification's id."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = notification.address
+    message["Subject"] = notification.subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    domain = sender.rpartition("@")[2] or "foodmatch.invalid"
+    message["Message-ID"] = make_msgid(idstring=notification.id, domain=domain)
+    message["Content-Language"] = notification.language
+    message.set_content(notification.body, charset="utf-8")
+    return message
 
 
 class SmtpSender:
@@ -57,16 +75,7 @@ class SmtpSender:
         self.tls_context = tls_context
 
     def message(self, notification: Notification) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = notification.address
-        message["Subject"] = notification.subject
-        message["Date"] = formatdate(localtime=False, usegmt=True)
-        domain = self.sender.rpartition("@")[2] or "foodmatch.invalid"
-        message["Message-ID"] = make_msgid(idstring=notification.id, domain=domain)
-        message["Content-Language"] = notification.language
-        message.set_content(notification.body, charset="utf-8")
-        return message
+        return email_message(notification, self.sender)
 
     def __call__(self, notification: Notification) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
@@ -77,6 +86,22 @@ class SmtpSender:
             refused = smtp.send_message(self.message(notification))
         if refused:
             raise SendError(f"the server refused {', '.join(sorted(refused))}")
+
+
+class MailFolderSender:
+    """Writes each e-mail into a folder as ``<notification id>.eml`` instead of sending it (the
+    demo's outbox, a machine without a mail server); a repeat writes the same file again."""
+
+    def __init__(self, folder: Path, *, sender: str) -> None:
+        self.folder = folder
+        self.sender = sender
+
+    def __call__(self, notification: Notification) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"{notification.id}.eml"
+        partial = target.with_suffix(".eml.partial")
+        partial.write_bytes(bytes(email_message(notification, self.sender)))
+        partial.replace(target)
 
 
 Post = Callable[[str, Mapping[str, Any], Mapping[str, str], float], tuple[int, str]]

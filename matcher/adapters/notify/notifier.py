@@ -24,11 +24,12 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from matcher import notifications as nt
 from matcher import webhooks as wh
-from matcher.adapters.notify.channels import LineSender, Sender, SmtpSender
+from matcher.adapters.notify.channels import LineSender, MailFolderSender, Sender, SmtpSender
 from matcher.adapters.polling import Poller
 from matcher.domain.contracts import Contract, ContractState
 from matcher.domain.model import Crop
@@ -274,8 +275,8 @@ def _live_contracts(uow: UnitOfWork, page: int = 500) -> list[Contract]:
 
 
 def senders_of(settings: Any) -> dict[str, Sender]:
-    """The channels the settings configure: e-mail when an SMTP host is set, LINE when a
-    channel access token is."""
+    """The channels the settings configure: e-mail when an SMTP host is set (else into the mail
+    folder, when one is set), LINE when a channel access token is."""
     senders: dict[str, Sender] = {}
     if settings.smtp_host:
         password = settings.smtp_password
@@ -288,6 +289,8 @@ def senders_of(settings: Any) -> dict[str, Sender]:
             password=password.get_secret_value() if password is not None else None,
             timeout=settings.smtp_timeout_seconds,
         )
+    elif settings.mail_dir is not None:
+        senders["email"] = MailFolderSender(Path(settings.mail_dir), sender=settings.smtp_from)
     if settings.line_channel_token is not None:
         senders["line"] = LineSender(
             settings.line_channel_token.get_secret_value(),
