@@ -19,6 +19,33 @@ export async function loadLabels() {
   catalogue = await response.json();
 }
 
+/* The words come first: nothing is drawn before the catalogue is read. Without it the page
+ * says so (in words of its own markup: #labels-failed) and tries again every retryMs. */
+export async function labelsLoaded(retryMs) {
+  const notice = document.getElementById("labels-failed");
+  for (;;) {
+    try {
+      await loadLabels();
+      if (notice) {
+        notice.hidden = true;
+      }
+      return;
+    } catch (err) {
+      if (notice) {
+        notice.hidden = false;
+      }
+      await new Promise(function (resolve) { setTimeout(resolve, retryMs); });
+    }
+  }
+}
+
+/* How often a page refreshes: defaultMs, unless the page set window.FOODMATCH_REFRESH_MS
+ * before its script (the tests do). */
+export function refreshInterval(defaultMs) {
+  const asked = Number(window.FOODMATCH_REFRESH_MS);
+  return asked > 0 ? asked : defaultMs;
+}
+
 export function storedLanguage() {
   return localStorage.getItem(LANG_KEY) === "en" ? "en" : "th";
 }

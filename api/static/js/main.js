@@ -6,7 +6,7 @@ import { forgetKey, getJson, saveKey, storedKey, takeKeyFromAddress } from "./ap
 import { setupChartDefaults } from "./charts.js";
 import { byId, enc, setText } from "./dom.js";
 import { openWithKey } from "./files.js";
-import { loadLabels, rememberLanguage, storedLanguage, t } from "./labels.js";
+import { labelsLoaded, refreshInterval, rememberLanguage, storedLanguage, t } from "./labels.js";
 import { loadNames, seedDistricts } from "./names.js";
 import { PAGES } from "./pages.js";
 import { FILTERS, onFilterChange } from "./pages/planning.js";
@@ -162,21 +162,11 @@ function start() {
   navigate();
 }
 
-/* The words come first: nothing is drawn before the label catalogue is read. Without it the
- * page says so (in words of its own markup, index.html) and tries again. */
 async function boot() {
-  // Every 3 s; a page may set window.FOODMATCH_REFRESH_MS before the dashboard (the tests do).
-  refreshMs = Number(window.FOODMATCH_REFRESH_MS) > 0 ? Number(window.FOODMATCH_REFRESH_MS) : 3000;
+  refreshMs = refreshInterval(3000);
   state.lang = storedLanguage();
   state.apiKey = storedKey();
-  try {
-    await loadLabels();
-  } catch (err) {
-    byId("labels-failed").hidden = false;
-    setTimeout(boot, refreshMs);
-    return;
-  }
-  byId("labels-failed").hidden = true;
+  await labelsLoaded(refreshMs);
   start();
 }
 

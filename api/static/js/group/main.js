@@ -7,7 +7,7 @@ import {
   forgetKey, getJson, HttpError, postJson, readSession, saveKey, storedKey, takeKeyFromAddress,
 } from "../api.js";
 import { byId, enc, esc, setHtml, setText } from "../dom.js";
-import { loadLabels, rememberLanguage, storedLanguage, t } from "../labels.js";
+import { labelsLoaded, refreshInterval, rememberLanguage, storedLanguage, t } from "../labels.js";
 import { buyerName, cropName, nm } from "../names.js";
 import { state } from "../state.js";
 import { loadAll, loadGroup, portal, proposals } from "./data.js";
@@ -17,7 +17,7 @@ import {
   rejectReasons,
 } from "./views.js";
 
-const REFRESH_MS = window.FOODMATCH_REFRESH_MS || 30000;
+const REFRESH_MS = refreshInterval(30000);
 const PAGES = {
   proposals: proposalsPage,
   supply: supplyPage,
@@ -347,16 +347,7 @@ async function boot() {
   rememberLanguage(storedLanguage());
   takeKeyFromAddress();
   state.apiKey = storedKey();
-  for (;;) {
-    try {
-      await loadLabels();
-      break;
-    } catch (err) {
-      byId("labels-failed").hidden = false;
-      await new Promise(function (resolve) { setTimeout(resolve, 3000); });
-    }
-  }
-  byId("labels-failed").hidden = true;
+  await labelsLoaded(3000);
   document.addEventListener("click", onClick);
   document.addEventListener("submit", onSubmit);
   document.addEventListener("change", onInput);

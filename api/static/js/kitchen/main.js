@@ -9,7 +9,7 @@ import {
 } from "../api.js";
 import { byId, enc, setText } from "../dom.js";
 import { openWithKey } from "../files.js";
-import { day, loadLabels, locale, rememberLanguage, storedLanguage, t } from "../labels.js";
+import { day, labelsLoaded, locale, refreshInterval, rememberLanguage, storedLanguage, t } from "../labels.js";
 import { ensureNames, loadNames, nm } from "../names.js";
 import { state } from "../state.js";
 import { noteFailure, renderKeyPanel } from "../status.js";
@@ -378,18 +378,10 @@ function start() {
 }
 
 async function boot() {
-  // Every 5 s; a page may set window.FOODMATCH_REFRESH_MS before the portal (the tests do).
-  refreshMs = Number(window.FOODMATCH_REFRESH_MS) > 0 ? Number(window.FOODMATCH_REFRESH_MS) : 5000;
+  refreshMs = refreshInterval(5000);
   state.lang = storedLanguage();
   state.apiKey = storedKey();
-  try {
-    await loadLabels();
-  } catch (err) {
-    byId("labels-failed").hidden = false;
-    setTimeout(boot, refreshMs);
-    return;
-  }
-  byId("labels-failed").hidden = true;
+  await labelsLoaded(refreshMs);
   start();
 }
 
