@@ -38,6 +38,9 @@ KNOWN_LISTS = {
     "/audit",
     "/webhooks",
     "/webhooks/{webhook_id}/deliveries",
+    "/notifications",
+    "/sessions",
+    "/sign-ins",
 }
 
 
@@ -72,6 +75,7 @@ def settings(tmp_path: Path) -> Settings:
         webhook_poll_seconds=0.05,
         webhook_backoff_seconds=60,
         webhook_timeout_seconds=1,
+        notify_poll_seconds=0.05,
     )
 
 
@@ -104,6 +108,8 @@ def ids(client: TestClient) -> dict[str, str]:
         market.post("/webhooks", {"participant_id": "grp-a", "url": UNREACHABLE})["id"]
         for _ in range(2)
     ]
+    # No mail server: each notice is logged as failed at once, which is enough for the log.
+    client.put(f"{API}/groups/grp-a/contacts", json={"email": "a@coop.test", "channels": ["email"]})
     for n, group_id in enumerate(("grp-a", "grp-b", "grp-a")):
         market.supply(f"sup-{n}", group_id, weeks=weeks_of(days, 60))
     for buyer_id in ("hosp-1", "hosp-2"):
@@ -113,6 +119,11 @@ def ids(client: TestClient) -> dict[str, str]:
     market.run_round(["kale"])
     market.run_round(["kale"])
     wait_for(lambda: len(market.get(f"/webhooks/{hooks[0]}/deliveries")) >= 2, seconds=15)
+    wait_for(lambda: len(market.get("/notifications")) >= 2, seconds=15)
+    for participant in ("grp-a", "hosp-1"):  # two sessions, and their sign-ins in the log
+        link = market.post("/sign-in-links", {"participant_id": participant})["link"]
+        opened = TestClient(client.app).get(urlsplit(link).path, follow_redirects=False)
+        assert opened.status_code == 303, opened.text
     [contract] = market.contracts(group_id="grp-a", limit=1)  # two entries in its history
     market.post(f"/contracts/{contract['id']}/accept", {"actor": "group:grp-a"})
     market.post(f"/contracts/{contract['id']}/cancel", {"actor": "group:grp-a", "reason": "hail"})
