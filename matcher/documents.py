@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
-from typing import Any, Literal
+from typing import Any, Literal, Required, TypedDict, Unpack
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -459,19 +459,21 @@ def render_page(page: ContractPage) -> str:
     return _environment().get_template(TEMPLATE).render(doc=page, t=partial(label, lang=page.lang))
 
 
-def contract_html(
-    contract: Contract,
-    *,
-    group: FarmerGroup | None,
-    buyer: Buyer | None,
-    crop: Crop | None,
-    certificates: Iterable[Certificate] = (),
-    lang: Lang = "th",
-    history: Iterable[Any] = (),
-    payment_terms: str | None = None,
-    standards: StandardsRelation | None = None,
-    alternate_href: str | None = None,
-) -> str:
+class PageParts(TypedDict, total=False):
+    """What a contract page shows beside the contract: :func:`contract_page`'s keywords."""
+
+    group: Required[FarmerGroup | None]
+    buyer: Required[Buyer | None]
+    crop: Required[Crop | None]
+    certificates: Iterable[Certificate]
+    lang: Lang
+    history: Iterable[Any]
+    payment_terms: str | None
+    standards: StandardsRelation | None
+    alternate_href: str | None
+
+
+def contract_html(contract: Contract, **parts: Unpack[PageParts]) -> str:
     """One self-contained HTML page of ``contract`` in ``lang`` (``th`` or ``en``).
 
     ``certificates`` may hold all of the group's certificates: the page shows those of the
@@ -479,19 +481,7 @@ def contract_html(
     ``payment_terms`` to the catalogue's ``doc_payment_terms``. ``alternate_href`` links the
     page in the other language from the (screen-only) navigation bar.
     """
-    page = contract_page(
-        contract,
-        group=group,
-        buyer=buyer,
-        crop=crop,
-        certificates=certificates,
-        lang=lang,
-        history=history,
-        payment_terms=payment_terms,
-        standards=standards,
-        alternate_href=alternate_href,
-    )
-    return render_page(page)
+    return render_page(contract_page(contract, **parts))
 
 
 # --- CSV exports -----------------------------------------------------------------------------

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 log = logging.getLogger(__name__)
 
 
-class Poller:
+class Poller(ABC):
     thread_name = "foodmatch-poller"
 
     def __init__(self, poll_seconds: float) -> None:
@@ -18,8 +19,9 @@ class Poller:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @abstractmethod
     def run_once(self) -> None:
-        raise NotImplementedError
+        """One pass of the work; called every ``poll_seconds`` until stopped."""
 
     def start(self) -> None:
         if self._thread is not None:

@@ -10,58 +10,31 @@ where they fail: CI must never skip them.
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.support.browser import (
     ANSWER_WITHIN,
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
-    WEEKS,
     Dashboard,
     Demo,
     dashboard_tab,
+    running_demo,
     stable_market,
     unavailable,
 )
-from tests.support.ports import free_port
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     folder = tmp_path_factory.mktemp("dashboard")
-    port = free_port()
-    log = folder / "demo.log"
-    command = [
-        sys.executable, "-m", "matcher", "demo",
-        "--db", str(folder / "demo.db"), "--port", str(port), "--weeks", str(WEEKS),
-        "--rate", "0", "--no-live", "--answer-within", str(ANSWER_WITHIN),
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    http = httpx.Client(base_url=base, timeout=10)
-    running = Demo(base=base, http=http, log=log, key_file=folder / "demo.key")
-    try:
+    with running_demo(folder, "--answer-within", str(ANSWER_WITHIN)) as (running, process):
         stable_market(running, process)
         yield running
-    finally:
-        http.close()
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -12,10 +13,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
+
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("FOODMATCH_CHROMIUM", "/usr/bin/chromium")
@@ -36,6 +39,7 @@ REFRESH_MS = 1000
 ANSWER_WITHIN = 2
 
 Json = dict[str, Any]
+T = TypeVar("T", bound="Dashboard")
 
 
 def unavailable(reason: str) -> None:
@@ -176,6 +180,10 @@ class Dashboard:
         print(f"screenshot: {path}")
         return path
 
+    def unexpected_errors(self) -> list[str]:
+        """The errors the page reported that the test did not provoke."""
+        return list(self.errors)
+
     def foreign_requests(self) -> list[str]:
         """Requests to anything but this server (``blob:`` URLs made from its answers count as
         its own)."""
@@ -184,32 +192,42 @@ class Dashboard:
 
 
 @contextmanager
-def dashboard_tab(browser: Any, demo: Demo, *, with_key: bool = True) -> Iterator[Dashboard]:
-    """A fresh browser context (fresh storage) with one tab on the dashboard, refreshing every
-    second; ``with_key``: the tab holds the demo's coordinator key, as after opening the link
-    ``/#key=...`` that the demo prints."""
-    context = browser.new_context(viewport=VIEWPORT, locale="th-TH")
+def watched_tab(
+    browser: Any, viewport: dict[str, int], token: str, make: Callable[[Any], T]
+) -> Iterator[T]:
+    """A fresh browser context (fresh storage) in Thai with one tab, refreshing every second,
+    holding ``token`` as the tab's API key (``""``: none); ``make`` wraps its page. What the tab
+    requested and the errors it reported are recorded, and checked when it closes: nothing from
+    another host, no error but those the test provoked."""
+    context = browser.new_context(viewport=viewport, locale="th-TH")
     context.add_init_script(f"window.FOODMATCH_REFRESH_MS = {REFRESH_MS};")
-    if with_key and demo.token:
-        context.add_init_script(
-            f"sessionStorage.setItem('foodmatch.apiKey', {json.dumps(demo.token)});"
-        )
+    if token:
+        context.add_init_script(f"sessionStorage.setItem('foodmatch.apiKey', {json.dumps(token)});")
     page = context.new_page()
-    board = Dashboard(page=page, base=demo.base)
-    page.on("request", lambda request: board.requests.append(request.url))
+    tab = make(page)
+    page.on("request", lambda request: tab.requests.append(request.url))
     page.on(
         "console",
         lambda message: (
-            board.errors.append(f"console: {message.text}") if message.type == "error" else None
+            tab.errors.append(f"console: {message.text}") if message.type == "error" else None
         ),
     )
-    page.on("pageerror", lambda error: board.errors.append(f"page error: {error}"))
+    page.on("pageerror", lambda error: tab.errors.append(f"page error: {error}"))
     try:
-        yield board
+        yield tab
     finally:
         context.close()
-    assert board.foreign_requests() == [], "requests left the server"
-    assert board.errors == [], "the page reported errors"
+    assert tab.foreign_requests() == [], "requests left the server"
+    assert tab.unexpected_errors() == [], "the page reported errors"
+
+
+@contextmanager
+def dashboard_tab(browser: Any, demo: Demo, *, with_key: bool = True) -> Iterator[Dashboard]:
+    """A tab on the dashboard (see :func:`watched_tab`); ``with_key``: it holds the demo's
+    coordinator key, as after opening the link ``/#key=...`` that the demo prints."""
+    token = demo.token if with_key else ""
+    with watched_tab(browser, VIEWPORT, token, lambda page: Dashboard(page, demo.base)) as tab:
+        yield tab
 
 
 # --- the participants' portals ---------------------------------------------------------------
@@ -265,28 +283,14 @@ class Portal(Dashboard):
 def portal_tab(
     browser: Any, demo: Demo, token: str, *, path: str = "/kitchen/", size: str = "desktop"
 ) -> Iterator[Portal]:
-    """A fresh browser context on a portal, in Thai, holding ``token`` (a participant's API
-    key, as after opening ``/kitchen/#key=...``; ``""``: none), refreshing every second."""
-    context = browser.new_context(viewport=PORTAL_VIEWPORTS[size], locale="th-TH")
-    context.add_init_script(f"window.FOODMATCH_REFRESH_MS = {REFRESH_MS};")
-    if token:
-        context.add_init_script(f"sessionStorage.setItem('foodmatch.apiKey', {json.dumps(token)});")
-    page = context.new_page()
-    tab = Portal(page=page, base=demo.base, path=path)
-    page.on("request", lambda request: tab.requests.append(request.url))
-    page.on(
-        "console",
-        lambda message: (
-            tab.errors.append(f"console: {message.text}") if message.type == "error" else None
-        ),
-    )
-    page.on("pageerror", lambda error: tab.errors.append(f"page error: {error}"))
-    try:
+    """A tab on a portal (see :func:`watched_tab`) holding ``token`` (a participant's API key,
+    as after opening ``/kitchen/#key=...``; ``""``: none)."""
+
+    def make(page: Any) -> Portal:
+        return Portal(page=page, base=demo.base, path=path)
+
+    with watched_tab(browser, PORTAL_VIEWPORTS[size], token, make) as tab:
         yield tab
-    finally:
-        context.close()
-    assert tab.foreign_requests() == [], "requests left the server"
-    assert tab.unexpected_errors() == [], "the page reported errors"
 
 
 # --- a demo whose groups leave proposals to real answers --------------------------------------
@@ -296,10 +300,6 @@ def portal_tab(
 def running_demo(folder: Path, *options: str) -> Iterator[tuple[Demo, subprocess.Popen[bytes]]]:
     """``foodmatch demo`` on a free port with its database in ``folder`` and ``options`` added
     (``--no-group-answers``: proposals wait for real answers), stopped afterwards."""
-    import signal
-
-    from tests.support.ports import free_port
-
     port = free_port()
     log = folder / "demo.log"
     command = [
