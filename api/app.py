@@ -19,7 +19,7 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.figures import FigureCache
 from api.limits import BodyLimit
-from api.routes import api_router, labels, ops
+from api.routes import api_router, labels, ops, signin_page
 from api.routes import session as sign_in
 from matcher.adapters import market_metrics
 from matcher.bootstrap import Service, bootstrap
@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.include_router(ops.router)
     app.include_router(labels.router())
     app.include_router(sign_in.api)
-    app.include_router(sign_in.pages)
+    app.include_router(signin_page.pages)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=ops.STATIC), name="static")
     return app

@@ -35,6 +35,7 @@ __all__ = [
     "authenticate_cookie",
     "invite",
     "list_sessions",
+    "look_at_link",
     "open_link",
     "participant_names",
     "revoke_session",
@@ -147,6 +148,16 @@ _REFUSED = {
     LinkState.EXPIRED: SignInEvent.LINK_EXPIRED,
     LinkState.UNKNOWN: SignInEvent.LINK_UNKNOWN,
 }
+
+
+def look_at_link(uow_factory: SignInUowFactory, token: str, now: datetime) -> Opened:
+    """What a link would do if used now, without using it: opening the page of a link is not
+    signing in (mail scanners and chat previews open links too)."""
+    hashed = link_hash(token)
+    with uow_factory() as uow:
+        link = uow.sign_ins.link(hashed) if hashed else None
+    state = link.state(now) if link is not None else LinkState.UNKNOWN
+    return Opened(state, link=link)
 
 
 def open_link(

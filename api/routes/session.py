@@ -1,19 +1,18 @@
-"""People's sign-in: a coordinator's sign-in links, opening one (``GET /signin/{token}``), the
-caller's session, sign-out, and the coordinator's list of sessions, revocation and sign-in log.
+"""People's sign-in: a coordinator's sign-in links, the caller's session, sign-out, and the
+coordinator's list of sessions, revocation and sign-in log (opening a link is
+:mod:`api.routes.signin_page`).
 
-A link opened once starts a session held in an HttpOnly, SameSite=Strict cookie (Secure behind
-TLS) and sends the browser to the participant's own pages; a link used before, expired or
-unknown answers a page in Thai (and English) saying so and what to do.
+A link used once starts a session held in an HttpOnly, SameSite=Strict cookie (Secure behind
+TLS); the session carries the participant's role and id, and its changes need its CSRF token.
 """
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -30,9 +29,8 @@ from matcher.auth import Principal, Role
 from matcher.bootstrap import Service
 from matcher.config import Settings
 from matcher.domain.errors import Conflict, InvalidValue
-from matcher.labels import Lang, label
 from matcher.service.ports import NotificationUnitOfWork
-from matcher.sessions import COOKIE, LinkState, SessionRules, SignInEntry, WebSession, portal_of
+from matcher.sessions import COOKIE, SessionRules, SignInEntry, WebSession, portal_of
 
 Json = dict[str, Any]
 
@@ -45,8 +43,6 @@ api = APIRouter(
         403: {"description": "Not a coordinator's, or a change without the session's CSRF token."},
     },
 )
-pages = APIRouter(tags=["sign-in"])
-
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 """Answers that carry or follow a sign-in token are never cached, and never send it on."""
 
@@ -270,70 +266,6 @@ def entry_json(entry: SignInEntry) -> Json:
     }
 
 
-# --- opening a link -----------------------------------------------------------------------
-
-
-@pages.get(
-    "/signin/{token}",
-    response_class=HTMLResponse,
-    status_code=303,
-    responses={
-        303: {"description": "Signed in: the session cookie is set; on to the portal."},
-        410: {"description": "The link was used before or has expired (a page saying so)."},
-        404: {"description": "No such link (a page saying so)."},
-    },
-    summary="Open a one-time sign-in link: start a session and go to the participant's pages",
-)
-async def open_sign_in_link(token: str, request: Request, service: ServiceDep) -> Response:
-    rules = session_rules(service.settings)
-    client = request.client.host if request.client else ""
-    opened = await run_in_threadpool(
-        signin.open_link,
-        _uow_factory(service),
-        token[:200],
-        service.context.clock.now(),
-        rules,
-        client,
-    )
-    if opened.session is None:
-        if opened.link is not None and await _signed_in_by(request, service, opened):
-            # Opened again in the browser it signed in (a second tap): on to the pages.
-            portal = portal_of(opened.link.role)
-            return RedirectResponse(portal, status_code=303, headers=NO_STORE)
-        status = 404 if opened.state is LinkState.UNKNOWN else 410
-        return HTMLResponse(refusal_page(opened.state), status_code=status, headers=NO_STORE)
-    response = RedirectResponse(portal_of(opened.session.role), status_code=303, headers=NO_STORE)
-    response.set_cookie(
-        COOKIE,
-        opened.cookie,
-        max_age=int(rules.absolute.total_seconds()),
-        path="/",
-        secure=secure_cookie(request, service.settings),
-        httponly=True,
-        samesite="strict",
-    )
-    return response
-
-
-async def _signed_in_by(request: Request, service: Service, opened: signin.Opened) -> bool:
-    """Whether this browser already holds an active session of the used link's participant."""
-    cookie = request.cookies.get(COOKIE)
-    if opened.state is not LinkState.USED or opened.link is None or not cookie:
-        return False
-    found = await run_in_threadpool(
-        signin.authenticate_cookie,
-        _uow_factory(service),
-        cookie,
-        service.context.clock.now(),
-        session_rules(service.settings),
-        cast(signin.SignInUowFactory, service.read_uow_factory),
-    )
-    if found is None:
-        return False
-    caller = found[0]
-    return (caller.role, caller.participant_id) == (opened.link.role, opened.link.participant_id)
-
-
 def _forget_cookie(response: Response, request: Request, settings: Settings) -> None:
     response.delete_cookie(
         COOKIE,
@@ -344,36 +276,4 @@ def _forget_cookie(response: Response, request: Request, settings: Settings) -> 
     )
 
 
-_PAGE_KEYS = {
-    LinkState.USED: ("signin_used_heading", "signin_used_text"),
-    LinkState.EXPIRED: ("signin_expired_heading", "signin_expired_text"),
-    LinkState.UNKNOWN: ("signin_unknown_heading", "signin_unknown_text"),
-}
-
-
-def refusal_page(state: LinkState) -> str:
-    """The page of a link that cannot sign anyone in: why, and what to do, in Thai first."""
-    heading, text = _PAGE_KEYS[state]
-
-    def part(lang: Lang) -> str:
-        def say(key: str) -> str:
-            return html.escape(label(key, lang))
-
-        return (
-            f'<section lang="{lang}"><h1>{say(heading)}</h1><p>{say(text)}</p>'
-            f"<p><strong>{say('signin_what_to_do')}</strong></p></section>"
-        )
-
-    title = html.escape(label(heading, "th"))
-    return (
-        '<!doctype html><html lang="th"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;"
-        "padding:0 1rem;line-height:1.6}section+section{border-top:1px solid #ccc;"
-        "margin-top:2rem;color:#444}</style></head><body>"
-        f"<main>{part('th')}{part('en')}</main></body></html>"
-    )
-
-
-__all__ = ["api", "base_url", "pages", "refusal_page", "secure_cookie"]
+__all__ = ["NO_STORE", "api", "base_url", "secure_cookie"]

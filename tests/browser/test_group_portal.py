@@ -317,8 +317,7 @@ def test_a_sign_in_link_opens_the_portal_whose_changes_carry_the_csrf_token(
 ) -> None:
     with portal_tab(browser, quiet_demo, "", path="/group/", size="phone") as tab:
         tab.refusals |= {401, 403}  # the change without its token, and after signing out
-        tab.page.goto(quiet_demo.base + sign_in_path(quiet_demo, group_id))
-        tab.wait_loaded("#/")
+        tab.sign_in(quiet_demo.base + sign_in_path(quiet_demo, group_id))
         assert urlsplit(tab.page.url).path == "/group/"
         assert tab.page.evaluate("sessionStorage.getItem('foodmatch.apiKey')") is None
         card = tab.page.locator("[data-testid=proposal]").first

@@ -386,9 +386,7 @@ def test_a_kitchen_signed_in_by_a_link_orders_and_signs_out(
     with portal_tab(browser, demo, "") as tab:
         tab.refusals.add(401)  # after signing out
         page = tab.page
-        page.goto(made.json()["link"])
-        assert page.url.startswith(f"{demo.base}/kitchen/")
-        tab.wait_loaded("#/")
+        tab.sign_in(made.json()["link"])
         expect(page.get_by_test_id("kp-kitchen")).to_have_text(kitchen.buyer["name_th"])
         expect(page.get_by_test_id("sign-out")).to_be_visible()
         expect(page.get_by_test_id("key-forget")).to_be_hidden()

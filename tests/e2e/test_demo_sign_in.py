@@ -83,7 +83,9 @@ def test_the_demo_prints_a_kitchen_and_a_group_sign_in_link_and_mails_them(
 
     for role, _, url in links:
         with httpx.Client() as browser:
-            opened = browser.get(url)
+            page = browser.get(url)
+            assert page.status_code == 200, page.text  # the page with the button: not used yet
+            opened = browser.post(url)
             assert opened.status_code == 303, opened.text
             assert opened.headers["location"] == f"/{role}/"
             assert "foodmatch_session" in opened.cookies

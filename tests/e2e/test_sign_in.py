@@ -53,7 +53,7 @@ class Market:
         """A browser signed in as ``participant``, and its CSRF token."""
         browser = self.browser()
         path = self.invite(participant)["link"].removeprefix("http://testserver")
-        opened = browser.get(path, follow_redirects=False)
+        opened = browser.post(path, follow_redirects=False)
         assert opened.status_code == 303, opened.text
         me = browser.get(f"{API}/session")
         assert me.status_code == 200, me.text
@@ -117,7 +117,7 @@ def test_a_link_signs_a_kitchen_in_once_with_a_strict_httponly_cookie(market: Ma
     assert path.startswith("/signin/")
 
     browser = market.browser()
-    opened = browser.get(path, follow_redirects=False)
+    opened = browser.post(path, follow_redirects=False)
 
     assert opened.status_code == 303
     assert opened.headers["location"] == "/kitchen/"
@@ -135,7 +135,7 @@ def test_a_link_signs_a_kitchen_in_once_with_a_strict_httponly_cookie(market: Ma
     assert me["csrf_token"]
     assert me["session_id"]
 
-    again = market.browser().get(path, follow_redirects=False)
+    again = market.browser().post(path, follow_redirects=False)
     assert again.status_code == 410
     assert again.text.index("ลิงก์นี้ถูกใช้เข้าสู่ระบบไปแล้ว") < again.text.index("already been used")
     assert "ผู้ประสานงานตลาด" in again.text
@@ -144,7 +144,7 @@ def test_a_link_signs_a_kitchen_in_once_with_a_strict_httponly_cookie(market: Ma
 
 def test_a_group_lands_on_its_own_pages(market: Market) -> None:
     path = market.invite("grp-a")["link"].removeprefix("http://testserver")
-    opened = market.browser().get(path, follow_redirects=False)
+    opened = market.browser().post(path, follow_redirects=False)
     assert opened.headers["location"] == "/group/"
 
 
@@ -158,7 +158,7 @@ def test_the_cookie_is_secure_behind_tls(tmp_path: Path) -> None:
             f"{API}/sign-in-links", json={"participant_id": "kit-a"}, headers=coordinator
         ).json()
         assert made["link"].startswith("https://market.test/signin/")
-        opened = client.get(made["link"], follow_redirects=False)
+        opened = client.post(made["link"], follow_redirects=False)
         assert cookie_attributes(opened.headers["set-cookie"])["secure"] is True
 
 
@@ -178,7 +178,7 @@ def test_the_forwarded_scheme_counts_only_when_trusted(tmp_path: Path) -> None:
             ).json()["link"]
             assert link.startswith("https://m.test/signin/")
             path = link.removeprefix("https://m.test")
-            opened = client.get(
+            opened = client.post(
                 path, headers={"X-Forwarded-Proto": "https"}, follow_redirects=False
             )
             assert cookie_attributes(opened.headers["set-cookie"])["secure"] is trusted
@@ -194,13 +194,14 @@ def test_an_expired_or_unknown_link_says_so(tmp_path: Path) -> None:
             f"{API}/sign-in-links", json={"participant_id": "grp-a"}, headers=coordinator
         ).json()["link"]
         time.sleep(0.05)
-        expired = client.get(link, follow_redirects=False)
-        assert expired.status_code == 410
-        assert "ลิงก์นี้หมดอายุแล้ว" in expired.text
-        assert "has expired" in expired.text
-        unknown = client.get("/signin/" + "A" * 43, follow_redirects=False)
-        assert unknown.status_code == 404
-        assert "ไม่พบลิงก์" in unknown.text
+        for use in (client.get, client.post):  # the page says so; using it too
+            expired = use(link, follow_redirects=False)
+            assert expired.status_code == 410
+            assert "ลิงก์นี้หมดอายุแล้ว" in expired.text
+            assert "has expired" in expired.text
+            unknown = use("/signin/" + "A" * 43, follow_redirects=False)
+            assert unknown.status_code == 404
+            assert "ไม่พบลิงก์" in unknown.text
         log = client.get(f"{API}/sign-ins", headers=coordinator).json()
         assert [e["event"] for e in log] == ["link_unknown", "link_expired", "invited"]
 
@@ -344,7 +345,7 @@ def test_the_command_line_prints_a_working_link_and_revokes_the_session(
     assert "kit-a (kitchen)" in made.stderr
 
     browser = market.browser()
-    opened = browser.get(link.removeprefix("http://127.0.0.1:8000"), follow_redirects=False)
+    opened = browser.post(link.removeprefix("http://127.0.0.1:8000"), follow_redirects=False)
     assert opened.status_code == 303
     assert opened.headers["location"] == "/kitchen/"
     session_id = browser.get(f"{API}/session").json()["session_id"]
@@ -405,7 +406,7 @@ def test_send_queues_the_link_to_the_participants_contact(market: Market, tmp_pa
         assert {n.address for n in queued} == {"kitchen@hatyai.example"}
     assert any(made["link"] in body for body in bodies)
     assert any(sent.stdout.strip() in body for body in bodies)
-    opened = market.browser().get(
+    opened = market.browser().post(
         sent.stdout.strip().removeprefix("http://127.0.0.1:8000"), follow_redirects=False
     )
     assert opened.status_code == 303
@@ -414,7 +415,7 @@ def test_send_queues_the_link_to_the_participants_contact(market: Market, tmp_pa
 def test_a_second_tap_in_the_browser_it_signed_in_goes_on_to_the_pages(market: Market) -> None:
     path = market.invite("grp-a")["link"].removeprefix("http://testserver")
     browser = market.browser()
-    assert browser.get(path, follow_redirects=False).status_code == 303
+    assert browser.post(path, follow_redirects=False).status_code == 303
 
     again = browser.get(path, follow_redirects=False)
     assert again.status_code == 303
@@ -425,3 +426,41 @@ def test_a_second_tap_in_the_browser_it_signed_in_goes_on_to_the_pages(market: M
     other, _ = market.sign_in("grp-b")  # signed in, but as another group
     assert elsewhere.get(path, follow_redirects=False).status_code == 410
     assert other.get(path, follow_redirects=False).status_code == 410
+
+
+def test_opening_the_page_of_a_link_does_not_use_it(market: Market) -> None:
+    """Mail scanners and chat previews open links; only the page's button signs in."""
+    path = market.invite("kit-a")["link"].removeprefix("http://testserver")
+    preview = market.browser()
+    for _ in range(2):
+        page = preview.get(path, follow_redirects=False)
+        assert page.status_code == 200
+        assert page.headers["cache-control"] == "no-store"
+        assert "set-cookie" not in page.headers
+        assert page.text.index("เข้าสู่ระบบ") < page.text.index("Sign in")
+        assert '<form method="post">' in page.text
+        assert 'data-testid="sign-in-th"' in page.text
+        assert "โรงพยาบาล" in page.text or "kit-a" in page.text
+        assert " น." in page.text  # until when, in Thai time
+
+    log = market.client.get(f"{API}/sign-ins", headers=market.coordinator).json()
+    assert [e["event"] for e in log] == ["invited"]
+    opened = market.browser().post(path, follow_redirects=False)
+    assert opened.status_code == 303
+    assert opened.headers["location"] == "/kitchen/"
+
+
+def test_the_sign_in_button_pressed_on_another_site_is_refused(market: Market) -> None:
+    path = market.invite("kit-a")["link"].removeprefix("http://testserver")
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "https://other.testserver"},
+    ):
+        refused = market.browser().post(path, headers=headers, follow_redirects=False)
+        assert refused.status_code == 403, headers
+        assert "กรุณาเข้าสู่ระบบจากลิงก์โดยตรง" in refused.text
+        assert "set-cookie" not in refused.headers
+    ours = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    opened = market.browser().post(path, headers=ours, follow_redirects=False)
+    assert opened.status_code == 303  # the link was not used by the refusals
