@@ -335,6 +335,14 @@ class Settings(BaseSettings):
         description="Wait after a notification's first failed attempt; doubles after each, at "
         "most an hour.",
     )
+    notify_reminder_hour: int = Field(
+        8,
+        ge=0,
+        le=23,
+        description="The hour (Thailand's clock) from which a delivery's reminder goes out, on "
+        "the last working day before the delivery (weekends and Thai public holidays are not "
+        "working days).",
+    )
     smtp_host: str | None = Field(
         None,
         description="SMTP server for e-mail notices; unset: e-mails go into the mail folder "
@@ -346,6 +354,11 @@ class Settings(BaseSettings):
     )
     smtp_username: str | None = Field(None, description="SMTP login; unset: no login.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_ca_file: str | None = Field(
+        None,
+        description="PEM file of the certificate authorities the SMTP server's certificate is "
+        "checked against (STARTTLS); unset: the system's. The certificate is always checked.",
+    )
     smtp_from: str = Field(
         "foodmatch@localhost", description="The `From` address of e-mail notices."
     )
@@ -393,6 +406,12 @@ class Settings(BaseSettings):
         7.0,
         gt=0,
         description="A person's session ends this long after signing in, however much it is used.",
+    )
+    session_retention_days: float = Field(
+        30.0,
+        gt=0,
+        description="Sign-in links and sessions that ended longer ago than this are deleted (by "
+        "the notifier, or `foodmatch sessions purge`); the sign-in log is kept.",
     )
     session_cookie_secure: Literal["auto", "always", "never"] = Field(
         "auto",

@@ -13,9 +13,9 @@ looked at.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Protocol
@@ -182,19 +182,82 @@ def lapsing_notices(now: datetime, contracts: Iterable[Contract]) -> list[Notice
     return found
 
 
-def tomorrow_notices(now: datetime, contracts: Iterable[Contract]) -> list[Notice]:
-    """A scheduled delivery of a live contract on the market's next day: to both sides."""
-    tomorrow = market_day(now) + timedelta(days=1)
+WorkingDay = Callable[[date], bool]
+"""Whether a day of the market's calendar is a working day (see :func:`working_days`)."""
+REMINDER_HOUR = 8
+"""The hour (Thailand's clock) from which a delivery's reminder goes out on its day."""
+_LOOKBACK_DAYS = 31
+
+
+def weekdays(day: date) -> bool:
+    """Monday to Friday: the calendar without holidays."""
+    return day.weekday() < 5
+
+
+def working_days(holidays: Collection[date]) -> WorkingDay:
+    """Monday to Friday except ``holidays`` (the notifier passes Thailand's public holidays)."""
+    off = frozenset(holidays)
+
+    def working(day: date) -> bool:
+        return day.weekday() < 5 and day not in off
+
+    return working
+
+
+def reminder_day(delivery_day: date, is_working_day: WorkingDay = weekdays) -> date:
+    """The last working day before a delivery: the day before on a working day, Friday for a
+    Monday, the last working day before a run of holidays (at most a month back; a calendar
+    without a working day in that month gives the day before)."""
+    day = delivery_day - timedelta(days=1)
+    for _ in range(_LOOKBACK_DAYS):
+        if is_working_day(day):
+            return day
+        day -= timedelta(days=1)
+    return delivery_day - timedelta(days=1)
+
+
+def reminder_due(
+    now: datetime,
+    delivery_day: date,
+    is_working_day: WorkingDay = weekdays,
+    hour: int = REMINDER_HOUR,
+) -> bool:
+    """Whether a delivery's reminder is due at ``now``: from ``hour`` o'clock on
+    :func:`reminder_day` (Thailand's clock) until the delivery day begins, so a scan that
+    missed the working day (the service was down) still sends it before the day."""
+    local = (now + MARKET_OFFSET).replace(tzinfo=None)
+    starts = datetime.combine(reminder_day(delivery_day, is_working_day), time(hour))
+    return starts <= local < datetime.combine(delivery_day, time(0))
+
+
+def tomorrow_notices(
+    now: datetime,
+    contracts: Iterable[Contract],
+    *,
+    is_working_day: WorkingDay = weekdays,
+    hour: int = REMINDER_HOUR,
+) -> list[Notice]:
+    """A scheduled delivery of a live contract whose reminder is due (:func:`reminder_due`:
+    on the last working day before it): to both sides."""
+    today = market_day(now)
     found = []
     for c in contracts:
         if c.state not in _DELIVERING:
             continue
         for d in c.deliveries:
-            if d.day == tomorrow and d.state is DeliveryState.SCHEDULED:
-                facts = facts_of_contract(c) | {"date": d.day.isoformat(), "due": d.quantity}
-                key = f"tomorrow:{c.id}:{d.day.isoformat()}"
-                sides = (c.group_id, c.buyer_id)
-                found += [Notice(key, "delivery_tomorrow", who, facts) for who in sides]
+            if d.state is not DeliveryState.SCHEDULED:
+                continue
+            if not reminder_due(now, d.day, is_working_day, hour):
+                continue
+            ahead = (d.day - today).days
+            facts = facts_of_contract(c) | {
+                "date": d.day.isoformat(),
+                "due": d.quantity,
+                "days_ahead": ahead,
+            }
+            key = f"tomorrow:{c.id}:{d.day.isoformat()}"
+            sides = (c.group_id, c.buyer_id)
+            found += [Notice(key, "delivery_tomorrow", who, facts) for who in sides]
     return found
 
 
@@ -222,12 +285,17 @@ def certificate_notices(now: datetime, certificates: Iterable[Certificate]) -> l
 
 
 def timed_notices(
-    now: datetime, contracts: Iterable[Contract], certificates: Iterable[Certificate]
+    now: datetime,
+    contracts: Iterable[Contract],
+    certificates: Iterable[Certificate],
+    *,
+    is_working_day: WorkingDay = weekdays,
+    hour: int = REMINDER_HOUR,
 ) -> list[Notice]:
     live = list(contracts)
     return (
         lapsing_notices(now, live)
-        + tomorrow_notices(now, live)
+        + tomorrow_notices(now, live, is_working_day=is_working_day, hour=hour)
         + certificate_notices(now, certificates)
     )
 
@@ -266,6 +334,15 @@ def _baht(value: Any) -> str:
         return str(value or "")
 
 
+def _when_delivered(facts: Mapping[str, Any], lang: Lang) -> str:
+    """ "Tomorrow", or the delivery's weekday when the reminder goes out earlier (a Friday's
+    reminder of a Monday's delivery)."""
+    day = facts.get("date")
+    if facts.get("days_ahead", 1) == 1 or not isinstance(day, str):
+        return label("notify_when_tomorrow", lang)
+    return label(f"notify_when_{date.fromisoformat(day).weekday()}", lang)
+
+
 def context_of(notice: Notice, lang: Lang, names: Names) -> dict[str, Any]:
     facts = dict(notice.facts)
     context: dict[str, Any] = dict(facts)
@@ -282,6 +359,7 @@ def context_of(notice: Notice, lang: Lang, names: Names) -> dict[str, Any]:
         note = facts.get("refusal_note")
         reason = label(f"refusal_{refusal}", lang)
         context["reason"] = f"{reason} ({note})" if note else reason
+    context["when"] = _when_delivered(facts, lang)
     scheme = facts.get("scheme")
     if isinstance(scheme, str):
         key = f"scheme_{scheme}"

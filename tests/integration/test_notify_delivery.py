@@ -27,7 +27,14 @@ from matcher.domain.standards import Scheme
 from matcher.service import events
 from matcher.service.ports import Contact, NotificationFilter
 from tests.support.lifecycle_store import contract, seed_book
-from tests.support.notify import LINE_TOKEN, SMTP_LOGIN, running_line, running_smtp
+from tests.support.notify import (
+    LINE_TOKEN,
+    SMTP_LOGIN,
+    running_line,
+    running_smtp,
+    self_signed_certificate,
+    server_tls,
+)
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 CROPS = {"kale": Crop("kale", "คะน้า", "Chinese kale", Unit.KG)}
@@ -110,6 +117,7 @@ def test_each_notice_goes_once_by_email_and_line_in_the_participants_language(
     assert "Reason: ราคาต่ำเกินไป" in english.get_content()
     assert mailbox.logins == [SMTP_LOGIN[0]] * 3
     assert [d["to"] for d in line.pushed] == ["U-group-line-id"] * 2
+    assert line.agents == {"line-bot-sdk-python"}  # sent through LINE's own SDK
     assert line.pushed[0]["messages"][0]["text"].startswith("ข้อเสนอซื้อคะน้าใหม่")
     with uow_factory() as uow:
         log = uow.notifications.log(NotificationFilter(channel="line"))
@@ -289,3 +297,86 @@ def test_time_brings_its_notices_once_each(uow_factory: UowFactory) -> None:
         ("leader@coop.test", "ใบรับรอง อินทรีย์แบบมีส่วนร่วม (PGS) ของกลุ่มจะหมดอายุในอีก 30 วัน"),
         ("procurement@hospital.test", "Tomorrow (2026-12-09): 40 kg of Chinese kale for Hospital"),
     ]
+
+
+def test_email_goes_over_starttls_with_a_login_checked_against_the_configured_authority(
+    uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    seed(uow_factory)
+    cert, key = self_signed_certificate(tmp_path)
+    settings = load_settings(
+        smtp_host="127.0.0.1",
+        smtp_from="market@foodmatch.test",
+        smtp_username=SMTP_LOGIN[0],
+        smtp_password=SMTP_LOGIN[1],
+        smtp_ca_file=str(cert),
+        smtp_timeout_seconds=5,
+    )
+    with running_smtp(tls=server_tls(cert, key)) as (mailbox, port):
+        sender = senders_of(settings.model_copy(update={"smtp_port": port}))["email"]
+        worker = notifier(uow_factory, {"email": sender}, Clock())
+        worker.run_once()
+
+    assert sorted(str(m["To"]) for m in mailbox.messages) == [
+        "leader@coop.test",
+        "leader@coop.test",
+        "procurement@hospital.test",
+    ]
+    assert mailbox.encrypted == [True] * 3
+    assert mailbox.logins == [SMTP_LOGIN[0]] * 3
+    with uow_factory() as uow:
+        log = uow.notifications.log(NotificationFilter(channel="email"))
+    assert {(n.state, n.attempts) for n in log} == {("sent", 1)}
+
+
+def test_a_certificate_no_configured_authority_signed_is_refused_not_trusted(
+    uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    seed(uow_factory)
+    cert, key = self_signed_certificate(tmp_path)
+    user, password = SMTP_LOGIN
+    with running_smtp(tls=server_tls(cert, key)) as (mailbox, port):
+        sender = SmtpSender(
+            "127.0.0.1", port, sender="m@foodmatch.test", username=user, password=password
+        )
+        notifier(uow_factory, {"email": sender}, Clock()).run_once()
+
+    assert mailbox.messages == []
+    assert mailbox.logins == []
+    with uow_factory() as uow:
+        log = uow.notifications.log(NotificationFilter(channel="email"))
+    assert {(n.state, n.attempts) for n in log} == {("pending", 1)}
+    assert all("CERTIFICATE_VERIFY_FAILED" in (n.last_error or "") for n in log)
+
+
+def test_a_wrong_smtp_password_fails_the_attempt_and_is_retried_until_given_up(
+    uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    seed(uow_factory)
+    cert, key = self_signed_certificate(tmp_path)
+    clock = Clock()
+    with running_smtp(tls=server_tls(cert, key)) as (mailbox, port):
+        sender = SmtpSender(
+            "127.0.0.1",
+            port,
+            sender="m@foodmatch.test",
+            username=SMTP_LOGIN[0],
+            password="not-the-password",
+            ca_file=str(cert),
+        )
+        worker = notifier(uow_factory, {"email": sender}, clock)
+        worker.run_once()
+        with uow_factory() as uow:
+            first = uow.notifications.log(NotificationFilter(channel="email"))
+        for _ in range(4):
+            clock.at += timedelta(hours=1)
+            worker.run_once()
+
+    assert {(n.state, n.attempts) for n in first} == {("pending", 1)}
+    assert all((n.last_error or "").startswith("SMTPAuthenticationError: (535") for n in first)
+    assert mailbox.messages == []
+    # three notifications × four attempts × two mechanisms (smtplib tries PLAIN, then LOGIN)
+    assert mailbox.refused_logins == [SMTP_LOGIN[0]] * 24
+    with uow_factory() as uow:
+        log = uow.notifications.log(NotificationFilter(channel="email"))
+    assert {(n.state, n.attempts) for n in log} == {("failed", 4)}

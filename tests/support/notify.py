@@ -1,12 +1,15 @@
 """Real servers for the notification channels: an SMTP server (aiosmtpd) that keeps what it
-receives, and a LINE Messaging API stand-in that checks each push request's documented shape
-and token, and answers 500 to the first ``fail`` requests."""
+receives (with STARTTLS on a self-signed certificate made by ``openssl`` when asked), and a LINE
+Messaging API stand-in that checks each push request's documented shape and token, and answers
+500 to the first ``fail`` requests."""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import json
+import ssl
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -22,6 +26,8 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from tests.support.ports import free_port
 
 LINE_TOKEN = "line-channel-token-for-tests"
+OPTIONAL = ("notificationDisabled", "customAggregationUnits")
+"""The push request's optional fields, as LINE documents them."""
 SMTP_LOGIN = ("notices@market.test", "smtp-password-for-tests")
 
 
@@ -32,9 +38,12 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    refused_logins: list[str] = field(default_factory=list)
+    encrypted: list[bool] = field(default_factory=list)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
+        self.encrypted.append(session.ssl is not None)
         message = email.message_from_bytes(content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
@@ -42,9 +51,47 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and localhost, signed by itself, and its key (PEM files in
+    ``folder``): the certificate is also the authority a client is told to trust."""
+    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def server_tls(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 @contextmanager
-def running_smtp(*, login: bool = False) -> Iterator[tuple[Mailbox, int]]:
-    """An SMTP server on 127.0.0.1 (asking for a login when ``login``), and its port."""
+def running_smtp(
+    *, login: bool = False, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[Mailbox, int]]:
+    """An SMTP server on 127.0.0.1 (asking for a login when ``login``; with ``tls``, refusing
+    anything but STARTTLS first and a login over it), and its port."""
     mailbox = Mailbox()
 
     def authenticate(
@@ -60,12 +107,22 @@ def running_smtp(*, login: bool = False) -> Iterator[tuple[Mailbox, int]]:
         )
         if ok:
             mailbox.logins.append(data.login.decode())
-        return AuthResult(success=ok)
+        elif isinstance(data, LoginPassword):
+            mailbox.refused_logins.append(data.login.decode())
+        return AuthResult(success=ok, handled=False)  # a refusal is answered 535
 
     port = free_port()
     extra: dict[str, Any] = {}
     if login:
         extra = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
+    if tls is not None:
+        extra = {
+            "authenticator": authenticate,
+            "auth_required": True,
+            "auth_require_tls": True,
+            "tls_context": tls,
+            "require_starttls": True,
+        }
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, **extra)
     controller.start()
     try:
@@ -82,6 +139,7 @@ class LineStandIn:
     pushed: list[dict[str, Any]] = field(default_factory=list)
     retry_keys: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    agents: set[str] = field(default_factory=set)
 
     def check(self, path: str, headers: Any, body: bytes) -> tuple[int, str]:
         """The answer to one request, as LINE would give it."""
@@ -94,7 +152,8 @@ class LineStandIn:
         document = json.loads(body)
         messages = document.get("messages")
         shape = (
-            set(document) == {"to", "messages"}
+            {"to", "messages"} <= set(document) <= {"to", "messages", *OPTIONAL}
+            and isinstance(document.get("notificationDisabled", False), bool)
             and isinstance(document["to"], str)
             and isinstance(messages, list)
             and 1 <= len(messages) <= 5
@@ -114,7 +173,9 @@ class LineStandIn:
             return 500, '{"message":"An error occurred in the internal server"}'
         self.retry_keys.append(key)
         self.pushed.append(document)
-        return 200, "{}"
+        self.agents.add(str(headers.get("User-Agent", "")).split("/")[0])
+        sent = {"id": str(len(self.pushed)), "quoteToken": key}
+        return 200, json.dumps({"sentMessages": [sent] * len(messages)})
 
 
 @contextmanager

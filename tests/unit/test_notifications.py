@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from matcher import notifications as nt
+from matcher.adapters.notify.calendar import thai_working_days
 from matcher.domain.contracts import Contract, ContractState, DeliveryState
 from matcher.domain.model import Certificate
 from matcher.domain.standards import Scheme
@@ -275,3 +276,99 @@ def test_the_timed_notices_join_the_three_kinds() -> None:
         "delivery_tomorrow",
         "proposal_lapsing",
     ]
+
+
+# -- a delivery's reminder: on the last working day before it --------------------------------
+
+THAI = thai_working_days()
+SONGKRAN_2027 = [date(2027, 4, 13), date(2027, 4, 14), date(2027, 4, 15)]
+
+
+def thai_time(day: date, hour: int, minute: int = 0) -> datetime:
+    """``hour:minute`` on ``day`` in Thailand, as the UTC instant the notifier sees."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - nt.MARKET_OFFSET
+
+
+def accepted_on(*days: date) -> Contract:
+    return replace(contract("c-1", days=days), state=ContractState.ACCEPTED)
+
+
+@pytest.mark.parametrize(
+    ("delivery", "reminder"),
+    [
+        (date(2026, 12, 9), date(2026, 12, 8)),  # Wednesday: the Tuesday before
+        (date(2026, 12, 14), date(2026, 12, 11)),  # Monday: the Friday before
+        (date(2026, 12, 13), date(2026, 12, 11)),  # Sunday: the Friday too
+        (
+            date(2026, 12, 8),
+            date(2026, 12, 4),
+        ),  # after the weekend and Monday 7 Dec in lieu of 5 Dec
+        (date(2026, 12, 11), date(2026, 12, 9)),  # after Constitution Day (Thursday 10 Dec)
+        (date(2027, 1, 4), date(2026, 12, 30)),  # after New Year's Eve, New Year and a weekend
+        (date(2027, 4, 13), date(2027, 4, 12)),  # Songkran's first day: the Monday before
+        (date(2027, 4, 16), date(2027, 4, 12)),  # the Friday after Songkran: the same Monday
+        (date(2027, 12, 7), date(2027, 12, 3)),  # after Sunday 5 Dec and Monday 6 Dec in lieu
+    ],
+)
+def test_the_reminder_goes_out_on_the_last_thai_working_day_before(
+    delivery: date, reminder: date
+) -> None:
+    assert nt.reminder_day(delivery, THAI) == reminder
+
+
+def test_the_thai_calendar_knows_the_public_holidays_and_the_weekend() -> None:
+    for holiday in [*SONGKRAN_2027, date(2026, 12, 7), date(2026, 12, 31), date(2027, 1, 1)]:
+        assert not THAI(holiday), holiday
+    assert not THAI(date(2027, 4, 17))  # a Saturday
+    assert THAI(date(2027, 4, 12))
+    assert THAI(date(2027, 4, 16))
+
+
+def test_a_set_of_holidays_is_a_calendar_too() -> None:
+    calendar = nt.working_days(SONGKRAN_2027)
+
+    assert nt.reminder_day(date(2027, 4, 16), calendar) == date(2027, 4, 12)
+    assert nt.reminder_day(date(2027, 4, 16)) == date(2027, 4, 15)  # weekdays only
+    assert nt.reminder_day(date(2027, 4, 5), lambda day: False) == date(2027, 4, 4)
+
+
+def test_a_monday_delivery_is_announced_on_friday_from_the_configured_hour() -> None:
+    monday = date(2026, 12, 14)
+    friday = date(2026, 12, 11)
+    accepted = accepted_on(monday)
+
+    def keys(at: datetime) -> list[tuple[str, str]]:
+        found = nt.tomorrow_notices(at, [accepted], is_working_day=THAI, hour=9)
+        return [(n.key, n.participant_id) for n in found]
+
+    expected = [("tomorrow:c-1:2026-12-14", "g1"), ("tomorrow:c-1:2026-12-14", "b1")]
+    assert keys(thai_time(date(2026, 12, 10), 20)) == []  # Thursday: too early
+    assert keys(thai_time(friday, 8, 59)) == []  # Friday before nine
+    assert keys(thai_time(friday, 9)) == expected
+    assert keys(thai_time(date(2026, 12, 13), 23, 59)) == expected  # missed Friday: still told
+    assert keys(thai_time(monday, 0)) == []  # the delivery's day has come
+
+
+def test_before_songkran_the_reminder_names_the_day_not_tomorrow() -> None:
+    accepted = accepted_on(date(2027, 4, 16))
+    monday = thai_time(date(2027, 4, 12), 8)
+
+    (group, buyer) = nt.tomorrow_notices(monday, [accepted], is_working_day=THAI)
+    assert nt.tomorrow_notices(monday - timedelta(minutes=1), [accepted], is_working_day=THAI) == []
+
+    assert group.facts["days_ahead"] == 4
+    subject, body = nt.render(group, "th", Names())
+    assert subject.startswith("วันศุกร์ (2027-04-16) ส่งคะน้า 40 กก.")
+    assert "วันศุกร์ (2027-04-16) มีกำหนดส่งคะน้า" in body
+    subject, body = nt.render(buyer, "en", Names())
+    assert subject == "Friday (2027-04-16): 40 kg of kale for Hat Yai Hospital"
+    assert body.splitlines()[2].startswith("Friday, 2027-04-16, Khlong Hoi Khong")
+
+
+def test_a_reminder_the_day_before_says_tomorrow() -> None:
+    accepted = accepted_on(date(2026, 12, 9))
+
+    (notice, _) = nt.tomorrow_notices(thai_time(date(2026, 12, 8), 8), [accepted])
+
+    assert nt.render(notice, "th", Names())[0].startswith("พรุ่งนี้ (2026-12-09) ส่งคะน้า")
+    assert nt.render(notice, "en", Names())[0].startswith("Tomorrow (2026-12-09): 40 kg")

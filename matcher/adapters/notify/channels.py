@@ -2,11 +2,13 @@
 
 * :class:`SmtpSender`: an e-mail over SMTP (STARTTLS and login when configured), plain text in
   UTF-8, with a ``Message-ID`` made from the notification's id so that a repeat after a crash
-  is recognisable as the same message.
+  is recognisable as the same message. STARTTLS always checks the server's certificate and
+  name, against the certificate authorities of ``ca_file`` when given (else the system's).
 * :class:`MailFolderSender`: the same e-mail written into a folder as an ``.eml`` file, for a
   machine without a mail server (the demo's ``.foodmatch/outbox/``).
-* :class:`LineSender`: a LINE Messaging API push message, ``POST {endpoint}/v2/bot/message/push``
-  with the channel access token as a bearer token and an ``X-Line-Retry-Key`` made from the
+* :class:`LineSender`: a LINE Messaging API push message through the official SDK
+  (``line-bot-sdk``), ``POST {endpoint}/v2/bot/message/push`` with the channel access token as
+  a bearer token and an ``X-Line-Retry-Key`` made from the
   notification's id: LINE accepts a retry key once and answers 409 to a repeat, which counts as
   sent.
 """
@@ -16,14 +18,13 @@ from __future__ import annotations
 import smtplib
 import ssl
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-import httpx
-
+from matcher.adapters.notify.line import LineAnswer, push_text
 from matcher.service.ports import Notification
 
 Sender = Callable[[Notification], None]
@@ -63,7 +64,7 @@ class SmtpSender:
         username: str | None = None,
         password: str | None = None,
         timeout: float = 10.0,
-        tls_context: ssl.SSLContext | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -72,7 +73,11 @@ class SmtpSender:
         self.username = username
         self.password = password
         self.timeout = timeout
-        self.tls_context = tls_context
+        self.ca_file = ca_file
+
+    def tls_context(self) -> ssl.SSLContext:
+        """A client context that checks the certificate and the host name (never off)."""
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def message(self, notification: Notification) -> EmailMessage:
         return email_message(notification, self.sender)
@@ -80,7 +85,7 @@ class SmtpSender:
     def __call__(self, notification: Notification) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
-                smtp.starttls(context=self.tls_context or ssl.create_default_context())
+                smtp.starttls(context=self.tls_context())
             if self.username:
                 smtp.login(self.username, self.password or "")
             refused = smtp.send_message(self.message(notification))
@@ -104,15 +109,12 @@ class MailFolderSender:
         partial.replace(target)
 
 
-Post = Callable[[str, Mapping[str, Any], Mapping[str, str], float], tuple[int, str]]
-"""``post(url, json document, headers, timeout) -> (status, body)``; raises when no answer."""
+class Push(Protocol):
+    """Pushes one text message to LINE, as :func:`push_text`."""
 
-
-def httpx_post(
-    url: str, document: Mapping[str, Any], headers: Mapping[str, str], timeout: float
-) -> tuple[int, str]:
-    response = httpx.post(url, json=dict(document), headers=dict(headers), timeout=timeout)
-    return response.status_code, response.text
+    def __call__(
+        self, endpoint: str, token: str, to: str, text: str, *, retry_key: str, timeout: float
+    ) -> LineAnswer: ...
 
 
 def line_text(notification: Notification) -> str:
@@ -126,30 +128,29 @@ def retry_key(notification: Notification) -> str:
 
 
 class LineSender:
+    """A push message through the official SDK (:func:`matcher.adapters.notify.line.push_text`)."""
+
     def __init__(
         self,
         token: str,
         *,
         endpoint: str = "https://api.line.me",
         timeout: float = 10.0,
-        post: Post = httpx_post,
+        push: Push = push_text,
     ) -> None:
         self.token = token
         self.endpoint = endpoint.rstrip("/")
         self.timeout = timeout
-        self.post = post
+        self.push = push
 
     def __call__(self, notification: Notification) -> None:
-        document = {
-            "to": notification.address,
-            "messages": [{"type": "text", "text": line_text(notification)}],
-        }
-        headers = {
-            "Authorization": f"Bearer {self.token}",
-            "X-Line-Retry-Key": retry_key(notification),
-        }
-        url = f"{self.endpoint}/v2/bot/message/push"
-        status, body = self.post(url, document, headers, self.timeout)
-        if 200 <= status < 300 or status == 409:  # 409: this retry key was accepted before
-            return
-        raise SendError(f"HTTP {status}: {body[:300]}")
+        answer: LineAnswer = self.push(
+            self.endpoint,
+            self.token,
+            notification.address,
+            line_text(notification),
+            retry_key=retry_key(notification),
+            timeout=self.timeout,
+        )
+        if not answer.accepted:  # 409: this retry key was accepted before, the message went
+            raise SendError(f"HTTP {answer.status}: {answer.body[:300]}")

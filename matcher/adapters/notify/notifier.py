@@ -29,6 +29,7 @@ from typing import Any
 
 from matcher import notifications as nt
 from matcher import webhooks as wh
+from matcher.adapters.notify.calendar import thai_working_days
 from matcher.adapters.notify.channels import LineSender, MailFolderSender, Sender, SmtpSender
 from matcher.adapters.polling import Poller
 from matcher.domain.contracts import Contract, ContractState
@@ -154,6 +155,8 @@ class Notifier(Poller):
         timed_every_seconds: float = 900.0,
         now: Callable[[], datetime] = _utcnow,
         batch: int = 500,
+        is_working_day: nt.WorkingDay | None = None,
+        reminder_hour: int = nt.REMINDER_HOUR,
     ) -> None:
         self.uow_factory = uow_factory
         self.senders = dict(senders)
@@ -165,6 +168,8 @@ class Notifier(Poller):
         self.batch = batch
         self.timed_every = timedelta(seconds=timed_every_seconds)
         self._next_timed: datetime | None = None
+        self.is_working_day = is_working_day or thai_working_days()
+        self.reminder_hour = reminder_hour
         super().__init__(poll_seconds)
 
     def scan(self) -> int:
@@ -186,10 +191,17 @@ class Notifier(Poller):
 
     def scan_timed(self) -> int:
         """Queue the notices that come with time (a proposal about to lapse, a delivery due
-        tomorrow, a certificate about to expire); each is keyed, so a repeat queues nothing."""
+        on the last working day before it, a certificate about to expire); each is keyed, so a
+        repeat queues nothing."""
         now = self.now()
         with self.uow_factory() as uow:
-            notices = nt.timed_notices(now, _live_contracts(uow), uow.certificates.list())
+            notices = nt.timed_notices(
+                now,
+                _live_contracts(uow),
+                uow.certificates.list(),
+                is_working_day=self.is_working_day,
+                hour=self.reminder_hour,
+            )
             written = sum(len(queue(uow, notice, now, self.crops)) for notice in notices)
             uow.commit()
         return written
@@ -288,6 +300,7 @@ def senders_of(settings: Any) -> dict[str, Sender]:
             username=settings.smtp_username,
             password=password.get_secret_value() if password is not None else None,
             timeout=settings.smtp_timeout_seconds,
+            ca_file=settings.smtp_ca_file,
         )
     elif settings.mail_dir is not None:
         senders["email"] = MailFolderSender(Path(settings.mail_dir), sender=settings.smtp_from)
@@ -313,4 +326,5 @@ def build_notifier(service: Any, *, senders: Mapping[str, Sender] | None = None)
         max_attempts=settings.notify_max_attempts,
         backoff_seconds=settings.notify_backoff_seconds,
         poll_seconds=settings.notify_poll_seconds,
+        reminder_hour=settings.notify_reminder_hour,
     )
