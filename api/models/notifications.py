@@ -42,3 +42,15 @@ class Notification(TypedDict):
     next_attempt_at: DateTimeText | None
     sent_at: DateTimeText | None
     created_at: DateTimeText
+
+
+@with_config(EXACT)
+class NotificationResent(TypedDict):
+    """A given-up notification put back in the outbox: the row as it is now (pending, due at
+    once, a fresh series of attempts), what it was, and who resent it when."""
+
+    notification: Notification
+    previous_attempts: Annotated[int, Field(description="The attempts that had failed.")]
+    previous_error: Annotated[str | None, Field(description="Why the last attempt failed.")]
+    resent_by: str
+    resent_at: DateTimeText

@@ -17,8 +17,9 @@ from api.auth import Caller, Coordinator, require_seen
 from api.deps import ServiceDep
 from api.models import notifications as models
 from api.pages import LIST_RESPONSES, Limit, Offset, paged
-from api.routes.common import NOT_FOUND
+from api.routes.common import NOT_FOUND, ErrorMessage
 from matcher import notifications as nt
+from matcher.adapters.notify.notifier import resend
 from matcher.bootstrap import Service
 from matcher.domain.errors import InvalidValue, NotFound
 from matcher.service.ports import Contact, Notification, NotificationFilter, NotificationUnitOfWork
@@ -196,3 +197,28 @@ def notification_log(
         page = [_notification(n) for n in uow.notifications.log(where, limit=limit, offset=offset)]
         total = uow.notifications.count(where)
     return paged(request, response, page, total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/notifications/{notification_id}/retry",
+    response_model=models.NotificationResent,
+    responses={
+        **NOT_FOUND,
+        409: {"model": ErrorMessage, "description": "The notification is pending or sent."},
+    },
+    summary="Send a given-up notification again (coordinator)",
+)
+def retry_notification(notification_id: str, service: ServiceDep, caller: Coordinator) -> Json:
+    """Put a `failed` notification back in the outbox: pending, due at once, with a fresh series
+    of attempts (`FOODMATCH_NOTIFY_MAX_ATTEMPTS`). A pending or sent one: 409."""
+    at = service.context.clock.now()
+    with _uow(service) as uow:
+        before, after = resend(uow, notification_id, at, caller.actor)
+        uow.commit()
+    return {
+        "notification": _notification(after),
+        "previous_attempts": before.attempts,
+        "previous_error": before.last_error,
+        "resent_by": caller.actor,
+        "resent_at": at.isoformat(),
+    }

@@ -208,6 +208,8 @@ LIST_ROUTES = {
     # a person's session: signing out and revocation (tests/e2e/test_sign_in.py)
     ("POST", "/session/sign-out"),
     ("POST", "/sessions/{session_id}/revoke"),
+    # resending a given-up notification (tests/e2e/test_notifications_e2e.py)
+    ("POST", "/notifications/{notification_id}/retry"),
 }
 
 

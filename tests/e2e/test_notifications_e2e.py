@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from matcher.auth import Role
 from matcher.config import Settings
 from tests.support.api_keys import sign_in
 from tests.support.market import API, Market, delivery_dates, wait_for, weeks_of
@@ -122,3 +123,60 @@ def test_contacts_are_checked_and_the_log_filters(client: TestClient) -> None:
     assert answer.status_code == 200
     assert answer.json() == []
     assert answer.headers["X-Total-Count"] == "0"
+
+
+def test_the_coordinator_resends_a_given_up_notification_and_only_that(tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the mail folder's parent should be")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/t.db",
+        debounce_seconds=3600,
+        max_debounce_seconds=3600,
+        round_interval_seconds=0,
+        webhooks_enabled=False,
+        notify_poll_seconds=0.05,
+        notify_max_attempts=1,
+        mail_dir=str(blocked / "outbox"),
+    )
+    with TestClient(create_app(settings)) as client:
+        sign_in(client)
+        market = Market(client)
+        days = delivery_dates(1)
+        market.group_with_certificate("grp-hatyai")
+        market.buyer("hosp-songkhla")
+        contact = {"email": "leader@coop.test", "channels": ["email"]}
+        assert client.put(f"{API}/groups/grp-hatyai/contacts", json=contact).is_success
+        market.supply("sup-1", "grp-hatyai", weeks=weeks_of(days, 100))
+        market.order("ord-1", "hosp-songkhla", deliveries=days)
+        market.run_round(["kale"])
+
+        def in_state(state: str) -> dict[str, Any] | None:
+            log: list[dict[str, Any]] = market.get("/notifications")
+            return log[0] if len(log) == 1 and log[0]["state"] == state else None
+
+        failed = wait_for(lambda: in_state("failed"))
+        assert failed["attempts"] == 1
+        assert failed["last_error"].startswith(("NotADirectoryError", "FileExistsError"))
+        blocked.unlink()  # the folder can be made now
+
+        kitchen = TestClient(client.app)
+        sign_in(kitchen, Role.KITCHEN, "hosp-songkhla")
+        retry = f"{API}/notifications/{failed['id']}/retry"
+        assert kitchen.post(retry).status_code == 403
+        assert client.post(f"{API}/notifications/ntf_nosuch/retry").status_code == 404
+        answer = client.post(retry)
+        assert answer.status_code == 200, answer.text
+        resent = answer.json()
+        assert resent["notification"]["state"] == "pending"
+        assert resent["notification"]["attempts"] == 0
+        assert resent["previous_attempts"] == 1
+        assert resent["previous_error"] == failed["last_error"]
+        assert resent["resent_by"]
+
+        sent = wait_for(lambda: in_state("sent"))
+        assert client.post(retry).status_code == 409
+
+    assert sent["attempts"] == 1
+    assert sent["last_error"] is None
+    (written,) = (blocked / "outbox").iterdir()
+    assert written.name == f"{failed['id']}.eml"

@@ -33,6 +33,7 @@ from matcher.adapters.notify.calendar import thai_working_days
 from matcher.adapters.notify.channels import LineSender, MailFolderSender, Sender, SmtpSender
 from matcher.adapters.polling import Poller
 from matcher.domain.contracts import Contract, ContractState
+from matcher.domain.errors import Conflict, NotFound
 from matcher.domain.model import Crop
 from matcher.labels import Lang, label
 from matcher.service.ports import (
@@ -137,6 +138,34 @@ def notify_sign_in_link(
     The same link is queued once. The caller commits; the notifier sends it."""
     notice = nt.sign_in_notice(participant_id, link, expires_at)
     return queue(uow, notice, now or _utcnow())
+
+
+def resend(
+    uow: NotificationUnitOfWork, notification_id: str, at: datetime, by: str
+) -> tuple[Notification, Notification]:
+    """Put a given-up (``failed``) notification back in the outbox, due at once with a fresh
+    series of attempts; ``(before, after)``. The error that failed it stays in ``last_error``
+    until the next attempt; the resend is written to the service's log (who, which, why it had
+    failed). :class:`NotFound` for an unknown id, :class:`Conflict` for one not failed (pending
+    or sent). The caller commits."""
+    before = uow.notifications.get(notification_id)
+    if before is None:
+        raise NotFound("notification", notification_id)
+    if before.state != "failed":
+        raise Conflict(f"notification {notification_id} is {before.state}, not failed")
+    after = replace(before, state="pending", attempts=0, next_attempt_at=at, sent_at=None)
+    uow.notifications.update(after)
+    log.info(
+        "notification %s (%s to %s by %s) resent by %s after %d attempts; it had failed: %s",
+        notification_id,
+        before.kind,
+        before.participant_id,
+        before.channel,
+        by,
+        before.attempts,
+        before.last_error,
+    )
+    return before, after
 
 
 class Notifier(Poller):
