@@ -84,6 +84,43 @@ Order = OrderOnDates | OrderOnSchedule
 
 
 @with_config(EXACT)
+class KitchenAlternative(TypedDict):
+    """The candidate that came nearest to serving a delivery, as the order's kitchen may see it:
+    the rule that stopped it, what was compared and the limit, and the district of the
+    candidate's group. Not the group, its supply or its price."""
+
+    rule: Annotated[str, Field(description="The rule it failed.", examples=["out_of_range"])]
+    measure: Annotated[str, Field(examples=["distance_km"])]
+    value: Annotated[
+        str | Number | None,
+        Field(
+            description="The candidate's measure; null where it is the group's business (its "
+            "asking price, free quantity, certificate scope, credentials, buyers served)."
+        ),
+    ]
+    limit: Annotated[
+        str | Number | None,
+        Field(description="What the rule allows: the order's own term, or the group's rule."),
+    ]
+    district: Annotated[
+        str | None, Field(description="District code of the candidate's group (null: unknown).")
+    ]
+    district_name_th: str | None
+    district_name_en: str | None
+
+
+@with_config(EXACT)
+class LastRoundUnfilled(TypedDict):
+    """Why the last round that cleared the order's market left a delivery (partly) unfilled."""
+
+    reason: Annotated[str, Field(examples=["out_of_range"])]
+    quantity: Annotated[int, Field(description="The quantity that round left unfilled.")]
+    alternative: Annotated[
+        KitchenAlternative | None, Field(description="Null when there was no candidate.")
+    ]
+
+
+@with_config(EXACT)
 class DeliveryStatus(TypedDict):
     """One delivery date of an order: ordered, under contract (or proposal), still open."""
 
@@ -92,6 +129,13 @@ class DeliveryStatus(TypedDict):
     ordered: int
     contracted: int
     open: int
+    unfilled: Annotated[
+        LastRoundUnfilled | None,
+        Field(
+            description="For a delivery still open: the last round's reason and nearest "
+            "alternative; null when nothing is open or that round did not leave it unfilled."
+        ),
+    ]
 
 
 @with_config(EXACT)

@@ -64,5 +64,9 @@ class Buyer(TypedDict):
     name_en: Annotated[str, Field(description="Name in English.")]
     kind: BuyerKind
     district: Annotated[str, Field(description="District code (Songkhla: 90xx).")]
+    district_name_th: Annotated[
+        str | None, Field(description="The district's name in Thai (null: not a known district).")
+    ]
+    district_name_en: Annotated[str | None, Field(description="The district's name in English.")]
     lat: Number
     lon: Number

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -20,8 +21,18 @@ from matcher.domain.model import SupplyAnnouncement
 from matcher.optimiser import schema
 from matcher.service import commands, views
 
+if TYPE_CHECKING:
+    from matcher.bootstrap import Service
+    from matcher.service.ports import UnitOfWork
+
 router = APIRouter()
 IdFilter = Annotated[str | None, Query(max_length=200)]
+
+
+def _order(service: Service, order_id: str) -> Callable[[UnitOfWork], Json]:
+    """The view of one order, the districts of its alternatives named from the reference data."""
+    districts = service.context.districts
+    return lambda uow: views.order(uow, order_id, districts=districts)
 
 
 def _supply(body: SupplyBody) -> SupplyAnnouncement:
@@ -132,7 +143,7 @@ async def submit_order(
     command = commands.SubmitOrder(
         order=order, message_id=message_id_for(caller, key), actor=caller.actor
     )
-    return await run_command(service, command, lambda uow: views.order(uow, order.id), status=201)
+    return await run_command(service, command, _order(service, order.id), status=201)
 
 
 @router.get(
@@ -165,8 +176,8 @@ def list_orders(
     responses=NOT_FOUND,
     summary="An order, with contracted and open quantity per delivery",
 )
-def get_order(order_id: str, uow: ReadUow, caller: Caller) -> Json:
-    found = views.order(uow, order_id)
+def get_order(order_id: str, uow: ReadUow, caller: Caller, service: ServiceDep) -> Json:
+    found = _order(service, order_id)(uow)
     require_buyer(caller, str(found["buyer_id"]))
     return found
 
@@ -186,7 +197,7 @@ async def cancel_order(
     body: ReasonBody | None = None,
 ) -> JSONResponse:
     reason = body.reason if body is not None else ""
-    stored = await read(service, lambda uow: views.order(uow, order_id))
+    stored = await read(service, _order(service, order_id))
     require_buyer(caller, str(stored["buyer_id"]))
     command = commands.CancelOrder(
         order_id=order_id,
@@ -195,4 +206,4 @@ async def cancel_order(
         message_id=message_id_for(caller, key),
         actor=caller.actor,
     )
-    return await run_command(service, command, lambda uow: views.order(uow, order_id), status=200)
+    return await run_command(service, command, _order(service, order_id), status=200)

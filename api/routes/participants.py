@@ -113,7 +113,10 @@ async def register_buyer(
 ) -> JSONResponse:
     buyer = schema.buyer_from(body)
     command = commands.RegisterBuyer(buyer=buyer, message_id=key, actor=caller.actor)
-    return await run_command(service, command, lambda uow: views.buyer(uow, buyer.id), status=201)
+    districts = service.context.districts
+    return await run_command(
+        service, command, lambda uow: views.buyer(uow, buyer.id, districts=districts), status=201
+    )
 
 
 @router.get(
@@ -128,10 +131,12 @@ def list_buyers(
     response: Response,
     uow: ReadUow,
     caller: Caller,
+    service: ServiceDep,
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> list[Json]:
-    seen = [b for b in views.buyers(uow) if may_see_buyer(uow, caller, b["id"])]
+    found = views.buyers(uow, districts=service.context.districts)
+    seen = [b for b in found if may_see_buyer(uow, caller, b["id"])]
     return window(request, response, seen, limit=limit, offset=offset)
 
 
@@ -142,8 +147,8 @@ def list_buyers(
     responses=NOT_FOUND,
     summary="A buyer",
 )
-def get_buyer(buyer_id: str, uow: ReadUow, caller: Caller) -> Json:
-    found = views.buyer(uow, buyer_id)
+def get_buyer(buyer_id: str, uow: ReadUow, caller: Caller, service: ServiceDep) -> Json:
+    found = views.buyer(uow, buyer_id, districts=service.context.districts)
     require_seen(may_see_buyer(uow, caller, buyer_id), caller)
     return found
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from matcher.domain.contracts import BookState
+from matcher.domain.contracts import BookState, UnfilledLine
 from matcher.domain.errors import NotFound
+from matcher.domain.model import ForwardOrder
 from matcher.domain.weeks import iso_week
 from matcher.service import codec
 from matcher.service.ports import ContractFilter, OutboxEntry, UnitOfWork
 
 if TYPE_CHECKING:
+    from matcher.reference import District
     from matcher.service.stats import Facts
 
 Json = dict[str, Any]
@@ -35,12 +38,26 @@ def groups(uow: UnitOfWork) -> list[Json]:
     return [codec.dump_group(g) for g in uow.groups.list()]
 
 
-def buyer(uow: UnitOfWork, buyer_id: str) -> Json:
-    return codec.dump_buyer(_found(uow.buyers.get(buyer_id), "buyer", buyer_id))
+def buyer(
+    uow: UnitOfWork, buyer_id: str, *, districts: Mapping[str, District] | None = None
+) -> Json:
+    """A buyer with its district's names (null when the district is not in ``districts``)."""
+    found = codec.dump_buyer(_found(uow.buyers.get(buyer_id), "buyer", buyer_id))
+    return found | _district_names(found["district"], districts or {})
 
 
-def buyers(uow: UnitOfWork) -> list[Json]:
-    return [codec.dump_buyer(b) for b in uow.buyers.list()]
+def buyers(uow: UnitOfWork, *, districts: Mapping[str, District] | None = None) -> list[Json]:
+    """Every buyer, each with its district's names as :func:`buyer`."""
+    dumped = (codec.dump_buyer(b) for b in uow.buyers.list())
+    return [b | _district_names(b["district"], districts or {}) for b in dumped]
+
+
+def _district_names(code: str | None, districts: Mapping[str, District]) -> Json:
+    found = districts.get(code) if code else None
+    return {
+        "district_name_th": found.name_th if found else None,
+        "district_name_en": found.name_en if found else None,
+    }
 
 
 def certificates(uow: UnitOfWork, group_id: str | None = None) -> list[Json]:
@@ -66,7 +83,12 @@ def supplies(
     return [codec.dump_supply(r.supply) | {"state": r.state.value} for r in records]
 
 
-def order(uow: UnitOfWork, order_id: str) -> Json:
+def order(
+    uow: UnitOfWork, order_id: str, *, districts: Mapping[str, District] | None = None
+) -> Json:
+    """An order with each delivery's ordered, contracted and open quantity and, for one still
+    open, why the last round left it so (see :func:`_last_round`); ``districts`` name the
+    district of the alternative's group."""
     record = _found(uow.orders.get(order_id), "order", order_id)
     bound = uow.contracts.bound_demand()
     body = codec.dump_order(record.order) | {"state": record.state.value}
@@ -80,7 +102,70 @@ def order(uow: UnitOfWork, order_id: str) -> Json:
         }
         for d in record.order.deliveries
     ]
+    _last_round(uow, record.order, body["delivery_status"], districts or {})
     return body
+
+
+KITCHEN_MEASURES = frozenset(
+    {
+        "distance_km",
+        "scheme",
+        "certificate_valid_from",
+        "certificate_valid_until",
+        "certificate_revoked_on",
+        "week",
+        "suppliers",
+        "min_lot",
+    }
+)
+"""The measures of an alternative whose value the order's kitchen is shown. The others are
+another participant's business and their value is null: a group's asking price
+(``unit_price_thb``), how much it has free (``free_quantity``), its certificates' scope
+(``crop_scope``) and credentials (``food_safety``), how many buyers it serves (``buyers``)."""
+
+
+def _last_round(
+    uow: UnitOfWork, order: ForwardOrder, statuses: list[Json], districts: Mapping[str, District]
+) -> None:
+    """Set each delivery's ``unfilled``: for a delivery still open, the reason the last round
+    that cleared the order's market gave and its nearest alternative for the kitchen
+    (:func:`_for_kitchen`); null when nothing is open or that round did not leave it unfilled
+    (it came later, or a contract fell away since)."""
+    lines: dict[str, UnfilledLine] = {}
+    for unfilled in uow.rounds.latest_unfilled([order.crop_id]):
+        if unfilled.order_id == order.id:
+            lines.setdefault(unfilled.day.isoformat(), unfilled)
+    for status in statuses:
+        line = lines.get(status["date"]) if status["open"] > 0 else None
+        status["unfilled"] = (
+            None
+            if line is None
+            else {
+                "reason": line.reason,
+                "quantity": line.quantity,
+                "alternative": _for_kitchen(uow, line.alternative, districts),
+            }
+        )
+
+
+def _for_kitchen(
+    uow: UnitOfWork, alternative: Mapping[str, Any] | None, districts: Mapping[str, District]
+) -> Json | None:
+    """A round's alternative reduced to what the order's kitchen may see: the rule, the measure,
+    its value (for :data:`KITCHEN_MEASURES` only) and the limit, and the district of the
+    candidate group, never the group, its supply or its price."""
+    if alternative is None:
+        return None
+    measure = str(alternative.get("measure", ""))
+    group = uow.groups.get(str(alternative.get("group_id", "")))
+    code = group.district if group is not None and group.district else None
+    return {
+        "rule": str(alternative.get("rule", "")),
+        "measure": measure,
+        "value": alternative.get("value") if measure in KITCHEN_MEASURES else None,
+        "limit": alternative.get("limit"),
+        "district": code,
+    } | _district_names(code, districts)
 
 
 def orders(

@@ -11,21 +11,18 @@ where they fail: CI must never skip them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.browser import (
     ANSWER_WITHIN,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Dashboard,
     Demo,
     dashboard_tab,
+    launched_chromium,
     running_demo,
     stable_market,
-    unavailable,
 )
 
 
@@ -39,20 +36,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        unavailable(f"the playwright package is not installed ({err})")
-    if not Path(CHROMIUM).exists():
-        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -363,6 +363,31 @@ def live_delivery(demo: Demo, group: str) -> tuple[Json, Json]:
     return chosen, chosen["deliveries"][0]
 
 
+def test_upcoming_deliveries_name_the_kitchen_and_its_district(
+    phone: Portal, quiet_demo: Demo, group_id: str, group_key: str
+) -> None:
+    c, line = live_delivery(quiet_demo, group_id)
+    # The group's own key reads the kitchen it has a contract with, its district named.
+    answer = quiet_demo.http.get(
+        f"/api/v1/buyers/{c['buyer_id']}", headers={"Authorization": f"Bearer {group_key}"}
+    )
+    assert answer.status_code == 200, answer.text
+    buyer: Json = answer.json()
+    assert buyer["district_name_th"]
+    phone.open("#/deliveries")
+    item = phone.page.locator(
+        f'[data-testid=delivery][data-contract="{c["id"]}"][data-date="{line["date"]}"]'
+    )
+    expect(item).to_contain_text(buyer["name_th"])
+    expect(item).to_contain_text(
+        th("district_named").replace("{district}", buyer["district_name_th"])
+    )
+    no_sideways_scroll(phone)
+    phone.shoot("group-portal-delivery-place-390")
+    phone.page.get_by_test_id("lang-en").click()
+    expect(item).to_contain_text(f"{buyer['district_name_en']} district")
+
+
 def test_the_group_sees_what_the_kitchen_sent_back_and_why(
     phone: Portal, quiet_demo: Demo, group_id: str
 ) -> None:

@@ -175,6 +175,74 @@ def test_one_order_shows_its_deliveries_groups_and_documents(
     portal.shoot("kitchen-portal-order")
 
 
+ALTERNATIVE_LABELS = {
+    "distance_km": "kp_alt_distance",
+    "scheme": "kp_alt_standard",
+    "certificate_valid_until": "kp_alt_cert_until",
+    "certificate_valid_from": "kp_alt_cert_from",
+    "certificate_revoked_on": "kp_alt_cert_revoked",
+    "crop_scope": "kp_alt_crop_scope",
+    "food_safety": "kp_alt_food_safety",
+    "unit_price_thb": "kp_alt_price",
+    "week": "kp_alt_week",
+    "suppliers": "kp_alt_suppliers",
+    "min_lot": "kp_alt_min_lot",
+    "buyers": "kp_alt_buyers",
+}
+"""The label that words each measure of an alternative (``free_quantity``: by its rule)."""
+
+
+def alternative_label(alternative: Json) -> str:
+    if alternative["measure"] == "free_quantity":
+        return (
+            "kp_alt_insufficient"
+            if alternative["rule"] == "insufficient_supply"
+            else "kp_alt_capacity"
+        )
+    return ALTERNATIVE_LABELS[alternative["measure"]]
+
+
+def unfilled_with_alternative(demo: Demo) -> tuple[Json, Json]:
+    """An open order of the demo and one of its deliveries that the last round left unfilled
+    with a nearest alternative in a known district (the round's lines, read as the coordinator,
+    point to the order; its detail, as the kitchen reads it, holds the alternative)."""
+    seen: set[str] = set()
+    for listed in demo.get("/rounds", limit=20):
+        for line in demo.get(f"/rounds/{listed['id']}")["unfilled"]:
+            if line["alternative"] is None or line["order_id"] in seen:
+                continue
+            seen.add(line["order_id"])
+            order: Json = demo.get(f"/orders/{line['order_id']}")
+            for delivery in order["delivery_status"]:
+                alternative = (delivery["unfilled"] or {}).get("alternative")
+                if alternative and alternative["district_name_th"]:
+                    return order, delivery
+    raise AssertionError("the demo left no delivery unfilled with an alternative")
+
+
+def test_an_unfilled_delivery_says_where_the_nearest_alternative_is(
+    browser: Any, demo: Demo
+) -> None:
+    order, delivery = unfilled_with_alternative(demo)
+    alternative = delivery["unfilled"]["alternative"]
+    key = participant_key(demo, "kitchen", order["buyer_id"])
+    words = LABELS[alternative_label(alternative)]
+    with portal_tab(browser, demo, key) as tab:
+        tab.open(f"#/order/{order['id']}")
+        row = tab.page.locator(f'[data-testid="kp-deliveries"] tr[data-date="{delivery["date"]}"]')
+        expect(row).to_have_attribute("data-state", "unfilled")
+        expect(row.locator("p.unfilled")).to_have_attribute(
+            "data-reason", delivery["unfilled"]["reason"]
+        )
+        sentence = row.locator("p.alternative")
+        expect(sentence).to_contain_text(words["th"].split("{")[0].strip())
+        expect(sentence).to_contain_text("อำเภอ" + alternative["district_name_th"])
+        tab.shoot("kitchen-portal-alternative")
+        tab.page.get_by_test_id("lang-en").click()
+        expect(sentence).to_contain_text(words["en"].split("{")[0].strip())
+        expect(sentence).to_contain_text(alternative["district_name_en"] + " district")
+
+
 def test_the_contracts_page_links_the_csv_export(portal: Portal, kitchen: Kitchen) -> None:
     portal.open("#/contracts")
     page = portal.page

@@ -230,6 +230,25 @@ def dashboard_tab(browser: Any, demo: Demo, *, with_key: bool = True) -> Iterato
         yield tab
 
 
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright (unavailable: skipped, failed in CI)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        unavailable(f"the playwright package is not installed ({err})")
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 # --- the participants' portals ---------------------------------------------------------------
 
 PORTAL_VIEWPORTS = {

@@ -44,6 +44,8 @@ export function timeLeft(iso) {
   return { text: text, urgent: hours < 24 };
 }
 
+/* Where a kitchen is: its district (amphoe), named by GET /buyers. A street address is not
+ * recorded; the kitchen's name and district are what the group goes by. */
 function buyerPlace(id) {
   const buyer = state.buyers[id];
   if (!buyer) {
@@ -51,9 +53,10 @@ function buyerPlace(id) {
   }
   const th = buyer.district_name_th;
   const en = buyer.district_name_en;
-  const name = state.lang === "th" ? th || en : en || th;
-  // Without a name (a group's key reads no district table) the distance says enough.
-  return name || (state.districts[buyer.district] ? districtName(buyer.district) : "");
+  const name = (state.lang === "th" ? th || en : en || th) ||
+    (state.districts[buyer.district] ? districtName(buyer.district) : "");
+  // Without a name (a district outside the reference data) the distance says enough.
+  return name ? t("district_named", { district: name }) : "";
 }
 
 function schedule(c) {

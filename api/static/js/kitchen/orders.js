@@ -1,11 +1,12 @@
 /* The kitchen's orders and each delivery's state: proposed to a group, accepted, in delivery,
- * delivered, or unfilled with the reason the last round gave (the planning report's lines of
+ * delivered, or unfilled with the reason the last round gave and its nearest alternative in
+ * plain words (the order's `delivery_status[].unfilled`; else the planning report's lines of
  * this kitchen); one order's page with its deliveries, contracts and cancelling; the contracts
  * with their documents and the CSV export. */
 import { API } from "../api.js";
 import { badge, byId, enc, esc, rows, setHtml } from "../dom.js";
-import { day, money, num, qty, shortDay, t, tOr, unitLabel } from "../labels.js";
-import { cropName, cropUnit, groupName } from "../names.js";
+import { day, dec, money, num, qty, shortDay, t, tOr, unitLabel } from "../labels.js";
+import { cropName, cropUnit, groupName, nm } from "../names.js";
 import { contractRow, contractSort } from "../pages/contracts.js";
 import { renderConfirm } from "./confirm.js";
 
@@ -57,15 +58,90 @@ export function deliveriesOf(order, contracts, planning) {
       });
     });
     let reason = "";
-    if (d.open > 0) {
+    let alternative = "";
+    if (d.open > 0 && d.unfilled) {
+      reason = d.unfilled.reason;
+      alternative = alternativeText(d.unfilled.alternative, cropUnit(order.crop_id));
+    } else if (d.open > 0) {
       const line = lines.find(function (l) {
         return l.crop_id === order.crop_id && (l.dates || []).indexOf(d.date) >= 0;
       });
       reason = line ? line.reason : "pending";
     }
-    return { date: d.date, week: d.week, ordered: d.ordered, open: d.open, parts: parts, reason: reason };
+    return { date: d.date, week: d.week, ordered: d.ordered, open: d.open, parts: parts, reason: reason,
+      alternative: alternative };
   });
 }
+
+/* The first day (Monday) of an ISO week such as "2026-W52", as the page writes dates. */
+function weekStart(week) {
+  const m = /^(\d{4})-W(\d{2})$/.exec(String(week));
+  if (!m) {
+    return String(week || "");
+  }
+  const jan4 = new Date(Date.UTC(Number(m[1]), 0, 4));
+  const monday = new Date(jan4.getTime());
+  monday.setUTCDate(jan4.getUTCDate() - ((jan4.getUTCDay() + 6) % 7) + 7 * (Number(m[2]) - 1));
+  return day(monday.toISOString().slice(0, 10));
+}
+
+/* Each measure of an alternative in the kitchen's words (`alt` as the order detail serves it:
+ * rule, measure, value, limit; `where` the group's district as a phrase; `unit` the crop's). */
+const ALTERNATIVES = {
+  distance_km: function (alt, where) {
+    return t("kp_alt_distance", { km: dec(alt.value, 1), limit: num(alt.limit), where: where });
+  },
+  scheme: function (alt, where) {
+    return t("kp_alt_standard", {
+      scheme: tOr("scheme_" + alt.value, alt.value), tier: tOr("tier_" + alt.limit, alt.limit), where: where,
+    });
+  },
+  certificate_valid_until: function (alt, where) {
+    return t("kp_alt_cert_until", { date: day(alt.value), where: where });
+  },
+  certificate_valid_from: function (alt, where) {
+    return t("kp_alt_cert_from", { date: day(alt.value), where: where });
+  },
+  certificate_revoked_on: function (alt, where) {
+    return t("kp_alt_cert_revoked", { date: day(alt.value), where: where });
+  },
+  crop_scope: function (alt, where) { return t("kp_alt_crop_scope", { where: where }); },
+  food_safety: function (alt, where) { return t("kp_alt_food_safety", { where: where }); },
+  unit_price_thb: function (alt, where, unit) {
+    return t("kp_alt_price", { limit: money(alt.limit), unit: unit, where: where });
+  },
+  week: function (alt, where) { return t("kp_alt_week", { date: weekStart(alt.value), where: where }); },
+  free_quantity: function (alt, where, unit) {
+    return alt.rule === "insufficient_supply"
+      ? t("kp_alt_insufficient", { limit: num(alt.limit), unit: unit, where: where })
+      : t("kp_alt_capacity", { where: where });
+  },
+  suppliers: function (alt, where) { return t("kp_alt_suppliers", { limit: num(alt.limit), where: where }); },
+  min_lot: function (alt, where, unit) {
+    return t("kp_alt_min_lot", { lot: num(alt.value), room: num(alt.limit), unit: unit, where: where });
+  },
+  buyers: function (alt, where) { return t("kp_alt_buyers", { limit: num(alt.limit), where: where }); },
+};
+
+/* The nearest alternative of a delivery left unfilled, as one plain sentence: what kept the
+ * group that came nearest from serving it, where that group is (its district), and the
+ * kitchen's own limit. Empty when there is none (or its measure is unknown). */
+export function alternativeText(alt, unit) {
+  const say = alt ? ALTERNATIVES[alt.measure] : null;
+  if (!say) {
+    return "";
+  }
+  const district = nm({ name_th: alt.district_name_th, name_en: alt.district_name_en });
+  const where = district
+    ? t("kp_alt_where", { place: t("district_named", { district: district }) })
+    : t("kp_alt_where_unknown");
+  return say(alt, where, unitLabel(unit));
+}
+
+function alternativeHtml(d) {
+  return d.alternative ? '<p class="alternative muted small">' + esc(d.alternative) + "</p>" : "";
+}
+
 
 /* The state a delivery is shown with: the least advanced of its parts, unfilled when open. */
 export function deliveryState(delivery) {
@@ -122,15 +198,20 @@ function reasonLines(deliveries) {
     }
   });
   return order.map(function (reason) {
+    // The nearest alternative too, when every delivery left open for this reason has the same.
+    const said = deliveries.filter(function (d) { return d.open > 0 && d.reason === reason; })
+      .map(function (d) { return d.alternative; });
+    const same = said.every(function (a) { return a === said[0]; });
     return '<p class="unfilled" data-reason="' + esc(reason) + '">' + esc(t("kp_unfilled_because", {
       count: num(found[reason]), reason: tOr("reason_" + reason, reason),
-    })) + "</p>";
+    })) + "</p>" + (same ? alternativeHtml({ alternative: said[0] }) : "");
   }).join("");
 }
 
 function deliveryChip(d) {
   const code = deliveryState(d);
-  const title = stateLabel(code) + (d.reason ? ": " + tOr("reason_" + d.reason, d.reason) : "");
+  const title = stateLabel(code) + (d.reason ? ": " + tOr("reason_" + d.reason, d.reason) : "") +
+    (d.alternative ? " — " + d.alternative : "");
   return '<li class="dchip d-' + esc(code) + '" data-date="' + esc(d.date) + '" data-state="' +
     esc(code) + '" title="' + esc(title) + '"><span class="when">' + esc(shortDay(d.date)) +
     '</span> <span class="what">' + esc(stateLabel(code)) + "</span></li>";
@@ -191,7 +272,8 @@ function deliveryRow(d, unit) {
       return partHtml(p, unit);
     }).join("") + "</ul>" : "") +
     (d.open > 0 ? '<p class="unfilled" data-reason="' + esc(d.reason) + '">' + stateChip("unfilled") + " " +
-      esc(num(d.open) + " " + unit) + ": " + esc(tOr("reason_" + d.reason, d.reason)) + "</p>" : "") +
+      esc(num(d.open) + " " + unit) + ": " + esc(tOr("reason_" + d.reason, d.reason)) + "</p>" +
+      alternativeHtml(d) : "") +
     "</td></tr>";
 }
 
