@@ -130,6 +130,30 @@ class WebSession:
 
 
 @dataclass(frozen=True, slots=True)
+class Purge:
+    """What a purge deletes: sign-in links that expired (used or not), and sessions that ended
+    (signed out, revoked, idle or past their absolute end), before ``before``; ``idle`` is the
+    sessions' idle limit. The sign-in audit log is never purged."""
+
+    before: datetime
+    idle: timedelta
+
+    @classmethod
+    def of(cls, now: datetime, rules: SessionRules, retention: timedelta) -> Purge:
+        """Everything that ended more than ``retention`` before ``now``."""
+        return cls(now - retention, rules.idle)
+
+    def link_gone(self, link: SignInLink) -> bool:
+        return link.expires_at < self.before
+
+    def session_gone(self, web: WebSession) -> bool:
+        ended = min(web.expires_at, web.last_seen_at + self.idle)
+        if web.revoked_at is not None:
+            ended = min(ended, web.revoked_at)
+        return ended < self.before
+
+
+@dataclass(frozen=True, slots=True)
 class SignInEntry:
     """One line of the sign-in audit log."""
 

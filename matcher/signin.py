@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from matcher.auth import Principal, Role
@@ -14,6 +14,7 @@ from matcher.domain.errors import InvalidValue, NotFound, UnknownReference
 from matcher.service.ports import UnitOfWork
 from matcher.sessions import (
     LinkState,
+    Purge,
     SessionRules,
     SignInEntry,
     SignInEvent,
@@ -38,6 +39,7 @@ __all__ = [
     "look_at_link",
     "open_link",
     "participant_names",
+    "purge_ended",
     "revoke_session",
     "sign_in_log",
     "sign_out",
@@ -67,6 +69,9 @@ class SignInStore(Protocol):
     def entries(
         self, *, participant_id: str | None = None, limit: int = 100, offset: int = 0
     ) -> tuple[Sequence[SignInEntry], int]: ...
+    def purge(self, purge: Purge) -> tuple[int, int]:
+        """Delete the links and sessions ``purge`` says are gone; how many of each."""
+        ...
 
 
 class SignInUnitOfWork(UnitOfWork, Protocol):
@@ -261,6 +266,18 @@ def sign_in_log(
             participant_id=participant_id, limit=limit, offset=offset
         )
     return list(found), total
+
+
+def purge_ended(
+    uow_factory: SignInUowFactory, now: datetime, rules: SessionRules, retention: timedelta
+) -> tuple[int, int]:
+    """Delete the sign-in links that expired, and the sessions that ended, more than
+    ``retention`` before ``now`` (see :class:`~matcher.sessions.Purge`); how many links and
+    sessions. The sign-in audit log is kept whole."""
+    with uow_factory() as uow:
+        deleted = uow.sign_ins.purge(Purge.of(now, rules, retention))
+        uow.commit()
+    return deleted
 
 
 def _actor(web: WebSession) -> str:

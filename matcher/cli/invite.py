@@ -4,7 +4,7 @@
 the hash of its token is stored), so a coordinator without the dashboard open can invite from
 the command line; with ``--send`` it also queues the link to the participant's contact (e-mail,
 LINE), which the service's notifier sends. ``sessions`` lists people's active sessions,
-revokes one, and shows the sign-in log.
+revokes one, shows the sign-in log, and purges the links and sessions that ended long ago.
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ if TYPE_CHECKING:
     from matcher.sessions import SessionRules
     from matcher.signin import SignInUowFactory
 
-__all__ = ["invite", "list_", "log", "revoke", "sessions_app"]
+__all__ = ["invite", "list_", "log", "purge", "revoke", "sessions_app"]
 
 ACTOR = "coordinator:cli"
 """Who the log records as inviting or revoking from the command line."""
 
 sessions_app = typer.Typer(
-    help="People's sign-in sessions: list the active ones, revoke one, the sign-in log.",
+    help="People's sign-in sessions: list the active ones, revoke one, the sign-in log, purge "
+    "the ended ones.",
     no_args_is_help=True,
 )
 
@@ -172,3 +173,30 @@ def log(
             f"{e.at.isoformat()}\t{e.event.value}\t{e.role.value if e.role else ''}\t"
             f"{e.participant_id or ''}\t{e.session_id or ''}\t{e.actor}\t{e.detail}"
         )
+
+
+@sessions_app.command()
+def purge(
+    days: Annotated[
+        float | None,
+        typer.Option(
+            "--days",
+            min=0,
+            help="Keep what ended within this many days "
+            "(default: FOODMATCH_SESSION_RETENTION_DAYS).",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Delete the sign-in links that expired and the sessions that ended more than the
+    retention ago; the sign-in log is kept. The service's notifier does the same on its own."""
+    from datetime import timedelta
+
+    from matcher.signin import purge_ended
+
+    with service_for(db) as s, domain_errors():
+        retention = timedelta(days=s.settings.session_retention_days if days is None else days)
+        links, sessions = purge_ended(
+            _sign_ins(s), s.context.clock.now(), _rules(s.settings), retention
+        )
+    typer.echo(f"deleted {links} sign-in links and {sessions} sessions", err=True)

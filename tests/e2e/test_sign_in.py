@@ -464,3 +464,34 @@ def test_the_sign_in_button_pressed_on_another_site_is_refused(market: Market) -
     ours = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
     opened = market.browser().post(path, headers=ours, follow_redirects=False)
     assert opened.status_code == 303  # the link was not used by the refusals
+
+
+def test_the_command_line_purges_ended_links_and_sessions_and_keeps_the_log(
+    market: Market, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from matcher.cli import root_app
+    from matcher.sessions import SessionRules
+    from matcher.signin import invite, open_link
+
+    service = market.client.app.state.service  # type: ignore[attr-defined]
+    rules = SessionRules()
+    long_ago = datetime.now(UTC) - timedelta(days=45)
+    _, token = invite(service.uow_factory, "kit-a", "coordinator:ops", long_ago, rules)
+    assert open_link(service.uow_factory, token, long_ago, rules).session is not None
+    browser, _ = market.sign_in("kit-a")  # a session of today, and its used link
+    cli = CliRunner()
+    db = ["--db", f"sqlite:///{tmp_path}/signin.db"]
+
+    purged = cli.invoke(root_app(), ["sessions", "purge", *db])
+    assert purged.exit_code == 0, purged.output
+    assert "deleted 1 sign-in links and 1 sessions" in purged.stderr
+    assert browser.get(f"{API}/session").status_code == 200
+    again = cli.invoke(root_app(), ["sessions", "purge", "--days", "0", *db])
+    # today's link has not expired yet, today's session has not ended: both stay
+    assert "deleted 0 sign-in links and 0 sessions" in again.stderr
+    assert browser.get(f"{API}/session").status_code == 200
+    logged = cli.invoke(root_app(), ["sessions", "log", "--participant", "kit-a", *db])
+    events = [line.split("\t")[1] for line in logged.stdout.splitlines()[1:]]
+    assert events == ["signed_in", "invited", "signed_in", "invited"]

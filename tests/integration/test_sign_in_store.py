@@ -7,21 +7,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.adapters.db.uow import SqlUnitOfWork
+from matcher.adapters.notify.notifier import NotificationUowFactory, Notifier, purge_sessions
 from matcher.auth import Role
+from matcher.config import load_settings
 from matcher.domain.errors import InvalidValue, NotFound, UnknownReference
 from matcher.domain.model import Buyer, BuyerKind, FarmerGroup, GroupKind, Location
-from matcher.sessions import LinkState, SessionRules, SignInEvent
+from matcher.sessions import LinkState, SessionRules, SignInEvent, link_hash
 from matcher.signin import (
     authenticate_cookie,
     invite,
     list_sessions,
     open_link,
     participant_names,
+    purge_ended,
     revoke_session,
     sign_in_log,
     sign_out,
@@ -175,3 +180,51 @@ def test_a_session_is_read_on_the_read_side_and_its_use_written_once_a_minute(
         stored = uow.sign_ins.get_session(later[1].id)
     assert stored is not None
     assert stored.last_seen_at == T0 + timedelta(minutes=5)
+
+
+def test_links_and_sessions_that_ended_long_ago_are_purged_and_the_log_kept(
+    market: Factory,
+) -> None:
+    month = timedelta(days=30)
+    old = T0 - month - timedelta(days=10)
+    _, unused = invite(market, "kit-a", "coordinator:ops", old, RULES)  # expired unused
+    _, token = invite(market, "kit-a", "coordinator:ops", old, RULES)
+    idle = open_link(market, token, old, RULES).session  # idle since
+    _, token = invite(market, "grp-a", "coordinator:ops", T0 - timedelta(days=3), RULES)
+    recent = open_link(market, token, T0 - timedelta(days=3), RULES).session  # ended recently
+    _, token = invite(market, "grp-a", "coordinator:ops", T0 - timedelta(hours=1), RULES)
+    active = open_link(market, token, T0 - timedelta(hours=1), RULES).session
+    _, fresh = invite(market, "kit-a", "coordinator:ops", T0, RULES)  # not opened yet
+    assert idle is not None
+    assert recent is not None
+    assert active is not None
+    entries_before = sign_in_log(market)[1]
+
+    assert purge_ended(market, T0, RULES, month) == (2, 1)
+    assert purge_ended(market, T0, RULES, month) == (0, 0)
+
+    with market() as uow:
+        assert uow.sign_ins.get_session(idle.id) is None
+        assert uow.sign_ins.get_session(recent.id) is not None
+        assert uow.sign_ins.get_session(active.id) is not None
+        assert uow.sign_ins.link(link_hash(unused) or "") is None
+    assert open_link(market, fresh, T0, RULES).state is LinkState.VALID
+    assert sign_in_log(market)[1] == entries_before + 1  # nothing taken out; the sign-in added
+    assert [w.id for w in list_sessions(market, T0, RULES, "grp-a")] == [active.id]
+
+
+def test_the_notifier_purges_on_its_scan_of_time(market: Factory) -> None:
+    _, token = invite(market, "kit-a", "coordinator:ops", T0 - timedelta(days=40), RULES)
+    settings = load_settings(session_retention_days=30)
+    service = SimpleNamespace(settings=settings, uow_factory=market)
+    worker = Notifier(
+        cast(NotificationUowFactory, market),
+        {},
+        now=lambda: T0,
+        housekeeping=purge_sessions(service),
+    )
+
+    worker.run_once()
+
+    with market() as uow:
+        assert uow.sign_ins.link(link_hash(token) or "") is None

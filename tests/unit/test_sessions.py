@@ -13,6 +13,7 @@ from matcher.auth import Role, hash_secret
 from matcher.domain.errors import InvalidValue
 from matcher.sessions import (
     LinkState,
+    Purge,
     SessionRules,
     csrf_ok,
     csrf_token,
@@ -150,3 +151,29 @@ def test_a_csrf_token_belongs_to_its_session_only() -> None:
 )
 def test_a_malformed_cookie_is_refused(value: str) -> None:
     assert split_cookie(value) is None
+
+
+def test_a_purge_takes_what_ended_longer_ago_than_the_retention() -> None:
+    link, _ = new_link(Role.KITCHEN, "kit-a", "ops", T0, RULES)
+    web, _ = new_session(link, T0, RULES)
+    month = timedelta(days=30)
+
+    def purge(after: timedelta) -> Purge:
+        return Purge.of(T0 + after, RULES, month)
+
+    assert purge(month).before == T0
+    # a link ends when it expires, used or not
+    assert not purge(month + timedelta(minutes=15)).link_gone(link)
+    assert purge(month + timedelta(minutes=16)).link_gone(link)
+    assert purge(month + timedelta(minutes=16)).link_gone(replace(link, used_at=T0))
+    # a session left alone ends when it is idle: 12 hours after its last use
+    assert not purge(month + timedelta(hours=12)).session_gone(web)
+    assert purge(month + timedelta(hours=12, seconds=1)).session_gone(web)
+    # one used every day ends at its absolute end, seven days after signing in
+    daily = web.touched(T0 + timedelta(days=6, hours=20))
+    assert not purge(month + timedelta(days=7)).session_gone(daily)
+    assert purge(month + timedelta(days=7, seconds=1)).session_gone(daily)
+    # one signed out or revoked ends then
+    signed_out = replace(web, revoked_at=T0 + timedelta(hours=1))
+    assert not purge(month + timedelta(hours=1)).session_gone(signed_out)
+    assert purge(month + timedelta(hours=1, seconds=1)).session_gone(signed_out)

@@ -43,6 +43,8 @@ from matcher.service.ports import (
     NotificationUnitOfWork,
     UnitOfWork,
 )
+from matcher.sessions import SessionRules
+from matcher.signin import purge_ended
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +188,7 @@ class Notifier(Poller):
         batch: int = 500,
         is_working_day: nt.WorkingDay | None = None,
         reminder_hour: int = nt.REMINDER_HOUR,
+        housekeeping: Callable[[datetime], object] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.senders = dict(senders)
@@ -199,6 +202,7 @@ class Notifier(Poller):
         self._next_timed: datetime | None = None
         self.is_working_day = is_working_day or thai_working_days()
         self.reminder_hour = reminder_hour
+        self.housekeeping = housekeeping
         super().__init__(poll_seconds)
 
     def scan(self) -> int:
@@ -294,6 +298,8 @@ class Notifier(Poller):
         now = self.now()
         if self._next_timed is None or now >= self._next_timed:
             self.scan_timed()
+            if self.housekeeping is not None:
+                self.housekeeping(now)
             self._next_timed = now + self.timed_every
         self.send_due()
 
@@ -342,9 +348,28 @@ def senders_of(settings: Any) -> dict[str, Sender]:
     return senders
 
 
+def purge_sessions(service: Any) -> Callable[[datetime], tuple[int, int]]:
+    """The housekeeping of a service's notifier: delete the sign-in links and sessions that
+    ended longer ago than ``session_retention_days`` (the sign-in log stays)."""
+    settings = service.settings
+    rules = SessionRules.of(
+        settings.sign_in_link_minutes, settings.session_idle_hours, settings.session_max_days
+    )
+    retention = timedelta(days=settings.session_retention_days)
+
+    def purge(now: datetime) -> tuple[int, int]:
+        links, sessions = purge_ended(service.uow_factory, now, rules, retention)
+        if links or sessions:
+            log.info("deleted %d ended sign-in links and %d ended sessions", links, sessions)
+        return links, sessions
+
+    return purge
+
+
 def build_notifier(service: Any, *, senders: Mapping[str, Sender] | None = None) -> Notifier | None:
     """The notifier of a bootstrapped service, or None when notifications are off or the
-    service has no database of its own."""
+    service has no database of its own. Every scan of time it also deletes the sign-in links
+    and sessions past their retention (:func:`purge_sessions`)."""
     settings = service.settings
     if not settings.notifications_enabled or service.db_engine is None:
         return None
@@ -356,4 +381,5 @@ def build_notifier(service: Any, *, senders: Mapping[str, Sender] | None = None)
         backoff_seconds=settings.notify_backoff_seconds,
         poll_seconds=settings.notify_poll_seconds,
         reminder_hour=settings.notify_reminder_hour,
+        housekeeping=purge_sessions(service),
     )

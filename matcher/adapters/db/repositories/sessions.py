@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from matcher.adapters.db.tables import SignInLinkRow, SignInLogRow, WebSessionRow
 from matcher.auth import Role
-from matcher.sessions import SignInEntry, SignInEvent, SignInLink, WebSession
+from matcher.sessions import Purge, SignInEntry, SignInEvent, SignInLink, WebSession
 
 
 class SqlSignInStore:
@@ -108,6 +108,25 @@ class SqlSignInStore:
         row.revoked_by = by
         row.ended_by = why.value
         return True
+
+    # --- clearing out ---------------------------------------------------------------------
+
+    def purge(self, purge: Purge) -> tuple[int, int]:
+        """Delete the links and sessions ``purge`` says are gone (its rules, as two DELETEs);
+        how many of each. The audit log stays."""
+        links: CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
+            delete(SignInLinkRow).where(SignInLinkRow.expires_at < purge.before)
+        )
+        sessions: CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
+            delete(WebSessionRow).where(
+                or_(
+                    WebSessionRow.revoked_at < purge.before,
+                    WebSessionRow.expires_at < purge.before,
+                    WebSessionRow.last_seen_at < purge.before - purge.idle,
+                )
+            )
+        )
+        return links.rowcount, sessions.rowcount
 
     # --- the audit log -------------------------------------------------------------------
 
