@@ -34,6 +34,7 @@ KINDS: tuple[str, ...] = (
     "contract_rejected",
     "contract_cancelled",
     "delivery_refused",
+    "delivery_cancelled",
     "sign_in_link",
     "proposal_lapsing",
     "delivery_tomorrow",
@@ -105,7 +106,7 @@ def _contract_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
 def notices_of(outbox_id: int, event: str, payload: Mapping[str, Any]) -> list[Notice]:
     """The notices an outbox event gives: a new proposal to the group; an accepted, rejected
         or cancelled contract to both sides; a delivery sent back (in part) to the group, with the
-    kitchen's reason.
+    kitchen's reason; a delivery the kitchen cancelled to the group, with its reason.
         Other events concern nobody's inbox."""
     key = event_key(outbox_id)
     group, buyer = payload.get("group_id"), payload.get("buyer_id")
@@ -123,7 +124,19 @@ def notices_of(outbox_id: int, event: str, payload: Mapping[str, Any]) -> list[N
             names = ("date", "contracted", "received", "refused", "refusal_reason", "refusal_note")
             refused = {n: details.get(n) for n in names}
             return [Notice(key, "delivery_refused", group, facts | refused)]
+    if event == "ContractDeliveryCancelled":
+        return [Notice(key, "delivery_cancelled", group, facts | _cancelled_day(payload))]
     return []
+
+
+def _cancelled_day(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The date and quantity of the one delivery the kitchen cancelled (the quantity is that
+    delivery's, not the contract's)."""
+    change = payload.get("change") or {}
+    details = change.get("details") if isinstance(change, Mapping) else None
+    if not isinstance(details, Mapping):
+        return {}
+    return {"date": details.get("date"), "quantity": details.get("quantity")}
 
 
 def sign_in_notice(participant_id: str, link: str, expires_at: datetime) -> Notice:

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
-from api.models import EXACT, DateText, Number, Thb, Week
+from api.models import EXACT, DateText, DateTimeText, Number, Thb, Week
 from matcher.domain.contracts import BookState
 from matcher.domain.standards import Scheme, Tier
 
@@ -139,10 +139,25 @@ class DeliveryStatus(TypedDict):
 
 
 @with_config(EXACT)
+class CancelledDelivery(TypedDict):
+    """A delivery date the kitchen (or a coordinator) cancelled: it is no longer demand."""
+
+    date: DateText
+    week: Week
+    reason: Annotated[str, Field(description="Why the delivery was cancelled.")]
+    actor: Annotated[str, Field(description="Who cancelled it (buyer:ID, coordinator:NAME).")]
+    cancelled_at: DateTimeText
+
+
+@with_config(EXACT)
 class OrderOnDatesDetail(OrderOnDates):
     """An order on dates, with contracted and open quantity per delivery."""
 
     delivery_status: list[DeliveryStatus]
+    cancelled_deliveries: Annotated[
+        list[CancelledDelivery],
+        Field(description="Dates cancelled one by one (not in deliveries nor delivery_status)."),
+    ]
 
 
 @with_config(EXACT)
@@ -150,6 +165,10 @@ class OrderOnScheduleDetail(OrderOnSchedule):
     """An order on a schedule, with contracted and open quantity per delivery."""
 
     delivery_status: list[DeliveryStatus]
+    cancelled_deliveries: Annotated[
+        list[CancelledDelivery],
+        Field(description="Dates cancelled one by one (not in delivery_status)."),
+    ]
 
 
 OrderDetail = OrderOnDatesDetail | OrderOnScheduleDetail

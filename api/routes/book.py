@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, message_id_for, require_buyer, require_group, scoped
 from api.deps import MessageId, ReadUow, ServiceDep, read
@@ -15,7 +17,7 @@ from api.pages import LIST_RESPONSES, Limit, Offset, window
 from api.routes.bodies import OrderBody, ReasonBody, SupplyBody
 from api.routes.common import COMMAND_RESPONSES, NOT_FOUND, Json, created_responses, run_command
 from matcher.auth import Role
-from matcher.domain.contracts import BookState
+from matcher.domain.contracts import CANCEL_REASON_LENGTH, BookState
 from matcher.domain.errors import InvalidValue
 from matcher.domain.model import SupplyAnnouncement
 from matcher.optimiser import schema
@@ -202,6 +204,51 @@ async def cancel_order(
     command = commands.CancelOrder(
         order_id=order_id,
         reason=reason,
+        crop_id=str(stored["crop_id"]),
+        message_id=message_id_for(caller, key),
+        actor=caller.actor,
+    )
+    return await run_command(service, command, _order(service, order_id), status=200)
+
+
+class CancelDeliveryBody(BaseModel):
+    """Why the kitchen cancels one delivery of its order (required)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: str = Field(
+        min_length=1,
+        max_length=CANCEL_REASON_LENGTH,
+        pattern=r"\S",
+        description="Why this delivery is cancelled (the group is told).",
+    )
+
+
+@router.post(
+    "/orders/{order_id}/deliveries/{day}/cancel",
+    tags=["orders"],
+    response_model=OrderDetail,
+    responses=COMMAND_RESPONSES,
+    summary="Cancel one future delivery of a forward order",
+)
+async def cancel_delivery(
+    order_id: str,
+    day: date,
+    body: CancelDeliveryBody,
+    service: ServiceDep,
+    key: MessageId,
+    caller: Caller,
+) -> JSONResponse:
+    """The kitchen (or a coordinator) cancels the delivery of ``day``, with a reason: the
+    order keeps its other dates, and the contract deliveries scheduled that day are released
+    (their groups are told). Only a future delivery, not delivered nor cancelled yet, of an
+    open order, and not its last one (cancel the order instead)."""
+    stored = await read(service, _order(service, order_id))
+    require_buyer(caller, str(stored["buyer_id"]))
+    command = commands.CancelDelivery(
+        order_id=order_id,
+        day=day,
+        reason=body.reason,
         crop_id=str(stored["crop_id"]),
         message_id=message_id_for(caller, key),
         actor=caller.actor,

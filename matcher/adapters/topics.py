@@ -72,6 +72,7 @@ COMMAND_TOPICS: dict[str, Topic] = {
     "WithdrawSupply": Topic.SUPPLY,
     "SubmitOrder": Topic.ORDERS,
     "CancelOrder": Topic.ORDERS,
+    "CancelDelivery": Topic.ORDERS,
     "RunMatchingRound": Topic.ROUND_REQUESTS,
     "AcceptContract": Topic.CONTRACT_RESPONSES,
     "RejectContract": Topic.CONTRACT_RESPONSES,

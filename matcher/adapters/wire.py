@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from matcher.adapters.topics import Topic
-from matcher.domain.contracts import REFUSAL_NOTE_LENGTH, RefusalReason
+from matcher.domain.contracts import CANCEL_REASON_LENGTH, REFUSAL_NOTE_LENGTH, RefusalReason
 from matcher.domain.errors import DomainError, InvalidValue
 from matcher.domain.model import MAX_QUANTITY
 from matcher.optimiser import schema
@@ -77,6 +77,13 @@ class CancelOrderBody(_Strict):
     order_id: str
     crop_id: str = ""
     reason: str = ""
+
+
+class CancelDeliveryBody(_Strict):
+    order_id: str
+    crop_id: str = ""
+    date: date_type
+    reason: str = Field(min_length=1, max_length=CANCEL_REASON_LENGTH)
 
 
 class RevokeCertificateBody(_Strict):
@@ -150,6 +157,18 @@ def _cancel(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
     b = _model(CancelOrderBody, body)
     return commands.CancelOrder(
         message_id=mid, actor=actor, order_id=b.order_id, reason=b.reason, crop_id=b.crop_id
+    )
+
+
+def _cancel_delivery(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
+    b = _model(CancelDeliveryBody, body)
+    return commands.CancelDelivery(
+        message_id=mid,
+        actor=actor,
+        order_id=b.order_id,
+        day=b.date,
+        reason=b.reason,
+        crop_id=b.crop_id,
     )
 
 
@@ -267,6 +286,13 @@ INBOUND_TYPES: dict[str, MessageType] = {
         ),
         MessageType("order.cancel", Topic.ORDERS, CancelOrderBody, _market_or("order_id"), _cancel),
         MessageType(
+            "order.cancel_delivery",
+            Topic.ORDERS,
+            CancelDeliveryBody,
+            _market_or("order_id"),
+            _cancel_delivery,
+        ),
+        MessageType(
             "round.request", Topic.ROUND_REQUESTS, RoundRequestBody, lambda b: "rounds", _round
         ),
         MessageType(
@@ -325,6 +351,7 @@ OUTBOUND_TYPES: dict[str, tuple[str, Topic]] = {
     "SupplyWithdrawn": ("supply.withdrawn", Topic.EVENTS),
     "OrderSubmitted": ("order.submitted", Topic.EVENTS),
     "OrderCancelled": ("order.cancelled", Topic.EVENTS),
+    "OrderDeliveryCancelled": ("order.delivery_cancelled", Topic.EVENTS),
     "CertificateRevoked": ("certificate.revoked", Topic.EVENTS),
     "ContractAccepted": ("contract.accepted", Topic.CONTRACTS),
     "ContractRejected": ("contract.rejected", Topic.CONTRACTS),
@@ -333,6 +360,7 @@ OUTBOUND_TYPES: dict[str, tuple[str, Topic]] = {
     "ContractAmended": ("contract.amended", Topic.CONTRACTS),
     "DeliveryConfirmed": ("delivery.confirmed", Topic.CONTRACTS),
     "DeliveriesReleased": ("deliveries.released", Topic.CONTRACTS),
+    "ContractDeliveryCancelled": ("contract.delivery_cancelled", Topic.CONTRACTS),
     "ContractCompleted": ("contract.completed", Topic.CONTRACTS),
 }
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from matcher.domain.errors import Conflict, InvalidValue
 from matcher.domain.model import ForwardOrder, SupplyAnnouncement
 from matcher.domain.standards import Scheme, Tier
 
@@ -36,11 +37,77 @@ RELEASED_STATES = frozenset(
 )
 
 
+CANCEL_REASON_LENGTH = 500
+"""The longest reason a kitchen may give for cancelling one delivery of its order."""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelledDelivery:
+    """One delivery date of an order that the kitchen (or a coordinator) cancelled: when, by
+    whom and why. The date is no longer part of the order's demand."""
+
+    day: date
+    reason: str
+    actor: str
+    at: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class OrderRecord:
+    """An order in the book. ``order.deliveries`` are the dates still wanted: a cancelled
+    delivery is left out of them and kept in ``cancelled``."""
+
     order: ForwardOrder
     state: BookState = BookState.OPEN
     created_at: datetime | None = None
+    cancelled: tuple[CancelledDelivery, ...] = ()
+
+    @property
+    def submitted(self) -> ForwardOrder:
+        """The order as it was submitted (its cancelled dates put back)."""
+        if not self.cancelled:
+            return self.order
+        days = (*self.order.deliveries, *(c.day for c in self.cancelled))
+        return replace(self.order, deliveries=days)
+
+
+def cancel_delivery(
+    record: OrderRecord, day: date, *, today: date, at: datetime, actor: str, reason: str
+) -> tuple[OrderRecord, CancelledDelivery]:
+    """Cancel the delivery of ``day`` of an open order, with a reason: only a future one (after
+    ``today``), one the order has and has not cancelled yet, and never its last one (cancel the
+    order instead). Returns the record without that date, and the cancellation."""
+    order = record.order
+    why = reason.strip()
+    if not why:
+        raise InvalidValue("reason", "say why the delivery is cancelled")
+    if len(why) > CANCEL_REASON_LENGTH:
+        raise InvalidValue("reason", f"must be at most {CANCEL_REASON_LENGTH} characters")
+    if record.state is not BookState.OPEN:
+        raise Conflict(f"order {order.id!r} is {record.state.value}: its deliveries are over")
+    when = day.isoformat()
+    done = next((c for c in record.cancelled if c.day == day), None)
+    if done is not None:
+        raise Conflict(f"the delivery of {when} of order {order.id!r} is already cancelled")
+    if day not in order.deliveries:
+        raise InvalidValue("day", f"{when} is not a delivery date of order {order.id!r}")
+    if day <= today:
+        raise Conflict(
+            f"the delivery of {when} is not in the future (today is {today.isoformat()}): "
+            "only a delivery after today can be cancelled"
+        )
+    if len(order.deliveries) == 1:
+        raise Conflict(
+            f"{when} is the last delivery left of order {order.id!r}: cancel the order instead"
+        )
+    kept = tuple(d for d in order.deliveries if d != day)
+    cancelled = CancelledDelivery(day, why, actor, at)
+    new = replace(
+        record,
+        order=replace(order, deliveries=kept),
+        cancelled=tuple(sorted((*record.cancelled, cancelled), key=lambda c: c.day)),
+    )
+    return new, cancelled
 
 
 @dataclass(frozen=True, slots=True)

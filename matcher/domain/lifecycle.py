@@ -9,8 +9,9 @@ accepted / in_delivery ──amend (both parties agree)──▶ the same state,
 ```
 
 A delivery is ``scheduled``, then ``delivered`` (the kitchen confirms what it received and what
-it refused for quality) or ``released`` (cancelled, rejected, expired, amended down, or its
-group's certificate lapsed before the date). Every quantity that leaves a contract is returned as
+it refused for quality) or ``released`` (cancelled, rejected, expired, amended down, its
+group's certificate lapsed before the date, or the kitchen cancelled that delivery of its
+order). Every quantity that leaves a contract is returned as
 a :class:`Release`, so the next round can offer it again, and every change is a
 :class:`HistoryEntry` with its actor, time and reason. The functions are pure: they return the
 new contract and never touch storage; illegal transitions raise :class:`Conflict` and change
@@ -493,6 +494,42 @@ def release_from(contract: Contract, at: datetime, first_day: date, cause: str) 
         deliveries=deliveries,
         released=released,
         details={"from": first_day.isoformat()},
+    )
+
+
+def release_day(contract: Contract, actor: Actor, at: datetime, day: date, reason: str) -> Change:
+    """The kitchen (or a coordinator) cancelled the delivery of ``day`` of the contract's order:
+    that scheduled delivery is released, the others stay. A contract left with nothing
+    scheduled is completed when something was delivered, cancelled otherwise."""
+    _require_state(contract, CANCELLABLE, "changed")
+    _require_party(contract, actor, {Party.BUYER, Party.COORDINATOR}, "changed")
+    if not reason.strip():
+        raise InvalidValue("reason", "say why the delivery is cancelled")
+    scheduled = [d for d in contract.deliveries if d.day == day]
+    if not scheduled or scheduled[0].state is not DeliveryState.SCHEDULED:
+        raise Conflict(f"contract {contract.id} has no scheduled delivery on {day.isoformat()}")
+    delivery = scheduled[0]
+    deliveries = tuple(
+        replace(d, state=DeliveryState.RELEASED) if d.day == day else d for d in contract.deliveries
+    )
+    cause = f"delivery cancelled by {actor.party.value}"
+    released = (_release(contract, delivery, delivery.quantity, delivery.quantity, cause),)
+    if any(d.state is DeliveryState.SCHEDULED for d in deliveries):
+        state = contract.state
+    elif any(d.state is DeliveryState.DELIVERED for d in deliveries):
+        state = ContractState.COMPLETED
+    else:
+        state = ContractState.CANCELLED
+    return _changed(
+        contract,
+        at=at,
+        actor=actor,
+        action="cancel_delivery",
+        state=state,
+        reason=reason,
+        deliveries=deliveries,
+        released=released,
+        details={"date": day.isoformat(), "quantity": delivery.quantity},
     )
 
 

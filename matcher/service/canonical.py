@@ -54,6 +54,12 @@ def _withdrawal(command: commands.Command) -> _Body | None:
     if isinstance(command, commands.CancelOrder):
         body = {"order_id": command.order_id, "crop_id": command.crop_id}
         return "order.cancel", body | {"reason": command.reason}
+    if isinstance(command, commands.CancelDelivery):
+        body = {"order_id": command.order_id, "crop_id": command.crop_id}
+        return "order.cancel_delivery", body | {
+            "date": command.day.isoformat(),
+            "reason": command.reason,
+        }
     if isinstance(command, commands.RunMatchingRound):
         return "round.request", {"crops": list(command.crops)}
     if isinstance(command, commands.RevokeCertificate):

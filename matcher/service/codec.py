@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from matcher.domain.contracts import Contract, HistoryEntry, MatchingRound
+from matcher.domain.contracts import CancelledDelivery, Contract, HistoryEntry, MatchingRound
 from matcher.domain.errors import InvalidValue
 from matcher.domain.lifecycle import Release
 from matcher.domain.model import (
@@ -150,6 +150,16 @@ def dump_history_entry(e: HistoryEntry) -> Json:
         "to_state": e.to_state,
         "reason": e.reason,
         "details": e.details,
+    }
+
+
+def dump_cancelled(c: CancelledDelivery) -> Json:
+    """A cancelled delivery date of an order: when it was, why, by whom and when."""
+    return {
+        "date": c.day.isoformat(),
+        "reason": c.reason,
+        "actor": c.actor,
+        "cancelled_at": c.at.isoformat(),
     }
 
 

@@ -64,6 +64,18 @@ class CancelOrder(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CancelDelivery(Command):
+    """The kitchen (or a coordinator) cancels one future delivery of its order, with a reason:
+    the order keeps its other dates; contract deliveries on that day are released."""
+
+    order_id: str
+    day: date
+    reason: str
+    crop_id: str = ""
+    """The market, when known: the partition key on Kafka (the handler reads the stored one)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RevokeCertificate(Command):
     """A certifier or coordinator revokes a certificate from a date: deliveries of contracts
     that relied on it from that date are released and re-matched by the next round."""

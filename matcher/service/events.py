@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
-from matcher.domain.contracts import Contract, MatchingRound
+from matcher.domain.contracts import CancelledDelivery, Contract, MatchingRound
 from matcher.domain.lifecycle import Change
 from matcher.domain.model import (
     Buyer,
@@ -188,6 +188,27 @@ class OrderCancelled(Event):
         return {"id": self.order.id, "reason": self.reason, "actor": self.actor}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderDeliveryCancelled(Event):
+    """One delivery date left ``order`` (the order as it is after): the date, why and by
+    whom."""
+
+    name: ClassVar[str] = "OrderDeliveryCancelled"
+    book_change: ClassVar[bool] = True
+    order: ForwardOrder
+    cancelled: CancelledDelivery
+
+    @property
+    def key(self) -> str:
+        return self.order.crop_id
+
+    @property
+    def payload(self) -> Json:
+        return {"id": self.order.id, "buyer_id": self.order.buyer_id} | codec.dump_cancelled(
+            self.cancelled
+        )
+
+
 # Contracts -----------------------------------------------------------------------------------
 
 
@@ -273,6 +294,15 @@ class DeliveriesReleased(ContractChanged):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ContractDeliveryCancelled(ContractChanged):
+    """The kitchen cancelled one delivery of its order: the contract's delivery that day left
+    it (the change's details name the date)."""
+
+    name: ClassVar[str] = "ContractDeliveryCancelled"
+    book_change: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ContractCompleted(ContractChanged):
     """The change that settled the contract's last delivery (its payload is that change's)."""
 
@@ -309,6 +339,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SupplyWithdrawn,
         OrderSubmitted,
         OrderCancelled,
+        OrderDeliveryCancelled,
         ContractProposed,
         ContractAccepted,
         ContractRejected,
@@ -317,6 +348,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ContractAmended,
         DeliveryConfirmed,
         DeliveriesReleased,
+        ContractDeliveryCancelled,
         ContractCompleted,
         RoundCompleted,
     )

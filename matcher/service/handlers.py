@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 
-from matcher.domain.contracts import BookState, Contract, OrderRecord, SupplyRecord
-from matcher.domain.errors import Conflict, NotFound, UnknownReference
-from matcher.domain.lifecycle import CANCELLABLE, Actor, Party, cancel
+from matcher.domain.contracts import (
+    BookState,
+    Contract,
+    DeliveryState,
+    OrderRecord,
+    SupplyRecord,
+    cancel_delivery,
+)
+from matcher.domain.errors import Conflict, DomainError, NotFound, UnknownReference
+from matcher.domain.lifecycle import CANCELLABLE, Actor, Party, cancel, release_day
 from matcher.service import commands, events
 from matcher.service import contract_handlers as contracts
 from matcher.service.context import ServiceContext
@@ -144,7 +152,7 @@ def submit_order(cmd: commands.SubmitOrder, uow: UnitOfWork, ctx: ServiceContext
     if o.crop_id not in ctx.crops:
         raise UnknownReference("crop_id", f"no crop with id {o.crop_id!r}")
     existing = uow.orders.get(o.id)
-    if _same_or_conflict(existing.order if existing else None, o, "order", o.id):
+    if _same_or_conflict(existing.submitted if existing else None, o, "order", o.id):
         return Result(value=o)
     uow.orders.add(OrderRecord(o, BookState.OPEN, ctx.clock.now()))
     uow.markets.bump(o.crop_id)
@@ -169,6 +177,67 @@ def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork, ctx: ServiceContext
     return Result(happened)
 
 
+def cancel_order_delivery(
+    cmd: commands.CancelDelivery, uow: UnitOfWork, ctx: ServiceContext
+) -> Result:
+    """One future delivery of an order is cancelled: the date leaves the order's demand and
+    the contract deliveries scheduled on it are released (their groups hear of it)."""
+    record = uow.orders.get(cmd.order_id)
+    if record is None:
+        raise NotFound("order", cmd.order_id)
+    now = ctx.clock.now()
+    o = record.order
+    after, cancelled = cancel_delivery(
+        record, cmd.day, today=now.date(), at=now, actor=cmd.actor, reason=cmd.reason
+    )
+    on_day = _contracts_on(uow, o.id, cmd.day)
+    for contract in on_day:
+        if _on(contract, cmd.day, DeliveryState.DELIVERED):
+            raise Conflict(
+                f"the delivery of {cmd.day.isoformat()} of order {o.id!r} is already delivered "
+                f"(contract {contract.id})"
+            )
+    uow.orders.cancel_delivery(o.id, cancelled)
+    uow.markets.bump(o.crop_id)
+    happened: list[events.Event] = [
+        events.OrderDeliveryCancelled(order=after.order, cancelled=cancelled)
+    ]
+    actor = _order_actor(cmd.actor, o.buyer_id)
+    for contract in on_day:
+        if contract.state in CANCELLABLE and _on(contract, cmd.day, DeliveryState.SCHEDULED):
+            change = release_day(contract, actor, now, cmd.day, cancelled.reason)
+            happened += contracts.record_change(uow, ctx, change, events.ContractDeliveryCancelled)
+    return Result(happened, after)
+
+
+def _contracts_on(uow: UnitOfWork, order_id: str, day: date) -> list[Contract]:
+    """The contracts of an order with a delivery (in any state) on ``day``."""
+    out: list[Contract] = []
+    where = ContractFilter(order_id=order_id, limit=1000)
+    offset = 0
+    while True:
+        page = uow.contracts.list(replace(where, offset=offset))
+        out += [c for c in page if any(d.day == day for d in c.deliveries)]
+        if len(page) < where.limit:
+            return out
+        offset += where.limit
+
+
+def _on(contract: Contract, day: date, state: DeliveryState) -> bool:
+    """Whether the contract's delivery of ``day`` is in ``state``."""
+    return any(d.day == day and d.state is state for d in contract.deliveries)
+
+
+def _order_actor(text: str, buyer_id: str) -> Actor:
+    """Who changes the contracts of a buyer's order: a coordinator as itself, anyone else (the
+    kitchen, the API without access control) as the buyer."""
+    try:
+        actor = Actor.parse(text)
+    except DomainError:
+        return Actor(Party.BUYER, buyer_id)
+    return actor if actor.party is Party.COORDINATOR else Actor(Party.BUYER, buyer_id)
+
+
 def command_handlers() -> dict[type[commands.Command], Handler]:
     return {
         commands.RegisterGroup: register_group,
@@ -179,6 +248,7 @@ def command_handlers() -> dict[type[commands.Command], Handler]:
         commands.WithdrawSupply: withdraw_supply,
         commands.SubmitOrder: submit_order,
         commands.CancelOrder: cancel_order,
+        commands.CancelDelivery: cancel_order_delivery,
         commands.RunMatchingRound: run_round,
         commands.AcceptContract: contracts.accept_contract,
         commands.RejectContract: contracts.reject_contract,

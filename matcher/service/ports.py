@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from matcher.auth import ApiKey
 from matcher.domain.contracts import (
     BookState,
+    CancelledDelivery,
     Contract,
     ContractState,
     MatchingRound,
@@ -111,6 +112,10 @@ class OrderRepository(Protocol):
     def add(self, record: OrderRecord) -> None: ...
     def get(self, order_id: str) -> OrderRecord | None: ...
     def set_state(self, order_id: str, state: BookState) -> None: ...
+    def cancel_delivery(self, order_id: str, cancelled: CancelledDelivery) -> None:
+        """The date leaves the order's deliveries and is kept in its ``cancelled``."""
+        ...
+
     def list(
         self,
         *,

@@ -102,6 +102,9 @@ def order(
         }
         for d in record.order.deliveries
     ]
+    body["cancelled_deliveries"] = [
+        codec.dump_cancelled(c) | {"week": iso_week(c.day)} for c in record.cancelled
+    ]
     _last_round(uow, record.order, body["delivery_status"], districts or {})
     return body
 

@@ -1,8 +1,8 @@
 """The kitchen portal at ``/kitchen/`` against a live demo, with a kitchen's API key: the
 kitchen sees its orders with each delivery's state, orders ahead (a wrong field is named next
-to it, in Thai, and the corrected order is sent and listed), cancels an order with a reason,
-finds its contracts' documents and CSV, and is told plainly that another kitchen's order is not
-its own (the API answers 403)."""
+to it, in Thai, and the corrected order is sent and listed), cancels an order, or one delivery
+of it, with a reason, finds its contracts' documents and CSV, and is told plainly that another
+kitchen's order is not its own (the API answers 403)."""
 
 from __future__ import annotations
 
@@ -361,6 +361,41 @@ def test_the_kitchen_cancels_an_order_with_a_reason(portal: Portal, kitchen: Kit
     assert kitchen.get(f"/orders/{order['id']}")["state"] == "cancelled"
     expect(page.locator(f'#kp-orders .order-card[data-order="{order["id"]}"]')).to_have_count(0)
     expect(page.locator(f'#kp-closed .order-card[data-order="{order["id"]}"]')).to_have_count(1)
+
+
+def test_the_kitchen_cancels_one_future_delivery_with_a_reason(
+    portal: Portal, kitchen: Kitchen
+) -> None:
+    """The second of two deliveries is cancelled from its row: the reason is required, then the
+    row says it is cancelled and why, and the order keeps its first delivery."""
+    order = new_order(kitchen)
+    first, second = (d["date"] for d in order["delivery_status"])
+    portal.open(f"#/order/{order['id']}")
+    page = portal.page
+    row = page.locator(f'[data-testid="kp-deliveries"] tr[data-date="{second}"]')
+    form = page.get_by_test_id("kp-cancel-day")
+    expect(form).to_be_hidden()
+    row.get_by_test_id("kp-cancel-day-open").click()
+    expect(form).to_be_visible()
+    expect(page.get_by_test_id("kp-cancel-day-reason")).to_be_focused()
+    page.get_by_test_id("kp-cancel-day-send").click()
+    expect(page.get_by_test_id("error-cancel-day-reason")).to_have_text(th("kp_err_day_reason"))
+    assert kitchen.get(f"/orders/{order['id']}")["cancelled_deliveries"] == []
+    reason = "ผู้ป่วยในลดลงช่วงปีใหม่"
+    page.get_by_test_id("kp-cancel-day-reason").fill(reason)
+    page.get_by_test_id("kp-cancel-day-send").click()
+    expect(page.get_by_test_id("kp-flash")).to_be_visible()
+    expect(form).to_be_hidden()
+    expect(row).to_have_attribute("data-state", "cancelled")
+    expect(row).to_contain_text(th("kp_day_cancelled"))
+    expect(row.get_by_test_id("kp-cancelled-reason")).to_have_text(
+        th("kp_day_cancelled_reason", reason=reason)
+    )
+    expect(row.get_by_test_id("kp-cancel-day-open")).to_have_count(0)
+    stored = kitchen.get(f"/orders/{order['id']}")
+    assert [d["date"] for d in stored["delivery_status"]] == [first]
+    assert [(c["date"], c["reason"]) for c in stored["cancelled_deliveries"]] == [(second, reason)]
+    portal.shoot("kitchen-portal-delivery-cancelled")
 
 
 # --- confirming a delivery -----------------------------------------------------------------

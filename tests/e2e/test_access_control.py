@@ -156,6 +156,7 @@ CASES: tuple[Case, ...] = (
     case("POST", "/orders", KIT_OWN, order_body("ord-new", "kit-a")),
     case("GET", "/orders/ord-a", KIT_OWN),
     case("POST", "/orders/ord-a3/cancel", KIT_OWN, {"reason": "menu changed"}),
+    case("POST", "/orders/ord-a/deliveries/{day}/cancel", KIT_OWN, {"reason": "ward closed"}),
     case("GET", "/contracts/{contract}", PARTIES),
     case("GET", "/contracts/{contract}/history", PARTIES),
     case("GET", "/contracts/{contract}/document", PARTIES),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,7 @@ from matcher.adapters.db.session import make_engine, make_session_factory, norma
 from matcher.adapters.db.tables import metadata
 from matcher.adapters.db.uow import ReadOnlyError, SqlUnitOfWork
 from matcher.domain.contracts import (
+    CancelledDelivery,
     ContractDelivery,
     ContractState,
     DeliveryState,
@@ -851,5 +852,47 @@ def test_0011_adds_the_refusal_reason_and_downgrade_removes_it(db_url: str) -> N
         with engine.connect() as connection:
             kept = connection.exec_driver_sql("SELECT received, refused FROM contract_deliveries")
             assert kept.all() == [(35, 5)]
+    finally:
+        engine.dispose()
+
+
+def test_0012_keeps_cancelled_deliveries_and_downgrade_makes_them_deliveries_again(
+    db_url: str,
+) -> None:
+    """After 0012 a cancelled date leaves the order's deliveries and is kept with its reason;
+    downgrading to 0011 drops the table and puts the date back among the deliveries."""
+    later = WEDNESDAY + timedelta(days=7)
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0003")
+        seed_revision_0003(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                ORDER_DELIVERIES.insert().values(order_id="o1", day=later, quantity=40)
+            )
+        upgrade(engine, "0011")
+        assert "order_delivery_cancellations" not in inspect(engine).get_table_names()
+        upgrade(engine, "0012")
+        assert schema_differences(engine) == []
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            record = uow.orders.get("o1")
+            assert record is not None
+            assert (record.order.deliveries, record.cancelled) == ((WEDNESDAY, later), ())
+            uow.orders.cancel_delivery("o1", CancelledDelivery(later, "ปิดครัว", "buyer:b1", AT))
+            uow.commit()
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            record = uow.orders.get("o1")
+            assert record is not None
+            assert record.order.deliveries == (WEDNESDAY,)
+            assert record.cancelled == (CancelledDelivery(later, "ปิดครัว", "buyer:b1", AT),)
+            (listed,) = uow.orders.list()
+            assert listed.cancelled == record.cancelled
+        downgrade(engine, "0011")
+        assert "order_delivery_cancellations" not in inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            days = connection.exec_driver_sql(
+                "SELECT day FROM order_deliveries WHERE order_id = 'o1' ORDER BY day"
+            )
+            assert [str(d) for (d,) in days.all()] == [WEDNESDAY.isoformat(), later.isoformat()]
     finally:
         engine.dispose()

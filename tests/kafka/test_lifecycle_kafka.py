@@ -76,3 +76,30 @@ def test_short_delivery_and_revoked_certificate_on_kafka(kafka_client: TestClien
          if c["id"] != first["id"] for d in c["deliveries"]),
     )  # fmt: skip
     assert fresh == [("grp-far", days[0], 12), ("grp-far", days[1], 40)]
+
+
+def test_a_kitchen_cancels_one_delivery_on_kafka(kafka_client: TestClient) -> None:
+    """The cancellation travels as an ``order.cancel_delivery`` message: the worker releases
+    the contract's delivery of that day, and its refusal of a second try reaches the caller."""
+    market = Market(kafka_client)
+    days = two_group_market(market, deliveries=2)
+    market.post("/rounds", {})
+    first = only_contract(market)
+    path = f"{API}/orders/ord-1/deliveries/{days[1]}/cancel"
+
+    cancelled = kafka_client.post(path, json={"reason": "ward closed that week"})
+
+    assert cancelled.status_code == 200, cancelled.text
+    order = cancelled.json()
+    assert order["deliveries"] == [days[0]]
+    assert [(c["date"], c["reason"]) for c in order["cancelled_deliveries"]] == [
+        (days[1], "ward closed that week")
+    ]
+    kept = market.get(f"/contracts/{first['id']}")
+    assert [(d["date"], d["state"]) for d in kept["deliveries"]] == [
+        (days[0], "scheduled"),
+        (days[1], "released"),
+    ]
+    again = kafka_client.post(path, json={"reason": "ward closed that week"})
+    assert again.status_code == 409
+    assert "already cancelled" in again.json()["detail"]

@@ -13,6 +13,7 @@ from typing import Any, Self
 from matcher.domain.contracts import (
     RELEASED_STATES,
     BookState,
+    CancelledDelivery,
     Contract,
     ContractState,
     MatchingRound,
@@ -152,6 +153,15 @@ class FakeOrders(FakeSupply):
             and (buyer_id is None or r.order.buyer_id == buyer_id)
             and (crop_id is None or r.order.crop_id == crop_id)
         ]
+
+    def cancel_delivery(self, order_id: str, cancelled: CancelledDelivery) -> None:
+        record: OrderRecord = self.rows[order_id]
+        days = tuple(d for d in record.order.deliveries if d != cancelled.day)
+        self.rows[order_id] = replace(
+            record,
+            order=replace(record.order, deliveries=days),
+            cancelled=tuple(sorted((*record.cancelled, cancelled), key=lambda c: c.day)),
+        )
 
 
 class FakeContracts(_Table):

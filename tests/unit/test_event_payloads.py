@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from matcher.domain.contracts import ContractState, MatchingRound, RoundStatus
+from matcher.domain.contracts import CancelledDelivery, ContractState, MatchingRound, RoundStatus
 from matcher.domain.lifecycle import (
     Change,
     Settled,
@@ -21,6 +21,7 @@ from matcher.domain.lifecycle import (
     confirm_delivery,
     expire,
     reject,
+    release_day,
     release_from,
 )
 from matcher.service import codec, events
@@ -79,6 +80,9 @@ def changes() -> dict[str, Change]:
         "DeliveriesReleased": release_from(
             accepted.contract, T0 + timedelta(days=3), WED_51, "PGS certificate not valid"
         ),
+        "ContractDeliveryCancelled": release_day(
+            accepted.contract, BUYER, T0 + timedelta(days=3), WED_51, "ward closed that week"
+        ),
         "ContractCompleted": completed,
     }
 
@@ -98,6 +102,11 @@ def wordy_round() -> MatchingRound:
         contract_ids=("rnd-1-0001", "rnd-1-0002"),
         notes=("ก" * 1_500, *(f"note {n}" for n in range(30))),
     )
+
+
+CANCELLED = CancelledDelivery(
+    date(2026, 12, 16), "ward closed", "buyer:h1", datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+)
 
 
 def cases() -> dict[str, Case]:
@@ -131,6 +140,18 @@ def cases() -> dict[str, Case]:
             events.OrderCancelled(order=o, reason="", actor="system"),
             "kale",
             {"id": "o1", "reason": "", "actor": "system"},
+        ),
+        "OrderDeliveryCancelled": Case(
+            events.OrderDeliveryCancelled(order=o, cancelled=CANCELLED),
+            "kale",
+            {
+                "id": "o1",
+                "buyer_id": "h1",
+                "date": "2026-12-16",
+                "reason": "ward closed",
+                "actor": "buyer:h1",
+                "cancelled_at": "2026-12-01T08:00:00+00:00",
+            },
         ),
         "ContractProposed": Case(
             events.ContractProposed(contract=offered), "kale", codec.dump_contract(offered)

@@ -13,6 +13,7 @@ from matcher.adapters.db.tables import (
     ContractHistoryRow,
     ContractRow,
     GroupRow,
+    OrderDeliveryCancellationRow,
     OrderDeliveryRow,
     OrderRow,
     RoundRow,
@@ -22,6 +23,7 @@ from matcher.adapters.db.tables import (
 )
 from matcher.domain.contracts import (
     BookState,
+    CancelledDelivery,
     Contract,
     ContractDelivery,
     ContractState,
@@ -201,12 +203,26 @@ def order_row(record: OrderRecord) -> OrderRow:
 
 
 def order_of(row: OrderRow) -> OrderRecord:
-    return order_from(row, tuple(d.day for d in row.deliveries))
+    cancelled = tuple(cancelled_of(c) for c in row.cancelled)
+    return order_from(row, tuple(d.day for d in row.deliveries), cancelled)
 
 
-def order_from(row: Any, deliveries: tuple[date, ...]) -> OrderRecord:
-    """An order record from a row of the ``orders`` table (an ORM row or a plain one) and its
-    delivery dates in order."""
+def cancelled_row(order_id: str, c: CancelledDelivery) -> OrderDeliveryCancellationRow:
+    return OrderDeliveryCancellationRow(
+        order_id=order_id, day=c.day, reason=c.reason, actor=c.actor, cancelled_at=c.at
+    )
+
+
+def cancelled_of(row: Any) -> CancelledDelivery:
+    """A cancelled delivery from a row of ``order_delivery_cancellations`` (ORM or plain)."""
+    return CancelledDelivery(row.day, row.reason, row.actor, row.cancelled_at)
+
+
+def order_from(
+    row: Any, deliveries: tuple[date, ...], cancelled: tuple[CancelledDelivery, ...] = ()
+) -> OrderRecord:
+    """An order record from a row of the ``orders`` table (an ORM row or a plain one), its
+    delivery dates in order and its cancelled ones."""
     order = ForwardOrder(
         id=row.id,
         buyer_id=row.buyer_id,
@@ -219,7 +235,7 @@ def order_from(row: Any, deliveries: tuple[date, ...]) -> OrderRecord:
         schedule=_schedule_of(row.schedule),
         max_suppliers=row.max_suppliers,
     )
-    return OrderRecord(order, BookState(row.state), row.created_at)
+    return OrderRecord(order, BookState(row.state), row.created_at, cancelled)
 
 
 def contract_row(c: Contract) -> ContractRow:

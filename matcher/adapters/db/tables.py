@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from matcher.domain.contracts import REFUSAL_NOTE_LENGTH
+from matcher.domain.contracts import CANCEL_REASON_LENGTH, REFUSAL_NOTE_LENGTH
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -191,6 +191,27 @@ class OrderRow(Base):
         lazy="selectin",
         order_by="OrderDeliveryRow.day",
     )
+    cancelled: Mapped[list[OrderDeliveryCancellationRow]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="OrderDeliveryCancellationRow.day",
+    )
+
+
+class OrderDeliveryCancellationRow(Base):
+    """A delivery date the kitchen cancelled: its ``order_deliveries`` row is gone (the date is
+    no longer demand), this row says when, by whom and why."""
+
+    __tablename__ = "order_delivery_cancellations"
+
+    order_id: Mapped[str] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(CANCEL_REASON_LENGTH))
+    actor: Mapped[str] = mapped_column(String)
+    cancelled_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OrderDeliveryRow(Base):

@@ -25,7 +25,8 @@ const KNOWN = [
   ["kp_err_whole", "", /integer/],
 ];
 
-function today() {
+/* Today's date (the browser's), as the API writes dates. */
+export function today() {
   const now = new Date();
   const pad = function (n) { return String(n).padStart(2, "0"); };
   return now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());

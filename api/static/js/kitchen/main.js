@@ -13,6 +13,7 @@ import { day, labelsLoaded, locale, refreshInterval, rememberLanguage, storedLan
 import { ensureNames, loadNames, nm } from "../names.js";
 import { state } from "../state.js";
 import { noteFailure, renderKeyPanel } from "../status.js";
+import { wireCancelDay } from "./cancel_day.js";
 import { fillQuantities, sendConfirm } from "./confirm.js";
 import { fillDefaults, labelForm, renderPreview, sendOrder } from "./form.js";
 import { renderContracts, renderOrder, renderOrders } from "./orders.js";
@@ -361,6 +362,11 @@ function start() {
   byId("kp-cancel").addEventListener("submit", onCancelSubmit);
   byId("kp-confirm").addEventListener("submit", onConfirmSubmit);
   byId("kp-confirm-which").addEventListener("change", fillQuantities);
+  wireCancelDay(function () { return state.route.id; }, function (date) {
+    portal.flash = t("kp_day_cancelled_flash", { date: day(date) });
+    renderStatus();
+    tick();
+  }, function (err) { failed(err, state.generation); });
   document.addEventListener("click", function (event) {
     const link = event.target.closest ? event.target.closest("a[data-doc], a[data-csv]") : null;
     if (link) {

@@ -8,6 +8,7 @@ import { badge, byId, enc, esc, rows, setHtml } from "../dom.js";
 import { day, dec, money, num, qty, shortDay, t, tOr, unitLabel } from "../labels.js";
 import { cropName, cropUnit, groupName, nm } from "../names.js";
 import { contractRow, contractSort } from "../pages/contracts.js";
+import { cancelButton, cancelledDeliveries, cancelledRow } from "./cancel_day.js";
 import { renderConfirm } from "./confirm.js";
 
 /* A delivery's state: its label and its class. */
@@ -263,7 +264,7 @@ function partHtml(p, unit) {
     "</li>";
 }
 
-function deliveryRow(d, unit) {
+function deliveryRow(d, unit, order) {
   const code = deliveryState(d);
   return '<tr data-date="' + esc(d.date) + '" data-state="' + esc(code) + '">' +
     '<td class="nowrap">' + esc(day(d.date)) + "</td>" +
@@ -274,7 +275,14 @@ function deliveryRow(d, unit) {
     (d.open > 0 ? '<p class="unfilled" data-reason="' + esc(d.reason) + '">' + stateChip("unfilled") + " " +
       esc(num(d.open) + " " + unit) + ": " + esc(tOr("reason_" + d.reason, d.reason)) + "</p>" +
       alternativeHtml(d) : "") +
-    "</td></tr>";
+    cancelButton(order, d) + "</td></tr>";
+}
+
+/* The order's deliveries and its cancelled ones, by date. */
+function withCancelled(deliveries, order) {
+  return deliveries.concat(cancelledDeliveries(order)).sort(function (a, b) {
+    return a.date < b.date ? -1 : a.date > b.date ? 1 : 0;
+  });
 }
 
 export function renderOrder(data) {
@@ -298,7 +306,9 @@ export function renderOrder(data) {
     '<div class="scroll"><table class="deliveries-table" data-testid="kp-deliveries"><thead><tr>' +
     '<th scope="col">' + esc(t("col_date")) + '</th><th scope="col" class="num">' + esc(t("col_ordered")) +
     '</th><th scope="col">' + esc(t("kp_col_who")) + "</th></tr></thead><tbody>" +
-    rows(deliveries, 3, function (d) { return deliveryRow(d, unit); }) + "</tbody></table></div>" +
+    rows(withCancelled(deliveries, o), 3, function (d) {
+      return d.cancelled ? cancelledRow(d) : deliveryRow(d, unit, o);
+    }) + "</tbody></table></div>" +
     "<h3>" + esc(t("contracts_title")) + "</h3>" +
     '<div class="scroll"><table data-testid="kp-order-contracts"><thead><tr>' + contractHead() +
     "</tr></thead><tbody>" + rows(contracts, 9, function (c) {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -18,8 +19,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from matcher.adapters.db import mapping
 from matcher.adapters.db.repositories.queries import chunks, plain
-from matcher.adapters.db.tables import OrderDeliveryRow, OrderRow, SupplyRow, SupplyWeekRow
-from matcher.domain.contracts import BookState, OrderRecord, SupplyRecord
+from matcher.adapters.db.tables import (
+    OrderDeliveryCancellationRow,
+    OrderDeliveryRow,
+    OrderRow,
+    SupplyRow,
+    SupplyWeekRow,
+)
+from matcher.domain.contracts import BookState, CancelledDelivery, OrderRecord, SupplyRecord
 from matcher.domain.errors import NotFound
 
 _RecordT = TypeVar("_RecordT")
@@ -134,6 +141,17 @@ class SqlOrderRepository(_Book[OrderRecord, OrderRow, date]):
     def set_state(self, order_id: str, state: BookState) -> None:
         self._set_state(order_id, state)
 
+    def cancel_delivery(self, order_id: str, cancelled: CancelledDelivery) -> None:
+        """The date leaves the order's deliveries (its demand) and is kept as cancelled."""
+        row = self.session.get(OrderRow, order_id)
+        if row is None:
+            raise NotFound("order", order_id)
+        delivery = next((d for d in row.deliveries if d.day == cancelled.day), None)
+        if delivery is None:
+            raise NotFound("order delivery", f"{order_id} {cancelled.day.isoformat()}")
+        row.deliveries.remove(delivery)  # delete-orphan: the row goes
+        row.cancelled.append(mapping.cancelled_row(order_id, cancelled))
+
     def list(
         self,
         *,
@@ -141,7 +159,20 @@ class SqlOrderRepository(_Book[OrderRecord, OrderRow, date]):
         buyer_id: str | None = None,
         crop_id: str | None = None,
     ) -> Sequence[OrderRecord]:
-        return self._read(state, (OrderRow.buyer_id, buyer_id), crop_id)
+        records = self._read(state, (OrderRow.buyer_id, buyer_id), crop_id)
+        return self._with_cancelled(records)
+
+    def _with_cancelled(self, records: Sequence[OrderRecord]) -> Sequence[OrderRecord]:
+        """``records`` with their cancelled dates (one query per chunk of ids)."""
+        found: dict[str, list[CancelledDelivery]] = defaultdict(list)
+        for chunk in chunks([r.order.id for r in records]):
+            query = select(*OrderDeliveryCancellationRow.__table__.columns)
+            query = query.where(OrderDeliveryCancellationRow.order_id.in_(chunk))
+            for row in plain(self.session, query.order_by(OrderDeliveryCancellationRow.day)):
+                found[row.order_id].append(mapping.cancelled_of(row))
+        if not found:
+            return records
+        return [replace(r, cancelled=tuple(found.get(r.order.id, ()))) for r in records]
 
     def _children(self, ids: Sequence[str]) -> Iterator[tuple[str, date]]:
         query = select(OrderDeliveryRow.order_id, OrderDeliveryRow.day)
