@@ -176,6 +176,9 @@ BODIES: dict[str, st.SearchStrategy[Json]] = {
     "supply.withdraw": _action("supply_id"),
     "order.submit": _order(),
     "order.cancel": _action("order_id"),
+    "order.cancel_delivery": st.fixed_dictionaries(
+        {"order_id": IDS, "crop_id": FREE, "date": DAYS.map(_iso), "reason": IDS}
+    ),
     "round.request": st.fixed_dictionaries({"crops": st.lists(IDS, max_size=4)}),
     "certificate.revoke": st.fixed_dictionaries(
         {
