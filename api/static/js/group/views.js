@@ -224,7 +224,7 @@ export function certificatesPage() {
 export function contractPage(c) {
   return '<p><a class="gp-back" href="#/contracts">' + esc(t("gp_back")) + "</a></p>" +
     '<article class="gp-card" data-testid="contract-detail" data-contract="' + esc(c.id) + '">' +
-    '<div class="gp-head"><h3>' + esc(cropName(c.crop_id)) + "</h3>" + badge("state_", c.state) +
+    '<div class="gp-head"><h2>' + esc(cropName(c.crop_id)) + "</h2>" + badge("state_", c.state) +
     '</div><dl class="gp-facts">' +
     row(t("gp_buyer"), esc(buyerName(c.buyer_id)) + ' <span class="gp-sub">' +
       esc(buyerPlace(c.buyer_id)) + "</span>") +

@@ -303,14 +303,16 @@ export function renderOrder(data) {
     badge("book_", o.state) + "</h2>" + '<span class="code">' + esc(o.id) + "</span></div>" +
     '<p class="muted">' + esc(scheduleText(o)) + "</p>" +
     "<h3>" + esc(t("kp_deliveries")) + "</h3>" +
-    '<div class="scroll"><table class="deliveries-table" data-testid="kp-deliveries"><thead><tr>' +
+    '<div class="scroll" tabindex="0" role="region" aria-label="' + esc(t("kp_deliveries")) + '">' +
+    '<table class="deliveries-table" data-testid="kp-deliveries"><thead><tr>' +
     '<th scope="col">' + esc(t("col_date")) + '</th><th scope="col" class="num">' + esc(t("col_ordered")) +
     '</th><th scope="col">' + esc(t("kp_col_who")) + "</th></tr></thead><tbody>" +
     rows(withCancelled(deliveries, o), 3, function (d) {
       return d.cancelled ? cancelledRow(d) : deliveryRow(d, unit, o);
     }) + "</tbody></table></div>" +
     "<h3>" + esc(t("contracts_title")) + "</h3>" +
-    '<div class="scroll"><table data-testid="kp-order-contracts"><thead><tr>' + contractHead() +
+    '<div class="scroll" tabindex="0" role="region" aria-label="' + esc(t("contracts_title")) + '">' +
+    '<table data-testid="kp-order-contracts"><thead><tr>' + contractHead() +
     "</tr></thead><tbody>" + rows(contracts, 9, function (c) {
       return contractRow(c, esc(groupName(c.group_id)));
     }) + "</tbody></table></div>");
