@@ -282,11 +282,12 @@ def test_the_supply_form_and_the_proposals_answers(
         form.get_by_test_id("announce").click()
         expect(page.get_by_test_id("error-price")).to_be_visible()
         check(opened, view, "/group/#/supply, price refused")
-        withdraw = page.get_by_test_id("withdraw")
-        if withdraw.count():
-            withdraw.first.click()
-            expect(page.get_by_test_id("withdraw-confirm")).to_be_visible()
-            check(opened, view, "/group/#/supply, withdrawing")
+        page.locator("#sp-price").fill("18.50")
+        page.get_by_test_id("announce").click()
+        expect(page.get_by_test_id("toast")).to_be_visible()
+        page.get_by_test_id("withdraw").first.click()  # the announcement's two-tap withdrawal
+        expect(page.get_by_test_id("withdraw-confirm")).to_be_visible()
+        check(opened, view, "/group/#/supply, announced, being withdrawn")
         opened.open("#/")
         page.get_by_test_id("reject").first.click()
         expect(page.get_by_test_id("reasons").first).to_be_visible()
