@@ -122,7 +122,7 @@ def ids(client: TestClient) -> dict[str, str]:
     wait_for(lambda: len(market.get("/notifications")) >= 2, seconds=15)
     for participant in ("grp-a", "hosp-1"):  # two sessions, and their sign-ins in the log
         link = market.post("/sign-in-links", {"participant_id": participant})["link"]
-        opened = TestClient(client.app).get(urlsplit(link).path, follow_redirects=False)
+        opened = TestClient(client.app).post(urlsplit(link).path, follow_redirects=False)
         assert opened.status_code == 303, opened.text
     [contract] = market.contracts(group_id="grp-a", limit=1)  # two entries in its history
     market.post(f"/contracts/{contract['id']}/accept", {"actor": "group:grp-a"})
