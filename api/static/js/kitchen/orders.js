@@ -143,7 +143,6 @@ function alternativeHtml(d) {
   return d.alternative ? '<p class="alternative muted small">' + esc(d.alternative) + "</p>" : "";
 }
 
-
 /* The state a delivery is shown with: the least advanced of its parts, unfilled when open. */
 export function deliveryState(delivery) {
   if (delivery.open > 0) {
