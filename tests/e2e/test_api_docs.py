@@ -24,15 +24,25 @@ def test_docs_page_loads_swagger_ui_files_that_the_api_serves(client: TestClient
         "swagger-ui-bundle.js",
         "swagger-ui.css",
         "favicon-32x32.png",
+        "docs.css",
     }
     for asset in assets:
-        assert asset.startswith("/static/vendor/swagger-ui-dist-")
+        # Swagger UI's own files, and the service's stylesheet that darkens its pale colours.
+        assert asset.startswith("/static/vendor/swagger-ui-dist-") or asset == "/static/docs.css"
         served = client.get(asset)
         assert served.status_code == 200, asset
         assert len(served.content) > 500, asset
     script = client.get(next(a for a in assets if a.endswith(".js")))
     assert "javascript" in script.headers["content-type"]
     assert b"SwaggerUIBundle" in script.content
+
+
+def test_docs_page_names_its_language_and_loads_its_stylesheet_after_swagger_uis(
+    client: TestClient,
+) -> None:
+    html = client.get("/docs").text
+    assert '<html lang="en">' in html
+    assert html.index("/swagger-ui.css") < html.index("/static/docs.css") < html.index("</head>")
 
 
 def test_docs_page_loads_the_openapi_document_of_the_api(client: TestClient) -> None:
