@@ -24,7 +24,7 @@ import pytest
 
 from api.routes.signin_page import refusal_page
 from matcher.sessions import LinkState
-from tests.browser.axe import Known, assert_accessible, visible_fields
+from tests.support.axe import Known, assert_accessible, visible_fields
 from tests.support.browser import (
     Demo,
     Json,
@@ -386,7 +386,6 @@ def test_a_contract_document(browser: Any, market: Market, view: tuple[str, str]
     contract = market.delivery[0]
     _, lang = view
     with tab(browser, market, view) as opened:
-        opened.refusals.add(404)  # the browser asks for /favicon.ico, which is not served
         opened.page.context.set_extra_http_headers(
             {"Authorization": f"Bearer {market.kitchen_key}"}
         )
