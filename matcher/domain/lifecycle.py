@@ -476,25 +476,29 @@ def release_from(contract: Contract, at: datetime, first_day: date, cause: str) 
     deliveries, released = _release_all(contract, cause, keep)
     if not released:
         raise Conflict(f"contract {contract.id} has no delivery from {first_day} to release")
-    scheduled = any(d.state is DeliveryState.SCHEDULED for d in deliveries)
-    delivered = any(d.state is DeliveryState.DELIVERED for d in deliveries)
-    if scheduled:
-        state = contract.state
-    elif delivered:
-        state = ContractState.COMPLETED
-    else:
-        state = ContractState.CANCELLED
     return _changed(
         contract,
         at=at,
         actor=SYSTEM,
         action="release",
-        state=state,
+        state=_state_after_release(contract, deliveries),
         reason=cause,
         deliveries=deliveries,
         released=released,
         details={"from": first_day.isoformat()},
     )
+
+
+def _state_after_release(
+    contract: Contract, deliveries: tuple[ContractDelivery, ...]
+) -> ContractState:
+    """A contract keeps its state while it has a delivery scheduled; left with delivered
+    quantities only it is completed, left with nothing it is cancelled."""
+    if any(d.state is DeliveryState.SCHEDULED for d in deliveries):
+        return contract.state
+    if any(d.state is DeliveryState.DELIVERED for d in deliveries):
+        return ContractState.COMPLETED
+    return ContractState.CANCELLED
 
 
 def release_day(contract: Contract, actor: Actor, at: datetime, day: date, reason: str) -> Change:
@@ -514,18 +518,12 @@ def release_day(contract: Contract, actor: Actor, at: datetime, day: date, reaso
     )
     cause = f"delivery cancelled by {actor.party.value}"
     released = (_release(contract, delivery, delivery.quantity, delivery.quantity, cause),)
-    if any(d.state is DeliveryState.SCHEDULED for d in deliveries):
-        state = contract.state
-    elif any(d.state is DeliveryState.DELIVERED for d in deliveries):
-        state = ContractState.COMPLETED
-    else:
-        state = ContractState.CANCELLED
     return _changed(
         contract,
         at=at,
         actor=actor,
         action="cancel_delivery",
-        state=state,
+        state=_state_after_release(contract, deliveries),
         reason=reason,
         deliveries=deliveries,
         released=released,
