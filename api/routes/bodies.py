@@ -85,6 +85,16 @@ class BuyerBody(schema.BuyerIn):
 
     lat: Coordinate
     lon: Coordinate
+    non_delivery_weekdays: list[Text] = Field(
+        default_factory=list,
+        max_length=7,
+        description="Weekdays the kitchen does not receive deliveries, e.g. ['sat', 'sun'].",
+    )
+    non_delivery_dates: list[IsoDate] = Field(
+        default_factory=list,
+        max_length=MAX_DATES,
+        description="Dates the kitchen does not receive deliveries (public holidays apart).",
+    )
 
 
 class CertificateBody(schema.CertificateIn):

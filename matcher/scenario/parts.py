@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from random import Random
 from typing import Any
 
+from matcher.calendar import thai_calendar
+from matcher.domain.calendar import OnHoliday, apply_calendar
 from matcher.domain.model import WEEKDAYS, BuyerKind, Crop, Unit
 from matcher.domain.standards import Tier
 from matcher.domain.weeks import weeks_between
@@ -189,6 +191,13 @@ def delivery_dates(start: date, end: date, weekdays: tuple[str, ...]) -> tuple[d
     return tuple(out)
 
 
+def working_dates(dates: tuple[date, ...], start: date) -> tuple[date, ...]:
+    """``dates`` with each public holiday moved to the working day before (as the service does
+    with ``on_holiday: previous_working_day``), none before ``start``."""
+    moved, _ = apply_calendar(dates, OnHoliday.PREVIOUS_WORKING_DAY, thai_calendar(), listed=True)
+    return tuple(d for d in moved if d >= start)
+
+
 def round_price(amount: float) -> int:
     """A price in satang rounded as markets quote it: 5 satang below 10 THB, else 25 satang."""
     step = 5 if amount < 1000 else 25
@@ -333,6 +342,9 @@ def make_order(
     if explicit:
         dates = dates[::2]
         per_delivery *= 2
+    if explicit:  # listed dates avoid public holidays: moved to the working day before
+        dates = working_dates(dates, start)
+    # (a schedule's holidays are moved by the service when the order is submitted)
     if not dates:
         return None
     tier = order_tier(rng, buyer, crop)

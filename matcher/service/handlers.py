@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
+from matcher.domain.calendar import either
 from matcher.domain.contracts import (
     BookState,
     Contract,
@@ -147,10 +148,13 @@ def _cancel_live(
 
 def submit_order(cmd: commands.SubmitOrder, uow: UnitOfWork, ctx: ServiceContext) -> Result:
     o = cmd.order
-    if uow.buyers.get(o.buyer_id) is None:
+    buyer = uow.buyers.get(o.buyer_id)
+    if buyer is None:
         raise UnknownReference("buyer_id", f"no buyer with id {o.buyer_id!r}")
     if o.crop_id not in ctx.crops:
         raise UnknownReference("crop_id", f"no crop with id {o.crop_id!r}")
+    # Public holidays and the kitchen's non-delivery days move or drop dates (or refuse).
+    o = o.on_calendar(either(ctx.holidays, buyer.closed_days()))
     existing = uow.orders.get(o.id)
     if _same_or_conflict(existing.submitted if existing else None, o, "order", o.id):
         return Result(value=o)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from matcher import notifications as nt
-from matcher.adapters.notify.calendar import thai_working_days
+from matcher.calendar import thai_working_days
 from matcher.domain.contracts import Contract, ContractState, DeliveryState
 from matcher.domain.model import Certificate
 from matcher.domain.standards import Scheme

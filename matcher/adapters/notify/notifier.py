@@ -29,9 +29,9 @@ from typing import Any
 
 from matcher import notifications as nt
 from matcher import webhooks as wh
-from matcher.adapters.notify.calendar import thai_working_days
 from matcher.adapters.notify.channels import LineSender, MailFolderSender, Sender, SmtpSender
 from matcher.adapters.polling import Poller
+from matcher.calendar import thai_working_days
 from matcher.domain.contracts import Contract, ContractState
 from matcher.domain.errors import Conflict, NotFound
 from matcher.domain.model import Crop
