@@ -5,8 +5,9 @@ Every route under ``/api/v1`` takes a :data:`Caller`: the principal of the API k
 sign-in link, the session cookie (:mod:`matcher.sessions`): a request authenticated by the cookie
 that changes something must carry the session's CSRF token (``X-CSRF-Token`` header or
 ``csrf_token`` form field) or it is refused (403). No key, a malformed, unknown or revoked key
-or an ended session: 401. A key of the wrong role or of another participant: 403. With access
-control off (``FOODMATCH_AUTH=false``) every caller is a coordinator.
+or an ended session: 401. A key of the wrong role or of another participant: 403. A bank key
+reads the bank's routes only (:data:`BANK_PREFIX`) and changes nothing: anything else is 403.
+With access control off (``FOODMATCH_AUTH=false``) every caller is a coordinator.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ from matcher.sessions import (
 from matcher.signin import SignInUowFactory, authenticate_cookie
 
 REALM = 'Bearer realm="foodmatch"'
+API_PREFIX = "/api/v1"
+BANK_PREFIX = f"{API_PREFIX}/bank/"
+BANK_PATHS = frozenset({f"{API_PREFIX}/bank-consents", f"{API_PREFIX}/session"})
+"""What a bank key may read: the routes under :data:`BANK_PREFIX`, the consents concerning it
+and who it is."""
 
 
 class Unauthenticated(Exception):
@@ -162,7 +168,26 @@ async def authenticate(
     return principal
 
 
-Caller = Annotated[Principal, Depends(authenticate)]
+def bank_fence(request: Request, principal: Principal) -> None:
+    """403 for a bank key outside the bank's routes or changing anything (read-only)."""
+    if principal.role is not Role.BANK:
+        return
+    path = request.url.path
+    if not (path.startswith(BANK_PREFIX) or path in BANK_PATHS):
+        raise Forbidden("a bank key reads only the bank's routes (/api/v1/bank/...)")
+    if request.method.upper() not in SAFE_METHODS:
+        raise Forbidden("a bank key is read-only: it changes nothing")
+
+
+async def authenticated(
+    request: Request, principal: Annotated[Principal, Depends(authenticate)]
+) -> Principal:
+    """The caller, once a bank key is kept to the bank's routes (:func:`bank_fence`)."""
+    bank_fence(request, principal)
+    return principal
+
+
+Caller = Annotated[Principal, Depends(authenticated)]
 
 
 def require_role(caller: Principal, *roles: Role) -> None:

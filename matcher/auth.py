@@ -7,7 +7,10 @@ time). Roles:
 - ``kitchen``: one buyer; submits and sees only its own orders and contracts;
 - ``group``: one farmer group; announces and sees only its own supply, certificates and
   contracts, and answers its proposals;
-- ``coordinator``: everything, including registering participants and running rounds.
+- ``coordinator``: everything, including registering participants and running rounds;
+- ``bank``: a bank (ธ.ก.ส.) reading, read-only, the forward revenue of the groups that consented
+  to it (:mod:`matcher.service.bank`); no other route. Its key names no participant: its name is
+  the bank's (``ธ.ก.ส. สาขาหาดใหญ่``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class Role(StrEnum):
     KITCHEN = "kitchen"
     GROUP = "group"
     COORDINATOR = "coordinator"
+    BANK = "bank"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +40,7 @@ class ApiKey:
     id: str
     role: Role
     participant_id: str | None
-    """The buyer (kitchen) or group the key acts for; None for coordinators."""
+    """The buyer (kitchen) or group the key acts for; None for coordinators and banks."""
     name: str
     secret_hash: str
     created_at: datetime
@@ -68,6 +72,8 @@ class Principal:
             return self.name  # access control off: the API itself
         if self.coordinator:
             return f"coordinator:{self.name or self.key_id}"
+        if self.role is Role.BANK:
+            return f"bank:{self.name or self.key_id}"
         party = "buyer" if self.role is Role.KITCHEN else "group"
         return f"{party}:{self.participant_id}"
 
@@ -99,9 +105,11 @@ def hash_secret(secret: str) -> str:
 
 def new_key(role: Role, participant_id: str | None, name: str, now: datetime) -> tuple[ApiKey, str]:
     """A new key and its token (shown once; only the hash is kept)."""
-    if role is Role.COORDINATOR:
+    if role in (Role.COORDINATOR, Role.BANK):
         if participant_id:
-            raise InvalidValue("participant", "a coordinator key names no participant")
+            raise InvalidValue("participant", f"a {role.value} key names no participant")
+        if role is Role.BANK and not name.strip():
+            raise InvalidValue("name", "a bank key needs the bank's name (--name)")
     elif not participant_id:
         raise InvalidValue("participant", f"a {role.value} key needs the participant's id")
     key_id = secrets.token_hex(8)

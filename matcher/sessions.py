@@ -42,7 +42,7 @@ TOUCH_EVERY = timedelta(minutes=1)
 SESSION_TOKEN = re.compile(r"^fms_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
-PORTALS = {Role.KITCHEN: "/kitchen/", Role.GROUP: "/group/"}
+PORTALS = {Role.KITCHEN: "/kitchen/", Role.GROUP: "/group/", Role.BANK: "/bank/"}
 """Where a participant lands after signing in."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from api.routes import (
+    bank,
     book,
     contracts,
     dashboard,
@@ -39,6 +40,7 @@ def api_router() -> APIRouter:
         documents,
         webhooks,
         notifications,
+        bank,
     ):
         router.include_router(module.router)
     return router

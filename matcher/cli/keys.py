@@ -29,12 +29,14 @@ def _keys(service: Service) -> KeyUowFactory:
 
 @keys_app.command()
 def create(
-    role: Annotated[str, typer.Option("--role", help="kitchen, group or coordinator.")],
+    role: Annotated[str, typer.Option("--role", help="kitchen, group, coordinator or bank.")],
     participant: Annotated[
         str | None,
         typer.Option("--participant", help="The kitchen's buyer id or the group's id."),
     ] = None,
-    name: Annotated[str, typer.Option("--name", help="A label, e.g. who holds the key.")] = "",
+    name: Annotated[
+        str, typer.Option("--name", help="A label, e.g. who holds the key; a bank key: the bank.")
+    ] = "",
     db: DbOption = None,
 ) -> None:
     """Create a key and print its token (once: store it now)."""
@@ -45,7 +47,7 @@ def create(
         chosen = Role(role)
     except ValueError:
         raise typer.BadParameter(
-            f"{role!r}: choose kitchen, group or coordinator", param_hint="--role"
+            f"{role!r}: choose kitchen, group, coordinator or bank", param_hint="--role"
         ) from None
     with service_for(db) as s, domain_errors():
         key, token = create_key(_keys(s), chosen, participant, name, s.context.clock.now())

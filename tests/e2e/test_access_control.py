@@ -29,7 +29,7 @@ from tests.support.market import (
 )
 
 Json = dict[str, Any]
-ROLES = ("coordinator", "kitchen", "other_kitchen", "group", "other_group")
+ROLES = ("coordinator", "kitchen", "other_kitchen", "group", "other_group", "bank")
 
 
 @dataclass
@@ -93,6 +93,9 @@ def world(tmp_path: Path) -> Iterator[World]:
             ("other_group", Role.GROUP, "grp-b"),
         ):
             _, keys[who] = create_key(service.uow_factory, role, pid, who, now)
+        _, keys["bank"] = create_key(service.uow_factory, Role.BANK, None, "ธ.ก.ส. หาดใหญ่", now)
+        ok_consent = w.call("coordinator", "PUT", "/groups/grp-a/bank-consent", json={})
+        assert ok_consent.status_code == 200, ok_consent.text
         contracts = w.call("coordinator", "GET", "/contracts").json()
         mine = sorted(c["id"] for c in contracts if c["buyer_id"] == "kit-a")
         assert len(mine) == 2
@@ -189,10 +192,16 @@ CASES: tuple[Case, ...] = (
     case("GET", "/buyers/kit-a/contacts", KIT_OWN),
     case("PUT", "/buyers/kit-a/contacts", "coordinator", {"language": "en"}),
     case("GET", "/notifications", "coordinator"),
-    case("GET", "/session", ALL),
+    case("GET", "/session", ALL + " bank"),
     case("POST", "/sign-in-links", "coordinator", {"participant_id": "kit-a"}),
     case("GET", "/sessions", "coordinator"),
     case("GET", "/sign-ins", "coordinator"),
+    case("PUT", "/groups/grp-a/bank-consent", GRP_OWN, {"bank": "baac"}),
+    case("DELETE", "/groups/grp-a/bank-consent", GRP_OWN),
+    case("GET", "/bank-consents", "coordinator group other_group bank"),
+    case("GET", "/bank/groups", "coordinator bank"),
+    case("GET", "/bank/groups/grp-a/revenue", "coordinator bank"),
+    case("GET", "/bank/groups/grp-a/revenue.csv", "coordinator bank"),
 )  # fmt: skip
 """Lists (``GET /groups``, ``/orders``...) are checked for leaks below; webhooks' own routes too."""
 

@@ -41,6 +41,8 @@ KNOWN_LISTS = {
     "/notifications",
     "/sessions",
     "/sign-ins",
+    "/bank-consents",
+    "/bank/groups",
 }
 
 
@@ -124,6 +126,9 @@ def ids(client: TestClient) -> dict[str, str]:
         link = market.post("/sign-in-links", {"participant_id": participant})["link"]
         opened = TestClient(client.app).post(urlsplit(link).path, follow_redirects=False)
         assert opened.status_code == 303, opened.text
+    for group_id in ("grp-a", "grp-b"):  # two consents, two groups the bank may read
+        consent = client.put(f"{API}/groups/{group_id}/bank-consent", json={})
+        assert consent.status_code == 200, consent.text
     [contract] = market.contracts(group_id="grp-a", limit=1)  # two entries in its history
     market.post(f"/contracts/{contract['id']}/accept", {"actor": "group:grp-a"})
     market.post(f"/contracts/{contract['id']}/cancel", {"actor": "group:grp-a", "reason": "hail"})

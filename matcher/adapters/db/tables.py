@@ -556,3 +556,17 @@ class SignInLogRow(Base):
     session_id: Mapped[str | None] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String)
     detail: Mapped[str] = mapped_column(String)
+
+
+class BankConsentRow(Base):
+    """A group's consent that a bank reads its forward revenue; revoked, never deleted."""
+
+    __tablename__ = "bank_consents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id"), index=True)
+    bank: Mapped[str] = mapped_column(String)
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    granted_by: Mapped[str] = mapped_column(String)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String)

@@ -26,6 +26,7 @@ from matcher.adapters.db.repositories import (
     SqlWebhookStore,
     touched_by_contracts,
 )
+from matcher.adapters.db.repositories.bank import SqlBankConsentStore
 from matcher.adapters.db.repositories.notifications import SqlNotificationStore
 from matcher.adapters.db.repositories.sessions import SqlSignInStore
 from matcher.adapters.db.session import SQLITE_BEGIN_OPTION
@@ -81,6 +82,7 @@ class SqlUnitOfWork:
     keys: KeyStore
     notifications: NotificationStore
     sign_ins: SqlSignInStore
+    bank_consents: SqlBankConsentStore
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self.session_factory = session_factory
@@ -116,6 +118,7 @@ class SqlUnitOfWork:
         self.keys = SqlKeyStore(session)
         self.notifications = SqlNotificationStore(session)
         self.sign_ins = SqlSignInStore(session)
+        self.bank_consents = SqlBankConsentStore(session)
         return self
 
     def __exit__(
