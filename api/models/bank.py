@@ -39,6 +39,8 @@ class BankGroup(TypedDict):
     name_en: str
     kind: str
     district: Annotated[str, Field(description="District code (Songkhla: 90xx).")]
+    district_name_th: str | None
+    district_name_en: str | None
     members: int
     consented_at: DateTimeText
 
@@ -87,3 +89,5 @@ class Revenue(TypedDict):
     months: list[MonthRevenue]
     total: Amounts
     buyers: list[RevenueBuyer]
+    district_name_th: str | None
+    district_name_en: str | None

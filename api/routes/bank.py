@@ -25,6 +25,7 @@ from matcher.auth import Principal, Role
 from matcher.bootstrap import Service
 from matcher.domain.errors import NotFound
 from matcher.domain.model import Buyer, FarmerGroup
+from matcher.reference import District
 from matcher.service import bank
 from matcher.service.contract_documents import participant_contracts
 
@@ -89,6 +90,13 @@ def _consent(c: bank.BankConsent) -> Json:
         "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
         "revoked_by": c.revoked_by,
         "active": c.active,
+    }
+
+
+def _district_names(found: District | None) -> Json:
+    return {
+        "district_name_th": found.name_th if found else None,
+        "district_name_en": found.name_en if found else None,
     }
 
 
@@ -201,6 +209,7 @@ def consented_groups(
     first: dict[str, str] = {}
     for c in consents:
         first.setdefault(c.group_id, c.granted_at.isoformat())
+    districts = service.context.districts
     rows = [
         {
             "id": g.id,
@@ -208,6 +217,7 @@ def consented_groups(
             "name_en": g.name_en,
             "kind": g.kind.value,
             "district": g.district,
+            **_district_names(districts.get(g.district)),
             "members": g.members,
             "consented_at": first[g.id],
         }
@@ -255,7 +265,8 @@ def group_revenue(
     completed contracts), `delivered` (received) and `refused`, in THB at the contract price.
     Without `from`/`to`: the first to the last month with a delivery; at most 36 months."""
     revenue, group, buyers = _revenue(service, caller, group_id, first, last)
-    return bank.revenue_view(revenue, group, buyers)
+    view = bank.revenue_view(revenue, group, buyers)
+    return view | _district_names(service.context.districts.get(group.district))
 
 
 @router.get(

@@ -82,3 +82,9 @@ def group_portal() -> FileResponse:
 def kitchen_portal() -> FileResponse:
     """The kitchen's portal (its forward orders and their deliveries, ordering, contracts)."""
     return FileResponse(STATIC / "kitchen" / "index.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/bank/", include_in_schema=False)
+def bank_page() -> FileResponse:
+    """The bank's page (the forward revenue of the groups that consented to it), read-only."""
+    return FileResponse(STATIC / "bank" / "index.html", media_type="text/html; charset=utf-8")

@@ -131,6 +131,8 @@ def _me(service: Service, caller: Principal, request: Request) -> Json:
     names = ("", "")
     if caller.participant_id and caller.role is not Role.COORDINATOR:
         names = signin.participant_names(_uow_factory(service), caller.role, caller.participant_id)
+    if caller.role is Role.BANK:
+        names = (caller.name, caller.name)  # a bank key names no participant: the bank's name
     via = "session" if web is not None else ("api_key" if caller.key_id else "open")
     rules = session_rules(service.settings)
     return {
