@@ -16,18 +16,34 @@ from matcher.domain.errors import InvalidValue
 
 LIST_SEPARATOR = ";"
 
+REGISTRY_COLUMNS = (
+    "subdistrict_code",
+    "subdistrict",
+    "farm_area_rai",
+    "contact_name",
+    "contact_position",
+    "registration_no",
+    "tax_id",
+    "source_agency",
+    "source_date",
+)
+"""The central database's optional columns of groups and buyers."""
+
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required columns, optional columns)
     "groups": (
         ("id", "name_th", "name_en", "lat", "lon", "members"),
-        ("kind", "district", "min_lot", "max_buyers_per_week"),
+        ("kind", "district", "min_lot", "max_buyers_per_week", *REGISTRY_COLUMNS),
     ),
-    "buyers": (("id", "name_th", "name_en", "kind", "lat", "lon"), ("district",)),
+    "buyers": (
+        ("id", "name_th", "name_en", "kind", "lat", "lon"),
+        ("district", *REGISTRY_COLUMNS),
+    ),
     "certificates": (
         ("id", "group_id", "scheme", "valid_from", "valid_until"),
         ("crops", "crop_groups", "scopes", "certifier", "revoked_on"),
     ),
-    "supply": (("id", "group_id", "crop_id", "scheme", "weeks"), ("asking_price",)),
+    "supply": (("id", "group_id", "crop_id", "scheme", "weeks"), ("asking_price", "fda_no")),
     "orders": (
         ("id", "buyer_id", "crop_id", "quantity"),
         (
@@ -39,6 +55,8 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "max_price",
             "max_distance_km",
             "max_suppliers",
+            "purchase_order_no",
+            "price_includes_transport",
         ),
     ),
 }
@@ -73,23 +91,40 @@ def _weeks(text: str) -> dict[str, int]:
     return out
 
 
-_FLOAT_COLUMNS = ("lat", "lon", "max_distance_km")
+_FLOAT_COLUMNS = ("lat", "lon", "max_distance_km", "farm_area_rai")
+_BOOL_COLUMNS = ("price_includes_transport",)
+_BOOLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _bool(text: str, field: str) -> bool:
+    try:
+        return _BOOLS[text.strip().lower()]
+    except KeyError:
+        raise InvalidValue(field, f"{text!r} is not yes/no (true/false)") from None
+
+
 _INT_COLUMNS = ("members", "quantity", "max_suppliers", "min_lot", "max_buyers_per_week")
 _LIST_COLUMNS = ("crops", "crop_groups", "scopes", "deliveries")
+
+
+def _typed(column: str, text: str) -> Any:
+    """A cell's value as its column's type (number, list, yes/no) or as the text."""
+    if column in _FLOAT_COLUMNS:
+        return _number(text, column, float)
+    if column in _INT_COLUMNS:
+        return _number(text, column, int)
+    if column in _LIST_COLUMNS:
+        return _split(text)
+    if column in _BOOL_COLUMNS:
+        return _bool(text, column)
+    return text
 
 
 def row_to_body(kind: str, row: dict[str, str]) -> dict[str, Any]:
     """One CSV row as the JSON body of its kind (the instance-format shape)."""
     body = _filled_cells(kind, row)
-    for column in _FLOAT_COLUMNS:
-        if column in body:
-            body[column] = _number(body[column], column, float)
-    for column in _INT_COLUMNS:
-        if column in body:
-            body[column] = _number(body[column], column, int)
-    for column in _LIST_COLUMNS:
-        if column in body:
-            body[column] = _split(body[column])
+    for column, value in list(body.items()):
+        body[column] = _typed(column, value)
     if kind == "supply":
         body["weeks"] = _weeks(body["weeks"])
     if kind == "orders" and "deliveries" not in body:

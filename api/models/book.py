@@ -28,6 +28,7 @@ class Supply(TypedDict):
         dict[str, int], Field(description="Quantity per ISO week, e.g. {'2026-W50': 120}.")
     ]
     asking_price: Annotated[Thb | None, Field(description="THB per unit (null: any price).")]
+    fda_no: Annotated[str, Field(description="Thai FDA (อย.) registration number.")]
     state: BookState
 
 
@@ -62,6 +63,10 @@ class _OrderFields(TypedDict):
     max_price: Annotated[Thb | None, Field(description="THB per unit at most (null: any price).")]
     max_distance_km: Number | None
     max_suppliers: Annotated[int | None, Field(description="Most groups sharing one delivery.")]
+    purchase_order_no: Annotated[str, Field(description="Purchase-order or e-GP number.")]
+    price_includes_transport: Annotated[
+        bool, Field(description="Whether the price includes delivery to the kitchen.")
+    ]
 
 
 @with_config(EXACT)

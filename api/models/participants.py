@@ -13,7 +13,24 @@ from matcher.domain.standards import Scheme
 
 
 @with_config(EXACT)
-class Group(TypedDict):
+class Registry(TypedDict):
+    """What the central database records of a group or buyer ("" or null: not recorded)."""
+
+    subdistrict_code: Annotated[str, Field(description="Sub-district (ตำบล) code, TIS-1099.")]
+    subdistrict: Annotated[str, Field(description="Sub-district (ตำบล) name.")]
+    farm_area_rai: Annotated[Number | None, Field(description="Farm area in rai.")]
+    contact_name: Annotated[str, Field(description="Contact person (signs contracts).")]
+    contact_position: Annotated[str, Field(description="The contact person's position.")]
+    registration_no: Annotated[
+        str, Field(description="Community-enterprise or cooperative registration number.")
+    ]
+    tax_id: Annotated[str, Field(description="Thai tax id (13 digits).")]
+    source_agency: Annotated[str, Field(description="Agency that supplied the record.")]
+    source_date: Annotated[DateText | None, Field(description="When it supplied the record.")]
+
+
+@with_config(EXACT)
+class Group(Registry):
     """A farmer group, cooperative or community enterprise."""
 
     id: str
@@ -56,7 +73,7 @@ class GroupWithCertificates(Group):
 
 
 @with_config(EXACT)
-class Buyer(TypedDict):
+class Buyer(Registry):
     """An institutional kitchen (hospital, school, prison...)."""
 
     id: str

@@ -8,7 +8,7 @@ Money is held as whole satang (1 THB = 100 satang); quantities as whole units of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -96,6 +96,79 @@ def _text(value: str, field: str) -> None:
     require(isinstance(value, str) and value.strip() != "", field, "must not be empty")
 
 
+MAX_FARM_AREA_RAI = 10_000_000
+"""The largest farm area accepted, in rai (1 rai = 1,600 m²; Songkhla is about 4.6 million rai)."""
+
+
+def thai_tax_id_ok(text: str) -> bool:
+    """True when ``text`` is a Thai tax id: 13 digits whose last is the check digit of the
+    first twelve (each times 13 down to 2, summed; the check digit is (11 - sum mod 11) mod 10)."""
+    if len(text) != 13 or not text.isascii() or not text.isdigit():
+        return False
+    total = sum(int(d) * (13 - i) for i, d in enumerate(text[:12]))
+    return (11 - total % 11) % 10 == int(text[12])
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """What the central database records of a group or a buyer besides its name and place: its
+    sub-district (ตำบล, TIS-1099 code and name), farm area in rai, contact person, registration
+    number (community enterprise or cooperative), tax id, and its provenance (the agency that
+    supplied the record and when). Every field is optional."""
+
+    subdistrict_code: str = ""
+    subdistrict: str = ""
+    farm_area_rai: float | None = None
+    contact_name: str = ""
+    contact_position: str = ""
+    registration_no: str = ""
+    tax_id: str = ""
+    source_agency: str = ""
+    source_date: date | None = None
+
+    def __post_init__(self) -> None:
+        for name in (
+            "subdistrict_code",
+            "subdistrict",
+            "contact_name",
+            "contact_position",
+            "registration_no",
+            "tax_id",
+            "source_agency",
+        ):
+            value = getattr(self, name)
+            require(isinstance(value, str), name, "must be text")
+            require(len(value) <= 200, name, "must be at most 200 characters")
+            object.__setattr__(self, name, value.strip())
+        code = self.subdistrict_code
+        require(
+            code == "" or (len(code) == 6 and code.isascii() and code.isdigit()),
+            "subdistrict_code",
+            f"{code!r} must be the 6-digit TIS-1099 sub-district code (e.g. 901101)",
+        )
+        require(
+            self.tax_id == "" or thai_tax_id_ok(self.tax_id),
+            "tax_id",
+            f"{self.tax_id!r} must be a Thai tax id: 13 digits ending with its check digit",
+        )
+        if self.farm_area_rai is not None:
+            area = self.farm_area_rai
+            require(
+                isinstance(area, int | float) and not isinstance(area, bool),
+                "farm_area_rai",
+                "must be a number of rai",
+            )
+            require(
+                0 <= area <= MAX_FARM_AREA_RAI,  # NaN fails too
+                "farm_area_rai",
+                f"must be from 0 to {MAX_FARM_AREA_RAI:,} rai",
+            )
+
+
+NO_REGISTRY = Registry()
+REGISTRY_FIELDS = tuple(f.name for f in fields(Registry))
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     lat: float
@@ -180,6 +253,7 @@ class FarmerGroup:
     """Smallest quantity the group delivers to one delivery (units of the crop); None: any."""
     max_buyers_per_week: int | None = None
     """Most buyers the group serves in one week; None: no limit."""
+    registry: Registry = NO_REGISTRY
 
     def __post_init__(self) -> None:
         _text(self.id, "id")
@@ -199,6 +273,7 @@ class Buyer:
     kind: BuyerKind
     location: Location
     district: str = ""
+    registry: Registry = NO_REGISTRY
 
     def __post_init__(self) -> None:
         _text(self.id, "id")
@@ -216,6 +291,8 @@ class SupplyAnnouncement:
     scheme: Scheme
     quantities: Mapping[str, int]
     asking_price: Satang | None = None
+    fda_no: str = ""
+    """The product's Thai FDA (อย.) registration number, for a processed product ("": none)."""
 
     def __post_init__(self) -> None:
         _text(self.id, "id")
@@ -234,6 +311,12 @@ class SupplyAnnouncement:
         object.__setattr__(self, "quantities", normalised)
         if self.asking_price is not None:
             require(self.asking_price >= 0, "asking_price", "must not be negative")
+        require(
+            isinstance(self.fda_no, str) and len(self.fda_no) <= 50,
+            "fda_no",
+            "must be text of at most 50 characters",
+        )
+        object.__setattr__(self, "fda_no", self.fda_no.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +364,10 @@ class ForwardOrder:
     schedule: WeeklySchedule | None = field(default=None, compare=False)
     max_suppliers: int | None = None
     """Most groups that may share one delivery (1: single sourcing); None: no limit."""
+    purchase_order_no: str = ""
+    """The buyer's purchase-order or e-GP number, printed on the contract ("": none given)."""
+    price_includes_transport: bool = True
+    """Whether the agreed price includes delivery to the kitchen (groups deliver: yes)."""
 
     def __post_init__(self) -> None:
         _text(self.id, "id")
@@ -319,6 +406,12 @@ class ForwardOrder:
                 f"must be at most {MAX_DISTANCE_KM:,} km",
             )
         _optional_count(self.max_suppliers, "max_suppliers", MAX_LIMIT)
+        require(
+            isinstance(self.purchase_order_no, str) and len(self.purchase_order_no) <= 100,
+            "purchase_order_no",
+            "must be text of at most 100 characters",
+        )
+        object.__setattr__(self, "purchase_order_no", self.purchase_order_no.strip())
 
     @classmethod
     def on_schedule(
@@ -333,6 +426,8 @@ class ForwardOrder:
         max_price: Satang | None = None,
         max_distance_km: float | None = None,
         max_suppliers: int | None = None,
+        purchase_order_no: str = "",
+        price_includes_transport: bool = True,
     ) -> ForwardOrder:
         dates = schedule.dates()
         if not dates:
@@ -348,6 +443,8 @@ class ForwardOrder:
             max_distance_km=max_distance_km,
             schedule=schedule,
             max_suppliers=max_suppliers,
+            purchase_order_no=purchase_order_no,
+            price_includes_transport=price_includes_transport,
         )
 
     def weeks(self) -> list[str]:

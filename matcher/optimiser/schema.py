@@ -26,6 +26,7 @@ from matcher.domain.model import (
     ForwardOrder,
     GroupKind,
     Location,
+    Registry,
     SupplyAnnouncement,
     Unit,
     WeeklySchedule,
@@ -112,7 +113,23 @@ class CropIn(_Strict):
     reference_price: Price | None = Field(None, description="THB per unit, used without ask.")
 
 
-class GroupIn(_Strict):
+class RegistryIn(_Strict):
+    """The central database's optional details of a group or a buyer (flat in JSON)."""
+
+    subdistrict_code: str = Field("", description="TIS-1099 sub-district (ตำบล) code, 6 digits.")
+    subdistrict: str = Field("", description="Sub-district (ตำบล) name.")
+    farm_area_rai: float | None = Field(None, description="Farm area in rai (groups).")
+    contact_name: str = Field("", description="Contact person, who signs contracts.")
+    contact_position: str = Field("", description="The contact person's position.")
+    registration_no: str = Field(
+        "", description="Community-enterprise or cooperative registration number."
+    )
+    tax_id: str = Field("", description="Thai tax id: 13 digits with its check digit.")
+    source_agency: str = Field("", description="Agency that supplied the record.")
+    source_date: date | None = Field(None, description="When that agency supplied it.")
+
+
+class GroupIn(RegistryIn):
     id: str
     name_th: str
     name_en: str
@@ -142,7 +159,7 @@ class CertificateIn(_Strict):
     revoked_on: date | None = None
 
 
-class BuyerIn(_Strict):
+class BuyerIn(RegistryIn):
     id: str
     name_th: str
     name_en: str
@@ -159,6 +176,7 @@ class SupplyIn(_Strict):
     scheme: str = Field(description="Certificate scheme the produce is grown under, or NONE.")
     weeks: dict[str, int] = Field(description="Quantity per ISO week, e.g. {'2026-W50': 120}.")
     asking_price: Price | None = Field(None, description="THB per unit.")
+    fda_no: str = Field("", description="Thai FDA (อย.) registration number (processed products).")
 
 
 class ScheduleIn(_Strict):
@@ -181,6 +199,10 @@ class OrderIn(_Strict):
     max_distance_km: float | None = None
     max_suppliers: StrictInt | None = Field(
         None, description="Most groups sharing one delivery (1: single sourcing; null: any)."
+    )
+    purchase_order_no: str = Field("", description="The buyer's purchase-order or e-GP number.")
+    price_includes_transport: bool = Field(
+        True, description="Whether the price includes delivery to the kitchen."
     )
 
 
@@ -285,7 +307,12 @@ def group_from(g: GroupIn) -> FarmerGroup:
         district=g.district,
         min_lot=g.min_lot,
         max_buyers_per_week=g.max_buyers_per_week,
+        registry=registry_from(g),
     )
+
+
+def registry_from(r: RegistryIn) -> Registry:
+    return Registry(**{name: getattr(r, name) for name in RegistryIn.model_fields})
 
 
 def buyer_from(b: BuyerIn) -> Buyer:
@@ -296,6 +323,7 @@ def buyer_from(b: BuyerIn) -> Buyer:
         kind=_lower_enum(BuyerKind, b.kind, "kind"),
         location=Location(b.lat, b.lon),
         district=b.district,
+        registry=registry_from(b),
     )
 
 
@@ -323,6 +351,7 @@ def supply_from(s: SupplyIn) -> SupplyAnnouncement:
             scheme=parse_enum(Scheme, s.scheme, "scheme"),
             quantities=dict(s.weeks),
             asking_price=_price(s.asking_price, "asking_price"),
+            fda_no=s.fda_no,
         )
     except InvalidValue as err:
         if err.field.startswith("quantities"):
@@ -341,6 +370,8 @@ def order_from(o: OrderIn) -> ForwardOrder:
         "max_price": _price(o.max_price, "max_price"),
         "max_distance_km": o.max_distance_km,
         "max_suppliers": o.max_suppliers,
+        "purchase_order_no": o.purchase_order_no,
+        "price_includes_transport": o.price_includes_transport,
     }
     if (o.schedule is None) == (o.deliveries is None):
         raise InvalidValue("deliveries", "give either deliveries or schedule (exactly one)")

@@ -19,6 +19,7 @@ from matcher.domain.model import (
     Certificate,
     FarmerGroup,
     ForwardOrder,
+    Registry,
     SupplyAnnouncement,
     thb,
 )
@@ -39,6 +40,22 @@ def dump_group(g: FarmerGroup) -> Json:
         "members": g.members,
         "min_lot": g.min_lot,
         "max_buyers_per_week": g.max_buyers_per_week,
+        **dump_registry(g.registry),
+    }
+
+
+def dump_registry(r: Registry) -> Json:
+    """The central database's details of a group or buyer, flat beside its other fields."""
+    return {
+        "subdistrict_code": r.subdistrict_code,
+        "subdistrict": r.subdistrict,
+        "farm_area_rai": r.farm_area_rai,
+        "contact_name": r.contact_name,
+        "contact_position": r.contact_position,
+        "registration_no": r.registration_no,
+        "tax_id": r.tax_id,
+        "source_agency": r.source_agency,
+        "source_date": r.source_date.isoformat() if r.source_date else None,
     }
 
 
@@ -51,6 +68,7 @@ def dump_buyer(b: Buyer) -> Json:
         "district": b.district,
         "lat": b.location.lat,
         "lon": b.location.lon,
+        **dump_registry(b.registry),
     }
 
 
@@ -77,6 +95,7 @@ def dump_supply(s: SupplyAnnouncement) -> Json:
         "scheme": s.scheme.value,
         "weeks": dict(sorted(s.quantities.items())),
         "asking_price": thb(s.asking_price) if s.asking_price is not None else None,
+        "fda_no": s.fda_no,
     }
 
 
@@ -90,6 +109,8 @@ def dump_order(o: ForwardOrder) -> Json:
         "max_price": thb(o.max_price) if o.max_price is not None else None,
         "max_distance_km": o.max_distance_km,
         "max_suppliers": o.max_suppliers,
+        "purchase_order_no": o.purchase_order_no,
+        "price_includes_transport": o.price_includes_transport,
     }
     if o.schedule is not None:
         body["schedule"] = {

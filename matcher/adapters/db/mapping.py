@@ -37,6 +37,8 @@ from matcher.domain.contracts import (
     UnfilledLine,
 )
 from matcher.domain.model import (
+    NO_REGISTRY,
+    REGISTRY_FIELDS,
     Buyer,
     BuyerKind,
     Certificate,
@@ -44,6 +46,7 @@ from matcher.domain.model import (
     ForwardOrder,
     GroupKind,
     Location,
+    Registry,
     SupplyAnnouncement,
     WeeklySchedule,
 )
@@ -62,6 +65,29 @@ def group_row(g: FarmerGroup) -> GroupRow:
         members=g.members,
         min_lot=g.min_lot,
         max_buyers_per_week=g.max_buyers_per_week,
+        details=registry_json(g.registry),
+    )
+
+
+def registry_json(r: Registry) -> dict[str, Any] | None:
+    """A group's or buyer's registry details as stored (null when it has none)."""
+    if r == NO_REGISTRY:
+        return None
+    body: dict[str, Any] = {}
+    for name in REGISTRY_FIELDS:
+        value = getattr(r, name)
+        if value not in ("", None):
+            body[name] = value.isoformat() if isinstance(value, date) else value
+    return body
+
+
+def registry_of(raw: dict[str, Any] | None) -> Registry:
+    if not raw:
+        return NO_REGISTRY
+    source = raw.get("source_date")
+    return Registry(
+        **{k: v for k, v in raw.items() if k in REGISTRY_FIELDS and k != "source_date"},
+        source_date=date.fromisoformat(source) if source else None,
     )
 
 
@@ -76,6 +102,7 @@ def group_of(row: GroupRow) -> FarmerGroup:
         district=row.district,
         min_lot=row.min_lot,
         max_buyers_per_week=row.max_buyers_per_week,
+        registry=registry_of(row.details),
     )
 
 
@@ -88,6 +115,7 @@ def buyer_row(b: Buyer) -> BuyerRow:
         district=b.district,
         lat=b.location.lat,
         lon=b.location.lon,
+        details=registry_json(b.registry),
     )
 
 
@@ -99,6 +127,7 @@ def buyer_of(row: BuyerRow) -> Buyer:
         kind=BuyerKind(row.kind),
         location=Location(row.lat, row.lon),
         district=row.district,
+        registry=registry_of(row.details),
     )
 
 
@@ -140,6 +169,7 @@ def supply_row(record: SupplyRecord) -> SupplyRow:
         crop_id=s.crop_id,
         scheme=s.scheme.value,
         asking_price=s.asking_price,
+        fda_no=s.fda_no,
         state=record.state.value,
         created_at=record.created_at,
         weeks=[SupplyWeekRow(week=w, quantity=q) for w, q in sorted(s.quantities.items())],
@@ -160,6 +190,7 @@ def supply_from(row: Any, quantities: dict[str, int]) -> SupplyRecord:
         scheme=Scheme(row.scheme),
         quantities=quantities,
         asking_price=row.asking_price,
+        fda_no=row.fda_no or "",
     )
     return SupplyRecord(supply, BookState(row.state), row.created_at)
 
@@ -196,6 +227,8 @@ def order_row(record: OrderRecord) -> OrderRow:
         max_distance_km=o.max_distance_km,
         schedule=_schedule_json(o.schedule),
         max_suppliers=o.max_suppliers,
+        purchase_order_no=o.purchase_order_no,
+        price_includes_transport=o.price_includes_transport,
         state=record.state.value,
         created_at=record.created_at,
         deliveries=[OrderDeliveryRow(day=d, quantity=o.quantity) for d in o.deliveries],
@@ -234,6 +267,8 @@ def order_from(
         max_distance_km=row.max_distance_km,
         schedule=_schedule_of(row.schedule),
         max_suppliers=row.max_suppliers,
+        purchase_order_no=row.purchase_order_no or "",
+        price_includes_transport=row.price_includes_transport is not False,
     )
     return OrderRecord(order, BookState(row.state), row.created_at, cancelled)
 

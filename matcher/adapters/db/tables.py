@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -95,6 +96,7 @@ class GroupRow(Base):
     members: Mapped[int] = mapped_column(Integer)
     min_lot: Mapped[int | None] = mapped_column(Integer)
     max_buyers_per_week: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 class BuyerRow(Base):
@@ -107,6 +109,7 @@ class BuyerRow(Base):
     district: Mapped[str] = mapped_column(String, default="")
     lat: Mapped[float] = mapped_column(Double)
     lon: Mapped[float] = mapped_column(Double)
+    details: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 class CertificateRow(Base):
@@ -137,6 +140,7 @@ class SupplyRow(Base):
     asking_price: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(ENUM_LENGTH))
     created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    fda_no: Mapped[str] = mapped_column(String(50), server_default="")
 
     group: Mapped[GroupRow] = _parent()
 
@@ -182,6 +186,8 @@ class OrderRow(Base):
     state: Mapped[str] = mapped_column(String(ENUM_LENGTH))
     max_suppliers: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    purchase_order_no: Mapped[str] = mapped_column(String(100), server_default="")
+    price_includes_transport: Mapped[bool] = mapped_column(Boolean, server_default=sa_true())
 
     buyer: Mapped[BuyerRow] = _parent()
 
