@@ -24,6 +24,7 @@ import pytest
 
 from api.routes.signin_page import refusal_page
 from matcher.sessions import LinkState
+from tests.browser.test_bank_page import bank_key
 from tests.support.axe import Known, assert_accessible, visible_fields
 from tests.support.browser import (
     Demo,
@@ -212,6 +213,25 @@ def test_every_group_portal_page(browser: Any, market: Market, view: tuple[str, 
     routes.append(f"#/contract/{market.group_contract}")
     with tab(browser, market, view, token=market.group_key, path="/group/") as opened:
         check_routes(opened, view, routes)
+
+
+def test_every_bank_page(browser: Any, market: Market, view: tuple[str, str]) -> None:
+    """The bank's page: the consented groups, one group's revenue, a group that has not
+    consented (403), and the key panel."""
+    consent = market.demo.http.put(f"/api/v1/groups/{market.group}/bank-consent", json={})
+    assert consent.status_code == 200, consent.text
+    other = market.demo.get(f"/contracts/{market.other_contract}")["group_id"]
+    with tab(browser, market, view, token=bank_key(market.demo), path="/bank/") as opened:
+        check_routes(opened, view, ["#/", f"#/group/{market.group}", "#/no-such-page"])
+        opened.refusals.add(403)
+        opened.open(f"#/group/{other}")
+        expect(opened.page.get_by_test_id("bk-no-consent")).to_be_visible()
+        check(opened, view, "/bank/ a group without consent")
+    with tab(browser, market, view, path="/bank/") as opened:
+        opened.refusals.add(401)
+        opened.page.goto(market.demo.base + "/bank/")
+        expect(opened.page.get_by_test_id("key-panel")).to_be_visible()
+        check(opened, view, "/bank/ key panel")
 
 
 # --- the forms, open and showing their messages --------------------------------------------
