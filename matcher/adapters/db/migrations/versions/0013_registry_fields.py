@@ -26,22 +26,23 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Plain ADD COLUMNs (no batch: SQLite adds a column with a constant default in place, and an
+    # offline --sql upgrade can render them).
     for table in ("groups", "buyers"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("details", sa.JSON(), nullable=True))
-    with op.batch_alter_table("supply") as batch:
-        batch.add_column(
-            sa.Column("fda_no", sa.String(length=50), server_default="", nullable=False)
-        )
-    with op.batch_alter_table("orders") as batch:
-        batch.add_column(
-            sa.Column("purchase_order_no", sa.String(length=100), server_default="", nullable=False)
-        )
-        batch.add_column(
-            sa.Column(
-                "price_includes_transport", sa.Boolean(), server_default=sa.true(), nullable=False
-            )
-        )
+        op.add_column(table, sa.Column("details", sa.JSON(), nullable=True))
+    op.add_column(
+        "supply", sa.Column("fda_no", sa.String(length=50), server_default="", nullable=False)
+    )
+    op.add_column(
+        "orders",
+        sa.Column("purchase_order_no", sa.String(length=100), server_default="", nullable=False),
+    )
+    op.add_column(
+        "orders",
+        sa.Column(
+            "price_includes_transport", sa.Boolean(), server_default=sa.true(), nullable=False
+        ),
+    )
 
 
 def downgrade() -> None:
