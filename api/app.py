@@ -59,6 +59,11 @@ TAGS = [
     {"name": "operations", "description": "Health and Prometheus metrics."},
     {"name": "labels", "description": "The Thai and English labels of the dashboard (public)."},
     {
+        "name": "roads",
+        "description": "Road distances: the coordinator's measured km per (group, buyer) pair, "
+        "and the route around Songkhla Lake that rounds measure.",
+    },
+    {
         "name": "sign-in",
         "description": "People's sign-in: one-time links, sessions (cookie and CSRF token), "
         "sign-out, revocation and the sign-in log.",

@@ -43,7 +43,8 @@ def bootstrap(
     migrate: bool = True,
     uow_factory: Callable[[], UnitOfWork] | None = None,
 ) -> Service:
-    from matcher.reference import load_crops, load_districts, load_standards
+    from matcher.reference import data_dir, load_crops, load_districts, load_standards
+    from matcher.roads import province_network
 
     parameters = service_parameters(settings)  # before the database: a bad knob opens nothing
     db_engine = None
@@ -74,6 +75,7 @@ def bootstrap(
         proposal_ttl=timedelta(hours=settings.proposal_ttl_hours),
         proposal_cutoff=timedelta(hours=settings.proposal_cutoff_hours),
         districts={d.code: d for d in load_districts(settings.data_dir)},
+        roads=province_network(settings.data_dir or data_dir()),
     )
     metrics = Metrics()
     bus = MessageBus(uow_factory, context, subscribers=[metrics.on_event])

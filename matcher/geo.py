@@ -1,7 +1,8 @@
 """Distances between groups and buyers, and a grid index for candidate search.
 
-Distance is the great-circle distance times a road factor, unless the instance gives a road
-distance for the pair (around Songkhla Lake the road can be far longer than the straight line).
+Distance is the instance's road distance for the pair when it gives one; else the province road
+model's (:mod:`matcher.roads`: around Songkhla Lake by the roads, never over the water) when the
+instance carries one; else the great-circle distance times a road factor.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy.typing as npt
 
 from matcher.domain.errors import require
 from matcher.domain.model import Location
+from matcher.roads import RoadNetwork
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LAT = math.pi * EARTH_RADIUS_KM / 180.0
@@ -69,6 +71,9 @@ class DistanceModel:
 
     road_factor: float = 1.3
     road_table: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    roads: RoadNetwork | None = None
+    """The province road model for pairs the table does not give; ``None``: straight line ×
+    ``road_factor``."""
 
     def __post_init__(self) -> None:
         require(self.road_factor >= 1.0, "road_factor", "must be at least 1.0")
@@ -79,6 +84,9 @@ class DistanceModel:
         known = self.road_table.get((group_id, buyer_id))
         if known is not None:
             return round(known, 2)
+        if self.roads is not None:
+            one = self.road_km_grid(*_point(group_at), *_point(buyer_at))
+            return float(one[0, 0])
         return round(great_circle_km(group_at, buyer_at) * self.road_factor, 2)
 
     def road_km_grid(
@@ -89,7 +97,11 @@ class DistanceModel:
         Equal, value for value, to :meth:`km` without a road table: an array sine may differ
         from the scalar one in the last bit, which can only change the rounding when the
         product lies next to a tie, and those few values are computed the scalar way.
+        With a road model, its km rounded to 10 m (:meth:`km` goes through here then).
         """
+        if self.roads is not None:
+            by_road: FloatArray = np.rint(self.roads.km_grid(lat_a, lon_a, lat_b, lon_b) * 100.0)
+            return by_road / 100.0
         scaled = great_circle_km_grid(lat_a, lon_a, lat_b, lon_b) * self.road_factor * 100.0
         out: FloatArray = np.rint(scaled) / 100.0
         near_tie = np.abs(scaled - np.floor(scaled) - 0.5) < _TIE_MARGIN
@@ -101,7 +113,14 @@ class DistanceModel:
     def lower_bound_km(self, group_id: str, buyer_id: str, straight_km: float) -> float:
         """The least the distance can be given the straight line (for pruning a search)."""
         known = self.road_table.get((group_id, buyer_id))
-        return known if known is not None else straight_km * self.road_factor
+        if known is not None:
+            return known
+        # A road-model route is never shorter than the straight line.
+        return straight_km if self.roads is not None else straight_km * self.road_factor
+
+
+def _point(at: Location) -> tuple[FloatArray, FloatArray]:
+    return np.array([at.lat], dtype=np.float64), np.array([at.lon], dtype=np.float64)
 
 
 class GridIndex(Generic[T]):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcher.clikit import DbOption, domain_errors, fail, settings_for
+from matcher.clikit import DbOption, domain_errors, fail, service_for, settings_for
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -81,7 +81,9 @@ def _console() -> Console:
 
 
 def import_csv(
-    kind: Annotated[str, typer.Argument(help="orders, supply, groups, buyers or certificates.")],
+    kind: Annotated[
+        str, typer.Argument(help="orders, supply, groups, buyers, certificates or roads.")
+    ],
     file: Annotated[Path, typer.Argument(help="CSV file with a header line.")],
     db: DbOption = None,
 ) -> None:
@@ -94,6 +96,9 @@ def import_csv(
     from matcher.domain.errors import DomainError
     from producers.csv_import import COLUMNS, count_lines, read_csv
 
+    if kind == "roads":
+        _import_roads(file, db)
+        return
     if kind not in COLUMNS:
         raise typer.BadParameter(f"must be one of {', '.join(COLUMNS)}", param_hint="KIND")
     if not file.is_file():
@@ -127,6 +132,40 @@ def import_csv(
         service.engine.stop_sync()
         service.close()
     console.print(f"{kind}: {imported} imported, {repeated} already there, {len(errors)} rejected")
+    for error in errors:
+        console.print(f"  [red]{error}[/red]")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _import_roads(file: Path, db: str | None) -> None:
+    """A coordinator's road-distance table: each good line's (group, buyer) km is stored (it
+    overrides the road model from the next round on); bad lines are listed with their reasons."""
+    from rich.console import Console
+
+    from matcher.domain.errors import DomainError
+    from matcher.service.roads import store_distances
+    from producers.csv_import import read_road_distances
+
+    if not file.is_file():
+        raise fail(f"no such file: {file}")
+    console = Console(stderr=True)
+    stored = 0
+    errors: list[str] = []
+    with service_for(db) as service, domain_errors(2, where=str(file)):
+        now = service.context.clock.now()
+        for line in read_road_distances(file):
+            if line.row is None:
+                errors.append(f"line {line.number}: {line.error}")
+                continue
+            with service.uow_factory() as uow:
+                try:
+                    stored += store_distances(uow, [line.row], now)
+                except DomainError as err:
+                    errors.append(f"line {line.number}: {err}")
+                    continue
+                uow.commit()
+    console.print(f"roads: {stored} pairs stored, {len(errors)} rejected")
     for error in errors:
         console.print(f"  [red]{error}[/red]")
     if errors:

@@ -175,3 +175,36 @@ def read_csv(kind: str, path: Path) -> Iterator[Line]:
 def count_lines(path: Path) -> int:
     with path.open(encoding="utf-8-sig") as handle:
         return max(0, sum(1 for _ in handle) - 1)
+
+
+ROAD_COLUMNS = (("group_id", "buyer_id", "km"), ("source",))
+"""``foodmatch import roads``: a coordinator's measured road km per (group, buyer) pair."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoadLine:
+    number: int
+    row: tuple[str, str, float, str] | None
+    error: str | None = None
+
+
+def _road_row(row: dict[str, str]) -> tuple[str, str, float, str]:
+    group_id, buyer_id = (row.get("group_id") or "").strip(), (row.get("buyer_id") or "").strip()
+    if not group_id or not buyer_id:
+        raise InvalidValue("group_id/buyer_id", "both are needed")
+    km = float(_number((row.get("km") or "").strip(), "km", float))
+    return group_id, buyer_id, km, (row.get("source") or "").strip()
+
+
+def read_road_distances(path: Path) -> Iterator[RoadLine]:
+    """(group, buyer, km, source) per line (line numbers count the header as line 1)."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ROAD_COLUMNS[0] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidValue("header", f"missing column(s): {', '.join(missing)}")
+        for row in reader:
+            try:
+                yield RoadLine(reader.line_num, _road_row(row))
+            except InvalidValue as err:
+                yield RoadLine(reader.line_num, None, str(err))

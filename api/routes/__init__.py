@@ -13,6 +13,7 @@ from api.routes import (
     market,
     notifications,
     participants,
+    roads,
     rounds,
     webhooks,
 )
@@ -41,6 +42,7 @@ def api_router() -> APIRouter:
         webhooks,
         notifications,
         bank,
+        roads,
     ):
         router.include_router(module.router)
     return router

@@ -50,11 +50,23 @@ def solve(
     ] = "auto",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
     check: Annotated[bool, typer.Option(help="Run the independent validator too.")] = True,
+    roads: Annotated[
+        bool,
+        typer.Option(
+            help="Measure the pairs the instance's road_distances do not give with the province "
+            "road model (data/roads: round Songkhla Lake by the roads); off: straight line × "
+            "road_factor."
+        ),
+    ] = True,
 ) -> None:
     """Solve a matching instance offline and print the solution as JSON."""
+    from dataclasses import replace
+
     from matcher.optimiser.schema import InstanceError, parse_instance
     from matcher.optimiser.solve import SolverName, solve
     from matcher.optimiser.validate import validate
+    from matcher.reference import data_dir
+    from matcher.roads import province_network
 
     if solver not in {s.value for s in SolverName}:
         raise fail(f"--solver must be one of {', '.join(s.value for s in SolverName)}")
@@ -63,6 +75,8 @@ def solve(
         parsed = parse_instance(raw)
     except InstanceError as err:
         raise fail(f"{instance}: {err}") from None
+    if roads:
+        parsed = replace(parsed, roads=province_network(data_dir()))
     solution = solve(parsed, solver=solver)
     body = solution.to_json()
     if check and solution.status.value != "error":

@@ -21,6 +21,7 @@ from matcher.domain.model import (
 from matcher.domain.standards import Scheme, StandardsRelation
 from matcher.domain.weeks import iso_week
 from matcher.geo import DistanceModel
+from matcher.roads import RoadNetwork
 
 DEFAULT_PRIORITY_WEIGHTS: Mapping[BuyerKind, int] = {
     BuyerKind.HOSPITAL: 10,
@@ -194,6 +195,9 @@ class MatchingInstance:
     """Incremental rounds: groups already under contract per (order, delivery date). They
     count towards the delivery's supplier limit and their buyers towards the groups' weekly
     buyer limit, and continuity prefers them for the order's other deliveries."""
+    roads: RoadNetwork | None = field(default=None, compare=False)
+    """The province road model for the pairs ``road_distances`` does not give (the service
+    attaches it); ``None``: straight line × ``road_factor``."""
 
     def __post_init__(self) -> None:
         self._check_references()
@@ -235,7 +239,7 @@ class MatchingInstance:
         )
 
     def distance_model(self) -> DistanceModel:
-        return DistanceModel(self.parameters.road_factor, self.road_distances)
+        return DistanceModel(self.parameters.road_factor, self.road_distances, self.roads)
 
     def certificates_by_group(self) -> dict[str, list[Certificate]]:
         out: dict[str, list[Certificate]] = {g: [] for g in self.groups}

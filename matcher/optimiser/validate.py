@@ -21,6 +21,7 @@ from matcher.domain.weeks import iso_week
 from matcher.geo import great_circle_km
 from matcher.optimiser.instance import COST_UNITS_PER_SATANG, MatchingInstance
 from matcher.optimiser.solution import Allocation, Solution
+from matcher.roads import to_10_m
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,10 +330,12 @@ def _food_safety_breaks(
 
 
 def _road_km(instance: MatchingInstance, group_id: str, buyer_id: str) -> float:
-    """Road km from the group to the buyer: the instance's table, else the great circle times
-    the road factor."""
+    """Road km from the group to the buyer: the instance's table, else its road model, else the
+    great circle times the road factor."""
     group, buyer = instance.groups[group_id], instance.buyers[buyer_id]
     km = instance.road_distances.get((group.id, buyer.id))
+    if km is None and instance.roads is not None:
+        km = to_10_m(instance.roads.km(group.location, buyer.location))
     if km is None:
         km = great_circle_km(group.location, buyer.location) * instance.parameters.road_factor
     return km

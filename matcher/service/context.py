@@ -10,6 +10,7 @@ from matcher.domain.model import Crop
 from matcher.domain.standards import StandardsRelation
 from matcher.optimiser.instance import Parameters
 from matcher.reference import District
+from matcher.roads import RoadNetwork
 from matcher.service.ports import Clock
 
 
@@ -38,3 +39,6 @@ class ServiceContext:
     than this at a round's time are not proposed (unfilled, reason ``too_late``)."""
     districts: Mapping[str, District] = field(default_factory=dict)
     """The province's districts by code (names for reports), from the reference data."""
+    roads: RoadNetwork | None = None
+    """The province road model every round measures with (bootstrap loads ``data/roads``);
+    ``None``: straight line × the road factor."""

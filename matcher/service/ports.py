@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -324,6 +324,23 @@ class Outbox(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RoadDistance:
+    """A coordinator's measured road km from a group to a buyer (overrides the road model)."""
+
+    group_id: str
+    buyer_id: str
+    km: float
+    source: str
+    updated_at: datetime
+
+
+class RoadDistanceStore(Protocol):
+    def list(self, limit: int | None = None, offset: int = 0) -> list[RoadDistance]: ...
+    def table(self) -> dict[tuple[str, str], float]: ...
+    def put(self, items: Iterable[RoadDistance]) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository. Leaving without ``commit()`` rolls back."""
 
@@ -339,6 +356,7 @@ class UnitOfWork(Protocol):
     figures: FigureQueries
     inbox: Inbox
     outbox: Outbox
+    road_distances: RoadDistanceStore
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -153,12 +153,14 @@ def take_snapshot(
         for s in supply
         for w, q in s.quantities.items()
     }
+    groups = {g.id: g for g in uow.groups.list()}
+    buyers = {b.id: b for b in uow.buyers.list()}
     instance = MatchingInstance(
         name="round",
         crops=ctx.crops,
         standards=ctx.standards,
-        groups={g.id: g for g in uow.groups.list()},
-        buyers={b.id: b for b in uow.buyers.list()},
+        groups=groups,
+        buyers=buyers,
         certificates=tuple(uow.certificates.list()),
         supply=tuple(supply),
         orders=tuple(orders),
@@ -167,8 +169,22 @@ def take_snapshot(
         open_supply=open_supply,
         excluded=frozenset(uow.contracts.declined(order_ids)) if order_ids else frozenset(),
         committed=committed_groups(live, {o.id for o in orders}, pending),
+        road_distances=road_table(uow, groups, buyers),
+        roads=ctx.roads,
     )
     return Snapshot(instance, versions, tuple(c for c, _ in pending), causes, late)
+
+
+def road_table(
+    uow: UnitOfWork, groups: Mapping[str, object], buyers: Mapping[str, object]
+) -> dict[tuple[str, str], float]:
+    """The coordinator's measured road km for the pairs whose group and buyer exist; they
+    override the province road model."""
+    return {
+        (g, b): km
+        for (g, b), km in uow.road_distances.table().items()
+        if g in groups and b in buyers
+    }
 
 
 def open_deliveries(

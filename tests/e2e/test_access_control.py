@@ -202,6 +202,10 @@ CASES: tuple[Case, ...] = (
     case("GET", "/bank/groups", "coordinator bank"),
     case("GET", "/bank/groups/grp-a/revenue", "coordinator bank"),
     case("GET", "/bank/groups/grp-a/revenue.csv", "coordinator bank"),
+    case("GET", "/road-distances", "coordinator"),
+    case("PUT", "/road-distances", "coordinator",
+         {"distances": [{"group_id": "grp-a", "buyer_id": "kit-a", "km": 31.5}]}),
+    case("GET", "/road-distances/route", PARTIES, group_id="grp-a", buyer_id="kit-a"),
 )  # fmt: skip
 """Lists (``GET /groups``, ``/orders``...) are checked for leaks below; webhooks' own routes too."""
 

@@ -43,6 +43,7 @@ KNOWN_LISTS = {
     "/sign-ins",
     "/bank-consents",
     "/bank/groups",
+    "/road-distances",
 }
 
 
@@ -129,6 +130,8 @@ def ids(client: TestClient) -> dict[str, str]:
     for group_id in ("grp-a", "grp-b"):  # two consents, two groups the bank may read
         consent = client.put(f"{API}/groups/{group_id}/bank-consent", json={})
         assert consent.status_code == 200, consent.text
+    roads = [{"group_id": g, "buyer_id": "hosp-1", "km": 30.0} for g in ("grp-a", "grp-b")]
+    assert client.put(f"{API}/road-distances", json={"distances": roads}).status_code == 200
     [contract] = market.contracts(group_id="grp-a", limit=1)  # two entries in its history
     market.post(f"/contracts/{contract['id']}/accept", {"actor": "group:grp-a"})
     market.post(f"/contracts/{contract['id']}/cancel", {"actor": "group:grp-a", "reason": "hail"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -35,6 +35,7 @@ from matcher.service.ports import (
     NotificationFilter,
     OutboxEntry,
     Rejection,
+    RoadDistance,
 )
 
 
@@ -77,6 +78,26 @@ class Store:
     outbox: list[OutboxEntry] = field(default_factory=list)
     published: set[int] = field(default_factory=set)
     parked: dict[int, str] = field(default_factory=dict)
+    road_distances: dict[tuple[str, str], RoadDistance] = field(default_factory=dict)
+
+
+class FakeRoadDistances:
+    def __init__(self, rows: dict[tuple[str, str], RoadDistance]) -> None:
+        self.rows = rows
+
+    def list(self, limit: int | None = None, offset: int = 0) -> list[RoadDistance]:
+        found = [self.rows[k] for k in sorted(self.rows)]
+        return found[offset:] if limit is None else found[offset : offset + limit]
+
+    def table(self) -> dict[tuple[str, str], float]:
+        return {key: d.km for key, d in self.rows.items()}
+
+    def put(self, items: Iterable[RoadDistance]) -> int:
+        count = 0
+        for item in items:
+            self.rows[(item.group_id, item.buyer_id)] = item
+            count += 1
+        return count
 
 
 class _Table:
@@ -467,6 +488,7 @@ REPOSITORIES = (
     "figures",
     "inbox",
     "outbox",
+    "road_distances",
 )
 
 
@@ -497,6 +519,7 @@ class FakeUnitOfWork:
             "figures": FakeFigures(self.work),
             "inbox": FakeInbox(self.work.inbox, self.work.rejections, self.work.digests),
             "outbox": FakeOutbox(self.work.outbox, self.work.published, self.work.parked),
+            "road_distances": FakeRoadDistances(self.work.road_distances),
         }
 
     def __getattr__(self, name: str) -> Any:

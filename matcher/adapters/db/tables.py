@@ -564,6 +564,19 @@ class SignInLogRow(Base):
     detail: Mapped[str] = mapped_column(String)
 
 
+class RoadDistanceRow(Base):
+    """A coordinator's measured road km for a (group, buyer) pair; it overrides the road model."""
+
+    __tablename__ = "road_distances"
+    __table_args__ = (CheckConstraint("km >= 0", name="km_not_negative"),)
+
+    group_id: Mapped[str] = mapped_column(String, primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String, primary_key=True)
+    km: Mapped[float] = mapped_column(Double)
+    source: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class BankConsentRow(Base):
     """A group's consent that a bank reads its forward revenue; revoked, never deleted."""
 

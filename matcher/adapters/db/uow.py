@@ -28,6 +28,7 @@ from matcher.adapters.db.repositories import (
 )
 from matcher.adapters.db.repositories.bank import SqlBankConsentStore
 from matcher.adapters.db.repositories.notifications import SqlNotificationStore
+from matcher.adapters.db.repositories.roads import SqlRoadDistanceStore
 from matcher.adapters.db.repositories.sessions import SqlSignInStore
 from matcher.adapters.db.session import SQLITE_BEGIN_OPTION
 from matcher.service.ports import (
@@ -45,6 +46,7 @@ from matcher.service.ports import (
     OrderRepository,
     Outbox,
     ReleaseLog,
+    RoadDistanceStore,
     RoundRepository,
     SupplyRepository,
     UnitOfWork,
@@ -82,6 +84,7 @@ class SqlUnitOfWork:
     keys: KeyStore
     notifications: NotificationStore
     sign_ins: SqlSignInStore
+    road_distances: RoadDistanceStore
     bank_consents: SqlBankConsentStore
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
@@ -118,6 +121,7 @@ class SqlUnitOfWork:
         self.keys = SqlKeyStore(session)
         self.notifications = SqlNotificationStore(session)
         self.sign_ins = SqlSignInStore(session)
+        self.road_distances = SqlRoadDistanceStore(session)
         self.bank_consents = SqlBankConsentStore(session)
         return self
 
