@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from matcher.adapters.metrics import Metrics
 from matcher.config import Settings
+from matcher.documents import ContractTerms
 from matcher.engine.registry import engine_builder
 from matcher.optimiser.instance import Parameters
 from matcher.optimiser.schema import parameters_from
@@ -75,6 +77,12 @@ def bootstrap(
         proposal_ttl=timedelta(hours=settings.proposal_ttl_hours),
         proposal_cutoff=timedelta(hours=settings.proposal_cutoff_hours),
         districts={d.code: d for d in load_districts(settings.data_dir)},
+        contract_terms=ContractTerms(
+            late_penalty_percent=Decimal(str(settings.document_late_penalty_percent)),
+            penalty_clause=settings.document_penalty_clause or "",
+            force_majeure=settings.document_force_majeure,
+            force_majeure_clause=settings.document_force_majeure_clause or "",
+        ),
         roads=province_network(settings.data_dir or data_dir()),
     )
     metrics = Metrics()

@@ -300,6 +300,27 @@ class Settings(BaseSettings):
         "answer would already be due at the round's time is not proposed but reported unfilled "
         "with reason `too_late`.",
     )
+    document_late_penalty_percent: float = Field(
+        0.2,
+        ge=0,
+        le=100,
+        description="The contract document's late-delivery penalty, in percent per day of the "
+        "value not yet delivered (`0`: no penalty clause).",
+    )
+    document_penalty_clause: str | None = Field(
+        None,
+        max_length=5000,
+        description="Wording of the late-delivery clause instead of the catalogue's (`{rate}` "
+        "is the rate), in both languages; unset: the catalogue's Thai or English wording.",
+    )
+    document_force_majeure: bool = Field(
+        True, description="Print the force-majeure clause (floods, storms, epidemics)."
+    )
+    document_force_majeure_clause: str | None = Field(
+        None,
+        max_length=5000,
+        description="Wording of the force-majeure clause instead of the catalogue's.",
+    )
     webhooks_enabled: bool = Field(
         True, description="Deliver events to participants' webhooks (in-process engine)."
     )

@@ -6,34 +6,56 @@ and English word of the page) and the page's template (``matcher/templates/contr
 autoescaped, with its stylesheet). :func:`contract_page` turns a contract into what its page
 shows (:class:`ContractPage`, text in one language); the template lays it out. The page is
 self-contained (inline CSS with an A4 print stylesheet, no external resources) and escapes every
-piece of user text. Dates are ISO (``2026-12-07``); the Thai page adds the Buddhist-era year to
-each (``2026-12-07 (BE 2569)``, with BE in Thai).
+piece of user text.
+
+The Thai page is a forward purchase agreement (the catalogue's ``doc_title``) as a Thai
+procurement officer files it: dates in the Buddhist era and Thai month names, times in Bangkok
+(``doc_date_time``), the total in Thai words (:func:`baht_words`), the buyer's purchase-order
+(e-GP) number, the seller's registration number and tax id, signatories with their positions
+and two witnesses, and the clauses of :class:`ContractTerms` (late delivery, force majeure). The
+English page says the same with Gregorian dates (``7 December 2026, 15:00 (Bangkok time)``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from functools import cache, partial
 from typing import Any, Literal, Required, TypedDict, Unpack
 
+from bahttext import bahttext
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from matcher.domain.contracts import Contract
-from matcher.domain.model import Buyer, Certificate, Crop, FarmerGroup, Satang, thb
+from matcher.domain.model import (
+    Buyer,
+    Certificate,
+    Crop,
+    FarmerGroup,
+    ForwardOrder,
+    Registry,
+    Satang,
+    SupplyAnnouncement,
+    thb,
+)
 from matcher.domain.standards import StandardsRelation
 from matcher.domain.weeks import iso_week
 from matcher.labels import Lang, has_label, label
 
 __all__ = [
+    "BANGKOK",
     "BUDDHIST_ERA_OFFSET",
     "CONTRACT_COLUMNS",
     "DELIVERY_COLUMNS",
     "ContractPage",
+    "ContractTerms",
     "Lang",
+    "baht_words",
     "check_lang",
     "contract_html",
     "contract_page",
@@ -49,13 +71,43 @@ __all__ = [
 
 BUDDHIST_ERA_OFFSET = 543
 
+BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
+"""Thailand's time (UTC+7 all year: no daylight saving since 1920)."""
+
 TEMPLATE = "contract.html.j2"
 """The contract page's template in ``matcher/templates/`` (with its stylesheet ``contract.css``)."""
 
 REASON_LABELS: dict[str, str] = {
     "matched in a clearing round": "doc_reason_clearing_round",
+    "rejected by the group": "doc_reason_rejected_by_group",
+    "proposal expired": "doc_reason_proposal_expired",
+    "delivery refused for quality": "doc_reason_refused_quality",
+    "delivery short": "doc_reason_short",
 }
 """The catalogue's keys of the reasons the service itself records on contracts."""
+
+REASON_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"no answer by (?P<date>\d{4}-\d{2}-\d{2})"), "doc_reason_no_answer"),
+    (
+        re.compile(r"(?P<scheme>[A-Z_]+) certificate not valid on (?P<date>\d{4}-\d{2}-\d{2})"),
+        "doc_reason_certificate_lapsed",
+    ),
+    (re.compile(r"(?:delivery )?cancelled by (?P<party>[a-z]+)"), "doc_reason_cancelled_by"),
+)
+"""Reasons the service records with a date, a scheme or a party in them: the label's
+``{date}``, ``{scheme}`` and ``{party}`` are filled from the match."""
+
+CERTIFIER_LABELS: dict[str, str] = {
+    "department of agriculture": "doc_certifier_doa",
+    "department of livestock development": "doc_certifier_dld",
+    "thai fda": "doc_certifier_fda",
+    "act": "doc_certifier_act",
+    "eu-recognised control body": "doc_certifier_eu",
+    "usda-accredited certifier": "doc_certifier_usda",
+    "cfia-accredited certifier": "doc_certifier_cfia",
+}
+"""Certifiers the reference data names in English, and their catalogue names (Thai in the Thai
+document); any other certifier is printed as recorded."""
 
 
 def _named(prefix: str, code: str, lang: Lang) -> str:
@@ -83,21 +135,68 @@ def money(amount: Satang) -> str:
     return f"{sign}{whole:,}.{cents:02d}"
 
 
-def _era(year: int, lang: Lang) -> str:
-    """The Buddhist-era year after a Thai date; nothing in English."""
-    if lang != "th":
-        return ""
-    return f" ({label('doc_be', lang)} {year + BUDDHIST_ERA_OFFSET})"
+def baht_words(amount: Satang) -> str:
+    """An amount in Thai words as written on Thai contracts and receipts:
+    ``123450``: one thousand two hundred and thirty-four baht fifty satang, ``2100``: twenty-one
+    baht exactly (the Thai words end with "baht thuan"), by the ``bahttext`` package."""
+    if amount < 0:
+        raise ValueError("an amount in words is not negative")
+    return str(bahttext(float(Decimal(amount) / 100)))
 
 
 def format_date(day: date, lang: Lang) -> str:
-    """ISO date; in Thai followed by the Buddhist-era year."""
-    return day.isoformat() + _era(day.year, lang)
+    """A date as written in the language: day, Thai month name and Buddhist-era year (2026 is
+    2569) in Thai; ``7 December 2026`` in English."""
+    year = day.year + BUDDHIST_ERA_OFFSET if lang == "th" else day.year
+    return f"{day.day} {label(f'doc_month_{day.month}', lang)} {year}"
 
 
 def format_time(at: datetime, lang: Lang) -> str:
-    """ISO date and time to the minute (with its UTC offset); in Thai the Buddhist-era year."""
-    return at.isoformat(sep=" ", timespec="minutes") + _era(at.year, lang)
+    """A moment in Bangkok time: the Thai date and ``15.00`` with the catalogue's words, or
+    ``7 December 2026, 15:00
+    (Bangkok time)`` (a time without a zone is taken as UTC, as the service stores it)."""
+    local = (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(BANGKOK)
+    clock = f"{local.hour:02d}.{local.minute:02d}" if lang == "th" else f"{local:%H:%M}"
+    return label("doc_date_time", lang).format(date=format_date(local.date(), lang), time=clock)
+
+
+# --- the clauses -----------------------------------------------------------------------------
+
+
+def _percent(rate: Decimal) -> str:
+    """A rate as Thai contracts write it: two decimals (``0.20``), more only when it has more."""
+    cents = rate.quantize(Decimal("0.01"))
+    return f"{cents:f}" if cents == rate else f"{rate.normalize():f}"
+
+
+@dataclass(frozen=True, slots=True)
+class ContractTerms:
+    """The configurable clauses of the document (settings ``FOODMATCH_DOCUMENT_*``).
+
+    ``late_penalty_percent``: the daily penalty for late delivery, in percent of the value of
+    what is late (``0``: no penalty clause). ``penalty_clause`` and ``force_majeure_clause``
+    replace the catalogue's wording (with ``{rate}`` for the rate) when not empty;
+    ``force_majeure`` off leaves that clause out.
+    """
+
+    late_penalty_percent: Decimal = Decimal("0.20")
+    penalty_clause: str = ""
+    force_majeure: bool = True
+    force_majeure_clause: str = ""
+
+    def __post_init__(self) -> None:
+        if not Decimal(0) <= self.late_penalty_percent <= Decimal(100):
+            raise ValueError("late_penalty_percent must be from 0 to 100")
+
+    def clauses(self, lang: Lang) -> tuple[str, ...]:
+        out: list[str] = []
+        if self.late_penalty_percent > 0:
+            rate = _percent(self.late_penalty_percent)
+            text = self.penalty_clause or label("doc_clause_late_delivery", lang)
+            out.append(text.replace("{rate}", rate))
+        if self.force_majeure:
+            out.append(self.force_majeure_clause or label("doc_clause_force_majeure", lang))
+        return tuple(out)
 
 
 # --- certificates ----------------------------------------------------------------------------
@@ -121,12 +220,27 @@ def relevant_certificates(
     return sorted(out, key=lambda c: c.id)
 
 
-def _scope(cert: Certificate, lang: Lang) -> str:
-    parts = sorted(cert.crops) + sorted(cert.crop_groups)
+def _crop_name(crop_id: str, crops: Mapping[str, Crop], lang: Lang) -> str:
+    crop = crops.get(crop_id)
+    if crop is None:
+        return crop_id
+    return crop.name_th if lang == "th" else crop.name_en
+
+
+def _scope(cert: Certificate, crops: Mapping[str, Crop], lang: Lang) -> str:
+    parts = [_crop_name(c, crops, lang) for c in sorted(cert.crops)]
+    parts += [_named("cropgroup_", g, lang) for g in sorted(cert.crop_groups)]
     text = ", ".join(parts) if parts else label("whole_farm", lang)
     if cert.scopes:
-        text += " · " + ", ".join(sorted(cert.scopes))
+        text += " · " + ", ".join(_named("scope_", s, lang) for s in sorted(cert.scopes))
     return text
+
+
+def _certifier(name: str, lang: Lang) -> str:
+    key = CERTIFIER_LABELS.get(name.strip().lower())
+    if key is not None:
+        return label(key, lang)
+    return name or "—"
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -171,6 +285,25 @@ def _when(value: datetime | date | str | None, lang: Lang) -> str:
     if isinstance(value, date):
         return format_date(value, lang)
     return "" if value is None else str(value)
+
+
+def _reason(text: str, lang: Lang) -> str:
+    """A reason the service recorded, in the page's language; a person's own words as written."""
+    key = REASON_LABELS.get(text.strip())
+    if key is not None:
+        return label(key, lang)
+    for pattern, key in REASON_PATTERNS:
+        found = pattern.fullmatch(text.strip())
+        if found is not None:
+            parts = found.groupdict()
+            if "date" in parts:
+                parts["date"] = format_date(date.fromisoformat(parts["date"]), lang)
+            if "party" in parts:
+                parts["party"] = _named("party_", parts["party"], lang)
+            if "scheme" in parts:
+                parts["scheme"] = _named("scheme_", parts["scheme"], lang)
+            return label(key, lang).format(**parts)
+    return text or "—"
 
 
 # --- the HTML document: a view of the contract, rendered by the template ---------------------
@@ -218,6 +351,17 @@ class HistoryRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Signatory:
+    """A signature block: the role (buyer, seller, witness), for whom, and the person's name and
+    position (empty: a dotted line to fill in by hand)."""
+
+    role: str
+    party: str
+    name: str
+    position: str
+
+
+@dataclass(frozen=True, slots=True)
 class ContractPage:
     """What the contract page shows, in one language, as text; the labels of the headings come
     from the catalogue in the template."""
@@ -226,6 +370,7 @@ class ContractPage:
     other_lang: Lang
     alternate_href: str | None
     contract_id: str
+    preamble: str
     header: tuple[Fact, ...]
     seller: tuple[Fact, ...]
     buyer: tuple[Fact, ...]
@@ -239,20 +384,54 @@ class ContractPage:
     price: tuple[Fact, ...]
     place: tuple[Fact, ...]
     payment_terms: str
+    clauses: tuple[str, ...]
     history: tuple[HistoryRow, ...]
+    signatories: tuple[Signatory, ...]
     seller_name: str
     buyer_name: str
 
 
-def _header(contract: Contract, lang: Lang) -> tuple[Fact, ...]:
+def _registry(r: Registry, lang: Lang) -> list[Fact]:
+    """The registry details a party has (none of the empty ones)."""
+    rows: list[Fact] = []
+    if r.subdistrict or r.subdistrict_code:
+        rows.append(
+            Fact(label("doc_subdistrict", lang), r.subdistrict or "—", code=r.subdistrict_code)
+        )
+    if r.registration_no:
+        rows.append(Fact(label("doc_registration_no", lang), r.registration_no))
+    if r.tax_id:
+        rows.append(Fact(label("doc_tax_id", lang), r.tax_id))
+    if r.contact_name:
+        rows.append(Fact(label("doc_contact", lang), _person(r, lang)))
+    return rows
+
+
+def _person(r: Registry, lang: Lang) -> str:
+    if r.contact_position:
+        return f"{r.contact_name} ({label('doc_position', lang)} {r.contact_position})"
+    return r.contact_name
+
+
+def _provenance(r: Registry, lang: Lang) -> list[Fact]:
+    if not r.source_agency:
+        return []
+    text = r.source_agency
+    if r.source_date is not None:
+        text += " · " + format_date(r.source_date, lang)
+    return [Fact(label("doc_source", lang), text)]
+
+
+def _header(contract: Contract, order: ForwardOrder | None, lang: Lang) -> tuple[Fact, ...]:
     made = format_time(contract.created_at, lang) if contract.created_at else "—"
-    reason = REASON_LABELS.get(contract.reason)
+    po = order.purchase_order_no if order is not None else ""
     rows = [
         Fact(label("doc_contract_id", lang), contract.id, style="strong"),
         Fact(label("doc_state", lang), _named("state_", contract.state.value, lang), "state"),
         Fact(label("doc_made_on", lang), made),
+        Fact(label("doc_purchase_order", lang), po or label("doc_not_given", lang)),
         Fact(label("doc_round", lang), contract.round_id),
-        Fact(label("doc_reason", lang), label(reason, lang) if reason else contract.reason),
+        Fact(label("doc_reason", lang), _reason(contract.reason, lang)),
         Fact(label("doc_order", lang), contract.order_id),
         Fact(label("doc_supply", lang), contract.supply_id),
     ]
@@ -266,40 +445,81 @@ def _location(lat: float, lon: float) -> str:
     return f"{lat:.5f}, {lon:.5f}"
 
 
-def _seller(contract: Contract, group: FarmerGroup | None, lang: Lang) -> tuple[Fact, ...]:
+def _district(code: str, districts: Mapping[str, tuple[str, str]], lang: Lang) -> Fact:
+    names = districts.get(code)
+    if names is None:
+        return Fact(label("doc_district", lang), code or "—")
+    return Fact(label("doc_district", lang), names[0 if lang == "th" else 1], code=code)
+
+
+def _seller(
+    contract: Contract,
+    group: FarmerGroup | None,
+    districts: Mapping[str, tuple[str, str]],
+    lang: Lang,
+) -> tuple[Fact, ...]:
     if group is None:
         return (Fact(label("doc_id", lang), contract.group_id),)
+    r = group.registry
+    area = []
+    if r.farm_area_rai is not None:
+        area = [
+            Fact(
+                label("doc_farm_area", lang),
+                f"{r.farm_area_rai:,.1f}",
+                after=label("unit_rai", lang),
+            )
+        ]
     return (
-        Fact(label("doc_id", lang), group.id),
         Fact(label("doc_name_th", lang), group.name_th),
         Fact(label("doc_name_en", lang), group.name_en),
         Fact(label("doc_kind", lang), _named("kind_", group.kind.value, lang)),
-        Fact(label("doc_district", lang), group.district or "—"),
+        *_registry(r, lang),
+        _district(group.district, districts, lang),
         Fact(label("doc_members", lang), f"{group.members:,}"),
+        *area,
         Fact(label("doc_location", lang), _location(group.location.lat, group.location.lon)),
+        Fact(label("doc_id", lang), group.id),
+        *_provenance(r, lang),
     )
 
 
-def _buyer(contract: Contract, buyer: Buyer | None, lang: Lang) -> tuple[Fact, ...]:
+def _buyer(
+    contract: Contract,
+    buyer: Buyer | None,
+    districts: Mapping[str, tuple[str, str]],
+    lang: Lang,
+) -> tuple[Fact, ...]:
     if buyer is None:
         return (Fact(label("doc_id", lang), contract.buyer_id),)
     return (
-        Fact(label("doc_id", lang), buyer.id),
         Fact(label("doc_name_th", lang), buyer.name_th),
         Fact(label("doc_name_en", lang), buyer.name_en),
         Fact(label("doc_kind", lang), _named("kind_", buyer.kind.value, lang)),
-        Fact(label("doc_district", lang), buyer.district or "—"),
+        *_registry(buyer.registry, lang),
+        _district(buyer.district, districts, lang),
+        Fact(label("doc_id", lang), buyer.id),
+        *_provenance(buyer.registry, lang),
     )
 
 
-def _product(contract: Contract, crop: Crop | None, unit: str, lang: Lang) -> tuple[Fact, ...]:
+def _product(
+    contract: Contract,
+    crop: Crop | None,
+    supply: SupplyAnnouncement | None,
+    unit: str,
+    lang: Lang,
+) -> tuple[Fact, ...]:
     rows = [Fact(label("doc_id", lang), contract.crop_id)]
     if crop is not None:
         rows += [
             Fact(label("doc_name_th", lang), crop.name_th),
             Fact(label("doc_name_en", lang), crop.name_en),
-            Fact(label("doc_unit", lang), f"{unit} ({crop.unit.value})" if lang == "th" else unit),
+            Fact(label("doc_unit", lang), unit, code=crop.unit.value),
         ]
+        if crop.processed:
+            fda = supply.fda_no if supply is not None and supply.fda_no else ""
+            rows.append(Fact(label("doc_fda_no", lang), fda or label("doc_not_given", lang)))
     return tuple(rows)
 
 
@@ -325,16 +545,16 @@ def _standard(
 
 
 def _certificate_rows(
-    certificates: Iterable[Certificate], lang: Lang
+    certificates: Iterable[Certificate], crops: Mapping[str, Crop], lang: Lang
 ) -> tuple[CertificateRow, ...]:
     return tuple(
         CertificateRow(
             id=cert.id,
-            certifier=cert.certifier or "—",
+            certifier=_certifier(cert.certifier, lang),
             valid_from=format_date(cert.valid_from, lang),
             valid_until=format_date(cert.valid_until, lang),
             revoked_on=format_date(cert.revoked_on, lang) if cert.revoked_on else "",
-            scope=_scope(cert, lang),
+            scope=_scope(cert, crops, lang),
         )
         for cert in certificates
     )
@@ -353,15 +573,20 @@ def _schedule(contract: Contract, lang: Lang) -> tuple[ScheduleRow, ...]:
     )
 
 
-def _price(contract: Contract, unit_code: str, unit: str, lang: Lang) -> tuple[Fact, ...]:
+def _price(
+    contract: Contract, order: ForwardOrder | None, unit_code: str, unit: str, lang: Lang
+) -> tuple[Fact, ...]:
     per_unit = "doc_baht_per_" + unit_code
     currency = label(per_unit if unit_code and has_label(per_unit) else "baht", lang)
     policy = contract.pricing_policy
+    transport = order.price_includes_transport if order is not None else True
     return (
         Fact(label("doc_unit_price", lang), money(contract.unit_price), "strong", currency),
+        Fact(label("doc_transport", lang), label(f"doc_transport_{str(transport).lower()}", lang)),
         Fact(label("doc_pricing_policy", lang), _named("policy_", policy, lang), code=policy),
         Fact(label("doc_quantity", lang), f"{contract.quantity:,} {unit}".strip()),
         Fact(label("doc_total_value", lang), money(contract.value), "strong", label("baht", lang)),
+        Fact(label("doc_total_words", lang), f"({baht_words(contract.value)})"),
     )
 
 
@@ -371,7 +596,6 @@ def _place(contract: Contract, buyer: Buyer | None, lang: Lang) -> tuple[Fact, .
     return (
         Fact(label("doc_deliver_to", lang), buyer.name_th if lang == "th" else buyer.name_en),
         Fact(label("doc_coordinates", lang), _location(buyer.location.lat, buyer.location.lon)),
-        Fact(label("doc_district", lang), buyer.district or "—"),
     )
 
 
@@ -384,10 +608,34 @@ def _action(entry: _Entry, lang: Lang) -> str:
     return action
 
 
-def _history(entries: Iterable[_Entry], lang: Lang) -> tuple[HistoryRow, ...]:
+@dataclass(frozen=True, slots=True)
+class _Parties:
+    group: FarmerGroup | None
+    buyer: Buyer | None
+
+
+def _actor(text: str, parties: _Parties, lang: Lang) -> str:
+    """``group:grp-1`` as the role and the group's name (``seller: <name>``), ``system`` as the
+    system's name."""
+    party, _, key = text.partition(":")
+    role = _named("party_", party.strip(), lang)
+    known: FarmerGroup | Buyer | None = None
+    if party == "group" and parties.group is not None and parties.group.id == key:
+        known = parties.group
+    elif party == "buyer" and parties.buyer is not None and parties.buyer.id == key:
+        known = parties.buyer
+    if known is not None:
+        return f"{role}: {_name(known, key, lang)}"
+    return f"{role}: {key}" if key else role
+
+
+def _history(entries: Iterable[_Entry], parties: _Parties, lang: Lang) -> tuple[HistoryRow, ...]:
     return tuple(
         HistoryRow(
-            time=_when(h.time, lang), actor=h.actor, action=_action(h, lang), reason=h.reason or "—"
+            time=_when(h.time, lang),
+            actor=_actor(h.actor, parties, lang),
+            action=_action(h, lang),
+            reason=_reason(h.reason, lang),
         )
         for h in entries
     )
@@ -397,6 +645,20 @@ def _name(party: FarmerGroup | Buyer | None, fallback: str, lang: Lang) -> str:
     if party is None:
         return fallback
     return party.name_th if lang == "th" else party.name_en
+
+
+def _signatories(parties: _Parties, seller: str, buyer: str, lang: Lang) -> tuple[Signatory, ...]:
+    def of(party: FarmerGroup | Buyer | None) -> tuple[str, str]:
+        r = party.registry if party is not None else Registry()
+        return r.contact_name, r.contact_position
+
+    witness = label("doc_witness", lang)
+    return (
+        Signatory(label("doc_for_buyer", lang), buyer, *of(parties.buyer)),
+        Signatory(label("doc_for_seller", lang), seller, *of(parties.group)),
+        Signatory(witness, "", "", ""),
+        Signatory(witness, "", "", ""),
+    )
 
 
 def contract_page(
@@ -411,35 +673,52 @@ def contract_page(
     payment_terms: str | None = None,
     standards: StandardsRelation | None = None,
     alternate_href: str | None = None,
+    order: ForwardOrder | None = None,
+    supply: SupplyAnnouncement | None = None,
+    terms: ContractTerms | None = None,
+    crops: Mapping[str, Crop] | None = None,
+    districts: Mapping[str, tuple[str, str]] | None = None,
 ) -> ContractPage:
     """What :func:`contract_html` shows of ``contract`` in ``lang`` (same arguments)."""
     lang = check_lang(lang)
     unit_code = crop.unit.value if crop is not None else ""
     unit = _named("unit_", unit_code, lang) if unit_code else ""
     entries = [_entry(h) for h in (list(history) or list(contract.history))]
+    parties = _Parties(group, buyer)
+    seller_name = _name(group, contract.group_id, lang)
+    buyer_name = _name(buyer, contract.buyer_id, lang)
+    known_crops = dict(crops or {}) | ({crop.id: crop} if crop is not None else {})
+    made = contract.created_at.astimezone(BANGKOK).date() if contract.created_at else None
     return ContractPage(
         lang=lang,
         other_lang="en" if lang == "th" else "th",
         alternate_href=alternate_href or None,
         contract_id=contract.id,
-        header=_header(contract, lang),
-        seller=_seller(contract, group, lang),
-        buyer=_buyer(contract, buyer, lang),
-        product=_product(contract, crop, unit, lang),
+        preamble=label("doc_preamble", lang).format(
+            date=format_date(made, lang) if made else "—", buyer=buyer_name, seller=seller_name
+        ),
+        header=_header(contract, order, lang),
+        seller=_seller(contract, group, districts or {}, lang),
+        buyer=_buyer(contract, buyer, districts or {}, lang),
+        product=_product(contract, crop, supply, unit, lang),
         standard=_standard(contract, lang, standards),
-        certificates=_certificate_rows(relevant_certificates(contract, certificates, crop), lang),
+        certificates=_certificate_rows(
+            relevant_certificates(contract, certificates, crop), known_crops, lang
+        ),
         certificates_needed=contract.scheme.value != "NONE",
         unit=unit,
         schedule=_schedule(contract, lang),
         total_quantity=f"{contract.quantity:,}",
-        price=_price(contract, unit_code, unit, lang),
+        price=_price(contract, order, unit_code, unit, lang),
         place=_place(contract, buyer, lang),
         payment_terms=payment_terms
         if payment_terms is not None
         else label("doc_payment_terms", lang),
-        history=_history(entries, lang),
-        seller_name=_name(group, contract.group_id, lang),
-        buyer_name=_name(buyer, contract.buyer_id, lang),
+        clauses=(terms or ContractTerms()).clauses(lang),
+        history=_history(entries, parties, lang),
+        signatories=_signatories(parties, seller_name, buyer_name, lang),
+        seller_name=seller_name,
+        buyer_name=buyer_name,
     )
 
 
@@ -471,6 +750,11 @@ class PageParts(TypedDict, total=False):
     payment_terms: str | None
     standards: StandardsRelation | None
     alternate_href: str | None
+    order: ForwardOrder | None
+    supply: SupplyAnnouncement | None
+    terms: ContractTerms | None
+    crops: Mapping[str, Crop] | None
+    districts: Mapping[str, tuple[str, str]] | None
 
 
 def contract_html(contract: Contract, **parts: Unpack[PageParts]) -> str:
@@ -479,7 +763,10 @@ def contract_html(contract: Contract, **parts: Unpack[PageParts]) -> str:
     ``certificates`` may hold all of the group's certificates: the page shows those of the
     contract's scheme valid on its dates. ``history`` defaults to the contract's own history;
     ``payment_terms`` to the catalogue's ``doc_payment_terms``. ``alternate_href`` links the
-    page in the other language from the (screen-only) navigation bar.
+    page in the other language from the (screen-only) navigation bar. ``order`` gives the
+    purchase-order number and whether the price includes transport; ``supply`` the Thai FDA number
+    of a processed product; ``terms`` the clauses; ``crops`` the names of the crops in a
+    certificate's scope; ``districts`` the (Thai, English) names of district codes.
     """
     return render_page(contract_page(contract, **parts))
 

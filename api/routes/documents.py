@@ -53,6 +53,8 @@ def get_contract_document(
         lang=lang,
         standards=service.context.standards,
         alternate_href=f"?lang={other}",
+        terms=service.context.contract_terms,
+        districts=service.context.districts,
     )
     return HTMLResponse(page)
 

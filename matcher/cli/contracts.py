@@ -57,6 +57,8 @@ def document(
             crops=service.context.crops,
             lang=language,
             standards=service.context.standards,
+            terms=service.context.contract_terms,
+            districts=service.context.districts,
         ),
     )
     emit_text(page, output)

@@ -31,6 +31,7 @@ class Scheme(StrEnum):
 
     NONE = "NONE"
     THAI_GAP = "THAI_GAP"
+    LIVESTOCK_GAP = "LIVESTOCK_GAP"
     ORGANIC_CONVERSION = "ORGANIC_CONVERSION"
     PGS = "PGS"
     ORGANIC_THAILAND = "ORGANIC_THAILAND"
@@ -67,11 +68,22 @@ class SchemeRule:
     satisfies_with_scope: Mapping[Tier, str] = field(default_factory=dict)
     food_safety: bool = False
     needs_certificate: bool = True
+    crop_groups: frozenset[str] = frozenset()
+    """The only crop groups the scheme certifies (empty: any), e.g. livestock GAP: ``egg``."""
+    not_crop_groups: frozenset[str] = frozenset()
+    """Crop groups the scheme does not certify, e.g. crop GAP (TAS 9001): not ``egg``."""
 
     def __post_init__(self) -> None:
         # Scopes are compared as certificates hold them: upper case ("eu" is "EU").
         scoped = {tier: scope.strip().upper() for tier, scope in self.satisfies_with_scope.items()}
         object.__setattr__(self, "satisfies_with_scope", scoped)
+
+    def applies_to(self, crop_group: str) -> bool:
+        """Whether the scheme can certify a crop of ``crop_group`` at all (eggs need livestock
+        GAP, TAS 6909, not crop GAP, TAS 9001)."""
+        if crop_group in self.not_crop_groups:
+            return False
+        return not self.crop_groups or crop_group in self.crop_groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +107,12 @@ class StandardsRelation:
             return self.rules[scheme]
         except KeyError:
             raise InvalidValue("scheme", f"{scheme} is not in the standards relation") from None
+
+    def applies_to(self, scheme: Scheme, crop_group: str) -> bool:
+        """Whether a certificate of ``scheme`` can cover a crop of ``crop_group`` (an unknown
+        scheme: no)."""
+        rule = self.rules.get(scheme)
+        return rule is not None and rule.applies_to(crop_group)
 
     def food_safety_schemes(self) -> frozenset[Scheme]:
         """Schemes that count as a food-safety credential (needed for processed products)."""
@@ -126,5 +144,7 @@ class StandardsRelation:
                 satisfies_with_scope=scoped,
                 food_safety=bool(body.get("food_safety", False)),
                 needs_certificate=bool(body.get("needs_certificate", True)),
+                crop_groups=frozenset(str(g) for g in body.get("crop_groups", [])),
+                not_crop_groups=frozenset(str(g) for g in body.get("not_crop_groups", [])),
             )
         return cls(rules=rules)

@@ -79,6 +79,8 @@ class CertificateRules:
             valid = [c for c in meeting if c.valid_on(day)]
             if not valid:
                 return ReasonCode.CERTIFICATE_INVALID
+            if not standards.applies_to(supply.scheme, crop.group):  # eggs: livestock GAP
+                return ReasonCode.CROP_NOT_COVERED
             if not any(c.covers(crop) for c in valid):
                 return ReasonCode.CROP_NOT_COVERED
         if crop.processed and not self._has_food_safety(certs, crop, day):

@@ -233,7 +233,8 @@ class MarketTables:
                 row[:] = CODE_STANDARD
                 return row
             in_valid = self._valid_days(meeting)
-            in_scope = self._valid_days([c for c in meeting if c.covers(crop)])
+            applies = standards.applies_to(supply.scheme, crop.group)  # eggs: livestock GAP
+            in_scope = self._valid_days([c for c in meeting if applies and c.covers(crop)])
         if crop.processed:
             food_safety = standards.food_safety_schemes()
             credentials = [c for c in certs if c.scheme in food_safety and c.covers(crop)]

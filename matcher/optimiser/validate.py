@@ -308,6 +308,10 @@ def _standard_breaks(
     ]
     if not good:
         return [f"no {supply.scheme} certificate meets {tier} for {crop.id} on {a.day}"]
+    if crop.group in rule.not_crop_groups or (
+        rule.crop_groups and crop.group not in rule.crop_groups
+    ):
+        return [f"{supply.scheme} does not certify {crop.group} ({crop.id})"]
     return []
 
 

@@ -94,15 +94,25 @@ def make_certificates(
     rice = [g for g in groups if any(ctx.crops[c].group == "staple" for c in g.crops)]
     with_gmp = {g.id for g in rice} - {g.id for g in rng.sample(rice, len(rice) // 5)}
     out: list[CertRec] = []
+    spans: dict[str, tuple[date, date]] = {}
     for group in groups:
         if group.scheme is not Scheme.NONE:
             years = 3 if group.scheme is Scheme.THAI_GAP else 1
-            span = _validity(rng, ctx, years, flags.get(group.id, ""))
+            span = spans[group.id] = _validity(rng, ctx, years, flags.get(group.id, ""))
             scope = _scope(ctx, group, drops.get(group.id))
             out.append(_certificate(rng, len(out) + 1, group, group.scheme, span, scope))
         if group.id in with_gmp:
             span = _validity(rng, ctx, 3, "")
             out.append(_certificate(rng, len(out) + 1, group, Scheme.GMP, span, ([], ["staple"])))
+    # A GAP farm that keeps layers holds livestock GAP (TAS 6909) for its eggs beside crop GAP
+    # (TAS 9001), over the same years; numbered after the others so that their ids stay.
+    for group in groups:
+        if group.scheme is Scheme.THAI_GAP and "eggs" in group.crops:
+            span = spans[group.id]
+            egg_scope: tuple[list[str], list[str]] = (["eggs"], [])
+            out.append(
+                _certificate(rng, len(out) + 1, group, Scheme.LIVESTOCK_GAP, span, egg_scope)
+            )
     return out
 
 
@@ -149,7 +159,7 @@ def _certificate(
     certifier = CERTIFIER.get(scheme, "")
     if scheme is Scheme.PGS:
         certifier = rng.choice(("SDGsPGS", "SGS-PGS"))
-    elif scheme is Scheme.THAI_GAP and group.crops == ["eggs"]:
+    elif scheme is Scheme.LIVESTOCK_GAP:
         certifier = "Department of Livestock Development"
     return CertRec(
         id=f"cert-{number:04d}",

@@ -336,7 +336,10 @@ def _draft(
     reference = crop.reference_price or 2000
     premium = _premium(rng, group.scheme)
     price = round_price(reference * rng.uniform(0.75, 1.25) * premium)
-    return SupplyRec(group, crop_id, group.scheme, {}, price), base, mult
+    scheme = group.scheme
+    if scheme is Scheme.THAI_GAP and crop.group == "egg":
+        scheme = Scheme.LIVESTOCK_GAP  # eggs: livestock GAP (TAS 6909), held beside crop GAP
+    return SupplyRec(group, crop_id, scheme, {}, price), base, mult
 
 
 def _premium(rng: Random, scheme: Scheme) -> float:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from matcher.documents import ContractTerms
 from matcher.domain.model import Crop
 from matcher.domain.standards import StandardsRelation
 from matcher.optimiser.instance import Parameters
@@ -39,6 +40,8 @@ class ServiceContext:
     than this at a round's time are not proposed (unfilled, reason ``too_late``)."""
     districts: Mapping[str, District] = field(default_factory=dict)
     """The province's districts by code (names for reports), from the reference data."""
+    contract_terms: ContractTerms = field(default_factory=ContractTerms)
+    """The contract document's configurable clauses (settings ``FOODMATCH_DOCUMENT_*``)."""
     roads: RoadNetwork | None = None
     """The province road model every round measures with (bootstrap loads ``data/roads``);
     ``None``: straight line × the road factor."""

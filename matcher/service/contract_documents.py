@@ -10,6 +10,7 @@ from matcher.domain.contracts import Contract
 from matcher.domain.errors import NotFound
 from matcher.domain.model import Crop
 from matcher.domain.standards import StandardsRelation
+from matcher.reference import District
 from matcher.service.ports import ContractFilter, UnitOfWork
 
 __all__ = ["PAGE", "contract_document", "contracts_export", "participant_contracts"]
@@ -26,11 +27,17 @@ def contract_document(
     lang: documents.Lang = "th",
     standards: StandardsRelation | None = None,
     alternate_href: str | None = None,
+    terms: documents.ContractTerms | None = None,
+    districts: Mapping[str, District] | None = None,
 ) -> str:
-    """The HTML document of one contract; :class:`NotFound` for an unknown id."""
+    """The HTML document of one contract (with its order's purchase-order number and transport
+    term, its supply's อย. number, and ``terms``' clauses); :class:`NotFound` for an unknown
+    id."""
     contract = uow.contracts.get(contract_id)
     if contract is None:
         raise NotFound("contract", contract_id)
+    order = uow.orders.get(contract.order_id)
+    supply = uow.supply.get(contract.supply_id)
     return documents.contract_html(
         contract,
         group=uow.groups.get(contract.group_id),
@@ -40,6 +47,11 @@ def contract_document(
         lang=lang,
         standards=standards,
         alternate_href=alternate_href,
+        order=order.order if order is not None else None,
+        supply=supply.supply if supply is not None else None,
+        terms=terms,
+        crops=crops,
+        districts={c: (d.name_th, d.name_en) for c, d in (districts or {}).items()},
     )
 
 

@@ -183,7 +183,7 @@ def test_language_switch_translates_and_is_remembered(dashboard: Dashboard, demo
     page.get_by_test_id("lang-th").click()
     assert page.locator("html").get_attribute("lang") == "th"
     expect(first_row.locator("th")).to_contain_text(first["name_th"])
-    expect(page.locator("#page-fill h2")).to_have_text("อัตราการเติมเต็มตามพืชและสัปดาห์")
+    expect(page.locator("#page-fill h2")).to_have_text("สัดส่วนที่จัดหาได้ ตามสินค้าและสัปดาห์")
     page.reload()
     dashboard.wait_loaded("#/fill")
     assert page.locator("html").get_attribute("lang") == "th"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from matcher.documents import check_lang, format_date
 from tests.support.market import API, Market, delivery_dates, weeks_of
 
 
@@ -35,8 +37,28 @@ def rows(text: str) -> list[dict[str, str]]:
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("th", ["สัญญาซื้อขายล่วงหน้า", "ผู้ขาย", "ผู้ซื้อ", "ราคาต่อหน่วย", "กำหนดส่งมอบ"]),
-        ("en", ["Forward contract", "Seller", "Buyer", "Unit price", "Delivery schedule"]),
+        (
+            "th",
+            [
+                "บันทึกข้อตกลงซื้อขายผลผลิตล่วงหน้า",
+                "ผู้ขาย",
+                "ผู้ซื้อ",
+                "ราคาต่อหน่วย",
+                "กำหนดส่งมอบ",
+                "กรมวิชาการเกษตร",  # the certifier in Thai
+            ],
+        ),
+        (
+            "en",
+            [
+                "Forward Purchase Agreement for Farm Produce",
+                "Seller",
+                "Buyer",
+                "Unit price",
+                "Delivery schedule",
+                "Department of Agriculture",
+            ],
+        ),
     ],
 )
 def test_contract_document_in_both_languages(
@@ -62,13 +84,12 @@ def test_contract_document_in_both_languages(
         "THAI_GAP",
         "SAFE",
         "cert-grp-hatyai",
-        "Department of Agriculture",
         contract["unit_price"],
         contract["pricing_policy"],
     ]:
         assert text in page, text
     for delivery in contract["deliveries"]:
-        assert delivery["date"] in page
+        assert format_date(date.fromisoformat(delivery["date"]), check_lang(lang)) in page
         assert delivery["week"] in page
 
 

@@ -118,16 +118,16 @@ def test_document_to_stdout_and_to_a_file(db: str, tmp_path: Path) -> None:
     )
 
     assert thai.exit_code == 0, thai.output
-    assert "สัญญาซื้อขายล่วงหน้า" in thai.stdout
+    assert "บันทึกข้อตกลงซื้อขายผลผลิตล่วงหน้า" in thai.stdout
     assert "โรงพยาบาลสงขลา" in thai.stdout
     assert "35.00" in thai.stdout
     assert "cert-1" in thai.stdout
     assert english.exit_code == 0, english.output
     page = out.read_text(encoding="utf-8")
     assert "<html lang='en'>" in page
-    assert "Forward contract" in page
+    assert "Forward Purchase Agreement for Farm Produce" in page
     assert "Songkhla Hospital" in page
-    assert "2026-12-14" in page
+    assert "14 December 2026" in page
 
 
 def test_export_of_a_group_and_a_buyer(db: str, tmp_path: Path) -> None:

@@ -294,7 +294,10 @@ def test_time_brings_its_notices_once_each(uow_factory: UowFactory) -> None:
     assert subjects == [
         ("leader@coop.test", "ข้อเสนอซื้อคะน้าจาก โรงพยาบาล จะหมดอายุใน 24 ชั่วโมง"),
         ("leader@coop.test", "พรุ่งนี้ (2026-12-09) ส่งคะน้า 40 กก. ให้ โรงพยาบาล"),
-        ("leader@coop.test", "ใบรับรอง อินทรีย์แบบมีส่วนร่วม (PGS) ของกลุ่มจะหมดอายุในอีก 30 วัน"),
+        (
+            "leader@coop.test",
+            "ใบรับรอง เกษตรอินทรีย์ระบบรับรองแบบมีส่วนร่วม (PGS) ของกลุ่มจะหมดอายุในอีก 30 วัน",
+        ),
         ("procurement@hospital.test", "Tomorrow (2026-12-09): 40 kg of Chinese kale for Hospital"),
     ]
 

@@ -13,9 +13,11 @@ from api.app import create_app
 from matcher import labels
 from matcher.config import Settings
 from matcher.domain.contracts import ContractState, DeliveryState
+from matcher.domain.lifecycle import Party
 from matcher.domain.model import BuyerKind, GroupKind, Unit
 from matcher.domain.standards import Scheme, Tier
 from matcher.optimiser.instance import PricingPolicy
+from matcher.reference import load_crops
 from tests.support.labels import (
     CATALOGUE,
     ROOT,
@@ -124,6 +126,11 @@ def _codes_by_prefix() -> dict[str, set[str]]:
         "doc_baht_per_": {u.value for u in Unit},
         "policy_": {p.value for p in PricingPolicy},
         "action_": _recorded_actions() | {"propose"},
+        "party_": {p.value for p in Party},
+        "cropgroup_": {c.group for c in load_crops().values()},
+        "scope_": {"EU", "COR", "USDA"},
+        "doc_transport_": {"true", "false"},
+        "doc_month_": {str(month) for month in range(1, 13)},
     }
 
 

@@ -258,7 +258,7 @@ def test_a_certificate_is_announced_at_60_30_and_7_days_once_each() -> None:
     (notice,) = nt.certificate_notices(AT, [certificate(today + timedelta(days=30))])
     assert notice.participant_id == "g1"
     subject, body = nt.render(notice, "th", Names())
-    assert subject == "ใบรับรอง อินทรีย์แบบมีส่วนร่วม (PGS) ของกลุ่มจะหมดอายุในอีก 30 วัน"
+    assert subject == "ใบรับรอง เกษตรอินทรีย์ระบบรับรองแบบมีส่วนร่วม (PGS) ของกลุ่มจะหมดอายุในอีก 30 วัน"
     assert "ใช้ได้ถึงวันที่ 2026-12-31 (อีก 30 วัน)" in body
 
 

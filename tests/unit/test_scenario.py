@@ -59,8 +59,13 @@ def demand_and_supply(instance: dict[str, Any]) -> tuple[Counter[str], Counter[s
 
 
 def production_scheme(instance: dict[str, Any]) -> dict[str, str]:
-    """Each certified group's production scheme (GMP is a food-safety credential, not one)."""
-    return {c["group_id"]: c["scheme"] for c in instance["certificates"] if c["scheme"] != "GMP"}
+    """Each certified group's production scheme (GMP is a food-safety credential, not one; a
+    GAP farm's livestock GAP for its eggs sits beside its crop GAP)."""
+    return {
+        c["group_id"]: c["scheme"]
+        for c in instance["certificates"]
+        if c["scheme"] not in ("GMP", "LIVESTOCK_GAP")
+    }
 
 
 # --- shape and determinism -----------------------------------------------------------------------
@@ -188,7 +193,23 @@ def test_a_few_uncertified_groups_sell_without_certificate(demo: dict[str, Any])
 def test_supply_is_offered_under_the_groups_certificate(demo: dict[str, Any]) -> None:
     schemes = production_scheme(demo)
     for s in demo["supply"]:
-        assert s["scheme"] == schemes.get(s["group_id"], "NONE")
+        scheme = schemes.get(s["group_id"], "NONE")
+        if s["crop_id"] == "eggs" and scheme == "THAI_GAP":
+            scheme = "LIVESTOCK_GAP"  # eggs need livestock GAP (TAS 6909), not crop GAP
+        assert s["scheme"] == scheme
+
+
+def test_gap_egg_farms_hold_livestock_gap_from_the_livestock_department(
+    demo: dict[str, Any],
+) -> None:
+    eggs = [s for s in demo["supply"] if s["crop_id"] == "eggs" and s["scheme"] == "LIVESTOCK_GAP"]
+    livestock = {c["group_id"]: c for c in demo["certificates"] if c["scheme"] == "LIVESTOCK_GAP"}
+    assert eggs
+    assert not [s for s in demo["supply"] if s["crop_id"] == "eggs" and s["scheme"] == "THAI_GAP"]
+    for s in eggs:
+        cert = livestock[s["group_id"]]
+        assert cert["crops"] == ["eggs"]
+        assert cert["certifier"] == "Department of Livestock Development"
 
 
 def test_rice_groups_hold_gmp_credentials(demo: dict[str, Any]) -> None:
@@ -213,10 +234,10 @@ def test_some_certificates_lapse_or_start_inside_the_season(demo: dict[str, Any]
 
 def test_some_scopes_miss_an_announced_crop(demo: dict[str, Any]) -> None:
     crop_group = {c["id"]: c["group"] for c in demo["crops"]}
-    scopes = {c["group_id"]: c for c in demo["certificates"] if c["scheme"] != "GMP"}
+    scopes = {(c["group_id"], c["scheme"]): c for c in demo["certificates"] if c["scheme"] != "GMP"}
     missed = []
     for s in demo["supply"]:
-        cert = scopes.get(s["group_id"])
+        cert = scopes.get((s["group_id"], s["scheme"]))
         if cert is None or not (cert["crops"] or cert["crop_groups"]):
             continue
         if (
