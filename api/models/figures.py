@@ -108,6 +108,8 @@ class GroupFigures(TypedDict):
     district: str
     district_name_th: str
     district_name_en: str
+    subdistrict_code: Annotated[str, Field(description="Sub-district (ตำบล) code, if recorded.")]
+    subdistrict: Annotated[str, Field(description="Sub-district (ตำบล) name, if recorded.")]
     announced: Annotated[int, Field(description="Quantity of its open supply.")]
     contracted: int
     proposed: int
@@ -225,7 +227,42 @@ class PlanningLine(TypedDict):
 
 
 @with_config(EXACT)
+class _AreaSupply(TypedDict):
+    district: str
+    groups: int
+    members: int
+    farm_area_rai: Annotated[Number, Field(description="Recorded farm area, rai.")]
+    announced: Annotated[int, Field(description="Quantity of the groups' open supply.")]
+    contracted: int
+
+
+@with_config(EXACT)
+class DistrictSupply(_AreaSupply):
+    """The groups of one district and their supply."""
+
+    district_name_th: str
+    district_name_en: str
+
+
+@with_config(EXACT)
+class SubdistrictSupply(_AreaSupply):
+    """The groups of one sub-district (ตำบล, as recorded; "" when not) and their supply."""
+
+    subdistrict_code: str
+    subdistrict: str
+
+
+@with_config(EXACT)
+class SupplyByArea(TypedDict):
+    by_district: list[DistrictSupply]
+    by_subdistrict: list[SubdistrictSupply]
+
+
+@with_config(EXACT)
 class PlanningReport(TypedDict):
     generated_at: DateTimeText | None
     total: int
     lines: list[PlanningLine]
+    supply_by_area: Annotated[
+        SupplyByArea, Field(description="The groups' supply by district and by sub-district.")
+    ]

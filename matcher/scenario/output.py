@@ -7,6 +7,7 @@ from typing import Any
 from matcher.domain.model import thb
 from matcher.scenario.certs import CertRec
 from matcher.scenario.parts import BuyerRec, Ctx, OrderRec, parameters
+from matcher.scenario.registry import buyer_details, group_details
 from matcher.scenario.supply import GroupRec, SupplyRec
 
 FORMAT = "foodmatch-instance/1"
@@ -73,8 +74,9 @@ def assemble(
                 "lat": g.lat,
                 "lon": g.lon,
                 "members": g.members,
+                **group_details(n, g),
             }
-            for g in groups
+            for n, g in enumerate(groups, start=1)
         ],
         "certificates": [
             {
@@ -99,8 +101,9 @@ def assemble(
                 "district": b.district,
                 "lat": b.lat,
                 "lon": b.lon,
+                **buyer_details(n, b),
             }
-            for b in buyers
+            for n, b in enumerate(buyers, start=1)
         ],
         "supply": [
             {

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from matcher.domain.model import thb
+from matcher.domain.model import Crop, Unit, thb
 from matcher.service.aggregates import UnmetCell
-from matcher.service.stats import Facts
+from matcher.service.stats import Facts, supply_by_area
 
 Json = dict[str, Any]
 
 TIER_TH = {
     "ANY": "ไม่กำหนดมาตรฐาน",
     "SAFE": "ปลอดภัย (GAP ขึ้นไป)",
-    "ORGANIC": "อินทรีย์ (PGS ขึ้นไป)",
+    "ORGANIC": "อินทรีย์ (เกษตรอินทรีย์ระบบรับรองแบบมีส่วนร่วม (PGS) ขึ้นไป)",
     "ORGANIC_CERTIFIED": "อินทรีย์ที่รับรองโดยหน่วยงานรับรอง",
     "EU": "อินทรีย์ EU",
     "USDA": "อินทรีย์ USDA",
@@ -136,14 +136,27 @@ def planning_lines(f: Facts, where: PlanningFilter | None = None) -> list[Json]:
             "max_price_thb": float(thb(cell.max_price)) if cell.max_price is not None else None,
             "within_km": cell.within_km,
         }
-        row["suggestion_en"], row["suggestion_th"] = suggestion(row)
+        row["suggestion_en"], row["suggestion_th"] = suggestion(row | {"produced": produced(crop)})
         out.append(row)
     return out
 
 
+def produced(crop: Crop | None) -> bool:
+    """Whether a product is produced rather than grown (eggs, milled rice): its advice says
+    "ผลิตและเสนอขาย", never "ปลูก…ไข่ไก่"."""
+    return crop is not None and (crop.processed or crop.unit is Unit.PIECE or crop.group == "egg")
+
+
+def _verb(act_en: str, act_th: str, line: Json) -> tuple[str, str]:
+    if not line.get("produced"):
+        return act_en, act_th
+    return act_en.replace("Grow", "Produce"), act_th.replace("ปลูก", "ผลิต")
+
+
 def suggestion(line: Json) -> tuple[str, str]:
-    """What would close the line, in English and Thai."""
-    act_en, act_th = ACTIONS.get(line["reason"], ("Supply", "จัดหา"))
+    """What would close the line, in English and Thai (the verb follows the product: grow
+    vegetables, produce eggs)."""
+    act_en, act_th = _verb(*ACTIONS.get(line["reason"], ("Supply", "จัดหา")), line)
     unit_en = "pieces" if line["unit"] == "piece" else "kg"
     unit_th = "ฟอง" if line["unit"] == "piece" else "กก."
     q = f"{line['quantity']:,}"
@@ -173,6 +186,7 @@ def planning_report(f: Facts, where: PlanningFilter | None = None) -> Json:
         "generated_at": f.generated_at.isoformat() if f.generated_at else None,
         "total": sum(line["quantity"] for line in lines),
         "lines": lines,
+        "supply_by_area": supply_by_area(f),
     }
 
 

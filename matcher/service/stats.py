@@ -368,6 +368,8 @@ def group_figures(f: Facts) -> list[Json]:
                 "district": district,
                 "district_name_th": names["name_th"],
                 "district_name_en": names["name_en"],
+                "subdistrict_code": group.registry.subdistrict_code if group is not None else "",
+                "subdistrict": group.registry.subdistrict if group is not None else "",
                 "announced": announced[group_id],
                 "contracted": contracted[group_id],
                 "proposed": proposed[group_id],
@@ -378,6 +380,52 @@ def group_figures(f: Facts) -> list[Json]:
         )
     out.sort(key=lambda g: (-g["contracted"], -g["announced"], g["group_id"]))
     return out
+
+
+def supply_by_area(f: Facts) -> Json:
+    """The groups' supply by district and by sub-district (ตำบล, as the records give it: code
+    and name; "" when not recorded): groups, members, farm area in rai, announced and
+    contracted quantity. Largest supply first."""
+    figures = {g["group_id"]: g for g in group_figures(f)}
+    districts: dict[str, Json] = {}
+    subdistricts: dict[tuple[str, str, str], Json] = {}
+    for group in f.groups.values():
+        r = group.registry
+        key = (group.district, r.subdistrict_code, r.subdistrict)
+        names = _district_names(f, group.district)
+        row = districts.setdefault(
+            group.district,
+            {
+                "district": group.district,
+                "district_name_th": names["name_th"],
+                "district_name_en": names["name_en"],
+            },
+        )
+        sub = subdistricts.setdefault(
+            key,
+            {"district": group.district, "subdistrict_code": key[1], "subdistrict": key[2]},
+        )
+        for target in (row, sub):
+            _add_group(target, group.members, r.farm_area_rai, figures.get(group.id, {}))
+    return {
+        "by_district": _largest(districts.values()),
+        "by_subdistrict": _largest(subdistricts.values()),
+    }
+
+
+def _add_group(row: Json, members: int, area: float | None, figures: Json) -> None:
+    row["groups"] = row.get("groups", 0) + 1
+    row["members"] = row.get("members", 0) + members
+    row["farm_area_rai"] = round(row.get("farm_area_rai", 0.0) + (area or 0.0), 2)
+    row["announced"] = row.get("announced", 0) + figures.get("announced", 0)
+    row["contracted"] = row.get("contracted", 0) + figures.get("contracted", 0)
+
+
+def _largest(rows: Iterable[Json]) -> list[Json]:
+    return sorted(
+        rows,
+        key=lambda r: (-r["announced"], r["district"], r.get("subdistrict_code", "")),
+    )
 
 
 def ginis(groups: Sequence[Json]) -> dict[str, float]:

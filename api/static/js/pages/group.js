@@ -24,6 +24,27 @@ function certificateState(c) {
   return ["valid", t("cert_valid")];
 }
 
+/* The central database's details of a participant and where they came from (provenance). */
+export function registryFacts(p) {
+  const sub = p.subdistrict || p.subdistrict_code ? esc(p.subdistrict || "") +
+    (p.subdistrict_code ? ' <span class="code">' + esc(p.subdistrict_code) + "</span>" : "") : null;
+  const contact = p.contact_name ? esc(p.contact_name) +
+    (p.contact_position ? " (" + esc(p.contact_position) + ")" : "") : null;
+  const source = p.source_agency
+    ? esc(p.source_date ? t("f_source_line", { agency: p.source_agency, date: day(p.source_date) })
+      : p.source_agency)
+    : esc(t("f_source_unknown"));
+  return [
+    ["f_subdistrict", sub, "subdistrict"],
+    ["f_farm_area", p.farm_area_rai === null || p.farm_area_rai === undefined ? null
+      : esc(dec(p.farm_area_rai, 1)), "farm_area"],
+    ["f_contact", contact, "contact"],
+    ["f_registration_no", p.registration_no ? esc(p.registration_no) : null, "registration_no"],
+    ["f_tax_id", p.tax_id ? esc(p.tax_id) : null, "tax_id"],
+    ["f_source", source, "source"],
+  ];
+}
+
 export const groupPage = {
   load: async function (route) {
     const id = route.id;
@@ -68,7 +89,7 @@ export const groupPage = {
       ["f_max_buyers", g.max_buyers_per_week === null || g.max_buyers_per_week === undefined
         ? null : esc(num(g.max_buyers_per_week))],
       ["f_contracts", esc(num(data.contracts.length)), "contracts"],
-    ]));
+    ].concat(registryFacts(g))));
 
     const live = data.contracts.filter(function (c) {
       return ["rejected", "cancelled", "expired"].indexOf(c.state) < 0;
