@@ -18,7 +18,7 @@ import csv
 import heapq
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +36,11 @@ ACCESS_SLACK_KM = 15.0
 """A point links to every node at most this much farther than its nearest node."""
 WINDING = 1.15
 """Road km per km of an edge's waypoint polyline: the bends a few waypoints miss."""
+
+ACCESS_CACHE_SIZE = 200_000
+"""Points whose links to the graph are kept (groups and kitchens recur in every round)."""
+PAIR_CACHE_SIZE = 400_000
+"""Pairs whose km are kept."""
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -120,6 +125,7 @@ class Water:
         ]
         self._e1 = np.array([e[0] for e in edges], dtype=np.float64).reshape(-1, 2)
         self._e2 = np.array([e[1] for e in edges], dtype=np.float64).reshape(-1, 2)
+        self._edge_list = [(r[0], r[1], t[0], t[1]) for r, t in edges]
 
     def contains(self, lat: FloatArray, lon: FloatArray) -> BoolArray:
         """Which points lie on the water."""
@@ -134,22 +140,87 @@ class Water:
 
     def crosses(self, a: FloatArray, b: FloatArray) -> BoolArray:
         """For segments from ``a[k]`` to ``b[k]`` ((lat, lon) rows): which meet an outline."""
-        if not len(self._e1):
-            return np.zeros(len(a), dtype=bool)
-        p, q = a[:, None, :], b[:, None, :]
-        r, s = self._e1[None, :, :], self._e2[None, :, :]
-        d1, d2 = _orient(r, s, p), _orient(r, s, q)
-        d3, d4 = _orient(p, q, r), _orient(p, q, s)
-        hit = (d1 * d2 < 0) & (d3 * d4 < 0)
-        out: BoolArray = np.asarray(hit.any(axis=1), dtype=bool)
+        out = np.zeros(len(a), dtype=bool)
+        for edge in self._edges:
+            _mark_crossings(out, edge, (a[:, 0], a[:, 1]), (b[:, 0], b[:, 1]))
         return out
 
+    def crosses_grid(
+        self, lat_a: FloatArray, lon_a: FloatArray, lat_b: FloatArray, lon_b: FloatArray
+    ) -> BoolArray:
+        """For the segment from every ``a`` (rows) to every ``b`` (columns): meets an outline."""
+        if len(lat_a) == 1 and len(lat_b) == 1:
+            one = _crosses_one(
+                self._edge_list, float(lat_a[0]), float(lon_a[0]), float(lat_b[0]), float(lon_b[0])
+            )
+            return np.array([[one]], dtype=bool)
+        out = np.zeros((len(lat_a), len(lat_b)), dtype=bool)
+        pa = (lat_a[:, None], lon_a[:, None])
+        pb = (lat_b[None, :], lon_b[None, :])
+        for edge in self._edges:
+            _mark_crossings(out, edge, pa, pb)
+        return out
 
-def _orient(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
-    out: FloatArray = (b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1]) - (
-        b[..., 1] - a[..., 1]
-    ) * (c[..., 0] - a[..., 0])
-    return out
+    @property
+    def _edges(self) -> Iterator[tuple[float, float, float, float]]:
+        yield from self._edge_list
+
+
+def _crosses_one(
+    edges: Sequence[tuple[float, float, float, float]],
+    p_lat: float,
+    p_lon: float,
+    q_lat: float,
+    q_lon: float,
+) -> bool:
+    """:func:`_mark_crossings` for one segment, in plain floats (the same operations)."""
+    lo_lat, hi_lat = min(p_lat, q_lat), max(p_lat, q_lat)
+    lo_lon, hi_lon = min(p_lon, q_lon), max(p_lon, q_lon)
+    g_lat, g_lon = q_lat - p_lat, q_lon - p_lon
+    for r_lat, r_lon, s_lat, s_lon in edges:
+        if lo_lat > max(r_lat, s_lat) or hi_lat < min(r_lat, s_lat):
+            continue
+        if lo_lon > max(r_lon, s_lon) or hi_lon < min(r_lon, s_lon):
+            continue
+        e_lat, e_lon = s_lat - r_lat, s_lon - r_lon
+        d1 = e_lat * (p_lon - r_lon) - e_lon * (p_lat - r_lat)
+        d2 = e_lat * (q_lon - r_lon) - e_lon * (q_lat - r_lat)
+        d3 = g_lat * (r_lon - p_lon) - g_lon * (r_lat - p_lat)
+        d4 = g_lat * (s_lon - p_lon) - g_lon * (s_lat - p_lat)
+        if d1 * d2 < 0 and d3 * d4 < 0:
+            return True
+    return False
+
+
+Pair = tuple[FloatArray, FloatArray]
+
+
+def _mark_crossings(
+    out: BoolArray, edge: tuple[float, float, float, float], a: Pair, b: Pair
+) -> None:
+    """Set ``out`` where the segment a-b properly crosses ``edge``; only the segments whose box
+    meets the edge's box are computed."""
+    r_lat, r_lon, s_lat, s_lon = edge
+    near = (
+        (np.minimum(a[0], b[0]) <= max(r_lat, s_lat))
+        & (np.maximum(a[0], b[0]) >= min(r_lat, s_lat))
+        & (np.minimum(a[1], b[1]) <= max(r_lon, s_lon))
+        & (np.maximum(a[1], b[1]) >= min(r_lon, s_lon))
+    )
+    where = np.nonzero(near)
+    if not len(where[0]):
+        return
+    shape = near.shape
+    p_lat, p_lon = (np.broadcast_to(x, shape)[where] for x in a)
+    q_lat, q_lon = (np.broadcast_to(x, shape)[where] for x in b)
+    e_lat, e_lon = s_lat - r_lat, s_lon - r_lon
+    d1 = e_lat * (p_lon - r_lon) - e_lon * (p_lat - r_lat)
+    d2 = e_lat * (q_lon - r_lon) - e_lon * (q_lat - r_lat)
+    g_lat, g_lon = q_lat - p_lat, q_lon - p_lon
+    d3 = g_lat * (r_lon - p_lon) - g_lon * (r_lat - p_lat)
+    d4 = g_lat * (s_lon - p_lon) - g_lon * (s_lat - p_lat)
+    hit = (d1 * d2 < 0) & (d3 * d4 < 0)
+    out[tuple(w[hit] for w in where)] = True
 
 
 def _inside(ring: Polygon, lat: FloatArray, lon: FloatArray) -> BoolArray:
@@ -186,6 +257,9 @@ class RoadNetwork:
         self._lon = np.array([n.lon for n in self.nodes], dtype=np.float64)
         self._adjacent = self._adjacency()
         self._dist, self._prev = self._all_pairs()
+        self._access_cache: dict[tuple[float, float], FloatArray] = {}
+        self._wet_cache: dict[tuple[float, float], bool] = {}
+        self._pair_cache: dict[tuple[tuple[float, float], tuple[float, float]], float] = {}
 
     def node(self, node_id: str) -> RoadNode:
         return self.nodes[self._index[node_id]]
@@ -251,31 +325,82 @@ class RoadNetwork:
         out: FloatArray = np.where(allowed, straight * self.local_factor, np.inf)
         return out
 
+    def access_rows(self, lat: FloatArray, lon: FloatArray) -> FloatArray:
+        """:meth:`access`, each point's row computed once and kept (a row depends on its point
+        only, so the kept rows are the computed ones, bit for bit)."""
+        keys = list(zip(np.asarray(lat).tolist(), np.asarray(lon).tolist(), strict=True))
+        missing = sorted({k for k in keys if k not in self._access_cache})
+        if missing:
+            if len(self._access_cache) + len(missing) > ACCESS_CACHE_SIZE:
+                self._access_cache.clear()
+            rows = self.access(np.array([k[0] for k in missing]), np.array([k[1] for k in missing]))
+            self._access_cache.update(zip(missing, rows, strict=True))
+        if not keys:
+            return np.zeros((0, len(self.nodes)))
+        return np.stack([self._access_cache[k] for k in keys])
+
+    def on_water(self, lat: FloatArray, lon: FloatArray) -> BoolArray:
+        """:meth:`Water.contains`, each point's answer computed once and kept."""
+        keys = list(zip(np.asarray(lat).tolist(), np.asarray(lon).tolist(), strict=True))
+        missing = sorted({k for k in keys if k not in self._wet_cache})
+        if missing:
+            if len(self._wet_cache) + len(missing) > ACCESS_CACHE_SIZE:
+                self._wet_cache.clear()
+            wet = self.water.contains(
+                np.array([k[0] for k in missing]), np.array([k[1] for k in missing])
+            )
+            self._wet_cache.update(zip(missing, wet.tolist(), strict=True))
+        return np.array([self._wet_cache[k] for k in keys], dtype=bool)
+
     def direct(
         self, lat_a: FloatArray, lon_a: FloatArray, lat_b: FloatArray, lon_b: FloatArray
     ) -> FloatArray:
         """Straight km × local factor from every ``a`` to every ``b``; ``inf`` over water."""
         straight = haversine_grid(lat_a, lon_a, lat_b, lon_b)
-        na, nb = straight.shape
-        a = np.repeat(np.column_stack((lat_a, lon_a)), nb, axis=0)
-        b = np.tile(np.column_stack((lat_b, lon_b)), (na, 1))
-        wet = self.water.crosses(a, b).reshape(na, nb)
-        wet |= self.water.contains(np.asarray(lat_a), np.asarray(lon_a))[:, None]
-        wet |= self.water.contains(np.asarray(lat_b), np.asarray(lon_b))[None, :]
+        wet = self.water.crosses_grid(
+            np.asarray(lat_a, np.float64),
+            np.asarray(lon_a, np.float64),
+            np.asarray(lat_b, np.float64),
+            np.asarray(lon_b, np.float64),
+        )
+        wet |= self.on_water(lat_a, lon_a)[:, None]
+        wet |= self.on_water(lat_b, lon_b)[None, :]
         out: FloatArray = np.where(wet, np.inf, straight * self.local_factor)
         return out
 
     def km_grid(
         self, lat_a: FloatArray, lon_a: FloatArray, lat_b: FloatArray, lon_b: FloatArray
     ) -> FloatArray:
-        """Road km from every point ``a`` (rows) to every point ``b`` (columns), unrounded."""
+        """Road km from every point ``a`` (rows) to every point ``b`` (columns), unrounded.
+
+        A pair's km depends on its two points only, so each is computed once and kept: a
+        round measures the same groups and kitchens market after market."""
         lat_a, lon_a = np.asarray(lat_a, np.float64), np.asarray(lon_a, np.float64)
         lat_b, lon_b = np.asarray(lat_b, np.float64), np.asarray(lon_b, np.float64)
+        keys_a = list(zip(lat_a.tolist(), lon_a.tolist(), strict=True))
+        keys_b = list(zip(lat_b.tolist(), lon_b.tolist(), strict=True))
+        cache = self._pair_cache
+        try:
+            known = [[cache[(a, b)] for b in keys_b] for a in keys_a]
+        except KeyError:
+            pass
+        else:
+            return np.array(known, dtype=np.float64).reshape(len(keys_a), len(keys_b))
+        out = self._measure(lat_a, lon_a, lat_b, lon_b)
+        if len(cache) + out.size > PAIR_CACHE_SIZE:
+            cache.clear()
+        for a, row in zip(keys_a, out.tolist(), strict=True):
+            cache.update(zip(((a, b) for b in keys_b), row, strict=True))
+        return out
+
+    def _measure(
+        self, lat_a: FloatArray, lon_a: FloatArray, lat_b: FloatArray, lon_b: FloatArray
+    ) -> FloatArray:
         best = self.direct(lat_a, lon_a, lat_b, lon_b)
         if not self.nodes:
             return best
-        to_node = self.access(lat_a, lon_a)
-        from_node = self.access(lat_b, lon_b)
+        to_node = self.access_rows(lat_a, lon_a)
+        from_node = self.access_rows(lat_b, lon_b)
         # Shortest from each a to each node j over the graph, then on to each b.
         via = (to_node[:, :, None] + self._dist[None, :, :]).min(axis=1)
         for j in range(len(self.nodes)):
@@ -293,7 +418,7 @@ class RoadNetwork:
         direct = float(self.direct(lat_a, lon_a, lat_b, lon_b)[0, 0])
         if not self.nodes:
             return Route(direct, (), ())
-        to_node, from_node = self.access(lat_a, lon_a)[0], self.access(lat_b, lon_b)[0]
+        to_node, from_node = self.access_rows(lat_a, lon_a)[0], self.access_rows(lat_b, lon_b)[0]
         total = to_node[:, None] + self._dist + from_node[None, :]
         i, j = np.unravel_index(int(np.argmin(total)), total.shape)
         if direct <= float(total[i, j]):
