@@ -323,6 +323,11 @@ def test_group_page_lists_certificates_supply_and_allocations(
 
     income = page.get_by_test_id("group-income").locator(".value")
     assert float(str(income.get_attribute("data-value"))) == pytest.approx(figures["income_thb"])
+    # The central database's details, with the agency that supplied the record.
+    details = page.get_by_test_id("group-details")
+    assert group["source_agency"], "the demo's groups say where their record came from"
+    expect(details.locator('[data-fact="source"]')).to_contain_text(group["source_agency"])
+    expect(details.locator('[data-fact="contact"]')).to_contain_text(group["contact_name"])
     page.get_by_test_id("lang-en").click()
     expect(page.get_by_test_id("group-name")).to_have_text(group["name_en"])
     dashboard.shoot("group")
