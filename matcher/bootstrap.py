@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from matcher.adapters.metrics import Metrics
+from matcher.calendar import thai_holidays
 from matcher.config import Settings
 from matcher.documents import ContractTerms
 from matcher.engine.registry import engine_builder
@@ -83,6 +84,7 @@ def bootstrap(
             force_majeure=settings.document_force_majeure,
             force_majeure_clause=settings.document_force_majeure_clause or "",
         ),
+        holidays=thai_holidays(),
         roads=province_network(settings.data_dir or data_dir()),
     )
     metrics = Metrics()

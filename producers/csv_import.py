@@ -37,7 +37,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "buyers": (
         ("id", "name_th", "name_en", "kind", "lat", "lon"),
-        ("district", *REGISTRY_COLUMNS),
+        ("district", *REGISTRY_COLUMNS, "non_delivery_weekdays", "non_delivery_dates"),
     ),
     "certificates": (
         ("id", "group_id", "scheme", "valid_from", "valid_until"),
@@ -57,6 +57,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "max_suppliers",
             "purchase_order_no",
             "price_includes_transport",
+            "on_holiday",
         ),
     ),
 }
@@ -104,7 +105,14 @@ def _bool(text: str, field: str) -> bool:
 
 
 _INT_COLUMNS = ("members", "quantity", "max_suppliers", "min_lot", "max_buyers_per_week")
-_LIST_COLUMNS = ("crops", "crop_groups", "scopes", "deliveries")
+_LIST_COLUMNS = (
+    "crops",
+    "crop_groups",
+    "scopes",
+    "deliveries",
+    "non_delivery_weekdays",
+    "non_delivery_dates",
+)
 
 
 def _typed(column: str, text: str) -> Any:

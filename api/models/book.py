@@ -6,12 +6,13 @@ answer holds the one the order was submitted with, so each is a model of its own
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NotRequired
 
 from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
 from api.models import EXACT, DateText, DateTimeText, Number, Thb, Week
+from matcher.domain.calendar import ClosedKind, OnHoliday
 from matcher.domain.contracts import BookState
 from matcher.domain.standards import Scheme, Tier
 
@@ -54,6 +55,20 @@ class Schedule(TypedDict):
 
 
 @with_config(EXACT)
+class DateChange(TypedDict):
+    """A delivery date on a public holiday or a non-delivery day of the kitchen."""
+
+    asked: Annotated[DateText, Field(description="The date the order asked for.")]
+    delivery: Annotated[
+        DateText | None,
+        Field(description="The previous working day it moved to (null: dropped)."),
+    ]
+    reason: Annotated[ClosedKind, Field(description="holiday or non_delivery_day.")]
+    name_th: Annotated[str, Field(description="The holiday's name in Thai, or the kitchen's day.")]
+    name_en: Annotated[str, Field(description="The same in English.")]
+
+
+@with_config(EXACT)
 class _OrderFields(TypedDict):
     id: str
     buyer_id: str
@@ -66,6 +81,19 @@ class _OrderFields(TypedDict):
     purchase_order_no: Annotated[str, Field(description="Purchase-order or e-GP number.")]
     price_includes_transport: Annotated[
         bool, Field(description="Whether the price includes delivery to the kitchen.")
+    ]
+    on_holiday: Annotated[
+        OnHoliday,
+        Field(
+            description="A delivery on a public holiday or a non-delivery day of the kitchen: "
+            "moved to the previous working day, or refused."
+        ),
+    ]
+    date_changes: NotRequired[
+        Annotated[
+            list[DateChange],
+            Field(description="The dates the calendar moved or dropped (only when it did)."),
+        ]
     ]
 
 
@@ -82,6 +110,12 @@ class OrderOnSchedule(_OrderFields):
     """A forward order on a weekly schedule."""
 
     schedule: Schedule
+    deliveries: NotRequired[
+        Annotated[
+            list[DateText],
+            Field(description="The delivery dates, when the calendar moved some of them."),
+        ]
+    ]
     state: BookState
 
 

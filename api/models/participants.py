@@ -87,3 +87,9 @@ class Buyer(Registry):
     district_name_en: Annotated[str | None, Field(description="The district's name in English.")]
     lat: Number
     lon: Number
+    non_delivery_weekdays: Annotated[
+        list[str], Field(description="Weekdays the kitchen does not receive deliveries.")
+    ]
+    non_delivery_dates: Annotated[
+        list[DateText], Field(description="Dates the kitchen does not receive deliveries.")
+    ]

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from api.routes import (
     bank,
     book,
+    calendar,
     contracts,
     dashboard,
     documents,
@@ -42,6 +43,7 @@ def api_router() -> APIRouter:
         webhooks,
         notifications,
         bank,
+        calendar,
         roads,
     ):
         router.include_router(module.router)

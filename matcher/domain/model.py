@@ -8,11 +8,18 @@ Money is held as whole satang (1 THB = 100 satang); quantities as whole units of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from matcher.domain.calendar import (
+    ClosedDays,
+    DateChange,
+    OnHoliday,
+    apply_calendar,
+    kitchen_closed,
+)
 from matcher.domain.errors import InvalidValue, require
 from matcher.domain.standards import Scheme, Tier
 from matcher.domain.weeks import iso_week, parse_week
@@ -274,11 +281,41 @@ class Buyer:
     location: Location
     district: str = ""
     registry: Registry = NO_REGISTRY
+    non_delivery_weekdays: tuple[str, ...] = ()
+    """Weekdays the kitchen does not receive deliveries ("sat", "sun"...)."""
+    non_delivery_dates: tuple[date, ...] = ()
+    """Dates the kitchen does not receive deliveries (besides public holidays)."""
 
     def __post_init__(self) -> None:
         _text(self.id, "id")
         _text(self.name_th, "name_th")
         _text(self.name_en, "name_en")
+        _non_delivery_days(self)
+
+    def closed_days(self) -> ClosedDays:
+        """The kitchen's own non-delivery days (public holidays come from the calendar)."""
+        return kitchen_closed(self.non_delivery_weekdays, self.non_delivery_dates)
+
+
+MAX_NON_DELIVERY_DATES = 1_000
+
+
+def _non_delivery_days(b: Buyer) -> None:
+    for n, day in enumerate(b.non_delivery_weekdays):
+        require(day in WEEKDAYS, f"non_delivery_weekdays.{n}", f"{day!r} is not one of {WEEKDAYS}")
+    weekdays = tuple(d for d in WEEKDAYS if d in b.non_delivery_weekdays)
+    require(
+        len(weekdays) < len(WEEKDAYS),
+        "non_delivery_weekdays",
+        "a kitchen receives deliveries on at least one weekday",
+    )
+    require(
+        len(b.non_delivery_dates) <= MAX_NON_DELIVERY_DATES,
+        "non_delivery_dates",
+        f"give at most {MAX_NON_DELIVERY_DATES:,} dates",
+    )
+    object.__setattr__(b, "non_delivery_weekdays", weekdays)
+    object.__setattr__(b, "non_delivery_dates", tuple(sorted(set(b.non_delivery_dates))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +405,10 @@ class ForwardOrder:
     """The buyer's purchase-order or e-GP number, printed on the contract ("": none given)."""
     price_includes_transport: bool = True
     """Whether the agreed price includes delivery to the kitchen (groups deliver: yes)."""
+    on_holiday: OnHoliday = OnHoliday.PREVIOUS_WORKING_DAY
+    """What a delivery on a public holiday or a kitchen's non-delivery day does."""
+    date_changes: tuple[DateChange, ...] = ()
+    """The dates the calendar moved or dropped at submission (see :meth:`on_calendar`)."""
 
     def __post_init__(self) -> None:
         _text(self.id, "id")
@@ -412,6 +453,12 @@ class ForwardOrder:
             "must be text of at most 100 characters",
         )
         object.__setattr__(self, "purchase_order_no", self.purchase_order_no.strip())
+        require(
+            self.on_holiday in set(OnHoliday),
+            "on_holiday",
+            f"{self.on_holiday!r} is not one of {[r.value for r in OnHoliday]}",
+        )
+        object.__setattr__(self, "on_holiday", OnHoliday(self.on_holiday))
 
     @classmethod
     def on_schedule(
@@ -428,6 +475,7 @@ class ForwardOrder:
         max_suppliers: int | None = None,
         purchase_order_no: str = "",
         price_includes_transport: bool = True,
+        on_holiday: OnHoliday = OnHoliday.PREVIOUS_WORKING_DAY,
     ) -> ForwardOrder:
         dates = schedule.dates()
         if not dates:
@@ -445,7 +493,20 @@ class ForwardOrder:
             max_suppliers=max_suppliers,
             purchase_order_no=purchase_order_no,
             price_includes_transport=price_includes_transport,
+            on_holiday=on_holiday,
         )
+
+    def on_calendar(self, closed: ClosedDays) -> ForwardOrder:
+        """The order with its deliveries on closed days moved or dropped by its ``on_holiday``
+        rule (see :mod:`matcher.domain.calendar`); the same order when none is closed."""
+        if self.date_changes:
+            return self
+        days, changes = apply_calendar(
+            self.deliveries, self.on_holiday, closed, listed=self.schedule is None
+        )
+        if not changes:
+            return self
+        return replace(self, deliveries=days, date_changes=changes)
 
     def weeks(self) -> list[str]:
         return sorted({iso_week(d) for d in self.deliveries})

@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from pydantic import ValidationError as PydanticError
 
+from matcher.domain.calendar import OnHoliday
 from matcher.domain.errors import DomainError, InvalidValue
 from matcher.domain.model import (
     Buyer,
@@ -167,6 +168,14 @@ class BuyerIn(RegistryIn):
     lat: float
     lon: float
     district: str = ""
+    non_delivery_weekdays: list[str] = Field(
+        default_factory=list,
+        description="Weekdays the kitchen does not receive deliveries, e.g. ['sat', 'sun'].",
+    )
+    non_delivery_dates: list[date] = Field(
+        default_factory=list,
+        description="Dates the kitchen does not receive deliveries (public holidays apart).",
+    )
 
 
 class SupplyIn(_Strict):
@@ -203,6 +212,11 @@ class OrderIn(_Strict):
     purchase_order_no: str = Field("", description="The buyer's purchase-order or e-GP number.")
     price_includes_transport: bool = Field(
         True, description="Whether the price includes delivery to the kitchen."
+    )
+    on_holiday: str = Field(
+        "previous_working_day",
+        description="A delivery on a public holiday or a non-delivery day of the kitchen: "
+        "previous_working_day (moved to the day before that is open) or refuse.",
     )
 
 
@@ -288,7 +302,9 @@ def _unit(text: str) -> Unit:
         raise InvalidValue("unit", f"{text!r} is not one of kg, piece") from None
 
 
-def _lower_enum(kind: type[BuyerKind] | type[GroupKind], text: str, field: str) -> Any:
+def _lower_enum(
+    kind: type[BuyerKind] | type[GroupKind] | type[OnHoliday], text: str, field: str
+) -> Any:
     try:
         return kind(text.strip().lower())
     except ValueError:
@@ -324,6 +340,8 @@ def buyer_from(b: BuyerIn) -> Buyer:
         location=Location(b.lat, b.lon),
         district=b.district,
         registry=registry_from(b),
+        non_delivery_weekdays=tuple(d.strip().lower() for d in b.non_delivery_weekdays),
+        non_delivery_dates=tuple(b.non_delivery_dates),
     )
 
 
@@ -372,6 +390,7 @@ def order_from(o: OrderIn) -> ForwardOrder:
         "max_suppliers": o.max_suppliers,
         "purchase_order_no": o.purchase_order_no,
         "price_includes_transport": o.price_includes_transport,
+        "on_holiday": _lower_enum(OnHoliday, o.on_holiday, "on_holiday"),
     }
     if (o.schedule is None) == (o.deliveries is None):
         raise InvalidValue("deliveries", "give either deliveries or schedule (exactly one)")

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
+from matcher.domain.calendar import DateChange
 from matcher.domain.contracts import CancelledDelivery, Contract, HistoryEntry, MatchingRound
 from matcher.domain.errors import InvalidValue
 from matcher.domain.lifecycle import Release
@@ -69,6 +70,8 @@ def dump_buyer(b: Buyer) -> Json:
         "lat": b.location.lat,
         "lon": b.location.lon,
         **dump_registry(b.registry),
+        "non_delivery_weekdays": list(b.non_delivery_weekdays),
+        "non_delivery_dates": [d.isoformat() for d in b.non_delivery_dates],
     }
 
 
@@ -111,6 +114,7 @@ def dump_order(o: ForwardOrder) -> Json:
         "max_suppliers": o.max_suppliers,
         "purchase_order_no": o.purchase_order_no,
         "price_includes_transport": o.price_includes_transport,
+        "on_holiday": o.on_holiday.value,
     }
     if o.schedule is not None:
         body["schedule"] = {
@@ -120,7 +124,20 @@ def dump_order(o: ForwardOrder) -> Json:
         }
     else:
         body["deliveries"] = [d.isoformat() for d in o.deliveries]
+    if o.date_changes:  # the calendar moved dates: the deliveries are no longer the schedule's
+        body["deliveries"] = [d.isoformat() for d in o.deliveries]
+        body["date_changes"] = [dump_date_change(c) for c in o.date_changes]
     return body
+
+
+def dump_date_change(c: DateChange) -> Json:
+    return {
+        "asked": c.asked.isoformat(),
+        "delivery": c.delivery.isoformat() if c.delivery else None,
+        "reason": c.closed.kind.value,
+        "name_th": c.closed.name_th,
+        "name_en": c.closed.name_en,
+    }
 
 
 def dump_contract(c: Contract) -> Json:

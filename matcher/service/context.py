@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from matcher.documents import ContractTerms
+from matcher.domain.calendar import ClosedDays, no_closed_days
 from matcher.domain.model import Crop
 from matcher.domain.standards import StandardsRelation
 from matcher.optimiser.instance import Parameters
@@ -45,3 +46,7 @@ class ServiceContext:
     roads: RoadNetwork | None = None
     """The province road model every round measures with (bootstrap loads ``data/roads``);
     ``None``: straight line × the road factor."""
+    holidays: ClosedDays = no_closed_days
+    """The public holidays deliveries avoid (bootstrap: Thailand's, :mod:`matcher.calendar`);
+    each order's ``on_holiday`` says what a delivery on one does, with the kitchen's own
+    non-delivery days."""

@@ -333,6 +333,31 @@ def test_an_order_with_a_wrong_field_is_named_in_thai_then_sent(
     expect(page.get_by_test_id("error-quantity")).to_be_hidden()
 
 
+def test_the_preview_moves_a_songkran_delivery_to_the_working_day_before(
+    portal: Portal, kitchen: Kitchen
+) -> None:
+    portal.open("#/new")
+    page = portal.page
+    page.get_by_test_id("kp-crop").fill("kale")
+    page.get_by_test_id("kp-quantity").fill("10")
+    page.get_by_test_id("kp-wd-mon").uncheck()
+    page.get_by_test_id("kp-wd-tue").check()
+    page.get_by_test_id("kp-wd-thu").check()
+    page.get_by_test_id("kp-start").fill("2027-04-12")
+    page.get_by_test_id("kp-end").fill("2027-04-16")
+    # Tuesday 13 April (Songkran) moves to Monday 12; Thursday 15 (Songkran too) would move to
+    # the same Monday, so it is dropped.
+    moved = page.locator('#kp-preview-list li[data-date="2027-04-12"]')
+    expect(moved).to_have_attribute("data-moved-from", "2027-04-13")
+    expect(moved.locator(".moved")).to_contain_text("วันสงกรานต์")
+    expect(moved.locator(".moved")).to_contain_text(th("kp_preview_moved", date="").split(" ")[0])
+    expect(page.locator('#kp-preview-list li[data-dropped="2027-04-15"]')).to_contain_text(
+        "วันสงกรานต์"
+    )
+    expect(page.get_by_test_id("kp-preview-summary")).to_have_attribute("data-count", "1")
+    portal.shoot("kitchen-portal-preview-holiday")
+
+
 def test_the_crop_must_come_from_the_list(portal: Portal, kitchen: Kitchen) -> None:
     portal.refusals.add(422)
     portal.open("#/new")

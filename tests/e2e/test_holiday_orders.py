@@ -68,3 +68,19 @@ def test_the_calendar_route_lists_the_years_holidays(client: TestClient) -> None
     assert [h["date"] for h in songkran] == ["2027-04-13", "2027-04-14", "2027-04-15"]
     assert songkran[0]["name_th"] == "วันสงกรานต์"
     assert client.get(API + "/calendar/holidays", params={"year": 1800}).status_code == 422
+
+
+def test_a_schedule_over_new_year_answers_its_moved_dates(client: TestClient) -> None:
+    assert client.post(API + "/buyers", json=buyer_body()).status_code == 201
+    body = order_body(
+        "ord-fri", schedule={"start": "2026-12-25", "end": "2027-01-08", "weekdays": ["fri"]}
+    )
+    del body["deliveries"]
+    answer = client.post(API + "/orders", json=body)
+    assert answer.status_code == 201, answer.text
+    made = answer.json()
+    assert made["schedule"]["weekdays"] == ["fri"]
+    assert made["deliveries"] == ["2026-12-25", "2026-12-30", "2027-01-08"]
+    assert [c["asked"] for c in made["date_changes"]] == ["2027-01-01"]
+    listed = client.get(API + "/orders", params={"buyer_id": "hosp-songkhla"}).json()
+    assert listed[0]["deliveries"] == made["deliveries"]

@@ -21,6 +21,7 @@ from matcher.adapters.db.tables import (
     SupplyRow,
     SupplyWeekRow,
 )
+from matcher.domain.calendar import ClosedDay, ClosedKind, DateChange, OnHoliday
 from matcher.domain.contracts import (
     BookState,
     CancelledDelivery,
@@ -116,6 +117,8 @@ def buyer_row(b: Buyer) -> BuyerRow:
         lat=b.location.lat,
         lon=b.location.lon,
         details=registry_json(b.registry),
+        non_delivery_weekdays=list(b.non_delivery_weekdays) or None,
+        non_delivery_dates=[d.isoformat() for d in b.non_delivery_dates] or None,
     )
 
 
@@ -128,6 +131,33 @@ def buyer_of(row: BuyerRow) -> Buyer:
         location=Location(row.lat, row.lon),
         district=row.district,
         registry=registry_of(row.details),
+        non_delivery_weekdays=tuple(row.non_delivery_weekdays or ()),
+        non_delivery_dates=tuple(date.fromisoformat(d) for d in row.non_delivery_dates or ()),
+    )
+
+
+def date_changes_json(changes: tuple[DateChange, ...]) -> list[dict[str, Any]] | None:
+    """An order's calendar changes as stored (null when none)."""
+    return [
+        {
+            "asked": c.asked.isoformat(),
+            "delivery": c.delivery.isoformat() if c.delivery else None,
+            "kind": c.closed.kind.value,
+            "name_th": c.closed.name_th,
+            "name_en": c.closed.name_en,
+        }
+        for c in changes
+    ] or None
+
+
+def date_changes_of(raw: list[dict[str, Any]] | None) -> tuple[DateChange, ...]:
+    return tuple(
+        DateChange(
+            date.fromisoformat(c["asked"]),
+            date.fromisoformat(c["delivery"]) if c["delivery"] else None,
+            ClosedDay(ClosedKind(c["kind"]), c["name_th"], c["name_en"]),
+        )
+        for c in raw or ()
     )
 
 
@@ -229,6 +259,8 @@ def order_row(record: OrderRecord) -> OrderRow:
         max_suppliers=o.max_suppliers,
         purchase_order_no=o.purchase_order_no,
         price_includes_transport=o.price_includes_transport,
+        on_holiday=o.on_holiday.value,
+        date_changes=date_changes_json(o.date_changes),
         state=record.state.value,
         created_at=record.created_at,
         deliveries=[OrderDeliveryRow(day=d, quantity=o.quantity) for d in o.deliveries],
@@ -269,6 +301,8 @@ def order_from(
         max_suppliers=row.max_suppliers,
         purchase_order_no=row.purchase_order_no or "",
         price_includes_transport=row.price_includes_transport is not False,
+        on_holiday=OnHoliday(row.on_holiday or OnHoliday.PREVIOUS_WORKING_DAY),
+        date_changes=date_changes_of(row.date_changes),
     )
     return OrderRecord(order, BookState(row.state), row.created_at, cancelled)
 

@@ -110,6 +110,9 @@ class BuyerRow(Base):
     lat: Mapped[float] = mapped_column(Double)
     lon: Mapped[float] = mapped_column(Double)
     details: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    non_delivery_weekdays: Mapped[list[str] | None] = mapped_column(Json)
+    non_delivery_dates: Mapped[list[str] | None] = mapped_column(Json)
+    """ISO dates."""
 
 
 class CertificateRow(Base):
@@ -188,6 +191,11 @@ class OrderRow(Base):
     created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     purchase_order_no: Mapped[str] = mapped_column(String(100), server_default="")
     price_includes_transport: Mapped[bool] = mapped_column(Boolean, server_default=sa_true())
+    on_holiday: Mapped[str] = mapped_column(
+        String(ENUM_LENGTH), server_default="previous_working_day"
+    )
+    date_changes: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    """The dates the calendar moved or dropped at submission (see ``mapping.date_changes_json``)."""
 
     buyer: Mapped[BuyerRow] = _parent()
 

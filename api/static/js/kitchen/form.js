@@ -7,6 +7,7 @@ import { day, num, qty, t, tOr, unitLabel } from "../labels.js";
 import { cropUnit, nm } from "../names.js";
 import { state } from "../state.js";
 import { FORM_FIELDS, errorsByField } from "./errors.js";
+import { afterHolidays, loadHolidays } from "./holidays.js";
 
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const TIERS = ["SAFE", "ORGANIC", "ORGANIC_CERTIFIED", "ANY"];
@@ -77,11 +78,18 @@ function unitOfForm() {
   return state.crops[id] ? cropUnit(id) : "";
 }
 
+function holidayName(h) {
+  return state.lang === "th" ? h.name_th : h.name_en;
+}
+
 export function renderPreview() {
   const unit = unitOfForm();
   setText(byId("kp-unit"), unit ? unitLabel(unit) : "");
   setText(byId("kp-price-unit"), t("baht") + (unit ? "/" + unitLabel(unit) : ""));
-  const dates = scheduleDates(byId("kp-start").value, byId("kp-end").value, chosenWeekdays());
+  const asked = scheduleDates(byId("kp-start").value, byId("kp-end").value, chosenWeekdays());
+  loadHolidays(asked, renderPreview);
+  const calendar = afterHolidays(asked);
+  const dates = calendar.deliveries.map(function (c) { return c.date; });
   const quantity = /^\d+$/.test(byId("kp-quantity").value.trim()) ? Number(byId("kp-quantity").value) : 0;
   const today = iso(new Date());
   const past = dates.filter(function (d) { return d < today; }).length;
@@ -90,11 +98,22 @@ export function renderPreview() {
       (past ? " " + t("kp_preview_past", { count: num(past) }) : "")
     : t("kp_preview_empty"));
   byId("kp-preview-summary").setAttribute("data-count", String(dates.length));
-  const shown = dates.slice(0, PREVIEW_MAX).map(function (d) {
+  const shown = calendar.deliveries.slice(0, PREVIEW_MAX).map(function (c) {
+    const d = c.date;
     const wd = WEEKDAYS[(parseDay(d).getDay() + 6) % 7];
-    return '<li data-date="' + esc(d) + '"' + (d < today ? ' class="past"' : "") + ">" +
+    const moved = c.moved_from
+      ? ' <span class="moved">' + esc(t("kp_preview_moved", {
+        date: day(c.moved_from), holiday: holidayName(c.holiday) })) + "</span>"
+      : "";
+    return '<li data-date="' + esc(d) + '"' +
+      (c.moved_from ? ' data-moved-from="' + esc(c.moved_from) + '"' : "") +
+      (d < today ? ' class="past"' : "") + ">" +
       '<span class="wd">' + esc(t("wd_" + wd)) + "</span> " + esc(day(d)) +
-      ' <span class="muted">· ' + esc(qty(quantity, unit)) + "</span></li>";
+      ' <span class="muted">· ' + esc(qty(quantity, unit)) + "</span>" + moved + "</li>";
+  });
+  calendar.dropped.forEach(function (c) {
+    shown.push('<li class="dropped" data-dropped="' + esc(c.date) + '">' + esc(t("kp_preview_dropped", {
+      date: day(c.date), holiday: holidayName(c.holiday) })) + "</li>");
   });
   if (dates.length > PREVIEW_MAX) {
     shown.push('<li class="muted">' + esc(t("kp_preview_more", { count: num(dates.length - PREVIEW_MAX) })) + "</li>");
