@@ -224,6 +224,23 @@ class PlanningLine(TypedDict):
     ]
     suggestion_en: str
     suggestion_th: str
+    plant_by: Annotated[
+        DateText | None,
+        Field(
+            description="The last day to plant for a first harvest by the first delivery (crop "
+            "calendar; null: produced, not planted, or not in the calendar)."
+        ),
+    ]
+    too_late_to_plant: Annotated[
+        bool, Field(description="No planting from today can be harvested by the delivery.")
+    ]
+    out_of_season: Annotated[
+        bool, Field(description="A delivery falls in a month the crop does not grow well.")
+    ]
+    planting_en: Annotated[str, Field(description="What to plant by when, in English.")]
+    planting_th: Annotated[
+        str, Field(description="The same in Thai, dates in the Buddhist era (12 ม.ค. 2570).")
+    ]
 
 
 @with_config(EXACT)

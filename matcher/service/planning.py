@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from matcher.crop_calendar import CropSeason, load_crop_calendar
 from matcher.domain.model import Crop, Unit, thb
 from matcher.service.aggregates import UnmetCell
+from matcher.service.planting import PLANTING_COLUMNS, planting
 from matcher.service.stats import Facts, supply_by_area
 
 Json = dict[str, Any]
@@ -89,6 +91,7 @@ CSV_COLUMNS = (
     "within_km",
     "suggestion_en",
     "suggestion_th",
+    *PLANTING_COLUMNS,
 )
 
 
@@ -109,9 +112,16 @@ class PlanningFilter:
         )
 
 
-def planning_lines(f: Facts, where: PlanningFilter | None = None) -> list[Json]:
-    """One line per (crop, district, week, reason, minimum standard), in that order."""
+def planning_lines(
+    f: Facts,
+    where: PlanningFilter | None = None,
+    seasons: Mapping[str, CropSeason] | None = None,
+) -> list[Json]:
+    """One line per (crop, district, week, reason, minimum standard), in that order, each with
+    its planting advice from the crop calendar (``seasons``; the reference data's when None)."""
     where = where or PlanningFilter()
+    calendar = load_crop_calendar() if seasons is None else seasons
+    today = f.generated_at.date() if f.generated_at else None
     out: list[Json] = []
     for cell in sorted(f.unmet_for(where.buyer_id)):
         if not where.keeps(cell):
@@ -137,6 +147,7 @@ def planning_lines(f: Facts, where: PlanningFilter | None = None) -> list[Json]:
             "within_km": cell.within_km,
         }
         row["suggestion_en"], row["suggestion_th"] = suggestion(row | {"produced": produced(crop)})
+        row |= planting(row, cell.dates, calendar, produced=produced(crop), today=today)
         out.append(row)
     return out
 
@@ -201,5 +212,6 @@ def planning_csv(lines: Sequence[Json]) -> str:
         row["buyers"] = " ".join(line["buyers"])
         row["max_price_thb"] = "" if line["max_price_thb"] is None else line["max_price_thb"]
         row["within_km"] = "" if line["within_km"] is None else line["within_km"]
+        row["plant_by"] = line["plant_by"] or ""
         writer.writerow(row)
     return out.getvalue()

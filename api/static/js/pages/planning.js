@@ -52,7 +52,12 @@ export function planningLine(l, withBuyers) {
       '<td class="num">' + esc(l.within_km === null || l.within_km === undefined
         ? "–" : num(l.within_km)) + "</td>";
   }
-  return html + '<td class="suggestion">' + esc(suggestion) + "</td></tr>";
+  const planting = state.lang === "th" ? l.planting_th : l.planting_en;
+  const flagged = l.too_late_to_plant || l.out_of_season;
+  const advice = planting
+    ? '<br><span class="planting' + (flagged ? " warn" : "") + '">' + esc(planting) + "</span>"
+    : "";
+  return html + '<td class="suggestion">' + esc(suggestion) + advice + "</td></tr>";
 }
 
 function options(select, items, chosen) {
