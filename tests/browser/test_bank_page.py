@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.browser import ROOT, Demo, Portal, portal_tab
+from tests.support.browser import ROOT, Demo, Portal, participant_key, portal_tab
 from tests.support.labels import load_catalogue
 
 try:
@@ -134,3 +134,33 @@ def test_a_group_that_has_not_consented_is_refused_plainly(
         expect(notice).to_be_visible()
         expect(notice).to_have_text(LABELS["bk_no_consent"]["th"])
         expect(tab.page.get_by_test_id("bk-months")).to_be_hidden()
+
+
+def test_a_group_gives_and_withdraws_its_consent_in_its_portal(
+    browser: Any, demo: Demo, bank: Bank
+) -> None:
+    token = participant_key(demo, "group", bank.refused_group)
+    revenue = f"/bank/groups/{bank.refused_group}/revenue"
+    with portal_tab(browser, demo, token, path="/group/", size="phone") as tab:
+        tab.open("#/contracts")
+        page = tab.page
+        state = page.get_by_test_id("gp-bank-state")
+        toggle = page.get_by_test_id("gp-bank-toggle")
+        expect(state).to_have_attribute("data-on", "false")
+        expect(toggle).to_have_text(LABELS["gp_bank_grant"]["th"])
+        assert bank.http.get(revenue).status_code == 403
+
+        toggle.click()
+        expect(state).to_have_attribute("data-on", "true")
+        expect(page.get_by_test_id("toast")).to_have_text(LABELS["gp_bank_granted"]["th"])
+        assert bank.http.get(revenue).status_code == 200
+        no_sideways_scroll(tab, 390)
+
+        toggle.click()
+        expect(state).to_have_attribute("data-on", "false")
+        expect(page.get_by_test_id("toast")).to_have_text(LABELS["gp_bank_revoked"]["th"])
+        assert bank.http.get(revenue).status_code == 403
+    audit = demo.get("/bank-consents", group_id=bank.refused_group)
+    assert [(c["granted_by"], c["revoked_by"]) for c in audit] == [
+        (f"group:{bank.refused_group}", f"group:{bank.refused_group}")
+    ]

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from matcher.auth import Principal, Role
+from matcher.auth import Principal, Role, new_key, principal_of
 from matcher.domain.contracts import Contract, ContractDelivery, ContractState, DeliveryState
 from matcher.domain.errors import InvalidValue
 from matcher.domain.model import Buyer, BuyerKind, FarmerGroup, Location
@@ -155,3 +155,14 @@ def test_only_an_active_consent_to_this_bank_or_to_every_bank_lets_it_read() -> 
     assert not may_read(consents, "grp-4", branch)
     assert not may_read(consents, "grp-1", Principal(Role.GROUP, "grp-1", "k-2"))
     assert may_read([], "grp-1", Principal(Role.COORDINATOR, None, "k-3", "ops"))
+
+
+def test_a_bank_key_names_the_bank_and_no_participant() -> None:
+    key, token = new_key(Role.BANK, None, " ธ.ก.ส. สาขาหาดใหญ่ ", AT)
+    assert (key.role, key.participant_id, key.name) == (Role.BANK, None, "ธ.ก.ส. สาขาหาดใหญ่")
+    assert token.startswith("fm_")
+    assert principal_of(key).actor == "bank:ธ.ก.ส. สาขาหาดใหญ่"
+    with pytest.raises(InvalidValue, match="names no participant"):
+        new_key(Role.BANK, "grp-1", "ธ.ก.ส.", AT)
+    with pytest.raises(InvalidValue, match="bank's name"):
+        new_key(Role.BANK, None, "  ", AT)

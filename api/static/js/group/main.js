@@ -10,6 +10,7 @@ import { byId, enc, esc, setHtml, setText } from "../dom.js";
 import { labelsLoaded, refreshInterval, rememberLanguage, storedLanguage, t } from "../labels.js";
 import { buyerName, cropName, nm } from "../names.js";
 import { state } from "../state.js";
+import { bankPanel, loadBankConsent, toggleBankConsent } from "./bank.js";
 import { loadAll, loadGroup, portal, proposals } from "./data.js";
 import { announce, firstErrorField, rememberDraft, supplyPage, supplySummary, withdrawSupply } from "./supply.js";
 import {
@@ -115,7 +116,7 @@ function render() {
   } else if (here.page === "contract") {
     html = detail.contract ? contractPage(detail.contract) : contractRefused(detail.status);
   } else {
-    html = PAGES[here.page]();
+    html = PAGES[here.page]() + (here.page === "contracts" ? bankPanel() : "");
   }
   const page = byId("gp-page");
   const focused = document.activeElement && page.contains(document.activeElement)
@@ -184,6 +185,7 @@ async function refresh(force) {
     }
     if (portal.group) {
       await loadAll();
+      await loadBankConsent();
       const here = route();
       if (here.page === "contract") {
         await loadContract(here.id);
@@ -262,6 +264,13 @@ const ACTIONS = {
   "withdraw-close": function () {
     portal.withdrawing = null;
     render();
+  },
+  "bank-consent": function () {
+    return act(function () {
+      return toggleBankConsent(session ? session.csrf_token : "");
+    }, function (granted) {
+      return granted ? t("gp_bank_granted") : t("gp_bank_revoked");
+    });
   },
   "withdraw": function (button) {
     return act(function () {
