@@ -7,20 +7,32 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from matcher.domain.contracts import UnfilledLine
 from matcher.domain.errors import InvalidValue
-from matcher.domain.model import Crop, Registry, SupplyAnnouncement, Unit, thai_tax_id_ok
+from matcher.domain.model import (
+    Buyer,
+    BuyerKind,
+    Crop,
+    FarmerGroup,
+    ForwardOrder,
+    Location,
+    Registry,
+    SupplyAnnouncement,
+    Unit,
+    thai_tax_id_ok,
+)
 from matcher.domain.standards import Scheme, Tier
 from matcher.optimiser.schema import parse_instance
-from matcher.reference import load_standards
+from matcher.reference import load_districts, load_standards
 from matcher.scenario.registry import tax_id
-from matcher.service import codec
+from matcher.service import codec, stats
 from matcher.service.planning import planning_lines, suggestion
-from matcher.service.stats import supply_by_area
+from matcher.service.stats import MarketFacts, supply_by_area
 from producers.csv_import import row_to_body
 from tests.support.builders import (
     DELIVERY,
@@ -31,9 +43,51 @@ from tests.support.builders import (
     solve_and_validate,
     validator_allows,
 )
-from tests.unit.test_market_stats import GROUPS, facts
 
 REPO = Path(__file__).resolve().parents[2]
+
+W50, W51 = "2026-W50", "2026-W51"
+D50, D51 = date(2026, 12, 9), date(2026, 12, 16)
+CROPS = {
+    "kale": Crop("kale", "คะน้า", "Kale", Unit.KG, group="leafy"),
+    "eggs": Crop("eggs", "ไข่ไก่", "Hen eggs", Unit.PIECE, group="egg"),
+}
+GROUPS = {
+    "g1": FarmerGroup("g1", "กลุ่มหนึ่ง", "Group one", Location(7.0, 100.47), 20, district="9011"),
+    "g2": FarmerGroup("g2", "กลุ่มสอง", "Group two", Location(7.2, 100.6), 15, district="9001"),
+}
+BUYERS = {
+    "s1": Buyer("s1", "โรงเรียนหนึ่ง", "School one", BuyerKind.SCHOOL, Location(7.19, 100.59), "9001")
+}
+ORDERS = [
+    ForwardOrder("o1", "s1", "kale", 100, (D50, D51), Tier.SAFE),
+    ForwardOrder("o3", "s1", "eggs", 300, (D51,), Tier.SAFE),
+]
+SUPPLY = [
+    SupplyAnnouncement("s-g1", "g1", "kale", Scheme.THAI_GAP, {W50: 80, W51: 100}, 4500),
+    SupplyAnnouncement("s-g2", "g2", "eggs", Scheme.LIVESTOCK_GAP, {W51: 200}, 400),
+]
+UNFILLED = [
+    UnfilledLine("o3", "s1", "eggs", D51, W51, 100, "insufficient_supply", "200 of 300"),
+    UnfilledLine("o1", "s1", "kale", D50, W50, 20, "no_supply", "none"),
+]
+
+
+def facts(groups: dict[str, FarmerGroup] = GROUPS) -> MarketFacts:
+    return stats.facts_of(
+        today=date(2026, 12, 1),
+        crops=CROPS,
+        districts={d.code: d for d in load_districts()},
+        groups=groups,
+        buyers=BUYERS,
+        orders=ORDERS,
+        supply=SUPPLY,
+        contracts=[],
+        unfilled=UNFILLED,
+        last_round=None,
+        generated_at=datetime(2026, 12, 1, 8, tzinfo=UTC),
+    )
+
 
 GROUP_JSON = {
     "id": "grp-phatong",
@@ -153,7 +207,7 @@ def test_supply_is_summed_by_district_and_by_sub_district() -> None:
     groups["g1"] = replace(groups["g1"], registry=phatong)
     tung = Registry(subdistrict="ทุ่งตำเสา", farm_area_rai=10.5)
     groups["g4"] = replace(groups["g1"], id="g4", members=5, registry=tung)
-    f = replace(facts(), groups=groups)
+    f = facts(groups)
 
     area = supply_by_area(f)
 
