@@ -121,7 +121,6 @@ def planning_lines(
     its planting advice from the crop calendar (``seasons``; the reference data's when None)."""
     where = where or PlanningFilter()
     calendar = load_crop_calendar() if seasons is None else seasons
-    today = f.generated_at.date() if f.generated_at else None
     out: list[Json] = []
     for cell in sorted(f.unmet_for(where.buyer_id)):
         if not where.keeps(cell):
@@ -147,7 +146,7 @@ def planning_lines(
             "within_km": cell.within_km,
         }
         row["suggestion_en"], row["suggestion_th"] = suggestion(row | {"produced": produced(crop)})
-        row |= planting(row, cell.dates, calendar, produced=produced(crop), today=today)
+        row |= planting(row, cell.dates, calendar, produced=produced(crop), today=f.today)
         out.append(row)
     return out
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from matcher.calendar import thai_calendar
 from matcher.domain.weeks import iso_week
 
 API = "/api/v1"
@@ -23,7 +24,14 @@ Json = dict[str, Any]
 
 
 def delivery_dates(count: int = 3, *, first_in_days: int = 14) -> list[date]:
+    """``count`` dates a week apart from ``first_in_days`` ahead, none on a Thai public holiday
+    (the service would move it to the working day before): the first moves on a day or more."""
+    holiday = thai_calendar()
     start = date.today() + timedelta(days=first_in_days)
+    for _ in range(60):  # a long series may always meet one: then it keeps the last start
+        if not any(holiday(start + timedelta(weeks=n)) for n in range(count)):
+            break
+        start += timedelta(days=1)
     return [start + timedelta(weeks=n) for n in range(count)]
 
 
