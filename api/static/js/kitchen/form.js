@@ -79,6 +79,9 @@ function unitOfForm() {
 }
 
 function holidayName(h) {
+  if (h.kitchen_day) {
+    return t("kp_preview_kitchen_day");
+  }
   return state.lang === "th" ? h.name_th : h.name_en;
 }
 

@@ -1,11 +1,19 @@
 /* Thailand's public holidays for the order form's preview (GET /calendar/holidays, one request
  * per year, kept for the page's life), and the service's rule for them: a delivery on a holiday
  * moves to the nearest earlier day that is not one; when that day already has a delivery, the
- * holiday's delivery is dropped (see docs/formats.md, on_holiday previous_working_day). */
+ * holiday's delivery is dropped (see docs/formats.md, on_holiday previous_working_day). The
+ * kitchen's own non-delivery days count as closed too. */
 import { getJson } from "../api.js";
 
 const years = {};
 const MAX_BACK = 31;
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+let kitchen = null;
+
+/* The kitchen whose own non-delivery days (weekdays, dates) close days too. */
+export function setKitchen(buyer) {
+  kitchen = buyer || null;
+}
 
 function iso(when) {
   const pad = function (n) { return String(n).padStart(2, "0"); };
@@ -34,9 +42,21 @@ export function loadHolidays(dates, whenLoaded) {
   });
 }
 
+/* Why no delivery is taken on ``date`` ({name_th, name_en}), or null: a public holiday, else
+ * one of the kitchen's non-delivery days (named by ``kitchenDay``). */
 export function holidayOn(date) {
   const found = years[date.slice(0, 4)];
-  return found ? found[date] || null : null;
+  if (found && found[date]) {
+    return found[date];
+  }
+  if (!kitchen) {
+    return null;
+  }
+  const parts = date.split("-").map(Number);
+  const wd = WEEKDAYS[(new Date(parts[0], parts[1] - 1, parts[2]).getDay() + 6) % 7];
+  const closed = (kitchen.non_delivery_weekdays || []).indexOf(wd) >= 0 ||
+    (kitchen.non_delivery_dates || []).indexOf(date) >= 0;
+  return closed ? { kitchen_day: true } : null;
 }
 
 function previousOpen(date) {

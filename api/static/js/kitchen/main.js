@@ -16,6 +16,7 @@ import { noteFailure, renderKeyPanel } from "../status.js";
 import { wireCancelDay } from "./cancel_day.js";
 import { fillQuantities, sendConfirm } from "./confirm.js";
 import { fillDefaults, labelForm, renderPreview, sendOrder } from "./form.js";
+import { setKitchen } from "./holidays.js";
 import { renderContracts, renderOrder, renderOrders } from "./orders.js";
 
 let refreshMs = 5000;
@@ -131,6 +132,7 @@ function renderStatus() {
   byId("kp-not-kitchen").hidden = !portal.notKitchen;
   const buyer = state.buyers[portal.buyerId];
   setText(byId("kp-kitchen"), buyer ? nm(buyer) : "");
+  setKitchen(buyer);
   const flash = byId("kp-flash");
   flash.hidden = !portal.flash;
   setText(flash, portal.flash);
