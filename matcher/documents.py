@@ -515,7 +515,7 @@ def _product(
         rows += [
             Fact(label("doc_name_th", lang), crop.name_th),
             Fact(label("doc_name_en", lang), crop.name_en),
-            Fact(label("doc_unit", lang), unit, code=crop.unit.value),
+            Fact(label("doc_unit", lang), unit, code=crop.unit.value if lang == "th" else ""),
         ]
         if crop.processed:
             fda = supply.fda_no if supply is not None and supply.fda_no else ""
