@@ -356,6 +356,11 @@ def test_the_preview_moves_a_songkran_delivery_to_the_working_day_before(
     )
     expect(page.get_by_test_id("kp-preview-summary")).to_have_attribute("data-count", "1")
     portal.shoot("kitchen-portal-preview-holiday")
+    # The order's other choice: no delivery on a holiday (both Songkran dates are skipped).
+    page.get_by_test_id("kp-on-holiday").select_option("refuse")
+    expect(page.locator("#kp-preview-list li[data-dropped]")).to_have_count(2)
+    expect(page.get_by_test_id("kp-preview-summary")).to_have_attribute("data-count", "0")
+    page.get_by_test_id("kp-on-holiday").select_option("previous_working_day")
 
 
 def test_the_crop_must_come_from_the_list(portal: Portal, kitchen: Kitchen) -> None:

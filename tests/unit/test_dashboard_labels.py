@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from matcher.domain.calendar import OnHoliday
 from matcher.domain.contracts import (
     BookState,
     ContractState,
@@ -52,6 +53,7 @@ BUILT: dict[str, Iterable[str]] = {
     "wd_": WEEKDAYS,
     "cropgroup_": CROP_GROUPS,
     "refusal_": RefusalReason,
+    "kp_on_holiday_": OnHoliday,
 }
 """Each prefix the scripts build keys from, with the values the API may put after it."""
 

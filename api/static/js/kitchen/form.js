@@ -11,6 +11,7 @@ import { afterHolidays, loadHolidays } from "./holidays.js";
 
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const TIERS = ["SAFE", "ORGANIC", "ORGANIC_CERTIFIED", "ANY"];
+const ON_HOLIDAY = ["previous_working_day", "refuse"];
 const PREVIEW_MAX = 60;
 
 function iso(when) {
@@ -91,7 +92,7 @@ export function renderPreview() {
   setText(byId("kp-price-unit"), t("baht") + (unit ? "/" + unitLabel(unit) : ""));
   const asked = scheduleDates(byId("kp-start").value, byId("kp-end").value, chosenWeekdays());
   loadHolidays(asked, renderPreview);
-  const calendar = afterHolidays(asked);
+  const calendar = afterHolidays(asked, byId("kp-on-holiday").value || ON_HOLIDAY[0]);
   const dates = calendar.deliveries.map(function (c) { return c.date; });
   const quantity = /^\d+$/.test(byId("kp-quantity").value.trim()) ? Number(byId("kp-quantity").value) : 0;
   const today = iso(new Date());
@@ -114,8 +115,9 @@ export function renderPreview() {
       '<span class="wd">' + esc(t("wd_" + wd)) + "</span> " + esc(day(d)) +
       ' <span class="muted">· ' + esc(qty(quantity, unit)) + "</span>" + moved + "</li>";
   });
+  const droppedKey = byId("kp-on-holiday").value === "refuse" ? "kp_preview_skipped" : "kp_preview_dropped";
   calendar.dropped.forEach(function (c) {
-    shown.push('<li class="dropped" data-dropped="' + esc(c.date) + '">' + esc(t("kp_preview_dropped", {
+    shown.push('<li class="dropped" data-dropped="' + esc(c.date) + '">' + esc(t(droppedKey, {
       date: day(c.date), holiday: holidayName(c.holiday) })) + "</li>");
   });
   if (dates.length > PREVIEW_MAX) {
@@ -187,6 +189,7 @@ export function orderBody(buyerId) {
       weekdays: chosenWeekdays(),
     },
     min_tier: byId("kp-tier").value,
+    on_holiday: byId("kp-on-holiday").value || ON_HOLIDAY[0],
   };
   const price = String(byId("kp-price").value || "").trim().replace(/,/g, "");
   if (price) {
@@ -230,6 +233,7 @@ export function fillDefaults() {
   byId("kp-price").value = "";
   byId("kp-distance").value = "50";
   byId("kp-tier").value = "SAFE";
+  byId("kp-on-holiday").value = ON_HOLIDAY[0];
   WEEKDAYS.forEach(function (d) { byId("kp-wd-" + d).checked = d === "mon"; });
   clearErrors();
 }
@@ -247,6 +251,11 @@ export function labelForm() {
   setHtml(byId("kp-tier"), TIERS.map(function (code) {
     return '<option value="' + code + '"' + (code === tier ? " selected" : "") + ">" +
       esc(tOr("tier_" + code, code)) + "</option>";
+  }).join(""));
+  const rule = byId("kp-on-holiday").value || ON_HOLIDAY[0];
+  setHtml(byId("kp-on-holiday"), ON_HOLIDAY.map(function (code) {
+    return '<option value="' + code + '"' + (code === rule ? " selected" : "") + ">" +
+      esc(t("kp_on_holiday_" + code)) + "</option>";
   }).join(""));
   cropOptions();
   renderPreview();

@@ -72,8 +72,9 @@ function previousOpen(date) {
 }
 
 /* The deliveries after the holidays: each {date, moved_from, holiday} (moved_from and holiday
- * null when it stays), sorted; and the dropped ones ({date, holiday}). */
-export function afterHolidays(dates) {
+ * null when it stays), sorted; and the dropped ones ({date, holiday}). ``rule`` is the order's
+ * on_holiday: "refuse" drops every closed date of a schedule instead of moving it. */
+export function afterHolidays(dates, rule) {
   const kept = dates.filter(function (d) { return !holidayOn(d); });
   const taken = {};
   kept.forEach(function (d) { taken[d] = true; });
@@ -84,7 +85,7 @@ export function afterHolidays(dates) {
     if (!holiday) {
       return;
     }
-    const moved = previousOpen(d);
+    const moved = rule === "refuse" ? null : previousOpen(d);
     if (!moved || taken[moved]) {
       dropped.push({ date: d, holiday: holiday });
       return;
