@@ -35,10 +35,20 @@ class DistanceIn(BaseModel):
     source: str = Field("", max_length=SOURCE_LENGTH, description="Where the figure comes from.")
 
 
+MAX_PAIRS = 100
+"""Pairs in one request: 100 of the longest ids and sources stay under the 1 MiB body limit
+even written with JSON's longest escapes (12 bytes a character)."""
+
+
 class DistancesBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    distances: list[DistanceIn] = Field(min_length=1, max_length=10_000)
+    distances: list[DistanceIn] = Field(
+        min_length=1,
+        max_length=MAX_PAIRS,
+        description="At most 100 pairs a request (a body stays under the 1 MiB limit); a "
+        "larger table goes in parts, or through `foodmatch import roads`.",
+    )
 
 
 def _row(d: RoadDistance) -> Json:

@@ -96,6 +96,17 @@ def test_a_figure_for_an_unknown_participant_is_refused(client: TestClient, mark
     assert market.get("/road-distances") == []  # nothing stored
 
 
+def test_one_request_takes_at_most_a_hundred_pairs(client: TestClient, market: Market) -> None:
+    """The largest request stays under the body limit; a larger table goes in parts."""
+    pair = {"group_id": "grp-kn", "buyer_id": "hosp-sn", "km": 60}
+    refused = client.put(f"{API}/road-distances", json={"distances": [pair] * 101})
+    assert refused.status_code == 422, refused.text
+    assert "100" in refused.text
+    stored = client.put(f"{API}/road-distances", json={"distances": [pair] * 100})
+    assert stored.status_code == 200, stored.text
+    assert [d["km"] for d in market.get("/road-distances")] == [60]
+
+
 def test_the_csv_import_stores_the_good_lines(
     client: TestClient, market: Market, database: str, tmp_path: Path
 ) -> None:
