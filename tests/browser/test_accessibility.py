@@ -24,12 +24,12 @@ import pytest
 
 from api.routes.signin_page import refusal_page
 from matcher.sessions import LinkState
-from tests.browser.test_bank_page import bank_key
 from tests.support.axe import Known, assert_accessible, visible_fields
 from tests.support.browser import (
     Demo,
     Json,
     Portal,
+    bank_key,
     participant_key,
     proposals_waiting,
     running_demo,

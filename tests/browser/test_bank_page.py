@@ -6,8 +6,6 @@ one click away; nothing scrolls sideways on a 390 px phone, and no request leave
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.browser import ROOT, Demo, Portal, participant_key, portal_tab
+from tests.support.browser import BANK_NAME, Demo, Portal, bank_key, participant_key, portal_tab
 from tests.support.labels import load_catalogue
 
 try:
@@ -28,21 +26,6 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
 pytestmark = pytest.mark.browser
 
 LABELS = load_catalogue()
-BANK_NAME = "ธ.ก.ส. สาขาหาดใหญ่"
-
-
-def bank_key(demo: Demo) -> str:
-    """A new bank key in the demo's database, made as a coordinator would make one."""
-    database = demo.key_file.with_suffix(".db")
-    done = subprocess.run(
-        [
-            sys.executable, "-m", "matcher", "keys", "create", "--role", "bank",
-            "--name", BANK_NAME, "--db", f"sqlite:///{database}",
-        ],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout.strip().splitlines()[-1]
 
 
 class Bank:

@@ -262,12 +262,21 @@ both sizes."""
 def participant_key(demo: Demo, role: str, participant: str) -> str:
     """A new API key of ``role`` for ``participant`` in the demo's database (``foodmatch keys
     create``, as a coordinator would make one)."""
+    return _new_key(demo, "--role", role, "--participant", participant, "--name", "browser test")
+
+
+BANK_NAME = "ธ.ก.ส. สาขาหาดใหญ่"
+
+
+def bank_key(demo: Demo) -> str:
+    """A new bank key (named :data:`BANK_NAME`, no participant) in the demo's database."""
+    return _new_key(demo, "--role", "bank", "--name", BANK_NAME)
+
+
+def _new_key(demo: Demo, *options: str) -> str:
     database = demo.key_file.with_suffix(".db")
     done = subprocess.run(
-        [
-            sys.executable, "-m", "matcher", "keys", "create", "--role", role,
-            "--participant", participant, "--name", "browser test", "--db", f"sqlite:///{database}",
-        ],
+        [sys.executable, "-m", "matcher", "keys", "create", *options, "--db", f"sqlite:///{database}"],
         capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
