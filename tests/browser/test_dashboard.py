@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import uuid
@@ -25,6 +26,8 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
     pytest.skip(f"the playwright package is not installed ({missing})", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
+
+STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
 
 CARD_FIELDS = (
     "groups",
@@ -202,6 +205,19 @@ def test_map_draws_groups_kitchens_and_contract_lines(dashboard: Dashboard, demo
     assert api["links"], "the demo made no contract lines"
     assert page.locator("#map img.leaflet-tile").count() == 0, "no tile server is used"
 
+    # The coast and the lakes (vendored OpenStreetMap outlines), credited, from this server only.
+    water = json.loads(
+        (STATIC / "vendor" / "geo" / "songkhla-water.geojson").read_text(encoding="utf-8")
+    )
+    kinds = [f["properties"]["kind"] for f in water["features"]]
+    expect(page.locator("#map path.fm-sea")).to_have_count(1)
+    expect(page.locator("#map path.fm-land")).to_have_count(kinds.count("land"))
+    expect(page.locator("#map path.fm-lake")).to_have_count(kinds.count("lake"))
+    expect(page.locator("#map .leaflet-control-attribution")).to_contain_text("OpenStreetMap")
+    assert "/static/vendor/geo/songkhla-water.geojson" in " ".join(dashboard.requests)
+    assert dashboard.foreign_requests() == []
+    dashboard.shoot("map-water")
+
     # Lines grow with quantity.
     widths = page.eval_on_selector_all(
         "#map path.fm-link",
@@ -230,6 +246,9 @@ def test_map_draws_groups_kitchens_and_contract_lines(dashboard: Dashboard, demo
     expect(page.get_by_test_id("kitchen-name")).to_have_text(buyer["name_th"])
     dashboard.open("#/map")
     dashboard.shoot("map")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#map path.fm-lake").first).to_be_visible()
+    dashboard.shoot("map-phone")
 
 
 # --- one kitchen, one group ----------------------------------------------------------------

@@ -1,12 +1,17 @@
 /* The Leaflet map (the vendored global L, no tiles) and its layers, kept and updated in place. */
 import { esc } from "../dom.js";
+import { t } from "../labels.js";
 import { state } from "../state.js";
+
+/* Land and lakes round Songkhla (OpenStreetMap via @geo-maps, see vendor/geo/README.md). */
+const WATER_URL = "/static/vendor/geo/songkhla-water.geojson";
 
 export function ensureMap() {
   if (state.map) {
     return state.map;
   }
   const map = L.map("map", { zoomSnap: 0.25, minZoom: 6, maxZoom: 16 });
+  map.createPane("fm-land").style.zIndex = 300;
   map.createPane("fm-grid").style.zIndex = 350;
   map.createPane("fm-links").style.zIndex = 410;
   map.createPane("fm-points").style.zIndex = 420;
@@ -18,8 +23,38 @@ export function ensureMap() {
   map.setView([7.1, 100.5], 9);
   state.map = {
     map: map, groups: {}, buyers: {}, links: {}, districts: {}, grid: null, fitted: false,
+    water: null,
   };
+  drawWater(state.map);
   return state.map;
+}
+
+/* The coast (land drawn over the sea-coloured background) and the lakes, under everything else;
+   the map works without them if the file cannot be read. */
+export async function drawWater(m) {
+  try {
+    const response = await fetch(WATER_URL, { credentials: "same-origin" });
+    if (!response.ok) {
+      return;
+    }
+    const data = await response.json();
+    // The sea is the file's box less the land: outside the box nothing is known, so no colour.
+    const box = data.bbox;
+    L.rectangle([[box[1], box[0]], [box[3], box[2]]], {
+      pane: "fm-land", interactive: false, className: "fm-sea", weight: 0, fillOpacity: 1,
+    }).addTo(m.map);
+    m.water = L.geoJSON(data, {
+      pane: "fm-land",
+      interactive: false,
+      style: function (feature) {
+        const lake = feature.properties.kind === "lake";
+        return { className: lake ? "fm-lake" : "fm-land", weight: lake ? 0.8 : 0, fillOpacity: 1 };
+      },
+    }).addTo(m.map);
+    m.map.attributionControl.addAttribution(esc(t("map_water_attribution")));
+  } catch (error) {
+    m.water = null;
+  }
 }
 
 export function syncLayers(store, items, keyOf, create, update) {
