@@ -174,6 +174,10 @@ class MapLink(TypedDict):
     proposed: Annotated[int, Field(description="Under proposals.")]
     contracts: int
     crops: list[str]
+    via: Annotated[
+        list[list[float]],
+        Field(description="The road model's places on the way, [lat, lon] each (empty: straight)."),
+    ]
 
 
 @with_config(EXACT)

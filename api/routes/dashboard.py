@@ -13,10 +13,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.auth import Caller, Coordinator, scoped
+from api.deps import ServiceDep
 from api.figures import FIGURE_RESPONSES, FiguresDep
 from api.models.figures import Distribution, Fill, MarketMap, PlanningReport, Unmet
 from api.routes.common import Json, checked_json
 from matcher.auth import Role
+from matcher.roads import RoadNetwork
 from matcher.service import stats
 from matcher.service.planning import PlanningFilter, planning_csv, planning_report
 
@@ -65,8 +67,23 @@ def groups(figures: FiguresDep, _: Coordinator) -> Response:
     summary="Groups and kitchens with their positions, and the contract lines between them",
     responses=FIGURE_RESPONSES,
 )
-def market_map(figures: FiguresDep, _: Coordinator) -> Response:
-    return _figure(figures, "map", MarketMap, stats.map_view)
+def market_map(figures: FiguresDep, service: ServiceDep, _: Coordinator) -> Response:
+    roads = service.context.roads
+    return _figure(figures, "map", MarketMap, lambda facts: routed_map(facts, roads))
+
+
+def routed_map(facts: stats.Facts, roads: RoadNetwork | None) -> Json:
+    """The map, each link with ``via``: the road model's places between the group and the kitchen
+    (``[lat, lon]`` pairs, empty when the straight line is the route or there is no model)."""
+    view = stats.map_view(facts)
+    for link in view["links"]:
+        group, buyer = facts.groups.get(link["group_id"]), facts.buyers.get(link["buyer_id"])
+        if roads is None or group is None or buyer is None:
+            link["via"] = []
+            continue
+        places = roads.route(group.location, buyer.location).places
+        link["via"] = [[p.lat, p.lon] for p in places]
+    return view
 
 
 def _figure(

@@ -218,6 +218,15 @@ def test_map_draws_groups_kitchens_and_contract_lines(dashboard: Dashboard, demo
     assert dashboard.foreign_requests() == []
     dashboard.shoot("map-water")
 
+    # Lines follow the road model's places where it routes round the lake or along the coast.
+    routed = [link for link in api["links"] if link["via"]]
+    assert routed, "no contract line follows a road route"
+    link = max(routed, key=lambda link: link["quantity"])
+    line = page.locator(
+        f'#map path.fm-link[data-group="{link["group_id"]}"][data-buyer="{link["buyer_id"]}"]'
+    )
+    expect(line).to_have_attribute("data-via", str(len(link["via"])))
+
     # Lines grow with quantity.
     widths = page.eval_on_selector_all(
         "#map path.fm-link",

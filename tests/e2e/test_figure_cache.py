@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api import figures as figures_module
 from api.figures import FigureCache
+from api.routes.dashboard import routed_map
 from matcher.config import Settings
 from matcher.domain.contracts import BookState
 from matcher.service import stats, views
@@ -82,7 +83,7 @@ def direct(client: TestClient) -> dict[str, Any]:
             "/stats/fill": stats.fill(facts),
             "/stats/unmet": stats.unmet(facts),
             "/stats/groups": stats.distribution(facts),
-            "/map": stats.map_view(facts),
+            "/map": routed_map(facts, ctx.roads),
             "/report/planning": planning_report(facts, PlanningFilter()),
             "/overview": views.overview(uow, today),
             "/markets/kale/book": views.open_book(uow, "kale"),

@@ -116,13 +116,17 @@ export const mapPage = {
     function linkWeight(l) {
       return 1 + 9 * Math.sqrt((l.quantity || 0) / maxLink);
     }
+    // Along the road model's places (l.via) where it has a route, else straight.
+    function linkPath(l, g, b) {
+      return [[g.lat, g.lon]].concat(l.via || [], [[b.lat, b.lon]]);
+    }
     function linkKey(l) {
       return l.group_id + "\u0000" + l.buyer_id;
     }
     syncLayers(m.links, links, linkKey, function (l) {
       const g = places["g:" + l.group_id];
       const b = places["b:" + l.buyer_id];
-      const layer = L.polyline([[g.lat, g.lon], [b.lat, b.lon]], {
+      const layer = L.polyline(linkPath(l, g, b), {
         pane: "fm-links", className: "fm-link", color: LINK_COLOUR, opacity: 0.55,
         weight: linkWeight(l), lineCap: "round",
       }).addTo(m.map);
@@ -130,6 +134,7 @@ export const mapPage = {
       el.setAttribute("data-group", l.group_id);
       el.setAttribute("data-buyer", l.buyer_id);
       el.setAttribute("data-quantity", String(l.quantity));
+      el.setAttribute("data-via", String((l.via || []).length));
       setPopup(layer, linkPopup(l));
       setTooltip(layer, groupName(l.group_id) + " → " + buyerName(l.buyer_id) + ": " +
         num(l.quantity), true);
@@ -137,7 +142,7 @@ export const mapPage = {
     }, function (layer, l) {
       const g = places["g:" + l.group_id];
       const b = places["b:" + l.buyer_id];
-      layer.setLatLngs([[g.lat, g.lon], [b.lat, b.lon]]);
+      layer.setLatLngs(linkPath(l, g, b));
       layer.setStyle({ weight: linkWeight(l) });
       layer.getElement().setAttribute("data-quantity", String(l.quantity));
       setPopup(layer, linkPopup(l));
