@@ -94,7 +94,9 @@ def page_keys(page: Path = PAGE) -> set[str]:
 
 def script_keys() -> set[str]:
     text = scripts()
-    keys = called_keys(text, ("t", "tOr")) - built_prefixes()  # t("state_" + s) is no key
+    # t("state_" + s) is no key; the pages' shell takes the keys of a title and a refusal
+    labelled = ("t", "tOr", "applyPageLabels", "renderConnection")
+    keys = called_keys(text, labelled) - built_prefixes()
     for first, second in CHOICE.findall(text):
         keys |= {first, second}
     return keys | set(FACT.findall(text))

@@ -4,13 +4,14 @@
  * This module boots the page, shows it in the language chosen and refreshes it. */
 import { forgetKey, getJson, saveKey, storedKey, takeKeyFromAddress } from "./api.js";
 import { setupChartDefaults } from "./charts.js";
-import { byId, enc, setText } from "./dom.js";
+import { byId, enc } from "./dom.js";
 import { openWithKey } from "./files.js";
-import { labelsLoaded, refreshInterval, rememberLanguage, storedLanguage, t } from "./labels.js";
+import { labelsLoaded, refreshInterval, rememberLanguage, storedLanguage } from "./labels.js";
 import { loadNames, seedDistricts } from "./names.js";
 import { PAGES } from "./pages.js";
 import { FILTERS, onFilterChange } from "./pages/planning.js";
 import { parseRoute, showPage } from "./routes.js";
+import { applyPageLabels, noteLoaded, renderRoutePage } from "./shell.js";
 import { state } from "./state.js";
 import { noteFailure, renderKeyPanel, renderStatus } from "./status.js";
 
@@ -30,26 +31,11 @@ function onKeySubmit(event) {
 }
 
 function applyLabels() {
-  document.documentElement.lang = state.lang;
-  document.title = t("app_title");
-  document.querySelectorAll("[data-i18n]").forEach(function (el) {
-    setText(el, t(el.getAttribute("data-i18n")));
-  });
-  document.querySelectorAll("[data-i18n-aria]").forEach(function (el) {
-    el.setAttribute("aria-label", t(el.getAttribute("data-i18n-aria")));
-  });
-  document.querySelectorAll("[data-lang]").forEach(function (button) {
-    const active = button.getAttribute("data-lang") === state.lang;
-    button.classList.toggle("active", active);
-    button.setAttribute("aria-pressed", active ? "true" : "false");
-  });
+  applyPageLabels("app_title");
 }
 
 function renderPage() {
-  const route = state.route;
-  if (state.data && state.dataRoute && state.dataRoute.key === route.key) {
-    PAGES[route.page].render(state.data, route);
-  }
+  renderRoutePage(PAGES);
 }
 
 async function tick() {
@@ -85,13 +71,7 @@ async function tick() {
   }
   state.timer = setTimeout(tick, refreshMs);
   state.overview = answers[0];
-  state.data = answers[1];
-  state.dataRoute = route;
-  state.offline = false;
-  state.needKey = false;
-  state.forbidden = false;
-  state.serverError = 0;
-  state.updated = new Date();
+  noteLoaded(answers[1], route);
   renderStatus();
   renderKeyPanel();
   renderPage();

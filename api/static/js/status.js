@@ -22,13 +22,19 @@ export function renderStatus() {
     engineEl.className = engine.running ? "ok" : "bad";
     setText(engineEl, engine.running ? t("engine_running") : t("engine_stopped"));
   }
+  renderConnection("forbidden");
+}
+
+/* The status line's last update and what stands in the way (offline, no key, a key that may not
+ * see this, a server error), on every page; ``forbiddenKey`` says the page's own words for 403. */
+export function renderConnection(forbiddenKey) {
   if (state.updated) {
     setText(byId("status-updated"), t("updated") + " " +
       state.updated.toLocaleTimeString(locale()));
   }
   const offline = byId("status-offline");
   offline.hidden = !state.offline && !state.needKey && !state.forbidden && !state.serverError;
-  setText(offline, state.needKey ? t("key_needed") : state.forbidden ? t("forbidden")
+  setText(offline, state.needKey ? t("key_needed") : state.forbidden ? t(forbiddenKey)
     : state.serverError ? t("server_error", { status: state.serverError }) : t("offline"));
   byId("status").setAttribute("data-state", state.offline ? "offline"
     : state.needKey ? "key-needed" : state.forbidden ? "forbidden"

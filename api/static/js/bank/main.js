@@ -10,7 +10,8 @@ import { openWithKey } from "../files.js";
 import { day, labelsLoaded, locale, money, num, refreshInterval, rememberLanguage, storedLanguage, t } from "../labels.js";
 import { nm } from "../names.js";
 import { state } from "../state.js";
-import { noteFailure, renderKeyPanel } from "../status.js";
+import { noteFailure, renderConnection, renderKeyPanel } from "../status.js";
+import { applyPageLabels, noteLoaded, renderRoutePage, showSection } from "../shell.js";
 
 let refreshMs = 30000;
 
@@ -147,55 +148,19 @@ const PAGES = {
 };
 
 function renderStatus() {
-  if (state.updated) {
-    setText(byId("status-updated"), t("updated") + " " + state.updated.toLocaleTimeString(locale()));
-  }
-  const offline = byId("status-offline");
-  offline.hidden = !state.offline && !state.needKey && !state.forbidden && !state.serverError;
-  setText(offline, state.needKey ? t("key_needed") : state.forbidden ? t("bk_forbidden")
-    : state.serverError ? t("server_error", { status: state.serverError }) : t("offline"));
-  byId("status").setAttribute("data-state", state.offline ? "offline"
-    : state.needKey ? "key-needed" : state.forbidden ? "forbidden"
-      : state.serverError ? "error" : "online");
-  byId("key-forget").hidden = !state.apiKey;
+  renderConnection("bk_forbidden");
   byId("bk-not-bank").hidden = !page.notBank;
   setText(byId("bk-bank"), page.bank);
 }
 
 function applyLabels() {
-  document.documentElement.lang = state.lang;
-  document.title = t("bk_title");
-  document.querySelectorAll("[data-i18n]").forEach(function (el) {
-    setText(el, t(el.getAttribute("data-i18n")));
-  });
-  document.querySelectorAll("[data-i18n-aria]").forEach(function (el) {
-    el.setAttribute("aria-label", t(el.getAttribute("data-i18n-aria")));
-  });
-  document.querySelectorAll("[data-lang]").forEach(function (button) {
-    const active = button.getAttribute("data-lang") === state.lang;
-    button.classList.toggle("active", active);
-    button.setAttribute("aria-pressed", active ? "true" : "false");
-  });
+  applyPageLabels("bk_title");
 }
 
 function renderPage() {
-  if (state.data && state.dataRoute && state.dataRoute.key === state.route.key) {
-    PAGES[state.route.page].render(state.data, state.route);
-  }
+  renderRoutePage(PAGES);
 }
 
-function showPage(route) {
-  document.querySelectorAll("section.page").forEach(function (section) {
-    section.hidden = section.getAttribute("data-page") !== route.page;
-  });
-  document.querySelectorAll("nav.nav a").forEach(function (link) {
-    if (link.getAttribute("data-route") === route.page) {
-      link.setAttribute("aria-current", "page");
-    } else {
-      link.removeAttribute("aria-current");
-    }
-  });
-}
 
 function failed(err, generation) {
   if (generation !== state.generation) {
@@ -230,13 +195,7 @@ async function tick() {
   if (!PAGES[route.page].still) {
     state.timer = setTimeout(tick, refreshMs);
   }
-  state.data = data;
-  state.dataRoute = route;
-  state.offline = false;
-  state.needKey = false;
-  state.forbidden = false;
-  state.serverError = 0;
-  state.updated = new Date();
+  noteLoaded(data, route);
   renderStatus();
   renderKeyPanel();
   renderPage();
@@ -247,7 +206,7 @@ function navigate() {
   takeKeyFromAddress();
   const previous = state.route;
   state.route = parseRoute();
-  showPage(state.route);
+  showSection(state.route);
   if (previous && previous.key !== state.route.key) {
     window.scrollTo(0, 0);
   }

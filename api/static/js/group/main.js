@@ -9,6 +9,7 @@ import {
 import { byId, enc, esc, setHtml, setText } from "../dom.js";
 import { labelsLoaded, refreshInterval, rememberLanguage, storedLanguage, t } from "../labels.js";
 import { buyerName, cropName, nm } from "../names.js";
+import { markLanguageButtons } from "../shell.js";
 import { state } from "../state.js";
 import { bankPanel, loadBankConsent, toggleBankConsent } from "./bank.js";
 import { loadAll, loadGroup, portal, proposals } from "./data.js";
@@ -60,11 +61,7 @@ function applyLabels() {
   setText(byId("gp-signout"), t("gp_sign_out"));
   byId("gp-nav").setAttribute("aria-label", t("navigation"));
   byId("gp-lang").setAttribute("aria-label", t("language"));
-  document.querySelectorAll("[data-lang]").forEach(function (button) {
-    const active = button.getAttribute("data-lang") === state.lang;
-    button.classList.toggle("active", active);
-    button.setAttribute("aria-pressed", active ? "true" : "false");
-  });
+  markLanguageButtons();
 }
 
 function keyPanel() {

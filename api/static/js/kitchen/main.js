@@ -9,10 +9,11 @@ import {
 } from "../api.js";
 import { byId, enc, setText } from "../dom.js";
 import { openWithKey } from "../files.js";
-import { day, labelsLoaded, locale, refreshInterval, rememberLanguage, storedLanguage, t } from "../labels.js";
+import { day, labelsLoaded, refreshInterval, rememberLanguage, storedLanguage, t } from "../labels.js";
 import { ensureNames, loadNames, nm } from "../names.js";
 import { state } from "../state.js";
-import { noteFailure, renderKeyPanel } from "../status.js";
+import { noteFailure, renderConnection, renderKeyPanel } from "../status.js";
+import { applyPageLabels, noteLoaded, renderRoutePage, showSection } from "../shell.js";
 import { wireCancelDay } from "./cancel_day.js";
 import { fillQuantities, sendConfirm } from "./confirm.js";
 import { fillDefaults, labelForm, renderPreview, sendOrder } from "./form.js";
@@ -117,17 +118,7 @@ const PAGES = {
 };
 
 function renderStatus() {
-  if (state.updated) {
-    setText(byId("status-updated"), t("updated") + " " + state.updated.toLocaleTimeString(locale()));
-  }
-  const offline = byId("status-offline");
-  offline.hidden = !state.offline && !state.needKey && !state.forbidden && !state.serverError;
-  setText(offline, state.needKey ? t("key_needed") : state.forbidden ? t("kp_forbidden")
-    : state.serverError ? t("server_error", { status: state.serverError }) : t("offline"));
-  byId("status").setAttribute("data-state", state.offline ? "offline"
-    : state.needKey ? "key-needed" : state.forbidden ? "forbidden"
-      : state.serverError ? "error" : "online");
-  byId("key-forget").hidden = !state.apiKey;
+  renderConnection("kp_forbidden");
   byId("kp-signout").hidden = portal.via !== "session";
   byId("kp-not-kitchen").hidden = !portal.notKitchen;
   const buyer = state.buyers[portal.buyerId];
@@ -139,43 +130,16 @@ function renderStatus() {
 }
 
 function applyLabels() {
-  document.documentElement.lang = state.lang;
-  document.title = t("kp_title");
-  document.querySelectorAll("[data-i18n]").forEach(function (el) {
-    setText(el, t(el.getAttribute("data-i18n")));
-  });
-  document.querySelectorAll("[data-i18n-aria]").forEach(function (el) {
-    el.setAttribute("aria-label", t(el.getAttribute("data-i18n-aria")));
-  });
-  document.querySelectorAll("[data-lang]").forEach(function (button) {
-    const active = button.getAttribute("data-lang") === state.lang;
-    button.classList.toggle("active", active);
-    button.setAttribute("aria-pressed", active ? "true" : "false");
-  });
+  applyPageLabels("kp_title");
   if (Object.keys(state.crops).length) {
     labelForm();
   }
 }
 
 function renderPage() {
-  if (state.data && state.dataRoute && state.dataRoute.key === state.route.key) {
-    PAGES[state.route.page].render(state.data, state.route);
-  }
+  renderRoutePage(PAGES);
 }
 
-function showPage(route) {
-  document.querySelectorAll("section.page").forEach(function (section) {
-    section.hidden = section.getAttribute("data-page") !== route.page;
-  });
-  document.querySelectorAll("nav.nav a").forEach(function (link) {
-    const here = link.getAttribute("data-route") === route.page;
-    if (here) {
-      link.setAttribute("aria-current", "page");
-    } else {
-      link.removeAttribute("aria-current");
-    }
-  });
-}
 
 function failed(err, generation) {
   if (generation !== state.generation) {
@@ -220,13 +184,7 @@ async function tick() {
   if (!PAGES[route.page].still) {
     state.timer = setTimeout(tick, refreshMs);
   }
-  state.data = data;
-  state.dataRoute = route;
-  state.offline = false;
-  state.needKey = false;
-  state.forbidden = false;
-  state.serverError = 0;
-  state.updated = new Date();
+  noteLoaded(data, route);
   renderStatus();
   renderKeyPanel();
   renderPage();
@@ -237,7 +195,7 @@ function navigate() {
   takeKeyFromAddress();
   const previous = state.route;
   state.route = parseRoute();
-  showPage(state.route);
+  showSection(state.route);
   if (previous && previous.key !== state.route.key) {
     window.scrollTo(0, 0);
     if (state.route.page !== "orders") {
