@@ -20,21 +20,6 @@ from matcher.reference import data_dir
 
 FILE = "crop_calendar.csv"
 HEADER = ("crop_id", "days_to_first_harvest", "good_months", "note")
-THAI_MONTHS = (
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-)
-BUDDHIST_ERA = 543
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +35,6 @@ class CropSeason:
         if self.days_to_first_harvest is None:
             return None
         return delivery - timedelta(days=self.days_to_first_harvest)
-
-
-def thai_date(day: date, *, year: bool = True) -> str:
-    """``12 ม.ค. 2570``: day, short Thai month and the Buddhist-era year (or without it)."""
-    text = f"{day.day} {THAI_MONTHS[day.month - 1]}"
-    return f"{text} {day.year + BUDDHIST_ERA}" if year else text
 
 
 def _months(text: str, line: int) -> frozenset[int]:

@@ -23,7 +23,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache, partial
 from typing import Any, Literal, Required, TypedDict, Unpack
@@ -46,6 +46,7 @@ from matcher.domain.model import (
 from matcher.domain.standards import StandardsRelation
 from matcher.domain.weeks import iso_week
 from matcher.labels import Lang, has_label, label
+from matcher.thaidates import BANGKOK, BUDDHIST_ERA
 
 __all__ = [
     "BANGKOK",
@@ -69,10 +70,7 @@ __all__ = [
     "render_page",
 ]
 
-BUDDHIST_ERA_OFFSET = 543
-
-BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
-"""Thailand's time (UTC+7 all year: no daylight saving since 1920)."""
+BUDDHIST_ERA_OFFSET = BUDDHIST_ERA
 
 TEMPLATE = "contract.html.j2"
 """The contract page's template in ``matcher/templates/`` (with its stylesheet ``contract.css``)."""

@@ -11,7 +11,6 @@ what to do; every use and refusal is in the sign-in log.
 from __future__ import annotations
 
 import html
-from datetime import timedelta, timezone
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -27,11 +26,9 @@ from matcher.auth import Role
 from matcher.bootstrap import Service
 from matcher.labels import Lang, label
 from matcher.sessions import COOKIE, LinkState, SignInLink, portal_of
+from matcher.thaidates import BANGKOK
 
 pages = APIRouter(tags=["sign-in"])
-
-BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
-"""Thailand keeps one offset all year."""
 
 TOKEN_LENGTH = 200
 """Longer tokens are cut before they are looked up (real ones are 43 characters)."""

@@ -22,6 +22,7 @@ from matcher.domain.model import Crop, Unit, thb
 from matcher.service.aggregates import UnmetCell
 from matcher.service.planting import PLANTING_COLUMNS, planting
 from matcher.service.stats import Facts, supply_by_area
+from matcher.thaidates import MONTHS_TH_SHORT
 
 Json = dict[str, Any]
 
@@ -35,20 +36,6 @@ TIER_TH = {
     "COR": "อินทรีย์ COR",
 }
 
-THAI_MONTHS = (
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-)
 
 ACTIONS: dict[str, tuple[str, str]] = {
     "no_supply": ("Grow and announce", "ปลูกและเสนอขาย"),
@@ -172,7 +159,7 @@ def suggestion(line: Json) -> tuple[str, str]:
     q = f"{line['quantity']:,}"
     days = [date.fromisoformat(d) for d in line["dates"]]
     dates_en = ", ".join(d.strftime("%d %b") for d in days)
-    dates_th = ", ".join(f"{d.day} {THAI_MONTHS[d.month - 1]}" for d in days)
+    dates_th = ", ".join(f"{d.day} {MONTHS_TH_SHORT[d.month - 1]}" for d in days)
     en = (
         f"{act_en} {q} {unit_en} of {line['crop_name_en']} certified {line['min_tier']} "
         f"for {line['district_name_en']} in {line['week']} ({dates_en})"

@@ -10,38 +10,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from matcher.crop_calendar import CropSeason, thai_date
+from matcher.crop_calendar import CropSeason
+from matcher.thaidates import MONTHS_EN, MONTHS_TH, short_english_date
+from matcher.thaidates import short_thai_date as thai_date
 
 Json = dict[str, Any]
 
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-MONTHS_TH = (
-    "มกราคม",
-    "กุมภาพันธ์",
-    "มีนาคม",
-    "เมษายน",
-    "พฤษภาคม",
-    "มิถุนายน",
-    "กรกฎาคม",
-    "สิงหาคม",
-    "กันยายน",
-    "ตุลาคม",
-    "พฤศจิกายน",
-    "ธันวาคม",
-)
 PLANTING_COLUMNS = (
     "plant_by",
     "too_late_to_plant",
@@ -51,15 +25,11 @@ PLANTING_COLUMNS = (
 )
 
 
-def _en(day: date, *, year: bool = True) -> str:
-    return f"{day.day} {day:%b}" + (f" {day.year}" if year else "")
-
-
 def _timing(
     season: CropSeason, first: date, produced: bool, today: date | None
 ) -> tuple[date | None, bool, str, str]:
     """(plant-by date, too late, English, Thai) for the first delivery of a line."""
-    deliver_th, deliver_en = thai_date(first, year=False), _en(first, year=False)
+    deliver_th, deliver_en = thai_date(first, year=False), short_english_date(first, year=False)
     plant_by = None if produced else season.plant_by(first)
     if plant_by is None:
         return (
@@ -68,7 +38,11 @@ def _timing(
             f"Produce and offer before {deliver_en}",
             (f"ผลิตและเสนอขายก่อนส่ง {deliver_th}"),
         )
-    by_th, by_en, days = thai_date(plant_by), _en(plant_by), season.days_to_first_harvest
+    by_th, by_en, days = (
+        thai_date(plant_by),
+        short_english_date(plant_by),
+        season.days_to_first_harvest,
+    )
     if today is not None and plant_by < today:
         return (
             plant_by,

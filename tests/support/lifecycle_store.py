@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from matcher.domain.contracts import (
@@ -46,7 +46,6 @@ UowFactory = Callable[[], Any]
 """Makes a unit of work: the SQL one here, the fake in the unit tests."""
 
 T0 = datetime(2026, 12, 1, 8, 0, 0, 250000, tzinfo=UTC)
-BANGKOK = timezone(timedelta(hours=7))
 WED_50, WED_51, THU_51, WED_52 = (
     date(2026, 12, 9),
     date(2026, 12, 16),

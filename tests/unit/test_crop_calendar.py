@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 
-from matcher.crop_calendar import CropSeason, load_crop_calendar, parse_crop_calendar, thai_date
+from matcher.crop_calendar import CropSeason, load_crop_calendar, parse_crop_calendar
 from matcher.domain.errors import InvalidValue
 from matcher.reference import load_crops
 from matcher.service.planting import planting
+from matcher.thaidates import short_thai_date as thai_date
 
 SEASONS = {
     "kale": CropSeason("kale", 45, frozenset(range(1, 11))),
