@@ -30,8 +30,8 @@ from matcher.domain.lifecycle import (
     confirm_delivery,
     reject,
 )
+from matcher.thaidates import BANGKOK
 from tests.support.lifecycle_store import (
-    BANGKOK,
     BUYER,
     GROUP,
     T0,
