@@ -17,11 +17,13 @@ def matched(market: Market) -> dict[str, Any]:
     market.buyer()
     market.buyer("school-1", name_en="Songkhla School", kind="school")
     market.group_with_certificate()
-    market.group_with_certificate("grp-eggs", name_en="Egg Farmers")
+    # Eggs need livestock GAP (มกษ. 6909), not the crop GAP of the kale group.
+    market.group_with_certificate("grp-eggs", "LIVESTOCK_GAP", name_en="Egg Farmers")
     market.supply("sup-kale", weeks=weeks_of(days, 100))
     market.supply(
-        "sup-eggs", "grp-eggs", crop_id="eggs", weeks=weeks_of(days, 1000), asking_price="3.20"
-    )
+        "sup-eggs", "grp-eggs", crop_id="eggs", weeks=weeks_of(days, 1000), asking_price="3.20",
+        scheme="LIVESTOCK_GAP",
+    )  # fmt: skip
     market.order("ord-hosp-kale", deliveries=days)
     market.order("ord-school-kale", "school-1", deliveries=days[1:], quantity=30)
     market.order(

@@ -71,7 +71,11 @@ def test_overview_includes_the_engine_status(client: TestClient) -> None:
 
 
 DASHBOARD = "/static/js/main.js"
-PORTALS = {"/kitchen/": "/static/js/kitchen/main.js", "/group/": "/static/js/group/main.js"}
+PORTALS = {
+    "/kitchen/": "/static/js/kitchen/main.js",
+    "/group/": "/static/js/group/main.js",
+    "/bank/": "/static/js/bank/main.js",
+}
 """The participants' pages and their entry modules (over the dashboard's shared ones)."""
 IMPORT = re.compile(r'^import [^;]* from "(\.{1,2}/[^"]+)";', re.MULTILINE)
 JAVASCRIPT = {"text/javascript", "application/javascript"}
