@@ -23,7 +23,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, partial
 from typing import Any, Literal, Required, TypedDict, Unpack
@@ -46,7 +46,7 @@ from matcher.domain.model import (
 from matcher.domain.standards import StandardsRelation
 from matcher.domain.weeks import iso_week
 from matcher.labels import Lang, has_label, label
-from matcher.thaidates import BANGKOK, BUDDHIST_ERA
+from matcher.thaidates import BANGKOK, BUDDHIST_ERA, format_date, format_time
 
 __all__ = [
     "BANGKOK",
@@ -140,22 +140,6 @@ def baht_words(amount: Satang) -> str:
     if amount < 0:
         raise ValueError("an amount in words is not negative")
     return str(bahttext(float(Decimal(amount) / 100)))
-
-
-def format_date(day: date, lang: Lang) -> str:
-    """A date as written in the language: day, Thai month name and Buddhist-era year (2026 is
-    2569) in Thai; ``7 December 2026`` in English."""
-    year = day.year + BUDDHIST_ERA_OFFSET if lang == "th" else day.year
-    return f"{day.day} {label(f'doc_month_{day.month}', lang)} {year}"
-
-
-def format_time(at: datetime, lang: Lang) -> str:
-    """A moment in Bangkok time: the Thai date and ``15.00`` with the catalogue's words, or
-    ``7 December 2026, 15:00
-    (Bangkok time)`` (a time without a zone is taken as UTC, as the service stores it)."""
-    local = (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(BANGKOK)
-    clock = f"{local.hour:02d}.{local.minute:02d}" if lang == "th" else f"{local:%H:%M}"
-    return label("doc_date_time", lang).format(date=format_date(local.date(), lang), time=clock)
 
 
 # --- the clauses -----------------------------------------------------------------------------

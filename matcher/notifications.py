@@ -25,6 +25,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from matcher.domain.contracts import Contract, ContractState, DeliveryState
 from matcher.domain.model import Certificate, thb
 from matcher.labels import Lang, has_label, label
+from matcher.thaidates import format_date, format_time
 
 CHANNELS: tuple[str, ...] = ("email", "line")
 LANGUAGES: tuple[Lang, ...] = ("th", "en")
@@ -155,6 +156,8 @@ LAPSE_WARNING = timedelta(hours=24)
 CERTIFICATE_WARNINGS: tuple[int, ...] = (60, 30, 7)
 """Days before a certificate's last valid day at which its group is told."""
 MARKET_OFFSET = timedelta(hours=7)
+DATE_FACTS = ("date", "first_day", "last_day", "valid_until")
+"""The facts that are days, written out in the notice's language."""
 """The market's clock (Thailand, UTC+7): "tomorrow" is the next day there."""
 _DELIVERING = frozenset({ContractState.ACCEPTED, ContractState.IN_DELIVERY})
 
@@ -330,13 +333,23 @@ def _environment() -> Environment:
 
 
 def _when(value: Any, lang: Lang) -> str:
-    """An ISO timestamp on the market's clock (Thailand), worded by the label ``notify_time``;
-    anything else as it is."""
+    """An ISO timestamp as people in Thailand read it: ``8 ธันวาคม 2569 เวลา 15.00 น.`` (Thailand's
+    clock, Buddhist-era year), ``8 December 2026, 15:00 (Bangkok time)``; anything else as it is."""
     text = str(value or "")
     if "T" not in text:
         return text
-    moment = datetime.fromisoformat(text) + MARKET_OFFSET
-    return label("notify_time", lang).format(time=moment.strftime("%Y-%m-%d %H:%M"))
+    return format_time(datetime.fromisoformat(text), lang)
+
+
+def _day(value: Any, lang: Lang) -> Any:
+    """An ISO date as written in the language (``8 ธันวาคม 2569``, ``8 December 2026``);
+    anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return format_date(date.fromisoformat(value), lang)
+    except ValueError:
+        return value
 
 
 def _baht(value: Any) -> str:
@@ -359,6 +372,9 @@ def _when_delivered(facts: Mapping[str, Any], lang: Lang) -> str:
 def context_of(notice: Notice, lang: Lang, names: Names) -> dict[str, Any]:
     facts = dict(notice.facts)
     context: dict[str, Any] = dict(facts)
+    for key in DATE_FACTS:
+        if key in context:
+            context[key] = _day(context[key], lang)
     crop_id = facts.get("crop_id")
     crop, unit = names.crop(crop_id, lang) if isinstance(crop_id, str) else ("", "")
     context.update(crop=crop, unit=unit, expires=_when(facts.get("expires_at"), lang))

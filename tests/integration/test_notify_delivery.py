@@ -222,7 +222,7 @@ def test_a_sign_in_link_is_queued_once_and_sent_by_email(uow_factory: UowFactory
     (message,) = mailbox.messages
     assert message["Subject"] == "Your sign-in link to the forward market"
     assert link in message.get_content().splitlines()
-    assert "until 2026-12-01 15:15 Thailand time" in message.get_content()
+    assert "until 1 December 2026, 15:15 (Bangkok time)" in message.get_content()
 
 
 def test_without_a_mail_server_the_mails_are_written_into_the_mail_folder(
@@ -293,12 +293,12 @@ def test_time_brings_its_notices_once_each(uow_factory: UowFactory) -> None:
     subjects = sorted((str(m["To"]), str(m["Subject"])) for m in mailbox.messages)
     assert subjects == [
         ("leader@coop.test", "ข้อเสนอซื้อคะน้าจาก โรงพยาบาล จะหมดอายุใน 24 ชั่วโมง"),
-        ("leader@coop.test", "พรุ่งนี้ (2026-12-09) ส่งคะน้า 40 กก. ให้ โรงพยาบาล"),
+        ("leader@coop.test", "พรุ่งนี้ (9 ธันวาคม 2569) ส่งคะน้า 40 กก. ให้ โรงพยาบาล"),
         (
             "leader@coop.test",
             "ใบรับรอง เกษตรอินทรีย์ระบบรับรองแบบมีส่วนร่วม (PGS) ของกลุ่มจะหมดอายุในอีก 30 วัน",
         ),
-        ("procurement@hospital.test", "Tomorrow (2026-12-09): 40 kg of Chinese kale for Hospital"),
+        ("procurement@hospital.test", "Tomorrow (9 December 2026): 40 kg of Chinese kale for Hospital"),
     ]
 
 

@@ -287,8 +287,8 @@ def test_the_group_is_told_which_delivery_was_cancelled_and_why() -> None:
     en_subject, en_body = nt.render(notice, "en", Names())
 
     assert (notice.kind, notice.participant_id) == ("delivery_cancelled", "g1")
-    assert th_subject == "โรงพยาบาลหาดใหญ่ ยกเลิกรอบส่งคะน้าวันที่ 2026-12-16"
+    assert th_subject == "โรงพยาบาลหาดใหญ่ ยกเลิกรอบส่งคะน้าวันที่ 16 ธันวาคม 2569"
     assert "(40 กก.)" in th_body
     assert "เหตุผล: ห้องครัวปิดปรับปรุง\n" in th_body
-    assert en_subject == "Hat Yai Hospital cancelled the kale delivery of 2026-12-16"
+    assert en_subject == "Hat Yai Hospital cancelled the kale delivery of 16 December 2026"
     assert "The other deliveries of the contract stay as agreed." in en_body

@@ -117,7 +117,7 @@ def test_the_proposal_reads_in_thai_for_the_group() -> None:
     assert "โรงพยาบาลหาดใหญ่ เสนอซื้อคะน้าจากกลุ่มของท่าน รวม 120 กก." in body
     assert "เป็นเงิน 3,600.00 บาท" in body
     assert "ราคา 30.00 บาท/กก." in body
-    assert "กรุณาตอบรับหรือปฏิเสธภายใน 2026-12-04 15:00 น. (เวลาประเทศไทย)" in body
+    assert "กรุณาตอบรับหรือปฏิเสธภายใน 4 ธันวาคม 2569 เวลา 15.00 น." in body
     assert "เลขที่สัญญา c-1" in body
     assert "{" not in body
     assert "}" not in body
@@ -130,7 +130,7 @@ def test_the_same_notice_reads_in_english() -> None:
 
     assert subject == "New proposal from Hat Yai Hospital for kale: your answer is needed"
     assert body.startswith("Dear Khlong Hoi Khong safe vegetables,\n\n")
-    assert "Please accept or reject it by 2026-12-04 15:00 Thailand time;" in body
+    assert "Please accept or reject it by 4 December 2026, 15:00 (Bangkok time);" in body
 
 
 def test_a_reason_is_written_only_when_there_is_one() -> None:
@@ -148,7 +148,7 @@ def test_the_refusal_names_what_was_kept_and_refused() -> None:
 
     subject, body = nt.render(notice, "th", Names())
 
-    assert subject == "โรงพยาบาลหาดใหญ่ ไม่รับคะน้าบางส่วน (ส่งวันที่ 2026-12-09)"
+    assert subject == "โรงพยาบาลหาดใหญ่ ไม่รับคะน้าบางส่วน (ส่งวันที่ 9 ธันวาคม 2569)"
     assert "รับไว้ 30 กก. จากที่ตกลง 40 กก. และส่งคืน 10 กก." in body
     assert "เหตุผล: ไม่สด\n" in body
     other = refused | {"refusal_reason": "other", "refusal_note": "มีหนอน"}
@@ -164,7 +164,7 @@ def test_a_sign_in_link_is_keyed_by_the_link_and_shows_it() -> None:
     subject, body = nt.render(notice, "th", Names())
     assert subject == "ลิงก์เข้าสู่ระบบตลาดล่วงหน้า"
     assert f"\n{link}\n" in body
-    assert "2026-12-01 15:00 น. (เวลาประเทศไทย)" in body
+    assert "1 ธันวาคม 2569 เวลา 15.00 น." in body
 
 
 @pytest.mark.parametrize("kind", nt.KINDS)
@@ -259,7 +259,7 @@ def test_a_certificate_is_announced_at_60_30_and_7_days_once_each() -> None:
     assert notice.participant_id == "g1"
     subject, body = nt.render(notice, "th", Names())
     assert subject == "ใบรับรอง เกษตรอินทรีย์ระบบรับรองแบบมีส่วนร่วม (PGS) ของกลุ่มจะหมดอายุในอีก 30 วัน"
-    assert "ใช้ได้ถึงวันที่ 2026-12-31 (อีก 30 วัน)" in body
+    assert "ใช้ได้ถึงวันที่ 31 ธันวาคม 2569 (อีก 30 วัน)" in body
 
 
 def test_the_timed_notices_join_the_three_kinds() -> None:
@@ -358,11 +358,11 @@ def test_before_songkran_the_reminder_names_the_day_not_tomorrow() -> None:
 
     assert group.facts["days_ahead"] == 4
     subject, body = nt.render(group, "th", Names())
-    assert subject.startswith("วันศุกร์ (2027-04-16) ส่งคะน้า 40 กก.")
-    assert "วันศุกร์ (2027-04-16) มีกำหนดส่งคะน้า" in body
+    assert subject.startswith("วันศุกร์ (16 เมษายน 2570) ส่งคะน้า 40 กก.")
+    assert "วันศุกร์ (16 เมษายน 2570) มีกำหนดส่งคะน้า" in body
     subject, body = nt.render(buyer, "en", Names())
-    assert subject == "Friday (2027-04-16): 40 kg of kale for Hat Yai Hospital"
-    assert body.splitlines()[2].startswith("Friday, 2027-04-16, Khlong Hoi Khong")
+    assert subject == "Friday (16 April 2027): 40 kg of kale for Hat Yai Hospital"
+    assert body.splitlines()[2].startswith("Friday, 16 April 2027, Khlong Hoi Khong")
 
 
 def test_a_reminder_the_day_before_says_tomorrow() -> None:
@@ -370,5 +370,5 @@ def test_a_reminder_the_day_before_says_tomorrow() -> None:
 
     (notice, _) = nt.tomorrow_notices(thai_time(date(2026, 12, 8), 8), [accepted])
 
-    assert nt.render(notice, "th", Names())[0].startswith("พรุ่งนี้ (2026-12-09) ส่งคะน้า")
-    assert nt.render(notice, "en", Names())[0].startswith("Tomorrow (2026-12-09): 40 kg")
+    assert nt.render(notice, "th", Names())[0].startswith("พรุ่งนี้ (9 ธันวาคม 2569) ส่งคะน้า")
+    assert nt.render(notice, "en", Names())[0].startswith("Tomorrow (9 December 2026): 40 kg")
