@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from pydantic import ValidationError as PydanticError
 
+from matcher.areas import official_subdistrict
 from matcher.domain.calendar import OnHoliday
 from matcher.domain.errors import DomainError, InvalidValue
 from matcher.domain.model import (
@@ -117,8 +118,16 @@ class CropIn(_Strict):
 class RegistryIn(_Strict):
     """The central database's optional details of a group or a buyer (flat in JSON)."""
 
-    subdistrict_code: str = Field("", description="TIS-1099 sub-district (ตำบล) code, 6 digits.")
-    subdistrict: str = Field("", description="Sub-district (ตำบล) name.")
+    subdistrict_code: str = Field(
+        "",
+        description="Official TIS-1099 (DOPA) sub-district (ตำบล) code, 6 digits, of a "
+        "sub-district of the record's district (e.g. 901118 Phatong in 9011 Hat Yai).",
+    )
+    subdistrict: str = Field(
+        "",
+        description="Sub-district (ตำบล) name, Thai or English: alone it is looked up within the "
+        "district; with a code it must be that code's name. Stored as the official Thai name.",
+    )
     farm_area_rai: float | None = Field(None, description="Farm area in rai (groups).")
     contact_name: str = Field("", description="Contact person, who signs contracts.")
     contact_position: str = Field("", description="The contact person's position.")
@@ -323,12 +332,17 @@ def group_from(g: GroupIn) -> FarmerGroup:
         district=g.district,
         min_lot=g.min_lot,
         max_buyers_per_week=g.max_buyers_per_week,
-        registry=registry_from(g),
+        registry=registry_from(g, g.district),
     )
 
 
-def registry_from(r: RegistryIn) -> Registry:
-    return Registry(**{name: getattr(r, name) for name in RegistryIn.model_fields})
+def registry_from(r: RegistryIn, district: str) -> Registry:
+    """The registry of a record of ``district``, its sub-district checked against the official
+    codes and names (:func:`matcher.areas.official_subdistrict`: a name alone is looked up, a
+    code alone gets its official Thai name)."""
+    code, name = official_subdistrict(district, r.subdistrict_code, r.subdistrict)
+    given = {field: getattr(r, field) for field in RegistryIn.model_fields}
+    return Registry(**given | {"subdistrict_code": code, "subdistrict": name})
 
 
 def buyer_from(b: BuyerIn) -> Buyer:
@@ -339,7 +353,7 @@ def buyer_from(b: BuyerIn) -> Buyer:
         kind=_lower_enum(BuyerKind, b.kind, "kind"),
         location=Location(b.lat, b.lon),
         district=b.district,
-        registry=registry_from(b),
+        registry=registry_from(b, b.district),
         non_delivery_weekdays=tuple(d.strip().lower() for d in b.non_delivery_weekdays),
         non_delivery_dates=tuple(b.non_delivery_dates),
     )

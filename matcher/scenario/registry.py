@@ -5,9 +5,10 @@ when).
 Synthetic and deterministic: each value is derived from the record's id and position, without the
 scenario's random stream (so the rest of the market is unchanged). The registration numbers and
 tax ids are well-formed (a tax id carries its check digit) but belong to no real body; the
-contact persons are invented names. Sub-districts are named only where the group's name carries a
-sub-district of its district that the reference facts confirm (Hat Yai), without a code: the
-service accepts sub-district codes as the import gives them (``docs/formats.md``).
+contact persons are invented names. Every group has an official sub-district of its district
+(code and Thai name, :mod:`matcher.areas`): the one its name carries ("...บ้านคอหงส์" is in Kho
+Hong), the one the reference facts state (Ban Khuan Khi Raet is in Phatong), or else one of the
+district's sub-districts picked by the group's position.
 """
 
 from __future__ import annotations
@@ -15,20 +16,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from matcher.areas import Area, subdistricts
 from matcher.domain.model import BuyerKind, GroupKind
 from matcher.scenario.parts import BuyerRec
 from matcher.scenario.supply import GroupRec
-
-HAT_YAI_SUBDISTRICTS = (
-    "ควนลัง",
-    "คอหงส์",
-    "คลองแห",
-    "ท่าข้าม",
-    "น้ำน้อย",
-    "ทุ่งใหญ่",
-    "พะตง",
-)
-"""Sub-districts (ตำบล) of Hat Yai (9011) that the demo's group names carry."""
 
 KNOWN_SUBDISTRICTS = {"กลุ่มเกษตรอินทรีย์บ้านควนขี้แรด": "พะตง"}
 """Groups whose sub-district the facts file states (Ban Khuan Khi Raet, Phatong)."""
@@ -81,17 +72,27 @@ def _person(n: int) -> str:
     return f"{title}{given} {FAMILY_NAMES[(n * 3 + 1) % len(FAMILY_NAMES)]}"
 
 
-def _subdistrict(group: GroupRec) -> str:
+def _subdistrict(number: int, group: GroupRec) -> Area | None:
+    """The group's sub-district: the one the facts state, else the one its name carries (the
+    one ending last in the name: "บ้านนาทับ" is in Na Thap, not Ban Na), else one picked by
+    ``number``. None when the district is not an official one."""
+    choices = subdistricts(group.district)
     known = KNOWN_SUBDISTRICTS.get(group.name_th.split(" ")[0])
-    if known is not None or group.district != "9011":
-        return known or ""
-    return next((s for s in HAT_YAI_SUBDISTRICTS if s in group.name_th), "")
+    stated = next((s for s in choices if s.name_th == known), None)
+    if stated is not None or not choices:
+        return stated
+    named = [s for s in choices if s.name_th in group.name_th]
+    if named:
+        return max(named, key=lambda s: (group.name_th.rfind(s.name_th) + len(s.name_th), s.code))
+    return choices[number % len(choices)]
 
 
 def group_details(number: int, group: GroupRec) -> dict[str, Any]:
     """The registry fields of the ``number``-th group (1-based)."""
+    place = _subdistrict(number, group)
     out: dict[str, Any] = {
-        "subdistrict": _subdistrict(group),
+        "subdistrict_code": place.code if place is not None else "",
+        "subdistrict": place.name_th if place is not None else "",
         "farm_area_rai": float(group.members * (4 + number % 5)),
         "contact_name": _person(number),
         "contact_position": GROUP_POSITION[group.kind],

@@ -97,7 +97,7 @@ GROUP_JSON = {
     "lon": 100.42,
     "members": 15,
     "district": "9011",
-    "subdistrict_code": "901106",
+    "subdistrict_code": "901118",
     "subdistrict": "พะตง",
     "farm_area_rai": 42.5,
     "contact_name": "นางสมศรี ใจดี",
@@ -203,7 +203,7 @@ def test_csv_lines_take_the_registry_and_order_columns() -> None:
 
 def test_supply_is_summed_by_district_and_by_sub_district() -> None:
     groups = dict(GROUPS)
-    phatong = Registry(subdistrict_code="901106", subdistrict="พะตง", farm_area_rai=40.0)
+    phatong = Registry(subdistrict_code="901118", subdistrict="พะตง", farm_area_rai=40.0)
     groups["g1"] = replace(groups["g1"], registry=phatong)
     tung = Registry(subdistrict="ทุ่งตำเสา", farm_area_rai=10.5)
     groups["g4"] = replace(groups["g1"], id="g4", members=5, registry=tung)
@@ -216,7 +216,7 @@ def test_supply_is_summed_by_district_and_by_sub_district() -> None:
     assert (hat_yai["groups"], hat_yai["members"], hat_yai["farm_area_rai"]) == (2, 25, 50.5)
     assert hat_yai["announced"] == 180 + 0  # g1's 80 + 100 kg; g4 announces nothing
     subs = {(r["district"], r["subdistrict"]): r for r in area["by_subdistrict"]}
-    assert subs[("9011", "พะตง")]["subdistrict_code"] == "901106"
+    assert subs[("9011", "พะตง")]["subdistrict_code"] == "901118"
     assert subs[("9011", "พะตง")]["announced"] == 180
     assert subs[("9011", "ทุ่งตำเสา")]["groups"] == 1
     assert subs[("9001", "")]["groups"] == 1  # a group without a recorded sub-district
