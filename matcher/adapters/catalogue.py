@@ -88,7 +88,7 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "histogram",
         (),
         "process",
-        "Wall time of a matching round (solver and writing its contracts).",
+        "Wall time of a whole matching round: reading the book, solving, writing its contracts.",
     ),
     MetricSpec(
         "foodmatch_solver_runs_total",

@@ -79,7 +79,8 @@ class Metrics:
     def _round(self, record: MatchingRound) -> None:
         summary = record.summary or {}
         self.rounds.labels(record.trigger, record.status.value).inc()
-        self.round_seconds.observe(float(summary.get("wall_seconds", 0.0)))
+        whole = summary.get("round_seconds", summary.get("wall_seconds", 0.0))
+        self.round_seconds.observe(float(whole))
         solver = str(record.solver or summary.get("solver") or "")
         status = str(record.solver_status or summary.get("status") or "")
         self.solver_runs.labels(solver, status).inc()

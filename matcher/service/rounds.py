@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -79,22 +80,29 @@ def live_contracts(uow: UnitOfWork) -> list[Contract]:
 
 
 def pending_changes(
-    uow: UnitOfWork, ctx: ServiceContext, now: datetime, live: list[Contract]
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    now: datetime,
+    live: list[Contract],
+    certificates: Iterable[Certificate],
 ) -> list[tuple[Change, type[events.Event]]]:
     """Proposals past their deadline expire; scheduled deliveries whose group no longer holds a
-    valid certificate of the contract's scheme for the crop are released from that date."""
+    valid certificate of the contract's scheme for the crop are released from that date.
+    ``certificates``: every certificate (the snapshot reads them once, not once per contract)."""
     out: list[tuple[Change, type[events.Event]]] = []
     for contract in uow.contracts.due_proposals(now):
         out.append((expire(contract, now), events.ContractExpired))
     expiring = {c.contract.id for c, _ in out}
-    certs: dict[str, list[Certificate]] = {}
+    certs: dict[str, list[Certificate]] = defaultdict(list)
+    for certificate in certificates:
+        certs[certificate.group_id].append(certificate)
     for contract in live:
         if contract.id in expiring or contract.state not in CANCELLABLE:
             continue
         rule = ctx.standards.rules.get(contract.scheme)
         if rule is None or not rule.needs_certificate:
             continue
-        held = certs.setdefault(contract.group_id, list(uow.certificates.list(contract.group_id)))
+        held = certs.get(contract.group_id, [])
         crop = ctx.crops.get(contract.crop_id)
         if crop is None:
             continue
@@ -137,7 +145,8 @@ def take_snapshot(
     bound_supply = dict(uow.contracts.bound_supply())
     live = live_contracts(uow)
     at = now or ctx.clock.now()
-    pending = pending_changes(uow, ctx, at, live)
+    certificates = tuple(uow.certificates.list())
+    pending = pending_changes(uow, ctx, at, live, certificates)
     order_ids = [o.id for o in orders]
     causes = dict(uow.releases.causes(order_ids)) if order_ids else {}
     for change, _ in pending:
@@ -161,7 +170,7 @@ def take_snapshot(
         standards=ctx.standards,
         groups=groups,
         buyers=buyers,
-        certificates=tuple(uow.certificates.list()),
+        certificates=certificates,
         supply=tuple(supply),
         orders=tuple(orders),
         parameters=ctx.parameters,
@@ -309,8 +318,10 @@ def round_id_for(message_id: str) -> str:
 
 def run_round(cmd: commands.RunMatchingRound, uow: UnitOfWork, ctx: ServiceContext) -> Result:
     started = ctx.clock.now()
+    began = time.perf_counter()
     snapshot = take_snapshot(uow, ctx, cmd.crops, started.date(), started)
     uow.rollback()  # the solver runs outside any transaction
+    read = time.perf_counter()
     log.info(
         "round %s (%s) solving: %d open orders, %d supply announcements",
         round_id_for(cmd.message_id),
@@ -319,7 +330,28 @@ def run_round(cmd: commands.RunMatchingRound, uow: UnitOfWork, ctx: ServiceConte
         len(snapshot.instance.supply),
     )
     solution = solve(snapshot.instance, solver=ctx.solver, parallel=ctx.parallel)
-    return apply_round(uow, ctx, cmd, snapshot, solution, started)
+    phases = Phases(began, read - began, time.perf_counter() - read)
+    return apply_round(uow, ctx, cmd, snapshot, solution, started, phases)
+
+
+@dataclass(frozen=True, slots=True)
+class Phases:
+    """When a round began (``time.perf_counter``) and how long it read and solved."""
+
+    began: float
+    read_seconds: float
+    solve_seconds: float
+
+    def summary(self) -> dict[str, float]:
+        """The whole round's time (read, solve and write, until its record is written) and its
+        parts, for the round's summary and the round-duration metric."""
+        total = time.perf_counter() - self.began
+        return {
+            "round_seconds": round(total, 4),
+            "read_seconds": round(self.read_seconds, 4),
+            "solve_seconds": round(self.solve_seconds, 4),
+            "write_seconds": round(max(0.0, total - self.read_seconds - self.solve_seconds), 4),
+        }
 
 
 def apply_round(
@@ -329,9 +361,10 @@ def apply_round(
     snapshot: Snapshot,
     solution: Solution,
     started: datetime,
+    phases: Phases,
 ) -> Result:
     """Write the round's contracts and record, skipping markets that changed meanwhile."""
-    finished = ctx.clock.now()
+    solved = ctx.clock.now()
     round_id = round_id_for(cmd.message_id)
     markets = sorted({o.crop_id for o in snapshot.instance.orders})
     current = uow.markets.lock(markets)
@@ -355,7 +388,7 @@ def apply_round(
         allocations,
         snapshot.instance,
         round_id,
-        finished,
+        solved,
         ttl=ctx.proposal_ttl,
         cutoff=ctx.proposal_cutoff,
         causes=snapshot.causes,
@@ -373,11 +406,12 @@ def apply_round(
         id=round_id,
         trigger=cmd.trigger,
         started_at=started,
-        finished_at=finished,
+        finished_at=ctx.clock.now(),  # after its contracts are written
         status=RoundStatus.FAILED if failed else RoundStatus.COMPLETED,
         solver=solution.solver,
         solver_status=solution.status.value,
         summary=solution.summary.to_json()
+        | phases.summary()
         | {
             "contracts": len(contracts),
             "markets": [m for m in markets if m not in stale],

@@ -22,7 +22,7 @@ from matcher.service.context import ServiceContext
 from matcher.service.messagebus import MessageBus
 from matcher.service.ports import MessageIdReused
 from tests.support.builders import CROPS, STANDARDS
-from tests.support.fakes import FakeUnitOfWork, FixedClock, Store
+from tests.support.fakes import FakeCertificates, FakeUnitOfWork, FixedClock, Store
 from tests.support.participants import (
     DAY,
     WEEK,
@@ -276,3 +276,39 @@ def test_a_round_only_for_some_crops_leaves_the_others_open(bus: MessageBus, sto
 
     assert outcome.value.contract_ids == ()
     assert bus.handle(commands.RunMatchingRound(crops=("kale",))).value.contract_ids != ()
+
+
+def test_a_round_reads_the_certificates_once_whatever_the_number_of_live_contracts(
+    bus: MessageBus, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register_market(bus)
+    bus.handle(commands.AnnounceSupply(supply=supply(qty=100)))
+    for n in range(3):
+        bus.handle(commands.SubmitOrder(order=order(f"o{n}", qty=20)))
+    bus.handle(commands.RunMatchingRound())
+    assert len(store.contracts) == 3
+    reads: list[str | None] = []
+    listed = FakeCertificates.list
+
+    def counted(self: FakeCertificates, group_id: str | None = None) -> Any:
+        reads.append(group_id)
+        return listed(self, group_id)
+
+    monkeypatch.setattr(FakeCertificates, "list", counted)
+
+    bus.handle(commands.RunMatchingRound())
+
+    assert reads == [None]  # every certificate at once, not once per live contract
+
+
+def test_a_round_records_its_whole_time_and_its_parts(bus: MessageBus) -> None:
+    register_market(bus)
+    bus.handle(commands.AnnounceSupply(supply=supply()))
+    bus.handle(commands.SubmitOrder(order=order()))
+
+    summary = bus.handle(commands.RunMatchingRound()).value.summary
+
+    parts = [summary[k] for k in ("read_seconds", "solve_seconds", "write_seconds")]
+    assert min(parts) >= 0
+    assert summary["solve_seconds"] >= summary["wall_seconds"] > 0
+    assert summary["round_seconds"] == pytest.approx(sum(parts), abs=0.001)
