@@ -20,7 +20,12 @@ from api.routes.common import Json, checked_json
 from matcher.auth import Role
 from matcher.roads import RoadNetwork
 from matcher.service import stats
-from matcher.service.planning import PlanningFilter, planning_csv, planning_report
+from matcher.service.planning import (
+    PlanningFilter,
+    planning_areas_csv,
+    planning_csv,
+    planning_report,
+)
 
 router = APIRouter(tags=["market"])
 
@@ -151,6 +156,31 @@ def planning_as_csv(figures: FiguresDep, where: Where) -> Response:
         text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="planning.csv"'},
+    )
+    figures.mark(answer)
+    return answer
+
+
+@router.get(
+    "/report/planning-areas.csv",
+    summary="The groups' supply by district and by sub-district as CSV",
+    description="The planning report's `supply_by_area` as one table: a row per district "
+    "(`level` district), then a row per sub-district (`level` subdistrict): groups, members, "
+    "farm area in rai, announced and contracted quantity.",
+    response_class=Response,
+    responses={
+        200: FIGURE_RESPONSES[200]
+        | {"content": {"text/csv": {}}, "description": "One row per district or sub-district."}
+    },
+)
+def planning_areas_as_csv(figures: FiguresDep, _: Coordinator) -> Response:
+    text = figures.of_facts(
+        "planning-areas.csv", lambda facts: planning_areas_csv(stats.supply_by_area(facts))
+    )
+    answer = Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="planning-areas.csv"'},
     )
     figures.mark(answer)
     return answer

@@ -187,6 +187,50 @@ def planning_report(f: Facts, where: PlanningFilter | None = None) -> Json:
     }
 
 
+AREA_CSV_COLUMNS = (
+    "level",
+    "district",
+    "district_name_th",
+    "district_name_en",
+    "subdistrict_code",
+    "subdistrict",
+    "groups",
+    "members",
+    "farm_area_rai",
+    "announced",
+    "contracted",
+)
+
+
+def planning_areas_csv(area: Json) -> str:
+    """The groups' supply by area (``supply_by_area`` of the report) as one CSV table: first a
+    row per district (``level`` "district", the sub-district columns empty), then a row per
+    sub-district (``level`` "subdistrict", with its district's names, so that a spreadsheet can
+    filter and sum on any column). Farm area in rai; announced and contracted in each crop's
+    unit, summed over crops."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=AREA_CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    names: dict[str, Json] = {}
+    for row in area["by_district"]:
+        names[row["district"]] = row
+        writer.writerow(
+            {k: row.get(k, "") for k in AREA_CSV_COLUMNS}
+            | {"level": "district", "subdistrict_code": "", "subdistrict": ""}
+        )
+    for row in area["by_subdistrict"]:
+        district = names.get(row["district"], {})
+        writer.writerow(
+            {k: row.get(k, "") for k in AREA_CSV_COLUMNS}
+            | {
+                "level": "subdistrict",
+                "district_name_th": district.get("district_name_th", row["district"]),
+                "district_name_en": district.get("district_name_en", row["district"]),
+            }
+        )
+    return out.getvalue()
+
+
 def planning_csv(lines: Sequence[Json]) -> str:
     """The report's lines as CSV (UTF-8 text; lists joined with spaces)."""
     out = io.StringIO()

@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import Dashboard, Demo, Json, dashboard_tab, wait_for
+from tests.support.browser import (
+    Dashboard,
+    Demo,
+    Json,
+    dashboard_tab,
+    screenshot_dir,
+    wait_for,
+)
 
 try:
     from playwright.sync_api import expect
@@ -483,6 +490,69 @@ def test_planning_page_lists_lines_filters_and_links_the_csv(
 
 
 # --- offline, requests, console ------------------------------------------------------------
+
+
+def test_planning_page_shows_supply_by_district_and_sub_district_on_a_phone(
+    dashboard: Dashboard, demo: Demo
+) -> None:
+    area = demo.get("/report/planning")["supply_by_area"]
+    assert len(area["by_district"]) >= 2, "the demo's groups farm in several districts"
+    assert any(r["subdistrict"] for r in area["by_subdistrict"]), "sub-districts are recorded"
+    page = dashboard.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    dashboard.open("#/planning")
+    section = page.get_by_test_id("planning-areas")
+    expect(section.locator("h3")).to_have_text("ผลผลิตของกลุ่มเกษตรกรตามพื้นที่")
+    expect(section.locator("h4").nth(0)).to_have_text("ผลผลิตตามอำเภอ")
+    expect(section.locator("h4").nth(1)).to_have_text("ผลผลิตตามตำบล")
+    districts = page.locator('[data-testid="area-district-table"] tbody tr[data-district]')
+    expect(districts).to_have_count(len(area["by_district"]))
+    subdistricts = page.locator('[data-testid="area-subdistrict-table"] tbody tr[data-subdistrict]')
+    expect(subdistricts).to_have_count(len(area["by_subdistrict"]))
+    heads = page.locator('[data-testid="area-district-table"] thead th').all_inner_texts()
+    assert heads == ["อำเภอ", "กลุ่ม", "สมาชิก (ราย)", "พื้นที่ (ไร่)", "เสนอขาย", "ทำสัญญาแล้ว"]
+    first = area["by_district"][0]
+    cells = districts.nth(0).locator("th, td").all_inner_texts()
+    assert cells[0] == first["district_name_th"]
+    assert [digits(c) for c in cells[1:3]] == [str(first["groups"]), str(first["members"])]
+    assert digits(cells[4]) == str(first["announced"])
+    assert digits(cells[5]) == str(first["contracted"])
+    named = next(r for r in area["by_subdistrict"] if r["subdistrict"])
+    row = page.locator(
+        f'[data-testid="area-subdistrict-table"] tbody tr[data-district="{named["district"]}"]'
+        f'[data-subdistrict="{named["subdistrict_code"]}"]'
+    )
+    district_th = next(
+        r["district_name_th"] for r in area["by_district"] if r["district"] == named["district"]
+    )
+    expect(row.locator("th")).to_contain_text(named["subdistrict"])
+    expect(row.locator("th")).to_contain_text("อำเภอ" + district_th)
+    expect(section).to_contain_text("ไข่ไก่นับเป็นฟอง")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # the page above holds every planning line: the pictures are of the two tables
+    section.screenshot(path=str(screenshot_dir() / "planning-areas-th-phone.png"))
+    section.locator("h4").nth(1).scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir() / "planning-subdistricts-th-phone.png"))
+
+    csv_link = page.get_by_test_id("planning-areas-csv")
+    expect(csv_link).to_have_text("ดาวน์โหลด CSV ตามพื้นที่")
+    with page.expect_download() as saved:
+        csv_link.click()
+    assert saved.value.suggested_filename == "planning-areas.csv"
+    table = list(csv.DictReader(io.StringIO(Path(saved.value.path()).read_text(encoding="utf-8"))))
+    levels = Counter(r["level"] for r in table)
+    assert levels == {
+        "district": len(area["by_district"]),
+        "subdistrict": len(area["by_subdistrict"]),
+    }
+    assert table[0]["district_name_th"] == first["district_name_th"]
+    assert sum(int(r["groups"]) for r in table if r["level"] == "subdistrict") == sum(
+        r["groups"] for r in area["by_district"]
+    )
+
+    page.get_by_test_id("lang-en").click()
+    expect(section.locator("h4").nth(1)).to_have_text("By sub-district")
+    expect(districts.nth(0).locator("th")).to_have_text(first["district_name_en"])
 
 
 def test_every_page_stays_on_the_server_without_console_errors(

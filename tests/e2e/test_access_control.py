@@ -185,6 +185,7 @@ CASES: tuple[Case, ...] = (
     case("GET", "/map", "coordinator"),
     case("GET", "/report/planning", "coordinator kitchen", buyer_id="kit-a"),
     case("GET", "/report/planning.csv", "coordinator kitchen", buyer_id="kit-a"),
+    case("GET", "/report/planning-areas.csv", "coordinator"),
     case("POST", "/webhooks", GRP_OWN,
          {"participant_id": "grp-a", "url": "https://example.org/hook"}),
     case("GET", "/groups/grp-a/contacts", GRP_OWN),

@@ -127,7 +127,7 @@ function start() {
     tick();
   });
   document.addEventListener("click", function (event) {
-    const link = event.target.closest ? event.target.closest("a[data-doc], a[data-testid='planning-csv']") : null;
+    const link = event.target.closest ? event.target.closest("a[data-doc], a[data-testid='planning-csv'], a[data-testid='planning-areas-csv']") : null;
     if (link) {
       openWithKey(link, event);
     }

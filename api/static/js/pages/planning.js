@@ -2,7 +2,7 @@
  * also draws a kitchen's unmet lines. */
 import { API, getJson } from "../api.js";
 import { byId, esc, reasonHtml, rows, setHtml, setText } from "../dom.js";
-import { day, has, locale, money, moment, num, qty, shortDay, t, tOr } from "../labels.js";
+import { day, dec, has, locale, money, moment, num, qty, shortDay, t, tOr } from "../labels.js";
 import { cropName, districtName, ensureNames, kitchenLink, rememberDistrict } from "../names.js";
 import { state } from "../state.js";
 
@@ -60,6 +60,35 @@ export function planningLine(l, withBuyers) {
   return html + '<td class="suggestion">' + esc(suggestion) + advice + "</td></tr>";
 }
 
+/* The figures of one area row: groups, members, farm area (rai), announced, contracted. */
+function areaFigures(r) {
+  return '<td class="num">' + esc(num(r.groups)) + "</td>" +
+    '<td class="num">' + esc(num(r.members)) + "</td>" +
+    '<td class="num" data-value="' + esc(r.farm_area_rai) + '">' + esc(Number.isInteger(r.farm_area_rai) ? num(r.farm_area_rai) : dec(r.farm_area_rai, 1)) + "</td>" +
+    '<td class="num" data-value="' + esc(r.announced) + '">' + esc(num(r.announced)) + "</td>" +
+    '<td class="num" data-value="' + esc(r.contracted) + '">' + esc(num(r.contracted)) + "</td>";
+}
+
+function areaDistrict(r) {
+  return (state.lang === "th" ? r.district_name_th : r.district_name_en) || districtName(r.district);
+}
+
+/* The groups' supply by district and by sub-district (the report's supply_by_area). */
+export function renderAreas(area) {
+  setHtml(byId("area-district-body"), rows(area.by_district, 6, function (r) {
+    rememberDistrict(r.district, r.district_name_th, r.district_name_en);
+    return '<tr data-district="' + esc(r.district) + '"><th scope="row">' + esc(areaDistrict(r)) +
+      "</th>" + areaFigures(r) + "</tr>";
+  }));
+  setHtml(byId("area-subdistrict-body"), rows(area.by_subdistrict, 6, function (r) {
+    const name = r.subdistrict || t("subdistrict_unrecorded");
+    return '<tr data-district="' + esc(r.district) + '" data-subdistrict="' +
+      esc(r.subdistrict_code) + '"><th scope="row">' + esc(name) +
+      '<br><span class="muted small">' + esc(t("area_in_district", { name: districtName(r.district) })) +
+      "</span></th>" + areaFigures(r) + "</tr>";
+  }));
+}
+
 function options(select, items, chosen) {
   const html = '<option value="">' + esc(t("all")) + "</option>" + items.map(function (item) {
     return '<option value="' + esc(item[0]) + '">' + esc(item[1]) + "</option>";
@@ -115,6 +144,7 @@ export const planningPage = {
     setHtml(byId("planning-body"), rows(report.lines, 11, function (l) {
       return planningLine(l, true);
     }));
+    renderAreas(report.supply_by_area);
   },
 };
 
