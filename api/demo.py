@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from rich.console import Console, Group
@@ -17,6 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.demo_groups import GroupAnswers, GroupResponder
+
+if TYPE_CHECKING:
+    from matcher.adapters.messages import Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,8 @@ class StreamState:
     total: int = 0
     sent: int = 0
     rejected: list[str] = field(default_factory=list)
+    withdrawn: int = 0
+    """Supply lines the scenario's flood week withdrew."""
     done: bool = False
     responder: GroupResponder | None = None
 
@@ -106,11 +111,15 @@ def summary_table(overview: dict[str, Any] | None, base: str) -> Table:
 
 
 def demo_instance(options: DemoOptions) -> dict[str, Any]:
-    """The Songkhla scenario the demo streams, its season starting from today."""
+    """The Songkhla scenario the demo streams, its season starting from today, with its flood
+    week when the season reaches into December or January."""
     from matcher.scenario import season_start, songkhla_instance
 
     return songkhla_instance(
-        weeks=options.weeks, seed=options.seed, start=season_start(date.today())
+        weeks=options.weeks,
+        seed=options.seed,
+        start=season_start(date.today()),
+        disruptions=True,
     )
 
 
@@ -156,22 +165,42 @@ def outbox_of(options: DemoOptions) -> Path:
 
 
 async def stream(client: httpx.AsyncClient, options: DemoOptions, state: StreamState) -> None:
-    """Send the scenario's messages at ``options.rate`` per second; duplicates are harmless."""
-    from matcher.adapters.messages import PATHS, scenario_messages
+    """Send the scenario's messages at ``options.rate`` per second (duplicates are harmless)
+    and run a round; then, when the season has a flood week, the flooded supply lines'
+    withdrawals and what is left of them, and a round that matches the released deliveries
+    with the groups that still have produce."""
+    from matcher.adapters.messages import WITHDRAWALS, disruption_messages, scenario_messages
 
     instance = demo_instance(options)
-    messages = list(scenario_messages(instance, f"demo-{options.seed}", options.seed))
-    state.total = len(messages)
-    pause = 1.0 / options.rate if options.rate > 0 else 0.0
+    namespace = f"demo-{options.seed}"
+    load = list(scenario_messages(instance, namespace, options.seed, disruptions=False))
+    flood = list(disruption_messages(instance, namespace))
+    state.total = len(load) + len(flood)
+    await _send(client, load, options.rate, state)
+    await _post(client, "/api/v1/rounds", {}, None)
+    if flood:
+        await _send(client, flood, options.rate, state)
+        state.withdrawn = sum(1 for m in flood if m.kind == WITHDRAWALS)
+        await _post(client, "/api/v1/rounds", {}, None)
+    state.done = True
+
+
+async def _send(
+    client: httpx.AsyncClient, messages: list[Message], rate: float, state: StreamState
+) -> None:
+    """Post ``messages`` at ``rate`` per second, noting the ones the API refused."""
+    from matcher.adapters.messages import request_of
+
+    pause = 1.0 / rate if rate > 0 else 0.0
     for message in messages:
         began = time.monotonic()
-        response = await _post(client, PATHS[message.kind], message.body, message.message_id)
+        path, body = request_of(message)
+        response = await _post(client, path, body, message.message_id)
         if response.status_code >= 400 and response.status_code != 409:
-            state.rejected.append(f"{message.kind} {message.body.get('id')}: {response.text}")
+            name = message.body.get("id", message.body.get("supply_id"))
+            state.rejected.append(f"{message.kind} {name}: {response.text}")
         state.sent += 1
         await asyncio.sleep(max(0.0, pause - (time.monotonic() - began)))
-    await _post(client, "/api/v1/rounds", {}, None)
-    state.done = True
 
 
 async def _post(
@@ -284,6 +313,11 @@ async def _show_log(
             f"proposed {overview.get('proposed', '-')} · "
             f"fill {100 * float(overview.get('fill_rate', 0.0)):.1f} %"
             + _answers(state)
+            + (
+                f" · flood week: {state.withdrawn} supply lines withdrawn"
+                if state.withdrawn
+                else ""
+            )
             + (" · streaming done" if state.done else ""),
             highlight=False,
         )

@@ -25,12 +25,14 @@ T = TypeVar("T")
 DATA_ENV = "FOODMATCH_DATA_DIR"
 
 CROP_GROUPS = ("leafy", "fruit_veg", "herb", "staple", "fruit", "mushroom", "egg")
-GROUP_FOCI = ("vegetable", "organic", "rice", "egg", "fruit", "mushroom", "mixed")
+GROUP_FOCI = ("vegetable", "organic", "rice", "egg", "fruit", "mushroom", "mixed", "intercrop")
 SUBKINDS: dict[BuyerKind, tuple[str, ...]] = {
     BuyerKind.HOSPITAL: ("regional", "general", "community", "university"),
     BuyerKind.PRISON: ("central", "provincial", "women", "drug_treatment", "district"),
-    BuyerKind.SCHOOL: ("primary", "secondary"),
+    BuyerKind.SCHOOL: ("primary", "expansion", "secondary", "bpp"),
 }
+"""School subkinds: ``expansion`` is an opportunity-expansion school (kindergarten to Mathayom 3),
+``bpp`` a Border Patrol Police school (โรงเรียนตำรวจตระเวนชายแดน, kindergarten to Prathom 6)."""
 SIZE_UNITS: dict[BuyerKind, str] = {
     BuyerKind.HOSPITAL: "beds",
     BuyerKind.PRISON: "inmates",
@@ -63,6 +65,9 @@ class Institution:
     size: int
     size_unit: str
     approx: tuple[str, ...] = ()
+    lunch_pupils: int | None = None
+    """Schools: the pupils the school-lunch programme feeds (pre-primary to Prathom 6); 0 for a
+    secondary school. None for other kitchens."""
 
     @property
     def id(self) -> str:
@@ -140,14 +145,16 @@ class _Row:
     def location(self, lat: str, lon: str) -> Location:
         return Location(self.number(lat, -90.0, 90.0), self.number(lon, -180.0, 180.0))
 
-    def whole(self, column: str) -> int:
+    def whole(self, column: str, low: int = 1) -> int:
         raw = self.text(column)
         try:
             value = int(raw)
         except ValueError:
             raise self.error(column, f"{raw!r} is not a whole number") from None
-        if value <= 0:
-            raise self.error(column, f"{value} must be above 0")
+        if value < low:
+            raise self.error(
+                column, f"{value} must be above 0" if low == 1 else f"must be >= {low}"
+            )
         return value
 
     def choice(self, column: str, allowed: tuple[str, ...]) -> str:
@@ -280,7 +287,7 @@ def load_institutions(directory: Path | str | None = None) -> list[Institution]:
 @lru_cache(maxsize=8)
 def _institutions(folder: Path) -> tuple[Institution, ...]:
     header: tuple[str, ...] = ("id", "name_en", "name_th", "kind", "subkind", "district_code")
-    header += ("lat", "lon", "size", "size_unit", "approx")
+    header += ("lat", "lon", "size", "size_unit", "lunch_pupils", "approx")
     districts = {d.code for d in _districts(folder)}
     kinds = tuple(k.value for k in SUBKINDS)
     out: dict[str, Institution] = {}
@@ -300,14 +307,28 @@ def _institutions(folder: Path) -> tuple[Institution, ...]:
             location=row.location("lat", "lon"),
             district=district,
         )
+        size = row.whole("size")
         out[inst_id] = Institution(
             buyer=buyer,
             subkind=row.choice("subkind", SUBKINDS[kind]),
-            size=row.whole("size"),
+            size=size,
             size_unit=row.choice("size_unit", (SIZE_UNITS[kind],)),
-            approx=row.approx("approx", ("location", "size")),
+            approx=row.approx("approx", ("location", "size", "lunch_pupils")),
+            lunch_pupils=_lunch_pupils(row, kind, size),
         )
     return tuple(out.values())
+
+
+def _lunch_pupils(row: _Row, kind: BuyerKind, size: int) -> int | None:
+    """A school's lunch head count (0 up to its pupils); empty for any other kitchen."""
+    if kind is not BuyerKind.SCHOOL:
+        if row.optional("lunch_pupils"):
+            raise row.error("lunch_pupils", "only a school has a school-lunch head count")
+        return None
+    count = row.whole("lunch_pupils", low=0)
+    if count > size:
+        raise row.error("lunch_pupils", f"{count} is more than the school's {size} pupils")
+    return count
 
 
 def load_group_names(directory: Path | str | None = None) -> list[GroupName]:

@@ -15,6 +15,8 @@ from typing import Any
 from matcher.service import codec, commands
 
 KINDS = ("groups", "buyers", "certificates", "supply", "orders")
+WITHDRAWALS = "withdrawals"
+"""A supply line withdrawn (body: ``supply_id``, ``reason``), as a scenario's disruption plays."""
 
 # The API path of each kind, under /api/v1.
 PATHS = {
@@ -55,12 +57,31 @@ def to_command(kind: str, body: dict[str, Any], message_id: str) -> commands.Com
         return commands.AnnounceSupply(message_id=message_id, supply=codec.load_supply(body))
     if kind == "orders":
         return commands.SubmitOrder(message_id=message_id, order=codec.load_order(body))
+    if kind == WITHDRAWALS:
+        return commands.WithdrawSupply(
+            message_id=message_id,
+            supply_id=str(body["supply_id"]),
+            reason=str(body.get("reason", "")),
+            crop_id=str(body.get("crop_id", "")),
+        )
     raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
 
 
-def scenario_messages(instance: dict[str, Any], namespace: str, seed: int = 1) -> Iterator[Message]:
+def request_of(message: Message) -> tuple[str, dict[str, Any]]:
+    """The API request (path under the host, JSON body) that sends ``message``."""
+    if message.kind == WITHDRAWALS:
+        path = f"/api/v1/supply/{message.body['supply_id']}/withdraw"
+        return path, {"reason": message.body.get("reason", "")}
+    return PATHS[message.kind], message.body
+
+
+def scenario_messages(
+    instance: dict[str, Any], namespace: str, seed: int = 1, *, disruptions: bool = True
+) -> Iterator[Message]:
     """A scenario as a stream: participants and certificates first, then supply and orders
-    interleaved in a seeded order, as they would arrive over a few weeks of planning."""
+    interleaved in a seeded order, as they would arrive over a few weeks of planning; then, when
+    the instance carries them and ``disruptions`` is on, its disruptions
+    (:func:`disruption_messages`)."""
     import random
 
     for kind in ("buyers", "groups", "certificates"):
@@ -71,3 +92,24 @@ def scenario_messages(instance: dict[str, Any], namespace: str, seed: int = 1) -
     random.Random(seed).shuffle(book)
     for kind, body in book:
         yield Message(kind, body, message_id_for(kind, body, namespace))
+    if disruptions:
+        yield from disruption_messages(instance, namespace)
+
+
+def disruption_messages(instance: dict[str, Any], namespace: str) -> Iterator[Message]:
+    """The instance's disruptions (a flood week) as messages, after the initial load: each
+    flooded supply line withdrawn with the reason in Thai and English (its live contracts are
+    cancelled and their deliveries go back to the book), then announced again under a new id
+    without what the flood took, when it has anything left."""
+    from matcher.scenario.flood import replacement
+
+    supply = {s["id"]: s for s in instance.get("supply", [])}
+    for event in instance.get("disruptions", []):
+        reason = f"{event['reason_th']} / {event['reason_en']}"
+        for line in event["supply"]:
+            body = {"supply_id": line["supply_id"], "reason": reason, "crop_id": line["crop_id"]}
+            yield Message(WITHDRAWALS, body, message_id_for(WITHDRAWALS, body, namespace))
+        for line in event["supply"]:
+            again = replacement(supply[line["supply_id"]], line, event["week"])
+            if again is not None:
+                yield Message("supply", again, message_id_for("supply", again, namespace))

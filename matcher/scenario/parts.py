@@ -8,16 +8,18 @@ Figures marked (?) in the comments are assumptions, kept here so they are easy t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from random import Random
 from typing import Any
 
 from matcher.calendar import thai_calendar
+from matcher.crop_calendar import CropSeason
 from matcher.domain.calendar import OnHoliday, apply_calendar
 from matcher.domain.model import WEEKDAYS, BuyerKind, Crop, Unit
 from matcher.domain.standards import Tier
-from matcher.domain.weeks import weeks_between
+from matcher.domain.weeks import week_monday, weeks_between
 from matcher.reference import District, Institution
 
 DEFAULT_START = date(2026, 12, 7)
@@ -47,9 +49,23 @@ MARKET_SHARE = {"veg": 1.0, "rice": 0.35, "eggs": 0.5, "fruit": 0.5}  # (?)
 
 LEAFY = ("kale", "choy_sum", "morning_glory", "chinese_cabbage", "cabbage")
 FRUIT_VEG = ("cucumber", "yardlong_bean", "thai_eggplant", "pumpkin", "wax_gourd")
-VEG_ALL = (*LEAFY, *FRUIT_VEG, "birdseye_chilli", "spring_onion", "coriander", "oyster_mushroom")
-BULK_VEG = ("cabbage", "kale", "wax_gourd", "pumpkin", "morning_glory", "choy_sum", "cucumber")
-SCHOOL_VEG = (*LEAFY, "cucumber", "pumpkin", "yardlong_bean")
+# Southern and intercrop vegetables (rubber and fruit gardens, สวนสมรม): on a kitchen's menu only
+# while they are in season.
+SOUTHERN_VEG = ("pak_lieng", "pak_kut", "sato", "bamboo_shoot")
+VEG_ALL = (
+    *LEAFY,
+    *FRUIT_VEG,
+    "birdseye_chilli",
+    "spring_onion",
+    "coriander",
+    "oyster_mushroom",
+    *SOUTHERN_VEG,
+)
+BULK_VEG = (
+    *("cabbage", "kale", "wax_gourd", "pumpkin", "morning_glory", "choy_sum", "cucumber"),
+    "bamboo_shoot",
+)
+SCHOOL_VEG = (*LEAFY, "cucumber", "pumpkin", "yardlong_bean", "pak_lieng")
 # How much of a kitchen's vegetable weight goes to a crop, relative to a leafy green.
 SPLIT = {
     "kale": 1.3,
@@ -59,6 +75,10 @@ SPLIT = {
     "birdseye_chilli": 0.15,
     "spring_onion": 0.15,
     "coriander": 0.1,
+    "pak_lieng": 0.6,
+    "pak_kut": 0.6,
+    "sato": 0.3,
+    "bamboo_shoot": 0.8,
 }
 SPLIT_RICE = {"rice_jasmine": 0.7, "rice_brown": 0.3, "rice_sangyod": 0.3}
 
@@ -75,11 +95,19 @@ class Menu:
 
 
 MENUS: dict[BuyerKind, Menu] = {
-    BuyerKind.HOSPITAL: Menu(VEG_ALL, (5, 8), 0.5, 1.0, ("banana", "pomelo"), (1, 2), 1.0),
-    BuyerKind.SCHOOL: Menu(SCHOOL_VEG, (2, 4), 0.0, 0.7, ("banana",), (1, 1), 0.4),
+    BuyerKind.HOSPITAL: Menu(
+        VEG_ALL, (5, 8), 0.5, 1.0, ("banana", "pomelo", "longkong"), (1, 2), 1.0
+    ),
+    BuyerKind.SCHOOL: Menu(SCHOOL_VEG, (2, 4), 0.0, 0.7, ("banana", "longkong"), (1, 1), 0.4),
     BuyerKind.PRISON: Menu(BULK_VEG, (3, 4), 0.0, 1.0, ("banana",), (1, 1), 0.5),
     BuyerKind.HOTEL: Menu(
-        VEG_ALL, (3, 6), 0.2, 1.0, ("banana", "pomelo", "sapodilla"), (1, 2), 0.9
+        VEG_ALL,
+        (3, 6),
+        0.2,
+        1.0,
+        ("banana", "pomelo", "sapodilla", "longkong", "native_durian"),
+        (1, 2),
+        0.9,
     ),
     BuyerKind.RESTAURANT: Menu(VEG_ALL, (2, 5), 0.0, 0.7, ("banana",), (1, 1), 0.2),
     BuyerKind.FACTORY: Menu(BULK_VEG, (2, 4), 0.0, 0.8, ("banana",), (1, 1), 0.3),
@@ -108,6 +136,13 @@ SYNTHETIC: tuple[tuple[BuyerKind, float, tuple[int, int], str, str, str], ...] =
     (BuyerKind.HOSPITAL, 0.10, (30, 300), "hosp-syn", "โรงพยาบาลเอกชน", "Private Hospital"),
 )
 TOWN_WEIGHT = {"9011": 5.0, "9001": 3.0, "9010": 1.5}
+PERENNIAL_DAYS = 365
+"""A crop this many days or more from planting to its first harvest is a tree, a shrub or a clump
+already in the ground: it is offered (and ordered) only in the months the crop calendar gives."""
+COOL_MONTHS = frozenset({11, 12, 1, 2, 3})
+"""A crop whose good months all fall here is a cool-season crop (cabbage, coriander)."""
+MIN_SEASON_WEEKS = 3
+"""A seasonal crop is on the menus when it is in season for at least this many weeks."""
 
 
 def parameters() -> dict[str, Any]:
@@ -142,6 +177,59 @@ class Ctx:
     crops: dict[str, Crop]
     districts: dict[str, District]
     season: Season
+    calendar: Mapping[str, CropSeason] = field(default_factory=dict)
+    """The crop calendar: seasonal crops follow it (empty: every crop all year)."""
+    windows: dict[str, tuple[date, date] | None] = field(default_factory=dict, repr=False)
+    """Cache of :meth:`season_window`."""
+
+    def harvest_months(self, crop_id: str) -> frozenset[int] | None:
+        """The months a perennial crop is offered in; None for a crop offered all year."""
+        known = self.calendar.get(crop_id)
+        if known is None or known.days_to_first_harvest is None:
+            return None
+        if known.days_to_first_harvest < PERENNIAL_DAYS or len(known.good_months) == 12:
+            return None
+        return known.good_months
+
+    def in_season(self, crop_id: str, day: date) -> bool:
+        months = self.harvest_months(crop_id)
+        return months is None or day.month in months
+
+    def week_in_season(self, crop_id: str, week: str) -> bool:
+        """Whether the crop is offered in an ISO week (by the month of the week's Thursday)."""
+        return self.in_season(crop_id, week_monday(week) + timedelta(days=3))
+
+    def cool_season(self, crop_id: str) -> bool:
+        """A cool-season crop (good only in the cool months): Songkhla grows little of it."""
+        known = self.calendar.get(crop_id)
+        return known is not None and known.good_months <= COOL_MONTHS
+
+    def season_window(self, crop_id: str) -> tuple[date, date] | None:
+        """The first run of days of the season the crop is in season (None: none)."""
+        if crop_id not in self.windows:
+            self.windows[crop_id] = self._window(crop_id)
+        return self.windows[crop_id]
+
+    def _window(self, crop_id: str) -> tuple[date, date] | None:
+        day, end = self.season.start, self.season.end
+        while day <= end and not self.in_season(crop_id, day):
+            day += timedelta(days=1)
+        if day > end:
+            return None
+        first = day
+        while day <= end and self.in_season(crop_id, day):
+            day += timedelta(days=1)
+        return first, day - timedelta(days=1)
+
+    def menu_crops(self) -> dict[str, Crop]:
+        """The crops kitchens can order this season: a seasonal one only when it is in season
+        for at least ``MIN_SEASON_WEEKS`` weeks of it."""
+        out: dict[str, Crop] = {}
+        for crop_id, crop in self.crops.items():
+            window = self.season_window(crop_id)
+            if window is not None and (window[1] - window[0]).days + 1 >= 7 * MIN_SEASON_WEEKS:
+                out[crop_id] = crop
+        return out
 
 
 @dataclass(slots=True)
@@ -218,6 +306,8 @@ def jitter(rng: Random, sigma: float, limit: float) -> float:
 
 
 def reference_buyers(institutions: list[Institution]) -> list[BuyerRec]:
+    """The reference kitchens; a school's size is its school-lunch head count (pre-primary to
+    Prathom 6), so a secondary school orders nothing."""
     return [
         BuyerRec(
             id=i.buyer.id,
@@ -227,7 +317,7 @@ def reference_buyers(institutions: list[Institution]) -> list[BuyerRec]:
             district=i.buyer.district,
             lat=i.buyer.location.lat,
             lon=i.buyer.location.lon,
-            size=i.size,
+            size=i.size if i.lunch_pupils is None else i.lunch_pupils,
         )
         for i in institutions
     ]
@@ -334,6 +424,10 @@ def make_order(
             start += timedelta(weeks=rng.randint(1, min(3, season.weeks - 1)))
         elif draw < 0.18:
             end -= timedelta(weeks=rng.randint(1, min(3, season.weeks - 1)))
+    window = ctx.season_window(crop_id)
+    if window is None:
+        return None
+    start, end = max(start, window[0]), min(end, window[1])  # seasonal crops: in season only
     if crop.group == "staple":
         days = days[:1]
     dates = delivery_dates(start, end, days)
@@ -370,7 +464,8 @@ def buyer_orders(ctx: Ctx, buyer: BuyerRec) -> list[OrderRec]:
     choices = WEEKDAY_CHOICES[buyer.kind]
     days = rng.choices([c[0] for c in choices], weights=[c[1] for c in choices])[0]
     out: list[OrderRec] = []
-    for crop_id, weekly in weekly_needs(rng, buyer, ctx.crops):
+    menu = ctx.menu_crops()
+    for crop_id, weekly in weekly_needs(rng, buyer, menu):
         if weekly < 1:
             continue
         order = make_order(ctx, buyer, crop_id, weekly, days)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from matcher.crop_calendar import load_crop_calendar
 from matcher.domain.errors import require
 from matcher.domain.model import BuyerKind
 from matcher.domain.standards import Scheme, Tier
@@ -27,6 +28,7 @@ from matcher.reference import (
 )
 from matcher.roads import haversine_grid, province_network
 from matcher.scenario.certs import make_certificates
+from matcher.scenario.flood import flood_disruptions
 from matcher.scenario.output import assemble
 from matcher.scenario.parts import (
     DEFAULT_START,
@@ -55,12 +57,14 @@ from matcher.scenario.supply import (
 
 ORGANIC_PROGRAMME = ("hosp-hatyai", "hosp-songklanagarind", "hosp-songkhla")
 # Supply as a share of demand at scale 1: short of eggs, herbs and kale, long on bulk vegetables.
+# Cabbage is a cool-season crop grown mainly in the north: Songkhla's little is short even in
+# December-February and about a third of that outside them (supply.COOL_OFF_SEASON).
 SONGKHLA_RATIO = {
     "eggs": 0.7,
     "kale": 0.85,
     "morning_glory": 1.25,
     "chinese_cabbage": 1.1,
-    "cabbage": 1.2,
+    "cabbage": 0.9,
     "cucumber": 1.3,
     "yardlong_bean": 0.9,
     "thai_eggplant": 1.1,
@@ -74,6 +78,12 @@ SONGKHLA_RATIO = {
     "banana": 1.5,
     "oyster_mushroom": 0.8,
     "sapodilla": 0.0,  # nobody grows it: orders for it meet "no_supply"
+    "pak_lieng": 0.9,
+    "pak_kut": 1.0,
+    "sato": 0.8,
+    "bamboo_shoot": 1.1,
+    "longkong": 1.3,
+    "native_durian": 0.8,
 }
 ORGANIC_LEAFY_RATIO = 0.6  # organic leafy supply covers at most this share of organic demand
 GAP_ONLY = "pumpkin"  # grown by THAI_GAP groups only: an ORGANIC order meets "standard_not_met"
@@ -91,17 +101,25 @@ def season_start(today: date) -> date:
 def _context(seed: int, weeks: int, start: date | None) -> Ctx:
     require(weeks >= 1, "weeks", f"{weeks} must be at least 1")
     districts = {d.code: d for d in load_districts()}
-    return Ctx(Random(seed), load_crops(), districts, Season(start or DEFAULT_START, weeks))
+    season = Season(start or DEFAULT_START, weeks)
+    return Ctx(Random(seed), load_crops(), districts, season, load_crop_calendar())
 
 
 def songkhla_instance(
-    *, weeks: int = 12, seed: int = 1, scale: float = 1.0, start: date | None = None
+    *,
+    weeks: int = 12,
+    seed: int = 1,
+    scale: float = 1.0,
+    start: date | None = None,
+    disruptions: bool = False,
 ) -> dict[str, Any]:
     """The Songkhla demo market for a season of ``weeks`` weeks from ``start`` (7 Dec 2026).
 
-    At scale 1: every reference institution buys; 40-60 groups supply. ``scale`` above 1
-    multiplies the groups and adds synthetic schools, hotels, restaurants, factory canteens and
-    private hospitals so that demand grows in proportion.
+    At scale 1: every reference kitchen with a need buys (a secondary school has no
+    school-lunch pupils); 40-60 groups supply. ``scale`` above 1 multiplies the groups and adds
+    synthetic schools, hotels, restaurants, factory canteens and private hospitals so that demand
+    grows in proportion. ``disruptions``: the instance also carries the season's flood week
+    (:mod:`matcher.scenario.flood`), which the message stream plays after the initial load.
     """
     require(scale >= 1.0, "scale", f"{scale} must be at least 1")
     ctx = _context(seed, weeks, start)
@@ -141,7 +159,10 @@ def songkhla_instance(
     _demo_tiers_and_limits(ctx, orders, groups, supply)
     name = f"songkhla-{weeks}w-seed{seed}" + (f"-x{scale:g}" if scale != 1 else "")
     roads = _road_distances(ctx, groups, buyers)
-    return assemble(ctx, name, buyers, groups, certificates, supply, orders, roads)
+    out = assemble(ctx, name, buyers, groups, certificates, supply, orders, roads)
+    if disruptions:
+        out["disruptions"] = flood_disruptions(out, ctx.season)
+    return out
 
 
 def scaled_instance(

@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from random import Random
 
 from matcher.domain.model import GroupKind
 from matcher.domain.standards import Scheme
+from matcher.domain.weeks import week_monday
 from matcher.reference import GroupName
 from matcher.scenario.parts import Ctx, jitter, round_price, round_quantity
 
@@ -53,10 +55,22 @@ AFFINITY: dict[str, dict[str, float]] = {
     "fruit": {"fruit": 3.0, "fruit_veg": 0.3},
     "mushroom": {"mushroom": 3.0, "leafy": 0.3},
     "mixed": {},
+    "intercrop": {"fruit": 1.5, "leafy": 0.1, "fruit_veg": 0.1},
 }
+SOUTHERN = frozenset({"pak_lieng", "pak_kut", "sato", "bamboo_shoot", "longkong", "native_durian"})
+"""Southern and intercrop products: gardens of rubber and fruit trees (สวนสมรม) grow them."""
+COOL_OFF_SEASON = 0.35
+"""Share of its usual weekly size a cool-season crop's line offers outside its good months."""
 
 
-def affinity(focus: str, crop_group: str) -> float:
+def affinity(focus: str, crop_group: str, crop_id: str = "") -> float:
+    """How well a crop fits a group's focus: intercrop gardens grow the southern products;
+    vegetable, organic, rice, egg and mushroom groups seldom do."""
+    if crop_id in SOUTHERN:
+        if focus == "intercrop":
+            return 4.0
+        if focus not in ("fruit", "mixed"):
+            return 0.05
     default = 0.5 if focus == "mixed" else 0.05
     return AFFINITY.get(focus, {}).get(crop_group, default)
 
@@ -220,7 +234,7 @@ def _place_constrained(
 ) -> None:
     """Give a constrained crop its ``need`` lines, best-fitting groups first: THAI_GAP groups
     only when ``gap``, otherwise any certified group."""
-    ranked = sorted(order, key=lambda g: -affinity(g.focus, group_of[crop_id]))
+    ranked = sorted(order, key=lambda g: -affinity(g.focus, group_of[crop_id], crop_id))
     for group in ranked:
         if need == 0:
             break
@@ -243,7 +257,7 @@ def _fill_slots(
         candidates = [c for c in free if c not in group.crops]
         if not candidates:
             break
-        fit = [affinity(group.focus, group_of[c]) for c in candidates]
+        fit = [affinity(group.focus, group_of[c], c) for c in candidates]
         weights = [tokens[c] * f for c, f in zip(candidates, fit, strict=True)]
         if sum(weights) <= 0:
             weights = [active[c] * f for c, f in zip(candidates, fit, strict=True)]
@@ -314,11 +328,25 @@ def make_supply(
         if realistic:
             low, high, _ = RAW_RANGE.get(crop.group, RAW_RANGE["leafy"])
             size = max(low * (ORGANIC_SIZE if organic else 1.0) / 2, min(high * 1.5, size))
-            record.weeks = {w: round_quantity(size * m, crop.unit.value) for w, m in mult.items()}
+            cut = _off_season(ctx, record.crop_id, mult)
+            record.weeks = {
+                w: round_quantity(size * m * cut.get(w, 1.0), crop.unit.value)
+                for w, m in mult.items()
+            }
         else:
             record.weeks = {w: max(1, round(size * m)) for w, m in mult.items()}
         out.append(record)
     return out
+
+
+def _off_season(ctx: Ctx, crop_id: str, mult: dict[str, float]) -> dict[str, float]:
+    """A cool-season crop's weeks outside its good months, with the share still offered:
+    Songkhla's lowlands grow little cabbage or coriander in the heat."""
+    known = ctx.calendar.get(crop_id)
+    if known is None or not ctx.cool_season(crop_id):
+        return {}
+    thursday = {w: week_monday(w) + timedelta(days=3) for w in mult}
+    return {w: COOL_OFF_SEASON for w, d in thursday.items() if d.month not in known.good_months}
 
 
 def _draft(
@@ -332,6 +360,7 @@ def _draft(
     low, high, mode = RAW_RANGE.get(crop.group, RAW_RANGE["leafy"])
     base = rng.triangular(low, high, mode) * (ORGANIC_SIZE if organic else 1.0)
     weeks = week_ids if whole_season else _weeks(rng, week_ids)
+    weeks = _in_season(ctx, crop_id, weeks, week_ids)
     mult = {w: rng.uniform(0.85, 1.15) for w in weeks}
     reference = crop.reference_price or 2000
     premium = _premium(rng, group.scheme)
@@ -340,6 +369,13 @@ def _draft(
     if scheme is Scheme.THAI_GAP and crop.group == "egg":
         scheme = Scheme.LIVESTOCK_GAP  # eggs: livestock GAP (TAS 6909), held beside crop GAP
     return SupplyRec(group, crop_id, scheme, {}, price), base, mult
+
+
+def _in_season(ctx: Ctx, crop_id: str, weeks: list[str], week_ids: list[str]) -> list[str]:
+    """The weeks a seasonal crop is offered in: those of ``weeks`` in its season, else every
+    week of the season it is in season (else ``weeks``, for a crop out of season throughout)."""
+    kept = [w for w in weeks if ctx.week_in_season(crop_id, w)]
+    return kept or [w for w in week_ids if ctx.week_in_season(crop_id, w)] or weeks
 
 
 def _premium(rng: Random, scheme: Scheme) -> float:

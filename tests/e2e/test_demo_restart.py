@@ -78,10 +78,23 @@ def test_a_killed_demo_loses_nothing_accepted_and_duplicates_no_contract(tmp_pat
     output, _ = second.communicate(timeout=300)
     assert second.returncode == 0, output.decode(errors="replace")[-2000:]
 
-    expected = songkhla_instance(weeks=WEEKS, seed=1, start=season_start(date.today()))
+    expected = songkhla_instance(
+        weeks=WEEKS, seed=1, start=season_start(date.today()), disruptions=True
+    )
+    # a flood week in the season announces the flooded lines again under new ids
+    again = {
+        line["replacement_id"]
+        for flood in expected["disruptions"]
+        for line in flood["supply"]
+        if line["replacement_id"] is not None
+    }
     with SqlUnitOfWork(sessions) as uow:
         assert {r.order.id for r in uow.orders.list()} == {o["id"] for o in expected["orders"]}
-        assert {r.supply.id for r in uow.supply.list()} == {s["id"] for s in expected["supply"]}
+        supply_ids = {r.supply.id for r in uow.supply.list()}
+        assert supply_ids == {s["id"] for s in expected["supply"]} | again
+        flooded = [line["supply_id"] for f in expected["disruptions"] for line in f["supply"]]
+        withdrawn = {r.supply.id for r in uow.supply.list() if r.state.value == "withdrawn"}
+        assert withdrawn == set(flooded)
         contracts = uow.contracts.list(ContractFilter(limit=1_000_000))
         orders = {r.order.id: r.order for r in uow.orders.list()}
         supplies = {r.supply.id: r.supply for r in uow.supply.list()}

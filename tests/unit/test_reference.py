@@ -96,12 +96,35 @@ def test_five_correctional_institutions() -> None:
     assert all(p.size_unit == "inmates" and p.size > 0 for p in prisons)
 
 
-def test_schools_are_marked_as_samples() -> None:
+def test_schools_are_marked_as_samples_but_the_border_patrol_police_schools() -> None:
     schools = [i for i in load_institutions() if i.buyer.kind is BuyerKind.SCHOOL]
-    assert 10 <= len(schools) <= 16
-    assert all(s.sample and s.size_unit == "pupils" for s in schools)
-    assert {s.subkind for s in schools} == {"primary", "secondary"}
+    bpp = [s for s in schools if s.subkind == "bpp"]
+    samples = [s for s in schools if s.subkind != "bpp"]
+    assert 10 <= len(samples) <= 16
+    assert all(s.sample for s in samples)
+    assert all(s.size_unit == "pupils" for s in schools)
+    assert {s.subkind for s in samples} == {"primary", "expansion", "secondary"}
     assert not any(i.sample for i in load_institutions() if i.buyer.kind is not BuyerKind.SCHOOL)
+    # the real ตชด. schools of Songkhla's border districts (data/README.md cites each)
+    assert len(bpp) == 5
+    assert not any(s.sample for s in bpp)
+    assert all(s.buyer.name_th.startswith("โรงเรียนตำรวจตระเวนชายแดน") for s in bpp)
+    assert {s.buyer.district for s in bpp} == {"9004", "9006", "9010"}  # Na Thawi, Saba Yoi, Sadao
+    assert all(s.size <= 200 and "size:?" in s.approx for s in bpp)
+
+
+def test_school_lunch_feeds_pre_primary_to_prathom_6_only() -> None:
+    schools = {i.id: i for i in load_institutions() if i.buyer.kind is BuyerKind.SCHOOL}
+    for school in schools.values():
+        assert school.lunch_pupils is not None
+        if school.subkind in ("primary", "bpp"):
+            assert school.lunch_pupils == school.size, school.id
+        elif school.subkind == "secondary":
+            assert school.lunch_pupils == 0, school.id
+        else:  # opportunity expansion: its kindergarten to Prathom 6 part
+            assert 0 < school.lunch_pupils < school.size, school.id
+    others = [i for i in load_institutions() if i.buyer.kind is not BuyerKind.SCHOOL]
+    assert all(i.lunch_pupils is None for i in others)
 
 
 def test_institution_ids_are_unique_and_districts_known() -> None:
@@ -225,6 +248,13 @@ def test_environment_variable_chooses_the_data_folder(
         ),
         ("institutions.csv", "regional,9011", "regional,9099", "institutions.csv:2:district_code"),
         ("institutions.csv", "700,beds", "700,pupils", "institutions.csv:2:size_unit"),
+        ("institutions.csv", "700,beds,,", "700,beds,5,", "institutions.csv:2:lunch_pupils"),
+        (
+            "institutions.csv",
+            "720,pupils,720,",
+            "720,pupils,721,",
+            "institutions.csv:25:lunch_pupils",
+        ),
         ("group_names.csv", "9008,vegetable,,real", "9008,greens,,real", "group_names.csv:2:focus"),
     ],
 )
