@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from api.routes import (
+    areas,
     bank,
     book,
     calendar,
@@ -45,6 +46,7 @@ def api_router() -> APIRouter:
         bank,
         calendar,
         roads,
+        areas,
     ):
         router.include_router(module.router)
     return router

@@ -146,6 +146,7 @@ PARTIES = "coordinator kitchen group"
 CASES: tuple[Case, ...] = (
     case("GET", "/crops", ALL),
     case("GET", "/calendar/holidays", ALL, year="2027"),
+    case("GET", "/areas", ALL),
     case("POST", "/groups", "coordinator", group_body("grp-new")),
     case("GET", "/groups/grp-a", PARTIES),
     case("GET", "/groups/grp-a/certificates", PARTIES),

@@ -67,3 +67,19 @@ def test_csv_import_completes_good_sub_districts_and_lists_wrong_ones(tmp_path: 
     assert (stored["g1"].subdistrict_code, stored["g1"].subdistrict) == ("901118", "พะตง")
     assert (stored["g2"].subdistrict_code, stored["g2"].subdistrict) == ("901104", "คอหงส์")
     assert set(stored) == {"g1", "g2"}
+
+
+def test_the_areas_route_lists_the_provinces_districts_and_sub_districts(
+    client: TestClient,
+) -> None:
+    response = client.get(f"{API}/areas")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["province"] == {"code": "90", "name_th": "สงขลา", "name_en": "Songkhla"}
+    assert body["source"].startswith("geothai ")
+    assert [d["code"] for d in body["districts"]] == [f"90{n:02d}" for n in range(1, 17)]
+    hat_yai = next(d for d in body["districts"] if d["code"] == "9011")
+    assert (hat_yai["name_th"], hat_yai["name_en"]) == ("หาดใหญ่", "Hat Yai")
+    assert {"code": "901118", "name_th": "พะตง", "name_en": "Phatong"} in hat_yai["subdistricts"]
+    assert sum(len(d["subdistricts"]) for d in body["districts"]) == 127
