@@ -549,3 +549,89 @@ def test_without_a_key_the_page_asks_for_one_and_a_coordinator_is_sent_away(
         tab.refusals.add(403)
         tab.page.goto(f"{demo.base}/kitchen/")
         expect(tab.page.get_by_test_id("kp-not-kitchen")).to_have_text(th("kp_not_kitchen"))
+
+
+# --- the kitchen's own days off -----------------------------------------------------------
+
+
+def kitchen_with_days_off(demo: Demo, closed: date) -> str:
+    """A new kitchen (registered by the coordinator) that receives nothing on Saturdays and on
+    ``closed``."""
+    buyer_id = f"kit-daysoff-{os.urandom(4).hex()}"
+    body = {
+        "id": buyer_id,
+        "name_th": "โรงพยาบาลทดสอบวันหยุดครัว",
+        "name_en": "Days-off test hospital",
+        "kind": "hospital",
+        "lat": 7.0086,
+        "lon": 100.4747,
+        "district": "9011",
+        "non_delivery_weekdays": ["sat"],
+        "non_delivery_dates": [closed.isoformat()],
+    }
+    answer = demo.http.post("/api/v1/buyers", json=body)
+    assert answer.status_code == 201, answer.text
+    return buyer_id
+
+
+def test_the_kitchen_sees_its_days_off_and_what_becomes_of_a_delivery_on_one(
+    browser: Any, demo: Demo
+) -> None:
+    closed = next_monday(4) + timedelta(days=2)  # a Wednesday, no public holiday
+    buyer_id = kitchen_with_days_off(demo, closed)
+    token = participant_key(demo, "kitchen", buyer_id)
+    with portal_tab(browser, demo, token, size="phone") as tab:
+        tab.open("#/")
+        page = tab.page
+        page.locator('nav a[data-route="daysoff"]').click()
+        tab.wait_loaded("#/days-off")
+        section = page.get_by_test_id("kp-days-off")
+        expect(section.locator("h2")).to_have_text(th("kp_days_off_title"))
+        weekdays = page.get_by_test_id("kp-days-off-weekdays").locator("li")
+        expect(weekdays).to_have_count(1)
+        expect(weekdays.nth(0)).to_have_text("วันเสาร์")
+        dates = page.get_by_test_id("kp-days-off-dates").locator("li")
+        expect(dates).to_have_count(1)
+        expect(dates.nth(0)).to_have_attribute("data-value", closed.isoformat())
+        thai_year = str(closed.year + 543)
+        expect(dates.nth(0)).to_contain_text(thai_year)
+        rules = page.get_by_test_id("kp-days-off-rules")
+        expect(rules).to_contain_text(th("kp_on_holiday_previous_working_day"))
+        expect(rules).to_contain_text(th("kp_on_holiday_refuse"))
+        expect(rules).to_contain_text("งดส่ง")
+        expect(page.get_by_test_id("kp-days-off-choice")).to_have_text(
+            th("kp_days_off_choice", field=th("kp_f_on_holiday"))
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        tab.shoot("kitchen-portal-days-off-phone")
+        page.get_by_test_id("lang-en").click()
+        expect(weekdays.nth(0)).to_have_text("Saturday")
+
+    # An order sent now: its delivery on the closed day comes the day before, as the page says,
+    # or the order is refused when it asks for that.
+    http = httpx.Client(
+        base_url=demo.base + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    with http:
+        order = {
+            "id": f"ord-daysoff-{os.urandom(4).hex()}",
+            "buyer_id": buyer_id,
+            "crop_id": "kale",
+            "quantity": 10,
+            "deliveries": [closed.isoformat()],
+        }
+        moved = http.post("/orders", json=order)
+        assert moved.status_code == 201, moved.text
+        before = (closed - timedelta(days=1)).isoformat()
+        assert moved.json()["deliveries"] == [before]
+        change = moved.json()["date_changes"][0]
+        assert (change["asked"], change["delivery"], change["reason"]) == (
+            closed.isoformat(),
+            before,
+            "non_delivery_day",
+        )
+        refused = http.post(
+            "/orders", json=order | {"id": order["id"] + "-r", "on_holiday": "refuse"}
+        )
+        assert refused.status_code == 422, refused.text
+        assert closed.isoformat() in refused.text

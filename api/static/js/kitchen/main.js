@@ -17,6 +17,7 @@ import { applyPageLabels, noteLoaded, renderRoutePage, showSection } from "../sh
 import { wireCancelDay } from "./cancel_day.js";
 import { fillQuantities, sendConfirm } from "./confirm.js";
 import { fillDefaults, labelForm, renderPreview, sendOrder } from "./form.js";
+import { loadDaysOff, renderDaysOff } from "./days_off.js";
 import { setKitchen } from "./holidays.js";
 import { renderContracts, renderOrder, renderOrders } from "./orders.js";
 
@@ -40,6 +41,9 @@ function parseRoute() {
   }
   if (parts[0] === "contracts" && parts.length === 1) {
     return { page: "contracts", key: "/contracts" };
+  }
+  if (parts[0] === "days-off" && parts.length === 1) {
+    return { page: "daysoff", key: "/days-off" };
   }
   if (parts[0] === "order" && parts.length === 2) {
     let id = parts[1];
@@ -113,6 +117,7 @@ const PAGES = {
   orders: { load: loadOrders, render: renderOrders },
   order: { load: loadOrder, render: renderOrder },
   contracts: { load: loadContracts, render: function (data) { renderContracts(data, portal.buyerId); } },
+  daysoff: { load: function () { return loadDaysOff(portal.buyerId); }, render: renderDaysOff },
   new: { load: async function () { return {}; }, render: renderPreview, still: true },
   notfound: { load: async function () { return {}; }, render: function () {}, still: true },
 };
