@@ -60,11 +60,21 @@ class RoadNode:
 
 @dataclass(frozen=True, slots=True)
 class RoadEdge:
+    """A road section between two nodes. ``source`` names where its length comes from: keys
+    of the sources table in ``data/README.md`` joined by ``+``, or ``estimate`` for a waypoint
+    polyline × :data:`WINDING`."""
+
     a: str
     b: str
     road: str
     km: float
     note: str = ""
+    source: str = ""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The source keys, in order."""
+        return tuple(k.strip() for k in self.source.split("+") if k.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,8 +471,9 @@ def parse_nodes(rows: Iterable[dict[str, str]]) -> list[RoadNode]:
 
 
 def parse_edges(rows: Iterable[dict[str, str]], nodes: Sequence[RoadNode]) -> list[RoadEdge]:
-    """Each edge's km: ``km_fixed`` when given, else its polyline (the end nodes joined
-    through the ``via`` waypoints, ``lat lon|lat lon``) × :data:`WINDING`."""
+    """Each edge's km: ``km_fixed`` when given (a cited length), else its polyline (the end
+    nodes joined through the ``via`` waypoints, ``lat lon|lat lon``) × :data:`WINDING`; its
+    ``source`` column as given (empty when the file has none)."""
     where = {n.id: (n.lat, n.lon) for n in nodes}
     out: list[RoadEdge] = []
     for r in rows:
@@ -475,7 +486,9 @@ def parse_edges(rows: Iterable[dict[str, str]], nodes: Sequence[RoadNode]) -> li
             via = [tuple(map(float, p.split())) for p in r["via"].split("|") if p.strip()]
             points = [where[r["from"]], *((lat, lon) for lat, lon in via), where[r["to"]]]
             km = polyline_km(points) * WINDING
-        out.append(RoadEdge(r["from"], r["to"], r["road"], round(km, 2), r.get("note", "")))
+        source = (r.get("source") or "").strip()
+        note = r.get("note") or ""
+        out.append(RoadEdge(r["from"], r["to"], r["road"], round(km, 2), note, source))
     return out
 
 
