@@ -26,7 +26,6 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "roads"
 # District seats (data/districts.csv) and institutions (data/institutions.csv).
 HAT_YAI = Location(7.010, 100.474)
 SONGKHLA = Location(7.198, 100.596)
-SADAO = Location(6.636, 100.416)
 RANOT = Location(7.754, 100.325)
 PHATTHALUNG = Location(7.617, 100.078)
 KHUAN_NIANG_GROUP = Location(7.190, 100.373)
