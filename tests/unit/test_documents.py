@@ -310,7 +310,7 @@ def test_helpers() -> None:
 REGISTERED_GROUP = replace(
     GROUP,
     registry=Registry(
-        subdistrict_code="901106",
+        subdistrict_code="901118",
         subdistrict="พะตง",
         farm_area_rai=42.5,
         contact_name="นางสมศรี ใจดี",
@@ -394,7 +394,7 @@ def test_the_thai_agreement_reads_as_a_procurement_officer_files_it() -> None:
         "เลขที่ใบสั่งซื้อ / เลขที่โครงการ e-GP e-GP 69129000123",
         "เลขทะเบียนวิสาหกิจชุมชน / สหกรณ์ 4-90-11-06/1-0012",
         "เลขประจำตัวผู้เสียภาษีอากร 0994000165501",
-        "ตำบล พะตง (901106)",
+        "ตำบล พะตง (901118)",
         "พื้นที่การผลิต 42.5 ไร่",
         "แหล่งที่มาของข้อมูล สำนักงานเกษตรอำเภอหาดใหญ่ · 1 ตุลาคม 2569",
         "7 ธันวาคม 2569 2026-W50 80",
