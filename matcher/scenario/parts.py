@@ -223,11 +223,12 @@ class Ctx:
 
     def menu_crops(self) -> dict[str, Crop]:
         """The crops kitchens can order this season: a seasonal one only when it is in season
-        for at least ``MIN_SEASON_WEEKS`` weeks of it."""
+        for at least ``MIN_SEASON_WEEKS`` weeks of it (or all of a shorter season)."""
+        least = min(7 * MIN_SEASON_WEEKS, self.season.days)
         out: dict[str, Crop] = {}
         for crop_id, crop in self.crops.items():
             window = self.season_window(crop_id)
-            if window is not None and (window[1] - window[0]).days + 1 >= 7 * MIN_SEASON_WEEKS:
+            if window is not None and (window[1] - window[0]).days + 1 >= least:
                 out[crop_id] = crop
         return out
 

@@ -139,3 +139,11 @@ def test_schools_order_for_their_lunch_pupils_only(december: dict[str, Any]) -> 
     for order in rice:  # 0.35 kg of rice per pupil a week, 35 % of it bought forward
         weekly = order["quantity"] / 2 if "deliveries" in order else order["quantity"]
         assert 0 < weekly <= 1.1 * 0.35 * 0.35 * 360  # 520 pupils would make 64 kg
+
+
+@pytest.mark.parametrize("weeks", [1, 2])
+def test_a_short_season_still_has_every_kitchens_orders(weeks: int) -> None:
+    instance = songkhla_instance(weeks=weeks, seed=1)
+    needing = {i.id for i in load_institutions() if i.lunch_pupils != 0}
+    assert {o["buyer_id"] for o in instance["orders"]} == needing
+    assert len(instance["orders"]) > 100
