@@ -11,6 +11,7 @@ from api.routes import (
     calendar,
     contracts,
     dashboard,
+    days_off,
     documents,
     market,
     notifications,
@@ -35,6 +36,7 @@ def api_router() -> APIRouter:
     )
     for module in (
         participants,
+        days_off,
         book,
         contracts,
         rounds,

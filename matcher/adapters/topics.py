@@ -66,6 +66,7 @@ class TopicRegistry:
 COMMAND_TOPICS: dict[str, Topic] = {
     "RegisterGroup": Topic.PARTICIPANTS,
     "RegisterBuyer": Topic.PARTICIPANTS,
+    "SetDaysOff": Topic.PARTICIPANTS,
     "RegisterCertificate": Topic.PARTICIPANTS,
     "RevokeCertificate": Topic.PARTICIPANTS,
     "AnnounceSupply": Topic.SUPPLY,

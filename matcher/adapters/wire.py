@@ -27,7 +27,7 @@ from pydantic import ValidationError as PydanticError
 from matcher.adapters.topics import Topic
 from matcher.domain.contracts import CANCEL_REASON_LENGTH, REFUSAL_NOTE_LENGTH, RefusalReason
 from matcher.domain.errors import DomainError, InvalidValue
-from matcher.domain.model import MAX_QUANTITY
+from matcher.domain.model import MAX_NON_DELIVERY_DATES, MAX_QUANTITY
 from matcher.optimiser import schema
 from matcher.service import codec, commands
 from matcher.service.canonical import command_body
@@ -91,6 +91,14 @@ class RevokeCertificateBody(_Strict):
     revoked_on: date_type
     group_id: str = ""
     reason: str = ""
+
+
+class DaysOffBody(_Strict):
+    buyer_id: str
+    non_delivery_weekdays: list[str] = Field(default_factory=list, max_length=7)
+    non_delivery_dates: list[date_type] = Field(
+        default_factory=list, max_length=MAX_NON_DELIVERY_DATES
+    )
 
 
 class ContractActionBody(_Strict):
@@ -188,6 +196,17 @@ def _contract_action(
     return build
 
 
+def _days_off(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
+    b = _model(DaysOffBody, body)
+    return commands.SetDaysOff(
+        message_id=mid,
+        actor=actor,
+        buyer_id=b.buyer_id,
+        weekdays=tuple(d.strip().lower() for d in b.non_delivery_weekdays),
+        dates=tuple(b.non_delivery_dates),
+    )
+
+
 def _revoke(body: dict[str, Any], mid: str, actor: str) -> commands.Command:
     b = _model(RevokeCertificateBody, body)
     return commands.RevokeCertificate(
@@ -255,6 +274,9 @@ INBOUND_TYPES: dict[str, MessageType] = {
             lambda b, m, a: commands.RegisterBuyer(
                 message_id=m, actor=a, buyer=codec.load_buyer(b)
             ),
+        ),
+        MessageType(
+            "buyer.days_off", Topic.PARTICIPANTS, DaysOffBody, _field("buyer_id"), _days_off
         ),
         MessageType(
             "certificate.register",
@@ -346,6 +368,7 @@ OUTBOUND_TYPES: dict[str, tuple[str, Topic]] = {
     "RoundCompleted": ("round.completed", Topic.ROUNDS),
     "GroupRegistered": ("group.registered", Topic.EVENTS),
     "BuyerRegistered": ("buyer.registered", Topic.EVENTS),
+    "BuyerDaysOffChanged": ("buyer.days_off_changed", Topic.EVENTS),
     "CertificateRegistered": ("certificate.registered", Topic.EVENTS),
     "SupplyAnnounced": ("supply.announced", Topic.EVENTS),
     "SupplyWithdrawn": ("supply.withdrawn", Topic.EVENTS),

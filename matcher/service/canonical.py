@@ -43,6 +43,12 @@ def _registration(command: commands.Command) -> _Body | None:
         return "supply.announce", codec.dump_supply(command.supply)
     if isinstance(command, commands.SubmitOrder):
         return "order.submit", codec.dump_order(command.order)
+    if isinstance(command, commands.SetDaysOff):  # a buyer's days off: those fields of it
+        return "buyer.days_off", {
+            "buyer_id": command.buyer_id,
+            "non_delivery_weekdays": list(command.weekdays),
+            "non_delivery_dates": [d.isoformat() for d in command.dates],
+        }
     return None
 
 

@@ -33,6 +33,16 @@ class RegisterBuyer(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SetDaysOff(Command):
+    """The buyer's own non-delivery days, replacing those it had (the rest of the buyer stays):
+    weekdays ("mon".."sun") and dates."""
+
+    buyer_id: str
+    weekdays: tuple[str, ...]
+    dates: tuple[date, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RegisterCertificate(Command):
     certificate: Certificate
 

@@ -81,6 +81,29 @@ class BuyerRegistered(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BuyerDaysOffChanged(Event):
+    """``buyer`` with its new non-delivery days, and who changed them; orders submitted from
+    now on are moved or refused on them."""
+
+    name: ClassVar[str] = "BuyerDaysOffChanged"
+    buyer: Buyer
+    actor: str
+
+    @property
+    def key(self) -> str:
+        return self.buyer.id
+
+    @property
+    def payload(self) -> Json:
+        return {
+            "buyer_id": self.buyer.id,
+            "non_delivery_weekdays": list(self.buyer.non_delivery_weekdays),
+            "non_delivery_dates": [d.isoformat() for d in self.buyer.non_delivery_dates],
+            "actor": self.actor,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CertificateRegistered(Event):
     name: ClassVar[str] = "CertificateRegistered"
     book_change: ClassVar[bool] = True
@@ -333,6 +356,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         GroupRegistered,
         BuyerRegistered,
+        BuyerDaysOffChanged,
         CertificateRegistered,
         CertificateRevoked,
         SupplyAnnounced,

@@ -56,6 +56,19 @@ def register_buyer(cmd: commands.RegisterBuyer, uow: UnitOfWork, ctx: ServiceCon
     return Result([events.BuyerRegistered(buyer=b)], b)
 
 
+def set_days_off(cmd: commands.SetDaysOff, uow: UnitOfWork, ctx: ServiceContext) -> Result:
+    """Replaces the buyer's non-delivery days (checked as a buyer's are); the same days again
+    change nothing. Orders already submitted keep their dates."""
+    b = uow.buyers.get(cmd.buyer_id)
+    if b is None:
+        raise NotFound("buyer", cmd.buyer_id)
+    changed = replace(b, non_delivery_weekdays=cmd.weekdays, non_delivery_dates=cmd.dates)
+    if changed == b:
+        return Result(value=b)
+    uow.buyers.update(changed)
+    return Result([events.BuyerDaysOffChanged(buyer=changed, actor=cmd.actor)], changed)
+
+
 def register_certificate(
     cmd: commands.RegisterCertificate, uow: UnitOfWork, ctx: ServiceContext
 ) -> Result:
@@ -246,6 +259,7 @@ def command_handlers() -> dict[type[commands.Command], Handler]:
     return {
         commands.RegisterGroup: register_group,
         commands.RegisterBuyer: register_buyer,
+        commands.SetDaysOff: set_days_off,
         commands.RegisterCertificate: register_certificate,
         commands.RevokeCertificate: revoke_certificate,
         commands.AnnounceSupply: announce_supply,

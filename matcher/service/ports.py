@@ -81,6 +81,9 @@ class GroupRepository(Protocol):
 
 class BuyerRepository(Protocol):
     def add(self, buyer: Buyer) -> None: ...
+    def update(self, buyer: Buyer) -> None:
+        """Stores ``buyer`` over the buyer of its id (which exists)."""
+
     def get(self, buyer_id: str) -> Buyer | None: ...
     def list(self) -> Sequence[Buyer]: ...
 

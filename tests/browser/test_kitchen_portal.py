@@ -613,8 +613,9 @@ def test_the_kitchen_sees_its_days_off_and_what_becomes_of_a_delivery_on_one(
         base_url=demo.base + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=10
     )
     with http:
-        order = {
-            "id": f"ord-daysoff-{os.urandom(4).hex()}",
+        order_id = f"ord-daysoff-{os.urandom(4).hex()}"
+        order: Json = {
+            "id": order_id,
             "buyer_id": buyer_id,
             "crop_id": "kale",
             "quantity": 10,
@@ -630,8 +631,6 @@ def test_the_kitchen_sees_its_days_off_and_what_becomes_of_a_delivery_on_one(
             before,
             "non_delivery_day",
         )
-        refused = http.post(
-            "/orders", json=order | {"id": order["id"] + "-r", "on_holiday": "refuse"}
-        )
+        refused = http.post("/orders", json=order | {"id": order_id + "-r", "on_holiday": "refuse"})
         assert refused.status_code == 422, refused.text
         assert closed.isoformat() in refused.text

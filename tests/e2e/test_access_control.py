@@ -193,6 +193,8 @@ CASES: tuple[Case, ...] = (
     case("PUT", "/groups/grp-a/contacts", "coordinator",
          {"email": "leader@coop.test", "channels": ["email"]}),
     case("GET", "/buyers/kit-a/contacts", KIT_OWN),
+    case("GET", "/buyers/kit-a/days-off", KIT_OWN),
+    case("PUT", "/buyers/kit-a/days-off", KIT_OWN, {"non_delivery_weekdays": ["sun"]}),
     case("PUT", "/buyers/kit-a/contacts", "coordinator", {"language": "en"}),
     case("GET", "/notifications", "coordinator"),
     case("GET", "/session", ALL + " bank"),

@@ -180,6 +180,15 @@ BODIES: dict[str, st.SearchStrategy[Json]] = {
         {"order_id": IDS, "crop_id": FREE, "date": DAYS.map(_iso), "reason": IDS}
     ),
     "round.request": st.fixed_dictionaries({"crops": st.lists(IDS, max_size=4)}),
+    "buyer.days_off": st.fixed_dictionaries(
+        {
+            "buyer_id": IDS,
+            "non_delivery_weekdays": st.lists(
+                st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), max_size=6
+            ),
+            "non_delivery_dates": st.lists(DAYS.map(_iso), max_size=4),
+        }
+    ),
     "certificate.revoke": st.fixed_dictionaries(
         {
             "certificate_id": IDS,

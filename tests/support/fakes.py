@@ -126,7 +126,8 @@ class FakeGroups(_Table):
 
 
 class FakeBuyers(FakeGroups):
-    pass
+    def update(self, buyer: Buyer) -> None:
+        self.rows[buyer.id] = buyer
 
 
 class FakeCertificates(_Table):

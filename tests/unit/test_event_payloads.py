@@ -119,6 +119,21 @@ def cases() -> dict[str, Case]:
     out = {
         "GroupRegistered": Case(events.GroupRegistered(group=g), g.id, codec.dump_group(g)),
         "BuyerRegistered": Case(events.BuyerRegistered(buyer=b), b.id, codec.dump_buyer(b)),
+        "BuyerDaysOffChanged": Case(
+            events.BuyerDaysOffChanged(
+                buyer=replace(
+                    b, non_delivery_weekdays=("sun",), non_delivery_dates=(date(2027, 3, 19),)
+                ),
+                actor="buyer:" + b.id,
+            ),
+            b.id,
+            {
+                "buyer_id": b.id,
+                "non_delivery_weekdays": ["sun"],
+                "non_delivery_dates": ["2027-03-19"],
+                "actor": "buyer:" + b.id,
+            },
+        ),
         "CertificateRegistered": Case(
             events.CertificateRegistered(certificate=cert),
             cert.group_id,

@@ -37,6 +37,9 @@ class SqlBuyerRepository:
     def add(self, buyer: Buyer) -> None:
         self.session.add(mapping.buyer_row(buyer))
 
+    def update(self, buyer: Buyer) -> None:
+        self.session.merge(mapping.buyer_row(buyer))
+
     def get(self, buyer_id: str) -> Buyer | None:
         row = self.session.get(BuyerRow, buyer_id)
         return mapping.buyer_of(row) if row is not None else None
