@@ -258,7 +258,7 @@ def test_the_contracts_page_links_the_csv_export(portal: Portal, kitchen: Kitche
     assert sum(1 for c in contracts if c["id"] in text) == len(contracts)
 
 
-@pytest.mark.parametrize("route", ["#/", "#/new", "#/contracts"])
+@pytest.mark.parametrize("route", ["#/", "#/new", "#/contracts", "#/days-off"])
 def test_on_a_phone_no_page_scrolls_sideways(
     browser: Any, demo: Demo, kitchen: Kitchen, route: str
 ) -> None:
@@ -574,41 +574,44 @@ def kitchen_with_days_off(demo: Demo, closed: date) -> str:
     return buyer_id
 
 
-def test_the_kitchen_sees_its_days_off_and_what_becomes_of_a_delivery_on_one(
-    browser: Any, demo: Demo
-) -> None:
-    closed = next_monday(4) + timedelta(days=2)  # a Wednesday, no public holiday
-    buyer_id = kitchen_with_days_off(demo, closed)
-    token = participant_key(demo, "kitchen", buyer_id)
-    with portal_tab(browser, demo, token, size="phone") as tab:
-        tab.open("#/")
-        page = tab.page
-        page.locator('nav a[data-route="daysoff"]').click()
-        tab.wait_loaded("#/days-off")
-        section = page.get_by_test_id("kp-days-off")
-        expect(section.locator("h2")).to_have_text(th("kp_days_off_title"))
-        weekdays = page.get_by_test_id("kp-days-off-weekdays").locator("li")
-        expect(weekdays).to_have_count(1)
-        expect(weekdays.nth(0)).to_have_text("วันเสาร์")
-        dates = page.get_by_test_id("kp-days-off-dates").locator("li")
-        expect(dates).to_have_count(1)
-        expect(dates.nth(0)).to_have_attribute("data-value", closed.isoformat())
-        thai_year = str(closed.year + 543)
-        expect(dates.nth(0)).to_contain_text(thai_year)
-        rules = page.get_by_test_id("kp-days-off-rules")
-        expect(rules).to_contain_text(th("kp_on_holiday_previous_working_day"))
-        expect(rules).to_contain_text(th("kp_on_holiday_refuse"))
-        expect(rules).to_contain_text("งดส่ง")
-        expect(page.get_by_test_id("kp-days-off-choice")).to_have_text(
-            th("kp_days_off_choice", field=th("kp_f_on_holiday"))
-        )
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
-        tab.shoot("kitchen-portal-days-off-phone")
-        page.get_by_test_id("lang-en").click()
-        expect(weekdays.nth(0)).to_have_text("Saturday")
+def days_off_shown(page: Any, closed: date) -> None:
+    """The form as the kitchen finds it: Saturdays and ``closed``, in Thai, and the rules."""
+    expect(page.get_by_test_id("kp-days-off").locator("h2")).to_have_text(th("kp_days_off_title"))
+    expect(page.get_by_test_id("kp-days-off-sat")).to_be_checked()
+    expect(page.get_by_test_id("kp-days-off-sun")).not_to_be_checked()
+    expect(page.locator('label:has([data-testid="kp-days-off-sat"])')).to_have_text("วันเสาร์")
+    dates = page.get_by_test_id("kp-days-off-dates").locator("li[data-value]")
+    expect(dates).to_have_count(1)
+    expect(dates.nth(0)).to_have_attribute("data-value", closed.isoformat())
+    expect(dates.nth(0)).to_contain_text(str(closed.year + 543))  # a Thai date
+    rules = page.get_by_test_id("kp-days-off-rules")
+    expect(rules).to_contain_text(th("kp_on_holiday_previous_working_day"))
+    expect(rules).to_contain_text(th("kp_on_holiday_refuse"))
+    expect(page.get_by_test_id("kp-days-off-choice")).to_have_text(
+        th("kp_days_off_choice", field=th("kp_f_on_holiday"))
+    )
 
-    # An order sent now: its delivery on the closed day comes the day before, as the page says,
-    # or the order is refused when it asks for that.
+
+def days_off_mistakes_named(page: Any) -> None:
+    """No date chosen, and every weekday ticked, are named in Thai next to their field."""
+    page.get_by_test_id("kp-days-off-add").click()
+    expect(page.get_by_test_id("error-days-off-date")).to_have_text(th("kp_err_days_off_date"))
+    for code in ("mon", "tue", "wed", "thu", "fri", "sun"):
+        page.get_by_test_id(f"kp-days-off-{code}").check()
+    error = page.get_by_test_id("error-days-off-weekdays")
+    expect(error).to_have_text(th("kp_err_days_off_all_week"))
+    page.get_by_test_id("kp-days-off-save").click()
+    expect(error).to_be_visible()
+    for code in ("mon", "tue", "wed", "thu", "fri"):
+        page.get_by_test_id(f"kp-days-off-{code}").uncheck()
+    expect(error).to_be_hidden()
+
+
+def orders_follow_days_off(
+    demo: Demo, token: str, buyer_id: str, opened: date, closed: date
+) -> None:
+    """Orders sent now: a delivery on ``closed`` comes the day before, as the page says, or the
+    order is refused when it asks for that; ``opened`` is a delivery day again."""
     http = httpx.Client(
         base_url=demo.base + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=10
     )
@@ -619,12 +622,12 @@ def test_the_kitchen_sees_its_days_off_and_what_becomes_of_a_delivery_on_one(
             "buyer_id": buyer_id,
             "crop_id": "kale",
             "quantity": 10,
-            "deliveries": [closed.isoformat()],
+            "deliveries": [opened.isoformat(), closed.isoformat()],
         }
         moved = http.post("/orders", json=order)
         assert moved.status_code == 201, moved.text
         before = (closed - timedelta(days=1)).isoformat()
-        assert moved.json()["deliveries"] == [before]
+        assert moved.json()["deliveries"] == [opened.isoformat(), before]
         change = moved.json()["date_changes"][0]
         assert (change["asked"], change["delivery"], change["reason"]) == (
             closed.isoformat(),
@@ -634,3 +637,49 @@ def test_the_kitchen_sees_its_days_off_and_what_becomes_of_a_delivery_on_one(
         refused = http.post("/orders", json=order | {"id": order_id + "-r", "on_holiday": "refuse"})
         assert refused.status_code == 422, refused.text
         assert closed.isoformat() in refused.text
+
+
+def test_the_kitchen_changes_its_days_off_on_a_phone_and_later_orders_follow_them(
+    browser: Any, demo: Demo
+) -> None:
+    closed = next_monday(4) + timedelta(days=2)  # a Wednesday, no public holiday
+    added = closed + timedelta(days=7)
+    buyer_id = kitchen_with_days_off(demo, closed)
+    token = participant_key(demo, "kitchen", buyer_id)
+    with portal_tab(browser, demo, token, size="phone") as tab:
+        tab.open("#/")
+        page = tab.page
+        page.locator('nav a[data-route="daysoff"]').click()
+        tab.wait_loaded("#/days-off")
+        days_off_shown(page, closed)
+        days_off_mistakes_named(page)
+
+        # Sundays too; the date moves a week on.
+        page.get_by_test_id("kp-days-off-date").fill(added.isoformat())
+        page.get_by_test_id("kp-days-off-add").click()
+        page.get_by_test_id("kp-days-off-date").fill(added.isoformat())
+        page.get_by_test_id("kp-days-off-add").click()
+        expect(page.get_by_test_id("error-days-off-date")).to_have_text(
+            th("kp_err_days_off_listed")
+        )
+        dates = page.get_by_test_id("kp-days-off-dates").locator("li[data-value]")
+        dates.nth(0).locator("button").click()
+        expect(dates).to_have_count(1)
+        expect(dates.nth(0)).to_have_attribute("data-value", added.isoformat())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        tab.shoot("kitchen-portal-days-off-phone")
+        page.get_by_test_id("kp-days-off-save").click()
+        expect(page.get_by_test_id("kp-flash")).to_have_text(th("kp_days_off_saved"))
+        stored = demo.get(f"/buyers/{buyer_id}/days-off")
+        assert stored["non_delivery_weekdays"] == ["sat", "sun"]
+        assert stored["non_delivery_dates"] == [added.isoformat()]
+
+        page.reload()
+        tab.wait_loaded("#/days-off")
+        expect(page.get_by_test_id("kp-days-off-sun")).to_be_checked()
+        expect(dates).to_have_count(1)
+        expect(dates.nth(0)).to_have_attribute("data-value", added.isoformat())
+        page.get_by_test_id("lang-en").click()
+        expect(page.locator('label:has([data-testid="kp-days-off-sun"])')).to_have_text("Sunday")
+
+    orders_follow_days_off(demo, token, buyer_id, closed, added)

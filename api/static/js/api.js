@@ -106,7 +106,17 @@ async function bodyOf(response) {
 /* POST of JSON: the answer's JSON (null for 204 No Content), or an HttpError carrying the API's explanation. Each call
  * sends a fresh Idempotency-Key unless one is given (a retry of the same change sends the
  * same key, so it has its effect once). */
-export async function postJson(path, body, idempotencyKey) {
+export function postJson(path, body, idempotencyKey) {
+  return sendJson("POST", path, body, idempotencyKey);
+}
+
+export function putJson(path, body) {
+  return sendJson("PUT", path, body);
+}
+
+/* Sends ``body`` as JSON with the key or the session's CSRF token; answers the JSON answer
+ * (null for 204), or throws an HttpError with the answer's body. */
+async function sendJson(method, path, body, idempotencyKey) {
   const headers = authHeaders();
   headers["Content-Type"] = "application/json";
   if (csrfToken) {
@@ -116,7 +126,7 @@ export async function postJson(path, body, idempotencyKey) {
     headers["Idempotency-Key"] = idempotencyKey;
   }
   const response = await fetch(API + path, {
-    method: "POST", headers: headers, body: JSON.stringify(body || {}),
+    method: method, headers: headers, body: JSON.stringify(body || {}),
     cache: "no-store", credentials: "same-origin",
   });
   if (!response.ok) {

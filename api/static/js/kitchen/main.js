@@ -17,7 +17,7 @@ import { applyPageLabels, noteLoaded, renderRoutePage, showSection } from "../sh
 import { wireCancelDay } from "./cancel_day.js";
 import { fillQuantities, sendConfirm } from "./confirm.js";
 import { fillDefaults, labelForm, renderPreview, sendOrder } from "./form.js";
-import { loadDaysOff, renderDaysOff } from "./days_off.js";
+import { loadDaysOff, renderDaysOff, wireDaysOff } from "./days_off.js";
 import { setKitchen } from "./holidays.js";
 import { renderContracts, renderOrder, renderOrders } from "./orders.js";
 
@@ -117,7 +117,7 @@ const PAGES = {
   orders: { load: loadOrders, render: renderOrders },
   order: { load: loadOrder, render: renderOrder },
   contracts: { load: loadContracts, render: function (data) { renderContracts(data, portal.buyerId); } },
-  daysoff: { load: function () { return loadDaysOff(portal.buyerId); }, render: renderDaysOff },
+  daysoff: { load: function () { return loadDaysOff(portal.buyerId); }, render: renderDaysOff, still: true },
   new: { load: async function () { return {}; }, render: renderPreview, still: true },
   notfound: { load: async function () { return {}; }, render: function () {}, still: true },
 };
@@ -331,6 +331,10 @@ function start() {
     portal.flash = t("kp_day_cancelled_flash", { date: day(date) });
     renderStatus();
     tick();
+  }, function (err) { failed(err, state.generation); });
+  wireDaysOff(function () { return portal.buyerId; }, function () {
+    portal.flash = t("kp_days_off_saved");
+    renderStatus();
   }, function (err) { failed(err, state.generation); });
   document.addEventListener("click", function (event) {
     const link = event.target.closest ? event.target.closest("a[data-doc], a[data-csv]") : null;
