@@ -61,6 +61,9 @@ SOUTHERN = frozenset({"pak_lieng", "pak_kut", "sato", "bamboo_shoot", "longkong"
 """Southern and intercrop products: gardens of rubber and fruit trees (สวนสมรม) grow them."""
 COOL_OFF_SEASON = 0.35
 """Share of its usual weekly size a cool-season crop's line offers outside its good months."""
+SECOND_FLUSH = 0.5
+"""Share of its usual weekly size a perennial's line offers in a shorter, second run of months
+(sato's December-January flush)."""
 
 
 def affinity(focus: str, crop_group: str, crop_id: str = "") -> float:
@@ -340,13 +343,34 @@ def make_supply(
 
 
 def _off_season(ctx: Ctx, crop_id: str, mult: dict[str, float]) -> dict[str, float]:
-    """A cool-season crop's weeks outside its good months, with the share still offered:
-    Songkhla's lowlands grow little cabbage or coriander in the heat."""
+    """The share still offered in the weeks a crop yields less: a cool-season crop outside its
+    good months (Songkhla's lowlands grow little cabbage or coriander in the heat), a perennial
+    in its second, smaller flush."""
     known = ctx.calendar.get(crop_id)
-    if known is None or not ctx.cool_season(crop_id):
+    if known is None:
         return {}
     thursday = {w: week_monday(w) + timedelta(days=3) for w in mult}
-    return {w: COOL_OFF_SEASON for w, d in thursday.items() if d.month not in known.good_months}
+    if ctx.cool_season(crop_id):
+        return {w: COOL_OFF_SEASON for w, d in thursday.items() if d.month not in known.good_months}
+    second = second_flush(ctx.harvest_months(crop_id) or frozenset())
+    return {w: SECOND_FLUSH for w, d in thursday.items() if d.month in second}
+
+
+def second_flush(months: frozenset[int]) -> frozenset[int]:
+    """The months outside the longest run of consecutive months (December runs into January)
+    of ``months``: a perennial's smaller flushes (empty for a single run)."""
+    runs: list[set[int]] = []
+    for month in range(1, 13):
+        if month in months and (month - 1) in months and runs:
+            runs[-1].add(month)
+        elif month in months:
+            runs.append({month})
+    if len(runs) > 1 and 12 in months and 1 in months:
+        runs[0] |= runs.pop()  # December joins January's run
+    if len(runs) < 2:
+        return frozenset()
+    longest = max(runs, key=len)
+    return frozenset(m for run in runs if run is not longest for m in run)
 
 
 def _draft(

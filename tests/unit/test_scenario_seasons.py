@@ -14,7 +14,7 @@ from matcher.domain.weeks import week_monday
 from matcher.reference import load_crops, load_institutions
 from matcher.scenario import songkhla_instance
 from matcher.scenario.songkhla import SONGKHLA_RATIO
-from matcher.scenario.supply import COOL_OFF_SEASON, SOUTHERN
+from matcher.scenario.supply import COOL_OFF_SEASON, SOUTHERN, second_flush
 
 DECEMBER = date(2026, 12, 7)
 JUNE = date(2027, 6, 7)
@@ -147,3 +147,25 @@ def test_a_short_season_still_has_every_kitchens_orders(weeks: int) -> None:
     needing = {i.id for i in load_institutions() if i.lunch_pupils != 0}
     assert {o["buyer_id"] for o in instance["orders"]} == needing
     assert len(instance["orders"]) > 100
+
+
+def test_the_second_flush_is_the_shorter_run_of_months() -> None:
+    assert second_flush(frozenset({6, 7, 8, 9, 12, 1})) == {12, 1}
+    assert second_flush(frozenset({6, 7, 8, 9})) == frozenset()
+    assert second_flush(frozenset({12, 1, 2})) == frozenset()  # one run across the new year
+    assert second_flush(frozenset(range(1, 13))) == frozenset()
+
+
+def test_sato_offers_less_in_its_second_flush() -> None:
+    autumn = songkhla_instance(weeks=18, seed=1, start=date(2027, 8, 30))
+    lines = [s for s in autumn["supply"] if s["crop_id"] == "sato"]
+    assert lines
+    both = 0
+    for s in lines:
+        main = [q for w, q in s["weeks"].items() if _thursday(w).month == 9]
+        second = [q for w, q in s["weeks"].items() if _thursday(w).month in (12, 1)]
+        assert not [w for w in s["weeks"] if _thursday(w).month in (10, 11)]
+        if main and second:
+            both += 1
+            assert max(second) < min(main), s["id"]
+    assert both
