@@ -169,3 +169,20 @@ def test_sato_offers_less_in_its_second_flush() -> None:
             both += 1
             assert max(second) < min(main), s["id"]
     assert both
+
+
+def test_school_orders_fit_the_school_lunch_budget(december: dict[str, Any]) -> None:
+    """The programme pays 22 to 36 THB per pupil a school day (22 above 120 pupils): what a
+    school buys forward a week, at the crops' reference prices, is under 30 % of 22 THB x its
+    lunch pupils x 5 days (the rest of the budget goes to meat, fish, oil and the cook)."""
+    crops = load_crops()
+    lunch = {i.id: i.lunch_pupils for i in load_institutions() if i.lunch_pupils}
+    weekly: Counter[str] = Counter()
+    weeks = 12
+    for o in december["orders"]:
+        if o["buyer_id"] in lunch:
+            price = (crops[o["crop_id"]].reference_price or 0) / 100
+            weekly[o["buyer_id"]] += o["quantity"] * len(_deliveries(o)) * price / weeks
+    assert set(weekly) == set(lunch)
+    for school, baht in weekly.items():
+        assert 0 < baht <= 0.3 * 22 * lunch[school] * 5, school
