@@ -89,7 +89,8 @@ class Scenario:
         party = f"-{tag}" if tag else ""
         people: list[Message] = []
         book: list[Message] = []
-        for message in scenario_messages(instance, namespace, seed):
+        # The load alone: the benchmarks cycle it; a disruption (a flood week) is a demo story.
+        for message in scenario_messages(instance, namespace, seed, disruptions=False):
             target = people if message.kind in PARTICIPANT_KINDS else book
             target.append(message)
         participants = tuple(

@@ -113,11 +113,18 @@ def scenario_songkhla(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     scale: Annotated[float, typer.Option(min=1.0, max=200.0, help="Multiply groups/buyers.")] = 1.0,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+    disruptions: Annotated[
+        bool,
+        typer.Option(
+            help="Add the season's northeast-monsoon flood week (`disruptions`: the flooded "
+            "supply lines the demo withdraws and announces again); the solver ignores it."
+        ),
+    ] = False,
 ) -> None:
     """Write the Songkhla scenario as a matching instance."""
     from matcher.scenario import songkhla_instance
 
-    data = songkhla_instance(weeks=weeks, seed=seed, scale=scale)
+    data = songkhla_instance(weeks=weeks, seed=seed, scale=scale, disruptions=disruptions)
     _write(json.dumps(data, ensure_ascii=False, indent=1), output)
 
 

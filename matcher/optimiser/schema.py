@@ -251,6 +251,11 @@ class InstanceIn(_Strict):
     supply: list[SupplyIn] = Field(default_factory=list)
     orders: list[OrderIn] = Field(default_factory=list)
     road_distances: list[RoadDistanceIn] = Field(default_factory=list)
+    disruptions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Events a scenario's message stream plays after the load (a flood week: "
+        "the supply lines withdrawn and announced again); the solver ignores them.",
+    )
 
 
 class InstanceError(DomainError):

@@ -298,7 +298,10 @@ def test_time_brings_its_notices_once_each(uow_factory: UowFactory) -> None:
             "leader@coop.test",
             "ใบรับรอง เกษตรอินทรีย์ระบบรับรองแบบมีส่วนร่วม (PGS) ของกลุ่มจะหมดอายุในอีก 30 วัน",
         ),
-        ("procurement@hospital.test", "Tomorrow (9 December 2026): 40 kg of Chinese kale for Hospital"),
+        (
+            "procurement@hospital.test",
+            "Tomorrow (9 December 2026): 40 kg of Chinese kale for Hospital",
+        ),
     ]
 
 

@@ -285,3 +285,19 @@ def test_an_egg_order_is_met_under_livestock_gap_and_not_under_crop_gap(
     if not filled:
         assert [u.reason.value for u in solution.unfilled] == ["crop_not_covered"]
         assert not validator_allows(instance, "s1", "o1", DELIVERY)
+
+
+def test_a_border_patrol_police_school_is_run_by_a_head_teacher_and_recorded_by_the_bpp() -> None:
+    from matcher.scenario import songkhla_instance
+
+    buyers = {b["id"]: b for b in songkhla_instance(weeks=2, seed=1)["buyers"]}
+    bpp = [b for i, b in buyers.items() if i.startswith("school-bpp-")]
+
+    assert len(bpp) == 5
+    assert {b["contact_position"] for b in bpp} == {"ครูใหญ่"}
+    assert {b["source_agency"] for b in bpp} == {"กองบังคับการตำรวจตระเวนชายแดนภาค 4"}
+    other = buyers["school-wat-khlong-hae"]
+    assert (other["contact_position"], other["source_agency"]) == (
+        "ผู้อำนวยการโรงเรียน",
+        "สำนักงานศึกษาธิการจังหวัดสงขลา",
+    )

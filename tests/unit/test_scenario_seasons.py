@@ -186,3 +186,15 @@ def test_school_orders_fit_the_school_lunch_budget(december: dict[str, Any]) -> 
     assert set(weekly) == set(lunch)
     for school, baht in weekly.items():
         assert 0 < baht <= 0.3 * 22 * lunch[school] * 5, school
+
+
+def test_an_instance_with_its_flood_week_is_a_valid_instance_the_solver_reads() -> None:
+    from matcher.optimiser.schema import parse_instance
+    from matcher.scenario import songkhla_instance
+
+    raw = songkhla_instance(weeks=4, seed=1, disruptions=True)
+    (flood,) = raw["disruptions"]
+
+    assert flood["kind"] == "flood"
+    assert flood["supply"]
+    assert len(parse_instance(raw).supply) == len(raw["supply"])

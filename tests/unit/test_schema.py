@@ -24,6 +24,7 @@ TOP_LEVEL = {
     "supply",
     "orders",
     "road_distances",
+    "disruptions",
 }
 
 
