@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.axe import assert_accessible
 from tests.support.browser import Demo, Json, Portal, participant_key, portal_tab, wait_for
 from tests.support.labels import load_catalogue
 
@@ -652,6 +653,7 @@ def test_the_kitchen_changes_its_days_off_on_a_phone_and_later_orders_follow_the
         page.locator('nav a[data-route="daysoff"]').click()
         tab.wait_loaded("#/days-off")
         days_off_shown(page, closed)
+        assert_accessible(page, "kitchen portal #/days-off (phone)")
         days_off_mistakes_named(page)
 
         # Sundays too; the date moves a week on.

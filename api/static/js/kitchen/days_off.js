@@ -35,8 +35,8 @@ function renderWeekdays() {
 function renderDates() {
   const items = shown.dates.map(function (d) {
     return '<li data-value="' + esc(d) + '"><span>' + esc(day(d)) + "</span> " +
-      '<button type="button" class="plain" data-remove="' + esc(d) + '" aria-label="' +
-      esc(t("kp_days_off_remove_date", { date: day(d) })) + '">' + esc(t("kp_days_off_remove")) +
+      '<button type="button" class="plain" data-remove="' + esc(d) + '">' +
+      esc(t("kp_days_off_remove")) + '<span class="visually-hidden"> ' + esc(day(d)) + "</span>" +
       "</button></li>";
   });
   setHtml(byId("kp-days-off-dates"), items.length ? items.join("")
