@@ -327,6 +327,25 @@ def test_kitchen_page_lists_its_orders_contracts_and_unmet_lines(
     dashboard.shoot("kitchen")
 
 
+def test_kitchen_page_names_the_days_the_kitchen_takes_no_delivery(
+    dashboard: Dashboard, demo: Demo
+) -> None:
+    buyer_id = most_contracts(demo, "buyer_id")
+    path = f"/api/v1/buyers/{buyer_id}/days-off"
+    kept = demo.get(f"/buyers/{buyer_id}/days-off")
+    body = {"non_delivery_weekdays": ["sun"], "non_delivery_dates": ["2031-01-02"]}
+    assert demo.http.put(path, json=body).status_code == 200
+    try:
+        dashboard.open(f"#/kitchen/{buyer_id}")
+        fact = dashboard.page.locator('[data-testid="kitchen-details"] [data-fact="days_off"]')
+        expect(fact).to_have_text("วันอาทิตย์, 2 ม.ค. 2574")
+        dashboard.page.get_by_test_id("lang-en").click()
+        expect(fact).to_contain_text("Sunday")
+    finally:
+        restored = {k: kept[k] for k in ("non_delivery_weekdays", "non_delivery_dates")}
+        assert demo.http.put(path, json=restored).status_code == 200
+
+
 def test_group_page_lists_certificates_supply_and_allocations(
     dashboard: Dashboard, demo: Demo
 ) -> None:

@@ -148,6 +148,14 @@ export function day(iso) {
   return when.toLocaleDateString(locale(), { day: "numeric", month: "short", year: "numeric" });
 }
 
+const WEEKDAY_CODES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/* A weekday code's full name in the language shown ("Saturday"): 2024-01-01 was a Monday. */
+export function weekdayName(code) {
+  const when = new Date(2024, 0, 1 + WEEKDAY_CODES.indexOf(code));
+  return when.toLocaleDateString(locale(), { weekday: "long" });
+}
+
 export function shortDay(iso) {
   if (!iso) {
     return "";

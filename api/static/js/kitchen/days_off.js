@@ -3,16 +3,10 @@
  * delivery that falls on one: the order's on_holiday choice (docs/formats.md). */
 import { HttpError, getJson, putJson } from "../api.js";
 import { byId, enc, esc, setHtml, setText } from "../dom.js";
-import { day, locale, t } from "../labels.js";
+import { day, t, weekdayName } from "../labels.js";
 
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 let shown = { weekdays: [], dates: [] }; // what the form shows: saved, or being edited
-
-/* The weekday's full name in the language shown ("Saturday"): 2024-01-01 was a Monday. */
-function weekdayName(code) {
-  const when = new Date(2024, 0, 1 + WEEKDAYS.indexOf(code));
-  return when.toLocaleDateString(locale(), { weekday: "long" });
-}
 
 export async function loadDaysOff(buyerId) {
   return { daysOff: await getJson("/buyers/" + enc(buyerId) + "/days-off") };

@@ -1,7 +1,7 @@
 /* #/kitchen/<buyer_id> : one kitchen, its orders per delivery, its contracts, its unmet lines. */
 import { getJson, getOrMissing } from "../api.js";
 import { badge, byId, emptyRow, enc, esc, facts, rows, setHtml, setText } from "../dom.js";
-import { day, dec, money, num, qty, t, tOr, unitLabel } from "../labels.js";
+import { day, dec, money, num, qty, t, tOr, unitLabel, weekdayName } from "../labels.js";
 import { cropName, cropUnit, districtName, ensureNames, groupLink, nm } from "../names.js";
 import { state } from "../state.js";
 import { contractRow, contractSort } from "./contracts.js";
@@ -41,6 +41,8 @@ export const kitchenPage = {
       ["f_kind", esc(tOr("kind_" + b.kind, b.kind))],
       ["f_district", esc(districtName(b.district)) + ' <span class="code">' + esc(b.district) + "</span>"],
       ["f_location", esc(dec(b.lat, 4) + ", " + dec(b.lon, 4))],
+      ["f_days_off", esc((b.non_delivery_weekdays || []).map(weekdayName)
+        .concat((b.non_delivery_dates || []).map(day)).join(", ")), "days_off"],
       ["f_orders", esc(num(data.orders.length)), "orders"],
       ["f_contracts", esc(num(data.contracts.length)), "contracts"],
     ]));
