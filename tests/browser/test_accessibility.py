@@ -203,7 +203,14 @@ def test_every_dashboard_page(browser: Any, market: Market, view: tuple[str, str
 
 
 def test_every_kitchen_portal_page(browser: Any, market: Market, view: tuple[str, str]) -> None:
-    routes = ["#/", f"#/order/{market.order}", "#/new", "#/contracts", "#/no-such-page"]
+    routes = [
+        "#/",
+        f"#/order/{market.order}",
+        "#/new",
+        "#/contracts",
+        "#/days-off",
+        "#/no-such-page",
+    ]
     with tab(browser, market, view, token=market.kitchen_key, path="/kitchen/") as opened:
         check_routes(opened, view, routes)
 
