@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from matcher.domain.errors import NotFound
+from matcher.domain.errors import DomainError, NotFound, UnknownReference
 from matcher.service import commands, events
 from matcher.service.canonical import command_digest
 from matcher.service.context import ServiceContext
@@ -34,6 +34,26 @@ class Outcome:
     events: tuple[events.Event, ...] = ()
     duplicate: bool = False
     rerun: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A command of a batch that the domain refused: its writes were undone, its refusal
+    recorded in the batch's transaction."""
+
+    command: commands.Command
+    error: DomainError
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What :meth:`MessageBus.handle_batch` made of the first ``len(handled)`` commands."""
+
+    handled: tuple[Outcome | Refused, ...]
+
+
+ALONE: tuple[type[commands.Command], ...] = (commands.RunMatchingRound,)
+"""Commands a batch stops before: a round reads, then solves outside any transaction."""
 
 
 @dataclass
@@ -66,14 +86,74 @@ class MessageBus:
         self.publish(result.events)
         return Outcome(command, result.value, tuple(result.events), rerun=result.rerun)
 
+    def handle_batch(
+        self, batch: Sequence[commands.Command], *, stop_at_unknown: bool = False
+    ) -> Batch:
+        """Handle ``batch`` in one transaction, in order, each command in a savepoint: a command
+        the domain refuses is undone alone and its refusal recorded (:class:`Refused`), the
+        others commit together, and their events go to the subscribers after the commit, in
+        order. A repeated message id (in the inbox, or earlier in the batch) is a duplicate.
+
+        The batch stops before a command that must be handled alone: one that runs outside
+        a transaction (a matching round), or, with ``stop_at_unknown``, one naming a participant
+        not registered yet (the caller waits for it). ``Batch.handled`` covers a prefix of
+        ``batch``; the rest is the caller's. Any other error rolls the whole batch back and
+        reaches the caller: nothing of it is written.
+        """
+        handled: list[Outcome | Refused] = []
+        with self.uow_factory() as uow:
+            for command in batch:
+                if isinstance(command, ALONE):
+                    break
+                item = self._in_savepoint(uow, command)
+                if stop_at_unknown and _unknown_reference(item):
+                    break
+                if isinstance(item, Refused):
+                    uow.inbox.reject(self._rejection(command, item.error))
+                handled.append(item)
+            uow.commit()
+        for item in handled:
+            if isinstance(item, Outcome):
+                self.publish(item.events)
+        return Batch(tuple(handled))
+
+    def _in_savepoint(self, uow: UnitOfWork, command: commands.Command) -> Outcome | Refused:
+        handler = self.handlers.get(type(command))
+        if handler is None:
+            raise TypeError(f"no handler for {type(command).__name__}")
+        digest = command_digest(command)
+        try:
+            with uow.savepoint():
+                if _repeat(uow, command, digest):
+                    return Outcome(command, duplicate=True)
+                result: Result = handler(command, uow, self.context)
+                now = self.context.clock.now()
+                uow.inbox.record(command.message_id, type(command).__name__, now, digest)
+                for event in result.events:
+                    uow.outbox.add(event, now)
+        except DuplicateMessage:  # a concurrent copy committed first: as a repeat
+            try:
+                _repeat(uow, command, digest)
+            except MessageIdReused as error:
+                return Refused(command, error)
+            return Outcome(command, duplicate=True)
+        except DomainError as error:
+            return Refused(command, error)
+        return Outcome(command, result.value, tuple(result.events), rerun=result.rerun)
+
     def reject(self, command: commands.Command, error: Exception) -> None:
         """Remember why ``command`` was refused, for a sender waiting on another process."""
+        with self.uow_factory() as uow:
+            uow.inbox.reject(self._rejection(command, error))
+            uow.commit()
+
+    def _rejection(self, command: commands.Command, error: Exception) -> Rejection:
         if isinstance(error, NotFound):
             field, reason = error.kind, error.key
         else:
             field = getattr(error, "field", "")
             reason = getattr(error, "reason", str(error))
-        rejection = Rejection(
+        return Rejection(
             message_id=command.message_id,
             kind=type(command).__name__,
             error=type(error).__name__,
@@ -81,9 +161,6 @@ class MessageBus:
             reason=str(reason),
             at=self.context.clock.now(),
         )
-        with self.uow_factory() as uow:
-            uow.inbox.reject(rejection)
-            uow.commit()
 
     def publish(self, happened: Sequence[events.Event]) -> None:
         for event in happened:
@@ -92,6 +169,10 @@ class MessageBus:
                     subscriber(event)
                 except Exception:  # a subscriber must not undo a committed command
                     log.exception("subscriber failed on %s", event.name)
+
+
+def _unknown_reference(item: Outcome | Refused) -> bool:
+    return isinstance(item, Refused) and isinstance(item.error, UnknownReference)
 
 
 def _repeat(uow: UnitOfWork, command: commands.Command, digest: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -370,6 +371,10 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A savepoint inside the transaction: leaving the block by an exception undoes only
+        what was written in it (and re-raises); the rest of the transaction stays."""
+        ...
 
 
 # -- webhooks (configuration and delivery log; not part of the market's unit of work) -------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -506,7 +507,10 @@ class FakeUnitOfWork:
         self._repos: dict[str, Any] | None = None
 
     def _open(self) -> dict[str, Any]:
-        self.work = copy.deepcopy(self.store)
+        return self._repositories(copy.deepcopy(self.store))
+
+    def _repositories(self, work: Store) -> dict[str, Any]:
+        self.work = work
         return {
             "groups": FakeGroups(self.work.groups),
             "buyers": FakeBuyers(self.work.buyers),
@@ -550,6 +554,17 @@ class FakeUnitOfWork:
 
     def rollback(self) -> None:
         self._repos = None
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        if self._repos is None:
+            self._repos = self._open()
+        kept = copy.deepcopy(self.work)
+        try:
+            yield
+        except BaseException:
+            self._repos = self._repositories(kept)
+            raise
 
 
 class FakeNotificationStore:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -146,6 +148,14 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         touched_by_contracts(self.session)  # what was touched is rolled back with it
         self.session.rollback()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """``SAVEPOINT``; an exception in the block rolls back to it and is re-raised. The
+        contracts touched in it stay named for :func:`held.refresh`, which sets their sums
+        from what the rows hold at commit, so a rolled-back change leaves them right."""
+        with self.session.begin_nested():
+            yield
 
 
 if TYPE_CHECKING:
