@@ -60,14 +60,30 @@ def leave_unacknowledged(event: Any) -> None:
     event.message.acked = True
 
 
-def _agent_body(handler: MessageHandler, name: str) -> Callable[[Any], AsyncIterator[str]]:
-    async def process(stream: Any) -> AsyncIterator[str]:
+def _agent_body(
+    handler: MessageHandler, name: str, batch_size: int = 1, linger: float = 0.05
+) -> Callable[[Any], AsyncIterator[str]]:
+    async def one_by_one(stream: Any) -> AsyncIterator[str]:
         async for event in stream.events():
             outcome = await handler(delivery_of(event))
             if outcome == ABANDONED:
                 leave_unacknowledged(event)
             yield outcome
 
+    async def in_batches(stream: Any) -> AsyncIterator[str]:
+        # faust acknowledges a batch's events when the next batch is asked for, after these
+        # are handled (and written); an abandoned one and every one after it stay unacknowledged.
+        async for events in stream.take_events(batch_size, within=linger):
+            outcomes = await handler.handle_many([delivery_of(e) for e in events])
+            abandoned = False
+            for event, outcome in zip(events, outcomes, strict=True):
+                abandoned = abandoned or outcome == ABANDONED
+                if abandoned:
+                    leave_unacknowledged(event)
+            for outcome in outcomes:
+                yield outcome
+
+    process = in_batches if batch_size > 1 else one_by_one
     process.__qualname__ = process.__name__ = name  # how faust names the agent in its logs
     return process
 
@@ -81,12 +97,16 @@ def register_agents(
     dead_letters: DeadLetterSink,
     retry: Retry | None = None,
     max_message_bytes: int = MAX_MESSAGE_BYTES,
+    batch_size: int = 1,
+    batch_linger_seconds: float = 0.05,
 ) -> dict[Topic, Any]:
     """Add one agent per inbound topic to the faust ``app``; returns them by topic.
 
-    Each agent yields the outcome of every message (``ok``, ``duplicate``, ``rejected`` or,
-    when the worker stops during retries, ``abandoned``), so that
-    ``agent.test_context().put()`` returns once the message is handled.
+    With ``batch_size`` above 1 an agent takes what the consumer has ready, up to
+    ``batch_size`` messages or what came within ``batch_linger_seconds``, and handles them
+    together (:meth:`MessageHandler.handle_many`). Each agent yields the outcome of every
+    message (``ok``, ``duplicate``, ``rejected`` or, when the worker stops during retries,
+    ``abandoned``), so that ``agent.test_context().put()`` returns once the message is handled.
     """
 
     def stopping() -> bool:
@@ -99,5 +119,6 @@ def register_agents(
             topic, bus, metrics, dead_letters, retry, stopping, max_message_bytes=max_message_bytes
         )
         name = agent_name(topic)
-        agents[topic] = app.agent(channel, name=name)(_agent_body(handler, name))
+        body = _agent_body(handler, name, batch_size, batch_linger_seconds)
+        agents[topic] = app.agent(channel, name=name)(body)
     return agents

@@ -100,6 +100,8 @@ def create_worker_app(
         dead_letters=sink,
         retry=retry,
         max_message_bytes=settings.max_message_bytes,
+        batch_size=settings.batch_size,
+        batch_linger_seconds=settings.batch_linger_seconds,
     )
     timing = Timing(
         debounce_seconds=settings.debounce_seconds,

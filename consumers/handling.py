@@ -39,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from matcher.adapters.metrics import Metrics
@@ -47,7 +47,7 @@ from matcher.adapters.topics import Topic
 from matcher.adapters.wire import MAX_MESSAGE_BYTES, dead_letter, decode_command
 from matcher.domain.errors import DomainError, UnknownReference
 from matcher.service.commands import Command
-from matcher.service.messagebus import MessageBus
+from matcher.service.messagebus import MessageBus, Outcome, Refused
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +162,85 @@ class MessageHandler:
         self.metrics.consumed(self.topic.value, outcome)
         return outcome
 
+    async def handle_many(self, deliveries: Sequence[Delivery]) -> list[str]:
+        """The outcomes of ``deliveries``, in order, handled together where they can be.
+
+        Messages that do not decode are refused first. The others go to the bus as one batch
+        (:meth:`MessageBus.handle_batch`: one transaction, a savepoint each); the batch stops
+        before a message that must be handled alone (a round, or one naming a participant not
+        registered yet), which takes the one-at-a-time way (:meth:`__call__`: the grace period,
+        retries, dead letters), and the batch goes on after it. When the batch as a whole
+        fails (the database away, a bug), nothing of it was written and every message of it
+        takes the one-at-a-time way. Once one message is abandoned (the worker is stopping),
+        the ones after it are too: none is acknowledged past one that was not handled. A
+        transient error (:func:`is_transient`) tries the batch again, backing off, for as long
+        as it takes, as the one-at-a-time way does with one message.
+        """
+        outcomes: list[str | None] = [None] * len(deliveries)
+        pending: list[tuple[int, Command]] = []
+        for n, delivery in enumerate(deliveries):
+            try:
+                command = decode_command(
+                    delivery.value, self.topic, max_bytes=self.max_message_bytes
+                )
+            except DomainError as err:
+                await self._refuse(delivery, err, None)
+                outcomes[n] = self._consumed(REJECTED)
+                continue
+            pending.append((n, command))
+        delays = self.retry.delays()
+        while pending:
+            batch = [command for _, command in pending]
+            try:
+                done = await asyncio.to_thread(self.bus.handle_batch, batch, stop_at_unknown=True)
+            except Exception as err:
+                self.metrics.command(self.topic.value, "error")
+                if is_transient(err):
+                    delay = await anext(delays)
+                    log.exception("a batch of %d failed; retrying in %.1f s", len(batch), delay)
+                    if await self._pause(delay):
+                        continue
+                    log.warning("stopping: a batch of %d is left for the next worker", len(batch))
+                    break
+                log.exception("a batch of %d failed: handling them one by one", len(batch))
+                await self._one_by_one(deliveries, pending, outcomes)
+                break
+            for (n, command), item in zip(pending, done.handled, strict=False):
+                outcomes[n] = self._consumed(await self._settled(deliveries[n], command, item))
+            rest = pending[len(done.handled) :]
+            if not rest:
+                break
+            await self._one_by_one(deliveries, rest[:1], outcomes)
+            if outcomes[rest[0][0]] == ABANDONED:
+                break
+            pending = rest[1:]
+        return [o if o is not None else self._consumed(ABANDONED) for o in outcomes]
+
+    async def _one_by_one(
+        self,
+        deliveries: Sequence[Delivery],
+        chosen: Sequence[tuple[int, Command]],
+        outcomes: list[str | None],
+    ) -> None:
+        """Handle ``chosen`` one at a time (each counted by :meth:`__call__`), until one is
+        abandoned."""
+        for n, _ in chosen:
+            outcomes[n] = await self(deliveries[n])
+            if outcomes[n] == ABANDONED:
+                return
+
+    async def _settled(self, delivery: Delivery, command: Command, item: Outcome | Refused) -> str:
+        if isinstance(item, Refused):
+            await self._refuse(delivery, item.error, command, recorded=True)
+            return REJECTED
+        label = DUPLICATE if item.duplicate else OK
+        self.metrics.command(type(command).__name__, label)
+        return label
+
+    def _consumed(self, outcome: str) -> str:
+        self.metrics.consumed(self.topic.value, outcome)
+        return outcome
+
     async def _handle(self, delivery: Delivery) -> str:
         delays = self.retry.delays()
         started = time.monotonic()
@@ -228,11 +307,18 @@ class MessageHandler:
         return label
 
     async def _refuse(
-        self, delivery: Delivery, error: DomainError, command: Command | None
+        self,
+        delivery: Delivery,
+        error: DomainError,
+        command: Command | None,
+        *,
+        recorded: bool = False,
     ) -> None:
+        """Dead-letter ``delivery``; the refusal of a decoded ``command`` is recorded for a
+        sender waiting on another process, unless a batch ``recorded`` it already."""
         field = str(getattr(error, "field", ""))
         reason = str(getattr(error, "reason", error))
-        if command is not None:
+        if command is not None and not recorded:
             await asyncio.to_thread(self.bus.reject, command, error)
         record = dead_letter(
             raw=delivery.value,

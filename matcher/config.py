@@ -474,6 +474,21 @@ class Settings(BaseSettings):
         description="How long figures read at scrape time (the API's market figures, the "
         "workers' consumer lag) are reused (`0`: read at every scrape).",
     )
+    batch_size: int = Field(
+        500,
+        ge=1,
+        le=10_000,
+        description="Messages handled in one database transaction, each in a savepoint (a "
+        "refused one is undone alone): a Kafka worker's of one topic, or the commands the "
+        "embedded engine has queued (concurrent API writes share a commit); `1`: one at a time.",
+    )
+    batch_linger_seconds: float = Field(
+        0.05,
+        ge=0,
+        le=5,
+        description="How long a Kafka worker waits for a batch to fill before it handles what it "
+        "has.",
+    )
     max_message_bytes: int = Field(
         1_048_576,
         ge=1024,

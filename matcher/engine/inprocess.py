@@ -1,8 +1,10 @@
 """The in-process engine: one worker thread feeds the message bus from a queue.
 
-One writer keeps SQLite simple. Rounds run on the same worker: debounced after the book changes
-(``debounce_seconds`` after the last change, at most ``max_debounce_seconds`` after the first),
-on a schedule (``round_interval_seconds``), and on request (a RunMatchingRound command).
+One writer keeps SQLite simple. It takes what is queued at once (up to ``batch_size``) and
+handles it in one transaction (group commit), so concurrent API writes share a commit. Rounds
+run on the same worker: debounced after the book changes (``debounce_seconds`` after the last
+change, at most ``max_debounce_seconds`` after the first), on a schedule
+(``round_interval_seconds``), and on request (a RunMatchingRound command).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcher.service import commands
-from matcher.service.messagebus import MessageBus, Outcome
+from matcher.service.messagebus import MessageBus, Outcome, Refused
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
+Queued = tuple[commands.Command, "Future[Outcome] | None"]
+"""A command on the engine's queue and the future its caller waits on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +75,18 @@ class InProcessEngine:
     name = "inprocess"
 
     def __init__(
-        self, bus: MessageBus, timing: Timing, on_outcome: Any = None, on_message: Any = None
+        self,
+        bus: MessageBus,
+        timing: Timing,
+        on_outcome: Any = None,
+        on_message: Any = None,
+        batch_size: int = 500,
     ) -> None:
         self.bus = bus
         self.timing = timing
+        self.batch_size = max(1, batch_size)
+        """Commands taken off the queue at once and handled in one transaction (group commit:
+        concurrent API writes share a commit)."""
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._trigger = RoundTrigger(timing, time.monotonic())
@@ -150,20 +162,70 @@ class InProcessEngine:
             if item is _STOP:
                 return
             if item is not None:
-                command, future = item
-                self._handle(command, future)
+                batch, stop = self._more([item])
+                self._handle_many(batch)
+                if stop:
+                    return
             trigger = self._trigger.take(time.monotonic())
             if trigger is not None:
                 self._handle(commands.RunMatchingRound(trigger=trigger), None)
+
+    def _more(self, batch: list[Queued]) -> tuple[list[Queued], bool]:
+        """``batch`` and what else is queued already, up to the batch size; True when the
+        engine was asked to stop after them."""
+        while len(batch) < self.batch_size:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return batch, False
+            if item is _STOP:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _handle_many(self, batch: list[Queued]) -> None:
+        """The queued commands in one transaction (:meth:`MessageBus.handle_batch`); a round
+        among them alone, in its turn. When the transaction as a whole fails, each command is
+        handled on its own, so that each caller gets its own answer."""
+        while batch:
+            if len(batch) == 1:
+                self._handle(*batch[0])
+                return
+            try:
+                done = self.bus.handle_batch([command for command, _ in batch], record=False)
+            except Exception:
+                log.exception("a batch of %d commands failed: handling them one by one", len(batch))
+                for command, future in batch:
+                    self._handle(command, future)
+                return
+            for (command, future), item in zip(batch, done.handled, strict=False):
+                if isinstance(item, Refused):
+                    self._failed(command, future, item.error)
+                else:
+                    self._succeeded(command, future, item)
+            rest = batch[len(done.handled) :]
+            if rest:
+                self._handle(*rest[0])
+            batch = rest[1:]
 
     def _handle(self, command: commands.Command, future: Future[Outcome] | None) -> None:
         try:
             outcome = self.bus.handle(command)
         except BaseException as err:  # the caller gets every error; the worker carries on
-            self._report(command, "error" if not _is_domain(err) else "rejected", future)
-            if future is not None and future.set_running_or_notify_cancel():
-                future.set_exception(err)
+            self._failed(command, future, err)
             return
+        self._succeeded(command, future, outcome)
+
+    def _failed(
+        self, command: commands.Command, future: Future[Outcome] | None, err: BaseException
+    ) -> None:
+        self._report(command, "error" if not _is_domain(err) else "rejected", future)
+        if future is not None and future.set_running_or_notify_cancel():
+            future.set_exception(err)
+
+    def _succeeded(
+        self, command: commands.Command, future: Future[Outcome] | None, outcome: Outcome
+    ) -> None:
         self._report(command, "duplicate" if outcome.duplicate else "ok", future)
         now = time.monotonic()
         if isinstance(command, commands.RunMatchingRound) and not outcome.duplicate:
@@ -213,6 +275,7 @@ def build_engine(service: Any) -> InProcessEngine:
         timing,
         on_outcome=service.metrics.command,
         on_message=service.metrics.message_taken,
+        batch_size=settings.batch_size,
     )
     from matcher.adapters.webhook_dispatch import build_dispatcher
 

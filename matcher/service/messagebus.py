@@ -87,7 +87,11 @@ class MessageBus:
         return Outcome(command, result.value, tuple(result.events), rerun=result.rerun)
 
     def handle_batch(
-        self, batch: Sequence[commands.Command], *, stop_at_unknown: bool = False
+        self,
+        batch: Sequence[commands.Command],
+        *,
+        stop_at_unknown: bool = False,
+        record: bool = True,
     ) -> Batch:
         """Handle ``batch`` in one transaction, in order, each command in a savepoint: a command
         the domain refuses is undone alone and its refusal recorded (:class:`Refused`), the
@@ -96,7 +100,8 @@ class MessageBus:
 
         The batch stops before a command that must be handled alone: one that runs outside
         a transaction (a matching round), or, with ``stop_at_unknown``, one naming a participant
-        not registered yet (the caller waits for it). ``Batch.handled`` covers a prefix of
+        not registered yet (the caller waits for it). ``record=False`` leaves refusals
+        unrecorded (a caller that answers the sender itself). ``Batch.handled`` covers a prefix of
         ``batch``; the rest is the caller's. Any other error rolls the whole batch back and
         reaches the caller: nothing of it is written.
         """
@@ -108,7 +113,7 @@ class MessageBus:
                 item = self._in_savepoint(uow, command)
                 if stop_at_unknown and _unknown_reference(item):
                     break
-                if isinstance(item, Refused):
+                if record and isinstance(item, Refused):
                     uow.inbox.reject(self._rejection(command, item.error))
                 handled.append(item)
             uow.commit()

@@ -79,6 +79,12 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 StartWorker = Callable[[MarketSpace, str], WorkerProcess]
 
 
+@pytest.fixture(params=[1, 500], ids=["one-by-one", "batches-of-500"])
+def space(new_space: Callable[[], MarketSpace], request: pytest.FixtureRequest) -> MarketSpace:
+    """Every fault here is met by workers handling messages one at a time and in batches."""
+    return tuned(new_space(), FOODMATCH_BATCH_SIZE=str(request.param))
+
+
 def message_id_of(m: WireMessage) -> str:
     mid: str = json.loads(m.value)["message_id"]
     return mid

@@ -27,6 +27,7 @@ from tests.support.kafka_harness import (
     publisher,
     read_topic,
     scenario,
+    tuned,
     wait_until,
 )
 from tests.support.market import delivery_dates, order_body
@@ -143,9 +144,11 @@ def test_a_message_delivered_twice_has_one_effect(
     assert [(c.order_id, c.quantity) for c in contracts if c.order_id == "o000"] == [("o000", 30)]
 
 
+@pytest.mark.parametrize("batch", [1, 500])
 def test_a_worker_killed_mid_stream_and_restarted_loses_and_duplicates_nothing(
-    space: MarketSpace, database: Database, workers: StartWorker
+    space: MarketSpace, database: Database, workers: StartWorker, batch: int
 ) -> None:
+    space = tuned(space, FOODMATCH_BATCH_SIZE=str(batch))
     market = scenario(orders=60, crops=("kale", "morning_glory", "choy_sum"), tag=space.prefix)
     first = workers(space, "first")
 

@@ -116,14 +116,7 @@ def api_on_kafka(
 ) -> Iterator[TestClient]:
     """The HTTP API on the Kafka engine, with one worker process (``worker_settings`` as its
     environment) assigned before the first request."""
-    tuned = TunedSpace(
-        space.bootstrap,
-        space.prefix,
-        space.database_url,
-        space.partitions,
-        tuple(worker_settings.items()),
-    )
-    worker = WorkerProcess(tuned, name, tmp_path).start()
+    worker = WorkerProcess(tuned(space, **worker_settings), name, tmp_path).start()
     settings = Settings(
         engine="kafka", database_url=space.database_url, kafka=space.kafka.model_dump()
     )
@@ -486,9 +479,14 @@ def database_down(admin: Engine, url: str) -> Iterator[None]:
 
 
 def tuned(space: MarketSpace, **settings: str) -> TunedSpace:
-    """``space`` whose workers get further ``FOODMATCH_*`` settings."""
+    """``space`` whose workers get further ``FOODMATCH_*`` settings (added to those it has)."""
+    earlier = dict(space.settings) if isinstance(space, TunedSpace) else {}
     return TunedSpace(
-        space.bootstrap, space.prefix, space.database_url, space.partitions, tuple(settings.items())
+        space.bootstrap,
+        space.prefix,
+        space.database_url,
+        space.partitions,
+        tuple((earlier | settings).items()),
     )
 
 
