@@ -27,7 +27,7 @@ from typing import Any
 
 from matcher import webhooks as wh
 from matcher.adapters.polling import Poller
-from matcher.service.ports import OutboxEntry, WebhookDelivery, WebhookUnitOfWork
+from matcher.service.ports import OutboxEntry, Webhook, WebhookDelivery, WebhookUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -112,17 +112,27 @@ class WebhookDispatcher(Poller):
                 entries = uow.webhooks.unfanned(self.batch)
                 if not entries:
                     return written
-                for entry in entries:
-                    written += self._fan_out_entry(uow, entry)
+                # The active webhooks once per page, not once per event: with none registered
+                # (the usual case) a page of events is marked fanned out and nothing else read.
+                hooks: dict[str, list[Webhook]] = {}
+                for hook in uow.webhooks.list():
+                    hooks.setdefault(hook.participant_id, []).append(hook)
+                for entry in entries if hooks else ():
+                    written += self._fan_out_entry(uow, entry, hooks)
                 uow.webhooks.mark_fanned([e.id for e in entries], self.now())
                 uow.commit()
             if len(entries) < self.batch:
                 return written
 
-    def _fan_out_entry(self, uow: WebhookUnitOfWork, entry: OutboxEntry) -> int:
+    def _fan_out_entry(
+        self, uow: WebhookUnitOfWork, entry: OutboxEntry, hooks: Mapping[str, list[Webhook]]
+    ) -> int:
         participants = wh.participants_of(entry.event, entry.payload) | _looked_up(uow, entry)
+        chosen = sorted(
+            (hook for p in participants for hook in hooks.get(p, ())), key=lambda h: h.id
+        )
         written = 0
-        for hook in uow.webhooks.active_for(sorted(participants)):
+        for hook in chosen:
             if entry.created_at < hook.created_at:
                 continue  # a webhook hears of events from its registration on
             delivery = WebhookDelivery(

@@ -421,7 +421,6 @@ class WebhookStore(Protocol):
         """Stop deliveries to a webhook (its log stays); False when there is no active one."""
         ...
 
-    def active_for(self, participant_ids: Sequence[str]) -> Sequence[Webhook]: ...
     def unfanned(self, limit: int = 500) -> Sequence[OutboxEntry]:
         """Recorded events whose webhook deliveries are not written yet, oldest first (locked
         against a concurrent fan-out where the database can)."""

@@ -70,16 +70,6 @@ class SqlWebhookStore:
         row.active = False
         return True
 
-    def active_for(self, participant_ids: Sequence[str]) -> Sequence[Webhook]:
-        if not participant_ids:
-            return []
-        query = (
-            select(WebhookRow)
-            .where(WebhookRow.active.is_(True), WebhookRow.participant_id.in_(participant_ids))
-            .order_by(WebhookRow.id)
-        )
-        return [_webhook_of(row) for row in self.session.scalars(query)]
-
     def unfanned(self, limit: int = 500) -> Sequence[OutboxEntry]:
         query = (
             select(OutboxRow)
