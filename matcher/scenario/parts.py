@@ -244,6 +244,8 @@ class BuyerRec:
     lon: float
     size: int
     organic: bool = False
+    subkind: str = ""
+    """The reference institution's subkind (``bpp``: a Border Patrol Police school)."""
 
 
 @dataclass(slots=True)
@@ -319,6 +321,7 @@ def reference_buyers(institutions: list[Institution]) -> list[BuyerRec]:
             lat=i.buyer.location.lat,
             lon=i.buyer.location.lon,
             size=i.size if i.lunch_pupils is None else i.lunch_pupils,
+            subkind=i.subkind,
         )
         for i in institutions
     ]

@@ -57,8 +57,8 @@ BUYER_SOURCE = {
     BuyerKind.SCHOOL: "สำนักงานศึกษาธิการจังหวัดสงขลา",
     BuyerKind.PRISON: "กรมราชทัณฑ์",
 }
-BPP_SCHOOL = "school-bpp-"
-"""The id prefix of the Border Patrol Police schools: a head teacher (ครูใหญ่) runs each, and
+BPP_SCHOOL = "bpp"
+"""The subkind of the Border Patrol Police schools: a head teacher (ครูใหญ่) runs each, and
 their records come from the Border Patrol Police, not the provincial education office."""
 BPP_POSITION = "ครูใหญ่"
 BPP_SOURCE = "กองบังคับการตำรวจตระเวนชายแดนภาค 4"
@@ -114,7 +114,7 @@ def group_details(number: int, group: GroupRec) -> dict[str, Any]:
 
 def buyer_details(number: int, buyer: BuyerRec) -> dict[str, Any]:
     """The registry fields of the ``number``-th kitchen (1-based)."""
-    bpp = buyer.id.startswith(BPP_SCHOOL)
+    bpp = buyer.subkind == BPP_SCHOOL
     position = BPP_POSITION if bpp else BUYER_POSITION.get(buyer.kind, "ผู้จัดการฝ่ายจัดซื้อ")
     source = BPP_SOURCE if bpp else BUYER_SOURCE.get(buyer.kind, "สำนักงานพาณิชย์จังหวัดสงขลา")
     out: dict[str, Any] = {
