@@ -147,3 +147,12 @@ class RunMatchingRound(Command):
 
     trigger: str = "request"
     crops: tuple[str, ...] = ()
+
+
+def market_of(command: Command) -> str:
+    """The market (crop) a command names on its face, or "" when only its handler can tell."""
+    if isinstance(command, AnnounceSupply):
+        return command.supply.crop_id
+    if isinstance(command, SubmitOrder):
+        return command.order.crop_id
+    return str(getattr(command, "crop_id", ""))

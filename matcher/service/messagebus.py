@@ -107,6 +107,9 @@ class MessageBus:
         """
         handled: list[Outcome | Refused] = []
         with self.uow_factory() as uow:
+            # The markets the batch names are locked first, in crop order, as a round locks
+            # them: two batches, or a batch and a round, never wait on each other in a circle.
+            uow.markets.lock(sorted(_markets_named(batch)))
             for command in batch:
                 if isinstance(command, ALONE):
                     break
@@ -174,6 +177,15 @@ class MessageBus:
                     subscriber(event)
                 except Exception:  # a subscriber must not undo a committed command
                     log.exception("subscriber failed on %s", event.name)
+
+
+def _markets_named(batch: Sequence[commands.Command]) -> set[str]:
+    named: set[str] = set()
+    for command in batch:
+        if isinstance(command, ALONE):
+            break
+        named.add(commands.market_of(command))
+    return named - {""}
 
 
 def _unknown_reference(item: Outcome | Refused) -> bool:

@@ -485,17 +485,46 @@ def test_a_rounds_unfilled_lines_keep_their_alternative(uow_factory: UowFactory)
         assert listed.unfilled == lines
 
 
-def test_market_versions_start_at_zero_and_bump_by_one(uow_factory: UowFactory) -> None:
+def test_market_versions_start_at_zero_and_move_on_once_per_transaction(
+    uow_factory: UowFactory,
+) -> None:
     with uow_factory() as uow:
         assert uow.markets.get("kale") == 0
-        assert uow.markets.bump("kale") == 1
-        assert uow.markets.bump("kale") == 2
-        assert uow.markets.bump("eggs") == 1
+        uow.markets.bump("kale")
+        uow.markets.bump("kale")  # already moved in this transaction: no new step
+        uow.markets.bump("eggs")
+        assert uow.markets.all() == {"kale": 1, "eggs": 1}
+        uow.commit()
+        uow.markets.bump("kale")  # the next transaction of the same unit of work
         uow.commit()
     with uow_factory() as uow:
-        assert uow.markets.get("kale") == 2
         assert uow.markets.all() == {"kale": 2, "eggs": 1}
-        assert uow.markets.bump("kale") == 3
+        uow.markets.bump("kale")
+        uow.rollback()
+        uow.markets.bump("kale")  # rolled back: it moves again
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.markets.get("kale") == 3
+
+
+def test_a_market_moved_in_a_savepoint_that_rolls_back_moves_again(
+    uow_factory: UowFactory,
+) -> None:
+    with uow_factory() as uow:
+        uow.markets.bump("eggs")
+
+        def undone() -> None:
+            with uow.savepoint():
+                uow.markets.bump("kale")
+                raise RuntimeError("undone")
+
+        with pytest.raises(RuntimeError):
+            undone()
+        uow.markets.bump("kale")
+        uow.markets.bump("eggs")  # moved outside the savepoint: stays moved once
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.markets.all() == {"kale": 1, "eggs": 1}
 
 
 def test_inbox_remembers_messages_and_refuses_a_duplicate(uow_factory: UowFactory) -> None:
@@ -593,6 +622,7 @@ def test_timestamps_come_back_as_the_same_instant_in_utc(uow_factory: UowFactory
 def test_market_lock_reads_versions_and_creates_missing_markets(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         uow.markets.bump("kale")
+        uow.commit()
         uow.markets.bump("kale")
         assert uow.markets.lock(["kale", "eggs", "kale"]) == {"eggs": 0, "kale": 2}
         uow.commit()

@@ -387,8 +387,9 @@ class FakeFigures:
 
 
 class FakeVersions:
-    def __init__(self, rows: dict[str, int]) -> None:
+    def __init__(self, rows: dict[str, int], bumped: set[str] | None = None) -> None:
         self.rows = rows
+        self.bumped = bumped if bumped is not None else set()  # in this transaction
 
     def get(self, crop_id: str) -> int:
         return self.rows.get(crop_id, 0)
@@ -396,9 +397,10 @@ class FakeVersions:
     def all(self) -> dict[str, int]:
         return dict(self.rows)
 
-    def bump(self, crop_id: str) -> int:
-        self.rows[crop_id] = self.rows.get(crop_id, 0) + 1
-        return self.rows[crop_id]
+    def bump(self, crop_id: str) -> None:
+        if crop_id not in self.bumped:
+            self.rows[crop_id] = self.rows.get(crop_id, 0) + 1
+            self.bumped.add(crop_id)
 
     def lock(self, crop_ids: Sequence[str]) -> dict[str, int]:
         return {c: self.rows.get(c, 0) for c in sorted(set(crop_ids))}
@@ -560,10 +562,12 @@ class FakeUnitOfWork:
         if self._repos is None:
             self._repos = self._open()
         kept = copy.deepcopy(self.work)
+        moved = set(self._repos["markets"].bumped)
         try:
             yield
         except BaseException:
             self._repos = self._repositories(kept)
+            self._repos["markets"].bumped = moved
             raise
 
 

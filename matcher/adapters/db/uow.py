@@ -115,7 +115,7 @@ class SqlUnitOfWork:
         self.contracts = SqlContractRepository(session)
         self.releases = SqlReleaseLog(session)
         self.rounds = SqlRoundRepository(session)
-        self.markets = SqlMarketVersions(session)
+        self.markets = self._versions = SqlMarketVersions(session)
         self.figures = SqlFigureQueries(session)
         self.inbox = SqlInbox(session)
         self.outbox = SqlOutbox(session)
@@ -144,18 +144,25 @@ class SqlUnitOfWork:
             raise ReadOnlyError("a read-only unit of work cannot commit")
         held.refresh(self.session)
         self.session.commit()
+        self._versions.bumped.clear()
 
     def rollback(self) -> None:
         touched_by_contracts(self.session)  # what was touched is rolled back with it
         self.session.rollback()
+        self._versions.bumped.clear()
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """``SAVEPOINT``; an exception in the block rolls back to it and is re-raised. The
         contracts touched in it stay named for :func:`held.refresh`, which sets their sums
         from what the rows hold at commit, so a rolled-back change leaves them right."""
-        with self.session.begin_nested():
-            yield
+        moved = set(self._versions.bumped)
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            self._versions.bumped = moved
+            raise
 
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import cast
 
 from sqlalchemy import Table, select, update
@@ -17,6 +17,9 @@ class SqlMarketVersions:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.bumped: set[str] = set()
+        """Markets moved on in the open transaction (the unit of work clears it at its end and
+        restores it when a savepoint rolls back)."""
 
     def get(self, crop_id: str) -> int:
         query = select(MarketVersionRow.version).where(MarketVersionRow.crop_id == crop_id)
@@ -27,32 +30,41 @@ class SqlMarketVersions:
         query = select(MarketVersionRow.crop_id, MarketVersionRow.version)
         return {crop: int(version) for crop, version in self.session.execute(query)}
 
-    def bump(self, crop_id: str) -> int:
+    def bump(self, crop_id: str) -> None:
+        """Moves the market's version on by one, once per transaction: a market already moved
+        in this transaction stays locked by it, and one more step would say nothing new."""
+        if crop_id in self.bumped:
+            return
         table = cast(Table, MarketVersionRow.__table__)
-        dialect = self.session.get_bind().dialect.name
-        if dialect in ("postgresql", "sqlite"):
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = (
+        insert = self._insert()
+        if insert is not None:
+            self.session.execute(
                 insert(table)
                 .values(crop_id=crop_id, version=1)
                 .on_conflict_do_update(
                     index_elements=[table.c.crop_id],
                     set_={"version": table.c.version + 1},
                 )
-                .returning(table.c.version)
             )
-            return int(self.session.execute(statement).scalar_one())
-        changed = self.session.execute(
-            update(table)
-            .where(table.c.crop_id == crop_id)
-            .values(version=table.c.version + 1)
-            .returning(table.c.version)
-        ).scalar_one_or_none()
-        if changed is not None:
-            return int(changed)
-        self.session.add(MarketVersionRow(crop_id=crop_id, version=1))
-        self.session.flush()
-        return 1
+        else:
+            changed = self.session.execute(
+                update(table)
+                .where(table.c.crop_id == crop_id)
+                .values(version=table.c.version + 1)
+                .returning(table.c.version)
+            ).scalar_one_or_none()
+            if changed is None:
+                self.session.add(MarketVersionRow(crop_id=crop_id, version=1))
+                self.session.flush()
+        self.bumped.add(crop_id)
+
+    def _insert(self) -> Callable[[Table], postgresql.Insert | sqlite.Insert] | None:
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            return postgresql.insert
+        if dialect == "sqlite":
+            return sqlite.insert
+        return None
 
     def lock(self, crop_ids: Sequence[str]) -> dict[str, int]:
         """Versions of ``crop_ids``, rows locked (FOR UPDATE on PostgreSQL) in crop order.
@@ -68,10 +80,15 @@ class SqlMarketVersions:
                 select(MarketVersionRow.crop_id).where(MarketVersionRow.crop_id.in_(wanted))
             )
         )
-        for crop_id in wanted:
-            if crop_id not in present:
-                self.session.add(MarketVersionRow(crop_id=crop_id, version=0))
-        self.session.flush()
+        missing = [c for c in wanted if c not in present]
+        insert = self._insert()
+        if missing and insert is not None:  # two writers creating one market: both go on
+            table = cast(Table, MarketVersionRow.__table__)
+            rows = [{"crop_id": c, "version": 0} for c in missing]
+            self.session.execute(insert(table).values(rows).on_conflict_do_nothing())
+        elif missing:
+            self.session.add_all(MarketVersionRow(crop_id=c, version=0) for c in missing)
+            self.session.flush()
         query = (
             select(MarketVersionRow.crop_id, MarketVersionRow.version)
             .where(MarketVersionRow.crop_id.in_(wanted))
