@@ -579,28 +579,81 @@ def _print_totals(c: StreamCounts) -> None:
 
 
 def bench_stream(
-    rate: Annotated[float, typer.Option(min=0.01, help="Orders per second (latency).")] = 20.0,
-    duration: Annotated[float, typer.Option(min=1.0, help="Seconds measured per phase.")] = 30.0,
-    warmup: Annotated[float, typer.Option(min=0.0, help="Seconds before measuring.")] = 5.0,
+    bootstrap: Annotated[
+        str | None,
+        typer.Option(help="Kafka broker HOST:PORT (default FOODMATCH_KAFKA__BOOTSTRAP_SERVERS)."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL server URL whose role may CREATE DATABASE (default "
+            "FOODMATCH_BENCH_DB, else FOODMATCH_DATABASE_URL): each measurement gets a fresh "
+            "database <db>_bench_<tag>, dropped afterwards."
+        ),
+    ] = None,
+    messages: Annotated[int, typer.Option(min=1, help="Orders pre-loaded for each drain.")] = (
+        20_000
+    ),
+    workers: Annotated[str, typer.Option(help="Worker counts, e.g. 1,2,4 (of 1, 2, 4, 8).")] = (
+        "1,2,4"
+    ),
+    rates: Annotated[str, typer.Option(help="Offered orders per second, e.g. 20,200,2000.")] = (
+        "20,200,2000"
+    ),
+    duration: Annotated[
+        float | None,
+        typer.Option(min=1.0, help="Seconds each rate is offered (default 20; --running: 30)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    keep: Annotated[bool, typer.Option(help="Keep the run's databases and topics.")] = False,
+    running: Annotated[
+        bool,
+        typer.Option(
+            help="Start nothing: measure a worker already running with the same "
+            "FOODMATCH_KAFKA__* settings (the options below are for this mode)."
+        ),
+    ] = False,
+    rate: Annotated[
+        float, typer.Option(min=0.01, help="--running: orders per second (latency).")
+    ] = 20.0,
+    warmup: Annotated[float, typer.Option(min=0.0, help="--running: seconds before measuring.")] = (
+        5.0
+    ),
     settle: Annotated[
-        float, typer.Option(min=1.0, help="Stop waiting after this long without progress.")
+        float,
+        typer.Option(min=1.0, help="--running: stop waiting after this long without progress."),
     ] = 30.0,
     max_backlog: Annotated[
-        int, typer.Option(min=1, help="Ingest: most messages sent but not yet handled.")
+        int, typer.Option(min=1, help="--running: most messages sent but not yet handled.")
     ] = 2000,
-    ingest: Annotated[bool, typer.Option(help="Measure sustained ingest.")] = True,
-    latency: Annotated[bool, typer.Option(help="Measure order-to-contract latency.")] = True,
+    ingest: Annotated[bool, typer.Option(help="--running: measure sustained ingest.")] = True,
+    latency: Annotated[bool, typer.Option(help="--running: measure order-to-contract latency.")] = (
+        True
+    ),
     seed: Annotated[int, typer.Option(help="Scenario seed.")] = 1,
-    weeks: Annotated[int, typer.Option(min=1, max=52, help="Weeks in the season.")] = 12,
-    scale: Annotated[float, typer.Option(min=1.0, max=200.0, help="Multiply groups/buyers.")] = 1.0,
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="--running: weeks in the season.")] = 12,
+    scale: Annotated[
+        float, typer.Option(min=1.0, max=200.0, help="--running: multiply groups/buyers.")
+    ] = 1.0,
 ) -> None:
-    """Benchmark a running worker through Kafka: ingest rate and order-to-contract latency.
+    """Benchmark the Kafka stream: drain rate against a minimal reference consumer, and the time
+    from an order to its first contract at offered rates, with 1, 2 and 4 workers.
 
-    Needs the broker and `foodmatch worker` running with the same FOODMATCH_KAFKA__* settings;
-    starts neither. Progress is read from the worker's outbound topics (<prefix>.events,
-    .contracts, .dead-letters). Each run uses fresh ids and leaves its orders in the book: for
-    comparable figures, use an empty database and a fresh topic prefix.
+    Starts what it needs from --bootstrap and --db: for each measurement a fresh topic prefix
+    (8 partitions) and a fresh PostgreSQL database, the workers (`python -m consumers.worker`)
+    and the reference consumer (`python -m bench.stream.reference`, a faust agent writing
+    batches of up to 500 orders in one transaction); stops them and drops what it made at the
+    end, also on errors and Ctrl-C. Exit codes: 0 done, 2 the bench could not run.
+
+    With --running it starts nothing and measures a worker already running with the same
+    FOODMATCH_KAFKA__* settings, through its outbound topics.
     """
+    if not running:
+        argv = _stream_argv(bootstrap, db, messages, workers, rates, duration, as_json, keep, seed)
+        code = _run_stream_bench(argv)
+        if code:
+            raise typer.Exit(code)
+        return
     from matcher.adapters.kafka.probe import BrokerUnreachable
     from producers.bench_stream import BenchOptions, StreamBench, WorkerSilent
 
@@ -608,7 +661,7 @@ def bench_stream(
         raise fail("nothing to measure: drop --no-ingest or --no-latency")
     options = BenchOptions(
         rate=rate,
-        duration=duration,
+        duration=30.0 if duration is None else duration,
         warmup=warmup,
         settle=settle,
         max_backlog=max_backlog,
@@ -619,6 +672,8 @@ def bench_stream(
         latency=latency,
     )
     settings = _kafka()
+    if bootstrap:
+        settings = settings.model_copy(update={"bootstrap_servers": bootstrap})
     console = _console()
     try:
         with console.status("starting") as status:
@@ -631,6 +686,62 @@ def bench_stream(
     except WorkerSilent as err:
         raise fail(str(err)) from None
     _print_bench(report, options, settings.topic_prefix)
+
+
+def _stream_argv(
+    bootstrap: str | None,
+    db: str | None,
+    messages: int,
+    workers: str,
+    rates: str,
+    duration: float | None,
+    as_json: bool,
+    keep: bool,
+    seed: int,
+) -> list[str]:
+    """The command line of ``python -m bench.stream`` for these options."""
+    argv = ["--messages", str(messages), "--workers", workers, "--rates", rates]
+    argv += ["--duration", str(20.0 if duration is None else duration), "--seed", str(seed)]
+    if bootstrap:
+        argv += ["--bootstrap", bootstrap]
+    if db:
+        argv += ["--db", db]
+    return argv + (["--json"] if as_json else []) + (["--keep"] if keep else [])
+
+
+def _fileno(stream: object) -> int | None:
+    try:
+        fileno = getattr(stream, "fileno", None)
+        return None if fileno is None else int(fileno())
+    except (OSError, ValueError):  # io.UnsupportedOperation: a captured stream
+        return None
+
+
+def _run_stream_bench(argv: list[str]) -> int:
+    """Run ``python -m bench.stream`` (the bench package starts the processes; entry points
+    meet through processes, not imports) with this process's output: the terminal's own
+    descriptors when there are, else the output copied when it ends. Its exit code; Ctrl-C
+    reaches it too, and it stops what it started before it exits."""
+    import subprocess
+
+    out, err = _fileno(sys.stdout), _fileno(sys.stderr)
+    with subprocess.Popen(
+        [sys.executable, "-m", "bench.stream", *argv],
+        stdout=subprocess.PIPE if out is None else out,
+        stderr=subprocess.PIPE if err is None else err,
+        stdin=subprocess.DEVNULL,
+    ) as child:
+        while True:
+            try:
+                captured_out, captured_err = child.communicate()
+                break
+            except KeyboardInterrupt:
+                continue  # the bench got the signal too: wait until it has cleaned up
+    if captured_out:
+        sys.stdout.write(captured_out.decode("utf-8", errors="replace"))
+    if captured_err:
+        sys.stderr.write(captured_err.decode("utf-8", errors="replace"))
+    return child.returncode
 
 
 def _seconds(value: float | None) -> str:

@@ -176,7 +176,7 @@ def test_publish_to_an_unreachable_broker_exits_2(tmp_path: Path) -> None:
     published = runner.invoke(app, ["publish", str(jsonl)], env=env)
     created = runner.invoke(app, ["topics", "create"], env=env)
     simulated = runner.invoke(app, ["simulate", "--duration", "1"], env=env)
-    benched = runner.invoke(app, ["bench", "stream", "--duration", "1"], env=env)
+    benched = runner.invoke(app, ["bench", "stream", "--running", "--duration", "1"], env=env)
 
     assert published.exit_code == 2
     assert "no Kafka broker answers at 127.0.0.1:1" in published.output
