@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -164,9 +164,23 @@ def measure(options: StreamOptions, status: Status) -> StreamRun:
 
 
 @contextmanager
-def _status(console: Console) -> Any:
-    with console.status("starting") as shown:
-        yield lambda text: shown.update(text)
+def _status(console: Console) -> Iterator[Status]:
+    """A live status line on a terminal; elsewhere (a log file) one line per step, printed when
+    the part before the first colon changes."""
+    if console.is_terminal:
+        with console.status("starting") as shown:
+            yield lambda text: shown.update(text)
+        return
+    last = [""]
+
+    def line(text: str) -> None:
+        step = text.split(":", 1)[0]
+        if step != last[0]:
+            last[0] = step
+            stamp = datetime.now(UTC).strftime("%H:%M:%S")
+            console.print(f"{stamp} {step}", highlight=False, soft_wrap=True)
+
+    yield line
 
 
 def main(argv: list[str] | None = None) -> int:

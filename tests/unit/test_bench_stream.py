@@ -217,3 +217,23 @@ def test_the_command_says_what_is_wrong_and_exits_2() -> None:
     assert result.exit_code == 2
     assert "bench stream runs on PostgreSQL, not 'sqlite'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_progress_in_a_log_is_one_line_per_step() -> None:
+    import io
+
+    from rich.console import Console
+
+    from bench.stream.run import _status
+
+    out = io.StringIO()
+    with _status(Console(file=out, width=200)) as status:
+        status("drain, reference consumer: a fresh database")
+        status("drain, reference consumer: 10/300 handled")
+        status("latency, 1 worker(s): 5/60 sent")
+
+    lines = out.getvalue().splitlines()
+    assert [line.split(" ", 1)[1] for line in lines] == [
+        "drain, reference consumer",
+        "latency, 1 worker(s)",
+    ]
