@@ -2,8 +2,10 @@
 prefix, the participants and enough supply pre-loaded and handled; then, rate after rate, orders
 the offline optimiser fills, sent at that rate for ``duration`` seconds. For each order: the time
 from just before it was sent to the first poll (every 0.2 s) that finds a contract for it in the
-database. The worker kept up when, as the sending stopped, at most two seconds' worth of orders
-were not handled yet."""
+database. After the sending the bench waits until every order has a contract, or until the
+workers have handled every order sent and no contract came for 15 s, or 120 s in all. The worker
+kept up when, as the sending stopped, at most two seconds' worth of orders were not handled yet.
+"""
 
 from __future__ import annotations
 
@@ -44,9 +46,9 @@ MAX_SUPPLY_PASSES = 10
 """The supply pre-loaded covers at most this many passes of the fillable orders (the orders sent
 past them find no supply left and stay without a contract)."""
 SETTLE_SECONDS = 15.0
-"""After the sending: stop waiting for contracts when none came for this long..."""
-WAIT_CAP_SECONDS = 60.0
-"""... or after this long in all."""
+"""Once every order sent is handled: stop waiting for contracts when none came for this long..."""
+WAIT_CAP_SECONDS = 120.0
+"""... and after this long from the end of the sending in any case."""
 HANDLED = (
     "SELECT count(*) FROM (SELECT message_id FROM inbox UNION SELECT message_id FROM rejections) m"
 )
@@ -156,11 +158,17 @@ def paced(
 
 
 def wait_contracts(
-    watch: ContractWatch, sent_at: dict[str, float], children: list[Child], status: Status
+    watch: ContractWatch,
+    sent_at: dict[str, float],
+    unhandled: Callable[[], int],
+    children: list[Child],
+    status: Status,
 ) -> None:
-    """Until every order sent has a contract, none came for SETTLE_SECONDS, or WAIT_CAP_SECONDS."""
-    started = last_new = time.monotonic()
+    """Until every order sent has a contract; or, once the workers have handled every order
+    sent, no new contract came for SETTLE_SECONDS; or WAIT_CAP_SECONDS in all."""
+    started = quiet_since = time.monotonic()
     matched = 0
+    drained = False
     while True:
         check_running(children)
         if watch.error is not None:
@@ -168,12 +176,15 @@ def wait_contracts(
         now_matched = sum(1 for order_id in sent_at if order_id in watch.first_seen)
         now = time.monotonic()
         if now_matched != matched:
-            matched, last_new = now_matched, now
-        if matched >= len(sent_at) or now - last_new > SETTLE_SECONDS:
+            matched, quiet_since = now_matched, now
+        if not drained and unhandled() <= 0:
+            drained, quiet_since = True, max(quiet_since, now)
+        if matched >= len(sent_at) or now - started > WAIT_CAP_SECONDS:
             return
-        if now - started > WAIT_CAP_SECONDS:
+        if drained and now - quiet_since > SETTLE_SECONDS:
             return
-        status(f"orders with a contract: {matched:,}/{len(sent_at):,}")
+        state = "" if drained else f", {unhandled():,} not handled yet"
+        status(f"orders with a contract: {matched:,}/{len(sent_at):,}{state}")
         time.sleep(POLL_SECONDS)
 
 
@@ -195,7 +206,13 @@ def measure_rate(
     )
     run.sent = len(sent_at)
     run.handled_when_stopped = handled() - before
-    wait_contracts(watch, sent_at, children, lambda text: status(f"{label}: {text}"))
+    wait_contracts(
+        watch,
+        sent_at,
+        lambda: run.sent - (handled() - before),
+        children,
+        lambda text: status(f"{label}: {text}"),
+    )
     seen = watch.first_seen
     run.latencies = [seen[oid] - at for oid, at in sent_at.items() if oid in seen]
     run.matched = len(run.latencies)

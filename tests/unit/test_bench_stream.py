@@ -237,3 +237,29 @@ def test_progress_in_a_log_is_one_line_per_step() -> None:
         "drain, reference consumer",
         "latency, 1 worker(s)",
     ]
+
+
+def test_the_wait_for_contracts_outlasts_a_backlog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No contract comes while the workers still have orders to handle: the wait goes on (the
+    quiet time counts only from when they are all handled), and ends once a contract is in."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    import bench.stream.latency as latency
+
+    monkeypatch.setattr(latency, "SETTLE_SECONDS", 0.3)
+    monkeypatch.setattr(latency, "POLL_SECONDS", 0.05)
+    watch = SimpleNamespace(first_seen={}, error=None)
+    left = iter([3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1])  # 10 polls (0.5 s) with a backlog
+
+    def unhandled() -> int:
+        remaining = next(left, 0)
+        if remaining == 0:
+            watch.first_seen["o1"] = 1.0
+        return remaining
+
+    latency.wait_contracts(
+        cast(latency.ContractWatch, watch), {"o1": 0.0}, unhandled, [], lambda text: None
+    )
+
+    assert watch.first_seen == {"o1": 1.0}
