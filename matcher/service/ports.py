@@ -102,6 +102,11 @@ class CertificateRepository(Protocol):
 class SupplyRepository(Protocol):
     def add(self, record: SupplyRecord) -> None: ...
     def get(self, supply_id: str) -> SupplyRecord | None: ...
+    def prefetch(self, ids: Collection[str]) -> None:
+        """Reads these at once: a ``get`` of one of them in this transaction needs no query
+        of its own."""
+        ...
+
     def set_state(self, supply_id: str, state: BookState) -> None: ...
     def list(
         self,
@@ -115,6 +120,11 @@ class SupplyRepository(Protocol):
 class OrderRepository(Protocol):
     def add(self, record: OrderRecord) -> None: ...
     def get(self, order_id: str) -> OrderRecord | None: ...
+    def prefetch(self, ids: Collection[str]) -> None:
+        """Reads these at once: a ``get`` of one of them in this transaction needs no query
+        of its own."""
+        ...
+
     def set_state(self, order_id: str, state: BookState) -> None: ...
     def cancel_delivery(self, order_id: str, cancelled: CancelledDelivery) -> None:
         """The date leaves the order's deliveries and is kept in its ``cancelled``."""
@@ -294,6 +304,14 @@ class Inbox(Protocol):
         """Raises :class:`DuplicateMessage` when the id is already there."""
         ...
 
+    def digests(self, message_ids: Collection[str]) -> dict[str, str]:
+        """:meth:`digest` of each of these ids that was handled (the others are left out)."""
+        ...
+
+    def add(self, message_id: str, kind: str, at: datetime, digest: str = "") -> None:
+        """:meth:`record` written with the transaction: a duplicate id fails the commit."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
@@ -374,6 +392,11 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+    def quietly(self) -> AbstractContextManager[None]:
+        """Writes wait for the commit: a query in the block does not see what the block
+        added, and the commit writes it all together (a conflict fails the commit)."""
+        ...
+
     def savepoint(self) -> AbstractContextManager[None]:
         """A savepoint inside the transaction: leaving the block by an exception undoes only
         what was written in it (and re-raises); the rest of the transaction stays."""

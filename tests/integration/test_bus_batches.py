@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
 
 import pytest
+import sqlalchemy.exc
 
 from matcher.adapters.db.migrate import upgrade
 from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
-from matcher.domain.contracts import BookState
+from matcher.domain.contracts import BookState, OrderRecord
 from matcher.domain.errors import Conflict, UnknownReference
 from matcher.optimiser.schema import parse_instance
 from matcher.service import commands
@@ -261,3 +263,159 @@ def test_two_batches_naming_markets_in_opposite_orders_both_commit(
     with uows() as uow:
         stored = {o.order.id for o in uow.orders.list()}
     assert len(stored) == 10 * 3 * len(crops)
+
+
+class Counting:
+    """Units of work that count the savepoints taken in them."""
+
+    def __init__(self, uows: UowFactory) -> None:
+        self.uows = uows
+        self.savepoints = 0
+
+    def __call__(self) -> UnitOfWork:
+        uow = self.uows()
+        taken = uow.savepoint
+
+        def savepoint() -> AbstractContextManager[None]:
+            self.savepoints += 1
+            return taken()
+
+        uow.savepoint = savepoint  # type: ignore[method-assign]
+        return uow
+
+
+def quick_bus(uows: UowFactory) -> tuple[MessageBus, Counting]:
+    counting = Counting(uows)
+    catalogue = parse_instance({"crops": CROPS, "standards": STANDARDS})
+    context = ServiceContext(
+        crops=catalogue.crops, standards=catalogue.standards, clock=FixedClock()
+    )
+    return MessageBus(counting, context), counting
+
+
+def test_a_run_of_new_supply_and_orders_is_written_together_without_savepoints(
+    bus: MessageBus, uows: UowFactory
+) -> None:
+    bus.handle_batch(market())
+    quick, counting = quick_bus(uows)
+    run: list[commands.Command] = [
+        commands.AnnounceSupply(supply=supply("s9"), message_id="q-s9"),
+        *(commands.SubmitOrder(order=order(f"q{i}"), message_id=f"q-o{i}") for i in range(4)),
+        commands.CancelOrder(order_id="q0", message_id="q-cancel"),
+    ]
+    done = quick.handle_batch(run)
+    assert kinds(done) == ["ok"] * 5  # the run; the cancellation is the caller's next batch
+    assert counting.savepoints == 0
+    assert kinds(quick.handle_batch(run[5:])) == ["ok"]
+    with uows() as uow:
+        assert {o.order.id for o in uow.orders.list(state=BookState.OPEN)} == {"q1", "q2", "q3"}
+        assert uow.supply.get("s9") is not None
+        assert all(uow.inbox.seen(c.message_id) for c in run)
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        (commands.SubmitOrder(order=order("x", bid="nobody")), "refused:UnknownReference"),
+        (commands.SubmitOrder(order=order("a", qty=7)), "refused:Conflict"),
+        (commands.SubmitOrder(order=order("a")), "ok"),
+        (commands.SubmitOrder(order=order("a"), message_id="q-a"), "duplicate"),
+        (commands.SubmitOrder(order=order("old"), message_id="q-old"), "duplicate"),
+        (commands.SubmitOrder(order=order("b"), message_id="q-a"), "refused:MessageIdReused"),
+        (commands.SubmitOrder(order=order("b"), message_id="q-old"), "refused:MessageIdReused"),
+    ],
+    ids=[
+        "unknown-buyer",
+        "same-order-other-body",
+        "same-order-again",
+        "same-message",
+        "handled-message",
+        "id-reused-in-run",
+        "handled-id-reused",
+    ],
+)
+def test_a_run_that_needs_care_is_handled_the_careful_way_with_the_same_outcome(
+    bus: MessageBus, uows: UowFactory, second: commands.Command, expected: str
+) -> None:
+    """A refusal, a repeat or an id reused anywhere in the run: nothing of the run is written
+    together, and the careful way gives each its outcome (the others are written)."""
+    bus.handle_batch(market())
+    bus.handle(commands.SubmitOrder(order=order("old"), message_id="q-old"))
+    run = [
+        commands.SubmitOrder(order=order("a"), message_id="q-a"),
+        second,
+        commands.SubmitOrder(order=order("c"), message_id="q-c"),
+    ]
+    assert kinds(bus.handle_batch(run)) == ["ok", expected, "ok"]
+    with uows() as uow:
+        stored = {o.order.id for o in uow.orders.list()}
+    assert stored == {"old", "a", "c"}
+
+
+@pytest.mark.postgres
+def test_a_run_whose_commit_meets_a_concurrent_copy_is_handled_again_carefully(
+    postgres_url: str,
+) -> None:
+    """Another writer commits an order of the run between the run's reads and its commit: the
+    commit fails on the order's id, nothing of the run is written, and the careful way finds
+    the copy (the same order: a repeat) and writes the rest."""
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    plain = quick_bus(lambda: SqlUnitOfWork(sessions))[0]
+    plain.handle_batch(market())
+    at = plain.context.clock.now()
+
+    class Racing(SqlUnitOfWork):
+        raced = False
+
+        def commit(self) -> None:
+            if not Racing.raced:  # the other writer gets there first, once (the run holds
+                Racing.raced = True  # the market's lock: the other writes the order alone)
+                with SqlUnitOfWork(sessions) as other:
+                    other.orders.add(OrderRecord(order("race"), BookState.OPEN, at))
+                    other.inbox.record("q-race-other", "SubmitOrder", at)
+                    other.commit()
+            super().commit()
+
+    bus = MessageBus(lambda: Racing(sessions), plain.context)
+    run = [
+        commands.SubmitOrder(order=order("r1"), message_id="q-r1"),
+        commands.SubmitOrder(order=order("race"), message_id="q-race"),
+    ]
+    assert kinds(bus.handle_batch(run)) == ["ok", "ok"]
+    with SqlUnitOfWork(sessions) as uow:
+        assert {o.order.id for o in uow.orders.list()} >= {"r1", "race"}
+        assert uow.inbox.seen("q-race")
+        assert uow.inbox.seen("q-race-other")
+    engine.dispose()
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_a_database_constraint_refusing_an_order_is_an_error_not_a_duplicate(
+    request: pytest.FixtureRequest, size: int
+) -> None:
+    """A constraint of the database (not of the domain) refuses one order: the error reaches
+    the caller, alone or in a batch, and is never taken for a repeat of the message."""
+    url = request.getfixturevalue("sqlite_url")
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as connection:  # SQLite checks a trigger where PostgreSQL would CHECK
+        connection.exec_driver_sql(
+            "CREATE TRIGGER t_no_cursed BEFORE INSERT ON orders WHEN NEW.id = 'cursed' "
+            "BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: t_no_cursed'); END"
+        )
+    sessions = make_session_factory(engine)
+    bus = quick_bus(lambda: SqlUnitOfWork(sessions))[0]
+    bus.handle_batch(market())
+    cursed = commands.SubmitOrder(order=order("cursed"), message_id="m-cursed")
+    others = [commands.SubmitOrder(order=order(f"fine{i}")) for i in range(size - 1)]
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        if size == 1:
+            bus.handle(cursed)
+        else:
+            bus.handle_batch([*others, cursed])
+    with SqlUnitOfWork(sessions) as uow:
+        assert not uow.inbox.seen("m-cursed")
+        assert uow.orders.list() == []
+    engine.dispose()

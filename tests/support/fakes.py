@@ -142,6 +142,9 @@ class FakeCertificates(_Table):
 
 
 class FakeSupply(_Table):
+    def prefetch(self, ids: Collection[str]) -> None:
+        """Nothing to read ahead in memory."""
+
     def set_state(self, key: str, state: BookState) -> None:
         self.rows[key] = replace(self.rows[key], state=state)
 
@@ -415,7 +418,7 @@ class FakeInbox:
     ) -> None:
         self.rows = rows
         self.rejected = rejected
-        self.digests = digests if digests is not None else {}
+        self.bodies = digests if digests is not None else {}
 
     def reject(self, rejection: Rejection) -> None:
         self.rejected[rejection.message_id] = rejection
@@ -429,13 +432,19 @@ class FakeInbox:
     def digest(self, message_id: str) -> str | None:
         if message_id not in self.rows:
             return None
-        return self.digests.get(message_id, "")
+        return self.bodies.get(message_id, "")
 
     def record(self, message_id: str, kind: str, at: datetime, digest: str = "") -> None:
         if message_id in self.rows:
             raise DuplicateMessage(message_id)
         self.rows[message_id] = kind
-        self.digests[message_id] = digest
+        self.bodies[message_id] = digest
+
+    def add(self, message_id: str, kind: str, at: datetime, digest: str = "") -> None:
+        self.record(message_id, kind, at, digest)
+
+    def digests(self, message_ids: Collection[str]) -> dict[str, str]:
+        return {m: self.bodies.get(m, "") for m in message_ids if m in self.rows}
 
 
 class FakeOutbox:
@@ -556,6 +565,10 @@ class FakeUnitOfWork:
 
     def rollback(self) -> None:
         self._repos = None
+
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        yield
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -107,11 +107,11 @@ class SqlUnitOfWork:
         if self.read_only and isinstance(session.bind, Engine):
             session.bind = session.bind.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
         self._session = session
-        self.groups = SqlGroupRepository(session)
-        self.buyers = SqlBuyerRepository(session)
+        self.groups = self._groups = SqlGroupRepository(session)
+        self.buyers = self._buyers = SqlBuyerRepository(session)
         self.certificates = SqlCertificateRepository(session)
-        self.supply = SqlSupplyRepository(session)
-        self.orders = SqlOrderRepository(session)
+        self.supply = self._supply = SqlSupplyRepository(session)
+        self.orders = self._orders = SqlOrderRepository(session)
         self.contracts = SqlContractRepository(session)
         self.releases = SqlReleaseLog(session)
         self.rounds = SqlRoundRepository(session)
@@ -144,12 +144,30 @@ class SqlUnitOfWork:
             raise ReadOnlyError("a read-only unit of work cannot commit")
         held.refresh(self.session)
         self.session.commit()
-        self._versions.bumped.clear()
+        self._ended()
 
     def rollback(self) -> None:
         touched_by_contracts(self.session)  # what was touched is rolled back with it
         self.session.rollback()
+        self._ended()
+
+    def _ended(self) -> None:
+        """What the repositories remember of the transaction that ended."""
         self._versions.bumped.clear()
+        self._orders.absent.clear()
+        self._supply.absent.clear()
+        self._forget_participants()
+
+    def _forget_participants(self) -> None:
+        self._groups.known.clear()
+        self._buyers.known.clear()
+
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Writes wait for the commit (or the next explicit flush): a query in the block does
+        not see what the block added, and the commit writes it all together."""
+        with self.session.no_autoflush:
+            yield
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -162,6 +180,7 @@ class SqlUnitOfWork:
                 yield
         except BaseException:
             self._versions.bumped = moved
+            self._forget_participants()
             raise
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar
@@ -43,6 +43,23 @@ class _Book(ABC, Generic[_RecordT, _RowT, _ChildT]):
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.absent: set[str] = set()
+        """Ids :meth:`prefetch` found missing in this transaction (the unit of work forgets
+        them when the transaction ends); ``get`` answers None for them without a query."""
+
+    def prefetch(self, ids: Collection[str]) -> None:
+        """Reads the records ``ids`` at once: a ``get`` of one of them in this transaction
+        needs no query of its own (a missing one is remembered as missing)."""
+        found: set[str] = set()
+        for chunk in chunks(sorted(set(ids))):
+            query = select(self._table).where(self._table.id.in_(chunk))
+            found.update(row.id for row in self.session.scalars(query))
+        self.absent.update(set(ids) - found)
+
+    def _get(self, record_id: str) -> _RowT | None:
+        if record_id in self.absent:
+            return None
+        return self.session.get(self._table, record_id)
 
     def _set_state(self, record_id: str, state: BookState) -> None:
         row = self.session.get(self._table, record_id)
@@ -97,10 +114,11 @@ class SqlSupplyRepository(_Book[SupplyRecord, SupplyRow, tuple[str, int]]):
     _kind = "supply"
 
     def add(self, record: SupplyRecord) -> None:
+        self.absent.discard(record.supply.id)
         self.session.add(mapping.supply_row(record))
 
     def get(self, supply_id: str) -> SupplyRecord | None:
-        row = self.session.get(SupplyRow, supply_id)
+        row = self._get(supply_id)
         return mapping.supply_of(row) if row is not None else None
 
     def set_state(self, supply_id: str, state: BookState) -> None:
@@ -132,10 +150,11 @@ class SqlOrderRepository(_Book[OrderRecord, OrderRow, date]):
     _kind = "order"
 
     def add(self, record: OrderRecord) -> None:
+        self.absent.discard(record.order.id)
         self.session.add(mapping.order_row(record))
 
     def get(self, order_id: str) -> OrderRecord | None:
-        row = self.session.get(OrderRow, order_id)
+        row = self._get(order_id)
         return mapping.order_of(row) if row is not None else None
 
     def set_state(self, order_id: str, state: BookState) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matcher.adapters.db.repositories.queries import chunks
 from matcher.adapters.db.tables import InboxRow, RejectionRow
 from matcher.service.ports import DuplicateMessage, Rejection
 
@@ -47,8 +49,30 @@ class SqlInbox:
         row = self.session.execute(query).first()
         return None if row is None else (row.body_digest or "")
 
+    def digests(self, message_ids: Collection[str]) -> dict[str, str]:
+        """:meth:`digest` of each of ``message_ids`` that was handled, in one read per
+        thousand."""
+        found: dict[str, str] = {}
+        for chunk in chunks(sorted(set(message_ids))):
+            query = select(InboxRow.message_id, InboxRow.body_digest)
+            for message_id, digest in self.session.execute(
+                query.where(InboxRow.message_id.in_(chunk))
+            ):
+                found[message_id] = digest or ""
+        return found
+
+    def add(self, message_id: str, kind: str, at: datetime, digest: str = "") -> None:
+        """Record a handled message, written with the transaction (a duplicate id fails the
+        commit)."""
+        self.session.add(
+            InboxRow(message_id=message_id, kind=kind, handled_at=at, body_digest=digest or None)
+        )
+
     def record(self, message_id: str, kind: str, at: datetime, digest: str = "") -> None:
-        """Record a handled message; a duplicate id raises ``DuplicateMessage`` right here."""
+        """Record a handled message; a duplicate id raises ``DuplicateMessage`` right here.
+        The transaction's other writes are flushed first, so that an error of theirs (a
+        constraint of the database) is not taken for a duplicate."""
+        self.session.flush()
         self.session.add(
             InboxRow(message_id=message_id, kind=kind, handled_at=at, body_digest=digest or None)
         )

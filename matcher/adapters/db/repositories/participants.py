@@ -17,13 +17,22 @@ from matcher.domain.model import Buyer, Certificate, FarmerGroup
 class SqlGroupRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.known: dict[str, FarmerGroup] = {}
+        """Groups read in this transaction (the unit of work forgets them when it ends or a
+        savepoint rolls back): a batch of a group's supply reads it once."""
 
     def add(self, group: FarmerGroup) -> None:
+        self.known.pop(group.id, None)
         self.session.add(mapping.group_row(group))
 
     def get(self, group_id: str) -> FarmerGroup | None:
+        if group_id in self.known:
+            return self.known[group_id]
         row = self.session.get(GroupRow, group_id)
-        return mapping.group_of(row) if row is not None else None
+        if row is None:
+            return None
+        self.known[group_id] = group = mapping.group_of(row)
+        return group
 
     def list(self) -> Sequence[FarmerGroup]:
         rows = self.session.scalars(select(GroupRow).order_by(GroupRow.id))
@@ -33,16 +42,26 @@ class SqlGroupRepository:
 class SqlBuyerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.known: dict[str, Buyer] = {}
+        """Buyers read in this transaction (the unit of work forgets them when it ends or a
+        savepoint rolls back): a batch of a kitchen's orders reads it once."""
 
     def add(self, buyer: Buyer) -> None:
+        self.known.pop(buyer.id, None)
         self.session.add(mapping.buyer_row(buyer))
 
     def update(self, buyer: Buyer) -> None:
+        self.known.pop(buyer.id, None)
         self.session.merge(mapping.buyer_row(buyer))
 
     def get(self, buyer_id: str) -> Buyer | None:
+        if buyer_id in self.known:
+            return self.known[buyer_id]
         row = self.session.get(BuyerRow, buyer_id)
-        return mapping.buyer_of(row) if row is not None else None
+        if row is None:
+            return None
+        self.known[buyer_id] = buyer = mapping.buyer_of(row)
+        return buyer
 
     def list(self) -> Sequence[Buyer]:
         rows = self.session.scalars(select(BuyerRow).order_by(BuyerRow.id))
