@@ -113,7 +113,7 @@ def announce_supply(cmd: commands.AnnounceSupply, uow: UnitOfWork, ctx: ServiceC
     if _same_or_conflict(existing.supply if existing else None, s, "supply", s.id):
         return Result(value=s)
     uow.supply.add(SupplyRecord(s, BookState.OPEN, ctx.clock.now()))
-    uow.markets.bump(s.crop_id)
+    uow.markets.bump(s.crop_id, addition=True)
     return Result([events.SupplyAnnounced(supply=s)], s)
 
 
@@ -172,7 +172,7 @@ def submit_order(cmd: commands.SubmitOrder, uow: UnitOfWork, ctx: ServiceContext
     if _same_or_conflict(existing.submitted if existing else None, o, "order", o.id):
         return Result(value=o)
     uow.orders.add(OrderRecord(o, BookState.OPEN, ctx.clock.now()))
-    uow.markets.bump(o.crop_id)
+    uow.markets.bump(o.crop_id, addition=True)
     return Result([events.OrderSubmitted(order=o)], o)
 
 

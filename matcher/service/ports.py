@@ -267,8 +267,14 @@ class FigureQueries(Protocol):
 class MarketVersions(Protocol):
     def get(self, crop_id: str) -> int: ...
     def all(self) -> dict[str, int]: ...
-    def bump(self, crop_id: str) -> None:
-        """The market's book changed: its version moves on (once per transaction)."""
+    def removals(self) -> dict[str, int]:
+        """Each market's count of changes other than additions (see :meth:`bump`)."""
+        ...
+
+    def bump(self, crop_id: str, *, addition: bool = False) -> None:
+        """The market's book changed: its version moves on, and its removals too unless the
+        change only added an order or supply (once per transaction). A round whose market
+        moved by additions alone keeps its result for the part of the book it saw."""
         ...
 
     def lock(self, crop_ids: Sequence[str]) -> dict[str, int]:

@@ -58,6 +58,9 @@ class Snapshot:
     instance: MatchingInstance
     versions: dict[str, int]
     pending: tuple[Change, ...] = ()
+    removals: dict[str, int] = field(default_factory=dict)
+    """Each market's changes other than additions when the book was read (see
+    :meth:`~matcher.service.ports.MarketVersions.bump`)."""
     """Expiries and certificate lapses found by the snapshot, written with the round."""
     causes: dict[tuple[str, date], str] = field(default_factory=dict)
     """Why quantity of a delivery is open again (a release), for the contracts that take it."""
@@ -130,6 +133,7 @@ def take_snapshot(
 ) -> Snapshot:
     """Read the open book and what is bound by contracts into a matching instance."""
     versions = uow.markets.all()
+    removals = uow.markets.removals()
     wanted = set(crops)
     supply: list[SupplyAnnouncement] = [
         r.supply
@@ -181,7 +185,8 @@ def take_snapshot(
         road_distances=road_table(uow, groups, buyers),
         roads=ctx.roads,
     )
-    return Snapshot(instance, versions, tuple(c for c, _ in pending), causes, late)
+    pending_changes_ = tuple(c for c, _ in pending)
+    return Snapshot(instance, versions, pending_changes_, removals, causes, late)
 
 
 def road_table(
@@ -368,11 +373,25 @@ def apply_round(
     round_id = round_id_for(cmd.message_id)
     markets = sorted({o.crop_id for o in snapshot.instance.orders})
     current = uow.markets.lock(markets)
-    stale = {c for c in markets if current.get(c, 0) != snapshot.versions.get(c, 0)}
+    removed = uow.markets.removals()  # read under the lock
+    # A market that lost or changed something while the round solved drops its result; one
+    # that only gained orders or supply keeps it for the part of the book the round saw, and
+    # the next round takes the new arrivals.
+    stale = {c for c in markets if removed.get(c, 0) != snapshot.removals.get(c, 0)}
+    grown = {
+        c
+        for c in markets
+        if c not in stale and current.get(c, 0) != snapshot.versions.get(c, 0)
+    }
     notes = list(solution.notes)
     if stale:
         notes.append(
             f"changed while solving, cleared in the next round: {', '.join(sorted(stale))}"
+        )
+    if grown:
+        notes.append(
+            "new orders or supply arrived while solving, cleared in the next round: "
+            + ", ".join(sorted(grown))
         )
     happened: list[events.Event] = []
     for change in snapshot.pending:
@@ -439,4 +458,4 @@ def apply_round(
     uow.rounds.add(record)
     happened += [events.ContractProposed(contract=c) for c in contracts]
     happened.append(events.RoundCompleted(round=record))
-    return Result(happened, record, rerun=bool(stale))
+    return Result(happened, record, rerun=bool(stale or grown))

@@ -73,6 +73,7 @@ class Store:
     releases: list[LoggedRelease] = field(default_factory=list)
     rounds: dict[str, MatchingRound] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
+    removals: dict[str, int] = field(default_factory=dict)
     inbox: dict[str, str] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
     rejections: dict[str, Rejection] = field(default_factory=dict)
@@ -390,9 +391,15 @@ class FakeFigures:
 
 
 class FakeVersions:
-    def __init__(self, rows: dict[str, int], bumped: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        rows: dict[str, int],
+        removed: dict[str, int] | None = None,
+        bumped: dict[str, bool] | None = None,
+    ) -> None:
         self.rows = rows
-        self.bumped = bumped if bumped is not None else set()  # in this transaction
+        self.removed = removed if removed is not None else {}
+        self.bumped = bumped if bumped is not None else {}  # in this transaction
 
     def get(self, crop_id: str) -> int:
         return self.rows.get(crop_id, 0)
@@ -400,10 +407,16 @@ class FakeVersions:
     def all(self) -> dict[str, int]:
         return dict(self.rows)
 
-    def bump(self, crop_id: str) -> None:
-        if crop_id not in self.bumped:
+    def removals(self) -> dict[str, int]:
+        return {crop: self.removed.get(crop, 0) for crop in self.rows}
+
+    def bump(self, crop_id: str, *, addition: bool = False) -> None:
+        before = self.bumped.get(crop_id)
+        if before is None:
             self.rows[crop_id] = self.rows.get(crop_id, 0) + 1
-            self.bumped.add(crop_id)
+        if not addition and not before:
+            self.removed[crop_id] = self.removed.get(crop_id, 0) + 1
+        self.bumped[crop_id] = (not addition) or bool(before)
 
     def lock(self, crop_ids: Sequence[str]) -> dict[str, int]:
         return {c: self.rows.get(c, 0) for c in sorted(set(crop_ids))}
@@ -531,7 +544,7 @@ class FakeUnitOfWork:
             "contracts": FakeContracts(self.work.contracts),
             "releases": FakeReleases(self.work.releases),
             "rounds": FakeRounds(self.work.rounds),
-            "markets": FakeVersions(self.work.versions),
+            "markets": FakeVersions(self.work.versions, self.work.removals),
             "figures": FakeFigures(self.work),
             "inbox": FakeInbox(self.work.inbox, self.work.rejections, self.work.digests),
             "outbox": FakeOutbox(self.work.outbox, self.work.published, self.work.parked),
@@ -575,7 +588,7 @@ class FakeUnitOfWork:
         if self._repos is None:
             self._repos = self._open()
         kept = copy.deepcopy(self.work)
-        moved = set(self._repos["markets"].bumped)
+        moved = dict(self._repos["markets"].bumped)
         try:
             yield
         except BaseException:

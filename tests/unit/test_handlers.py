@@ -242,6 +242,33 @@ def test_a_market_changed_while_solving_is_left_for_the_next_round(
     assert bus.handle(commands.RunMatchingRound()).value.contract_ids != ()
 
 
+def test_a_market_that_only_grew_while_solving_keeps_the_rounds_result(
+    bus: MessageBus, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New orders (or supply) arriving while the solver runs take nothing from the book the
+    round saw: its contracts are written, and the next round clears the new arrivals."""
+    from matcher.service import rounds
+
+    register_market(bus)
+    bus.handle(commands.AnnounceSupply(supply=supply()))
+    bus.handle(commands.SubmitOrder(order=order("o1", qty=30)))
+
+    def solve_while_orders_arrive(instance: MatchingInstance, **options: Any) -> Solution:
+        result = solve(instance, **options)
+        bus.handle(commands.SubmitOrder(order=order("o2", qty=30)))
+        return result
+
+    with monkeypatch.context() as patched:
+        patched.setattr(rounds, "solve", solve_while_orders_arrive)
+        outcome = bus.handle(commands.RunMatchingRound())
+
+    assert outcome.rerun
+    assert [store.contracts[c].order_id for c in outcome.value.contract_ids] == ["o1"]
+    assert any("new orders or supply arrived" in note for note in outcome.value.notes)
+    following = bus.handle(commands.RunMatchingRound()).value
+    assert [store.contracts[c].order_id for c in following.contract_ids] == ["o2"]
+
+
 def test_book_events_are_marked_as_book_changes() -> None:
     assert events.OrderSubmitted.book_change
     assert events.SupplyAnnounced.book_change

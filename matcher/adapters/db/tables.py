@@ -25,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -389,6 +390,9 @@ class MarketVersionRow(Base):
 
     crop_id: Mapped[str] = mapped_column(String, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+    """Moves on every change to the market's book."""
+    removals: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    """Moves on every change but an addition (an order or supply added)."""
 
 
 class InboxRow(Base):

@@ -174,7 +174,7 @@ class SqlUnitOfWork:
         """``SAVEPOINT``; an exception in the block rolls back to it and is re-raised. The
         contracts touched in it stay named for :func:`held.refresh`, which sets their sums
         from what the rows hold at commit, so a rolled-back change leaves them right."""
-        moved = set(self._versions.bumped)
+        moved = dict(self._versions.bumped)
         try:
             with self.session.begin_nested():
                 yield

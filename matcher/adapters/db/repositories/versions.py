@@ -17,9 +17,9 @@ class SqlMarketVersions:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.bumped: set[str] = set()
-        """Markets moved on in the open transaction (the unit of work clears it at its end and
-        restores it when a savepoint rolls back)."""
+        self.bumped: dict[str, bool] = {}
+        """Markets moved on in the open transaction, each with whether its removals moved too
+        (the unit of work clears it at its end and restores it when a savepoint rolls back)."""
 
     def get(self, crop_id: str) -> int:
         query = select(MarketVersionRow.version).where(MarketVersionRow.crop_id == crop_id)
@@ -30,33 +30,50 @@ class SqlMarketVersions:
         query = select(MarketVersionRow.crop_id, MarketVersionRow.version)
         return {crop: int(version) for crop, version in self.session.execute(query)}
 
-    def bump(self, crop_id: str) -> None:
-        """Moves the market's version on by one, once per transaction: a market already moved
-        in this transaction stays locked by it, and one more step would say nothing new."""
-        if crop_id in self.bumped:
+    def removals(self) -> dict[str, int]:
+        query = select(MarketVersionRow.crop_id, MarketVersionRow.removals)
+        return {crop: int(removals) for crop, removals in self.session.execute(query)}
+
+    def bump(self, crop_id: str, *, addition: bool = False) -> None:
+        """Moves the market's version on by one, and its removals unless the change is an
+        ``addition``; once per transaction: a market already moved in this transaction stays
+        locked by it, and one more step would say nothing new."""
+        removal = not addition
+        before = self.bumped.get(crop_id)
+        if before is None:
+            steps = (1, int(removal))
+        elif removal and not before:
+            steps = (0, 1)
+        else:
             return
+        self._step(crop_id, *steps)
+        self.bumped[crop_id] = removal or bool(before)
+
+    def _step(self, crop_id: str, version: int, removals: int) -> None:
         table = cast(Table, MarketVersionRow.__table__)
         insert = self._insert()
         if insert is not None:
             self.session.execute(
                 insert(table)
-                .values(crop_id=crop_id, version=1)
+                .values(crop_id=crop_id, version=version, removals=removals)
                 .on_conflict_do_update(
                     index_elements=[table.c.crop_id],
-                    set_={"version": table.c.version + 1},
+                    set_={
+                        "version": table.c.version + version,
+                        "removals": table.c.removals + removals,
+                    },
                 )
             )
-        else:
-            changed = self.session.execute(
-                update(table)
-                .where(table.c.crop_id == crop_id)
-                .values(version=table.c.version + 1)
-                .returning(table.c.version)
-            ).scalar_one_or_none()
-            if changed is None:
-                self.session.add(MarketVersionRow(crop_id=crop_id, version=1))
-                self.session.flush()
-        self.bumped.add(crop_id)
+            return
+        changed = self.session.execute(
+            update(table)
+            .where(table.c.crop_id == crop_id)
+            .values(version=table.c.version + version, removals=table.c.removals + removals)
+            .returning(table.c.version)
+        ).scalar_one_or_none()
+        if changed is None:
+            self.session.add(MarketVersionRow(crop_id=crop_id, version=version, removals=removals))
+            self.session.flush()
 
     def _insert(self) -> Callable[[Table], postgresql.Insert | sqlite.Insert] | None:
         dialect = self.session.get_bind().dialect.name
@@ -84,10 +101,12 @@ class SqlMarketVersions:
         insert = self._insert()
         if missing and insert is not None:  # two writers creating one market: both go on
             table = cast(Table, MarketVersionRow.__table__)
-            rows = [{"crop_id": c, "version": 0} for c in missing]
+            rows = [{"crop_id": c, "version": 0, "removals": 0} for c in missing]
             self.session.execute(insert(table).values(rows).on_conflict_do_nothing())
         elif missing:
-            self.session.add_all(MarketVersionRow(crop_id=c, version=0) for c in missing)
+            self.session.add_all(
+                MarketVersionRow(crop_id=c, version=0, removals=0) for c in missing
+            )
             self.session.flush()
         query = (
             select(MarketVersionRow.crop_id, MarketVersionRow.version)
