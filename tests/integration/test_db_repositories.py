@@ -507,6 +507,24 @@ def test_market_versions_start_at_zero_and_move_on_once_per_transaction(
         assert uow.markets.get("kale") == 3
 
 
+def test_a_markets_removals_move_on_every_change_but_an_addition(
+    uow_factory: UowFactory,
+) -> None:
+    with uow_factory() as uow:
+        uow.markets.bump("kale", addition=True)
+        uow.markets.bump("eggs")
+        uow.commit()
+        assert uow.markets.all() == {"kale": 1, "eggs": 1}
+        assert uow.markets.removals() == {"kale": 0, "eggs": 1}
+        uow.markets.bump("kale", addition=True)
+        uow.markets.bump("kale")  # a removal in the same transaction still counts
+        uow.markets.bump("kale", addition=True)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.markets.all() == {"kale": 2, "eggs": 1}
+        assert uow.markets.removals() == {"kale": 1, "eggs": 1}
+
+
 def test_a_market_moved_in_a_savepoint_that_rolls_back_moves_again(
     uow_factory: UowFactory,
 ) -> None:
