@@ -3,7 +3,9 @@
 A timer that runs only on the leader (``on_leader=True``) looks at the market versions every
 ``interval`` seconds. Versions that moved since the last look count as a change to the book and
 feed a :class:`~matcher.engine.inprocess.RoundTrigger` (the same debounce and schedule as the
-in-process engine). When a round is due, a ``RunMatchingRound`` goes through the bus in a thread.
+in-process engine). When a round is due, a ``RunMatchingRound`` goes through the bus in a thread:
+after changes, for the markets that changed since they were last cleared (a leader's first round
+and the scheduled ones clear every market).
 
 A round bumps the version of every market it wrote contracts to. Those bumps are its own and do
 not count as a change: after a round the baseline is the versions read before it, plus one for
@@ -50,6 +52,10 @@ class LeaderRounds:
         self.trigger: RoundTrigger | None = None
         self.baseline: dict[str, int] | None = None
         self.rounds_run = 0
+        self.changed: set[str] = set()
+        """Markets whose version moved since a round last cleared them."""
+        self.everything = True
+        """The next debounced round clears every market (the first one of this leader)."""
 
     def read_versions(self) -> dict[str, int]:
         with self.read_uow_factory() as uow:
@@ -59,12 +65,30 @@ class LeaderRounds:
         """Take in the current versions; the trigger of a round due now, else None."""
         if self.trigger is None:  # the first look (of this worker as leader)
             self.trigger = RoundTrigger(self.timing, now)
+            self.everything = True
             if versions:  # clear whatever the book held before this worker led
                 self.trigger.changed(now)
         elif versions != self.baseline:
+            before = self.baseline or {}
+            self.changed |= {c for c, v in versions.items() if before.get(c) != v}
             self.trigger.changed(now)
         self.baseline = versions
         return self.trigger.take(now)
+
+    def markets_for(self, trigger: str) -> tuple[str, ...]:
+        """The markets a round of ``trigger`` clears: after changes, those that changed (empty:
+        every market, for a leader's first round and the scheduled ones)."""
+        if trigger != "debounce" or self.everything:
+            return ()
+        return tuple(sorted(self.changed))
+
+    def cleared(self, markets: tuple[str, ...]) -> None:
+        """A round cleared ``markets`` (empty: all of them)."""
+        if markets:
+            self.changed -= set(markets)
+        else:
+            self.changed.clear()
+            self.everything = False
 
     def after_round(self, before: dict[str, int], outcome: Outcome, now: float) -> None:
         """Take the round's own version bumps into the baseline; ask again if it was stale."""
@@ -96,7 +120,8 @@ class LeaderRounds:
         trigger = self.look(versions, self.clock())
         if trigger is None:
             return
-        command = commands.RunMatchingRound(trigger=trigger)
+        markets = self.markets_for(trigger)
+        command = commands.RunMatchingRound(trigger=trigger, crops=markets)
         try:
             outcome = await asyncio.to_thread(self.bus.handle, command)
         except Exception:
@@ -104,6 +129,7 @@ class LeaderRounds:
             self.failed(self.clock())
             self._report("error")
             return
+        self.cleared(markets)
         self.after_round(versions, outcome, self.clock())
         self._report("duplicate" if outcome.duplicate else "ok")
         record: Any = outcome.value

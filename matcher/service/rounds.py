@@ -36,7 +36,7 @@ from matcher.domain.lifecycle import (
     release_from,
     too_late,
 )
-from matcher.domain.model import Certificate, ForwardOrder, SupplyAnnouncement
+from matcher.domain.model import Certificate, FarmerGroup, ForwardOrder, SupplyAnnouncement
 from matcher.domain.weeks import iso_week
 from matcher.optimiser.instance import MatchingInstance
 from matcher.optimiser.solution import Allocation, Solution, SolveStatus
@@ -68,18 +68,54 @@ class Snapshot:
     """Open deliveries from today on too close to propose (lead days, proposal cut-off)."""
 
 
-def live_contracts(uow: UnitOfWork) -> list[Contract]:
-    """Every contract not released (proposed, accepted, in delivery, completed)."""
+def live_contracts(uow: UnitOfWork, crops: Sequence[str] = ()) -> list[Contract]:
+    """Every contract not released (proposed, accepted, in delivery, completed), of ``crops``
+    only when given (each read through the crop's own rows)."""
     out: list[Contract] = []
     for state in sorted(set(ContractState) - RELEASED_STATES):
-        offset = 0
-        while True:
-            page = uow.contracts.list(ContractFilter(state=state, limit=_PAGE, offset=offset))
-            out += page
-            if len(page) < _PAGE:
-                break
-            offset += _PAGE
+        for crop in crops or (None,):
+            offset = 0
+            while True:
+                where = ContractFilter(state=state, crop_id=crop, limit=_PAGE, offset=offset)
+                page = uow.contracts.list(where)
+                out += page
+                if len(page) < _PAGE:
+                    break
+                offset += _PAGE
     return out
+
+
+def ties_markets(ctx: ServiceContext, groups: Iterable[FarmerGroup]) -> bool:
+    """Whether a rule ties markets of different crops together (a group's buyers counted
+    across crops): then a round clears every market at once."""
+    return ctx.parameters.max_buyers_per_week is not None or any(
+        g.max_buyers_per_week is not None for g in groups
+    )
+
+
+def open_book(
+    uow: UnitOfWork, crops: Sequence[str]
+) -> tuple[list[SupplyAnnouncement], list[ForwardOrder]]:
+    """The open supply and orders, of ``crops`` only when given (read crop by crop through
+    the book's state-and-crop index), in the order they arrived either way."""
+    if not crops:
+        supply_records = list(uow.supply.list(state=BookState.OPEN))
+        order_records = list(uow.orders.list(state=BookState.OPEN))
+    else:
+        supply_records = sorted(
+            (r for c in crops for r in uow.supply.list(state=BookState.OPEN, crop_id=c)),
+            key=lambda r: (_arrival(r.created_at), r.supply.id),
+        )
+        order_records = sorted(
+            (r for c in crops for r in uow.orders.list(state=BookState.OPEN, crop_id=c)),
+            key=lambda r: (_arrival(r.created_at), r.order.id),
+        )
+    return [r.supply for r in supply_records], [r.order for r in order_records]
+
+
+def _arrival(at: datetime | None) -> tuple[bool, float]:
+    """The book's order of arrival: records without a time first, as the full read has it."""
+    return (at is not None, at.timestamp() if at is not None else 0.0)
 
 
 def pending_changes(
@@ -134,20 +170,12 @@ def take_snapshot(
     """Read the open book and what is bound by contracts into a matching instance."""
     versions = uow.markets.all()
     removals = uow.markets.removals()
-    wanted = set(crops)
-    supply: list[SupplyAnnouncement] = [
-        r.supply
-        for r in uow.supply.list(state=BookState.OPEN)
-        if not wanted or r.supply.crop_id in wanted
-    ]
-    orders: list[ForwardOrder] = [
-        r.order
-        for r in uow.orders.list(state=BookState.OPEN)
-        if not wanted or r.order.crop_id in wanted
-    ]
+    groups = {g.id: g for g in uow.groups.list()}
+    wanted = () if ties_markets(ctx, groups.values()) else tuple(sorted(set(crops)))
+    supply, orders = open_book(uow, wanted)
     bound_demand = dict(uow.contracts.bound_demand())
     bound_supply = dict(uow.contracts.bound_supply())
-    live = live_contracts(uow)
+    live = live_contracts(uow, wanted)
     at = now or ctx.clock.now()
     certificates = tuple(uow.certificates.list())
     pending = pending_changes(uow, ctx, at, live, certificates)
@@ -166,7 +194,6 @@ def take_snapshot(
         for s in supply
         for w, q in s.quantities.items()
     }
-    groups = {g.id: g for g in uow.groups.list()}
     buyers = {b.id: b for b in uow.buyers.list()}
     instance = MatchingInstance(
         name="round",
@@ -379,9 +406,7 @@ def apply_round(
     # the next round takes the new arrivals.
     stale = {c for c in markets if removed.get(c, 0) != snapshot.removals.get(c, 0)}
     grown = {
-        c
-        for c in markets
-        if c not in stale and current.get(c, 0) != snapshot.versions.get(c, 0)
+        c for c in markets if c not in stale and current.get(c, 0) != snapshot.versions.get(c, 0)
     }
     notes = list(solution.notes)
     if stale:

@@ -6,6 +6,8 @@ import asyncio
 import base64
 import json
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from consumers.agents import agent_name
 from consumers.app import create_worker_app
@@ -260,6 +262,35 @@ def test_a_change_after_a_round_starts_the_next_one() -> None:
 
     assert rounds.rounds_run == 2
     assert {c.order_id for c in store.contracts.values()} == {"o1", "o2"}
+
+
+def test_after_its_first_round_the_leader_clears_only_the_markets_that_changed() -> None:
+    """The first round of a leader clears every market; a round after changes clears the
+    markets whose version moved since (a market is a crop), and a scheduled one all of them."""
+    bus, _, reads = market_bus()
+    ran: list[tuple[str, tuple[str, ...]]] = []
+    handle = bus.handle
+
+    def seen(command: commands.Command) -> Any:
+        if isinstance(command, commands.RunMatchingRound):
+            ran.append((command.trigger, command.crops))
+        return handle(command)
+
+    bus.handle = seen  # type: ignore[method-assign]
+    clock = Ticks()
+    rounds = LeaderRounds(bus, reads, Timing(1.0, 10.0, 0.0), clock=clock)
+    asyncio.run(rounds.tick())
+    clock.now = 2.0
+    asyncio.run(rounds.tick())
+    eggs = replace(order("e1"), crop_id="eggs")
+    bus.handle(commands.SubmitOrder(order=eggs))
+    for t in (3.0, 4.5):
+        clock.now = t
+        asyncio.run(rounds.tick())
+    assert ran == [("debounce", ()), ("debounce", ("eggs",))]
+    assert rounds.changed == set()
+
+    assert rounds.markets_for("schedule") == ()
 
 
 def test_a_round_that_fails_is_tried_again_and_the_timer_carries_on() -> None:
