@@ -122,6 +122,7 @@ def create_worker_app(
             max_event_bytes=settings.max_message_bytes,
             on_parked=service.metrics.outbox_parked,
         )
+        service.bus.subscribers.append(lambda _event: outbox.wake())
         register_relay(app, outbox)
         register_webhooks(app, service, settings.webhook_poll_seconds)
         register_notifier(app, service, settings.notify_poll_seconds)

@@ -2,9 +2,10 @@
 their Kafka topics (the relay loop is :mod:`matcher.adapters.kafka.outbox_relay`; the relay as a
 process of its own is :mod:`consumers.relay_process`).
 
-Only the leader relays: a faust timer with ``on_leader=True`` runs
-:meth:`matcher.adapters.kafka.outbox_relay.OutboxRelay.relay_once` in a thread until the outbox
-is drained.
+Only the leader relays, as soon as this worker commits events (the bus wakes it: see
+:meth:`WorkerRelay.wake`) and, for what other processes commit, on a faust timer with
+``on_leader=True``; either runs :meth:`matcher.adapters.kafka.outbox_relay.OutboxRelay.relay_once`
+in a thread until the outbox is drained.
 One relay at a time keeps the topics free of routine repeats (two relays reading the same pending
 rows would both publish them). Delivery stays at-least-once all the same: a crash between publishing
 and marking, or a leadership change in the middle of a batch, publishes a batch again, and every
@@ -67,6 +68,19 @@ class WorkerRelay:
         self._publisher: KafkaPublisher | None = None
         self._closed = False
         self._failures = 0
+        self._woken = threading.Event()
+
+    def wake(self) -> None:
+        """Events were committed in this process: relay them now, not at the next tick (safe
+        from any thread; a bus subscriber calls it after each commit)."""
+        self._woken.set()
+
+    def woken(self, timeout: float) -> bool:
+        """Waits up to ``timeout`` seconds for :meth:`wake` (blocking); whether it came. Each
+        wake is taken once."""
+        came = self._woken.wait(timeout)
+        self._woken.clear()
+        return came and not self._closed
 
     @property
     def published(self) -> int:
@@ -80,6 +94,10 @@ class WorkerRelay:
         if self.publisher_factory is not None:
             return self.publisher_factory(self.kafka)
         return KafkaPublisher(self.kafka, client_id=self.client_id, **PRODUCER_SETTINGS)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def _stopping(self) -> bool:
         return self._closed
@@ -147,8 +165,16 @@ class WorkerRelay:
 
 
 def register_relay(app: Any, relay: WorkerRelay, *, interval: float = RELAY_TIMER_SECONDS) -> None:
-    """Relay on the leader every ``interval`` seconds; close the producer when the app stops."""
+    """Relay on the leader when this worker commits events and every ``interval`` seconds (what
+    other processes commit); close the producer when the app stops."""
     app.timer(interval, on_leader=True, name="foodmatch.relay")(relay.tick)
+
+    async def relay_on_commit() -> None:
+        while not relay.closed:
+            if await asyncio.to_thread(relay.woken, STOP_POLL_SECONDS) and app.is_leader():
+                await relay.tick()
+
+    app.task(relay_on_commit)
 
     async def close_relay(_sender: Any, **_: Any) -> None:
         await asyncio.to_thread(relay.close)

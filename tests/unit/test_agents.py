@@ -374,6 +374,34 @@ def test_the_relay_publishes_each_pending_event_once_and_closes_its_producer() -
     assert relay.drain() == 0  # a closed relay publishes nothing
 
 
+def test_a_commit_in_the_worker_wakes_its_relay_at_once() -> None:
+    """The worker's bus wakes the relay after each commit: it relays then, not at its next
+    tick; without a commit the wait runs out, and a closed relay is never woken."""
+    store = Store()
+    service, _ = make_service(store)
+    before = len(service.bus.subscribers)
+    app = create_worker_app(
+        service.settings,
+        service,
+        worker_id="unit",
+        dead_letters=Captured(),
+        publisher_factory=lambda _: FakePublisher(),  # type: ignore[arg-type,return-value]
+    )
+    tasks = [task.__name__ for task in app._app_tasks]  # faust keeps the app's tasks there
+    assert "relay_on_commit" in tasks
+    assert len(service.bus.subscribers) == before + 1
+    relay = WorkerRelay(service.uow_factory, service.settings.kafka, service.context.clock)
+    service.bus.subscribers[-1] = lambda _event: relay.wake()
+
+    assert not relay.woken(0.05)
+    service.bus.handle(commands.RegisterGroup(group=group()))
+    assert relay.woken(5.0)
+    assert not relay.woken(0.05)  # each wake is taken once
+    relay.wake()
+    relay.close()
+    assert not relay.woken(0.05)
+
+
 def test_every_inbound_topic_has_an_agent() -> None:
     worker = make_worker()
 
