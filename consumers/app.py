@@ -21,6 +21,7 @@ import faust
 
 from consumers.agents import register_agents
 from consumers.handling import DeadLetterSink, Retry
+from consumers.round_process import RoundProcess
 from consumers.rounds import LeaderRounds, register_rounds
 from consumers.worker_relay import PublisherFactory, WorkerRelay, register_relay
 from matcher.adapters.kafka.publisher import registry_of
@@ -108,10 +109,22 @@ def create_worker_app(
         max_debounce_seconds=settings.max_debounce_seconds,
         round_interval_seconds=settings.round_interval_seconds,
     )
+    runner = RoundProcess(settings) if settings.rounds_in_own_process else None
     rounds = LeaderRounds(
-        service.bus, service.read_uow_factory, timing, on_outcome=service.metrics.command
+        service.bus,
+        service.read_uow_factory,
+        timing,
+        on_outcome=service.metrics.command,
+        runner=runner,
     )
     register_rounds(app, rounds)
+    if runner is not None:
+
+        async def stop_rounds(_sender: Any, **_: Any) -> None:
+            runner.close()
+
+        shutdown: Any = app.on_before_shutdown
+        shutdown.connect(stop_rounds)
     if relay:
         outbox = WorkerRelay(
             service.uow_factory,

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from matcher.engine.inprocess import RoundTrigger, Timing
 from matcher.service import commands, events
@@ -28,6 +28,15 @@ from matcher.service.messagebus import MessageBus, Outcome
 from matcher.service.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+class RoundRunner(Protocol):
+    """Where rounds run when not in the worker's own threads (see
+    :class:`consumers.round_process.RoundProcess`)."""
+
+    async def start(self) -> None: ...
+    async def run(self, command: commands.RunMatchingRound) -> Outcome: ...
+
 
 ROUND_TIMER_SECONDS = 0.5
 
@@ -43,8 +52,11 @@ class LeaderRounds:
         *,
         on_outcome: Callable[[str, str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        runner: RoundRunner | None = None,
     ) -> None:
         self.bus = bus
+        self.runner = runner
+        """Runs the rounds elsewhere (a process of their own); None: in a thread, on ``bus``."""
         self.read_uow_factory = read_uow_factory
         self.timing = timing
         self.on_outcome = on_outcome
@@ -112,6 +124,8 @@ class LeaderRounds:
 
     async def tick(self) -> None:
         """One look at the book and, when due, one round. Never raises (a faust timer body)."""
+        if self.trigger is None and self.runner is not None:
+            await self.prepare()  # this worker leads now: its rounds' process starts
         try:
             versions = await asyncio.to_thread(self.read_versions)
         except Exception:
@@ -123,7 +137,7 @@ class LeaderRounds:
         markets = self.markets_for(trigger)
         command = commands.RunMatchingRound(trigger=trigger, crops=markets)
         try:
-            outcome = await asyncio.to_thread(self.bus.handle, command)
+            outcome = await self._run(command)
         except Exception:
             log.exception("matching round (%s) failed", trigger)
             self.failed(self.clock())
@@ -139,6 +153,22 @@ class LeaderRounds:
             trigger,
             (getattr(record, "summary", None) or {}).get("contracts", 0),
         )
+
+    async def _run(self, command: commands.RunMatchingRound) -> Outcome:
+        if self.runner is None:
+            return await asyncio.to_thread(self.bus.handle, command)
+        outcome = await self.runner.run(command)
+        self.bus.publish(outcome.events)  # this worker's subscribers: metrics, the relay
+        return outcome
+
+    async def prepare(self) -> None:
+        """Start the runner before the first round is due (never raises)."""
+        if self.runner is None:
+            return
+        try:
+            await self.runner.start()
+        except Exception:
+            log.exception("the round process did not start; the first round will try again")
 
     def _report(self, outcome: str) -> None:
         if self.on_outcome is not None:

@@ -50,6 +50,13 @@ def create_topics_when_ready(settings: Settings, wait_seconds: float = TOPICS_WA
         return
 
 
+def configure_logging(level: str | int) -> None:
+    """The worker's log lines (and its round process's, in the same format)."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for name, quiet in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(quiet, logging.root.level))
+
+
 def run_worker(
     settings: Settings,
     *,
@@ -68,11 +75,7 @@ def run_worker(
     from matcher.bootstrap import bootstrap
 
     worker = worker_id or default_worker_id()
-    logging.basicConfig(
-        level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    for name, level in QUIET_LOGGERS.items():
-        logging.getLogger(name).setLevel(max(level, logging.root.level))
+    configure_logging(loglevel.upper())
     # The service's own engine is never started here: the worker is the engine. Bootstrapping
     # with the in-process engine class keeps the worker independent of the engine registry.
     service = bootstrap(settings.model_copy(update={"engine": "inprocess"}))

@@ -489,6 +489,12 @@ class Settings(BaseSettings):
         description="How long a Kafka worker waits for a batch to fill before it handles what it "
         "has.",
     )
+    rounds_in_own_process: bool = Field(
+        True,
+        description="A Kafka worker leading the group runs its matching rounds in a process of its "
+        "own (started with the worker, killed with it), so that a round never holds the "
+        "interpreter the message handlers need; `false`: in a thread of the worker.",
+    )
     max_message_bytes: int = Field(
         1_048_576,
         ge=1024,
