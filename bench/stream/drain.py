@@ -1,8 +1,8 @@
 """Drain: N order messages pre-loaded on a fresh topic prefix (8 partitions), then k workers
 started on a fresh database, timed from the first handled message to the N-th (inbox rows of
-kind SubmitOrder, polled every 0.2 s; the rate from their handling times). Rounds off (only on
-request, as ``bench api`` runs them) or at their defaults. The reference consumer drains the same
-N messages on its own prefix and database."""
+kind SubmitOrder, or refused, polled every 0.2 s; the rate from the inbox rows' handling
+times). Rounds off (only on request, as ``bench api`` runs them) or at their defaults. The
+reference consumer drains the same N messages on its own prefix and database."""
 
 from __future__ import annotations
 
@@ -35,7 +35,11 @@ if TYPE_CHECKING:
     from matcher.config import KafkaSettings
 
 Status = Callable[[str], None]
-ORDERS_HANDLED = "SELECT count(*) FROM inbox WHERE kind = 'SubmitOrder'"
+ORDERS_HANDLED = (
+    "SELECT count(*) FROM (SELECT message_id FROM inbox WHERE kind = 'SubmitOrder' "
+    "UNION SELECT message_id FROM rejections WHERE kind = 'SubmitOrder') m"
+)
+"""Orders handled: written (an inbox row) or refused (a rejection row)."""
 
 
 @dataclass(frozen=True, slots=True)
