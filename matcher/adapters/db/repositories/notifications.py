@@ -93,9 +93,19 @@ class SqlNotificationStore:
         return [entry_of(row) for row in self.session.scalars(query)]
 
     def mark_notified(self, ids: Sequence[int], at: datetime) -> None:
-        for outbox_id in ids:
-            if self.session.get(OutboxNotifiedRow, outbox_id) is None:
-                self.session.add(OutboxNotifiedRow(outbox_id=outbox_id, notified_at=at))
+        """Each event of ``ids`` marked as looked at, once (one read of those already marked,
+        one write of the others)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return
+        marked = OutboxNotifiedRow.outbox_id
+        query = select(marked).where(marked.in_(wanted))
+        done = set(self.session.scalars(query))
+        self.session.add_all(
+            OutboxNotifiedRow(outbox_id=outbox_id, notified_at=at)
+            for outbox_id in wanted
+            if outbox_id not in done
+        )
         self.session.flush()
 
     def add(self, notification: Notification) -> bool:
