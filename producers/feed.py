@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from matcher.adapters.messages import message_id_for
+from matcher.adapters.messages import WIRE_TYPES, message_id_for
 from matcher.adapters.wire import INBOUND_TYPES, WireMessage, decode_command, encode_body
 from matcher.domain.errors import DomainError, InvalidValue
 from producers.csv_import import COLUMNS, read_csv
-from producers.stream import WIRE_TYPES
 
 KIND_LINE_FIELDS = frozenset({"kind", "body", "message_id"})
 KINDS_OF = {wire_type: kind for kind, wire_type in WIRE_TYPES.items()}

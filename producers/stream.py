@@ -15,20 +15,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from matcher.adapters.messages import Message, message_id_for, scenario_messages
+from matcher.adapters.messages import (
+    PARTICIPANT_KINDS,
+    WIRE_TYPES,
+    Message,
+    message_id_for,
+    scenario_messages,
+)
 from matcher.adapters.wire import WireMessage, encode_body
 from producers.observe import EVENT_OF, Key
 
-WIRE_TYPES: dict[str, str] = {
-    "groups": "group.register",
-    "buyers": "buyer.register",
-    "certificates": "certificate.register",
-    "supply": "supply.announce",
-    "orders": "order.submit",
-}
-"""The inbound wire type of each kind of message."""
-
-PARTICIPANT_KINDS = ("buyers", "groups", "certificates")
 BOOK_KINDS = ("supply", "orders")
 REFERENCES = ("group_id", "buyer_id")
 """Body fields that name a participant (renamed together with the participants)."""

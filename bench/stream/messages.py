@@ -9,18 +9,16 @@ from datetime import date
 from itertools import islice
 from typing import Any
 
-from matcher.adapters.messages import Message, message_id_for, scenario_messages
+from matcher.adapters.messages import (
+    PARTICIPANT_KINDS,
+    WIRE_TYPES,
+    Message,
+    message_id_for,
+    scenario_messages,
+)
 from matcher.adapters.wire import WireMessage, encode_body
 
 ACTOR = "bench-stream"
-WIRE_TYPES = {
-    "groups": "group.register",
-    "buyers": "buyer.register",
-    "certificates": "certificate.register",
-    "supply": "supply.announce",
-    "orders": "order.submit",
-}
-PARTICIPANT_KINDS = ("buyers", "groups", "certificates")
 
 
 def wire(message: Message) -> WireMessage:

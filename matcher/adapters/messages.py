@@ -15,6 +15,15 @@ from typing import Any
 from matcher.service import codec, commands
 
 KINDS = ("groups", "buyers", "certificates", "supply", "orders")
+WIRE_TYPES: dict[str, str] = {
+    "groups": "group.register",
+    "buyers": "buyer.register",
+    "certificates": "certificate.register",
+    "supply": "supply.announce",
+    "orders": "order.submit",
+}
+"""The inbound wire type of each kind of message."""
+PARTICIPANT_KINDS = ("buyers", "groups", "certificates")
 WITHDRAWALS = "withdrawals"
 """A supply line withdrawn (body: ``supply_id``, ``reason``), as a scenario's disruption plays."""
 
