@@ -78,6 +78,13 @@ def api(
     figure_scale: Annotated[
         int, typer.Option(min=2, max=1000, help="The larger market: the demo's times this.")
     ] = 100,
+    reference: Annotated[
+        bool,
+        typer.Option(
+            help="Also send the same orders, with the same clients, to a minimal FastAPI + "
+            "SQLite app (its own process) and give the ratio."
+        ),
+    ] = True,
 ) -> None:
     """Benchmark the HTTP API: requests/s and latency of order submission and contract reads.
 
@@ -85,7 +92,8 @@ def api(
     control on, registers groups, kitchens and supply, then measures POST /orders, one POST
     /rounds and GET /contracts reads with concurrent clients; stops everything at the end. Then
     (unless --no-figures) every coordinator figure at the demo's size and --figure-scale times
-    it, with GET /crops as the reference on the same server.
+    it, with GET /crops as the reference on the same server. Unless --no-reference, the same
+    orders go to a minimal FastAPI + SQLite app after each engine's run, for the ratio.
     Exit codes: 0 done, 1 some request failed, 2 the bench could not run.
     """
     if engine not in ("inprocess", "kafka", "both"):
@@ -100,6 +108,7 @@ def api(
         figures=figures,
         figure_reads=figure_reads,
         figure_scale=figure_scale,
+        reference=reference,
     )
     code = run_api_bench(engine, plan, db=db, bootstrap=bootstrap, port=port, as_json=as_json)
     if code:

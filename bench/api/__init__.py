@@ -25,6 +25,12 @@ the run's rows stay there (every id carries the run's tag). Rounds run only on r
    list, default page) and half ``GET /contracts/{id}`` of one of the kitchen's contracts; four
    in five with the kitchen's key, one in five with the coordinator's.
 
+5. Unless ``--no-reference``, once the service (and its worker) has stopped: the same orders, by
+   the same client code with the same concurrency, to the minimal FastAPI + SQLite app of
+   :mod:`bench.api.reference_app` (its own uvicorn process, a fresh SQLite file), and the ratio of
+   the service's orders/s to the reference's, with whether issue 17's target holds (at least
+   0.8 ×, p99 under 100 ms).
+
 Per phase: requests, errors (non-2xx by status, or the transport error), wall seconds,
 requests/s and latency percentiles (nearest rank over every request's ``perf_counter`` time).
 

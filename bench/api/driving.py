@@ -76,9 +76,11 @@ async def drive(
     calls: Sequence[Call],
     concurrency: int,
     advance: Callable[[], None] = lambda: None,
+    prefix: str = API,
 ) -> tuple[list[Sample], float]:
     """Send ``calls`` with ``concurrency`` workers (each takes the next call when its answer is
-    in); the samples in the order answered and the wall seconds from first send to last answer.
+    in), each path under ``prefix``; the samples in the order answered and the wall seconds from
+    first send to last answer.
     """
     import httpx
 
@@ -91,18 +93,18 @@ async def drive(
             try:
                 response = await client.request(
                     call.method,
-                    API + call.path,
+                    prefix + call.path,
                     json=call.body,
                     params=call.params,
                     headers=call.headers(),
                 )
                 elapsed = time.perf_counter() - started
                 ok = 200 <= response.status_code < 300
-                detail = "" if ok else f"{call.method} {API}{call.path}: {response.text[:300]}"
+                detail = "" if ok else f"{call.method} {prefix}{call.path}: {response.text[:300]}"
                 samples.append(Sample(call.kind, elapsed, response.status_code, detail))
             except httpx.HTTPError as err:
                 elapsed = time.perf_counter() - started
-                detail = f"{call.method} {API}{call.path}: {err!r}"[:300]
+                detail = f"{call.method} {prefix}{call.path}: {err!r}"[:300]
                 samples.append(Sample(call.kind, elapsed, type(err).__name__, detail))
             advance()
 
@@ -118,6 +120,8 @@ class Measured:
     round: RoundFigures
     reads: PhaseFigures
     notes: tuple[str, ...]
+    order_calls: tuple[Call, ...] = ()
+    """The orders sent, to be sent again to the reference."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,8 @@ class Plan:
     """Also the coordinator's figures at the demo's size and ``figure_scale`` times it."""
     figure_reads: int = 20
     figure_scale: int = 100
+    reference: bool = True
+    """Also send the same orders to the minimal FastAPI + SQLite reference."""
 
 
 def _first_failure(samples: Sequence[Sample]) -> Sample | None:
@@ -164,8 +170,8 @@ async def measure(
         setup_seconds = time.perf_counter() - setup_started
 
         reporter.start(f"POST /orders ×{plan.orders:,}", plan.orders)
-        calls = market.orders(plan.orders, tokens)
-        orders = await timed_phase(client, "orders", calls, plan.concurrency, reporter, notes)
+        order_calls = market.orders(plan.orders, tokens)
+        orders = await timed_phase(client, "orders", order_calls, plan.concurrency, reporter, notes)
 
         reporter.status("POST /rounds (one matching round)")
         round_ = await one_round(client, coordinator, plan.round_timeout, notes)
@@ -178,7 +184,26 @@ async def measure(
         reporter.start(f"contract reads ×{plan.reads:,}", plan.reads)
         calls = market.reads(plan.reads, contracts, tokens, coordinator)
         reads = await timed_phase(client, "reads", calls, plan.concurrency, reporter, notes)
-    return Measured(setup_seconds, orders, round_, reads, tuple(notes))
+    return Measured(setup_seconds, orders, round_, reads, tuple(notes), tuple(order_calls))
+
+
+async def measure_reference(
+    base_url: str, calls: Sequence[Call], plan: Plan, reporter: Reporter, notes: list[str]
+) -> PhaseFigures:
+    """The same orders sent to the reference (``POST /orders`` at its root) by the same client
+    code, with the same concurrency."""
+    import httpx
+
+    limits = httpx.Limits(
+        max_connections=plan.concurrency, max_keepalive_connections=plan.concurrency
+    )
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=plan.request_timeout
+    ) as client:
+        reporter.start(f"reference POST /orders ×{len(calls):,}", len(calls))
+        return await timed_phase(
+            client, "reference", calls, plan.concurrency, reporter, notes, prefix=""
+        )
 
 
 async def set_up(
@@ -197,7 +222,7 @@ async def set_up(
             raise BenchError(f"setup ({stage}) failed: HTTP {failed.status}: {failed.detail}")
 
 
-FAILED = {"orders": "order", "reads": "read"}
+FAILED = {"orders": "order", "reads": "read", "reference": "order to the reference"}
 """A phase's name, and what its notes call one of its requests."""
 
 
@@ -208,9 +233,10 @@ async def timed_phase(
     concurrency: int,
     reporter: Reporter,
     notes: list[str],
+    prefix: str = API,
 ) -> PhaseFigures:
     """A timed phase's figures; its first failed request, if any, is noted."""
-    samples, wall = await drive(client, calls, concurrency, reporter.advance)
+    samples, wall = await drive(client, calls, concurrency, reporter.advance, prefix)
     if (failed := _first_failure(samples)) is not None:
         notes.append(f"first failed {FAILED[name]}: HTTP {failed.status}: {failed.detail}")
     return phase_figures(name, samples, wall)

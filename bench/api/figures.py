@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 PERCENTILES = (50, 90, 95, 99)
 
+TARGET_RATIO = 0.8
+"""Issue 17's target: the service's orders/s at least this times the reference's ..."""
+TARGET_P99_MS = 100.0
+"""... and the service's p99 under this, with 16 clients on the embedded engine."""
+
 Json = dict[str, Any]
 
 
@@ -163,13 +168,48 @@ class EngineRun:
     load_before: float | None
     """The one-minute load average when the run started (other jobs on the machine)."""
     notes: tuple[str, ...] = ()
+    reference: PhaseFigures | None = None
+    """The same orders sent to the minimal FastAPI + SQLite reference (None: not measured)."""
 
     @property
     def errors(self) -> int:
         round_failed = not (
             isinstance(self.round.http_status, int) and self.round.http_status < 300
         )
-        return self.orders.error_count + self.reads.error_count + int(round_failed)
+        reference = 0 if self.reference is None else self.reference.error_count
+        return self.orders.error_count + self.reads.error_count + int(round_failed) + reference
+
+    @property
+    def ratio_to_reference(self) -> float | None:
+        """The service's orders/s over the reference's (None without a reference)."""
+        if self.reference is None:
+            return None
+        ours, theirs = self.orders.requests_per_second, self.reference.requests_per_second
+        if ours is None or not theirs:
+            return None
+        return ours / theirs
+
+    def target(self) -> Json | None:
+        """Whether issue 17's target for ``POST /orders`` holds in this run."""
+        ratio = self.ratio_to_reference
+        if ratio is None or self.orders.latency is None:
+            return None
+        return {
+            "ratio_at_least": TARGET_RATIO,
+            "p99_ms_under": TARGET_P99_MS,
+            "ratio_holds": ratio >= TARGET_RATIO,
+            "p99_holds": self.orders.latency.p99 < TARGET_P99_MS,
+        }
+
+    def _reference_json(self) -> Json | None:
+        if self.reference is None:
+            return None
+        rps = self.reference.requests_per_second
+        body = self.reference.to_json()
+        return {
+            "app": "FastAPI + pydantic + SQLite (WAL, a connection and a commit per request)",
+            "orders_per_second": None if rps is None else round(rps, 2),
+        } | body
 
     def to_json(self) -> Json:
         return {
@@ -185,6 +225,9 @@ class EngineRun:
             "orders": self.orders.to_json(),
             "round": self.round.to_json(),
             "reads": self.reads.to_json(),
+            "reference": self._reference_json(),
+            "ratio_to_reference": None if (r := self.ratio_to_reference) is None else round(r, 3),
+            "target": self.target(),
             "notes": list(self.notes),
         }
 
@@ -235,6 +278,8 @@ def render(runs: Sequence[EngineRun]) -> RenderableType:
             table.add_section()
         table.add_row(f"[bold]{run.engine}[/bold]")
         table.add_row(*_phase_row("POST /orders", run.orders))
+        if run.reference is not None:
+            table.add_row(*_phase_row("  reference POST /orders", run.reference))
         r = run.round
         failed = not (isinstance(r.http_status, int) and r.http_status < 300)
         table.add_row(
@@ -256,5 +301,24 @@ def render(runs: Sequence[EngineRun]) -> RenderableType:
                 f"{run.database}; {run.cpus} CPUs{load}; run {run.tag}"
             )
         )
+        if (verdict := _reference_line(run)) is not None:
+            lines.append(Text(f"  {verdict}"))
         lines.extend(Text(f"  note: {note}") for note in run.notes)
     return Group(*lines)
+
+
+def _reference_line(run: EngineRun) -> str | None:
+    """The orders against the reference, and whether the target holds."""
+    ratio, target = run.ratio_to_reference, run.target()
+    if ratio is None or target is None or run.orders.latency is None:
+        return None
+    p99 = run.orders.latency.p99
+
+    def held(ok: bool) -> str:
+        return "holds" if ok else "does not hold"
+
+    return (
+        f"POST /orders: {ratio:.2f} × the minimal FastAPI + SQLite reference "
+        f"(target ≥ {TARGET_RATIO} ×: {held(target['ratio_holds'])}); p99 {p99:,.1f} ms "
+        f"(target < {TARGET_P99_MS:.0f} ms: {held(target['p99_holds'])})"
+    )

@@ -6,20 +6,31 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import socket
 import sys
 import tempfile
+import time
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from bench.api.driving import Measured, Plan, Reporter, measure, progress_reporter
-from bench.api.figures import EngineRun, render, report_json
+from bench.api.driving import (
+    Measured,
+    Plan,
+    Reporter,
+    measure,
+    measure_reference,
+    progress_reporter,
+)
+from bench.api.figures import EngineRun, PhaseFigures, render, report_json
 from bench.api.target import Target, database_for, run_topics, target_for
 from bench.api.workload import Market
 from bench.processes import (
     HOST,
+    REPO,
     BenchError,
     Child,
     Keys,
@@ -34,6 +45,7 @@ from bench.processes import (
 
 if TYPE_CHECKING:
     from bench.api.coordinator import FiguresRun
+    from bench.api.workload import Call
 
 ENGINES = ("inprocess", "kafka")
 
@@ -79,6 +91,10 @@ def run_engine(
         wait_ready(api, base_url, ready_seconds)
         measured = _measured(api, base_url, market, coordinator, keys, plan, reporter)
         reporter.status(f"{target.engine}: stopping")
+    notes = list(measured.notes)
+    reference = None
+    if plan.reference:  # after the service and its worker have stopped: the machine is the same
+        reference = run_reference(measured.order_calls, plan, reporter, notes, ready_seconds)
     return EngineRun(
         engine=target.engine,
         tag=tag,
@@ -92,8 +108,59 @@ def run_engine(
         kitchens=plan.kitchens,
         cpus=os.cpu_count() or 1,
         load_before=None if load is None else round(load, 2),
-        notes=measured.notes,
+        notes=tuple(notes),
+        reference=reference,
     )
+
+
+def reference_child(port: int, db: Path, log_path: Path) -> Child:
+    """The minimal FastAPI + SQLite reference (:mod:`bench.api.reference_app`), not started."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    argv = [sys.executable, "-m", "bench.api.reference_app", "--port", str(port), "--db", str(db)]
+    return Child("reference", argv, env, log_path)
+
+
+def wait_listening(child: Child, port: int, seconds: float) -> None:
+    """Until the child accepts connections on ``port`` (it has no health route)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not child.running:
+            raise child.exited()
+        try:
+            with socket.create_connection((HOST, port), timeout=1.0):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise BenchError(
+        f"the {child.name} did not listen on port {port} within {seconds:.0f} s; its last lines:"
+        f"\n{child.tail()}"
+    )
+
+
+def run_reference(
+    calls: Sequence[Call], plan: Plan, reporter: Reporter, notes: list[str], ready_seconds: float
+) -> PhaseFigures:
+    """The same orders sent to the reference on a fresh SQLite file, then the reference stopped."""
+    import httpx
+
+    with tempfile.TemporaryDirectory(prefix="fm-bench-reference-") as tmp:
+        port = free_port()
+        child = reference_child(port, Path(tmp) / "reference.db", Path(tmp) / "reference.log")
+        try:
+            reporter.status("reference: starting the minimal FastAPI + SQLite app")
+            child.start()
+            wait_listening(child, port, ready_seconds)
+            base_url = f"http://{HOST}:{port}"
+            try:
+                return asyncio.run(measure_reference(base_url, calls, plan, reporter, notes))
+            except httpx.HTTPError as err:
+                raise BenchError(
+                    f"the reference at {base_url} stopped answering ({err!r}); its last "
+                    f"lines:\n{child.tail()}"
+                ) from None
+        finally:
+            child.stop()
 
 
 def _measured(

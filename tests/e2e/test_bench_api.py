@@ -115,6 +115,13 @@ def test_bench_api_on_the_embedded_engine_measures_orders_a_round_and_reads() ->
     assert run["round"]["contracts"] >= 20  # every order is filled, by one group or more
     assert run["round"]["wall_seconds"] > 0
     assert run["notes"] == []
+    reference = run["reference"]  # the same 20 orders sent to the minimal FastAPI + SQLite app
+    check_figures(reference, 20)
+    assert reference["orders_per_second"] == reference["requests_per_second"]
+    assert run["ratio_to_reference"] == pytest.approx(
+        run["orders"]["requests_per_second"] / reference["orders_per_second"], rel=0.01
+    )
+    assert set(run["target"]) == {"ratio_at_least", "p99_ms_under", "ratio_holds", "p99_holds"}
 
 
 @pytest.mark.slow
@@ -122,11 +129,14 @@ def test_bench_api_times_every_coordinator_figure_at_two_sizes_against_a_referen
     result = runner.invoke(
         app,
         ["bench", "api", "--orders", "5", "--reads", "4", "--concurrency", "2", "--json",
-         "--figure-reads", "3", "--figure-scale", "2"],
+         "--figure-reads", "3", "--figure-scale", "2", "--no-reference"],
     )  # fmt: skip
 
     assert result.exit_code == 0, result.output
-    figures = json.loads(result.stdout)["figures"]
+    body = json.loads(result.stdout)
+    assert body["runs"][0]["reference"] is None  # --no-reference
+    assert body["runs"][0]["ratio_to_reference"] is None
+    figures = body["figures"]
     assert figures["reads_per_route"] == 3
     demo, doubled = figures["sizes"]
     assert (demo["size"], doubled["size"]) == ("demo", "2x")
