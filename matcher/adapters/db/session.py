@@ -38,6 +38,10 @@ def is_memory_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and database in ("", ":memory:")
 
 
+SQLITE_POOL_SIZE = 20
+"""Connections a SQLite file's engine keeps open (more are opened for a while when needed)."""
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for ``url``; extra keyword arguments go to :func:`sqlalchemy.create_engine`."""
     parsed = normalise_url(url)
@@ -53,6 +57,9 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_memory_pragmas)
         return engine
     Path(parsed.database or "").expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    # Connections kept open for as many concurrent requests as an API process serves: one
+    # opened past the pool is closed after use, and opening one runs the pragmas again.
+    kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
     engine = create_engine(parsed, connect_args=connect_args, **kwargs)
     event.listen(engine, "connect", _sqlite_file_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
