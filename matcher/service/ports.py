@@ -152,12 +152,12 @@ class ContractRepository(Protocol):
     def get(self, contract_id: str) -> Contract | None: ...
     def list(self, where: ContractFilter) -> Sequence[Contract]: ...
     def count(self, where: ContractFilter) -> int: ...
-    def bound_demand(self) -> dict[tuple[str, date], int]:
-        """Quantity under live contracts per (order, delivery date)."""
+    def bound_demand(self, crops: Sequence[str] = ()) -> dict[tuple[str, date], int]:
+        """Quantity under live contracts per (order, delivery date), of ``crops`` when given."""
         ...
 
-    def bound_supply(self) -> dict[tuple[str, str], int]:
-        """Quantity under live contracts per (supply, week)."""
+    def bound_supply(self, crops: Sequence[str] = ()) -> dict[tuple[str, str], int]:
+        """Quantity under live contracts per (supply, week), of ``crops`` when given."""
         ...
 
     def proposed_demand(self) -> dict[tuple[str, date], int]:

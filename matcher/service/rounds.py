@@ -173,8 +173,8 @@ def take_snapshot(
     groups = {g.id: g for g in uow.groups.list()}
     wanted = () if ties_markets(ctx, groups.values()) else tuple(sorted(set(crops)))
     supply, orders = open_book(uow, wanted)
-    bound_demand = dict(uow.contracts.bound_demand())
-    bound_supply = dict(uow.contracts.bound_supply())
+    bound_demand = dict(uow.contracts.bound_demand(wanted))
+    bound_supply = dict(uow.contracts.bound_supply(wanted))
     live = live_contracts(uow, wanted)
     at = now or ctx.clock.now()
     certificates = tuple(uow.certificates.list())

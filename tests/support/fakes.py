@@ -223,17 +223,21 @@ class FakeContracts(_Table):
         deliveries = tuple(sorted(contract.deliveries, key=lambda d: d.day))
         self.rows[contract.id] = replace(contract, deliveries=deliveries, history=history)
 
-    def bound_demand(self) -> dict[tuple[str, date], int]:
+    def bound_demand(self, crops: Sequence[str] = ()) -> dict[tuple[str, date], int]:
         out: dict[tuple[str, date], int] = defaultdict(int)
         for c in self.rows.values():
+            if crops and c.crop_id not in crops:
+                continue
             gone = c.state in RELEASED_STATES
             for d in c.deliveries:
                 out[(c.order_id, d.day)] += bound_quantity(d, released=gone)[0]
         return {key: total for key, total in out.items() if total}
 
-    def bound_supply(self) -> dict[tuple[str, str], int]:
+    def bound_supply(self, crops: Sequence[str] = ()) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = defaultdict(int)
         for c in self.rows.values():
+            if crops and c.crop_id not in crops:
+                continue
             gone = c.state in RELEASED_STATES
             for d in c.deliveries:
                 out[(c.supply_id, d.week)] += bound_quantity(d, released=gone)[1]

@@ -113,11 +113,15 @@ class SqlContractRepository:
                 row.history.append(mapping.history_row(seq, entry))
         self.session.flush()
 
-    def bound_demand(self) -> dict[tuple[str, date], int]:
-        return self._held(ContractRow.order_id, ContractDeliveryRow.day, BOUND_DEMAND)
+    def bound_demand(self, crops: Sequence[str] = ()) -> dict[tuple[str, date], int]:
+        return self._held(
+            ContractRow.order_id, ContractDeliveryRow.day, BOUND_DEMAND, *_of_crops(crops)
+        )
 
-    def bound_supply(self) -> dict[tuple[str, str], int]:
-        return self._held(ContractRow.supply_id, ContractDeliveryRow.week, BOUND_SUPPLY)
+    def bound_supply(self, crops: Sequence[str] = ()) -> dict[tuple[str, str], int]:
+        return self._held(
+            ContractRow.supply_id, ContractDeliveryRow.week, BOUND_SUPPLY, *_of_crops(crops)
+        )
 
     def proposed_demand(self) -> dict[tuple[str, date], int]:
         proposed = ContractRow.state == ContractState.PROPOSED.value
@@ -169,6 +173,11 @@ class SqlContractRepository:
             .distinct()
         )
         return {(order, group) for order, group in self.session.execute(query)}
+
+
+def _of_crops(crops: Sequence[str]) -> list[ColumnElement[bool]]:
+    """The contracts of ``crops`` (none given: every contract)."""
+    return [ContractRow.crop_id.in_(sorted(set(crops)))] if crops else []
 
 
 def _filtered(where: ContractFilter) -> Select[ContractRow]:
