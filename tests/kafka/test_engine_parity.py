@@ -13,7 +13,7 @@ import pytest
 
 from matcher.adapters.db.session import make_engine, make_session_factory
 from matcher.adapters.db.uow import SqlUnitOfWork
-from matcher.adapters.messages import Message, scenario_messages, to_command
+from matcher.adapters.messages import WIRE_TYPES, Message, scenario_messages, to_command
 from matcher.adapters.wire import encode_body
 from matcher.bootstrap import bootstrap
 from matcher.config import Settings
@@ -32,13 +32,6 @@ from tests.support.kafka_harness import (
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
-WIRE_TYPES = {
-    "groups": "group.register",
-    "buyers": "buyer.register",
-    "certificates": "certificate.register",
-    "supply": "supply.announce",
-    "orders": "order.submit",
-}
 NO_AUTOMATIC_ROUNDS = {
     "FOODMATCH_DEBOUNCE_SECONDS": "3600",
     "FOODMATCH_MAX_DEBOUNCE_SECONDS": "3600",
@@ -126,3 +119,39 @@ def test_the_songkhla_scenario_gives_the_same_contracts_on_both_engines(
 
     assert len(inprocess) > 50
     assert on_kafka == inprocess
+
+
+@pytest.fixture(scope="module")
+def inprocess_contracts(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
+    db = tmp_path_factory.mktemp("parity") / "inprocess.db"
+    return through_the_inprocess_engine(songkhla_messages(), db)
+
+
+@pytest.mark.parametrize("count", [1, 2, 4])
+def test_one_two_or_four_workers_on_eight_partitions_make_the_same_contracts(
+    count: int,
+    inprocess_contracts: list[Any],
+    new_database: Callable[[], str],
+    kafka_bootstrap: str,
+    tmp_path: Path,
+) -> None:
+    """Workers share the partitions of every inbound topic (8 here); whichever worker handles a
+    message, and however the group rebalances while they join, the book and the contracts of
+    the requested round are those of the embedded engine."""
+    space = QuietSpace(kafka_bootstrap, f"w{uuid.uuid4().hex[:10]}", new_database(), 8)
+    space.create_topics()
+    database = Database(space.database_url)
+    started = [WorkerProcess(space, f"parity-{count}-{n}", tmp_path) for n in range(count)]
+    try:
+        for worker in started:
+            worker.start()
+        for worker in started:
+            worker.wait_assigned()
+        on_kafka = through_kafka(songkhla_messages(), space, database)
+    finally:
+        for worker in started:
+            worker.stop()
+        database.close()
+
+    assert len(on_kafka) > 50
+    assert on_kafka == inprocess_contracts
