@@ -410,11 +410,15 @@ def test_a_database_constraint_refusing_an_order_is_an_error_not_a_duplicate(
     bus.handle_batch(market())
     cursed = commands.SubmitOrder(order=order("cursed"), message_id="m-cursed")
     others = [commands.SubmitOrder(order=order(f"fine{i}")) for i in range(size - 1)]
-    with pytest.raises(sqlalchemy.exc.IntegrityError):
+
+    def send() -> None:
         if size == 1:
             bus.handle(cursed)
         else:
             bus.handle_batch([*others, cursed])
+
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        send()
     with SqlUnitOfWork(sessions) as uow:
         assert not uow.inbox.seen("m-cursed")
         assert uow.orders.list() == []
