@@ -54,7 +54,7 @@ def _start(settings: Settings, parent: int, log_level: int) -> None:
     _die_with_parent()
     if os.getppid() != parent:  # the worker ended before the line above took effect
         os._exit(1)
-    from consumers.worker import configure_logging
+    from consumers.logs import configure_logging
     from matcher.bootstrap import bootstrap
 
     configure_logging(log_level)

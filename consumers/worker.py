@@ -14,18 +14,12 @@ import os
 import time
 from collections.abc import Sequence
 
+from consumers.logs import configure_logging
 from matcher.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
 TOPICS_WAIT_SECONDS = 60.0
-QUIET_LOGGERS = {
-    "kafka": logging.WARNING,  # connection-level chatter of kafka-python
-    "alembic.runtime.plugins": logging.WARNING,
-    # "Timer ... is overlapping": a round or a relay batch took longer than the timer interval,
-    # which is expected (the timers run their work to the end before the next tick).
-    "mode.timers": logging.ERROR,
-}
 
 
 def create_topics_when_ready(settings: Settings, wait_seconds: float = TOPICS_WAIT_SECONDS) -> None:
@@ -48,13 +42,6 @@ def create_topics_when_ready(settings: Settings, wait_seconds: float = TOPICS_WA
         if created:
             log.info("created topics: %s", ", ".join(created))
         return
-
-
-def configure_logging(level: str | int) -> None:
-    """The worker's log lines (and its round process's, in the same format)."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for name, quiet in QUIET_LOGGERS.items():
-        logging.getLogger(name).setLevel(max(quiet, logging.root.level))
 
 
 def run_worker(

@@ -88,9 +88,15 @@ def build_app(bootstrap: str, url: str, topic: str, group: str, datadir: Path) -
     import faust
     import psycopg
 
+    from matcher.adapters.kafka.security import faust_credentials
+    from matcher.config import load_settings
+
+    # The worker's security settings (FOODMATCH_KAFKA__*), for a secured broker too.
+    kafka = load_settings().kafka.model_copy(update={"bootstrap_servers": bootstrap})
     app = faust.App(
         group,
         broker=f"kafka://{bootstrap}",
+        broker_credentials=faust_credentials(kafka),
         store="memory://",
         datadir=datadir,
         autodiscover=False,

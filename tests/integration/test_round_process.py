@@ -4,11 +4,14 @@ service from the worker's settings and runs the round on the same database."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 from consumers.round_process import RoundProcess
 from matcher.bootstrap import bootstrap
 from matcher.config import load_settings
+from matcher.domain.weeks import iso_week
 from matcher.service import commands
 from matcher.service.messagebus import Outcome
 from tests.support.participants import order, register_market, supply
@@ -20,8 +23,10 @@ def test_a_round_run_in_its_own_process_writes_its_contracts_and_returns_its_eve
     settings = load_settings(database_url=f"sqlite:///{tmp_path}/rounds.db")
     service = bootstrap(settings)
     register_market(service.bus)
-    service.bus.handle(commands.AnnounceSupply(supply=supply()))
-    service.bus.handle(commands.SubmitOrder(order=order()))
+    day = date.today() + timedelta(days=21)  # the service's own clock: well ahead of today
+    week = {iso_week(day): 100}
+    service.bus.handle(commands.AnnounceSupply(supply=replace(supply(), quantities=week)))
+    service.bus.handle(commands.SubmitOrder(order=replace(order(), deliveries=(day,))))
     rounds = RoundProcess(settings)
 
     async def run() -> Outcome:

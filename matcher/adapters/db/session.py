@@ -59,7 +59,8 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     Path(parsed.database or "").expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     # Connections kept open for as many concurrent requests as an API process serves: one
     # opened past the pool is closed after use, and opening one runs the pragmas again.
-    kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
     engine = create_engine(parsed, connect_args=connect_args, **kwargs)
     event.listen(engine, "connect", _sqlite_file_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
