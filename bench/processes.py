@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from matcher.config import KafkaSettings
 
 HOST = "127.0.0.1"
@@ -228,3 +230,12 @@ class Keys:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def drop_database(admin: Engine, name: str) -> None:
+    """Drop a run's database: best effort (an empty database left behind, with a warning)."""
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except Exception as err:
+        print(f"warning: could not drop database {name}: {err}", file=sys.stderr)

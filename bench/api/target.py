@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.processes import BenchError
+from bench.processes import BenchError, drop_database
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -113,7 +113,7 @@ def database_for(given: str | None, tmp: Path, tag: str) -> Iterator[Database]:
     finally:
         if admin is not None:
             if fresh is not None:
-                _drop(admin, fresh)
+                drop_database(admin, fresh)
             admin.dispose()
 
 
@@ -171,15 +171,6 @@ def _migrate(url: str) -> None:
         raise BenchError(f"cannot reach the database at {shown(url)}: {_reason(err)}") from None
     finally:
         engine.dispose()
-
-
-def _drop(admin: Engine, name: str) -> None:
-    """Drop the run's database: best effort (an empty database left behind, with a warning)."""
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    except Exception as err:
-        print(f"warning: could not drop database {name}: {err}", file=sys.stderr)
 
 
 @contextmanager

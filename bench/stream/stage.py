@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from bench.processes import BenchError, Child
+from bench.processes import BenchError, Child, drop_database
 from bench.stream.options import PARTITIONS
 
 if TYPE_CHECKING:
@@ -103,14 +103,6 @@ def fresh_database(
             print(f"kept: database {name}", file=sys.stderr)
         else:
             drop_database(admin, name)
-
-
-def drop_database(admin: Engine, name: str) -> None:
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    except Exception as err:
-        print(f"warning: could not drop database {name}: {err}", file=sys.stderr)
 
 
 @contextmanager

@@ -147,8 +147,12 @@ class MessageBus:
             with self.uow_factory() as uow:
                 uow.markets.lock(sorted(_markets_named(run)))
                 stored = uow.inbox.digests([command.message_id for command in run])
-                uow.orders.prefetch(_ids(run, commands.SubmitOrder))
-                uow.supply.prefetch(_ids(run, commands.AnnounceSupply))
+                uow.orders.prefetch(
+                    [c.order.id for c in run if isinstance(c, commands.SubmitOrder)]
+                )
+                uow.supply.prefetch(
+                    [c.supply.id for c in run if isinstance(c, commands.AnnounceSupply)]
+                )
                 with uow.quietly():
                     for command in run:
                         if command.message_id in stored:
@@ -227,16 +231,6 @@ class MessageBus:
                     subscriber(event)
                 except Exception:  # a subscriber must not undo a committed command
                     log.exception("subscriber failed on %s", event.name)
-
-
-def _ids(batch: Sequence[commands.Command], kind: type[commands.Command]) -> list[str]:
-    out: list[str] = []
-    for command in batch:
-        if isinstance(command, commands.SubmitOrder) and kind is commands.SubmitOrder:
-            out.append(command.order.id)
-        elif isinstance(command, commands.AnnounceSupply) and kind is commands.AnnounceSupply:
-            out.append(command.supply.id)
-    return out
 
 
 def _markets_named(batch: Sequence[commands.Command]) -> set[str]:
